@@ -1,0 +1,266 @@
+//! Human, JSON and SARIF 2.1.0 renderings of diagnostics.
+
+use crate::{Diagnostic, Severity, SourceMap, Span};
+use annotate_snippets::{AnnotationKind, Level, Origin, Renderer, Snippet};
+
+use serde_json::{json, Value};
+
+/// What a renderer needs to know of a rule beyond one diagnostic: used for
+/// SARIF's `tool.driver.rules`.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo {
+    /// Stable code, e.g. `S002`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `unknown-key`.
+    pub name: &'static str,
+    /// One-line description of what the rule checks.
+    pub summary: &'static str,
+}
+
+fn level(sev: Severity) -> Level<'static> {
+    match sev {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    }
+}
+
+/// A window of whole lines around `span`: (text, first line number, span
+/// offsets relative to the window). At most `MAX_LINES` lines are shown.
+fn window<'a>(map: &'a SourceMap, span: Span) -> (&'a str, usize, std::ops::Range<usize>) {
+    const MAX_LINES: usize = 8;
+    let f = map.get(span.file);
+    let start = f.line_col(span.start).line;
+    let mut end = f.line_col(span.end).line;
+    end = end.min(start + MAX_LINES - 1);
+    let lo = f.line_range(start).start;
+    let hi = f.line_range(end).end;
+    let s = span.start.clamp(lo, hi) - lo;
+    let e = span.end.clamp(lo, hi) - lo;
+    (&f.text[lo..hi], start, s..e.max(s))
+}
+
+/// Renders diagnostics the way rustc does: header with code, `-->
+/// file:line:col`, the source lines with the span marked, labels and a
+/// `help:` line; then a summary line. `color` turns on ANSI styling.
+pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for d in diags {
+        let title = format!("{} [{}]", d.message, d.name);
+        let mut group = annotate_snippets::Group::with_title(level(d.severity).primary_title(title.as_str()).id(d.code));
+        if let Some(span) = d.span {
+            let (text, line, range) = window(map, span);
+            let mut ann = AnnotationKind::Primary.span(range);
+            if let Some(l) = &d.label {
+                ann = ann.label(l.as_str());
+            }
+            let mut snippet =
+                Snippet::source(text).line_start(line).path(map.get(span.file).path.as_str()).annotation(ann);
+            let mut others = Vec::new();
+            for l in &d.secondary {
+                let same_window = l.span.file == span.file && {
+                    let f = map.get(span.file);
+                    f.line_col(l.span.start).line >= line
+                        && f.line_col(l.span.end).line < line + text.lines().count().max(1)
+                };
+                if same_window {
+                    let lo = map.get(span.file).line_range(line).start;
+                    snippet = snippet.annotation(
+                        AnnotationKind::Context.span(l.span.start - lo..l.span.end - lo).label(l.message.as_str()),
+                    );
+                } else {
+                    others.push(l);
+                }
+            }
+            group = group.element(snippet);
+            for l in others {
+                let (t, ln, r) = window(map, l.span);
+                group = group.element(
+                    Snippet::source(t)
+                        .line_start(ln)
+                        .path(map.get(l.span.file).path.as_str())
+                        .annotation(AnnotationKind::Context.span(r).label(l.message.as_str())),
+                );
+            }
+        } else if let Some(file) = d.file {
+            group = group.element(Origin::path(map.get(file).path.as_str()));
+        }
+        if let Some(h) = &d.help {
+            group = group.element(Level::HELP.message(h.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    let s = crate::Summary::of(diags);
+    out.push_str(&format!(
+        "{} error{}, {} warning{}\n",
+        s.errors,
+        if s.errors == 1 { "" } else { "s" },
+        s.warnings,
+        if s.warnings == 1 { "" } else { "s" }
+    ));
+    out
+}
+
+fn location_json(map: &SourceMap, d: &Diagnostic) -> (Option<String>, Option<Value>) {
+    let path = d.file.map(|f| map.get(f).path.clone());
+    let region = d.span.map(|s| {
+        let f = map.get(s.file);
+        let a = f.line_col(s.start);
+        let b = f.line_col(s.end);
+        (a, b, f.text.get(f.line_range(a.line)).unwrap_or("").to_string())
+    });
+    (path, region.map(|(a, b, line)| json!({"line": a.line, "column": a.column, "end_line": b.line, "end_column": b.column, "source_line": line})))
+}
+
+/// Renders diagnostics as a JSON object `{"diagnostics": [...], "summary":
+/// {...}}`. Each diagnostic has `code`, `name`, `severity`, `message`,
+/// `file`, `line`, `column`, `end_line`, `end_column` (1-based, columns in
+/// characters), `source_line`, `label`, `help` and `related` (secondary
+/// labels with their own positions).
+pub fn render_json(map: &SourceMap, diags: &[Diagnostic]) -> String {
+    let items: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let (path, region) = location_json(map, d);
+            let mut v = json!({
+                "code": d.code,
+                "name": d.name,
+                "severity": d.severity,
+                "message": d.message,
+                "file": path,
+                "label": d.label,
+                "help": d.help,
+            });
+            if let (Some(obj), Some(Value::Object(r))) = (v.as_object_mut(), region) {
+                obj.extend(r);
+            }
+            let related: Vec<Value> = d
+                .secondary
+                .iter()
+                .map(|l| {
+                    let f = map.get(l.span.file);
+                    let p = f.line_col(l.span.start);
+                    json!({"file": f.path, "line": p.line, "column": p.column, "message": l.message})
+                })
+                .collect();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("related".into(), Value::Array(related));
+            }
+            v
+        })
+        .collect();
+    let s = crate::Summary::of(diags);
+    let out = json!({"diagnostics": items, "summary": {"errors": s.errors, "warnings": s.warnings, "notes": s.notes}});
+    serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
+}
+
+fn sarif_region(map: &SourceMap, span: Span) -> Value {
+    let f = map.get(span.file);
+    let a = f.line_col(span.start);
+    let b = f.line_col(span.end);
+    json!({
+        "startLine": a.line, "startColumn": a.column, "endLine": b.line, "endColumn": b.column,
+        "snippet": {"text": f.text.get(f.line_range(a.line)).unwrap_or("")}
+    })
+}
+
+/// Renders diagnostics as a SARIF 2.1.0 log with one run whose driver is
+/// `detc` at `tool_version` and whose rules are `rules`. Paths are
+/// relative URIs; columns are `unicodeCodePoints`.
+pub fn render_sarif(map: &SourceMap, diags: &[Diagnostic], rules: &[RuleInfo], tool_version: &str) -> String {
+    let rule_index = |code: &str| rules.iter().position(|r| r.code == code);
+    let results: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(h);
+            }
+            let mut r = json!({
+                "ruleId": d.code,
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "note" },
+                "message": {"text": text},
+            });
+            if let Some(i) = rule_index(d.code) {
+                r["ruleIndex"] = json!(i);
+            }
+            if let Some(file) = d.file {
+                let mut phys = json!({"artifactLocation": {"uri": map.get(file).path}});
+                if let Some(span) = d.span {
+                    phys["region"] = sarif_region(map, span);
+                }
+                r["locations"] = json!([{"physicalLocation": phys}]);
+            }
+            if !d.secondary.is_empty() {
+                r["relatedLocations"] = Value::Array(
+                    d.secondary
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| {
+                            json!({"id": i, "message": {"text": l.message}, "physicalLocation": {
+                                "artifactLocation": {"uri": map.get(l.span.file).path},
+                                "region": sarif_region(map, l.span)}})
+                        })
+                        .collect(),
+                );
+            }
+            r
+        })
+        .collect();
+    let rules_json: Vec<Value> = rules
+        .iter()
+        .map(|r| json!({"id": r.code, "name": r.name, "shortDescription": {"text": r.summary}}))
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "detc", "version": tool_version, "informationUri": "https://github.com/splunk/security_content", "rules": rules_json}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Diagnostic;
+
+    #[test]
+    fn human_rendering_marks_the_span_and_prints_help() {
+        let mut map = SourceMap::new();
+        let text = "name: x\nsearch: '| table user'\nrba:\n  message: $dest$ did it\n";
+        let f = map.add("detections/x.yml", text);
+        let at = text.find("$dest$").unwrap();
+        let d = Diagnostic::new("R001", "rba-token-not-output", Severity::Error, "`dest` is not a field the search outputs")
+            .at(Span::new(f, at, at + 6))
+            .label("not in the search's output")
+            .help("output `dest` from the search");
+        let out = render_human(&map, &[d], false);
+        assert!(out.contains("error[R001]"), "{out}");
+        assert!(out.contains("--> detections/x.yml:4:12"), "{out}");
+        assert!(out.contains("  message: $dest$ did it"), "{out}");
+        assert!(out.contains("^^^^^^ not in the search's output"), "{out}");
+        assert!(out.contains("help: output `dest`"), "{out}");
+        assert!(out.ends_with("1 error, 0 warnings\n"), "{out}");
+    }
+
+    #[test]
+    fn sarif_has_region_and_rule_index() {
+        let mut map = SourceMap::new();
+        let f = map.add("a.yml", "nmae: x\n");
+        let d = Diagnostic::new("S002", "unknown-key", Severity::Error, "unknown key").at(Span::new(f, 0, 4));
+        let rules = [RuleInfo { code: "S002", name: "unknown-key", summary: "unknown keys are refused" }];
+        let v: Value = serde_json::from_str(&render_sarif(&map, &[d], &rules, "0.1.0")).unwrap();
+        let r = &v["runs"][0]["results"][0];
+        assert_eq!(r["ruleIndex"], 0);
+        assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 1);
+        assert_eq!(r["locations"][0]["physicalLocation"]["region"]["endColumn"], 5);
+        assert_eq!(v["version"], "2.1.0");
+    }
+}

@@ -1,0 +1,363 @@
+//! Typed reads from a [`Doc`] that collect every error.
+
+use crate::tree::{Doc, NodeId, NodeKind, ScalarValue};
+use detc_diag::{Diagnostic, FileId, Severity, Span};
+
+/// A value and the bytes it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// Wraps `value` with `span`.
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+impl<T> std::ops::Deref for Spanned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Reads typed values out of one file's tree and collects diagnostics:
+/// `S001` missing field, `S002` unknown key, `S003` wrong type.
+pub struct Decoder<'a> {
+    /// The tree.
+    pub doc: &'a Doc,
+    /// The file, for spans.
+    pub file: FileId,
+    /// Everything found so far.
+    pub diags: Vec<Diagnostic>,
+}
+
+fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
+    match &doc.node(n).kind {
+        NodeKind::Seq(_) => "a list",
+        NodeKind::Map(_) => "a mapping",
+        NodeKind::Scalar(s) => match s.resolve() {
+            ScalarValue::Null => "nothing (null)",
+            ScalarValue::Bool(_) => "a boolean",
+            ScalarValue::Int(_) => "an integer",
+            ScalarValue::Float(_) => "a number",
+            ScalarValue::Str(_) => "a string",
+        },
+    }
+}
+
+/// Finds the closest of `candidates` to `word`, when it is close enough to
+/// be a likely typo (Jaro-Winkler similarity at least 0.8, or a
+/// case-insensitive match).
+pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let mut best: Option<(&str, f64)> = None;
+    for c in candidates {
+        let score = if c.eq_ignore_ascii_case(word) { 1.0 } else { strsim::jaro_winkler(word, c) };
+        if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((c, score));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder over `doc` of `file`.
+    pub fn new(doc: &'a Doc, file: FileId) -> Self {
+        Decoder { doc, file, diags: Vec::new() }
+    }
+
+    /// The span of node `n`.
+    pub fn span(&self, n: NodeId) -> Span {
+        self.doc.node(n).span
+    }
+
+    /// Whether `n` is a null scalar (`~`, `null` or nothing).
+    pub fn is_null(&self, n: NodeId) -> bool {
+        matches!(&self.doc.node(n).kind, NodeKind::Scalar(s) if s.resolve() == ScalarValue::Null)
+    }
+
+    /// Records a diagnostic.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn type_error(&mut self, n: NodeId, field: &str, expected: &str, help: &str) {
+        let found = kind_name(self.doc, n);
+        let d = Diagnostic::new("S003", "wrong-type", Severity::Error, format!("`{field}` must be {expected}, found {found}"))
+            .at(self.span(n))
+            .label(format!("expected {expected}"));
+        let d = if help.is_empty() { d } else { d.help(help) };
+        self.diags.push(d);
+    }
+
+    /// Reads a mapping; `what` names it in messages ("detection", "tags").
+    pub fn map(&mut self, n: NodeId, what: &str) -> Option<MapReader> {
+        match &self.doc.node(n).kind {
+            NodeKind::Map(pairs) => {
+                let mut entries = Vec::with_capacity(pairs.len());
+                for (k, v) in pairs {
+                    match &self.doc.node(*k).kind {
+                        NodeKind::Scalar(s) => entries.push((s.text.clone(), *k, *v)),
+                        _ => self.diags.push(
+                            Diagnostic::new("S003", "wrong-type", Severity::Error, format!("a key of {what} is not a plain name"))
+                                .at(self.span(*k))
+                                .help("keys are field names such as `name` or `search`"),
+                        ),
+                    }
+                }
+                let used = vec![false; entries.len()];
+                Some(MapReader { span: self.span(n), what: what.to_string(), entries, used, known: Vec::new() })
+            }
+            _ => {
+                self.type_error(n, what, "a mapping of `key: value` lines", "");
+                None
+            }
+        }
+    }
+
+    /// Reads a string. Plain scalars that YAML reads as another type
+    /// (`true`, `12`, `~`) are refused, as pydantic's `str` refuses them.
+    pub fn string(&mut self, n: NodeId, field: &str) -> Option<Spanned<String>> {
+        if let NodeKind::Scalar(s) = &self.doc.node(n).kind {
+            if let ScalarValue::Str(t) = s.resolve() {
+                return Some(Spanned::new(t.to_string(), self.span(n)));
+            }
+            if s.resolve() != ScalarValue::Null {
+                let help = format!("quote the value to make it a string: `'{}'`", s.text);
+                self.type_error(n, field, "a string", &help);
+                return None;
+            }
+        }
+        self.type_error(n, field, "a string", "");
+        None
+    }
+
+    /// Reads an integer; a quoted decimal string is accepted (pydantic lax mode).
+    pub fn int(&mut self, n: NodeId, field: &str) -> Option<Spanned<i64>> {
+        if let NodeKind::Scalar(s) = &self.doc.node(n).kind {
+            match s.resolve() {
+                ScalarValue::Int(i) => return Some(Spanned::new(i, self.span(n))),
+                ScalarValue::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => {
+                    return Some(Spanned::new(f as i64, self.span(n)));
+                }
+                ScalarValue::Str(t) => {
+                    if let Ok(i) = t.trim().parse::<i64>() {
+                        return Some(Spanned::new(i, self.span(n)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.type_error(n, field, "an integer", "");
+        None
+    }
+
+    /// Reads a boolean; `'true'`, `'false'`, `'yes'`, `'no'`, `'1'`, `'0'`
+    /// strings are accepted (pydantic lax mode).
+    pub fn bool(&mut self, n: NodeId, field: &str) -> Option<Spanned<bool>> {
+        if let NodeKind::Scalar(s) = &self.doc.node(n).kind {
+            let v = match s.resolve() {
+                ScalarValue::Bool(b) => Some(b),
+                ScalarValue::Int(0) => Some(false),
+                ScalarValue::Int(1) => Some(true),
+                ScalarValue::Str(t) => match t.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "on" | "1" | "t" | "y" => Some(true),
+                    "false" | "no" | "off" | "0" | "f" | "n" => Some(false),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(b) = v {
+                return Some(Spanned::new(b, self.span(n)));
+            }
+        }
+        self.type_error(n, field, "true or false", "");
+        None
+    }
+
+    /// Reads a list's items. A null value reads as an empty list.
+    pub fn seq(&mut self, n: NodeId, field: &str) -> Option<Vec<NodeId>> {
+        match &self.doc.node(n).kind {
+            NodeKind::Seq(items) => Some(items.clone()),
+            _ if self.is_null(n) => Some(Vec::new()),
+            _ => {
+                self.type_error(n, field, "a list", &format!("write each item on its own line under `{field}:`, starting with `- `"));
+                None
+            }
+        }
+    }
+
+    /// Reads a list of strings; bad items are reported and skipped.
+    pub fn string_list(&mut self, n: NodeId, field: &str) -> Option<Vec<Spanned<String>>> {
+        let items = self.seq(n, field)?;
+        Some(items.into_iter().filter_map(|i| self.string(i, field)).collect())
+    }
+}
+
+/// Reads one mapping's fields by name, remembering which were read so that
+/// [`MapReader::finish`] can report the rest as unknown keys.
+pub struct MapReader {
+    /// The mapping's span.
+    pub span: Span,
+    what: String,
+    entries: Vec<(String, NodeId, NodeId)>,
+    used: Vec<bool>,
+    known: Vec<&'static str>,
+}
+
+impl MapReader {
+    /// The value of `key`, or `None` when the key is absent.
+    pub fn get(&mut self, key: &'static str) -> Option<NodeId> {
+        self.known.push(key);
+        let i = self.entries.iter().position(|(k, _, _)| k == key)?;
+        self.used[i] = true;
+        Some(self.entries[i].2)
+    }
+
+    /// The value of `key`, treating an explicit null as absent.
+    pub fn get_some(&mut self, de: &Decoder, key: &'static str) -> Option<NodeId> {
+        self.get(key).filter(|n| !de.is_null(*n))
+    }
+
+    /// The span of `key` itself (the name before the colon), if present.
+    pub fn key_span(&self, de: &Decoder, key: &str) -> Option<Span> {
+        self.entries.iter().find(|(k, _, _)| k == key).map(|(_, k, _)| de.span(*k))
+    }
+
+    /// Whether `key` is present.
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _, _)| k == key)
+    }
+
+    /// Where a missing field is reported: the mapping's first key.
+    fn anchor(&self, de: &Decoder) -> Span {
+        self.entries.first().map(|(_, k, _)| de.span(*k)).unwrap_or(self.span)
+    }
+
+    /// Reports `key` as missing (`S001`).
+    pub fn missing(&self, de: &mut Decoder, key: &str, expected: &str) {
+        let at = self.anchor(de);
+        let what = self.what.clone();
+        de.push(
+            Diagnostic::new("S001", "missing-field", Severity::Error, format!("{what} is missing required field `{key}`"))
+                .at(at)
+                .label(format!("in this {what}"))
+                .help(format!("add `{key}:` with {expected}")),
+        );
+    }
+
+    /// A required value node: reports `S001` when absent or null.
+    pub fn req(&mut self, de: &mut Decoder, key: &'static str, expected: &str) -> Option<NodeId> {
+        let n = self.get_some(de, key);
+        if n.is_none() {
+            self.missing(de, key, expected);
+        }
+        n
+    }
+
+    /// A required string.
+    pub fn req_str(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<String>> {
+        let n = self.req(de, key, "a string")?;
+        de.string(n, key)
+    }
+
+    /// An optional string (absent or null gives `None`).
+    pub fn opt_str(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<String>> {
+        let n = self.get_some(de, key)?;
+        de.string(n, key)
+    }
+
+    /// A required integer.
+    pub fn req_int(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<i64>> {
+        let n = self.req(de, key, "a whole number")?;
+        de.int(n, key)
+    }
+
+    /// An optional integer.
+    pub fn opt_int(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<i64>> {
+        let n = self.get_some(de, key)?;
+        de.int(n, key)
+    }
+
+    /// An optional boolean.
+    pub fn opt_bool(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<bool>> {
+        let n = self.get_some(de, key)?;
+        de.bool(n, key)
+    }
+
+    /// An optional list of strings (absent gives an empty list).
+    pub fn str_list(&mut self, de: &mut Decoder, key: &'static str) -> Vec<Spanned<String>> {
+        match self.get_some(de, key) {
+            Some(n) => de.string_list(n, key).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// A required list of strings.
+    pub fn req_str_list(&mut self, de: &mut Decoder, key: &'static str) -> Option<Vec<Spanned<String>>> {
+        let n = self.req(de, key, "a list of strings")?;
+        de.string_list(n, key)
+    }
+
+    /// Reports every key that was never asked for as unknown (`S002`),
+    /// with the closest known key as a hint. Keys in `ignored` are accepted
+    /// silently.
+    pub fn finish(self, de: &mut Decoder) {
+        for (i, (k, kn, _)) in self.entries.iter().enumerate() {
+            if self.used[i] || self.known.contains(&k.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::new("S002", "unknown-key", Severity::Error, format!("unknown key `{k}` in {}", self.what))
+                .at(de.span(*kn))
+                .label("not a field of this object");
+            d = match did_you_mean(k, self.known.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => {
+                    let mut known: Vec<&str> = self.known.clone();
+                    known.sort_unstable();
+                    known.dedup();
+                    d.help(format!("the fields of {} are: {}", self.what, known.join(", ")))
+                }
+            };
+            de.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse, Limits};
+
+    #[test]
+    fn unknown_keys_missing_fields_and_types_are_all_reported() {
+        let t = "nmae: x\nversion: abc\nenabled: 'yes'\n";
+        let (doc, d) = parse(t, FileId(0), Limits::default());
+        assert!(d.is_empty());
+        let doc = doc.unwrap();
+        let mut de = Decoder::new(&doc, FileId(0));
+        let mut m = de.map(doc.root.unwrap(), "detection").unwrap();
+        assert!(m.req_str(&mut de, "name").is_none());
+        assert!(m.req_int(&mut de, "version").is_none());
+        assert_eq!(m.opt_bool(&mut de, "enabled").map(|b| b.value), Some(true));
+        m.finish(&mut de);
+        let codes: Vec<_> = de.diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["S001", "S003", "S002"]);
+        assert_eq!(de.diags[2].help.as_deref(), Some("did you mean `name`?"));
+    }
+
+    #[test]
+    fn unquoted_number_is_not_a_string() {
+        let (doc, _) = parse("name: 12\n", FileId(0), Limits::default());
+        let doc = doc.unwrap();
+        let mut de = Decoder::new(&doc, FileId(0));
+        let mut m = de.map(doc.root.unwrap(), "macro").unwrap();
+        assert!(m.req_str(&mut de, "name").is_none());
+        assert!(de.diags[0].help.as_deref().unwrap().contains("'12'"));
+    }
+}

@@ -1,0 +1,18 @@
+//! YAML with positions, for content files.
+//!
+//! [`parse`] turns a file's text into a [`Doc`]: an arena of [`Node`]s,
+//! each with the byte span it came from, so that every later check can
+//! point at the exact text. It refuses what would hurt: duplicate keys,
+//! nesting deeper than [`Limits::max_depth`], alias expansion (an "alias
+//! bomb") beyond [`Limits::max_nodes`], several documents in one file. A
+//! byte-order mark and CRLF line ends are accepted with a warning.
+//!
+//! [`Decoder`] and [`MapReader`] read typed values out of the tree the way
+//! pydantic's lax mode does for contentctl (YAML 1.1 scalars, as PyYAML
+//! resolves them), collecting every error instead of stopping at the first.
+
+mod de;
+mod tree;
+
+pub use de::{Decoder, MapReader, Spanned};
+pub use tree::{parse, Doc, Limits, Node, NodeId, NodeKind, Scalar, ScalarValue};

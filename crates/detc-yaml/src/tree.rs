@@ -1,0 +1,485 @@
+//! The node tree and the parser that builds it.
+
+use detc_diag::{Diagnostic, FileId, Severity, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, SpannedEventReceiver};
+
+/// Index of a node in a [`Doc`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId(pub u32);
+
+/// A scalar as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The value after YAML unescaping and folding.
+    pub text: String,
+    /// True for a plain (unquoted, non-block) scalar, whose type YAML
+    /// resolves from its text (`true`, `12`, `~`...).
+    pub plain: bool,
+    /// The explicit tag, such as `!!str`, if any.
+    pub tag: Option<String>,
+}
+
+/// A plain scalar's resolved type, with YAML 1.1 rules as PyYAML applies them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalarValue<'a> {
+    /// `~`, `null`, `Null`, `NULL` or nothing.
+    Null,
+    /// `true`/`false`, `yes`/`no`, `on`/`off` in their usual casings.
+    Bool(bool),
+    /// A decimal, `0x` or `0o` integer, `_` allowed.
+    Int(i64),
+    /// A float, `.inf` or `.nan`.
+    Float(f64),
+    /// Anything else, and every quoted or block scalar.
+    Str(&'a str),
+}
+
+impl Scalar {
+    /// The scalar's type as PyYAML would resolve it.
+    pub fn resolve(&self) -> ScalarValue<'_> {
+        if let Some(tag) = &self.tag {
+            if tag.ends_with("str") {
+                return ScalarValue::Str(&self.text);
+            }
+        }
+        if !self.plain {
+            return ScalarValue::Str(&self.text);
+        }
+        let t = self.text.as_str();
+        match t {
+            "" | "~" | "null" | "Null" | "NULL" => return ScalarValue::Null,
+            "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+                return ScalarValue::Bool(true);
+            }
+            "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+                return ScalarValue::Bool(false);
+            }
+            ".inf" | ".Inf" | ".INF" | "+.inf" => return ScalarValue::Float(f64::INFINITY),
+            "-.inf" | "-.Inf" | "-.INF" => return ScalarValue::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => return ScalarValue::Float(f64::NAN),
+            _ => {}
+        }
+        let clean: String = t.chars().filter(|c| *c != '_').collect();
+        let (neg, digits) = match clean.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, clean.strip_prefix('+').unwrap_or(&clean)),
+        };
+        let parsed = if let Some(h) = digits.strip_prefix("0x") {
+            i64::from_str_radix(h, 16).ok()
+        } else if let Some(o) = digits.strip_prefix("0o") {
+            i64::from_str_radix(o, 8).ok()
+        } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse::<i64>().ok()
+        } else {
+            None
+        };
+        if let Some(v) = parsed {
+            return ScalarValue::Int(if neg { -v } else { v });
+        }
+        let looks_float = clean.bytes().any(|b| b.is_ascii_digit())
+            && clean.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+            && clean.contains('.');
+        if looks_float {
+            if let Ok(f) = clean.parse::<f64>() {
+                return ScalarValue::Float(f);
+            }
+        }
+        ScalarValue::Str(t)
+    }
+}
+
+/// What a node is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// A scalar.
+    Scalar(Scalar),
+    /// A sequence; aliases appear as the id of the anchored node.
+    Seq(Vec<NodeId>),
+    /// A mapping as (key, value) pairs in file order.
+    Map(Vec<(NodeId, NodeId)>),
+}
+
+/// A node and the bytes it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// What it is.
+    pub kind: NodeKind,
+    /// Its byte range in the file.
+    pub span: Span,
+}
+
+/// A parsed file: its nodes and the root (none for an empty file).
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    nodes: Vec<Node>,
+    /// The root node, or `None` when the file holds no document.
+    pub root: Option<NodeId>,
+}
+
+impl Doc {
+    /// The node with id `id`.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+}
+
+/// Limits that protect detc from hostile or broken files.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Most nodes a document may have once its aliases are expanded.
+    pub max_nodes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 64, max_nodes: 100_000 }
+    }
+}
+
+enum Frame {
+    Seq { start: usize, items: Vec<NodeId>, size: u64, anchor: usize },
+    Map { start: usize, pairs: Vec<(NodeId, NodeId)>, pending: Option<NodeId>, size: u64, anchor: usize, seen: std::collections::HashMap<String, NodeId> },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    base: usize,
+    file: FileId,
+    /// Character index -> byte offset, for non-ASCII text (saphyr's markers count characters).
+    char_to_byte: Option<Vec<usize>>,
+    doc: Doc,
+    sizes: Vec<u64>,
+    stack: Vec<Frame>,
+    anchors: std::collections::HashMap<usize, NodeId>,
+    docs: usize,
+    limits: Limits,
+    diags: Vec<Diagnostic>,
+    fatal: bool,
+}
+
+impl Builder<'_> {
+    fn byte(&self, char_index: usize) -> usize {
+        let b = match &self.char_to_byte {
+            None => char_index,
+            Some(v) => v.get(char_index).copied().unwrap_or(self.text.len()),
+        };
+        self.base + b.min(self.text.len())
+    }
+
+    fn span(&self, s: &saphyr_parser::Span) -> Span {
+        Span::new(self.file, self.byte(s.start.index()), self.byte(s.end.index()))
+    }
+
+    fn push_node(&mut self, kind: NodeKind, span: Span, size: u64, anchor: usize) -> NodeId {
+        let id = NodeId(self.doc.nodes.len() as u32);
+        self.doc.nodes.push(Node { kind, span });
+        self.sizes.push(size);
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        id
+    }
+
+    fn key_text(&self, id: NodeId) -> Option<&str> {
+        match &self.doc.node(id).kind {
+            NodeKind::Scalar(s) => Some(s.text.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Attaches a finished node to its parent (or makes it the root).
+    fn attach(&mut self, id: NodeId) {
+        let size = self.sizes[id.0 as usize];
+        let max = self.limits.max_nodes;
+        let mut dup: Option<(NodeId, NodeId)> = None;
+        match self.stack.last_mut() {
+            None => {
+                if self.doc.root.is_none() {
+                    self.doc.root = Some(id);
+                }
+            }
+            Some(Frame::Seq { items, size: s, .. }) => {
+                items.push(id);
+                *s = s.saturating_add(size);
+            }
+            Some(Frame::Map { pairs, pending, size: s, seen, .. }) => {
+                *s = s.saturating_add(size);
+                match pending.take() {
+                    None => {
+                        // A key just arrived: look for an earlier equal key.
+                        *pending = Some(id);
+                        if let NodeKind::Scalar(k) = &self.doc.nodes[id.0 as usize].kind {
+                            if let Some(first) = seen.get(&k.text) {
+                                dup = Some((*first, id));
+                            } else {
+                                seen.insert(k.text.clone(), id);
+                            }
+                        }
+                    }
+                    Some(k) => pairs.push((k, id)),
+                }
+            }
+        }
+        if let Some((first, second)) = dup {
+            let name = self.key_text(second).unwrap_or("").to_string();
+            self.diags.push(
+                Diagnostic::new("Y002", "duplicate-key", Severity::Error, format!("duplicate key `{name}`"))
+                    .at(self.doc.node(second).span)
+                    .label("defined again here")
+                    .with_secondary(self.doc.node(first).span, "first defined here")
+                    .help("a key may appear once per mapping; YAML loaders silently keep only one of the values, so remove or merge one of them"),
+            );
+        }
+        let total = self.stack.iter().map(|f| match f { Frame::Seq { size, .. } | Frame::Map { size, .. } => *size }).max().unwrap_or(size).max(size);
+        if total > max && !self.fatal {
+            self.fatal = true;
+            self.diags.push(
+                Diagnostic::new("Y007", "yaml-too-complex", Severity::Error,
+                    format!("the document expands to more than {max} nodes (aliases multiply what they refer to)"))
+                    .at(self.doc.node(id).span)
+                    .label("expansion passes the limit here")
+                    .help("content files are small; remove the aliases (`*name`) that repeat large nodes"),
+            );
+        }
+    }
+}
+
+impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
+    fn on_event(&mut self, ev: Event<'input>, span: saphyr_parser::Span) {
+        if self.fatal {
+            return;
+        }
+        let sp = self.span(&span);
+        match ev {
+            Event::DocumentStart(_) => {
+                self.docs += 1;
+                if self.docs == 2 {
+                    self.diags.push(
+                        Diagnostic::new("Y009", "multiple-documents", Severity::Error, "the file holds more than one YAML document")
+                            .at(sp)
+                            .label("a second document starts here")
+                            .help("keep one content object per file; move the rest to files of their own"),
+                    );
+                    self.fatal = true;
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let scalar = Scalar {
+                    text: text.into_owned(),
+                    plain: style == ScalarStyle::Plain,
+                    tag: tag.map(|t| t.to_string()),
+                };
+                let id = self.push_node(NodeKind::Scalar(scalar), sp, 1, anchor);
+                self.attach(id);
+            }
+            Event::SequenceStart(anchor, _) => {
+                if self.stack.len() >= self.limits.max_depth {
+                    self.too_deep(sp);
+                    return;
+                }
+                self.stack.push(Frame::Seq { start: sp.start, items: Vec::new(), size: 1, anchor });
+            }
+            Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= self.limits.max_depth {
+                    self.too_deep(sp);
+                    return;
+                }
+                self.stack.push(Frame::Map { start: sp.start, pairs: Vec::new(), pending: None, size: 1, anchor, seen: Default::default() });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { start, items, size, anchor }) = self.stack.pop() {
+                    let end = sp.end.max(start);
+                    let id = self.push_node(NodeKind::Seq(items), Span::new(self.file, start, end), size, anchor);
+                    self.attach(id);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { start, pairs, size, anchor, .. }) = self.stack.pop() {
+                    let end = sp.end.max(start);
+                    let id = self.push_node(NodeKind::Map(pairs), Span::new(self.file, start, end), size, anchor);
+                    self.attach(id);
+                }
+            }
+            Event::Alias(anchor) => match self.anchors.get(&anchor).copied() {
+                Some(id) => self.attach(id),
+                None => {
+                    self.diags.push(
+                        Diagnostic::new("Y001", "yaml-syntax", Severity::Error, "alias to an unknown anchor")
+                            .at(sp)
+                            .help("define the anchor (`&name`) before the alias (`*name`) that uses it"),
+                    );
+                    self.fatal = true;
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+impl Builder<'_> {
+    fn too_deep(&mut self, sp: Span) {
+        self.fatal = true;
+        self.diags.push(
+            Diagnostic::new("Y007", "yaml-too-complex", Severity::Error,
+                format!("the document nests deeper than {} levels", self.limits.max_depth))
+                .at(sp)
+                .label("too deep here")
+                .help("content files nest a few levels at most; check for runaway brackets"),
+        );
+    }
+}
+
+/// Parses `text` (the whole file, as read) of file `file`.
+///
+/// Returns the tree, or `None` when the file cannot be parsed, and every
+/// diagnostic found: syntax errors (`Y001`), duplicate keys (`Y002`), tabs
+/// used for indentation (`Y003`), a byte-order mark (`Y004`, warning), CRLF
+/// line ends (`Y005`, warning), limits passed (`Y007`), several documents
+/// (`Y009`). Never panics, whatever the input.
+pub fn parse(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<Diagnostic>) {
+    let mut pre = Vec::new();
+    let mut base = 0;
+    if text.starts_with('\u{feff}') {
+        base = 3;
+        pre.push(
+            Diagnostic::new("Y004", "byte-order-mark", Severity::Warning, "the file starts with a UTF-8 byte-order mark")
+                .at(Span::new(file, 0, 3))
+                .help("save the file as UTF-8 without BOM; Splunk and most YAML tools do not need it"),
+        );
+    }
+    if let Some(i) = text.find("\r\n") {
+        pre.push(
+            Diagnostic::new("Y005", "crlf-line-endings", Severity::Warning, "the file uses CRLF (Windows) line endings")
+                .at(Span::new(file, i, i + 2))
+                .label("first CRLF here")
+                .help("use LF line endings (add `*.yml text eol=lf` to .gitattributes); multi-line searches keep stray carriage returns otherwise"),
+        );
+    }
+    let body = &text[base..];
+    let char_to_byte = if body.is_ascii() {
+        None
+    } else {
+        let mut v: Vec<usize> = body.char_indices().map(|(i, _)| i).collect();
+        v.push(body.len());
+        Some(v)
+    };
+    let mut b = Builder {
+        text: body,
+        base,
+        file,
+        char_to_byte,
+        doc: Doc::default(),
+        sizes: Vec::new(),
+        stack: Vec::new(),
+        anchors: Default::default(),
+        docs: 0,
+        limits,
+        diags: pre,
+        fatal: false,
+    };
+    let mut parser = Parser::new_from_str(body);
+    let result = parser.load(&mut b, true);
+    if let Err(e) = result {
+        if !b.fatal {
+            let at = b.byte(e.marker().index());
+            let f_line_start = text[..at.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let line_end = text[f_line_start..].find('\n').map(|i| f_line_start + i).unwrap_or(text.len());
+            let line = &text[f_line_start..line_end];
+            let indent: &str = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+            let prev_tab = text[..f_line_start].lines().last().is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'));
+            if e.info().contains("recursion limit") {
+                b.too_deep(Span::new(file, at, at));
+            } else if indent.contains('\t') || prev_tab && line.trim().is_empty() {
+                let tab = f_line_start + indent.find('\t').unwrap_or(0);
+                b.diags.push(
+                    Diagnostic::new("Y003", "tab-indentation", Severity::Error, "a tab character is used for indentation")
+                        .at(Span::new(file, tab, tab + 1))
+                        .label("tab here")
+                        .help("YAML allows only spaces for indentation; replace the tab with spaces"),
+                );
+            } else {
+                let end = (at + 1).min(line_end).max(at);
+                b.diags.push(
+                    Diagnostic::new("Y001", "yaml-syntax", Severity::Error, format!("invalid YAML: {}", e.info()))
+                        .at(Span::new(file, at, end))
+                        .help("fix the YAML syntax here; a quoted string may be unterminated, or the indentation may not line up with the keys around it"),
+                );
+            }
+        }
+        return (None, b.diags);
+    }
+    if b.fatal {
+        return (None, b.diags);
+    }
+    (Some(b.doc), b.diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(t: &str) -> (Option<Doc>, Vec<Diagnostic>) {
+        parse(t, FileId(0), Limits::default())
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_even_after_non_ascii_text() {
+        let t = "description: café résumé\nname: x\n";
+        let (doc, d) = p(t);
+        assert!(d.is_empty(), "{d:?}");
+        let doc = doc.unwrap();
+        let NodeKind::Map(pairs) = &doc.node(doc.root.unwrap()).kind else { panic!() };
+        let v = doc.node(pairs[1].1);
+        assert_eq!(&t[v.span.start..v.span.end], "x");
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_places() {
+        let (_, d) = p("name: a\nid: 1\nname: b\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "Y002");
+        assert_eq!(d[0].span.unwrap().start, 14);
+        assert_eq!(d[0].secondary[0].span.start, 0);
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            t.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let (doc, d) = p(&t);
+        assert!(doc.is_none());
+        assert_eq!(d[0].code, "Y007");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let t = "[".repeat(10_000) + &"]".repeat(10_000);
+        let (doc, d) = p(&t);
+        assert!(doc.is_none());
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("deep"), "{d:?}");
+    }
+
+    #[test]
+    fn tab_indentation_gets_its_own_message() {
+        let (doc, d) = p("name: a\ntags:\n\tproduct: x\n");
+        assert!(doc.is_none());
+        assert_eq!(d[0].code, "Y003", "{d:?}");
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_pyyaml() {
+        let s = |t: &str| Scalar { text: t.into(), plain: true, tag: None };
+        assert_eq!(s("yes").resolve(), ScalarValue::Bool(true));
+        assert_eq!(s("0x1f").resolve(), ScalarValue::Int(31));
+        assert_eq!(s("1_000").resolve(), ScalarValue::Int(1000));
+        assert_eq!(s("~").resolve(), ScalarValue::Null);
+        assert_eq!(s("2021-01-01").resolve(), ScalarValue::Str("2021-01-01"));
+        assert_eq!(s("0.0.1").resolve(), ScalarValue::Str("0.0.1"));
+        assert_eq!(s("1.5").resolve(), ScalarValue::Float(1.5));
+    }
+}
