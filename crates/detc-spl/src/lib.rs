@@ -1,5 +1,178 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Static analysis of Splunk SPL searches.
+//!
+//! - [`split_pipeline`] splits a search into [`Command`]s at top-level
+//!   pipes, respecting double quotes (with `\` escapes), backtick macros
+//!   (with arguments), subsearch brackets and ```` ``` ```` comments.
+//! - [`macros`] lists the macros a search uses, with their arity, the way
+//!   Splunk names them in macros.conf (`name(2)`).
+//! - [`lookups`] lists the lookups it uses (`lookup`, `inputlookup`,
+//!   `outputlookup`, in subsearches too).
+//! - [`output_fields`] infers the fields the search outputs, where SPL
+//!   semantics make that knowable (`table`, `fields`, `stats`/`tstats ...
+//!   by`, `rename`, `eval`, `lookup ... OUTPUT`, `drop_dm_object_name`,
+//!   macros expanded from their definitions...). Where it cannot be known
+//!   it answers [`Fields::AtLeast`] and never guesses.
+//!
+//! All byte offsets are into the search text given.
+
+mod fields;
+mod lex;
+
+pub use fields::{output_fields, Fields, Resolver};
+pub use lex::{split_args, split_pipeline, Command, Token};
+
+/// A macro used by a search: `` `name(arg1, arg2)` ``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacroRef {
+    /// The macro's name without arguments.
+    pub name: String,
+    /// Its arguments as written (trimmed), possibly empty.
+    pub args: Vec<String>,
+    /// Byte range of the whole `` `...` `` in the search.
+    pub start: usize,
+    /// End of that range (exclusive).
+    pub end: usize,
+}
+
+impl MacroRef {
+    /// How Splunk names the macro's stanza: `name` or `name(N)`.
+    pub fn stanza(&self) -> String {
+        if self.args.is_empty() { self.name.clone() } else { format!("{}({})", self.name, self.args.len()) }
+    }
+}
+
+/// Splits `s` at top-level commas (outside quotes and brackets).
+pub(crate) fn split_commas(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_q, mut esc, mut start) = (0i32, false, false, 0);
+    for (i, c) in s.char_indices() {
+        if in_q {
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_q = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_q = true,
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ',' if depth <= 0 => {
+                out.push((start, &s[start..i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push((start, &s[start..]));
+    out
+}
+
+/// The macros used in `search`, in order, outside ```` ``` ```` comments.
+/// Quadruple backticks are not macros (contentctl refuses them; see
+/// [`has_quadruple_backticks`]).
+pub fn macros(search: &str) -> Vec<MacroRef> {
+    let mut out = Vec::new();
+    let b = search.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"```") {
+            match lex::find_bytes(&b[i + 3..], b"```") {
+                Some(e) => {
+                    i += 3 + e + 3;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        if b[i] == b'`' {
+            let Some(len) = lex::find_bytes(&b[i + 1..], b"`") else { break };
+            let inner = &search[i + 1..i + 1 + len];
+            let end = i + 1 + len + 1;
+            let inner_t = inner.trim();
+            if !inner_t.is_empty() && !inner_t.contains(char::is_whitespace) || inner_t.contains('(') {
+                let (name, args) = match inner_t.find('(') {
+                    Some(p) => {
+                        let a = inner_t[p + 1..].strip_suffix(')').unwrap_or(&inner_t[p + 1..]);
+                        let args = if a.trim().is_empty() {
+                            Vec::new()
+                        } else {
+                            split_commas(a).into_iter().map(|(_, x)| x.trim().to_string()).collect()
+                        };
+                        (inner_t[..p].trim().to_string(), args)
+                    }
+                    None => (inner_t.to_string(), Vec::new()),
+                };
+                if !name.is_empty() {
+                    out.push(MacroRef { name, args, start: i, end });
+                }
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether `search` has four backticks in a row, which contentctl refuses.
+pub fn has_quadruple_backticks(search: &str) -> bool {
+    search.contains("````")
+}
+
+/// A lookup used by a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupRef {
+    /// The lookup (transforms.conf stanza) name, or a file name for
+    /// `inputlookup file.csv`.
+    pub name: String,
+    /// The command: `lookup`, `inputlookup` or `outputlookup`.
+    pub command: String,
+    /// Byte offset of the name in the search.
+    pub start: usize,
+}
+
+/// The lookups used in `search`, subsearches included.
+pub fn lookups(search: &str) -> Vec<LookupRef> {
+    let mut out = Vec::new();
+    collect_lookups(search, 0, &mut out);
+    out
+}
+
+fn collect_lookups(search: &str, base: usize, out: &mut Vec<LookupRef>) {
+    for cmd in split_pipeline(search) {
+        let name = cmd.name.as_str();
+        if matches!(name, "lookup" | "inputlookup" | "outputlookup") {
+            let toks = split_args(cmd.args);
+            let first = toks.iter().find(|t| {
+                let (k, _) = t.text.split_once('=').unwrap_or(("", ""));
+                // Options are key=value; lookup takes `local=`, `update=`, `event_time_field=`;
+                // inputlookup and outputlookup take `append=`, `start=`, `max=`, `where`...
+                k.is_empty() && !t.text.starts_with('`')
+            });
+            if let Some(t) = first {
+                let n = t.text.trim_matches('"');
+                if !n.is_empty() {
+                    out.push(LookupRef { name: n.to_string(), command: name.to_string(), start: base + cmd.args_start + t.start });
+                }
+            }
+        }
+        // Subsearches.
+        let mut i = 0;
+        let args = cmd.args;
+        while let Some(p) = args[i..].find('[') {
+            let open = i + p;
+            if let Some(close) = lex::matching_bracket(args, open) {
+                collect_lookups(&args[open + 1..close], base + cmd.args_start + open + 1, out);
+                i = close + 1;
+            } else {
+                break;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -7,8 +180,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+    fn macros_with_arity_and_comments_skipped() {
+        let s = "| tstats `security_content_summariesonly` count from datamodel=X by a ``` `not_a_macro` ``` | `drop_dm_object_name(\"All_Changes\")` | `f(a, \"b,c\")` | `x_filter`";
+        let m = macros(s);
+        let names: Vec<String> = m.iter().map(|m| m.stanza()).collect();
+        assert_eq!(names, ["security_content_summariesonly", "drop_dm_object_name(1)", "f(2)", "x_filter"]);
+        assert_eq!(&s[m[3].start..m[3].end], "`x_filter`");
+    }
+
+    #[test]
+    fn lookups_in_commands_and_subsearches() {
+        let s = "search [| inputlookup append=t allowed_users.csv | fields user] | lookup local=true previously_seen user OUTPUT firstTimeSeen | outputlookup seen_out";
+        let l: Vec<(String, String)> = lookups(s).into_iter().map(|l| (l.command, l.name)).collect();
+        assert_eq!(
+            l,
+            [
+                ("inputlookup".to_string(), "allowed_users.csv".to_string()),
+                ("lookup".to_string(), "previously_seen".to_string()),
+                ("outputlookup".to_string(), "seen_out".to_string())
+            ]
+        );
+        let r = &lookups(s)[1];
+        assert_eq!(&s[r.start..r.start + 15], "previously_seen");
     }
 }

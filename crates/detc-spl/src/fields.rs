@@ -1,0 +1,562 @@
+//! Inference of the fields a search outputs.
+
+use crate::lex::{split_args, split_pipeline, Command, Token};
+use std::collections::BTreeSet;
+
+/// What is known of a search's output fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fields {
+    /// Exactly these fields (after `table`, `stats ... by`, `fields`...).
+    Known(BTreeSet<String>),
+    /// These fields for sure, and maybe others that cannot be known
+    /// statically (raw events, `join`, a macro with no definition...).
+    AtLeast(BTreeSet<String>),
+}
+
+impl Fields {
+    fn unknown() -> Self {
+        Fields::AtLeast(BTreeSet::new())
+    }
+
+    /// The fields known to be there.
+    pub fn names(&self) -> &BTreeSet<String> {
+        match self {
+            Fields::Known(s) | Fields::AtLeast(s) => s,
+        }
+    }
+
+    /// Whether the set is exact.
+    pub fn is_known(&self) -> bool {
+        matches!(self, Fields::Known(_))
+    }
+
+    /// `Some(true)` if `field` is output, `Some(false)` if it is known not
+    /// to be, `None` when that cannot be known.
+    pub fn contains(&self, field: &str) -> Option<bool> {
+        match self {
+            Fields::Known(s) => Some(s.contains(field)),
+            Fields::AtLeast(s) => s.contains(field).then_some(true),
+        }
+    }
+
+    fn set_mut(&mut self) -> &mut BTreeSet<String> {
+        match self {
+            Fields::Known(s) | Fields::AtLeast(s) => s,
+        }
+    }
+
+    fn add(&mut self, f: impl Into<String>) {
+        let f = f.into();
+        if !f.is_empty() {
+            self.set_mut().insert(f);
+        }
+    }
+
+    fn loosen(self) -> Self {
+        match self {
+            Fields::Known(s) | Fields::AtLeast(s) => Fields::AtLeast(s),
+        }
+    }
+}
+
+/// What the analysis may ask of the content around a search.
+pub trait Resolver {
+    /// The definition of macro `name` with `arity` arguments: its argument
+    /// names and its text, as in macros.conf.
+    fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)>;
+    /// The columns of lookup `name`, when known (a csv header, a KV store
+    /// collection's fields).
+    fn lookup_fields(&self, name: &str) -> Option<Vec<String>>;
+}
+
+/// Strips one level of `"..."` or `'...'` quoting from a field name.
+fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    for q in ['"', '\''] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return &s[1..s.len() - 1];
+        }
+    }
+    s
+}
+
+/// Matches `name` against a pattern with `*` wildcards; returns the text
+/// the first `*` matched.
+fn glob<'n>(pat: &str, name: &'n str) -> Option<&'n str> {
+    let Some(star) = pat.find('*') else { return (pat == name).then_some("") };
+    let (pre, post) = (&pat[..star], &pat[star + 1..]);
+    if post.contains('*') {
+        // Only one wildcard is interpreted; more cannot be followed.
+        return None;
+    }
+    if name.len() >= pre.len() + post.len() && name.starts_with(pre) && name.ends_with(post) {
+        Some(&name[pre.len()..name.len() - post.len()])
+    } else {
+        None
+    }
+}
+
+const MAX_MACRO_DEPTH: usize = 16;
+
+/// Infers the fields `search` outputs. `resolver` supplies macro
+/// definitions and lookup columns. Never guesses: anything it cannot
+/// follow turns the answer into [`Fields::AtLeast`].
+pub fn output_fields(search: &str, resolver: &dyn Resolver) -> Fields {
+    run(search, Fields::unknown(), resolver, 0)
+}
+
+fn run(search: &str, mut f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
+    for cmd in split_pipeline(search) {
+        f = apply(&cmd, f, r, depth);
+    }
+    f
+}
+
+fn is_kw(t: &Token, kw: &str) -> bool {
+    t.text.eq_ignore_ascii_case(kw)
+}
+
+fn is_option(t: &Token) -> bool {
+    // key=value with a bare key (not `count(x)=`, not a quoted string).
+    t.text.split_once('=').is_some_and(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// Parses `agg [as name]` lists followed by an optional `by` clause, as in
+/// stats, eventstats, streamstats and tstats. Returns (aggregate output
+/// names, by-fields), or `None` when the syntax is not followed.
+fn aggregates(toks: &[Token]) -> Option<(Vec<String>, Vec<String>)> {
+    let mut aggs = Vec::new();
+    let mut by = Vec::new();
+    let mut i = 0;
+    let mut in_by = false;
+    while i < toks.len() {
+        let t = &toks[i];
+        if in_by {
+            if is_kw(t, "where") || is_kw(t, "span") {
+                break;
+            }
+            if !is_option(t) {
+                by.push(unquote(t.text).to_string());
+            }
+            i += 1;
+            continue;
+        }
+        if is_kw(t, "by") {
+            in_by = true;
+        } else if is_kw(t, "from") || is_kw(t, "where") {
+            // tstats: skip the datamodel and where clause up to `by`.
+            i += 1;
+            while i < toks.len() && !is_kw(&toks[i], "by") {
+                i += 1;
+            }
+            continue;
+        } else if is_option(t) || t.text.starts_with('`') {
+            // Options such as allnum=t, or a macro that expands to options.
+        } else if is_kw(t, "as") {
+            let name = toks.get(i + 1)?;
+            let last = aggs.last_mut()?;
+            *last = unquote(name.text).to_string();
+            i += 2;
+            continue;
+        } else {
+            aggs.push(unquote(t.text).to_string());
+        }
+        i += 1;
+    }
+    Some((aggs, by))
+}
+
+fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
+    let toks = split_args(cmd.args);
+    match cmd.name.as_str() {
+        _ if cmd.is_macro() => apply_macro(cmd, f, r, depth),
+        // Filtering and ordering commands keep the fields as they are.
+        "search" if cmd.start == 0 && !cmd.text.starts_with('|') => f, // the base search
+        "search" | "where" | "sort" | "head" | "tail" | "dedup" | "regex" | "reverse" | "uniq" | "makemv" | "mvexpand"
+        | "mvcombine" | "nomv" | "collect" | "outputlookup" | "sendalert" | "sendemail" | "noop" | "localop" | "fieldformat"
+        | "convert" | "bin" | "bucket" | "fillnull" | "rex" | "iplocation" | "strcat" | "addinfo" | "transaction" => {
+            adds(cmd.name.as_str(), &toks, f)
+        }
+        "table" | "fields" => select(cmd.name.as_str(), &toks, f),
+        "rename" => rename(&toks, f),
+        "eval" => {
+            let mut f = f;
+            for (_, part) in crate::split_commas(cmd.args) {
+                if let Some((name, _)) = part.split_once('=') {
+                    let name = unquote(name);
+                    if !name.is_empty() && !name.contains(char::is_whitespace) || name.starts_with('"') {
+                        f.add(name);
+                    }
+                }
+            }
+            f
+        }
+        "stats" | "tstats" => {
+            if toks.iter().any(|t| t.text.eq_ignore_ascii_case("prestats=t") || t.text.eq_ignore_ascii_case("prestats=true")) {
+                return Fields::unknown();
+            }
+            match aggregates(&toks) {
+                Some((aggs, by)) => Fields::Known(aggs.into_iter().chain(by).filter(|s| !s.is_empty()).collect()),
+                None => Fields::unknown(),
+            }
+        }
+        "eventstats" | "streamstats" => match aggregates(&toks) {
+            Some((aggs, _)) => {
+                let mut f = f;
+                for a in aggs {
+                    f.add(a);
+                }
+                f
+            }
+            None => f.loosen(),
+        },
+        "top" | "rare" => {
+            let mut count = "count".to_string();
+            let mut percent = Some("percent".to_string());
+            let mut out = BTreeSet::new();
+            for t in &toks {
+                match t.text.split_once('=') {
+                    Some((k, v)) if k.eq_ignore_ascii_case("countfield") => count = unquote(v).to_string(),
+                    Some((k, v)) if k.eq_ignore_ascii_case("percentfield") => percent = Some(unquote(v).to_string()),
+                    Some((k, v)) if k.eq_ignore_ascii_case("showperc") && matches!(v, "f" | "false" | "0") => percent = None,
+                    Some(_) => {}
+                    None if is_kw(t, "by") => {}
+                    None => {
+                        out.insert(unquote(t.text).to_string());
+                    }
+                }
+            }
+            out.insert(count);
+            out.extend(percent);
+            Fields::Known(out)
+        }
+        "lookup" => lookup(&toks, f, r),
+        "inputlookup" => {
+            let append = toks.iter().any(|t| t.text.eq_ignore_ascii_case("append=t") || t.text.eq_ignore_ascii_case("append=true"));
+            let name = toks.iter().find(|t| !is_option(t)).map(|t| unquote(t.text));
+            let cols = name.and_then(|n| r.lookup_fields(n));
+            match (append, cols) {
+                (false, Some(c)) => Fields::Known(c.into_iter().collect()),
+                (true, Some(c)) => {
+                    let mut f = f.loosen();
+                    c.into_iter().for_each(|x| f.add(x));
+                    f
+                }
+                _ => Fields::unknown(),
+            }
+        }
+        "makeresults" => Fields::Known(["_time".to_string()].into_iter().collect()),
+        "spath" => {
+            let mut f = f;
+            let out = toks.iter().find_map(|t| t.text.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("output")).map(|(_, v)| v));
+            match out {
+                Some(o) => {
+                    f.add(unquote(o));
+                    f
+                }
+                None => f.loosen(),
+            }
+        }
+        // join, append, appendpipe, union, chart, timechart, xyseries, from, datamodel, rest, ...: not followed.
+        _ => f.loosen(),
+    }
+}
+
+/// Commands that keep every field and may add some.
+fn adds(name: &str, toks: &[Token], mut f: Fields) -> Fields {
+    match name {
+        "convert" | "bin" | "bucket" => {
+            for w in toks.windows(2) {
+                if is_kw(&w[0], "as") {
+                    f.add(unquote(w[1].text));
+                }
+            }
+        }
+        "fillnull" => {
+            for t in toks.iter().filter(|t| !is_option(t)) {
+                f.add(unquote(t.text));
+            }
+        }
+        "rex" => {
+            if toks.iter().any(|t| t.text.eq_ignore_ascii_case("mode=sed")) {
+                return f;
+            }
+            for t in toks.iter().filter(|t| t.text.starts_with('"')) {
+                let mut rest = t.text;
+                while let Some(p) = rest.find("(?<").or_else(|| rest.find("(?P<")) {
+                    let after = &rest[p..];
+                    let after = after.trim_start_matches("(?P<").trim_start_matches("(?<");
+                    if let Some(e) = after.find('>') {
+                        f.add(&after[..e]);
+                    }
+                    rest = &rest[p + 3..];
+                }
+            }
+        }
+        "iplocation" => {
+            let prefix = toks
+                .iter()
+                .find_map(|t| t.text.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("prefix")).map(|(_, v)| unquote(v)))
+                .unwrap_or("");
+            for x in ["City", "Country", "Region", "lat", "lon"] {
+                f.add(format!("{prefix}{x}"));
+            }
+        }
+        "strcat" => {
+            if let Some(t) = toks.iter().rfind(|t| !is_option(t)) {
+                f.add(unquote(t.text));
+            }
+        }
+        "addinfo" => {
+            for x in ["info_min_time", "info_max_time", "info_search_time", "info_sid"] {
+                f.add(x);
+            }
+        }
+        "transaction" => {
+            for x in ["duration", "eventcount", "closed_txn", "field_match_sum", "linecount"] {
+                f.add(x);
+            }
+        }
+        _ => {}
+    }
+    f
+}
+
+/// `table a b*` and `fields [+|-] a b*`.
+fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
+    let mut toks: Vec<&Token> = toks.iter().collect();
+    let mut remove = false;
+    if name == "fields" {
+        if let Some(first) = toks.first() {
+            if first.text == "-" {
+                remove = true;
+                toks.remove(0);
+            } else if first.text == "+" {
+                toks.remove(0);
+            }
+        }
+    }
+    let pats: Vec<&str> = toks.iter().map(|t| unquote(t.text)).filter(|p| !p.is_empty()).collect();
+    if remove {
+        return match f {
+            Fields::Known(s) => Fields::Known(s.into_iter().filter(|n| !pats.iter().any(|p| glob(p, n).is_some())).collect()),
+            Fields::AtLeast(s) => Fields::AtLeast(s.into_iter().filter(|n| !pats.iter().any(|p| glob(p, n).is_some())).collect()),
+        };
+    }
+    let wild = pats.iter().any(|p| p.contains('*'));
+    let literal: BTreeSet<String> = pats.iter().filter(|p| !p.contains('*')).map(|p| p.to_string()).collect();
+    match f {
+        Fields::Known(s) => {
+            let mut out = literal;
+            // A named field that does not exist yet is still a column (empty) in Splunk's table.
+            out.extend(s.into_iter().filter(|n| pats.iter().any(|p| p.contains('*') && glob(p, n).is_some())));
+            Fields::Known(out)
+        }
+        Fields::AtLeast(_) if wild => Fields::AtLeast(literal),
+        Fields::AtLeast(_) => Fields::Known(literal),
+    }
+}
+
+/// `rename a as b, x.* as *`.
+fn rename(toks: &[Token], f: Fields) -> Fields {
+    let mut f = f;
+    let mut i = 0;
+    while i + 2 < toks.len() {
+        if !is_kw(&toks[i + 1], "as") {
+            return f.loosen();
+        }
+        let (from, to) = (unquote(toks[i].text), unquote(toks[i + 2].text));
+        f = rename_one(f, from, to);
+        i += 3;
+    }
+    if i != toks.len() {
+        return f.loosen();
+    }
+    f
+}
+
+fn rename_one(f: Fields, from: &str, to: &str) -> Fields {
+    let map = |s: BTreeSet<String>| -> Option<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for n in s {
+            match glob(from, &n) {
+                Some(m) if from.contains('*') => {
+                    if to.matches('*').count() > 1 {
+                        return None;
+                    }
+                    out.insert(to.replacen('*', m, 1));
+                }
+                Some(_) => {
+                    out.insert(to.to_string());
+                }
+                None => {
+                    out.insert(n);
+                }
+            }
+        }
+        Some(out)
+    };
+    match f {
+        Fields::Known(s) => map(s).map(Fields::Known).unwrap_or_else(Fields::unknown),
+        Fields::AtLeast(s) => {
+            let mut out = map(s).unwrap_or_default();
+            if !from.contains('*') {
+                // The source may exist among the unknown fields: the target may then exist too, but is not certain.
+                out.remove(to);
+            }
+            Fields::AtLeast(out)
+        }
+    }
+}
+
+/// `lookup [opts] name in [as x], ... [OUTPUT|OUTPUTNEW out [as y], ...]`.
+fn lookup(toks: &[Token], f: Fields, r: &dyn Resolver) -> Fields {
+    let mut f = f;
+    let mut it = toks.iter().skip_while(|t| is_option(t));
+    let Some(name) = it.next() else { return f.loosen() };
+    let rest: Vec<&Token> = it.collect();
+    let out_at = rest.iter().position(|t| is_kw(t, "output") || is_kw(t, "outputnew"));
+    match out_at {
+        Some(p) => {
+            let outs = &rest[p + 1..];
+            let mut i = 0;
+            while i < outs.len() {
+                if i + 2 < outs.len() && is_kw(outs[i + 1], "as") {
+                    f.add(unquote(outs[i + 2].text));
+                    i += 3;
+                } else {
+                    f.add(unquote(outs[i].text));
+                    i += 1;
+                }
+            }
+            f
+        }
+        None => {
+            let inputs: BTreeSet<&str> = rest.iter().map(|t| unquote(t.text)).collect();
+            match r.lookup_fields(unquote(name.text)) {
+                Some(cols) => {
+                    for c in cols.iter().filter(|c| !inputs.contains(c.as_str()) && c.as_str() != "_key") {
+                        f.add(c.as_str());
+                    }
+                    f
+                }
+                None => f.loosen(),
+            }
+        }
+    }
+}
+
+/// A macro in command position: `drop_dm_object_name(X)` strips `X.` from
+/// field names (Splunk_SA_CIM defines it as `rename X.* as *`); other
+/// macros are expanded from their definitions.
+fn apply_macro(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
+    let Some(m) = crate::macros(cmd.text).into_iter().next() else { return f.loosen() };
+    if m.name == "drop_dm_object_name" && m.args.len() == 1 {
+        let prefix = unquote(&m.args[0]).to_string();
+        return rename_one(f, &format!("{prefix}.*"), "*");
+    }
+    if depth >= MAX_MACRO_DEPTH {
+        return f.loosen();
+    }
+    let Some((names, def)) = r.macro_definition(&m.name, m.args.len()) else { return f.loosen() };
+    let mut text = def;
+    for (n, v) in names.iter().zip(&m.args) {
+        text = text.replace(&format!("${}$", n.trim()), v);
+    }
+    // A definition is a pipeline fragment: `search *`, `convert ...`, `rename ...`.
+    run(&format!("| {text}"), f, r, depth + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct R;
+    impl Resolver for R {
+        fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+            match (name, arity) {
+                ("security_content_ctime", 1) => {
+                    Some((vec!["field".into()], "convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime($field$)".into()))
+                }
+                ("x_filter", 0) => Some((vec![], "search *".into())),
+                ("keep_user", 0) => Some((vec![], "table user".into())),
+                _ => None,
+            }
+        }
+        fn lookup_fields(&self, name: &str) -> Option<Vec<String>> {
+            (name == "seen").then(|| vec!["_key".into(), "user".into(), "firstTimeSeen".into(), "enough_data".into()])
+        }
+    }
+
+    fn known(f: &Fields) -> Vec<&str> {
+        assert!(f.is_known(), "{f:?}");
+        f.names().iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn seed_detection_outputs_only_its_table() {
+        let s = r#"| tstats earliest(_time) as firstTime, latest(_time) as lastTime FROM datamodel=Change
+WHERE All_Changes.user_type=AssumedRole
+AND
+All_Changes.status=success
+BY All_Changes.user, All_Changes.command All_Changes.object
+| `drop_dm_object_name("All_Changes")`
+| lookup previously_seen_cloud_api_calls_per_user_role user as user, command as command OUTPUT firstTimeSeen, enough_data
+| eventstats max(enough_data) as enough_data
+| where enough_data=1
+| eval firstTimeSeenUserApiCall=min(firstTimeSeen)
+| where isnull(firstTimeSeenUserApiCall) OR firstTimeSeenUserApiCall > relative_time(now(),"-24h@h")
+| table firstTime, user, object, command
+| `security_content_ctime(firstTime)`
+| `security_content_ctime(lastTime)`
+| `x_filter`"#;
+        let f = output_fields(s, &R);
+        assert_eq!(known(&f), ["command", "firstTime", "object", "user"]);
+        assert_eq!(f.contains("dest"), Some(false));
+    }
+
+    #[test]
+    fn tstats_by_with_drop_dm_object_name() {
+        let s = "| tstats `security_content_summariesonly` count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where Processes.parent_process_name IN (\"rundll32.exe\") by Processes.dest Processes.user | `drop_dm_object_name(Processes)` | `security_content_ctime(firstTime)` | `x_filter`";
+        assert_eq!(known(&output_fields(s, &R)), ["count", "dest", "firstTime", "lastTime", "user"]);
+    }
+
+    #[test]
+    fn raw_search_is_unknown_until_a_transforming_command() {
+        let f = output_fields("index=main sourcetype=x | eval y=1", &R);
+        assert!(!f.is_known());
+        assert_eq!(f.contains("y"), Some(true));
+        assert_eq!(f.contains("anything"), None);
+        let f = output_fields("index=main | stats count values(src) as src by user | rename user as account", &R);
+        assert_eq!(known(&f), ["account", "count", "src"]);
+    }
+
+    #[test]
+    fn lookup_without_output_adds_its_columns() {
+        let f = output_fields("| stats count by user | lookup seen user", &R);
+        assert_eq!(known(&f), ["count", "enough_data", "firstTimeSeen", "user"]);
+        let f = output_fields("| stats count by user | lookup unknown_lookup user", &R);
+        assert!(!f.is_known());
+    }
+
+    #[test]
+    fn macros_expand_and_unknown_macros_loosen() {
+        assert_eq!(known(&output_fields("| stats count by user, src | `keep_user`", &R)), ["user"]);
+        assert!(!output_fields("| stats count by user | `undefined_macro`", &R).is_known());
+    }
+
+    #[test]
+    fn join_and_append_are_not_followed() {
+        assert!(!output_fields("| stats count by user | join user [search index=x]", &R).is_known());
+    }
+
+    #[test]
+    fn fields_minus_and_wildcards() {
+        let f = output_fields("| stats count dc(x) as n by user, src | fields - src", &R);
+        assert_eq!(known(&f), ["count", "n", "user"]);
+        let f = output_fields("| stats count by All_Changes.user, All_Changes.src | rename All_Changes.* as *", &R);
+        assert_eq!(known(&f), ["count", "src", "user"]);
+        let f = output_fields("| stats count by user_name, src | table user*", &R);
+        assert_eq!(known(&f), ["user_name"]);
+    }
+}
