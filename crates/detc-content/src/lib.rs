@@ -1,14 +1,41 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The detc content compiler's front end: the content model of
+//! contentctl 5.x YAML (detections, analytic stories, macros, lookups,
+//! baselines, data sources, deployments), the loader that reads a content
+//! root, and the validation rules.
+//!
+//! [`validate`] loads a content root and runs every rule; the result's
+//! `diags` hold every problem found in every file, sorted by file and
+//! position.
+
+pub mod codes;
+pub mod enums;
+pub mod load;
+pub mod model;
+pub mod rules;
+
+pub use load::{load, AppConfig, Config, Project};
+
+use detc_attack::Attack;
+
+/// Settings of a validation run.
+pub struct Options<'a> {
+    /// The ATT&CK data to check against (usually [`Attack::embedded`]).
+    pub attack: &'a Attack,
+    /// "Today" for the no-future-dates rule (UTC date).
+    pub today: jiff::civil::Date,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl Default for Options<'static> {
+    fn default() -> Self {
+        Options { attack: Attack::embedded(), today: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date() }
     }
+}
+
+/// Loads the content root `root` and runs every rule.
+pub fn validate(root: &std::path::Path, opts: &Options) -> Project {
+    let mut p = load(root);
+    rules::run(&mut p, opts);
+    p.diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    p.diags.dedup();
+    p
 }

@@ -137,6 +137,19 @@ impl<'a> Decoder<'a> {
         None
     }
 
+    /// Reads any scalar as its text (a number or boolean as written), for
+    /// fields pydantic coerces to `str` from YAML numbers such as a TA
+    /// `version: 7.5`. A mapping or list is a type error.
+    pub fn scalar_text(&mut self, n: NodeId, field: &str) -> Option<Spanned<String>> {
+        if let NodeKind::Scalar(s) = &self.doc.node(n).kind {
+            if s.resolve() != ScalarValue::Null {
+                return Some(Spanned::new(s.text.clone(), self.span(n)));
+            }
+        }
+        self.type_error(n, field, "a value", "");
+        None
+    }
+
     /// Reads an integer; a quoted decimal string is accepted (pydantic lax mode).
     pub fn int(&mut self, n: NodeId, field: &str) -> Option<Spanned<i64>> {
         if let NodeKind::Scalar(s) = &self.doc.node(n).kind {

@@ -1,0 +1,121 @@
+//! Every rule detc checks, with its stable code.
+//!
+//! Codes are grouped by letter: `Y` YAML, `S` schema, `C` content
+//! references and identity, `A` MITRE ATT&CK, `Q` the SPL search
+//! (macros, lookups, filter macro), `R` risk-based alerting, `D`
+//! drilldowns, `P` contentctl's detection policies, `L` lookup files, `F`
+//! files and configuration. `contentctl` says whether contentctl 5.6
+//! enforces the same rule (the others are detc's own).
+
+use detc_diag::{Diagnostic, RuleInfo, Severity};
+
+/// A rule's identity and default level.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Stable code.
+    pub code: &'static str,
+    /// Kebab-case name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Whether contentctl 5.6 has the same rule.
+    pub contentctl: bool,
+    /// One line on what it checks.
+    pub summary: &'static str,
+}
+
+macro_rules! rules {
+    ($($code:literal $name:literal $sev:ident $cc:literal $summary:literal;)*) => {
+        /// All rules, in code order.
+        pub const RULES: &[Rule] = &[$(Rule { code: $code, name: $name, severity: Severity::$sev, contentctl: $cc, summary: $summary }),*];
+    };
+}
+
+rules! {
+    "F001" "io-error" Error true "a content file or folder cannot be read";
+    "F002" "file-too-large" Error false "a content file is larger than the size limit";
+    "F003" "not-utf8" Error true "a content file is not valid UTF-8";
+    "F004" "config" Error true "contentctl.yml is missing or invalid";
+    "Y001" "yaml-syntax" Error true "the file is not valid YAML";
+    "Y002" "duplicate-key" Error false "a mapping has the same key twice";
+    "Y003" "tab-indentation" Error true "a tab is used for indentation";
+    "Y004" "byte-order-mark" Warning false "the file starts with a byte-order mark";
+    "Y005" "crlf-line-endings" Warning false "the file uses CRLF line endings";
+    "Y007" "yaml-too-complex" Error false "nesting or alias expansion passes the limits";
+    "Y008" "empty-file" Error true "the file holds no content object";
+    "Y009" "multiple-documents" Error false "the file holds more than one YAML document";
+    "S001" "missing-field" Error true "a required field is missing";
+    "S002" "unknown-key" Error true "a key is not a field of the object";
+    "S003" "wrong-type" Error true "a value has the wrong type";
+    "S004" "invalid-value" Error true "a value is not one of the allowed values";
+    "S005" "constraint" Error true "a value breaks a length, range or format constraint";
+    "C001" "duplicate-name" Error true "two content objects have the same name";
+    "C002" "duplicate-id" Error true "two content objects have the same id";
+    "C003" "file-name" Error true "the file name does not match the object's name";
+    "C004" "unknown-story" Error true "an analytic story that does not exist is named";
+    "C005" "unknown-data-source" Error true "a data source that does not exist is named";
+    "C006" "unknown-deployment" Error true "the deployment a detection needs does not exist";
+    "C007" "future-date" Error true "a date is after today";
+    "C008" "unknown-detection" Warning true "a baseline names a detection that does not exist";
+    "A001" "unknown-technique" Error true "a MITRE ATT&CK technique does not exist";
+    "A002" "revoked-technique" Error false "a technique is revoked or deprecated in ATT&CK";
+    "A003" "technique-moved" Warning false "a technique moves to another ID in the next ATT&CK version";
+    "A004" "technique-and-subtechnique" Error true "a technique and its own sub-technique are both listed";
+    "A005" "unknown-detection-strategy" Error false "an ATT&CK detection strategy (DET####) does not exist";
+    "A006" "detection-strategy-mismatch" Error false "a detection strategy does not detect any listed technique";
+    "A007" "unknown-analytic" Error false "an ATT&CK analytic (AN####) does not exist";
+    "A008" "analytic-mismatch" Error false "an analytic does not belong to a listed detection strategy or technique";
+    "Q001" "missing-filter-macro" Error true "the search does not use its `<name>_filter` macro";
+    "Q002" "filter-macro-not-last" Error false "the `<name>_filter` macro is not the search's last command";
+    "Q003" "undefined-macro" Error true "the search uses a macro that is not defined";
+    "Q004" "macro-arity" Error false "a macro is called with a different number of arguments than it defines";
+    "Q005" "undefined-lookup" Error true "the search uses a lookup that is not defined";
+    "Q006" "quadruple-backticks" Error true "the search has four backticks in a row";
+    "R001" "rba-message-field" Error false "a risk message token is not a field the search outputs";
+    "R002" "risk-object-field" Error false "a risk object field is not a field the search outputs";
+    "R003" "threat-object-field" Error false "a threat object field is not a field the search outputs";
+    "R004" "rba-field-not-in-search" Error true "an RBA field or message token does not appear in the search text";
+    "R005" "rba-deployment-mismatch" Error true "RBA is given but the deployment has it disabled, or the reverse";
+    "D001" "drilldown-field" Error false "a drilldown token is not a field the search outputs";
+    "D002" "drilldown-count" Error true "a production detection needs two drilldowns, one with %original_detection_search%";
+    "P001" "enabled-by-default" Error true "enabled_by_default is set on a detection that may not be enabled";
+    "P002" "missing-tests" Error true "a production detection has no test";
+    "P003" "throttling-field" Error true "a throttling field does not appear in the search";
+    "P004" "data-source-output-field" Error true "a data source's output field does not appear in the search";
+    "P005" "stanza-too-long" Error true "the savedsearches.conf stanza name would be too long";
+    "L001" "lookup-file-missing" Error true "a csv or mlmodel lookup's file does not exist";
+    "L002" "lookup-file-columns" Error true "a csv lookup's rows do not all have the header's column count";
+    "L003" "lookup-file-unreferenced" Error true "a file in lookups/ is not referenced by any lookup";
+    "L004" "kvstore-fields" Error true "a KV store lookup's first field is not `_key`";
+}
+
+/// The rule with `code`.
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// A new diagnostic for rule `code`, with the rule's name and default severity.
+///
+/// # Panics
+/// If `code` is not in [`RULES`] (a programming error caught by tests).
+pub fn diag(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    let r = rule(code).unwrap_or_else(|| panic!("rule {code} is not registered"));
+    Diagnostic::new(r.code, r.name, r.severity, message)
+}
+
+/// The rules as the SARIF renderer wants them.
+pub fn rule_infos() -> Vec<RuleInfo> {
+    RULES.iter().map(|r| RuleInfo { code: r.code, name: r.name, summary: r.summary }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_unique_and_sorted_within_groups() {
+        let mut seen = std::collections::HashSet::new();
+        for r in super::RULES {
+            assert!(seen.insert(r.code), "duplicate code {}", r.code);
+            assert!(seen.insert(r.name), "duplicate name {}", r.name);
+        }
+    }
+}

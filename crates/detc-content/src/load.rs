@@ -1,0 +1,226 @@
+//! Reading a content root: `contentctl.yml` and every YAML file under the
+//! content folders.
+
+use crate::codes::diag;
+use crate::model::{self, Content};
+use detc_diag::{Diagnostic, FileId, SourceMap, Span};
+use detc_yaml::{Decoder, Limits, Spanned};
+use std::path::{Path, PathBuf};
+
+/// Largest content file read, in bytes (10 MiB). ESCU's largest YAML is
+/// under 100 KiB; anything bigger is a mistake or an attack.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The `app:` section of `contentctl.yml`.
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// Splunkbase uid, when the app has one.
+    pub uid: Option<i64>,
+    /// App title shown in Splunk.
+    pub title: String,
+    /// App folder name (`[package] id`).
+    pub appid: String,
+    /// App version, e.g. `4.42.0`.
+    pub version: String,
+    /// App description.
+    pub description: String,
+    /// Prefix of savedsearches.conf stanzas, e.g. `ESCU`.
+    pub prefix: String,
+    /// Label used in stanza names, e.g. `ESCU`.
+    pub label: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author company.
+    pub author_company: String,
+}
+
+/// What detc reads of `contentctl.yml`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The `app:` section.
+    pub app: AppConfig,
+    /// `build_path`, default `dist`.
+    pub build_path: String,
+    /// The config file, for diagnostics.
+    pub file: Option<FileId>,
+}
+
+/// Where each kind of content lives under the root, as in security_content.
+pub const CONTENT_DIRS: &[&str] = &["detections", "stories", "macros", "lookups", "baselines", "data_sources", "deployments"];
+
+/// A loaded content root.
+#[derive(Debug, Default)]
+pub struct Project {
+    /// The content root (the folder holding `contentctl.yml`).
+    pub root: PathBuf,
+    /// The configuration.
+    pub config: Config,
+    /// Every file read, for diagnostics.
+    pub sources: SourceMap,
+    /// The objects that could be decoded.
+    pub content: Content,
+    /// Every diagnostic, in file order once [`crate::validate`] has run.
+    pub diags: Vec<Diagnostic>,
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+}
+
+/// Reads one file into the source map, reporting size and encoding
+/// problems. Returns the file id and whether its text can be parsed.
+pub(crate) fn read_file(sources: &mut SourceMap, diags: &mut Vec<Diagnostic>, root: &Path, path: &Path) -> Option<FileId> {
+    let shown = rel(root, path);
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            let id = sources.add(shown, "");
+            diags.push(
+                diag("F002", format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", m.len() as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
+                    .in_file(id)
+                    .help("a content file holds one object of a few KiB; check that this is the file you meant to commit"),
+            );
+            return None;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let id = sources.add(shown, "");
+            diags.push(diag("F001", format!("cannot read the file: {e}")).in_file(id).help("check the file's permissions"));
+            return None;
+        }
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let id = sources.add(shown, "");
+            diags.push(diag("F001", format!("cannot read the file: {e}")).in_file(id).help("check the file's permissions"));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(sources.add(shown, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes()[at];
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(shown, text);
+            diags.push(
+                diag("F003", format!("the file is not valid UTF-8: byte 0x{bad:02X} cannot start a character"))
+                    .at(Span::new(id, at, at + 1))
+                    .label("invalid byte here")
+                    .help("save the file as UTF-8 (it may be Latin-1 or Windows-1252: convert it with `iconv -f WINDOWS-1252 -t UTF-8`)"),
+            );
+            None
+        }
+    }
+}
+
+fn yml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn read_config(p: &mut Project) {
+    let path = p.root.join("contentctl.yml");
+    if !path.exists() {
+        let id = p.sources.add("contentctl.yml", "");
+        p.diags.push(
+            diag("F004", format!("no contentctl.yml in {}", p.root.display()))
+                .in_file(id)
+                .help("point detc at a content root (the folder with contentctl.yml and detections/), or create contentctl.yml with an `app:` section"),
+        );
+        return;
+    }
+    let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) else { return };
+    p.config.file = Some(file);
+    p.config.build_path = "dist".into();
+    let text = p.sources.get(file).text.clone();
+    let (doc, mut diags) = detc_yaml::parse(&text, file, Limits::default());
+    p.diags.append(&mut diags);
+    let Some(doc) = doc else { return };
+    let Some(root) = doc.root else {
+        p.diags.push(diag("F004", "contentctl.yml is empty").in_file(file).help("add an `app:` section with appid, title, version, prefix and label"));
+        return;
+    };
+    let mut de = Decoder::new(&doc, file);
+    if let Some(mut m) = de.map(root, "contentctl.yml") {
+        if let Some(b) = m.opt_str(&mut de, "build_path") {
+            p.config.build_path = b.value;
+        }
+        if let Some(n) = m.req(&mut de, "app", "the app's appid, title, version, prefix and label") {
+            if let Some(mut a) = de.map(n, "app") {
+                let s = |de: &mut Decoder, a: &mut detc_yaml::MapReader, k: &'static str, req: bool| -> String {
+                    let v = if req { a.req(de, k, "a value") } else { a.get_some(de, k) };
+                    v.and_then(|n| de.scalar_text(n, k)).map(|v: Spanned<String>| v.value).unwrap_or_default()
+                };
+                let app = &mut p.config.app;
+                app.uid = a.opt_int(&mut de, "uid").map(|v| v.value);
+                app.title = s(&mut de, &mut a, "title", true);
+                app.appid = s(&mut de, &mut a, "appid", true);
+                app.version = s(&mut de, &mut a, "version", true);
+                app.description = s(&mut de, &mut a, "description", false);
+                app.prefix = s(&mut de, &mut a, "prefix", true);
+                app.label = s(&mut de, &mut a, "label", true);
+                app.author_name = s(&mut de, &mut a, "author_name", false);
+                app.author_email = s(&mut de, &mut a, "author_email", false);
+                app.author_company = s(&mut de, &mut a, "author_company", false);
+                let _ = a.get("hardcoded_path");
+                a.finish(&mut de);
+            }
+        }
+        // The rest of contentctl.yml configures contentctl's other modes (test, deploy...).
+    }
+    p.diags.append(&mut de.diags);
+}
+
+type DecodeFn<T> = fn(&mut Decoder, detc_yaml::NodeId, &str) -> Option<T>;
+
+fn load_dir<T>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut Vec<T>) {
+    let base = p.root.join(dir);
+    if !base.is_dir() {
+        return;
+    }
+    for path in yml_files(&base) {
+        let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) else { continue };
+        let src = p.sources.get(file);
+        let (doc, mut diags) = detc_yaml::parse(&src.text, file, Limits::default());
+        p.diags.append(&mut diags);
+        let Some(doc) = doc else { continue };
+        let Some(root) = doc.root else {
+            p.diags.push(diag("Y008", "the file is empty").in_file(file).help("write the object's fields, or delete the file"));
+            continue;
+        };
+        let path_s = src.path.clone();
+        let mut de = Decoder::new(&doc, file);
+        if let Some(obj) = decode(&mut de, root, &path_s) {
+            out.push(obj);
+        }
+        p.diags.append(&mut de.diags);
+    }
+}
+
+/// Reads `contentctl.yml` and every content file under `root`, decoding
+/// what can be decoded. Runs no cross-object rule (see [`crate::validate`]).
+pub fn load(root: &Path) -> Project {
+    let mut p = Project { root: root.to_path_buf(), ..Default::default() };
+    read_config(&mut p);
+    let mut c = Content::default();
+    load_dir(&mut p, "detections", model::detection, &mut c.detections);
+    load_dir(&mut p, "stories", model::story, &mut c.stories);
+    load_dir(&mut p, "macros", model::macro_, &mut c.macros);
+    load_dir(&mut p, "lookups", model::lookup, &mut c.lookups);
+    load_dir(&mut p, "baselines", model::baseline, &mut c.baselines);
+    load_dir(&mut p, "data_sources", model::data_source, &mut c.data_sources);
+    load_dir(&mut p, "deployments", model::deployment, &mut c.deployments);
+    p.content = c;
+    p
+}

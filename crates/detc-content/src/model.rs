@@ -1,0 +1,870 @@
+//! The content model: contentctl 5.x objects as read from YAML, every value
+//! with its span. Decoding reports schema errors (`S001`-`S005`) for one
+//! file at a time and keeps whatever could be read, so later rules still run.
+//!
+//! Field facts come from contentctl 5.6's pydantic models; see
+//! `docs/rules.md` for the list.
+
+use crate::codes::diag;
+use crate::enums::*;
+use detc_diag::{FileId, Span};
+use detc_yaml::{Decoder, MapReader, NodeId, Spanned};
+
+/// Fields every content object has (`SecurityContentObject_Abstract`).
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// The file it was read from.
+    pub file: FileId,
+    /// Path relative to the content root, `/`-separated.
+    pub path: String,
+    /// `name`.
+    pub name: Option<Spanned<String>>,
+    /// `id`, a UUID.
+    pub id: Option<Spanned<String>>,
+    /// `version`, an integer >= 0.
+    pub version: Option<Spanned<i64>>,
+    /// `date`, `YYYY-MM-DD`.
+    pub date: Option<Spanned<String>>,
+    /// `author`.
+    pub author: Option<Spanned<String>>,
+    /// `description`.
+    pub description: Option<Spanned<String>>,
+    /// `status`.
+    pub status: Option<Spanned<String>>,
+    /// `references`, URLs.
+    pub references: Vec<Spanned<String>>,
+    /// Span of the whole mapping (for "in this object" messages).
+    pub span: Span,
+}
+
+impl Common {
+    /// The name, or "" when it could not be read.
+    pub fn name(&self) -> &str {
+        self.name.as_ref().map(|n| n.value.as_str()).unwrap_or("")
+    }
+
+    /// Whether `status` is `production`.
+    pub fn is_production(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.value == "production")
+    }
+}
+
+/// A risk object: `{field, type, score}`.
+#[derive(Debug, Clone)]
+pub struct RiskObject {
+    /// The result field holding the object.
+    pub field: Option<Spanned<String>>,
+    /// `user`, `system` or `other`.
+    pub kind: Option<Spanned<String>>,
+    /// 1..100.
+    pub score: Option<Spanned<i64>>,
+}
+
+/// A threat object: `{field, type}`.
+#[derive(Debug, Clone)]
+pub struct ThreatObject {
+    /// The result field holding the object.
+    pub field: Option<Spanned<String>>,
+    /// One of [`THREAT_OBJECT_TYPES`].
+    pub kind: Option<Spanned<String>>,
+}
+
+/// The `rba:` block.
+#[derive(Debug, Clone)]
+pub struct Rba {
+    /// The risk message, with `$field$` tokens.
+    pub message: Option<Spanned<String>>,
+    /// At least one.
+    pub risk_objects: Vec<RiskObject>,
+    /// May be empty.
+    pub threat_objects: Vec<ThreatObject>,
+    /// The block's span.
+    pub span: Span,
+}
+
+/// One entry of `drilldown_searches`.
+#[derive(Debug, Clone)]
+pub struct Drilldown {
+    /// Its title, which may hold `$field$` tokens.
+    pub name: Option<Spanned<String>>,
+    /// Its search.
+    pub search: Option<Spanned<String>>,
+    /// `earliest_offset` (e.g. `$info_min_time$`).
+    pub earliest_offset: Option<Spanned<String>>,
+    /// `latest_offset`.
+    pub latest_offset: Option<Spanned<String>>,
+}
+
+/// `tags.throttling`.
+#[derive(Debug, Clone)]
+pub struct Throttling {
+    /// Fields to suppress on.
+    pub fields: Vec<Spanned<String>>,
+    /// `^[0-9]+[smh]$`.
+    pub period: Option<Spanned<String>>,
+}
+
+/// A detection's `tags`.
+#[derive(Debug, Clone, Default)]
+pub struct DetectionTags {
+    /// Story names.
+    pub analytic_story: Vec<Spanned<String>>,
+    /// Asset type.
+    pub asset_type: Option<Spanned<String>>,
+    /// Products.
+    pub product: Vec<Spanned<String>>,
+    /// Security domain.
+    pub security_domain: Option<Spanned<String>>,
+    /// Technique ids.
+    pub mitre_attack_id: Vec<Spanned<String>>,
+    /// ATT&CK detection strategies (`DET####`), a detc extension.
+    pub detection_strategies: Vec<Spanned<String>>,
+    /// ATT&CK analytics (`AN####`), a detc extension.
+    pub analytics: Vec<Spanned<String>>,
+    /// CVEs.
+    pub cve: Vec<Spanned<String>>,
+    /// Atomic Red Team GUIDs.
+    pub atomic_guid: Vec<Spanned<String>>,
+    /// Groups.
+    pub group: Vec<Spanned<String>>,
+    /// Throttling.
+    pub throttling: Option<Throttling>,
+    /// Why the detection is tested by hand.
+    pub manual_test: Option<Spanned<String>>,
+}
+
+/// Scheduling of a deployment.
+#[derive(Debug, Clone, Default)]
+pub struct Scheduling {
+    /// Cron expression.
+    pub cron_schedule: Option<Spanned<String>>,
+    /// Dispatch earliest time (relative time modifier).
+    pub earliest_time: Option<Spanned<String>>,
+    /// Dispatch latest time.
+    pub latest_time: Option<Spanned<String>>,
+    /// `auto` or minutes.
+    pub schedule_window: Option<Spanned<String>>,
+}
+
+/// `alert_action.notable`.
+#[derive(Debug, Clone, Default)]
+pub struct Notable {
+    /// Rule description with `%field%` placeholders.
+    pub rule_description: Option<Spanned<String>>,
+    /// Rule title.
+    pub rule_title: Option<Spanned<String>>,
+    /// Next-step fields.
+    pub nes_fields: Vec<Spanned<String>>,
+}
+
+/// A deployment body: named (deployments/) or inline in a detection.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// Base fields (absent for an inline deployment).
+    pub common: Option<Common>,
+    /// `type`.
+    pub kind: Option<Spanned<String>>,
+    /// Scheduling.
+    pub scheduling: Scheduling,
+    /// `alert_action.rba.enabled`.
+    pub rba_enabled: bool,
+    /// `alert_action.notable`.
+    pub notable: Option<Notable>,
+    /// Span of the body.
+    pub span: Span,
+}
+
+/// A detection (`detections/**.yml`).
+#[derive(Debug, Clone)]
+pub struct Detection {
+    /// Base fields.
+    pub common: Common,
+    /// `type`.
+    pub kind: Option<Spanned<String>>,
+    /// Data source names.
+    pub data_source: Vec<Spanned<String>>,
+    /// The SPL search.
+    pub search: Option<Spanned<String>>,
+    /// How to implement.
+    pub how_to_implement: Option<Spanned<String>>,
+    /// Known false positives.
+    pub known_false_positives: Option<Spanned<String>>,
+    /// Risk-based alerting.
+    pub rba: Option<Rba>,
+    /// Drilldown searches.
+    pub drilldowns: Vec<Drilldown>,
+    /// Span of the `drilldown_searches` value, if present.
+    pub drilldowns_span: Option<Span>,
+    /// Number of tests.
+    pub tests: usize,
+    /// `enabled_by_default`.
+    pub enabled_by_default: Option<Spanned<bool>>,
+    /// Inline deployment.
+    pub deployment: Option<Deployment>,
+    /// Tags.
+    pub tags: DetectionTags,
+    /// Span of the `tags` mapping.
+    pub tags_span: Option<Span>,
+}
+
+/// An analytic story (`stories/*.yml`).
+#[derive(Debug, Clone)]
+pub struct Story {
+    /// Base fields.
+    pub common: Common,
+    /// Narrative.
+    pub narrative: Option<Spanned<String>>,
+    /// `tags.category`.
+    pub category: Vec<Spanned<String>>,
+    /// `tags.product`.
+    pub product: Vec<Spanned<String>>,
+    /// `tags.usecase`.
+    pub usecase: Option<Spanned<String>>,
+}
+
+/// A macro (`macros/*.yml`).
+#[derive(Debug, Clone)]
+pub struct Macro {
+    /// Base fields (most optional for macros).
+    pub common: Common,
+    /// The definition.
+    pub definition: Option<Spanned<String>>,
+    /// Argument names.
+    pub arguments: Vec<Spanned<String>>,
+}
+
+/// A lookup (`lookups/*.yml`).
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    /// Base fields.
+    pub common: Common,
+    /// `csv`, `kvstore` or `mlmodel`.
+    pub lookup_type: Option<Spanned<String>>,
+    /// KV store `fields`.
+    pub fields: Vec<Spanned<String>>,
+    /// Header of the csv file, when it was read.
+    pub csv_header: Option<Vec<String>>,
+    /// `default_match`, `match_type`, `min_matches`, `max_matches`,
+    /// `case_sensitive_match` in file order, as written.
+    pub options: Vec<(String, Spanned<String>)>,
+}
+
+/// A baseline (`baselines/*.yml`).
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// Base fields.
+    pub common: Common,
+    /// `type` (must be `Baseline`).
+    pub kind: Option<Spanned<String>>,
+    /// The search.
+    pub search: Option<Spanned<String>>,
+    /// Stories.
+    pub analytic_story: Vec<Spanned<String>>,
+    /// Detection names.
+    pub detections: Vec<Spanned<String>>,
+    /// Inline deployment.
+    pub deployment: Option<Deployment>,
+}
+
+/// A data source (`data_sources/*.yml`).
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    /// Base fields.
+    pub common: Common,
+    /// `source`.
+    pub source: Option<Spanned<String>>,
+    /// `sourcetype`.
+    pub sourcetype: Option<Spanned<String>>,
+    /// Fields that detections using it must mention.
+    pub output_fields: Vec<Spanned<String>>,
+}
+
+/// Everything the content root holds.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// Detections.
+    pub detections: Vec<Detection>,
+    /// Stories.
+    pub stories: Vec<Story>,
+    /// Macros.
+    pub macros: Vec<Macro>,
+    /// Lookups.
+    pub lookups: Vec<Lookup>,
+    /// Baselines.
+    pub baselines: Vec<Baseline>,
+    /// Data sources.
+    pub data_sources: Vec<DataSource>,
+    /// Deployments.
+    pub deployments: Vec<Deployment>,
+}
+
+// ---------------------------------------------------------------------------
+// Decoding helpers
+
+/// Checks that `v` is one of `allowed` (`S004`), suggesting the closest.
+pub(crate) fn one_of(de: &mut Decoder, v: Spanned<String>, allowed: &[&str], field: &str) -> Option<Spanned<String>> {
+    if allowed.contains(&v.value.as_str()) {
+        return Some(v);
+    }
+    let mut d = diag("S004", format!("`{}` is not a valid {field}", v.value)).at(v.span).label("not an allowed value");
+    d = match detc_yaml::did_you_mean(&v.value, allowed.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(format!("use one of: {}", allowed.join(", "))),
+    };
+    de.push(d);
+    None
+}
+
+fn constraint(de: &mut Decoder, span: Span, msg: String, help: impl Into<String>) {
+    de.push(diag("S005", msg).at(span).help(help));
+}
+
+fn max_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, max: usize) {
+    if let Some(v) = v {
+        let n = v.value.chars().count();
+        if n > max {
+            constraint(de, v.span, format!("`{field}` is {n} characters long, more than {max}"), format!("shorten `{field}` to {max} characters or fewer"));
+        }
+    }
+}
+
+fn min_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, min: usize) {
+    if let Some(v) = v {
+        if v.value.trim().chars().count() < min {
+            constraint(de, v.span, format!("`{field}` is shorter than {min} characters"), format!("write at least {min} characters in `{field}`"));
+        }
+    }
+}
+
+fn req_enum(de: &mut Decoder, m: &mut MapReader, key: &'static str, allowed: &[&str]) -> Option<Spanned<String>> {
+    let v = m.req_str(de, key)?;
+    one_of(de, v, allowed, key)
+}
+
+fn enum_list(de: &mut Decoder, items: Vec<Spanned<String>>, allowed: &[&str], field: &str) -> Vec<Spanned<String>> {
+    items.into_iter().filter_map(|v| one_of(de, v, allowed, field)).collect()
+}
+
+fn urls(de: &mut Decoder, m: &mut MapReader, key: &'static str) -> Vec<Spanned<String>> {
+    let list = m.str_list(de, key);
+    for u in &list {
+        let ok = (u.value.starts_with("https://") || u.value.starts_with("http://")) && u.value.len() > 8 && !u.value.contains(char::is_whitespace);
+        if !ok {
+            constraint(de, u.span, format!("`{}` is not a valid URL", u.value), "references are http:// or https:// URLs with no spaces");
+        }
+    }
+    list
+}
+
+fn regex_like(de: &mut Decoder, v: &Spanned<String>, ok: bool, what: &str, example: &str) {
+    if !ok {
+        constraint(de, v.span, format!("`{}` is not a valid {what}", v.value), format!("write it like `{example}`"));
+    }
+}
+
+/// Reads the base fields. `name_max` is 99 (67 for detections and
+/// baselines); `status` is checked against `statuses`; `lenient` makes
+/// id, version, date, author and status optional (macros, lookups).
+fn common(de: &mut Decoder, m: &mut MapReader, path: &str, name_max: usize, statuses: &[&str], lenient: bool) -> Common {
+    let name = m.req_str(de, "name");
+    max_len(de, &name, "name", name_max);
+    let id = if lenient { m.opt_str(de, "id") } else { m.req_str(de, "id") };
+    if let Some(id) = &id {
+        if uuid::Uuid::parse_str(&id.value).is_err() {
+            constraint(de, id.span, format!("`{}` is not a UUID", id.value), "use a UUID such as `0f7ee854-1aad-4bef-89c5-5c402b488510` (`uuidgen` prints a new one)");
+        }
+    }
+    let version = if lenient { m.opt_int(de, "version") } else { m.req_int(de, "version") };
+    if let Some(v) = &version {
+        if v.value < 0 {
+            constraint(de, v.span, "`version` is negative".into(), "versions start at 0 and go up by one per change");
+        }
+    }
+    let date = if lenient { m.opt_str(de, "date") } else { m.req_str(de, "date") };
+    if let Some(d) = &date {
+        if d.value.parse::<jiff::civil::Date>().is_err() {
+            constraint(de, d.span, format!("`{}` is not a date", d.value), "write the date as `YYYY-MM-DD`, e.g. `'2024-07-18'`");
+        }
+    }
+    let author = if lenient { m.opt_str(de, "author") } else { m.req_str(de, "author") };
+    max_len(de, &author, "author", 255);
+    let description = m.req_str(de, "description");
+    max_len(de, &description, "description", 10000);
+    let status = if lenient {
+        m.opt_str(de, "status").and_then(|s| one_of(de, s, statuses, "status"))
+    } else {
+        req_enum(de, m, "status", statuses)
+    };
+    let references = urls(de, m, "references");
+    Common { file: de.file, path: path.to_string(), name, id, version, date, author, description, status, references, span: m.span }
+}
+
+fn decode_rba(de: &mut Decoder, n: NodeId) -> Option<Rba> {
+    let mut m = de.map(n, "rba")?;
+    let message = m.req_str(de, "message");
+    let mut risk_objects = Vec::new();
+    if let Some(list) = m.req(de, "risk_objects", "a list of `{field, type, score}`").and_then(|n| de.seq(n, "risk_objects")) {
+        if list.is_empty() {
+            let span = m.key_span(de, "risk_objects").unwrap_or(m.span);
+            constraint(de, span, "`risk_objects` is empty".into(), "add at least one risk object: `- {field: user, type: user, score: 50}`");
+        }
+        for item in list {
+            let Some(mut r) = de.map(item, "risk object") else { continue };
+            let field = r.req_str(de, "field");
+            let kind = req_enum(de, &mut r, "type", RISK_OBJECT_TYPES);
+            let score = r.req_int(de, "score");
+            if let Some(s) = &score {
+                if !(1..=100).contains(&s.value) {
+                    constraint(de, s.span, format!("risk score {} is outside 1..100", s.value), "use a score from 1 to 100");
+                }
+            }
+            r.finish(de);
+            risk_objects.push(RiskObject { field, kind, score });
+        }
+    }
+    let mut threat_objects = Vec::new();
+    match m.get("threat_objects") {
+        None => m.missing(de, "threat_objects", "a list (use `[]` for none)"),
+        Some(n) => {
+            for item in de.seq(n, "threat_objects").unwrap_or_default() {
+                let Some(mut t) = de.map(item, "threat object") else { continue };
+                let field = t.req_str(de, "field");
+                let kind = req_enum(de, &mut t, "type", THREAT_OBJECT_TYPES);
+                t.finish(de);
+                threat_objects.push(ThreatObject { field, kind });
+            }
+        }
+    }
+    let span = m.span;
+    m.finish(de);
+    Some(Rba { message, risk_objects, threat_objects, span })
+}
+
+fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
+    let Some(mut m) = de.map(n, "tags") else { return DetectionTags::default() };
+    let analytic_story = m.req_str_list(de, "analytic_story").unwrap_or_default();
+    let asset_type = req_enum(de, &mut m, "asset_type", ASSET_TYPES);
+    let product = m.req_str_list(de, "product").unwrap_or_default();
+    if product.is_empty() && m.has("product") {
+        let s = m.key_span(de, "product").unwrap_or(m.span);
+        constraint(de, s, "`product` is empty".into(), "list at least one product, e.g. `- Splunk Enterprise`");
+    }
+    let product = enum_list(de, product, PRODUCTS, "product");
+    let security_domain = req_enum(de, &mut m, "security_domain", SECURITY_DOMAINS);
+    let mitre_attack_id = m.str_list(de, "mitre_attack_id");
+    for t in &mitre_attack_id {
+        let b = t.value.as_bytes();
+        let ok = b.len() >= 5 && b[0] == b'T' && b[1..5].iter().all(u8::is_ascii_digit)
+            && (b.len() == 5 || (b.len() == 9 && b[6..].iter().all(u8::is_ascii_digit)));
+        regex_like(de, t, ok, "ATT&CK technique id", "T1078 or T1078.004");
+    }
+    let detection_strategies = m.str_list(de, "mitre_attack_detection_strategies");
+    for t in &detection_strategies {
+        let ok = t.value.len() == 7 && t.value.starts_with("DET") && t.value[3..].bytes().all(|b| b.is_ascii_digit());
+        regex_like(de, t, ok, "ATT&CK detection strategy id", "DET0078");
+    }
+    let analytics = m.str_list(de, "mitre_attack_analytics");
+    for t in &analytics {
+        let ok = t.value.len() == 6 && t.value.starts_with("AN") && t.value[2..].bytes().all(|b| b.is_ascii_digit());
+        regex_like(de, t, ok, "ATT&CK analytic id", "AN0215");
+    }
+    let cve = m.str_list(de, "cve");
+    for c in &cve {
+        let parts: Vec<&str> = c.value.split('-').collect();
+        let ok = parts.len() == 3 && parts[0] == "CVE" && parts[1].len() == 4 && parts[1].starts_with(['1', '2'])
+            && parts[1].bytes().all(|b| b.is_ascii_digit()) && !parts[2].is_empty() && parts[2].bytes().all(|b| b.is_ascii_digit());
+        regex_like(de, c, ok, "CVE id", "CVE-2021-44228");
+    }
+    let atomic_guid = m.str_list(de, "atomic_guid");
+    for g in &atomic_guid {
+        regex_like(de, g, uuid::Uuid::parse_str(&g.value).is_ok(), "Atomic Red Team GUID", "a UUID");
+    }
+    let group = m.str_list(de, "group");
+    let throttling = m.get_some(de, "throttling").and_then(|n| {
+        let mut t = de.map(n, "throttling")?;
+        let fields = t.req_str_list(de, "fields").unwrap_or_default();
+        for f in &fields {
+            if f.value.contains(char::is_whitespace) {
+                constraint(de, f.span, format!("throttling field `{}` has spaces", f.value), "name one field per item");
+            }
+        }
+        let period = t.req_str(de, "period");
+        if let Some(p) = &period {
+            let ok = p.value.len() >= 2 && p.value[..p.value.len() - 1].bytes().all(|b| b.is_ascii_digit()) && p.value.ends_with(['s', 'm', 'h']);
+            regex_like(de, p, ok, "throttling period", "3600s, 60m or 1h");
+        }
+        t.finish(de);
+        Some(Throttling { fields, period })
+    });
+    let manual_test = m.opt_str(de, "manual_test");
+    let _ = m.opt_str(de, "research_site_url");
+    let _ = m.opt_str(de, "event_schema");
+    let _ = m.get("mappings");
+    for computed in ["nist", "cis20", "kill_chain_phases", "mitre_attack_enrichments", "confidence", "impact", "risk_score", "observable", "message", "required_fields"] {
+        if let Some(span) = m.key_span(de, computed) {
+            let (msg, help) = match computed {
+                "nist" | "cis20" | "kill_chain_phases" | "mitre_attack_enrichments" => (
+                    format!("`tags.{computed}` is computed by the build and cannot be set"),
+                    format!("remove `{computed}`"),
+                ),
+                _ => (
+                    format!("`tags.{computed}` is a contentctl 4.x field, not part of the 5.x format"),
+                    "move risk settings to the top-level `rba:` block (risk_objects, threat_objects, message)".to_string(),
+                ),
+            };
+            de.push(diag("S002", msg).at(span).help(help));
+        }
+        let _ = m.get(computed);
+    }
+    m.finish(de);
+    DetectionTags {
+        analytic_story,
+        asset_type,
+        product,
+        security_domain,
+        mitre_attack_id,
+        detection_strategies,
+        analytics,
+        cve,
+        atomic_guid,
+        group,
+        throttling,
+        manual_test,
+    }
+}
+
+fn decode_deployment_body(de: &mut Decoder, m: &mut MapReader, inline: bool) -> (Scheduling, bool, Option<Notable>) {
+    let mut scheduling = Scheduling::default();
+    let sched = if inline { m.get_some(de, "scheduling") } else { m.req(de, "scheduling", "a mapping of cron_schedule, earliest_time, latest_time, schedule_window") };
+    if let Some(n) = sched {
+        if let Some(mut s) = de.map(n, "scheduling") {
+            scheduling.cron_schedule = s.req_str(de, "cron_schedule");
+            scheduling.earliest_time = s.req_str(de, "earliest_time");
+            scheduling.latest_time = s.req_str(de, "latest_time");
+            scheduling.schedule_window = s.req_str(de, "schedule_window");
+            s.finish(de);
+        }
+    }
+    let mut rba_enabled = false;
+    let mut notable = None;
+    if let Some(n) = m.get_some(de, "alert_action") {
+        if let Some(mut a) = de.map(n, "alert_action") {
+            if let Some(n) = a.get_some(de, "rba") {
+                if let Some(mut r) = de.map(n, "rba") {
+                    rba_enabled = r.opt_bool(de, "enabled").is_some_and(|b| b.value);
+                    r.finish(de);
+                }
+            }
+            if let Some(n) = a.get_some(de, "notable") {
+                if let Some(mut r) = de.map(n, "notable") {
+                    let rule_description = r.req_str(de, "rule_description");
+                    let rule_title = r.req_str(de, "rule_title");
+                    let nes_fields = r.str_list(de, "nes_fields");
+                    r.finish(de);
+                    notable = Some(Notable { rule_description, rule_title, nes_fields });
+                }
+            }
+            for k in ["email", "slack", "phantom"] {
+                if let Some(span) = a.key_span(de, k) {
+                    de.push(diag("S004", format!("the `{k}` alert action is not supported"))
+                        .at(span)
+                        .help("contentctl refuses to build it; remove it and configure the action in Splunk"));
+                }
+                let _ = a.get(k);
+            }
+            a.finish(de);
+        }
+    }
+    (scheduling, rba_enabled, notable)
+}
+
+/// Decodes a detection from its root node.
+pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection> {
+    let mut m = de.map(root, "detection")?;
+    let common = common(de, &mut m, path, 67, DETECTION_STATUS, false);
+    let kind = req_enum(de, &mut m, "type", DETECTION_TYPES);
+    let data_source = m.str_list(de, "data_source");
+    let search = m.req_str(de, "search");
+    let how_to_implement = m.req_str(de, "how_to_implement");
+    min_len(de, &how_to_implement, "how_to_implement", 4);
+    let known_false_positives = m.req_str(de, "known_false_positives");
+    min_len(de, &known_false_positives, "known_false_positives", 4);
+    let rba = m.get_some(de, "rba").and_then(|n| decode_rba(de, n));
+    let mut drilldowns = Vec::new();
+    let dd_node = m.get_some(de, "drilldown_searches");
+    let drilldowns_span = dd_node.map(|n| de.span(n));
+    if let Some(n) = dd_node {
+        for item in de.seq(n, "drilldown_searches").unwrap_or_default() {
+            let Some(mut d) = de.map(item, "drilldown") else { continue };
+            let name = d.req_str(de, "name");
+            min_len(de, &name, "name", 5);
+            let search = d.req_str(de, "search");
+            let offset = |de: &mut Decoder, d: &mut MapReader, key: &'static str| match d.get(key) {
+                None => {
+                    d.missing(de, key, "`$info_min_time$`/`$info_max_time$` or null");
+                    None
+                }
+                Some(n) if de.is_null(n) => None,
+                Some(n) => de.string(n, key),
+            };
+            let earliest_offset = offset(de, &mut d, "earliest_offset");
+            let latest_offset = offset(de, &mut d, "latest_offset");
+            d.finish(de);
+            drilldowns.push(Drilldown { name, search, earliest_offset, latest_offset });
+        }
+    }
+    let tests = match m.get_some(de, "tests") {
+        Some(n) => {
+            let items = de.seq(n, "tests").unwrap_or_default();
+            for item in &items {
+                if let Some(mut t) = de.map(*item, "test") {
+                    let _ = t.req_str(de, "name");
+                    if let Some(n) = t.req(de, "attack_data", "a list of `{data, source, sourcetype}`") {
+                        for a in de.seq(n, "attack_data").unwrap_or_default() {
+                            if let Some(mut a) = de.map(a, "attack_data entry") {
+                                let _ = a.req_str(de, "data");
+                                let _ = a.req_str(de, "source");
+                                let _ = a.req_str(de, "sourcetype");
+                                let _ = a.opt_str(de, "custom_index");
+                                let _ = a.opt_str(de, "host");
+                                a.finish(de);
+                            }
+                        }
+                    }
+                    let _ = t.opt_str(de, "earliest_time");
+                    let _ = t.opt_str(de, "latest_time");
+                    t.finish(de);
+                }
+            }
+            items.len()
+        }
+        None => 0,
+    };
+    let enabled_by_default = m.opt_bool(de, "enabled_by_default");
+    let _ = m.opt_str(de, "explanation");
+    let deployment = m.get_some(de, "deployment").and_then(|n| {
+        let mut dm = de.map(n, "deployment")?;
+        let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
+        let span = dm.span;
+        dm.finish(de);
+        Some(Deployment { common: None, kind: None, scheduling, rba_enabled, notable, span })
+    });
+    let tags_node = m.req(de, "tags", "a mapping with analytic_story, asset_type, product, security_domain");
+    let tags_span = tags_node.map(|n| de.span(n));
+    let tags = tags_node.map(|n| decode_tags(de, n)).unwrap_or_default();
+    for k in ["baselines", "cve_enrichment"] {
+        if let Some(n) = m.get_some(de, k) {
+            let empty = de.seq(n, k).is_some_and(|v| v.is_empty());
+            if !empty {
+                de.push(diag("S005", format!("`{k}` is computed and must not be set in YAML")).at(de.span(n)).help(format!("remove `{k}`")));
+            }
+        }
+    }
+    for k in ["macros", "lookups", "data_source_objects", "test_groups", "splunk_app_enrichment"] {
+        if let Some(span) = m.key_span(de, k) {
+            de.push(diag("S002", format!("`{k}` is computed from the search and cannot be set")).at(span).help(format!("remove `{k}`")));
+        }
+        let _ = m.get(k);
+    }
+    m.finish(de);
+    Some(Detection {
+        common,
+        kind,
+        data_source,
+        search,
+        how_to_implement,
+        known_false_positives,
+        rba,
+        drilldowns,
+        drilldowns_span,
+        tests,
+        enabled_by_default,
+        deployment,
+        tags,
+        tags_span,
+    })
+}
+
+/// Decodes an analytic story.
+pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
+    let mut m = de.map(root, "story")?;
+    let common = common(de, &mut m, path, 99, STORY_STATUS, false);
+    let narrative = m.req_str(de, "narrative");
+    let mut category = Vec::new();
+    let mut product = Vec::new();
+    let mut usecase = None;
+    if let Some(n) = m.req(de, "tags", "a mapping with category, product, usecase") {
+        if let Some(mut t) = de.map(n, "tags") {
+            let c = t.req_str_list(de, "category").unwrap_or_default();
+            category = enum_list(de, c, STORY_CATEGORIES, "category");
+            let p = t.req_str_list(de, "product").unwrap_or_default();
+            product = enum_list(de, p, PRODUCTS, "product");
+            usecase = req_enum(de, &mut t, "usecase", STORY_USECASES);
+            let _ = t.str_list(de, "cve");
+            let _ = t.str_list(de, "group");
+            t.finish(de);
+        }
+    }
+    m.finish(de);
+    Some(Story { common, narrative, category, product, usecase })
+}
+
+/// Decodes a macro.
+pub fn macro_(de: &mut Decoder, root: NodeId, path: &str) -> Option<Macro> {
+    let mut m = de.map(root, "macro")?;
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    let definition = m.req_str(de, "definition");
+    min_len(de, &definition, "definition", 1);
+    let arguments = m.str_list(de, "arguments");
+    m.finish(de);
+    Some(Macro { common, definition, arguments })
+}
+
+/// Decodes a lookup.
+pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
+    let mut m = de.map(root, "lookup")?;
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    let lookup_type = match m.get_some(de, "lookup_type") {
+        Some(n) => de.string(n, "lookup_type").and_then(|v| one_of(de, v, LOOKUP_TYPES, "lookup_type")),
+        None => {
+            let legacy = m.has("filename") || m.has("collection") || m.has("fields_list");
+            let at = m.span;
+            let mut d = diag("S001", "lookup is missing required field `lookup_type`").at(detc_diag::Span::new(at.file, at.start, at.start));
+            d = if legacy {
+                d.help("this is a contentctl 4.x lookup: add `lookup_type: csv` (for `filename:`) or `lookup_type: kvstore` (for `collection:`, with `fields:` instead of `fields_list:`)")
+            } else {
+                d.help("add `lookup_type:` with csv, kvstore or mlmodel")
+            };
+            de.push(d);
+            None
+        }
+    };
+    let fields = m.str_list(de, "fields");
+    let mut options = Vec::new();
+    for key in ["default_match", "match_type", "min_matches", "max_matches", "case_sensitive_match"] {
+        let Some(n) = m.get_some(de, key) else { continue };
+        let value = match key {
+            "match_type" => de.string_list(n, key).map(|l| {
+                for v in &l {
+                    let ok = (v.value.starts_with("WILDCARD(") || v.value.starts_with("CIDR(")) && v.value.ends_with(')');
+                    regex_like(de, v, ok, "match_type", "WILDCARD(field) or CIDR(field)");
+                }
+                Spanned::new(l.iter().map(|v| v.value.clone()).collect::<Vec<_>>().join(", "), de.span(n))
+            }),
+            "min_matches" | "max_matches" => de.int(n, key).map(|v| {
+                let bad = (key == "min_matches" && v.value < 0) || (key == "max_matches" && !(1..=1000).contains(&v.value));
+                if bad {
+                    constraint(de, v.span, format!("`{key}` {} is out of range", v.value), if key == "min_matches" { "use 0 or more" } else { "use 1 to 1000" });
+                }
+                Spanned::new(v.value.to_string(), v.span)
+            }),
+            "case_sensitive_match" => de.bool(n, key).map(|b| Spanned::new(b.value.to_string(), b.span)),
+            _ => de.scalar_text(n, key),
+        };
+        if let Some(v) = value {
+            options.push((key.to_string(), v));
+        }
+    }
+    let legacy: Vec<&'static str> = ["filename", "collection", "fields_list"].into_iter().filter(|k| m.has(k)).collect();
+    for k in legacy {
+        if let Some(span) = m.key_span(de, k) {
+            de.push(diag("S002", format!("`{k}` is a contentctl 4.x lookup field, not part of the 5.x format"))
+                .at(span)
+                .help(match k {
+                    "filename" => "remove it: the csv file is `lookups/<this file's stem>.csv`",
+                    "collection" => "remove it: the KV store collection is named after the lookup",
+                    _ => "rename `fields_list` to `fields` and write it as a list starting with `_key`",
+                }));
+        }
+        let _ = m.get(k);
+    }
+    m.finish(de);
+    Some(Lookup { common, lookup_type, fields, csv_header: None, options })
+}
+
+/// Decodes a baseline.
+pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> {
+    let mut m = de.map(root, "baseline")?;
+    let common = common(de, &mut m, path, 67, STORY_STATUS, false);
+    let kind = req_enum(de, &mut m, "type", &["Baseline"]);
+    let search = m.req_str(de, "search");
+    min_len(de, &search, "search", 4);
+    let h = m.req_str(de, "how_to_implement");
+    min_len(de, &h, "how_to_implement", 4);
+    let k = m.req_str(de, "known_false_positives");
+    min_len(de, &k, "known_false_positives", 4);
+    let mut analytic_story = Vec::new();
+    let mut detections = Vec::new();
+    if let Some(n) = m.req(de, "tags", "a mapping with analytic_story, detections, product, security_domain") {
+        if let Some(mut t) = de.map(n, "tags") {
+            analytic_story = t.req_str_list(de, "analytic_story").unwrap_or_default();
+            detections = t.req_str_list(de, "detections").unwrap_or_default();
+            let p = t.req_str_list(de, "product").unwrap_or_default();
+            enum_list(de, p, PRODUCTS, "product");
+            req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
+            t.finish(de);
+        }
+    }
+    let deployment = m.get_some(de, "deployment").and_then(|n| {
+        let mut dm = de.map(n, "deployment")?;
+        let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
+        let span = dm.span;
+        dm.finish(de);
+        Some(Deployment { common: None, kind: None, scheduling, rba_enabled, notable, span })
+    });
+    m.finish(de);
+    Some(Baseline { common, kind, search, analytic_story, detections, deployment })
+}
+
+/// Decodes a data source.
+pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSource> {
+    let mut m = de.map(root, "data source")?;
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    for k in ["id", "date", "author"] {
+        if !m.has(k) {
+            m.missing(de, k, "a value");
+        }
+    }
+    let source = m.req_str(de, "source");
+    let sourcetype = m.req_str(de, "sourcetype");
+    for k in ["separator", "separator_value", "configuration", "example_log"] {
+        let _ = m.opt_str(de, k);
+    }
+    if let Some(n) = m.get_some(de, "supported_TA") {
+        for item in de.seq(n, "supported_TA").unwrap_or_default() {
+            if let Some(mut t) = de.map(item, "supported_TA entry") {
+                let _ = t.req_str(de, "name");
+                let _ = t.opt_str(de, "url");
+                if let Some(v) = t.req(de, "version", "a version string") {
+                    let _ = de.scalar_text(v, "version");
+                }
+                t.finish(de);
+            }
+        }
+    }
+    for k in ["fields", "field_mappings", "convert_to_log_source"] {
+        if let Some(n) = m.get_some(de, k) {
+            let _ = de.seq(n, k);
+        }
+    }
+    let _ = m.str_list(de, "mitre_components");
+    let output_fields = m.str_list(de, "output_fields");
+    m.finish(de);
+    Some(DataSource { common, source, sourcetype, output_fields })
+}
+
+/// Decodes a named deployment.
+pub fn deployment(de: &mut Decoder, root: NodeId, path: &str) -> Option<Deployment> {
+    let mut m = de.map(root, "deployment")?;
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    for k in ["id", "date", "author"] {
+        if !m.has(k) {
+            m.missing(de, k, "a value");
+        }
+    }
+    let kind = req_enum(de, &mut m, "type", DEPLOYMENT_TYPES);
+    let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut m, false);
+    let span = m.span;
+    m.finish(de);
+    Some(Deployment { common: Some(common), kind, scheduling, rba_enabled, notable, span })
+}

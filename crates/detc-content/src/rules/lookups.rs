@@ -1,0 +1,119 @@
+//! Lookup files.
+//!
+//! - `L001 lookup-file-missing`: a csv lookup's `lookups/<yml stem>.csv`
+//!   exists; an mlmodel lookup's yml name starts with `__mlspl_` and its
+//!   `lookups/<stem>.mlmodel` exists (contentctl `lookup.py`).
+//! - `L002 lookup-file-columns`: every row of the csv has the header's
+//!   column count (contentctl), and the file is readable csv.
+//! - `L003 lookup-file-unreferenced`: every `.csv` and `.mlmodel` file in
+//!   `lookups/` belongs to a lookup yml (contentctl `validate`).
+//! - `L004 kvstore-fields`: a KV store lookup lists `fields`, starting
+//!   with `_key` (contentctl).
+
+use crate::codes::diag;
+use crate::load::Project;
+use detc_diag::Diagnostic;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<(usize, usize)>), String> {
+    let mut r = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_path(path).map_err(|e| e.to_string())?;
+    let header: Vec<String> = r.headers().map_err(|e| e.to_string())?.iter().map(str::to_string).collect();
+    let mut bad = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        if rec.len() != header.len() {
+            let line = rec.position().map_or(0, |p| p.line() as usize);
+            bad.push((line, rec.len()));
+        }
+    }
+    Ok((header, bad))
+}
+
+/// Checks lookup files; returns each csv lookup's header by the yml path.
+pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String, Vec<String>> {
+    let mut headers = HashMap::new();
+    let mut referenced: HashSet<String> = HashSet::new();
+    for l in &p.content.lookups {
+        let stem = l.common.path.rsplit('/').next().unwrap_or("").trim_end_matches(".yml").trim_end_matches(".yaml").to_string();
+        let dir = Path::new(&l.common.path).parent().map(|d| d.to_path_buf()).unwrap_or_default();
+        let at = l.lookup_type.as_ref().map(|t| t.span).or(l.common.name.as_ref().map(|n| n.span)).unwrap_or(l.common.span);
+        match l.lookup_type.as_ref().map(|t| t.value.as_str()) {
+            Some("csv") => {
+                let rel = dir.join(format!("{stem}.csv"));
+                referenced.insert(rel.to_string_lossy().replace('\\', "/"));
+                let path = p.root.join(&rel);
+                if !path.is_file() {
+                    out.push(
+                        diag("L001", format!("the csv lookup's file `{}` does not exist", rel.display()))
+                            .at(at)
+                            .help(format!("add `{}` with a header row, or change `lookup_type`", rel.display())),
+                    );
+                    continue;
+                }
+                match read_csv(&path) {
+                    Ok((header, bad)) => {
+                        for (line, n) in bad.iter().take(5) {
+                            out.push(
+                                diag("L002", format!("line {line} of `{}` has {n} columns, the header has {}", rel.display(), header.len()))
+                                    .at(at)
+                                    .help("give every row the header's number of columns; quote values that hold commas"),
+                            );
+                        }
+                        headers.insert(l.common.path.clone(), header);
+                    }
+                    Err(e) => out.push(
+                        diag("L002", format!("`{}` cannot be read as csv: {e}", rel.display()))
+                            .at(at)
+                            .help("save the lookup as UTF-8 csv with a header row"),
+                    ),
+                }
+            }
+            Some("mlmodel") => {
+                let rel = dir.join(format!("{stem}.mlmodel"));
+                referenced.insert(rel.to_string_lossy().replace('\\', "/"));
+                if !stem.starts_with("__mlspl_") {
+                    out.push(
+                        diag("L001", format!("an mlmodel lookup's file name must start with `__mlspl_`, not `{stem}.yml`"))
+                            .at(at)
+                            .help(format!("rename the files to `__mlspl_{stem}.yml` and `__mlspl_{stem}.mlmodel`")),
+                    );
+                } else if !p.root.join(&rel).is_file() {
+                    out.push(diag("L001", format!("the mlmodel lookup's file `{}` does not exist", rel.display())).at(at).help("add the model file exported from MLTK"));
+                }
+            }
+            Some("kvstore") => {
+                if l.fields.first().map(|f| f.value.as_str()) != Some("_key") {
+                    let span = l.fields.first().map(|f| f.span).unwrap_or(at);
+                    out.push(
+                        diag("L004", "a KV store lookup's `fields` must start with `_key`")
+                            .at(span)
+                            .help("list `_key` first, then the collection's fields"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let dir = p.root.join("lookups");
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        let mut files: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext != "csv" && ext != "mlmodel" {
+                continue;
+            }
+            let rel = f.strip_prefix(&p.root).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            if !referenced.contains(&rel) {
+                let id = p.sources.add(rel.clone(), "");
+                out.push(
+                    diag("L003", format!("`{rel}` is not referenced by any lookup yml"))
+                        .in_file(id)
+                        .help(format!("add `{}` describing it (lookup_type: {}), or delete the file", rel.rsplit_once('.').map_or(rel.as_str(), |x| x.0).to_string() + ".yml", if ext == "csv" { "csv" } else { "mlmodel" })),
+                );
+            }
+        }
+    }
+    headers
+}

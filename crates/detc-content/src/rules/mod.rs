@@ -1,0 +1,171 @@
+//! Validation rules. Each module checks one concern and documents the
+//! rules it holds, with their source (contentctl 5.6 behaviour, a Splunk
+//! spec, an ATT&CK field) or why detc adds them.
+
+pub mod attack;
+pub mod drilldowns;
+pub mod identity;
+pub mod lookups;
+pub mod policy;
+pub mod rba;
+pub mod references;
+pub mod search;
+
+use crate::load::Project;
+use crate::model::{Content, Detection, Macro};
+use crate::Options;
+use detc_diag::{Diagnostic, SourceMap, Span};
+use detc_spl::{Fields, Resolver};
+use detc_yaml::Spanned;
+use std::collections::HashMap;
+
+/// What every rule may read.
+pub struct Cx<'a> {
+    /// The content.
+    pub content: &'a Content,
+    /// The files, for locating text inside values.
+    pub sources: &'a SourceMap,
+    /// Run options.
+    pub opts: &'a Options<'a>,
+    /// `app.label` from contentctl.yml.
+    pub label: &'a str,
+    /// Macros by name, then by arity.
+    pub macros: HashMap<&'a str, Vec<&'a Macro>>,
+    /// Lookup columns by lookup name (and by csv file name).
+    pub lookup_columns: HashMap<String, Vec<String>>,
+    /// Names of all lookups, and `<name>.csv` for csv lookups.
+    pub lookup_names: std::collections::HashSet<String>,
+    /// The output fields of each detection's search, by index.
+    pub outputs: Vec<Option<Fields>>,
+}
+
+/// The file name contentctl derives from a name (`objects/.../security_content_object_abstract.py`):
+/// spaces, `-`, `.` and `/` become `_`, then lower case.
+pub fn file_stem_for(name: &str) -> String {
+    name.replace([' ', '-', '.', '/'], "_").to_lowercase()
+}
+
+impl Resolver for Cx<'_> {
+    fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+        if let Some(ms) = self.macros.get(name) {
+            let m = ms.iter().find(|m| m.arguments.len() == arity)?;
+            return Some((m.arguments.iter().map(|a| a.value.clone()).collect(), m.definition.as_ref()?.value.clone()));
+        }
+        // contentctl creates a missing `<detection>_filter` macro as `search *`.
+        (arity == 0 && name.ends_with("_filter")).then(|| (Vec::new(), "search *".to_string()))
+    }
+
+    fn lookup_fields(&self, name: &str) -> Option<Vec<String>> {
+        self.lookup_columns.get(name).cloned()
+    }
+}
+
+impl Cx<'_> {
+    /// The span of `needle` inside the value `s`, where `at` is the byte
+    /// offset of that occurrence in the value. Values are unescaped and
+    /// folded, so the occurrence is found again in the raw source text of
+    /// the value; when it cannot be, the whole value's first line is used.
+    pub fn locate(&self, s: &Spanned<String>, at: usize, needle: &str) -> Span {
+        let file = self.sources.get(s.span.file);
+        let raw = file.text.get(s.span.start..s.span.end).unwrap_or("");
+        let nth = s.value.get(..at).map(|p| p.matches(needle).count()).unwrap_or(0);
+        match raw.match_indices(needle).nth(nth) {
+            Some((i, _)) => Span::new(s.span.file, s.span.start + i, s.span.start + i + needle.len()),
+            None => {
+                let end = raw.find('\n').map_or(s.span.end, |e| s.span.start + e);
+                Span::new(s.span.file, s.span.start, end)
+            }
+        }
+    }
+
+    /// The output fields of detection number `i`, when its search could be read.
+    pub fn output(&self, i: usize) -> Option<&Fields> {
+        self.outputs.get(i).and_then(Option::as_ref)
+    }
+}
+
+/// `$token$`s in `text` with their byte offsets (of the opening `$`).
+pub fn tokens(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(p) = text[i..].find('$') {
+        let start = i + p;
+        match text[start + 1..].find('$') {
+            Some(len) => {
+                let tok = &text[start + 1..start + 1 + len];
+                if !tok.is_empty() && !tok.contains(char::is_whitespace) {
+                    out.push((start, tok));
+                    i = start + len + 2;
+                } else {
+                    i = start + 1;
+                }
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Runs every rule on `p`, appending to `p.diags`.
+pub fn run(p: &mut Project, opts: &Options) {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let columns = lookups::check_files(p, &mut out);
+    let content = &p.content;
+    let mut macros: HashMap<&str, Vec<&Macro>> = HashMap::new();
+    for m in &content.macros {
+        if let Some(n) = &m.common.name {
+            macros.entry(n.value.as_str()).or_default().push(m);
+        }
+    }
+    let mut lookup_names = std::collections::HashSet::new();
+    let mut lookup_columns = HashMap::new();
+    for l in &content.lookups {
+        let name = l.common.name().to_string();
+        lookup_names.insert(name.clone());
+        let cols = match l.lookup_type.as_ref().map(|t| t.value.as_str()) {
+            Some("kvstore") => Some(l.fields.iter().map(|f| f.value.clone()).collect::<Vec<_>>()),
+            Some("csv") => {
+                lookup_names.insert(format!("{name}.csv"));
+                columns.get(&l.common.path).cloned()
+            }
+            _ => None,
+        };
+        if let Some(c) = cols {
+            lookup_columns.insert(format!("{name}.csv"), c.clone());
+            lookup_columns.insert(name, c);
+        }
+    }
+    let mut cx = Cx {
+        content,
+        sources: &p.sources,
+        opts,
+        label: &p.config.app.label,
+        macros,
+        lookup_columns,
+        lookup_names,
+        outputs: Vec::new(),
+    };
+    let outputs: Vec<Option<Fields>> = content
+        .detections
+        .iter()
+        .map(|d: &Detection| d.search.as_ref().map(|s| detc_spl::output_fields(&s.value, &cx)))
+        .collect();
+    cx.outputs = outputs;
+    identity::check(&cx, &mut out);
+    references::check(&cx, &mut out);
+    search::check(&cx, &mut out);
+    attack::check(&cx, &mut out);
+    rba::check(&cx, &mut out);
+    drilldowns::check(&cx, &mut out);
+    policy::check(&cx, &mut out);
+    p.diags.append(&mut out);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_found_with_offsets() {
+        assert_eq!(super::tokens("User $user$ ran $command$ at $$"), [(5, "user"), (16, "command")]);
+        assert_eq!(super::file_stem_for("Cloud API Calls - v1.2/x"), "cloud_api_calls___v1_2_x");
+    }
+}

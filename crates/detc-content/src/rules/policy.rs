@@ -1,0 +1,91 @@
+//! contentctl's detection policies.
+//!
+//! - `P001 enabled-by-default`: `enabled_by_default: true` only on
+//!   production TTP, Anomaly or Correlation detections.
+//! - `P002 missing-tests`: production detections that are not Correlation
+//!   and have no `tags.manual_test` have at least one test.
+//! - `P003 throttling-field`: `tags.throttling.fields` appear in the search.
+//! - `P004 data-source-output-field`: for production TTP and Anomaly
+//!   detections, each data source's `output_fields` appear in the search.
+//! - `P005 stanza-too-long`: `<app.label> - <name> - Rule` is at most 81
+//!   characters and `<security_domain> - <that>` at most 99 (contentctl's
+//!   build; Enterprise Security truncates longer names).
+
+use super::Cx;
+use crate::codes::diag;
+use detc_diag::Diagnostic;
+
+/// Runs the policy rules.
+pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    for d in &cx.content.detections {
+        let kind = d.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("");
+        let production = d.common.is_production();
+        let search = d.search.as_ref().map(|s| s.value.as_str()).unwrap_or("");
+        if let Some(e) = &d.enabled_by_default {
+            if e.value && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation")) {
+                out.push(
+                    diag("P001", format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {kind})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?")))
+                        .at(e.span)
+                        .help("set `enabled_by_default: false`"),
+                );
+            }
+        }
+        if production && kind != "Correlation" && d.tags.manual_test.is_none() && d.tests == 0 {
+            if let Some(n) = &d.common.name {
+                out.push(
+                    diag("P002", "a production detection needs at least one test")
+                        .at(n.span)
+                        .help("add `tests:` with attack data, or explain why it is tested by hand in `tags.manual_test`"),
+                );
+            }
+        }
+        if let Some(t) = &d.tags.throttling {
+            for f in &t.fields {
+                if !search.contains(f.value.as_str()) {
+                    out.push(
+                        diag("P003", format!("the throttling field `{}` does not appear in the search", f.value))
+                            .at(f.span)
+                            .help("throttle on fields the search outputs"),
+                    );
+                }
+            }
+        }
+        if production && matches!(kind, "TTP" | "Anomaly") {
+            for ds in &d.data_source {
+                for part in ds.value.split("AND").map(str::trim) {
+                    let Some(src) = cx.content.data_sources.iter().find(|s| s.common.name() == part) else { continue };
+                    for f in &src.output_fields {
+                        if !search.contains(f.value.as_str()) {
+                            out.push(
+                                diag("P004", format!("the data source `{part}` outputs `{}`, which the search does not mention", f.value))
+                                    .at(ds.span)
+                                    .with_secondary(f.span, "declared here")
+                                    .help("use the field in the search, or remove it from the data source's output_fields"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(n) = &d.common.name {
+            let stanza = format!("{} - {} - Rule", cx.label, n.value);
+            let len = stanza.chars().count();
+            if len > 81 {
+                out.push(
+                    diag("P005", format!("the savedsearches.conf stanza `{stanza}` is {len} characters, more than 81"))
+                        .at(n.span)
+                        .help(format!("shorten the name by {} characters", len - 81)),
+                );
+            } else if let Some(dom) = &d.tags.security_domain {
+                let full = format!("{} - {stanza}", dom.value).chars().count();
+                if full > 99 {
+                    out.push(
+                        diag("P005", format!("`{} - {stanza}` is {full} characters, more than 99", dom.value))
+                            .at(n.span)
+                            .help(format!("shorten the name by {} characters", full - 99)),
+                    );
+                }
+            }
+        }
+    }
+}
