@@ -107,7 +107,7 @@ pub(crate) fn read_file(sources: &mut SourceMap, diags: &mut Vec<Diagnostic>, ro
             let id = sources.add(shown, text);
             diags.push(
                 diag("F003", format!("the file is not valid UTF-8: byte 0x{bad:02X} cannot start a character"))
-                    .at(Span::new(id, at, at + 1))
+                    .at(Span::new(id, at, at + '\u{fffd}'.len_utf8()))
                     .label("invalid byte here")
                     .help("save the file as UTF-8 (it may be Latin-1 or Windows-1252: convert it with `iconv -f WINDOWS-1252 -t UTF-8`)"),
             );

@@ -25,19 +25,31 @@ fn level(sev: Severity) -> Level<'static> {
     }
 }
 
-/// A window of whole lines around `span`: (text, first line number, span
-/// offsets relative to the window). At most `MAX_LINES` lines are shown.
+/// Moves `range` outward to character boundaries of `text`.
+fn snap(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut s = range.start.min(text.len());
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    let mut e = range.end.clamp(s, text.len());
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    s..e
+}
+
+/// The line `span` starts on: (text, line number, span offsets relative
+/// to the line). A span over several lines (a whole mapping, a block
+/// scalar) is cut at the end of its first line, which names the place
+/// without burying the message under the whole block.
 fn window<'a>(map: &'a SourceMap, span: Span) -> (&'a str, usize, std::ops::Range<usize>) {
-    const MAX_LINES: usize = 8;
     let f = map.get(span.file);
-    let start = f.line_col(span.start).line;
-    let mut end = f.line_col(span.end).line;
-    end = end.min(start + MAX_LINES - 1);
-    let lo = f.line_range(start).start;
-    let hi = f.line_range(end).end;
-    let s = span.start.clamp(lo, hi) - lo;
-    let e = span.end.clamp(lo, hi) - lo;
-    (&f.text[lo..hi], start, s..e.max(s))
+    let line = f.line_col(span.start).line;
+    let r = f.line_range(line);
+    let text = &f.text[r.clone()];
+    let s = span.start.clamp(r.start, r.end) - r.start;
+    let e = span.end.clamp(r.start, r.end) - r.start;
+    (text, line, snap(text, s..e.max(s)))
 }
 
 /// Renders diagnostics the way rustc does: header with code, `-->
@@ -61,14 +73,12 @@ pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> Strin
             for l in &d.secondary {
                 let same_window = l.span.file == span.file && {
                     let f = map.get(span.file);
-                    f.line_col(l.span.start).line >= line
-                        && f.line_col(l.span.end).line < line + text.lines().count().max(1)
+                    f.line_col(l.span.start).line == line && f.line_col(l.span.end).line == line
                 };
                 if same_window {
                     let lo = map.get(span.file).line_range(line).start;
-                    snippet = snippet.annotation(
-                        AnnotationKind::Context.span(l.span.start - lo..l.span.end - lo).label(l.message.as_str()),
-                    );
+                    let r = snap(text, l.span.start.saturating_sub(lo)..l.span.end.saturating_sub(lo));
+                    snippet = snippet.annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
                 } else {
                     others.push(l);
                 }
@@ -248,6 +258,15 @@ mod tests {
         assert!(out.contains("^^^^^^ not in the search's output"), "{out}");
         assert!(out.contains("help: output `dest`"), "{out}");
         assert!(out.ends_with("1 error, 0 warnings\n"), "{out}");
+    }
+
+    #[test]
+    fn spans_inside_a_multibyte_character_do_not_panic() {
+        let mut map = SourceMap::new();
+        let f = map.add("a.yml", "author: Micha\u{fffd}l\n");
+        let d = Diagnostic::new("F003", "not-utf8", Severity::Error, "bad byte").at(Span::new(f, 14, 15));
+        let out = render_human(&map, &[d], false);
+        assert!(out.contains("a.yml:1:14"), "{out}");
     }
 
     #[test]

@@ -52,12 +52,20 @@ fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
 }
 
 /// Finds the closest of `candidates` to `word`, when it is close enough to
-/// be a likely typo (Jaro-Winkler similarity at least 0.8, or a
-/// case-insensitive match).
+/// be a likely typo: a case-insensitive match, Jaro-Winkler similarity at
+/// least 0.8, or (for short words) an edit distance of one per three
+/// characters, at least one.
 pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let mut best: Option<(&str, f64)> = None;
     for c in candidates {
-        let score = if c.eq_ignore_ascii_case(word) { 1.0 } else { strsim::jaro_winkler(word, c) };
+        let edits = strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase());
+        let score = if c.eq_ignore_ascii_case(word) {
+            1.0
+        } else if edits <= (word.chars().count() / 3).max(1) {
+            0.95 - edits as f64 * 0.01
+        } else {
+            strsim::jaro_winkler(word, c)
+        };
         if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
             best = Some((c, score));
         }

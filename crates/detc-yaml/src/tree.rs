@@ -352,8 +352,8 @@ pub fn parse(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<Diag
     if let Some(i) = text.find("\r\n") {
         pre.push(
             Diagnostic::new("Y005", "crlf-line-endings", Severity::Warning, "the file uses CRLF (Windows) line endings")
-                .at(Span::new(file, i, i + 2))
-                .label("first CRLF here")
+                .at(Span::new(file, i, i + 1))
+                .label("first carriage return here")
                 .help("use LF line endings (add `*.yml text eol=lf` to .gitattributes); multi-line searches keep stray carriage returns otherwise"),
         );
     }
