@@ -184,27 +184,49 @@ fn read_config(p: &mut Project) {
 
 type DecodeFn<T> = fn(&mut Decoder, detc_yaml::NodeId, &str) -> Option<T>;
 
-fn load_dir<T>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut Vec<T>) {
+/// Parses and decodes one file already in the source map.
+fn decode_file<T>(sources: &SourceMap, file: FileId, decode: DecodeFn<T>) -> (Option<T>, Vec<Diagnostic>) {
+    let src = sources.get(file);
+    let (doc, mut diags) = detc_yaml::parse(&src.text, file, Limits::default());
+    let Some(doc) = doc else { return (None, diags) };
+    let Some(root) = doc.root else {
+        diags.push(diag("Y008", "the file is empty").in_file(file).help("write the object's fields, or delete the file"));
+        return (None, diags);
+    };
+    let mut de = Decoder::new(&doc, file);
+    let obj = decode(&mut de, root, &src.path);
+    diags.append(&mut de.diags);
+    (obj, diags)
+}
+
+/// Reads every YAML file under `dir`, then parses and decodes them on all
+/// cores (at most 8 threads); results are kept in file order.
+fn load_dir<T: Send>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut Vec<T>) {
     let base = p.root.join(dir);
     if !base.is_dir() {
         return;
     }
-    for path in yml_files(&base) {
-        let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) else { continue };
-        let src = p.sources.get(file);
-        let (doc, mut diags) = detc_yaml::parse(&src.text, file, Limits::default());
+    let files: Vec<FileId> = yml_files(&base)
+        .into_iter()
+        .filter_map(|path| read_file(&mut p.sources, &mut p.diags, &p.root, &path))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = files.len().div_ceil(threads).max(64);
+    let sources = &p.sources;
+    let results: Vec<(Option<T>, Vec<Diagnostic>)> = if files.len() <= chunk {
+        files.iter().map(|f| decode_file(sources, *f, decode)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().map(|f| decode_file(sources, *f, decode)).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    };
+    for (obj, mut diags) in results {
+        out.extend(obj);
         p.diags.append(&mut diags);
-        let Some(doc) = doc else { continue };
-        let Some(root) = doc.root else {
-            p.diags.push(diag("Y008", "the file is empty").in_file(file).help("write the object's fields, or delete the file"));
-            continue;
-        };
-        let path_s = src.path.clone();
-        let mut de = Decoder::new(&doc, file);
-        if let Some(obj) = decode(&mut de, root, &path_s) {
-            out.push(obj);
-        }
-        p.diags.append(&mut de.diags);
     }
 }
 

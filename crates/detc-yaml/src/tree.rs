@@ -59,6 +59,10 @@ impl Scalar {
             ".nan" | ".NaN" | ".NAN" => return ScalarValue::Float(f64::NAN),
             _ => {}
         }
+        // Numbers start with a digit, a sign or a dot; anything else is a string.
+        if !t.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
+            return ScalarValue::Str(t);
+        }
         let clean: String = t.chars().filter(|c| *c != '_').collect();
         let (neg, digits) = match clean.strip_prefix('-') {
             Some(d) => (true, d),

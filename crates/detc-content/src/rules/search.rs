@@ -89,7 +89,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             ),
             Some(m) => {
                 let cmds = detc_spl::split_pipeline(&search.value);
-                let last_is_filter = cmds.last().is_some_and(|c| c.is_macro() && c.start <= m.start && m.end <= c.start + c.text.len());
+                // `| `x_filter`` or `| search `x_filter``: the last command holds the macro.
+                let last_is_filter = cmds.last().is_some_and(|c| c.start <= m.start && m.end <= c.start + c.text.len());
                 if !last_is_filter {
                     out.push(
                         diag("Q002", format!("`{filter}` is not the search's last command"))
