@@ -34,32 +34,63 @@ pub struct Token<'a> {
     pub start: usize,
 }
 
+/// Whether a byte-by-byte scan of SPL is inside a double-quoted string
+/// (with `\` escapes) or, when `ticks` is set, a backtick macro call.
+pub(crate) struct Quotes {
+    ticks: bool,
+    in_q: bool,
+    esc: bool,
+    in_tick: bool,
+}
+
+impl Quotes {
+    /// A scanner state outside any quote; `ticks` makes backticks quote too.
+    pub(crate) fn new(ticks: bool) -> Self {
+        Quotes { ticks, in_q: false, esc: false, in_tick: false }
+    }
+
+    /// Whether the scan is inside a string or macro call.
+    pub(crate) fn inside(&self) -> bool {
+        self.in_q || self.in_tick
+    }
+
+    /// Feeds byte `c`; returns true when it is part of a string or macro
+    /// call (opening, inside or closing it), so the caller ignores it.
+    pub(crate) fn quoted(&mut self, c: u8) -> bool {
+        if self.in_q {
+            if self.esc {
+                self.esc = false;
+            } else if c == b'\\' {
+                self.esc = true;
+            } else if c == b'"' {
+                self.in_q = false;
+            }
+            return true;
+        }
+        if self.in_tick {
+            self.in_tick = c != b'`';
+            return true;
+        }
+        match c {
+            b'"' => self.in_q = true,
+            b'`' if self.ticks => self.in_tick = true,
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// The index of the `]` that closes the `[` at `open`, if any.
 pub fn matching_bracket(s: &str, open: usize) -> Option<usize> {
     let mut depth = 0i32;
-    let (mut in_q, mut esc, mut in_tick) = (false, false, false);
-    for (i, c) in s[open..].char_indices() {
-        if in_q {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_q = false;
-            }
-            continue;
-        }
-        if in_tick {
-            if c == '`' {
-                in_tick = false;
-            }
+    let mut q = Quotes::new(true);
+    for (i, c) in s.as_bytes()[open..].iter().enumerate() {
+        if q.quoted(*c) {
             continue;
         }
         match c {
-            '"' => in_q = true,
-            '`' => in_tick = true,
-            '[' => depth += 1,
-            ']' => {
+            b'[' => depth += 1,
+            b']' => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(open + i);
@@ -84,34 +115,19 @@ pub fn split_pipeline(search: &str) -> Vec<Command<'_>> {
     let mut segs: Vec<(usize, usize)> = Vec::new();
     let b = search.as_bytes();
     let (mut i, mut start, mut depth) = (0usize, 0usize, 0i32);
-    let (mut in_q, mut esc, mut in_tick) = (false, false, false);
+    let mut q = Quotes::new(true);
     while i < b.len() {
         let c = b[i];
-        if in_q {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_q = false;
-            }
-            i += 1;
-            continue;
-        }
-        if in_tick {
-            if c == b'`' {
-                in_tick = false;
-            }
-            i += 1;
-            continue;
-        }
-        if b[i..].starts_with(b"```") {
+        // A ``` comment can only start outside strings and macro calls.
+        if !q.inside() && b[i..].starts_with(b"```") {
             i = find_bytes(&b[i + 3..], b"```").map_or(b.len(), |e| i + 3 + e + 3);
             continue;
         }
+        if q.quoted(c) {
+            i += 1;
+            continue;
+        }
         match c {
-            b'"' => in_q = true,
-            b'`' => in_tick = true,
             b'[' => depth += 1,
             b']' => depth = (depth - 1).max(0),
             b'|' if depth == 0 => {
@@ -162,25 +178,12 @@ pub fn split_args(args: &str) -> Vec<Token<'_>> {
             break;
         }
         let start = i;
-        let (mut depth, mut in_q, mut esc, mut in_tick) = (0i32, false, false, false);
+        let mut depth = 0i32;
+        let mut q = Quotes::new(true);
         while i < b.len() {
             let c = b[i];
-            if in_q {
-                if esc {
-                    esc = false;
-                } else if c == b'\\' {
-                    esc = true;
-                } else if c == b'"' {
-                    in_q = false;
-                }
-            } else if in_tick {
-                if c == b'`' {
-                    in_tick = false;
-                }
-            } else {
+            if !q.quoted(c) {
                 match c {
-                    b'"' => in_q = true,
-                    b'`' => in_tick = true,
                     b'(' | b'[' => depth += 1,
                     b')' | b']' => depth -= 1,
                     _ if depth <= 0 && (c.is_ascii_whitespace() || c == b',') => break,

@@ -44,23 +44,16 @@ impl MacroRef {
 /// Splits `s` at top-level commas (outside quotes and brackets).
 pub(crate) fn split_commas(s: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
-    let (mut depth, mut in_q, mut esc, mut start) = (0i32, false, false, 0);
-    for (i, c) in s.char_indices() {
-        if in_q {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_q = false;
-            }
+    let (mut depth, mut start) = (0i32, 0);
+    let mut q = lex::Quotes::new(false);
+    for (i, c) in s.bytes().enumerate() {
+        if q.quoted(c) {
             continue;
         }
         match c {
-            '"' => in_q = true,
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            ',' if depth <= 0 => {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b',' if depth <= 0 => {
                 out.push((start, &s[start..i]));
                 start = i + 1;
             }
