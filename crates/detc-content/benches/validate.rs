@@ -6,7 +6,8 @@
 //! written to a temporary folder. The whole validation (read, parse,
 //! decode, every rule, SPL analysis) is timed; the median and the fastest
 //! of 15 runs are printed with the target (100 ms). Not a test: the machine
-//! is shared, so the figure is read, not asserted.
+//! is shared, so the figure is read, not asserted. `DETC_BENCH_PHASES=1`
+//! also prints the load, SPL and bare read+parse phases.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
