@@ -197,9 +197,8 @@ impl Attack {
         self.data.tactics.iter().find(|t| t.shortname == key || t.id == key)
     }
 
-    /// The techniques `id` is related to for fitting purposes: itself, its
-    /// parent (for a sub-technique) and, for a technique, none of its
-    /// sub-techniques (callers compare both ways with [`related`]).
+    /// The parent technique of sub-technique `id` (`T1078` for `T1078.004`);
+    /// `None` for a technique.
     pub fn parent_of(id: &str) -> Option<&str> {
         id.split_once('.').map(|(p, _)| p)
     }

@@ -113,15 +113,20 @@ pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> Strin
     out
 }
 
+/// Start, end and the text of the start line of `span`.
+fn region(map: &SourceMap, span: Span) -> (crate::LineCol, crate::LineCol, &str) {
+    let f = map.get(span.file);
+    let a = f.line_col(span.start);
+    (a, f.line_col(span.end), f.text.get(f.line_range(a.line)).unwrap_or(""))
+}
+
 fn location_json(map: &SourceMap, d: &Diagnostic) -> (Option<String>, Option<Value>) {
     let path = d.file.map(|f| map.get(f).path.clone());
     let region = d.span.map(|s| {
-        let f = map.get(s.file);
-        let a = f.line_col(s.start);
-        let b = f.line_col(s.end);
-        (a, b, f.text.get(f.line_range(a.line)).unwrap_or("").to_string())
+        let (a, b, line) = region(map, s);
+        json!({"line": a.line, "column": a.column, "end_line": b.line, "end_column": b.column, "source_line": line})
     });
-    (path, region.map(|(a, b, line)| json!({"line": a.line, "column": a.column, "end_line": b.line, "end_column": b.column, "source_line": line})))
+    (path, region)
 }
 
 /// Renders diagnostics as a JSON object `{"diagnostics": [...], "summary":
@@ -167,12 +172,10 @@ pub fn render_json(map: &SourceMap, diags: &[Diagnostic]) -> String {
 }
 
 fn sarif_region(map: &SourceMap, span: Span) -> Value {
-    let f = map.get(span.file);
-    let a = f.line_col(span.start);
-    let b = f.line_col(span.end);
+    let (a, b, line) = region(map, span);
     json!({
         "startLine": a.line, "startColumn": a.column, "endLine": b.line, "endColumn": b.column,
-        "snippet": {"text": f.text.get(f.line_range(a.line)).unwrap_or("")}
+        "snippet": {"text": line}
     })
 }
 

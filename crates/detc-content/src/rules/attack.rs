@@ -20,7 +20,6 @@
 
 use super::Cx;
 use crate::codes::diag;
-use detc_attack::related;
 use detc_diag::Diagnostic;
 
 /// Runs the ATT&CK rules.
@@ -68,7 +67,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
         }
         for t in techs {
-            if let Some((parent, _)) = t.value.split_once('.') {
+            if let Some(parent) = detc_attack::Attack::parent_of(&t.value) {
                 if let Some(p) = techs.iter().find(|p| p.value == parent) {
                     out.push(
                         diag("A004", format!("both `{}` and its own sub-technique `{}` are listed", p.value, t.value))
@@ -115,7 +114,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 Some(x) => {
                     let strat = x.strategy.as_deref().unwrap_or("");
                     let fits = if d.tags.detection_strategies.is_empty() {
-                        a.strategy(strat).is_some_and(|det| techs.iter().any(|t| det.techniques.iter().any(|dt| related(dt, &t.value))))
+                        a.strategy(strat).is_some_and(|det| techs.iter().any(|t| a.strategy_fits(det, &t.value)))
                     } else {
                         d.tags.detection_strategies.iter().any(|s| s.value == strat)
                     };

@@ -19,7 +19,8 @@ use crate::enums::{LOOKUPS_TO_IGNORE, MACROS_TO_IGNORE};
 use detc_diag::Diagnostic;
 use detc_yaml::{did_you_mean, Spanned};
 
-fn check_uses(cx: &Cx, search: &Spanned<String>, own_filter: Option<&str>, out: &mut Vec<Diagnostic>) {
+/// Checks the macros (`macros`, as `detc_spl::macros` found them) and lookups a search uses.
+fn check_uses(cx: &Cx, search: &Spanned<String>, macros: &[detc_spl::MacroRef], own_filter: Option<&str>, out: &mut Vec<Diagnostic>) {
     let s = &search.value;
     if detc_spl::has_quadruple_backticks(s) {
         let at = s.find("````").unwrap_or(0);
@@ -29,7 +30,7 @@ fn check_uses(cx: &Cx, search: &Spanned<String>, own_filter: Option<&str>, out: 
                 .help("a macro is written `name`; a comment is ```text```; remove the extra backtick"),
         );
     }
-    for m in detc_spl::macros(s) {
+    for m in macros {
         if MACROS_TO_IGNORE.iter().any(|i| m.name.contains(i)) || Some(m.name.as_str()) == own_filter {
             continue;
         }
@@ -77,8 +78,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let Some(search) = &d.search else { continue };
         let stem = file_stem_for(d.common.name());
         let filter = format!("{stem}_filter");
-        check_uses(cx, search, Some(&filter), out);
         let macros = detc_spl::macros(&search.value);
+        check_uses(cx, search, &macros, Some(&filter), out);
         let uses = macros.iter().find(|m| m.name == filter);
         match uses {
             None => out.push(
@@ -104,7 +105,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
     for b in &cx.content.baselines {
         if let Some(search) = &b.search {
-            check_uses(cx, search, None, out);
+            check_uses(cx, search, &detc_spl::macros(&search.value), None, out);
         }
     }
 }
