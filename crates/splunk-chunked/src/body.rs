@@ -1,0 +1,304 @@
+//! CSV bodies: splunkd's records, multivalue fields encoded in `__mv_<field>`
+//! columns, and encoding replies.
+//!
+//! Source: splunk-sdk-python `internals.py` `RecordWriter._write_record`
+//! (`$v1$;$v2$`, `$` doubled) and `search_command.py` `_read_csv_records`
+//! (a non-empty `__mv_` column wins over the plain `\n`-joined column).
+//! Rows may end with LF (splunkd) or CRLF (splunklib); both are accepted.
+
+use csv::ByteRecord;
+
+/// Prefix of the column that carries a field's multiple values.
+pub const MV_PREFIX: &str = "__mv_";
+
+/// The records of one chunk body. The whole body is checked to be UTF-8 once,
+/// so every value can be borrowed as `&str`.
+#[derive(Debug, Default)]
+pub struct Records {
+    header: ByteRecord,
+    names: Vec<String>,
+    /// For each plain field (same order as `names`): its column and its `__mv_` column.
+    columns: Vec<(usize, Option<usize>)>,
+    rows: Vec<ByteRecord>,
+}
+
+/// The values of one field in one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Values<'a> {
+    /// The field is empty (Splunk's null).
+    Null,
+    /// One value, borrowed from the body.
+    One(&'a str),
+    /// Several values, decoded from the `__mv_` column.
+    Many(Vec<String>),
+}
+
+impl<'a> Values<'a> {
+    /// The values as string slices (none for [`Values::Null`]).
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let (one, many): (Option<&str>, &[String]) = match self {
+            Values::Null => (None, &[]),
+            Values::One(s) => (Some(s), &[]),
+            Values::Many(v) => (None, v.as_slice()),
+        };
+        one.into_iter().chain(many.iter().map(String::as_str))
+    }
+}
+
+impl Records {
+    /// Parses a body. An empty body gives no fields and no rows; a header-only
+    /// body gives fields and no rows.
+    ///
+    /// # Errors
+    /// Invalid UTF-8 (with its byte offset), malformed CSV, or a row whose
+    /// field count differs from the header's (with the row number, 1 = first data row).
+    pub fn parse(body: &[u8]) -> Result<Records, String> {
+        if let Err(e) = std::str::from_utf8(body) {
+            return Err(format!("chunk body is not valid UTF-8 at byte {}", e.valid_up_to()));
+        }
+        if body.is_empty() {
+            return Ok(Records::default());
+        }
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+        let mut header = ByteRecord::new();
+        match rdr.read_byte_record(&mut header) {
+            Ok(true) => {}
+            Ok(false) => return Ok(Records::default()),
+            Err(e) => return Err(format!("chunk body is not valid CSV: {e}")),
+        }
+        let mut rows = Vec::new();
+        let mut rec = ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {
+                    if rec.len() != header.len() {
+                        return Err(format!(
+                            "chunk body row {} has {} fields but the header has {}",
+                            rows.len() + 1,
+                            rec.len(),
+                            header.len()
+                        ));
+                    }
+                    rows.push(rec.clone());
+                }
+                Ok(false) => break,
+                Err(e) => return Err(format!("chunk body is not valid CSV: {e}")),
+            }
+        }
+        Ok(Self::from_parts(header, rows))
+    }
+
+    fn from_parts(header: ByteRecord, rows: Vec<ByteRecord>) -> Records {
+        let text = |i: usize| std::str::from_utf8(&header[i]).unwrap_or_default();
+        let mut names = Vec::new();
+        let mut columns = Vec::new();
+        for i in 0..header.len() {
+            let name = text(i);
+            if name.starts_with(MV_PREFIX) {
+                continue;
+            }
+            let mv = (0..header.len()).find(|&j| text(j).strip_prefix(MV_PREFIX) == Some(name));
+            names.push(name.to_string());
+            columns.push((i, mv));
+        }
+        Records { header, names, columns, rows }
+    }
+
+    /// Plain field names in column order (`__mv_` columns excluded).
+    pub fn fields(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The raw header, every column including `__mv_` ones.
+    pub fn header(&self) -> &ByteRecord {
+        &self.header
+    }
+
+    /// The raw rows, aligned with [`Self::header`].
+    pub fn rows(&self) -> &[ByteRecord] {
+        &self.rows
+    }
+
+    /// Moves the raw rows out.
+    pub fn into_rows(self) -> (ByteRecord, Vec<ByteRecord>) {
+        (self.header, self.rows)
+    }
+
+    /// Number of data rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// `true` when the body has no data rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Index of a plain field in [`Self::fields`].
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The values of field `field` (an index from [`Self::field_index`]) in row `row`.
+    ///
+    /// # Panics
+    /// Never for indexes obtained from this value; out-of-range indexes give [`Values::Null`].
+    pub fn values(&self, row: usize, field: usize) -> Values<'_> {
+        let (Some(rec), Some(&(col, mv))) = (self.rows.get(row), self.columns.get(field)) else {
+            return Values::Null;
+        };
+        if let Some(mv) = mv.and_then(|c| rec.get(c)).filter(|v| !v.is_empty()) {
+            let mv = std::str::from_utf8(mv).unwrap_or_default();
+            if let Some(vals) = decode_mv(mv) {
+                return Values::Many(vals);
+            }
+        }
+        match rec.get(col).map(|v| std::str::from_utf8(v).unwrap_or_default()) {
+            None | Some("") => Values::Null,
+            Some(v) => Values::One(v),
+        }
+    }
+}
+
+/// Decodes `$a$;$b$$c$` (`$$` = a literal `$`) into `["a", "b$c"]`.
+/// `None` if the text is not in that form.
+pub fn decode_mv(s: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        if chars.next()? != '$' {
+            return None;
+        }
+        let mut v = String::new();
+        loop {
+            match chars.next()? {
+                '$' if chars.peek() == Some(&'$') => {
+                    chars.next();
+                    v.push('$');
+                }
+                '$' => break,
+                c => v.push(c),
+            }
+        }
+        out.push(v);
+        match chars.next() {
+            None => return Some(out),
+            Some(';') => {}
+            Some(_) => return None,
+        }
+    }
+}
+
+/// Encodes values for a `__mv_` column: `$a$;$b$`, `$` doubled.
+pub fn encode_mv<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push('$');
+        out.push_str(&v.replace('$', "$$"));
+        out.push('$');
+    }
+    out
+}
+
+/// Builds a reply body: a header, then rows, LF line ends, quoting only where
+/// needed (splunkd accepts any RFC 4180 quoting).
+#[derive(Debug)]
+pub struct BodyWriter {
+    w: csv::Writer<Vec<u8>>,
+    rows: usize,
+}
+
+impl BodyWriter {
+    /// Starts a body with these column names.
+    pub fn new<I, T>(header: I) -> BodyWriter
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::with_capacity(1 << 16));
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(header);
+        BodyWriter { w, rows: 0 }
+    }
+
+    /// Appends a row; it should have as many fields as the header.
+    pub fn row<I, T>(&mut self, fields: I)
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        let _ = self.w.write_record(fields);
+        self.rows += 1;
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The encoded body.
+    pub fn finish(self) -> Vec<u8> {
+        self.w.into_inner().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splunkd_style_body_with_mv_columns_last() {
+        let body = b"\"_time\",user,\"__mv__time\",\"__mv_user\"\n\"1627354345.934\",alice,,\"$alice$;$bob$$x$\"\n2,\"carol\",,\n";
+        let r = Records::parse(body).unwrap();
+        assert_eq!(r.fields(), &["_time", "user"]);
+        let u = r.field_index("user").unwrap();
+        let t = r.field_index("_time").unwrap();
+        assert_eq!(r.values(0, u), Values::Many(vec!["alice".into(), "bob$x".into()]));
+        assert_eq!(r.values(0, t), Values::One("1627354345.934"));
+        assert_eq!(r.values(1, u), Values::One("carol"));
+    }
+
+    #[test]
+    fn crlf_header_only_and_empty_bodies() {
+        let r = Records::parse(b"a,b\r\n1,\r\n").unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.values(0, 1), Values::Null);
+        let r = Records::parse(b"a,b\n").unwrap();
+        assert_eq!((r.fields().len(), r.len()), (2, 0));
+        let r = Records::parse(b"").unwrap();
+        assert!(r.fields().is_empty() && r.is_empty());
+    }
+
+    #[test]
+    fn newlines_inside_values_and_bad_bodies() {
+        let r = Records::parse(b"msg\n\"line1\nline2\"\n").unwrap();
+        assert_eq!(r.values(0, 0), Values::One("line1\nline2"));
+        assert!(Records::parse(b"a,b\n1,2,3\n").unwrap_err().contains("row 1 has 3 fields"));
+        assert!(Records::parse(b"a\n\xff\n").unwrap_err().contains("UTF-8 at byte 2"));
+    }
+
+    #[test]
+    fn mv_round_trip() {
+        let vals = ["a", "$", "b;c", ""];
+        let enc = encode_mv(vals);
+        assert_eq!(enc, "$a$;$$$$;$b;c$;$$");
+        assert_eq!(decode_mv(&enc).unwrap(), vals);
+        assert_eq!(decode_mv("plain"), None);
+    }
+
+    #[test]
+    fn writer_quotes_only_what_needs_it() {
+        let mut w = BodyWriter::new(["user", "n"]);
+        w.row(["a,b", "1"]);
+        w.row(["x\"y", "2\n3"]);
+        assert_eq!(
+            String::from_utf8(w.finish()).unwrap(),
+            "user,n\n\"a,b\",1\n\"x\"\"y\",\"2\n3\"\n"
+        );
+    }
+}
