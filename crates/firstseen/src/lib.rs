@@ -1,0 +1,3 @@
+pub mod keys;
+pub mod reltime;
+pub mod state;

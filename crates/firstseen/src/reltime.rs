@@ -1,0 +1,290 @@
+//! Splunk relative time modifiers: `-24h@h`, `-7d@d`, `@w0`, `-1mon@mon+2d`,
+//! `now`, or epoch seconds.
+//!
+//! Source: Splunk *Search Reference*, "Time modifiers" (`earliest`/`latest`
+//! and `relative_time()`): `[+|-]<integer><unit>` offsets and `@<unit>` snaps,
+//! chained left to right; an omitted integer is 1; units `s|sec|secs|second|seconds`,
+//! `m|min|mins|minute|minutes`, `h|hr|hrs|hour|hours`, `d|day|days`,
+//! `w|week|weeks`, `mon|month|months`, `q|qtr|qtrs|quarter|quarters`,
+//! `y|yr|yrs|year|years`; snap `@w0`…`@w7` goes back to the most recent given
+//! weekday (0 and 7 are Sunday, `@w` = `@w0`). Snapping to a day or longer
+//! uses the calendar of a time zone, as Splunk uses the user's.
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp, Zoned};
+
+/// A parsed time modifier.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelTime {
+    /// An absolute time, epoch seconds.
+    Absolute(f64),
+    /// Steps applied in order to the reference time (none = `now`).
+    Relative(Vec<Step>),
+}
+
+/// One step of a relative time modifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Add (or, negative, subtract) this many units.
+    Offset(i64, Unit),
+    /// Round down to the start of the unit.
+    Snap(Unit),
+    /// Round down to the start of the most recent weekday (0 = Sunday … 6 = Saturday).
+    SnapWeekday(u8),
+}
+
+/// A calendar or clock unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Second.
+    Second,
+    /// Minute.
+    Minute,
+    /// Hour.
+    Hour,
+    /// Calendar day.
+    Day,
+    /// Week (7 days; snap goes to Sunday).
+    Week,
+    /// Calendar month.
+    Month,
+    /// Calendar quarter (January, April, July, October).
+    Quarter,
+    /// Calendar year.
+    Year,
+}
+
+fn unit(word: &str) -> Option<Unit> {
+    Some(match word {
+        "s" | "sec" | "secs" | "second" | "seconds" => Unit::Second,
+        "m" | "min" | "mins" | "minute" | "minutes" => Unit::Minute,
+        "h" | "hr" | "hrs" | "hour" | "hours" => Unit::Hour,
+        "d" | "day" | "days" => Unit::Day,
+        "w" | "week" | "weeks" => Unit::Week,
+        "mon" | "month" | "months" => Unit::Month,
+        "q" | "qtr" | "qtrs" | "quarter" | "quarters" => Unit::Quarter,
+        "y" | "yr" | "yrs" | "year" | "years" => Unit::Year,
+        _ => return None,
+    })
+}
+
+const HELP: &str = "use a Splunk time modifier such as -24h@h, -7d@d, @w0, -1mon@mon, now, or epoch seconds";
+
+impl RelTime {
+    /// Parses a time modifier.
+    ///
+    /// # Errors
+    /// A message quoting the modifier and what is wrong with it.
+    pub fn parse(text: &str) -> Result<RelTime, String> {
+        let s = text.trim();
+        let bad = |why: &str| format!("invalid time modifier {text:?}: {why}; {HELP}");
+        if s.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if s == "now" || s == "now()" {
+            return Ok(RelTime::Relative(Vec::new()));
+        }
+        if s.starts_with("rt") {
+            return Err(bad("real-time modifiers (rt) are not supported"));
+        }
+        if s.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+            return s.parse::<f64>().map(RelTime::Absolute).map_err(|_| bad("not a number"));
+        }
+        let b = s.as_bytes();
+        let mut i = 0;
+        let mut steps = Vec::new();
+        while i < b.len() {
+            match b[i] {
+                b'@' => {
+                    i += 1;
+                    let start = i;
+                    while i < b.len() && b[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                    let word = &s[start..i];
+                    if word == "w" && i < b.len() && b[i].is_ascii_digit() {
+                        let day = b[i] - b'0';
+                        i += 1;
+                        if day > 7 {
+                            return Err(bad("a weekday snap is @w0 to @w7"));
+                        }
+                        steps.push(Step::SnapWeekday(day % 7));
+                    } else if word == "w" || word == "week" || word == "weeks" {
+                        steps.push(Step::SnapWeekday(0));
+                    } else {
+                        let u = unit(word).ok_or_else(|| bad(&format!("unknown snap unit {word:?}")))?;
+                        steps.push(Step::Snap(u));
+                    }
+                }
+                sign @ (b'+' | b'-') => {
+                    i += 1;
+                    let start = i;
+                    while i < b.len() && b[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    let n: i64 = if start == i {
+                        1
+                    } else {
+                        s[start..i].parse().map_err(|_| bad("the number is too large"))?
+                    };
+                    let ustart = i;
+                    while i < b.len() && b[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                    let word = &s[ustart..i];
+                    if word.is_empty() {
+                        return Err(bad("an offset needs a unit (s, m, h, d, w, mon, q, y)"));
+                    }
+                    let u = unit(word).ok_or_else(|| bad(&format!("unknown unit {word:?}")))?;
+                    steps.push(Step::Offset(if sign == b'-' { -n } else { n }, u));
+                }
+                _ => return Err(bad(&format!("unexpected {:?} at position {}", &s[i..], i + 1))),
+            }
+        }
+        Ok(RelTime::Relative(steps))
+    }
+
+    /// The time this modifier names, relative to `now` (epoch seconds), with
+    /// day-or-longer steps and snaps in time zone `tz`. Returns epoch seconds.
+    ///
+    /// # Errors
+    /// When the result leaves jiff's supported range (years -9999 to 9999).
+    pub fn resolve(&self, now: f64, tz: &TimeZone) -> Result<f64, String> {
+        let steps = match self {
+            RelTime::Absolute(t) => return Ok(*t),
+            RelTime::Relative(steps) => steps,
+        };
+        let range = |e: jiff::Error| format!("time out of range: {e}");
+        let nanos = (now * 1e9).round() as i128;
+        let mut z: Zoned = Timestamp::from_nanosecond(nanos).map_err(range)?.to_zoned(tz.clone());
+        for step in steps {
+            z = match *step {
+                Step::Offset(n, u) => {
+                    let span = match u {
+                        Unit::Second => Span::new().try_seconds(n),
+                        Unit::Minute => Span::new().try_minutes(n),
+                        Unit::Hour => Span::new().try_hours(n),
+                        Unit::Day => Span::new().try_days(n),
+                        Unit::Week => Span::new().try_weeks(n),
+                        Unit::Month => Span::new().try_months(n),
+                        Unit::Quarter => n.checked_mul(3).map_or_else(
+                            || Span::new().try_months(i64::MAX),
+                            |m| Span::new().try_months(m),
+                        ),
+                        Unit::Year => Span::new().try_years(n),
+                    }
+                    .map_err(range)?;
+                    z.checked_add(span).map_err(range)?
+                }
+                Step::Snap(u) => snap(&z, u, tz).map_err(range)?,
+                Step::SnapWeekday(day) => {
+                    let today = z.date();
+                    let back = (i64::from(today.weekday().to_sunday_zero_offset()) - i64::from(day)).rem_euclid(7);
+                    let date = today.checked_sub(Span::new().days(back)).map_err(range)?;
+                    midnight(date, tz).map_err(range)?
+                }
+            };
+        }
+        let ts = z.timestamp();
+        Ok(ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9)
+    }
+}
+
+fn midnight(date: Date, tz: &TimeZone) -> Result<Zoned, jiff::Error> {
+    date.to_zoned(tz.clone())
+}
+
+fn snap(z: &Zoned, u: Unit, tz: &TimeZone) -> Result<Zoned, jiff::Error> {
+    let dt: DateTime = z.datetime();
+    let date = dt.date();
+    let clock = |h: i8, m: i8, s: i8| -> Result<Zoned, jiff::Error> {
+        DateTime::from_parts(date, jiff::civil::time(h, m, s, 0)).to_zoned(tz.clone())
+    };
+    match u {
+        Unit::Second => clock(dt.hour(), dt.minute(), dt.second()),
+        Unit::Minute => clock(dt.hour(), dt.minute(), 0),
+        Unit::Hour => clock(dt.hour(), 0, 0),
+        Unit::Day => midnight(date, tz),
+        Unit::Week => {
+            let back = i64::from(date.weekday().to_sunday_zero_offset());
+            midnight(date.checked_sub(Span::new().days(back))?, tz)
+        }
+        Unit::Month => midnight(date.first_of_month(), tz),
+        Unit::Quarter => {
+            let month = (date.month() - 1) / 3 * 3 + 1;
+            midnight(Date::new(date.year(), month, 1)?, tz)
+        }
+        Unit::Year => midnight(date.first_of_year(), tz),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2023-07-12T14:35:27.5Z, a Wednesday.
+    const NOW: f64 = 1_689_172_527.5;
+
+    fn at(m: &str) -> String {
+        let t = RelTime::parse(m).unwrap().resolve(NOW, &TimeZone::UTC).unwrap();
+        Timestamp::from_nanosecond((t * 1e9) as i128).unwrap().to_string()
+    }
+
+    #[test]
+    fn splunk_documentation_examples() {
+        assert_eq!(at("now"), "2023-07-12T14:35:27.5Z");
+        assert_eq!(at("-24h@h"), "2023-07-11T14:00:00Z");
+        assert_eq!(at("-24h"), "2023-07-11T14:35:27.5Z");
+        assert_eq!(at("-7d@d"), "2023-07-05T00:00:00Z");
+        assert_eq!(at("@d"), "2023-07-12T00:00:00Z");
+        assert_eq!(at("@d-2h"), "2023-07-11T22:00:00Z");
+        assert_eq!(at("-1d@d+8h"), "2023-07-11T08:00:00Z");
+        assert_eq!(at("@w0"), "2023-07-09T00:00:00Z");
+        assert_eq!(at("@w"), "2023-07-09T00:00:00Z");
+        assert_eq!(at("@w7"), "2023-07-09T00:00:00Z");
+        assert_eq!(at("@w1"), "2023-07-10T00:00:00Z");
+        assert_eq!(at("@w3"), "2023-07-12T00:00:00Z", "today is Wednesday");
+        assert_eq!(at("@w4"), "2023-07-06T00:00:00Z");
+        assert_eq!(at("-mon@mon"), "2023-06-01T00:00:00Z");
+        assert_eq!(at("@q"), "2023-07-01T00:00:00Z");
+        assert_eq!(at("-1q@q"), "2023-04-01T00:00:00Z");
+        assert_eq!(at("@y"), "2023-01-01T00:00:00Z");
+        assert_eq!(at("-2y"), "2021-07-12T14:35:27.5Z");
+        assert_eq!(at("-30m@m"), "2023-07-12T14:05:00Z");
+        assert_eq!(at("-90s@s"), "2023-07-12T14:33:57Z");
+        assert_eq!(at("+1hours"), "2023-07-12T15:35:27.5Z");
+        assert_eq!(at("1689000000"), "2023-07-10T14:40:00Z");
+    }
+
+    #[test]
+    fn snapping_uses_the_time_zone_calendar() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        // 14:35Z is 10:35 EDT; @d is local midnight = 04:00Z.
+        let t = RelTime::parse("@d").unwrap().resolve(NOW, &tz).unwrap();
+        assert_eq!(t, 1_689_134_400.0);
+        // Across the March DST change a calendar day is 23 hours.
+        let mar13 = 1_678_636_800.0; // 2023-03-12T16:00:00Z, noon EDT on the day of the change
+        let t = RelTime::parse("-1d").unwrap().resolve(mar13, &tz).unwrap();
+        assert_eq!(mar13 - t, 23.0 * 3600.0);
+    }
+
+    #[test]
+    fn bad_modifiers_say_why() {
+        for (m, want) in [
+            ("", "empty"),
+            ("-24", "needs a unit"),
+            ("-24x", "unknown unit \"x\""),
+            ("@fortnight", "unknown snap unit"),
+            ("@w9", "@w0 to @w7"),
+            ("24h", "unexpected"),
+            ("rt-5m", "real-time"),
+            ("-99999999999999999999d", "too large"),
+        ] {
+            let e = RelTime::parse(m).unwrap_err();
+            assert!(e.contains(want), "{m}: {e}");
+        }
+        let e = RelTime::parse("-9999999y").unwrap().resolve(NOW, &TimeZone::UTC).unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+    }
+}

@@ -1,0 +1,444 @@
+//! The state: one row per key with its first and last seen times, kept as a
+//! CSV lookup that ordinary SPL (`inputlookup`) can read, and the stores that
+//! load and save it safely.
+//!
+//! The CSV layout is the one ESCU's "Previously Seen …" baselines write with
+//! `outputlookup`: the key fields, `firstTimeSeen`, `lastTimeSeen` (epoch
+//! seconds) and `enough_data` (1 when the state covers enough history, else
+//! 0). So an existing `previously_seen_*` lookup can be read as it is, and
+//! ESCU searches can still read what firstseen writes.
+
+use crate::keys::{KeyTable, Seen, encode_key, key_values};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Column with the first time a key was seen, epoch seconds.
+pub const FIRST_COLUMN: &str = "firstTimeSeen";
+/// Column with the last time a key was seen, epoch seconds.
+pub const LAST_COLUMN: &str = "lastTimeSeen";
+/// Column ESCU uses to say the lookup covers enough history (1 or 0).
+pub const ENOUGH_COLUMN: &str = "enough_data";
+
+/// Keys of one lookup and their times.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Key field names, in column order.
+    pub fields: Vec<String>,
+    /// The keys.
+    pub keys: KeyTable,
+}
+
+impl State {
+    /// A state with no keys.
+    pub fn empty(fields: &[String]) -> State {
+        State { fields: fields.to_vec(), keys: KeyTable::default() }
+    }
+
+    /// Reads a state CSV. Its key columns (every column but `firstTimeSeen`,
+    /// `lastTimeSeen` and `enough_data`) must be exactly `fields`, in any
+    /// order. Rows with the same key are merged. An empty `lastTimeSeen`
+    /// means "same as first".
+    ///
+    /// # Errors
+    /// A message naming `source`, the line and the value: unreadable file,
+    /// bad CSV, missing time columns, other key columns, a time that is not
+    /// epoch seconds.
+    pub fn read_csv<R: Read>(r: R, fields: &[String], source: &str) -> Result<State, String> {
+        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(r);
+        let header = rdr
+            .headers()
+            .map_err(|e| format!("state lookup {source} cannot be read: {e}"))?
+            .clone();
+        if header.is_empty() {
+            return Ok(State::empty(fields));
+        }
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let (Some(first_col), last_col) = (col(FIRST_COLUMN), col(LAST_COLUMN)) else {
+            return Err(format!(
+                "state lookup {source} has no {FIRST_COLUMN} column (columns: {}); it is not a first-seen lookup",
+                header.iter().collect::<Vec<_>>().join(", ")
+            ));
+        };
+        let file_keys: Vec<&str> =
+            header.iter().filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN].contains(h)).collect();
+        let mut a: Vec<&str> = file_keys.clone();
+        let mut b: Vec<&str> = fields.iter().map(String::as_str).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        if a != b {
+            return Err(format!(
+                "state lookup {source} is keyed by {} but key= names {}; use key={} or another lookup= name",
+                file_keys.join(","),
+                fields.join(","),
+                file_keys.join(",")
+            ));
+        }
+        let key_cols: Vec<usize> = fields.iter().filter_map(|f| col(f)).collect();
+        let mut state = State::empty(fields);
+        let mut rec = csv::ByteRecord::new();
+        let mut key = Vec::with_capacity(128);
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(format!("state lookup {source} is not valid CSV: {e}")),
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            let text = |c: usize| std::str::from_utf8(rec.get(c).unwrap_or_default());
+            let utf8 = |_| format!("state lookup {source} line {line} is not valid UTF-8");
+            let time = |c: usize, name: &str| -> Result<Option<f64>, String> {
+                let v = text(c).map_err(utf8)?.trim();
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                match v.parse::<f64>() {
+                    Ok(t) if t.is_finite() => Ok(Some(t)),
+                    _ => Err(format!("state lookup {source} line {line}: {name} {v:?} is not epoch seconds")),
+                }
+            };
+            let Some(first) = time(first_col, FIRST_COLUMN)? else {
+                return Err(format!("state lookup {source} line {line}: {FIRST_COLUMN} is empty"));
+            };
+            let last = match last_col {
+                Some(c) => time(c, LAST_COLUMN)?.unwrap_or(first),
+                None => first,
+            };
+            key.clear();
+            for &c in &key_cols {
+                let v = text(c).map_err(utf8)?;
+                encode_key(&mut key, [v]);
+            }
+            state.keys.upsert(&key, Seen { first, last: last.max(first) })?;
+        }
+        Ok(state)
+    }
+
+    /// Writes the state as CSV (key fields, `firstTimeSeen`, `lastTimeSeen`,
+    /// `enough_data`), keeping only keys for which `keep` is true. Returns
+    /// the number of keys written.
+    ///
+    /// # Errors
+    /// Any write error of `w`.
+    pub fn write_csv<W: Write>(&self, w: W, keep: impl Fn(Seen) -> bool, enough_data: bool) -> io::Result<usize> {
+        let mut w = BufWriter::with_capacity(1 << 20, w);
+        let mut line = String::with_capacity(256);
+        for f in &self.fields {
+            push_csv(&mut line, f);
+            line.push(',');
+        }
+        line.push_str(FIRST_COLUMN);
+        line.push(',');
+        line.push_str(LAST_COLUMN);
+        line.push(',');
+        line.push_str(ENOUGH_COLUMN);
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
+        let enough = if enough_data { "1" } else { "0" };
+        let mut n = 0;
+        for (key, seen) in self.keys.iter() {
+            if !keep(seen) {
+                continue;
+            }
+            line.clear();
+            for v in key_values(key) {
+                push_csv(&mut line, v);
+                line.push(',');
+            }
+            push_time(&mut line, seen.first);
+            line.push(',');
+            push_time(&mut line, seen.last);
+            line.push(',');
+            line.push_str(enough);
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
+            n += 1;
+        }
+        w.flush()?;
+        Ok(n)
+    }
+}
+
+/// Appends `v` to `out`, quoted when it holds a comma, quote, CR or LF, or
+/// starts or ends with a space (RFC 4180, as Splunk reads lookups).
+pub fn push_csv(out: &mut String, v: &str) {
+    let needs = v.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+        || v.starts_with(' ')
+        || v.ends_with(' ');
+    if needs {
+        out.push('"');
+        out.push_str(&v.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(v);
+    }
+}
+
+/// Appends epoch seconds: whole seconds without a fraction (`1689000000`),
+/// others in the shortest form that reads back exactly (`1689000000.25`).
+pub fn push_time(out: &mut String, t: f64) {
+    use std::fmt::Write as _;
+    if t.fract() == 0.0 && t.abs() < 1e15 {
+        let _ = write!(out, "{}", t as i64);
+    } else {
+        let _ = write!(out, "{t}");
+    }
+}
+
+/// What to write after a merge.
+#[derive(Debug, Clone, Copy)]
+pub struct Save {
+    /// Drop keys whose last seen time is before this (epoch seconds): `retention=`.
+    pub drop_before: Option<f64>,
+    /// Value of the `enough_data` column.
+    pub enough_data: bool,
+}
+
+/// Where the state lives. [`CsvStore`] is the file lookup; a KV store
+/// backend (for search head clusters) can implement the same trait.
+pub trait StateStore {
+    /// Where the state is, for messages (a path or a collection name).
+    fn location(&self) -> String;
+
+    /// Reads the state without changing it (empty if it does not exist yet).
+    ///
+    /// # Errors
+    /// Unreadable or corrupt state, with a message for the user.
+    fn load(&self, fields: &[String]) -> Result<State, String>;
+
+    /// Under an exclusive lock: reads the current state, lets `merge` update
+    /// it, and, if `merge` returns a [`Save`], replaces the stored state
+    /// atomically. Returns the number of keys written (0 when not written).
+    ///
+    /// # Errors
+    /// Lock, read, merge or write failures; the stored state is then unchanged.
+    fn update(&self, fields: &[String], merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>)
+    -> Result<usize, String>;
+}
+
+/// A state CSV file, written by lock, re-read, merge, temporary file, fsync
+/// and rename, so concurrent searches lose no key and a crash leaves either
+/// the old or the new file. The lock is a sidecar `.<file>.lock` (the CSV
+/// itself is replaced by rename, so it cannot carry the lock).
+#[derive(Debug, Clone)]
+pub struct CsvStore {
+    path: PathBuf,
+    seed: Option<PathBuf>,
+}
+
+impl CsvStore {
+    /// A store at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> CsvStore {
+        CsvStore { path: path.into(), seed: None }
+    }
+
+    /// Reads `seed` (for example ESCU's `previously_seen_*.csv`) as the
+    /// starting state while `path` does not exist yet.
+    pub fn with_seed(mut self, seed: Option<PathBuf>) -> CsvStore {
+        self.seed = seed;
+        self
+    }
+
+    /// The state file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sidecar(&self, suffix: &str) -> PathBuf {
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.path.with_file_name(format!(".{name}{suffix}"))
+    }
+
+    fn read(&self, fields: &[String]) -> Result<State, String> {
+        let (path, file) = match File::open(&self.path) {
+            Ok(f) => (&self.path, f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.seed {
+                Some(seed) => match File::open(seed) {
+                    Ok(f) => (seed, f),
+                    Err(e) => return Err(format!("seed lookup {} cannot be read: {e}", seed.display())),
+                },
+                None => return Ok(State::empty(fields)),
+            },
+            Err(e) => return Err(format!("state lookup {} cannot be read: {e}", self.path.display())),
+        };
+        State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &path.display().to_string())
+    }
+
+    fn write(&self, state: &State, save: Save) -> Result<usize, String> {
+        let dir = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tmp = self.sidecar(&format!(".tmp.{}", std::process::id()));
+        let result = (|| -> io::Result<usize> {
+            let file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+            let keep = |s: Seen| save.drop_before.is_none_or(|t| s.last >= t);
+            let n = state.write_csv(&file, keep, save.enough_data)?;
+            file.sync_all()?;
+            fs::rename(&tmp, &self.path)?;
+            // Make the rename itself durable.
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(n)
+        })();
+        result.map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            format!("state lookup {} cannot be written (it is unchanged): {e}", self.path.display())
+        })
+    }
+}
+
+impl StateStore for CsvStore {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&self, fields: &[String]) -> Result<State, String> {
+        self.read(fields)
+    }
+
+    fn update(
+        &self,
+        fields: &[String],
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
+    ) -> Result<usize, String> {
+        let lock_path = self.sidecar(".lock");
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot create the lock file {}: {e}", lock_path.display()))?;
+        lock.lock().map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        let mut state = self.read(fields)?;
+        let n = match merge(&mut state)? {
+            Some(save) => self.write(&state, save)?,
+            None => 0,
+        };
+        drop(lock); // releases the lock
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_an_escu_previously_seen_lookup() {
+        let csv = "user,command,firstTimeSeen,lastTimeSeen,enough_data\n\
+                   alice,ListBuckets,1689000000,1689100000,1\n\
+                   bob,\"Get,Thing\",1689000000.5,,1\n\
+                   alice,ListBuckets,1688000000,1689000000,1\n";
+        let s = State::read_csv(csv.as_bytes(), &f(&["command", "user"]), "x.csv").unwrap();
+        assert_eq!(s.keys.len(), 2, "duplicate rows merge");
+        assert_eq!(s.keys.seen(0), Some(Seen { first: 1688000000.0, last: 1689100000.0 }));
+        assert_eq!(s.keys.seen(1), Some(Seen { first: 1689000000.5, last: 1689000000.5 }));
+        let vals: Vec<&str> = key_values(s.keys.key(1)).collect();
+        assert_eq!(vals, ["Get,Thing", "bob"], "values follow key= order");
+        let mut out = Vec::new();
+        s.write_csv(&mut out, |_| true, true).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "command,user,firstTimeSeen,lastTimeSeen,enough_data\n\
+             ListBuckets,alice,1688000000,1689100000,1\n\
+             \"Get,Thing\",bob,1689000000.5,1689000000.5,1\n"
+        );
+    }
+
+    #[test]
+    fn corrupt_or_foreign_lookups_are_refused() {
+        let fields = f(&["user"]);
+        for (csv, want) in [
+            ("user,firstTimeSeen\nalice,yesterday\n", "line 2: firstTimeSeen \"yesterday\" is not epoch seconds"),
+            ("user,firstTimeSeen\nalice,\n", "firstTimeSeen is empty"),
+            ("user,count\nalice,3\n", "no firstTimeSeen column"),
+            ("src,firstTimeSeen\n1.2.3.4,1\n", "keyed by src but key= names user"),
+            ("user,firstTimeSeen\nalice,1,extra\n", "not valid CSV"),
+            ("user,firstTimeSeen\nalice,inf\n", "not epoch seconds"),
+        ] {
+            let e = State::read_csv(csv.as_bytes(), &fields, "s.csv").unwrap_err();
+            assert!(e.contains(want), "{csv:?}: {e}");
+        }
+        assert!(State::read_csv(&b""[..], &fields, "s.csv").unwrap().keys.is_empty());
+    }
+
+    #[test]
+    fn update_writes_atomically_and_drops_old_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CsvStore::new(dir.path().join("s.csv"));
+        let fields = f(&["user"]);
+        let n = store
+            .update(&fields, &mut |s| {
+                let mut k = Vec::new();
+                encode_key(&mut k, ["old"]);
+                s.keys.upsert(&k, Seen { first: 1.0, last: 2.0 })?;
+                k.clear();
+                encode_key(&mut k, ["new"]);
+                s.keys.upsert(&k, Seen { first: 1.0, last: 100.0 })?;
+                Ok(Some(Save { drop_before: Some(50.0), enough_data: false }))
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        let text = fs::read_to_string(dir.path().join("s.csv")).unwrap();
+        assert_eq!(text, "user,firstTimeSeen,lastTimeSeen,enough_data\nnew,1,100,0\n");
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.contains(".tmp.")), "{names:?}");
+    }
+
+    #[test]
+    fn a_failed_merge_leaves_the_file_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        fs::write(&path, "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n").unwrap();
+        let store = CsvStore::new(&path);
+        let e = store.update(&f(&["user"]), &mut |_| Err("boom".to_string())).unwrap_err();
+        assert_eq!(e, "boom");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n");
+        fs::write(&path, "user,firstTimeSeen\nalice,garbage\n").unwrap();
+        let e = store.update(&f(&["user"]), &mut |_| Ok(None)).unwrap_err();
+        assert!(e.contains("not epoch seconds"));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "user,firstTimeSeen\nalice,garbage\n");
+    }
+
+    #[test]
+    fn concurrent_updates_lose_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        let fields = f(&["user"]);
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let (path, fields) = (path.clone(), fields.clone());
+                s.spawn(move || {
+                    for i in 0..10 {
+                        CsvStore::new(&path)
+                            .update(&fields, &mut |st| {
+                                let mut k = Vec::new();
+                                encode_key(&mut k, [format!("t{t}-{i}").as_str()]);
+                                st.keys.upsert(&k, Seen { first: 1.0, last: 1.0 })?;
+                                Ok(Some(Save { drop_before: None, enough_data: true }))
+                            })
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let st = CsvStore::new(&path).load(&fields).unwrap();
+        assert_eq!(st.keys.len(), 80);
+    }
+
+    #[test]
+    fn times_format_without_needless_fractions() {
+        let mut s = String::new();
+        push_time(&mut s, 1689000000.0);
+        s.push(' ');
+        push_time(&mut s, 1689000000.934);
+        assert_eq!(s, "1689000000 1689000000.934");
+    }
+}
