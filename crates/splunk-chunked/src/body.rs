@@ -8,18 +8,23 @@
 
 use csv::ByteRecord;
 
+
 /// Prefix of the column that carries a field's multiple values.
 pub const MV_PREFIX: &str = "__mv_";
 
-/// The records of one chunk body. The whole body is checked to be UTF-8 once,
-/// so every value can be borrowed as `&str`.
+/// The records of one chunk body, stored flat (one buffer for every value,
+/// one offset per cell) so a 50,000-row chunk costs a handful of allocations.
+/// The whole body is checked to be UTF-8 once, so values borrow as `&str`.
 #[derive(Debug, Default)]
 pub struct Records {
-    header: ByteRecord,
+    header: Vec<String>,
     names: Vec<String>,
     /// For each plain field (same order as `names`): its column and its `__mv_` column.
     columns: Vec<(usize, Option<usize>)>,
-    rows: Vec<ByteRecord>,
+    data: String,
+    /// End offset in `data` of every cell, row-major.
+    ends: Vec<usize>,
+    rows: usize,
 }
 
 /// The values of one field in one row.
@@ -60,48 +65,56 @@ impl Records {
             return Ok(Records::default());
         }
         let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
-        let mut header = ByteRecord::new();
-        match rdr.read_byte_record(&mut header) {
+        let mut rec = csv::StringRecord::new();
+        match rdr.read_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => return Ok(Records::default()),
             Err(e) => return Err(format!("chunk body is not valid CSV: {e}")),
         }
-        let mut rows = Vec::new();
+        let header: Vec<String> = rec.iter().map(str::to_string).collect();
+        let ncols = header.len();
+        let mut data = String::with_capacity(body.len());
+        let mut ends = Vec::new();
+        let mut rows = 0;
         let mut rec = ByteRecord::new();
         loop {
             match rdr.read_byte_record(&mut rec) {
                 Ok(true) => {
-                    if rec.len() != header.len() {
+                    if rec.len() != ncols {
                         return Err(format!(
                             "chunk body row {} has {} fields but the header has {}",
-                            rows.len() + 1,
+                            rows + 1,
                             rec.len(),
-                            header.len()
+                            ncols
                         ));
                     }
-                    rows.push(rec.clone());
+                    // The body is valid UTF-8 and CSV splits only at ASCII bytes.
+                    let text = std::str::from_utf8(rec.as_slice()).map_err(|e| e.to_string())?;
+                    let base = data.len();
+                    data.push_str(text);
+                    let mut prev = 0;
+                    for i in 0..ncols {
+                        let end = rec.range(i).map_or(prev, |r| r.end);
+                        ends.push(base + end);
+                        prev = end;
+                    }
+                    rows += 1;
                 }
                 Ok(false) => break,
                 Err(e) => return Err(format!("chunk body is not valid CSV: {e}")),
             }
         }
-        Ok(Self::from_parts(header, rows))
-    }
-
-    fn from_parts(header: ByteRecord, rows: Vec<ByteRecord>) -> Records {
-        let text = |i: usize| std::str::from_utf8(&header[i]).unwrap_or_default();
         let mut names = Vec::new();
         let mut columns = Vec::new();
-        for i in 0..header.len() {
-            let name = text(i);
+        for (i, name) in header.iter().enumerate() {
             if name.starts_with(MV_PREFIX) {
                 continue;
             }
-            let mv = (0..header.len()).find(|&j| text(j).strip_prefix(MV_PREFIX) == Some(name));
-            names.push(name.to_string());
+            let mv = header.iter().position(|h| h.strip_prefix(MV_PREFIX) == Some(name.as_str()));
+            names.push(name.clone());
             columns.push((i, mv));
         }
-        Records { header, names, columns, rows }
+        Ok(Records { header, names, columns, data, ends, rows })
     }
 
     /// Plain field names in column order (`__mv_` columns excluded).
@@ -109,29 +122,36 @@ impl Records {
         &self.names
     }
 
-    /// The raw header, every column including `__mv_` ones.
-    pub fn header(&self) -> &ByteRecord {
+    /// Every column name, `__mv_` ones included, in body order.
+    pub fn header(&self) -> &[String] {
         &self.header
-    }
-
-    /// The raw rows, aligned with [`Self::header`].
-    pub fn rows(&self) -> &[ByteRecord] {
-        &self.rows
-    }
-
-    /// Moves the raw rows out.
-    pub fn into_rows(self) -> (ByteRecord, Vec<ByteRecord>) {
-        (self.header, self.rows)
     }
 
     /// Number of data rows.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.rows
     }
 
     /// `true` when the body has no data rows.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows == 0
+    }
+
+    /// The raw text of column `col` (an index into [`Self::header`]) in row
+    /// `row`; `""` when either is out of range.
+    pub fn cell(&self, row: usize, col: usize) -> &str {
+        let n = self.header.len();
+        if row >= self.rows || col >= n {
+            return "";
+        }
+        let i = row * n + col;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.data.get(start..self.ends[i]).unwrap_or_default()
+    }
+
+    /// Row `row` as raw cells in [`Self::header`] order.
+    pub fn row(&self, row: usize) -> impl Iterator<Item = &str> {
+        (0..self.header.len()).map(move |c| self.cell(row, c))
     }
 
     /// Index of a plain field in [`Self::fields`].
@@ -139,23 +159,21 @@ impl Records {
         self.names.iter().position(|n| n == name)
     }
 
-    /// The values of field `field` (an index from [`Self::field_index`]) in row `row`.
-    ///
-    /// # Panics
-    /// Never for indexes obtained from this value; out-of-range indexes give [`Values::Null`].
+    /// The values of field `field` (an index from [`Self::field_index`]) in
+    /// row `row`: a non-empty `__mv_` column wins, as in splunklib. Out-of-range
+    /// indexes give [`Values::Null`].
     pub fn values(&self, row: usize, field: usize) -> Values<'_> {
-        let (Some(rec), Some(&(col, mv))) = (self.rows.get(row), self.columns.get(field)) else {
+        let Some(&(col, mv)) = self.columns.get(field) else {
             return Values::Null;
         };
-        if let Some(mv) = mv.and_then(|c| rec.get(c)).filter(|v| !v.is_empty()) {
-            let mv = std::str::from_utf8(mv).unwrap_or_default();
+        if let Some(mv) = mv.map(|c| self.cell(row, c)).filter(|v| !v.is_empty()) {
             if let Some(vals) = decode_mv(mv) {
                 return Values::Many(vals);
             }
         }
-        match rec.get(col).map(|v| std::str::from_utf8(v).unwrap_or_default()) {
-            None | Some("") => Values::Null,
-            Some(v) => Values::One(v),
+        match self.cell(row, col) {
+            "" => Values::Null,
+            v => Values::One(v),
         }
     }
 }

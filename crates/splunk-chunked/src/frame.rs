@@ -222,7 +222,7 @@ fn read_exact_vec<R: Read>(r: &mut R, n: u64, part: &'static str) -> Result<Vec<
 /// # Errors
 /// Any write error of `w` (splunkd closed the pipe, for example).
 pub fn write_chunk<W: Write>(w: &mut W, meta: &[u8], body: &[u8]) -> io::Result<()> {
-    write!(w, "chunked 1.0,{},{}\n", meta.len(), body.len())?;
+    writeln!(w, "chunked 1.0,{},{}", meta.len(), body.len())?;
     w.write_all(meta)?;
     w.write_all(body)?;
     w.flush()

@@ -217,13 +217,13 @@ mod tests {
             Ok(GetinfoReply::new(CommandType::Stateful))
         }
         fn execute(&mut self, chunk: Execute) -> Result<Reply, Failure> {
-            let (header, rows) = chunk.records.into_rows();
-            if header.is_empty() {
+            let r = &chunk.records;
+            if r.header().is_empty() {
                 return Ok(Reply::empty());
             }
-            let mut w = body::BodyWriter::new(&header);
-            for r in &rows {
-                w.row(r);
+            let mut w = body::BodyWriter::new(r.header());
+            for i in 0..r.len() {
+                w.row(r.row(i));
             }
             Ok(Reply::rows(w.finish()))
         }

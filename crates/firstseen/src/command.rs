@@ -1,0 +1,141 @@
+//! `firstseen` as a Splunk custom search command (protocol v2): where its
+//! state lives, and the getinfo/execute handlers.
+
+use crate::engine::Tracker;
+use crate::options::{Options, lookup_file_name};
+use crate::state::CsvStore;
+use splunk_chunked::{Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Reply};
+use std::path::{Path, PathBuf};
+
+/// Environment variable that overrides the lookups folder (tests, unusual installs).
+pub const LOOKUPS_DIR_ENV: &str = "FIRSTSEEN_LOOKUPS_DIR";
+
+/// Platform folders Splunk searches for a command's `filename` (commands.conf.spec).
+pub const PLATFORM_DIRS: &[&str] = &["linux_x86_64", "linux_x86", "windows_x86_64", "windows_x86", "darwin_x86_64"];
+
+/// The app folder holding executable `exe`: the folder after `etc/apps/`
+/// when the path has one, else the parent of `bin/` (or of
+/// `<platform>/bin/`). `None` when neither applies.
+pub fn app_root(exe: &Path) -> Option<PathBuf> {
+    let comps: Vec<_> = exe.components().collect();
+    for i in 0..comps.len().saturating_sub(3) {
+        if comps[i].as_os_str() == "etc" && comps[i + 1].as_os_str() == "apps" {
+            return Some(comps[..i + 3].iter().collect());
+        }
+    }
+    let bin = exe.parent()?;
+    if bin.file_name()? != "bin" {
+        return None;
+    }
+    let up = bin.parent()?;
+    match up.file_name().and_then(|n| n.to_str()) {
+        Some(n) if PLATFORM_DIRS.contains(&n) => up.parent().map(Path::to_path_buf),
+        _ => Some(up.to_path_buf()),
+    }
+}
+
+/// The folder where state lookups live: `$FIRSTSEEN_LOOKUPS_DIR`, else
+/// `<app>/lookups` of the app holding this executable.
+///
+/// # Errors
+/// When the executable is not inside an app.
+pub fn lookups_dir() -> Result<PathBuf, String> {
+    if let Some(d) = std::env::var_os(LOOKUPS_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    app_root(&exe)
+        .map(|a| a.join("lookups"))
+        .ok_or_else(|| format!("{} is not inside a Splunk app (…/etc/apps/<app>/bin/)", exe.display()))
+}
+
+/// Finds seed lookup `file` (already checked by [`lookup_file_name`]) in our
+/// own lookups folder, then in `lookups/` of every app under
+/// `$SPLUNK_HOME/etc/apps` (or the apps folder holding ours), in name order.
+pub fn find_seed(own: &Path, file: &str) -> Option<PathBuf> {
+    let mine = own.join(file);
+    if mine.is_file() {
+        return Some(mine);
+    }
+    let apps = std::env::var_os("SPLUNK_HOME")
+        .map(|h| PathBuf::from(h).join("etc").join("apps"))
+        .filter(|p| p.is_dir())
+        .or_else(|| own.parent()?.parent().map(Path::to_path_buf))?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(apps).ok()?.filter_map(|e| Some(e.ok()?.path())).collect();
+    entries.sort();
+    entries.into_iter().map(|a| a.join("lookups").join(file)).find(|p| p.is_file())
+}
+
+/// The command's state between chunks.
+#[derive(Default)]
+pub struct FirstSeen {
+    run: Option<Running>,
+    /// Current time override, epoch seconds (tests); `None` = the clock.
+    pub now: Option<f64>,
+}
+
+struct Running {
+    tracker: Tracker,
+    store: CsvStore,
+    reference: f64,
+    write: bool,
+}
+
+/// The current time, epoch seconds.
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+impl Command for FirstSeen {
+    fn getinfo(&mut self, info: &Getinfo) -> Result<GetinfoReply, Failure> {
+        let opts = Options::parse(&info.searchinfo.args, true)?;
+        let dir = lookups_dir()?;
+        let file = lookup_file_name("lookup", opts.lookup.as_deref().unwrap_or_default())?;
+        let seed = match &opts.seed {
+            Some(s) => {
+                let f = lookup_file_name("seed", s)?;
+                Some(find_seed(&dir, &f).ok_or_else(|| format!("seed lookup {f} is not in any app's lookups folder"))?)
+            }
+            None => None,
+        };
+        let store = CsvStore::new(dir.join(file)).with_seed(seed);
+        // No side effects here: probes run getinfo only. Preview runs never write.
+        let write = opts.update && !info.preview;
+        let reference = info.searchinfo.latest_time.unwrap_or_else(|| self.now.unwrap_or_else(now));
+        self.run = Some(Running { tracker: Tracker::new(opts), store, reference, write });
+        Ok(GetinfoReply::new(CommandType::Events))
+    }
+
+    fn execute(&mut self, chunk: Execute) -> Result<Reply, Failure> {
+        let Some(run) = self.run.as_mut() else {
+            return Err("execute before getinfo".into());
+        };
+        run.tracker.observe(chunk.records)?;
+        if !chunk.finished {
+            return Ok(Reply::empty());
+        }
+        let Some(run) = self.run.take() else {
+            return Err("execute before getinfo".into());
+        };
+        let out = run.tracker.finish(&run.store, run.reference, run.write)?;
+        Ok(Reply { body: out.body, messages: out.messages })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_app_from_the_executable() {
+        let p = |s: &str| app_root(Path::new(s)).map(|p| p.display().to_string());
+        assert_eq!(p("/opt/splunk/etc/apps/detc_app/linux_x86_64/bin/firstseen").as_deref(), Some("/opt/splunk/etc/apps/detc_app"));
+        assert_eq!(p("/opt/splunk/etc/apps/detc_app/bin/firstseen").as_deref(), Some("/opt/splunk/etc/apps/detc_app"));
+        assert_eq!(p("/tmp/x/myapp/linux_x86_64/bin/firstseen").as_deref(), Some("/tmp/x/myapp"));
+        assert_eq!(p("/tmp/x/myapp/bin/firstseen").as_deref(), Some("/tmp/x/myapp"));
+        assert_eq!(p("/usr/local/firstseen"), None);
+    }
+}

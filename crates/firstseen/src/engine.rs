@@ -1,0 +1,374 @@
+//! The first-seen engine: accumulates the keys of a search's rows, then, once
+//! all rows are in, merges them into the state and decides which keys are new.
+//!
+//! Rule: for each key, first seen = min(stored, this search) and last seen =
+//! max(stored, this search). A key is **new** when its merged first seen is at
+//! or after `window` resolved from the reference time (the search's
+//! `latest_time`, or now when the search has none), and the state covers
+//! enough history (`min_history`, ESCU's `enough_data`: the earliest first
+//! seen of all keys is at or before `min_history`).
+
+use crate::keys::{KeyTable, Seen, encode_key};
+use crate::options::{Options, Output};
+use crate::state::{FIRST_COLUMN, LAST_COLUMN, Save, StateStore, push_time};
+use splunk_chunked::body::{BodyWriter, MV_PREFIX, Values};
+use splunk_chunked::{Level, Records};
+
+/// Column added to every returned row: 1 when the row's key is new, else 0.
+pub const IS_NEW_COLUMN: &str = "isNew";
+
+/// Most keys one row may make from multivalue key fields.
+pub const MAX_KEYS_PER_ROW: usize = 10_000;
+
+/// The result of a search.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// CSV body of the returned rows.
+    pub body: Vec<u8>,
+    /// Rows returned.
+    pub rows_out: usize,
+    /// Keys of this search that are new.
+    pub new_keys: usize,
+    /// Distinct keys in this search.
+    pub search_keys: usize,
+    /// Keys written to the state (0 when not written).
+    pub written: usize,
+    /// Messages for the job inspector.
+    pub messages: Vec<(Level, String)>,
+}
+
+/// Accumulates one search's rows.
+pub struct Tracker {
+    opts: Options,
+    seen: KeyTable,
+    chunks: Vec<Chunk>,
+    rows_in: usize,
+    skipped: usize,
+    key_present: Vec<bool>,
+    scratch: Vec<u8>,
+}
+
+struct Chunk {
+    records: Records,
+    /// For row r: key ids `ids[starts[r]..starts[r+1]]` (none when skipped).
+    starts: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Tracker {
+    /// A tracker for one search.
+    pub fn new(opts: Options) -> Tracker {
+        let n = opts.key.len();
+        Tracker {
+            opts,
+            seen: KeyTable::default(),
+            chunks: Vec::new(),
+            rows_in: 0,
+            skipped: 0,
+            key_present: vec![false; n],
+            scratch: Vec::with_capacity(128),
+        }
+    }
+
+    /// Rows received so far.
+    pub fn rows_in(&self) -> usize {
+        self.rows_in
+    }
+
+    /// Takes one chunk's rows. Rows with an empty key field or time are
+    /// skipped (counted and reported); multivalue key fields give one key per
+    /// combination of values; multivalue times count from their min to max.
+    ///
+    /// # Errors
+    /// A time value that is not epoch seconds, naming the field, row and value.
+    pub fn observe(&mut self, records: Records) -> Result<(), String> {
+        let key_idx: Vec<Option<usize>> = self.opts.key.iter().map(|k| records.field_index(k)).collect();
+        for (present, idx) in self.key_present.iter_mut().zip(&key_idx) {
+            *present |= idx.is_some() && !records.is_empty();
+        }
+        let time_idx = records.field_index(&self.opts.time);
+        let last_name = match &self.opts.last_time {
+            Some(l) => Some(l.as_str()),
+            None if self.opts.time == "firstTime" => Some("lastTime"),
+            None => None,
+        };
+        let last_idx = last_name.and_then(|l| records.field_index(l));
+        if time_idx.is_none() && !records.is_empty() && self.opts.time != "_time" {
+            return Err(format!(
+                "the time field {} is not in the search results; name the field that holds epoch seconds with time=",
+                self.opts.time
+            ));
+        }
+        let mut starts = Vec::with_capacity(records.len() + 1);
+        let mut ids = Vec::with_capacity(records.len());
+        let mut key: Vec<&str> = Vec::with_capacity(key_idx.len());
+        for row in 0..records.len() {
+            starts.push(ids.len() as u32);
+            self.rows_in += 1;
+            let times = |idx: Option<usize>| -> Result<Option<(f64, f64)>, String> {
+                let Some(i) = idx else { return Ok(None) };
+                let mut span: Option<(f64, f64)> = None;
+                for v in records.values(row, i).iter() {
+                    let t = parse_time(v).ok_or_else(|| {
+                        format!(
+                            "field {} has {v:?} in row {}, which is not a time in epoch seconds; \
+                             convert it first, e.g. | eval {0}=strptime({0}, \"%Y-%m-%dT%H:%M:%S\")",
+                            records.fields()[i],
+                            self.rows_in
+                        )
+                    })?;
+                    span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+                }
+                Ok(span)
+            };
+            let Some((first, mut last)) = times(time_idx)? else {
+                self.skipped += 1;
+                continue;
+            };
+            if let Some((_, l)) = times(last_idx)? {
+                last = last.max(l);
+            }
+            // Key values; a null key field skips the row.
+            key.clear();
+            let mut null = false;
+            let mut multi = false;
+            for idx in &key_idx {
+                match idx.map(|i| records.values(row, i)) {
+                    None | Some(Values::Null) => null = true,
+                    Some(Values::One(v)) => key.push(v),
+                    Some(Values::Many(_)) => multi = true,
+                }
+            }
+            if null {
+                self.skipped += 1;
+                continue;
+            }
+            if multi {
+                let combos: usize = key_idx
+                    .iter()
+                    .map(|i| records.values(row, i.unwrap_or(usize::MAX)).iter().count().max(1))
+                    .try_fold(1usize, |a, n| a.checked_mul(n))
+                    .unwrap_or(usize::MAX);
+                if combos > MAX_KEYS_PER_ROW {
+                    return Err(format!(
+                        "row {} has multivalue key fields that make {combos} keys (limit {MAX_KEYS_PER_ROW}); \
+                         use mvexpand or fewer key fields",
+                        self.rows_in
+                    ));
+                }
+                for k in multivalue_keys(&records, row, &key_idx) {
+                    let (id, _) = self.seen.upsert(&k, Seen { first, last })?;
+                    ids.push(id);
+                }
+                continue;
+            }
+            self.scratch.clear();
+            encode_key(&mut self.scratch, key.iter().copied());
+            let (id, _) = self.seen.upsert(&self.scratch, Seen { first, last })?;
+            ids.push(id);
+        }
+        starts.push(ids.len() as u32);
+        self.chunks.push(Chunk { records, starts, ids });
+        Ok(())
+    }
+
+    /// Merges this search into the state, decides, writes the state when
+    /// `write`, and builds the rows to return.
+    ///
+    /// `reference` is the time the window is measured from, epoch seconds.
+    ///
+    /// # Errors
+    /// A key field absent from every row; state read, merge or write errors
+    /// (the stored state is then unchanged).
+    pub fn finish(self, store: &dyn StateStore, reference: f64, write: bool) -> Result<Outcome, String> {
+        let missing: Vec<&str> = self
+            .opts
+            .key
+            .iter()
+            .zip(&self.key_present)
+            .filter(|(_, p)| !**p)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if self.rows_in > 0 && !missing.is_empty() {
+            return Err(format!(
+                "key field{} {} not in the search results; check key= or add the field before firstseen",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            ));
+        }
+        let tz = &self.opts.tz;
+        let window_start = self.opts.window.resolve(reference, tz)?;
+        let history_needed = self.opts.min_history.as_ref().map(|m| m.resolve(reference, tz)).transpose()?;
+        let drop_before = self.opts.retention.as_ref().map(|r| r.resolve(reference, tz)).transpose()?;
+
+        let mut merged: Vec<Seen> = Vec::with_capacity(self.seen.len());
+        let mut enough = true;
+        let mut earliest = None;
+        let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, String> {
+            merged.clear();
+            for (key, seen) in self.seen.iter() {
+                let (id, _) = state.keys.upsert(key, seen)?;
+                merged.push(state.keys.seen(id).unwrap_or(seen));
+            }
+            earliest = state.keys.earliest();
+            enough = match (history_needed, earliest) {
+                (Some(need), Some(e)) => e <= need,
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            Ok(write.then_some(Save { drop_before, enough_data: enough }))
+        };
+        let fields = &self.opts.key;
+        let written = if write {
+            store.update(fields, &mut merge)?
+        } else {
+            let mut state = store.load(fields)?;
+            merge(&mut state)?;
+            0
+        };
+        let is_new: Vec<bool> = merged.iter().map(|s| enough && s.first >= window_start).collect();
+        let new_keys = is_new.iter().filter(|n| **n).count();
+
+        let mut out = Outcome {
+            search_keys: self.seen.len(),
+            new_keys,
+            written,
+            ..Outcome::default()
+        };
+        let mut summary = format!(
+            "firstseen: {} rows, {} keys, {} new since {}",
+            self.rows_in,
+            self.seen.len(),
+            new_keys,
+            iso(window_start)
+        );
+        if write {
+            summary.push_str(&format!("; {} keys in {}", written, store.location()));
+        } else {
+            summary.push_str(&format!("; {} not updated", store.location()));
+        }
+        out.messages.push((Level::Info, summary));
+        if self.skipped > 0 {
+            out.messages.push((
+                Level::Warn,
+                format!(
+                    "firstseen: {} rows skipped because {} or a key field ({}) is empty",
+                    self.skipped,
+                    self.opts.time,
+                    self.opts.key.join(", ")
+                ),
+            ));
+        }
+        if !enough {
+            out.messages.push((
+                Level::Info,
+                format!(
+                    "firstseen: no key reported as new: the state starts at {}, min_history needs {}",
+                    earliest.map_or("(empty)".to_string(), iso),
+                    history_needed.map_or(String::new(), iso)
+                ),
+            ));
+        }
+        self.emit(&merged, &is_new, &mut out);
+        Ok(out)
+    }
+
+    fn emit(&self, merged: &[Seen], is_new: &[bool], out: &mut Outcome) {
+        // Output columns: the union of plain columns, then ours, then __mv_ columns.
+        let ours = [FIRST_COLUMN, LAST_COLUMN, IS_NEW_COLUMN];
+        let mut plain: Vec<&str> = Vec::new();
+        let mut mv: Vec<&str> = Vec::new();
+        for c in &self.chunks {
+            for h in c.records.header() {
+                let base = h.strip_prefix(MV_PREFIX).unwrap_or(h);
+                if ours.contains(&base) {
+                    continue;
+                }
+                let list = if h.starts_with(MV_PREFIX) { &mut mv } else { &mut plain };
+                if !list.contains(&h.as_str()) {
+                    list.push(h);
+                }
+            }
+        }
+        let header: Vec<&str> = plain.iter().copied().chain(ours).chain(mv.iter().copied()).collect();
+        let mut w = BodyWriter::new(&header);
+        let mut cells: Vec<String> = vec![String::new(); header.len()];
+        for c in &self.chunks {
+            let map: Vec<Option<usize>> =
+                header.iter().map(|h| c.records.header().iter().position(|x| x == h)).collect();
+            for row in 0..c.records.len() {
+                let ids = &c.ids[c.starts[row] as usize..c.starts[row + 1] as usize];
+                let new = ids.iter().any(|&i| is_new.get(i as usize).copied().unwrap_or(false));
+                if self.opts.output == Output::New && !new {
+                    continue;
+                }
+                let span = ids
+                    .iter()
+                    .filter_map(|&i| merged.get(i as usize).copied())
+                    .reduce(|mut a, b| {
+                        a.merge(b);
+                        a
+                    });
+                for (j, h) in header.iter().enumerate() {
+                    let cell = &mut cells[j];
+                    cell.clear();
+                    match (*h, span) {
+                        (FIRST_COLUMN, Some(s)) => push_time(cell, s.first),
+                        (LAST_COLUMN, Some(s)) => push_time(cell, s.last),
+                        (IS_NEW_COLUMN, Some(_)) => cell.push(if new { '1' } else { '0' }),
+                        _ => {
+                            if let Some(col) = map[j] {
+                                cell.push_str(c.records.cell(row, col));
+                            }
+                        }
+                    }
+                }
+                w.row(&cells);
+            }
+        }
+        out.rows_out = w.rows();
+        out.body = if out.rows_out == 0 { Vec::new() } else { w.finish() };
+    }
+}
+
+/// Keys of a row with at least one multivalue key field: one per
+/// combination of values (every key field is known to be non-null).
+fn multivalue_keys(records: &Records, row: usize, key_idx: &[Option<usize>]) -> Vec<Vec<u8>> {
+    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+    for idx in key_idx {
+        let vals: Vec<String> = records.values(row, idx.unwrap_or(usize::MAX)).iter().map(str::to_string).collect();
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                vals.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push(v.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+            .iter()
+            .map(|c| {
+                let mut k = Vec::new();
+                encode_key(&mut k, c.iter().map(String::as_str));
+                k
+            })
+            .collect()
+}
+
+/// Parses epoch seconds (`1689000000`, `1689000000.934`, `-5`); `None` for
+/// anything else, including NaN and infinities.
+pub fn parse_time(v: &str) -> Option<f64> {
+    let v = v.trim();
+    if v.is_empty() || !v.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        return None;
+    }
+    v.parse::<f64>().ok().filter(|t| t.is_finite())
+}
+
+/// Epoch seconds as an ISO 8601 UTC time, for messages.
+pub fn iso(t: f64) -> String {
+    jiff::Timestamp::from_second(t.floor() as i64).map_or_else(|_| format!("{t}"), |ts| ts.to_string())
+}

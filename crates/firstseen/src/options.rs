@@ -1,0 +1,247 @@
+//! The command's options, written in SPL as `name=value` (the same words in
+//! `firstseen run`). Splunk passes them tokenised with quotes removed
+//! (`searchinfo.args`).
+
+use crate::reltime::RelTime;
+use jiff::tz::TimeZone;
+
+/// What the command returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Only rows whose key is new, annotated (default).
+    New,
+    /// Every row, annotated, with `isNew` 1 or 0.
+    All,
+}
+
+/// Parsed options. Times are resolved later, against the search's
+/// `latest_time` (or the current time).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// State name: the lookup file `<lookup>.csv` in the app's `lookups/`.
+    /// `None` only in `firstseen run`, which takes `--state FILE`.
+    pub lookup: Option<String>,
+    /// Key fields, at least one.
+    pub key: Vec<String>,
+    /// Field with the (first) time of each row, epoch seconds. Default `_time`.
+    pub time: String,
+    /// Field with the last time of each row; default: `lastTime` when
+    /// `time=firstTime` and the row has it, else the `time` field.
+    pub last_time: Option<String>,
+    /// A key is new when its first seen time is at or after this modifier. Default `-24h@h`.
+    pub window: RelTime,
+    /// Report nothing until the state's earliest key is at or before this modifier (ESCU's `enough_data`).
+    pub min_history: Option<RelTime>,
+    /// Drop keys last seen before this modifier when writing the state.
+    pub retention: Option<RelTime>,
+    /// What to return.
+    pub output: Output,
+    /// Write the state (default true); `update=false` only reads it.
+    pub update: bool,
+    /// Time zone for snapping days, weeks, months (default: `TZ`, else the system's, else UTC).
+    pub tz: TimeZone,
+    /// Name of a lookup file in any app (for example ESCU's
+    /// `previously_seen_cloud_api_calls_per_user_role`) to start from while the state does not exist.
+    pub seed: Option<String>,
+}
+
+/// Every option name, for messages and "did you mean".
+pub const NAMES: &[&str] =
+    &["lookup", "key", "time", "last_time", "window", "min_history", "retention", "output", "update", "tz", "seed"];
+
+/// Checks a lookup or seed name: letters, digits, `_`, `-`, `.`; no path
+/// separator, no `..`, not starting with `.`. Returns the file name (`.csv` added).
+///
+/// # Errors
+/// A message saying which character or pattern is refused.
+pub fn lookup_file_name(option: &str, name: &str) -> Result<String, String> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !ok {
+        return Err(format!(
+            "{option}={name:?} is not a lookup name: use letters, digits, '_', '-' and '.', without a path \
+             (no '/', '\\' or '..'); the file is kept in the app's lookups folder"
+        ));
+    }
+    Ok(if name.ends_with(".csv") { name.to_string() } else { format!("{name}.csv") })
+}
+
+fn is_field_name(s: &str) -> bool {
+    !s.is_empty() && !s.contains(|c: char| c == ',' || c == '=' || c.is_control())
+}
+
+impl Options {
+    /// Parses `name=value` arguments. `lookup=` is required when `need_lookup`.
+    ///
+    /// # Errors
+    /// One message for the first problem: an unknown option (with a
+    /// suggestion), a repeated option, an argument without `=`, a bad value.
+    pub fn parse<S: AsRef<str>>(args: &[S], need_lookup: bool) -> Result<Options, String> {
+        let mut o = Options {
+            lookup: None,
+            key: Vec::new(),
+            time: "_time".to_string(),
+            last_time: None,
+            window: RelTime::parse("-24h@h")?,
+            min_history: None,
+            retention: None,
+            output: Output::New,
+            update: true,
+            tz: default_tz(),
+            seed: None,
+        };
+        let mut given: Vec<&str> = Vec::new();
+        for arg in args {
+            let arg = arg.as_ref();
+            let Some((name, value)) = arg.split_once('=') else {
+                return Err(format!(
+                    "unexpected argument {arg:?}: firstseen takes name=value options ({}), e.g. key=user,command",
+                    NAMES.join(", ")
+                ));
+            };
+            let name = name.trim();
+            let value = value.trim();
+            let Some(&known) = NAMES.iter().find(|n| **n == name) else {
+                let hint = suggest(name).map(|s| format!(" Did you mean {s}=?")).unwrap_or_default();
+                return Err(format!("Unrecognized option: {arg}.{hint} Options: {}", NAMES.join(", ")));
+            };
+            if given.contains(&known) {
+                return Err(format!("option {known}= is given twice"));
+            }
+            given.push(known);
+            let empty = || format!("option {known}= needs a value");
+            if value.is_empty() {
+                return Err(empty());
+            }
+            match known {
+                "lookup" => {
+                    lookup_file_name("lookup", value)?;
+                    o.lookup = Some(value.to_string());
+                }
+                "seed" => {
+                    lookup_file_name("seed", value)?;
+                    o.seed = Some(value.to_string());
+                }
+                "key" => {
+                    for f in value.split(',').map(str::trim) {
+                        if !is_field_name(f) {
+                            return Err(format!("key={value:?} has an empty or invalid field name"));
+                        }
+                        if o.key.iter().any(|k| k == f) {
+                            return Err(format!("key= names {f} twice"));
+                        }
+                        o.key.push(f.to_string());
+                    }
+                }
+                "time" | "last_time" => {
+                    if !is_field_name(value) {
+                        return Err(format!("{known}={value:?} is not a field name"));
+                    }
+                    if known == "time" {
+                        o.time = value.to_string();
+                    } else {
+                        o.last_time = Some(value.to_string());
+                    }
+                }
+                "window" => o.window = RelTime::parse(value).map_err(|e| format!("window=: {e}"))?,
+                "min_history" => {
+                    o.min_history = Some(RelTime::parse(value).map_err(|e| format!("min_history=: {e}"))?)
+                }
+                "retention" => o.retention = Some(RelTime::parse(value).map_err(|e| format!("retention=: {e}"))?),
+                "output" => {
+                    o.output = match value {
+                        "new" => Output::New,
+                        "all" => Output::All,
+                        _ => return Err(format!("output={value:?}: use output=new (only new keys) or output=all")),
+                    }
+                }
+                "update" => {
+                    o.update = match value.to_ascii_lowercase().as_str() {
+                        "true" | "t" | "1" | "yes" => true,
+                        "false" | "f" | "0" | "no" => false,
+                        _ => return Err(format!("update={value:?}: use true or false")),
+                    }
+                }
+                "tz" => {
+                    o.tz = TimeZone::get(value)
+                        .map_err(|_| format!("tz={value:?} is not a known time zone; use an IANA name such as UTC or Europe/Paris"))?
+                }
+                _ => {}
+            }
+        }
+        if o.key.is_empty() {
+            return Err("missing key=: name the field or fields that make a key, e.g. key=user,command".to_string());
+        }
+        if need_lookup && o.lookup.is_none() {
+            return Err("missing lookup=: name the state lookup, e.g. lookup=cloud_api_calls_per_user_role".to_string());
+        }
+        Ok(o)
+    }
+}
+
+fn default_tz() -> TimeZone {
+    match std::env::var("TZ") {
+        Ok(name) if !name.is_empty() => TimeZone::get(name.trim_start_matches(':')).unwrap_or(TimeZone::UTC),
+        _ => TimeZone::try_system().unwrap_or(TimeZone::UTC),
+    }
+}
+
+fn suggest(name: &str) -> Option<&'static str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], "");
+    let n = norm(name);
+    NAMES
+        .iter()
+        .copied()
+        .map(|cand| (strsim::damerau_levenshtein(&n, &norm(cand)), cand))
+        .filter(|&(d, cand)| d <= 2.min(cand.len() / 2))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, cand)| cand)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issue_example_parses() {
+        let o = Options::parse(&["lookup=cloud_api_calls_per_user_role", "key=user,command", "time=firstTime", "window=-24h@h"], true)
+            .unwrap();
+        assert_eq!(o.key, ["user", "command"]);
+        assert_eq!(o.time, "firstTime");
+        assert_eq!(o.output, Output::New);
+        assert!(o.update);
+    }
+
+    #[test]
+    fn mistakes_get_clear_messages() {
+        for (args, want) in [
+            (vec!["key=user", "lookup=a", "bogus=1"], "Unrecognized option: bogus=1"),
+            (vec!["key=user", "lookup=a", "keys=x"], "Did you mean key=?"),
+            (vec!["key=user", "lookup=a", "minhistory=-7d"], "Did you mean min_history=?"),
+            (vec!["key=user", "lookup=../../etc/passwd"], "not a lookup name"),
+            (vec!["key=user", "lookup=a/b"], "not a lookup name"),
+            (vec!["key=user", "lookup=.hidden"], "not a lookup name"),
+            (vec!["lookup=a"], "missing key="),
+            (vec!["key=user"], "missing lookup="),
+            (vec!["key=user", "lookup=a", "user"], "unexpected argument \"user\""),
+            (vec!["key=user,,x", "lookup=a"], "invalid field name"),
+            (vec!["key=user", "key=x", "lookup=a"], "given twice"),
+            (vec!["key=user", "lookup=a", "window=yesterday"], "window=: invalid time modifier"),
+            (vec!["key=user", "lookup=a", "output=some"], "output=new"),
+            (vec!["key=user", "lookup=a", "tz=Mars/Olympus"], "not a known time zone"),
+            (vec!["key=user", "lookup=a", "update=maybe"], "true or false"),
+            (vec!["key=", "lookup=a"], "needs a value"),
+        ] {
+            let e = Options::parse(&args, true).unwrap_err();
+            assert!(e.contains(want), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn lookup_names_become_csv_files() {
+        assert_eq!(lookup_file_name("lookup", "seen_users").unwrap(), "seen_users.csv");
+        assert_eq!(lookup_file_name("lookup", "seen.csv").unwrap(), "seen.csv");
+    }
+}
