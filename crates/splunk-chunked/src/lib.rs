@@ -30,6 +30,7 @@
 
 pub mod body;
 pub mod frame;
+pub mod harness;
 pub mod meta;
 
 use std::io::{BufRead, Write};
