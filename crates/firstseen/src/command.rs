@@ -76,10 +76,53 @@ pub struct FirstSeen {
 }
 
 struct Running {
-    tracker: Tracker,
+    worker: Worker,
     store: CsvStore,
     reference: f64,
     write: bool,
+}
+
+/// Parses and observes chunk bodies on a second thread, so the reply to a
+/// chunk (empty until the last one) goes back to splunkd at once and the
+/// work overlaps with splunkd sending the next chunk.
+struct Worker {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    handle: Option<std::thread::JoinHandle<Result<Tracker, String>>>,
+}
+
+impl Worker {
+    fn start(mut tracker: Tracker) -> Worker {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let handle = std::thread::spawn(move || {
+            for body in rx {
+                let records = splunk_chunked::Records::parse(&body)?;
+                tracker.observe(records)?;
+            }
+            Ok(tracker)
+        });
+        Worker { tx: Some(tx), handle: Some(handle) }
+    }
+
+    /// Queues a body. An error found in an earlier body is returned now.
+    fn push(&mut self, body: Vec<u8>) -> Result<(), String> {
+        if self.handle.as_ref().is_some_and(|h| h.is_finished()) {
+            return self.join().map(|_| ());
+        }
+        match &self.tx {
+            Some(tx) if tx.send(body).is_ok() => Ok(()),
+            _ => self.join().map(|_| ()),
+        }
+    }
+
+    /// Waits for every queued body; returns the tracker or the first error.
+    fn join(&mut self) -> Result<Tracker, String> {
+        drop(self.tx.take());
+        match self.handle.take().map(|h| h.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err("internal error: the worker thread stopped".to_string()),
+            None => Err("internal error: the worker already ended".to_string()),
+        }
+    }
 }
 
 /// The current time, epoch seconds.
@@ -105,22 +148,27 @@ impl Command for FirstSeen {
         // No side effects here: probes run getinfo only. Preview runs never write.
         let write = opts.update && !info.preview;
         let reference = info.searchinfo.latest_time.unwrap_or_else(|| self.now.unwrap_or_else(now));
-        self.run = Some(Running { tracker: Tracker::new(opts), store, reference, write });
+        self.run = Some(Running { worker: Worker::start(Tracker::new(opts)), store, reference, write });
         Ok(GetinfoReply::new(CommandType::Events))
     }
 
-    fn execute(&mut self, chunk: Execute) -> Result<Reply, Failure> {
+    fn execute(&mut self, _chunk: Execute) -> Result<Reply, Failure> {
+        Err("internal error: firstseen takes raw chunk bodies".into())
+    }
+
+    fn execute_body(&mut self, body: Vec<u8>, finished: bool, _index: usize) -> Result<Reply, Failure> {
         let Some(run) = self.run.as_mut() else {
             return Err("execute before getinfo".into());
         };
-        run.tracker.observe(chunk.records)?;
-        if !chunk.finished {
+        run.worker.push(body)?;
+        if !finished {
             return Ok(Reply::empty());
         }
-        let Some(run) = self.run.take() else {
+        let Some(mut run) = self.run.take() else {
             return Err("execute before getinfo".into());
         };
-        let out = run.tracker.finish(&run.store, run.reference, run.write)?;
+        let tracker = run.worker.join()?;
+        let out = tracker.finish(&run.store, run.reference, run.write)?;
         Ok(Reply { body: out.body, messages: out.messages })
     }
 }

@@ -292,7 +292,14 @@ impl Tracker {
         }
         let header: Vec<&str> = plain.iter().copied().chain(ours).chain(mv.iter().copied()).collect();
         let mut w = BodyWriter::new(&header);
-        let mut cells: Vec<String> = vec![String::new(); header.len()];
+        // Times formatted once per key, not once per row.
+        let mut texts: Vec<Option<(String, String)>> = vec![None; merged.len()];
+        let mut text_of = |s: Seen| {
+            let (mut a, mut b) = (String::new(), String::new());
+            push_time(&mut a, s.first);
+            push_time(&mut b, s.last);
+            (a, b)
+        };
         for c in &self.chunks {
             let map: Vec<Option<usize>> =
                 header.iter().map(|h| c.records.header().iter().position(|x| x == h)).collect();
@@ -302,28 +309,34 @@ impl Tracker {
                 if self.opts.output == Output::New && !new {
                     continue;
                 }
-                let span = ids
-                    .iter()
-                    .filter_map(|&i| merged.get(i as usize).copied())
-                    .reduce(|mut a, b| {
-                        a.merge(b);
-                        a
-                    });
-                for (j, h) in header.iter().enumerate() {
-                    let cell = &mut cells[j];
-                    cell.clear();
-                    match (*h, span) {
-                        (FIRST_COLUMN, Some(s)) => push_time(cell, s.first),
-                        (LAST_COLUMN, Some(s)) => push_time(cell, s.last),
-                        (IS_NEW_COLUMN, Some(_)) => cell.push(if new { '1' } else { '0' }),
-                        _ => {
-                            if let Some(col) = map[j] {
-                                cell.push_str(c.records.cell(row, col));
-                            }
+                let several;
+                let times: Option<&(String, String)> = match ids {
+                    [] => None,
+                    [one] => {
+                        let slot = texts.get_mut(*one as usize);
+                        match (slot, merged.get(*one as usize)) {
+                            (Some(slot), Some(&s)) => Some(&*slot.get_or_insert_with(|| text_of(s))),
+                            _ => None,
                         }
                     }
+                    many => {
+                        let span = many.iter().filter_map(|&i| merged.get(i as usize).copied()).reduce(|mut a, b| {
+                            a.merge(b);
+                            a
+                        });
+                        several = span.map(&mut text_of);
+                        several.as_ref()
+                    }
+                };
+                for (j, h) in header.iter().enumerate() {
+                    match (*h, times) {
+                        (FIRST_COLUMN, Some(t)) => w.field(&t.0),
+                        (LAST_COLUMN, Some(t)) => w.field(&t.1),
+                        (IS_NEW_COLUMN, Some(_)) => w.field(if new { "1" } else { "0" }),
+                        _ => w.field(map[j].map_or("", |col| c.records.cell(row, col))),
+                    }
                 }
-                w.row(&cells);
+                w.end_row();
             }
         }
         out.rows_out = w.rows();

@@ -156,6 +156,17 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
             cat(&[getinfo(&ARGS), exec(false, &good), exec(true, b"_time,user,command\nyesterday,bob,Get\n")]),
             "\"yesterday\" in row 2, which is not a time in epoch seconds",
         ),
+        (
+            "non-numeric time in an early chunk",
+            cat(&[
+                getinfo(&ARGS),
+                exec(false, b"_time,user,command\nsoon,bob,Get\n"),
+                exec(false, &good),
+                exec(false, &good),
+                exec(true, &good),
+            ]),
+            "\"soon\" in row 1",
+        ),
         ("unknown option", getinfo(&["lookup=api_calls", "key=user", "windw=-1d"]), "Unrecognized option: windw=-1d"),
         ("path in lookup name", getinfo(&["lookup=../../../etc/passwd", "key=user"]), "not a lookup name"),
         ("execute first", exec(true, &good), "first chunk must be getinfo"),

@@ -221,12 +221,15 @@ pub fn encode_mv<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
-/// Builds a reply body: a header, then rows, LF line ends, quoting only where
-/// needed (splunkd accepts any RFC 4180 quoting).
+/// Builds a reply body: a header, then rows, LF line ends, a value quoted
+/// only when it holds `,` `"` CR or LF or starts or ends with a space, `"`
+/// doubled inside quotes (RFC 4180; splunkd accepts any valid quoting).
 #[derive(Debug)]
 pub struct BodyWriter {
-    w: csv::Writer<Vec<u8>>,
+    out: Vec<u8>,
     rows: usize,
+    fields_in_row: usize,
+    first_empty: bool,
 }
 
 impl BodyWriter {
@@ -236,22 +239,66 @@ impl BodyWriter {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::with_capacity(1 << 16));
-        // Writing to a Vec cannot fail.
-        let _ = w.write_record(header);
-        BodyWriter { w, rows: 0 }
+        let mut w = BodyWriter { out: Vec::with_capacity(1 << 16), rows: 0, fields_in_row: 0, first_empty: false };
+        for h in header {
+            w.field(h.as_ref());
+        }
+        w.end_line();
+        w
     }
 
-    /// Appends a row; it should have as many fields as the header.
+    /// Appends one value to the current row.
+    pub fn field(&mut self, v: impl AsRef<[u8]>) {
+        let v = v.as_ref();
+        if self.fields_in_row > 0 {
+            self.out.push(b',');
+        }
+        if self.fields_in_row == 0 {
+            self.first_empty = v.is_empty();
+        }
+        self.fields_in_row += 1;
+        let needs = v.first() == Some(&b' ')
+            || v.last() == Some(&b' ')
+            || v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
+        if !needs {
+            self.out.extend_from_slice(v);
+            return;
+        }
+        self.out.push(b'"');
+        for part in v.split_inclusive(|&c| c == b'"') {
+            self.out.extend_from_slice(part);
+            if part.last() == Some(&b'"') {
+                self.out.push(b'"');
+            }
+        }
+        self.out.push(b'"');
+    }
+
+    fn end_line(&mut self) {
+        // A row of one empty value must not read as a blank line.
+        if self.fields_in_row == 1 && self.first_empty {
+            self.out.extend_from_slice(b"\"\"");
+        }
+        self.out.push(b'\n');
+        self.fields_in_row = 0;
+    }
+
+    /// Ends the current row (started by [`Self::field`]).
+    pub fn end_row(&mut self) {
+        self.end_line();
+        self.rows += 1;
+    }
+
+    /// Appends a whole row; it should have as many fields as the header.
     pub fn row<I, T>(&mut self, fields: I)
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        let _ = self.w.write_record(fields);
-        self.rows += 1;
+        for f in fields {
+            self.field(f);
+        }
+        self.end_row();
     }
 
     /// Rows written so far.
@@ -261,7 +308,7 @@ impl BodyWriter {
 
     /// The encoded body.
     pub fn finish(self) -> Vec<u8> {
-        self.w.into_inner().unwrap_or_default()
+        self.out
     }
 }
 
@@ -314,9 +361,16 @@ mod tests {
         let mut w = BodyWriter::new(["user", "n"]);
         w.row(["a,b", "1"]);
         w.row(["x\"y", "2\n3"]);
+        w.row([" lead", ""]);
         assert_eq!(
             String::from_utf8(w.finish()).unwrap(),
-            "user,n\n\"a,b\",1\n\"x\"\"y\",\"2\n3\"\n"
+            "user,n\n\"a,b\",1\n\"x\"\"y\",\"2\n3\"\n\" lead\",\n"
         );
+        let mut w = BodyWriter::new(["only"]);
+        w.row([""]);
+        let body = w.finish();
+        assert_eq!(body, b"only\n\"\"\n");
+        let r = Records::parse(&body).unwrap();
+        assert_eq!(r.len(), 1, "the empty value survives a round trip");
     }
 }

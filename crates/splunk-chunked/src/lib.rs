@@ -105,6 +105,18 @@ pub trait Command {
     /// # Errors
     /// A [`Failure`] is sent to splunkd and ends the process.
     fn execute(&mut self, chunk: Execute) -> Result<Reply, Failure>;
+
+    /// Processes one execute chunk from its raw CSV body (`index` counts
+    /// execute chunks from 0). The default parses the body and calls
+    /// [`Command::execute`]; a command may override it to parse elsewhere,
+    /// for example on a worker thread while splunkd sends the next chunk.
+    ///
+    /// # Errors
+    /// A body that is not valid UTF-8 CSV, or the command's [`Failure`].
+    fn execute_body(&mut self, body: Vec<u8>, finished: bool, index: usize) -> Result<Reply, Failure> {
+        let records = Records::parse(&body)?;
+        self.execute(Execute { records, finished, index })
+    }
 }
 
 /// How [`run`] ended.
@@ -187,12 +199,8 @@ pub fn run<C: Command, R: BufRead, W: Write>(cmd: &mut C, input: R, mut output: 
             Ok(m) => m,
             Err(e) => return fail(&mut output, e),
         };
-        let records = match Records::parse(&chunk.body) {
-            Ok(r) => r,
-            Err(e) => return fail(&mut output, e),
-        };
         finished = m.finished;
-        let reply = match cmd.execute(Execute { records, finished, index }) {
+        let reply = match cmd.execute_body(chunk.body, finished, index) {
             Ok(r) => r,
             Err(Failure(msg)) => return fail(&mut output, msg),
         };
