@@ -205,11 +205,7 @@ impl Tracker {
         let mut enough = true;
         let mut earliest = None;
         let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, String> {
-            merged.clear();
-            for (key, seen) in self.seen.iter() {
-                let (id, _) = state.keys.upsert(key, seen)?;
-                merged.push(state.keys.seen(id).unwrap_or(seen));
-            }
+            merged = state.keys.merge_from(&self.seen)?;
             earliest = state.keys.earliest();
             enough = match (history_needed, earliest) {
                 (Some(need), Some(e)) => e <= need,

@@ -2,8 +2,8 @@
 //!
 //! Keys live in one byte arena (each key field as a 4-byte little-endian
 //! length and its UTF-8 bytes), entries in one vector, and a hash index of
-//! entry numbers: about 32 bytes plus the key's length per key, so 10 million
-//! keys fit well under the 1.5 GB budget. Entry order is insertion order,
+//! entry numbers: about 24 bytes plus the key's length per key, so 10 million
+//! keys (about 55 bytes each) fit well under the 1.5 GB budget. Entry order is insertion order,
 //! which keeps written state stable from run to run.
 
 use hashbrown::HashTable;
@@ -33,17 +33,39 @@ impl Seen {
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    off: usize,
+    /// Offset of the key in the arena (the arena is limited to 4 GiB).
+    off: u32,
     len: u32,
     seen: Seen,
 }
 
+impl Entry {
+    fn range(&self) -> std::ops::Range<usize> {
+        self.off as usize..self.off as usize + self.len as usize
+    }
+}
+
+/// Spreads a stored 32-bit hash over 64 bits for the index (hashbrown uses
+/// the top bits as tags and the low bits as buckets).
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// Keys (encoded with [`encode_key`]) mapped to [`Seen`].
+///
+/// Two ways in: [`KeyTable::upsert`] keeps keys unique through a hash index;
+/// [`KeyTable::push`] appends without one (loading a state file, where keys
+/// are already unique), and such a table is merged with a search's keys by
+/// [`KeyTable::merge_from`], one pass that never builds an index over the
+/// big table.
 #[derive(Default)]
 pub struct KeyTable {
     arena: Vec<u8>,
     entries: Vec<Entry>,
-    index: HashTable<u32>,
+    /// (entry number, low 32 bits of the key's hash): growing the index never re-hashes keys.
+    index: HashTable<(u32, u32)>,
+    /// Entries `[..indexed]` are in `index`; later ones were pushed unindexed.
+    indexed: usize,
     hasher: DefaultHashBuilder,
 }
 
@@ -74,12 +96,13 @@ pub fn key_values(mut key: &[u8]) -> impl Iterator<Item = &str> {
 }
 
 impl KeyTable {
-    /// An empty table with room for `n` keys.
-    pub fn with_capacity(n: usize) -> KeyTable {
+    /// An empty table with room for `n` keys of about `key_bytes` bytes each.
+    pub fn with_capacity(n: usize, key_bytes: usize) -> KeyTable {
         KeyTable {
-            arena: Vec::with_capacity(n * 24),
+            arena: Vec::with_capacity(n * key_bytes),
             entries: Vec::with_capacity(n),
-            index: HashTable::with_capacity(n),
+            index: HashTable::new(),
+            indexed: 0,
             hasher: DefaultHashBuilder::default(),
         }
     }
@@ -96,13 +119,100 @@ impl KeyTable {
 
     /// Bytes used by the arena, entries and index (approximate), for benchmarks.
     pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>() + self.index.capacity() * 5
+        self.arena.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>() + self.index.capacity() * 9
     }
 
-    /// The entry number of `key`, if present.
+    /// The entry number of `key`, if present (unindexed entries are scanned).
     pub fn find(&self, key: &[u8]) -> Option<u32> {
-        let h = self.hasher.hash_one(key);
-        self.index.find(h, |&i| self.key(i) == key).copied()
+        let h = self.hasher.hash_one(key) as u32;
+        self.index
+            .find(spread(h), |&(i, hi)| hi == h && self.key(i) == key)
+            .map(|&(i, _)| i)
+            .or_else(|| (self.indexed..self.entries.len()).map(|i| i as u32).find(|&i| self.key(i) == key))
+    }
+
+    /// Appends `key` without checking whether it is already present.
+    ///
+    /// # Errors
+    /// More than 4,294,967,295 keys, or a key longer than 4 GiB.
+    pub fn push(&mut self, key: &[u8], seen: Seen) -> Result<u32, String> {
+        let (i, off, len) = self.room(key)?;
+        self.entries.push(Entry { off, len, seen });
+        self.arena.extend_from_slice(key);
+        Ok(i)
+    }
+
+    /// Entry number, arena offset and length for a new key.
+    fn room(&self, key: &[u8]) -> Result<(u32, u32, u32), String> {
+        let too_many = || "more than 4 GiB of keys in one state; use retention= or more specific lookups".to_string();
+        let i = u32::try_from(self.entries.len()).map_err(|_| too_many())?;
+        let off = u32::try_from(self.arena.len()).map_err(|_| too_many())?;
+        let len = u32::try_from(key.len()).map_err(|_| too_many())?;
+        off.checked_add(len).ok_or_else(too_many)?;
+        Ok((i, off, len))
+    }
+
+    /// Reserves room for about `keys` more keys of `bytes` bytes in all.
+    pub fn reserve(&mut self, keys: usize, bytes: usize) {
+        self.entries.reserve(keys);
+        self.arena.reserve(bytes);
+    }
+
+    /// Appends every entry of `other`, unindexed.
+    ///
+    /// # Errors
+    /// More than 4,294,967,295 keys in all.
+    pub fn append(&mut self, other: KeyTable) -> Result<(), String> {
+        let base = self.arena.len();
+        if self.entries.len() + other.entries.len() > u32::MAX as usize || base + other.arena.len() > u32::MAX as usize
+        {
+            return Err("more than 4 GiB of keys in one state; use retention= or more specific lookups".to_string());
+        }
+        self.arena.extend_from_slice(&other.arena);
+        drop(other.arena);
+        let base = base as u32;
+        self.entries.extend(other.entries.iter().map(|e| Entry { off: e.off + base, ..*e }));
+        Ok(())
+    }
+
+    fn index_rest(&mut self) {
+        let start = self.indexed;
+        self.index.reserve(self.entries.len() - start, |&(_, h)| spread(h));
+        for i in start..self.entries.len() {
+            let h = self.hasher.hash_one(&self.arena[self.entries[i].range()]) as u32;
+            self.index.insert_unique(spread(h), (i as u32, h), |&(_, h)| spread(h));
+        }
+        self.indexed = self.entries.len();
+    }
+
+    /// Merges `search`'s keys into this table in one pass over it: every
+    /// entry whose key is in `search` is widened, then keys not found are
+    /// appended. Returns, for each entry of `search` in order, its merged
+    /// times. Duplicate keys in this table (a hand-edited or foreign lookup)
+    /// are all widened to the same merged times.
+    ///
+    /// # Errors
+    /// More than 4,294,967,295 keys.
+    pub fn merge_from(&mut self, search: &KeyTable) -> Result<Vec<Seen>, String> {
+        let mut merged: Vec<Seen> = search.entries.iter().map(|e| e.seen).collect();
+        let mut found = vec![false; merged.len()];
+        let mut matches: Vec<(usize, u32)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Some(j) = search.find(&self.arena[e.range()]) {
+                merged[j as usize].merge(e.seen);
+                found[j as usize] = true;
+                matches.push((i, j));
+            }
+        }
+        for (i, j) in matches {
+            self.entries[i].seen = merged[j as usize];
+        }
+        for (j, was_found) in found.iter().enumerate() {
+            if !was_found {
+                self.push(search.key(j as u32), merged[j])?;
+            }
+        }
+        Ok(merged)
     }
 
     /// Inserts `key` with `seen`, or widens its existing times. Returns its
@@ -111,24 +221,20 @@ impl KeyTable {
     /// # Errors
     /// More than 4,294,967,295 keys, or a key longer than 4 GiB.
     pub fn upsert(&mut self, key: &[u8], seen: Seen) -> Result<(u32, bool), String> {
-        let h = self.hasher.hash_one(key);
+        if self.indexed < self.entries.len() {
+            self.index_rest();
+        }
+        let h = self.hasher.hash_one(key) as u32;
         let (arena, entries) = (&self.arena, &mut self.entries);
-        if let Some(&i) = self.index.find(h, |&i| {
-            let e = &entries[i as usize];
-            &arena[e.off..e.off + e.len as usize] == key
-        }) {
+        if let Some(&(i, _)) = self.index.find(spread(h), |&(i, hi)| hi == h && &arena[entries[i as usize].range()] == key) {
             entries[i as usize].seen.merge(seen);
             return Ok((i, false));
         }
-        let i = u32::try_from(self.entries.len()).map_err(|_| "more than 4 billion keys".to_string())?;
-        let len = u32::try_from(key.len()).map_err(|_| "a key longer than 4 GiB".to_string())?;
-        self.entries.push(Entry { off: self.arena.len(), len, seen });
+        let (i, off, len) = self.room(key)?;
+        self.entries.push(Entry { off, len, seen });
         self.arena.extend_from_slice(key);
-        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
-        self.index.insert_unique(h, i, |&j| {
-            let e = &entries[j as usize];
-            hasher.hash_one(&arena[e.off..e.off + e.len as usize])
-        });
+        self.index.insert_unique(spread(h), (i, h), |&(_, h)| spread(h));
+        self.indexed = self.entries.len();
         Ok((i, true))
     }
 
@@ -136,7 +242,7 @@ impl KeyTable {
     pub fn key(&self, i: u32) -> &[u8] {
         self.entries
             .get(i as usize)
-            .and_then(|e| self.arena.get(e.off..e.off + e.len as usize))
+            .and_then(|e| self.arena.get(e.range()))
             .unwrap_or_default()
     }
 
@@ -147,7 +253,7 @@ impl KeyTable {
 
     /// Every entry in insertion order: (encoded key, times).
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Seen)> {
-        self.entries.iter().map(|e| (&self.arena[e.off..e.off + e.len as usize], e.seen))
+        self.entries.iter().map(|e| (&self.arena[e.range()], e.seen))
     }
 
     /// The earliest first-seen time of all keys.
@@ -190,8 +296,32 @@ mod tests {
     }
 
     #[test]
+    fn merge_from_widens_matches_and_appends_the_rest() {
+        let mut state = KeyTable::default();
+        state.push(&key(&["a"]), Seen { first: 1.0, last: 5.0 }).unwrap();
+        state.push(&key(&["b"]), Seen { first: 2.0, last: 3.0 }).unwrap();
+        state.push(&key(&["a"]), Seen { first: 0.5, last: 4.0 }).unwrap(); // a duplicate row
+        let mut search = KeyTable::default();
+        search.upsert(&key(&["c"]), Seen { first: 10.0, last: 11.0 }).unwrap();
+        search.upsert(&key(&["a"]), Seen { first: 9.0, last: 12.0 }).unwrap();
+        let merged = state.merge_from(&search).unwrap();
+        assert_eq!(merged, [Seen { first: 10.0, last: 11.0 }, Seen { first: 0.5, last: 12.0 }]);
+        let all: Vec<(Vec<&str>, Seen)> = state.iter().map(|(k, s)| (key_values(k).collect(), s)).collect();
+        assert_eq!(all.len(), 4);
+        assert_eq!(all[0], (vec!["a"], Seen { first: 0.5, last: 12.0 }));
+        assert_eq!(all[2], (vec!["a"], Seen { first: 0.5, last: 12.0 }));
+        assert_eq!(all[3], (vec!["c"], Seen { first: 10.0, last: 11.0 }));
+        // upsert after unindexed pushes still finds them.
+        assert_eq!(state.upsert(&key(&["b"]), Seen { first: 2.0, last: 2.0 }).unwrap(), (1, false));
+        let mut other = KeyTable::default();
+        other.push(&key(&["z"]), Seen { first: 1.0, last: 1.0 }).unwrap();
+        state.append(other).unwrap();
+        assert_eq!(state.find(&key(&["z"])), Some(4));
+    }
+
+    #[test]
     fn many_keys_keep_insertion_order() {
-        let mut t = KeyTable::with_capacity(4);
+        let mut t = KeyTable::with_capacity(4, 8);
         for i in 0..10_000 {
             t.upsert(&key(&[&format!("u{i}")]), Seen { first: i as f64, last: i as f64 }).unwrap();
         }

@@ -37,80 +37,25 @@ impl State {
 
     /// Reads a state CSV. Its key columns (every column but `firstTimeSeen`,
     /// `lastTimeSeen` and `enough_data`) must be exactly `fields`, in any
-    /// order. Rows with the same key are merged. An empty `lastTimeSeen`
-    /// means "same as first".
+    /// order. An empty `lastTimeSeen` means "same as first". Rows are taken
+    /// as they are: firstseen writes one row per key; a file with repeated
+    /// keys keeps them, and a merge updates every copy.
     ///
     /// # Errors
     /// A message naming `source`, the line and the value: unreadable file,
     /// bad CSV, missing time columns, other key columns, a time that is not
     /// epoch seconds.
     pub fn read_csv<R: Read>(r: R, fields: &[String], source: &str) -> Result<State, String> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(r);
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
         let header = rdr
             .headers()
             .map_err(|e| format!("state lookup {source} cannot be read: {e}"))?
             .clone();
-        if header.is_empty() {
+        let Some(layout) = Layout::new(&header, fields, source)? else {
             return Ok(State::empty(fields));
-        }
-        let col = |name: &str| header.iter().position(|h| h == name);
-        let (Some(first_col), last_col) = (col(FIRST_COLUMN), col(LAST_COLUMN)) else {
-            return Err(format!(
-                "state lookup {source} has no {FIRST_COLUMN} column (columns: {}); it is not a first-seen lookup",
-                header.iter().collect::<Vec<_>>().join(", ")
-            ));
         };
-        let file_keys: Vec<&str> =
-            header.iter().filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN].contains(h)).collect();
-        let mut a: Vec<&str> = file_keys.clone();
-        let mut b: Vec<&str> = fields.iter().map(String::as_str).collect();
-        a.sort_unstable();
-        b.sort_unstable();
-        if a != b {
-            return Err(format!(
-                "state lookup {source} is keyed by {} but key= names {}; use key={} or another lookup= name",
-                file_keys.join(","),
-                fields.join(","),
-                file_keys.join(",")
-            ));
-        }
-        let key_cols: Vec<usize> = fields.iter().filter_map(|f| col(f)).collect();
         let mut state = State::empty(fields);
-        let mut rec = csv::ByteRecord::new();
-        let mut key = Vec::with_capacity(128);
-        loop {
-            match rdr.read_byte_record(&mut rec) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(format!("state lookup {source} is not valid CSV: {e}")),
-            }
-            let line = rec.position().map_or(0, |p| p.line());
-            let text = |c: usize| std::str::from_utf8(rec.get(c).unwrap_or_default());
-            let utf8 = |_| format!("state lookup {source} line {line} is not valid UTF-8");
-            let time = |c: usize, name: &str| -> Result<Option<f64>, String> {
-                let v = text(c).map_err(utf8)?.trim();
-                if v.is_empty() {
-                    return Ok(None);
-                }
-                match v.parse::<f64>() {
-                    Ok(t) if t.is_finite() => Ok(Some(t)),
-                    _ => Err(format!("state lookup {source} line {line}: {name} {v:?} is not epoch seconds")),
-                }
-            };
-            let Some(first) = time(first_col, FIRST_COLUMN)? else {
-                return Err(format!("state lookup {source} line {line}: {FIRST_COLUMN} is empty"));
-            };
-            let last = match last_col {
-                Some(c) => time(c, LAST_COLUMN)?.unwrap_or(first),
-                None => first,
-            };
-            key.clear();
-            for &c in &key_cols {
-                let v = text(c).map_err(utf8)?;
-                encode_key(&mut key, [v]);
-            }
-            state.keys.upsert(&key, Seen { first, last: last.max(first) })?;
-        }
+        state.keys = layout.rows(rdr, source, 0, KeyTable::default())?;
         Ok(state)
     }
 
@@ -157,6 +102,172 @@ impl State {
         w.flush()?;
         Ok(n)
     }
+}
+
+/// Where a state file's columns are.
+struct Layout {
+    ncols: usize,
+    key_cols: Vec<usize>,
+    first_col: usize,
+    last_col: Option<usize>,
+}
+
+impl Layout {
+    /// Checks the header against the key fields; `None` for an empty file.
+    fn new(header: &csv::StringRecord, fields: &[String], source: &str) -> Result<Option<Layout>, String> {
+        if header.is_empty() {
+            return Ok(None);
+        }
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let Some(first_col) = col(FIRST_COLUMN) else {
+            return Err(format!(
+                "state lookup {source} has no {FIRST_COLUMN} column (columns: {}); it is not a first-seen lookup",
+                header.iter().collect::<Vec<_>>().join(", ")
+            ));
+        };
+        let file_keys: Vec<&str> =
+            header.iter().filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN].contains(h)).collect();
+        let mut a: Vec<&str> = file_keys.clone();
+        let mut b: Vec<&str> = fields.iter().map(String::as_str).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        if a != b {
+            return Err(format!(
+                "state lookup {source} is keyed by {} but key= names {}; use key={} or another lookup= name",
+                file_keys.join(","),
+                fields.join(","),
+                file_keys.join(",")
+            ));
+        }
+        Ok(Some(Layout { ncols: header.len(), key_cols: fields.iter().filter_map(|f| col(f)).collect(), first_col, last_col: col(LAST_COLUMN) }))
+    }
+
+    /// Reads data rows; `line_base` is added to line numbers in messages.
+    fn rows<R: Read>(
+        &self,
+        mut rdr: csv::Reader<R>,
+        source: &str,
+        line_base: u64,
+        mut keys: KeyTable,
+    ) -> Result<KeyTable, String> {
+        let mut rec = csv::ByteRecord::new();
+        let mut key = Vec::with_capacity(128);
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(format!("state lookup {source} is not valid CSV: {e}")),
+            }
+            let line = line_base + rec.position().map_or(0, |p| p.line());
+            if rec.len() != self.ncols {
+                return Err(format!(
+                    "state lookup {source} is not valid CSV: line {line} has {} fields, the header {}",
+                    rec.len(),
+                    self.ncols
+                ));
+            }
+            let text = |c: usize| std::str::from_utf8(rec.get(c).unwrap_or_default());
+            let utf8 = |_| format!("state lookup {source} line {line} is not valid UTF-8");
+            let time = |c: usize, name: &str| -> Result<Option<f64>, String> {
+                let v = text(c).map_err(utf8)?.trim();
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                match v.parse::<f64>() {
+                    Ok(t) if t.is_finite() => Ok(Some(t)),
+                    _ => Err(format!("state lookup {source} line {line}: {name} {v:?} is not epoch seconds")),
+                }
+            };
+            let Some(first) = time(self.first_col, FIRST_COLUMN)? else {
+                return Err(format!("state lookup {source} line {line}: {FIRST_COLUMN} is empty"));
+            };
+            let last = match self.last_col {
+                Some(c) => time(c, LAST_COLUMN)?.unwrap_or(first),
+                None => first,
+            };
+            key.clear();
+            for &c in &self.key_cols {
+                let v = text(c).map_err(utf8)?;
+                encode_key(&mut key, [v]);
+            }
+            keys.push(&key, Seen { first, last: last.max(first) })?;
+        }
+        Ok(keys)
+    }
+}
+
+/// Files at least this large are parsed by two threads, one per half.
+pub const PARALLEL_READ_BYTES: u64 = 16 << 20;
+
+/// Reads a state file, splitting large ones at a line boundary (outside any
+/// quoted value) and parsing both halves at once.
+fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
+    use io::{BufRead, Seek, SeekFrom};
+    let source = path.display().to_string();
+    let cant = |e: io::Error| format!("state lookup {source} cannot be read: {e}");
+    let file = File::open(path).map_err(cant)?;
+    let len = file.metadata().map_err(cant)?.len();
+    if len < PARALLEL_READ_BYTES {
+        return State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &source);
+    }
+    // Header and the split point: the first line end after the middle, checked
+    // to be outside quotes by counting quote characters before it.
+    let mut rd = io::BufReader::with_capacity(1 << 20, file);
+    let mut header_line = Vec::new();
+    rd.read_until(b'\n', &mut header_line).map_err(cant)?;
+    let header = csv::ReaderBuilder::new()
+        .from_reader(&header_line[..])
+        .headers()
+        .map_err(|e| format!("state lookup {source} cannot be read: {e}"))?
+        .clone();
+    let Some(layout) = Layout::new(&header, fields, &source)? else {
+        return Ok(State::empty(fields));
+    };
+    let body_start = header_line.len() as u64;
+    rd.seek(SeekFrom::Start(len / 2)).map_err(cant)?;
+    let mut rest = Vec::new();
+    rd.read_until(b'\n', &mut rest).map_err(cant)?;
+    let split = len / 2 + rest.len() as u64;
+    rd.seek(SeekFrom::Start(0)).map_err(cant)?;
+    let (mut quotes, mut lines, mut seen) = (0u64, 0u64, 0u64);
+    while seen < split {
+        let buf = rd.fill_buf().map_err(cant)?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len().min((split - seen) as usize);
+        quotes += buf[..n].iter().filter(|&&c| c == b'"').count() as u64;
+        lines += buf[..n].iter().filter(|&&c| c == b'\n').count() as u64;
+        rd.consume(n);
+        seen += n as u64;
+    }
+    if quotes % 2 == 1 || split >= len {
+        let file = File::open(path).map_err(cant)?;
+        return State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &source);
+    }
+    // Reserve the first half's table for the whole file (capacity beyond what
+    // is used is never touched, so it costs address space, not memory), so
+    // appending the second half does not reallocate.
+    let est_rows = usize::try_from((len - body_start) / 32).unwrap_or(0);
+    let part = |start: u64, end: u64, line_base: u64, whole: bool| -> Result<KeyTable, String> {
+        let mut f = File::open(path).map_err(cant)?;
+        f.seek(SeekFrom::Start(start)).map_err(cant)?;
+        let r = io::BufReader::with_capacity(1 << 20, f.take(end - start));
+        let rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+        let mut keys = KeyTable::default();
+        if whole {
+            keys.reserve(est_rows, usize::try_from(len).unwrap_or(0));
+        }
+        layout.rows(rdr, &source, line_base, keys)
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let second = s.spawn(|| part(split, len, lines, false));
+        let first = part(body_start, split, 1, true);
+        (first, second.join().unwrap_or_else(|_| Err("internal error: a reader thread stopped".to_string())))
+    });
+    let mut keys = a?;
+    keys.append(b?)?;
+    Ok(State { fields: fields.to_vec(), keys })
 }
 
 /// Appends `v` to `out`, quoted when it holds a comma, quote, CR or LF, or
@@ -250,18 +361,14 @@ impl CsvStore {
     }
 
     fn read(&self, fields: &[String]) -> Result<State, String> {
-        let (path, file) = match File::open(&self.path) {
-            Ok(f) => (&self.path, f),
+        match std::fs::metadata(&self.path) {
+            Ok(_) => read_file(&self.path, fields),
             Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.seed {
-                Some(seed) => match File::open(seed) {
-                    Ok(f) => (seed, f),
-                    Err(e) => return Err(format!("seed lookup {} cannot be read: {e}", seed.display())),
-                },
-                None => return Ok(State::empty(fields)),
+                Some(seed) => read_file(seed, fields),
+                None => Ok(State::empty(fields)),
             },
-            Err(e) => return Err(format!("state lookup {} cannot be read: {e}", self.path.display())),
-        };
-        State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &path.display().to_string())
+            Err(e) => Err(format!("state lookup {} cannot be read: {e}", self.path.display())),
+        }
     }
 
     fn write(&self, state: &State, save: Save) -> Result<usize, String> {
@@ -334,8 +441,8 @@ mod tests {
                    bob,\"Get,Thing\",1689000000.5,,1\n\
                    alice,ListBuckets,1688000000,1689000000,1\n";
         let s = State::read_csv(csv.as_bytes(), &f(&["command", "user"]), "x.csv").unwrap();
-        assert_eq!(s.keys.len(), 2, "duplicate rows merge");
-        assert_eq!(s.keys.seen(0), Some(Seen { first: 1688000000.0, last: 1689100000.0 }));
+        assert_eq!(s.keys.len(), 3, "rows are kept as they are");
+        assert_eq!(s.keys.seen(0), Some(Seen { first: 1689000000.0, last: 1689100000.0 }));
         assert_eq!(s.keys.seen(1), Some(Seen { first: 1689000000.5, last: 1689000000.5 }));
         let vals: Vec<&str> = key_values(s.keys.key(1)).collect();
         assert_eq!(vals, ["Get,Thing", "bob"], "values follow key= order");
@@ -344,8 +451,9 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "command,user,firstTimeSeen,lastTimeSeen,enough_data\n\
-             ListBuckets,alice,1688000000,1689100000,1\n\
-             \"Get,Thing\",bob,1689000000.5,1689000000.5,1\n"
+             ListBuckets,alice,1689000000,1689100000,1\n\
+             \"Get,Thing\",bob,1689000000.5,1689000000.5,1\n\
+             ListBuckets,alice,1688000000,1689000000,1\n"
         );
     }
 
@@ -357,7 +465,7 @@ mod tests {
             ("user,firstTimeSeen\nalice,\n", "firstTimeSeen is empty"),
             ("user,count\nalice,3\n", "no firstTimeSeen column"),
             ("src,firstTimeSeen\n1.2.3.4,1\n", "keyed by src but key= names user"),
-            ("user,firstTimeSeen\nalice,1,extra\n", "not valid CSV"),
+            ("user,firstTimeSeen\nalice,1,extra\n", "line 2 has 3 fields, the header 2"),
             ("user,firstTimeSeen\nalice,inf\n", "not epoch seconds"),
         ] {
             let e = State::read_csv(csv.as_bytes(), &fields, "s.csv").unwrap_err();
@@ -431,6 +539,37 @@ mod tests {
         });
         let st = CsvStore::new(&path).load(&fields).unwrap();
         assert_eq!(st.keys.len(), 80);
+    }
+
+    #[test]
+    fn large_files_are_read_in_two_halves_with_the_same_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let mut text = String::from("user,command,firstTimeSeen,lastTimeSeen,enough_data\n");
+        let mut i = 0u64;
+        while (text.len() as u64) < PARALLEL_READ_BYTES + 1000 {
+            // Some values are quoted and hold newlines, to test the split point.
+            let user = if i % 1000 == 7 { format!("\"u{i}\nline2, x\"") } else { format!("u{i}") };
+            text.push_str(&format!("{user},Describe{},{},{},1\n", i % 50, 1_600_000_000 + i, 1_600_000_100 + i));
+            i += 1;
+        }
+        fs::write(&path, &text).unwrap();
+        let fields = f(&["user", "command"]);
+        let whole = State::read_csv(text.as_bytes(), &fields, "big").unwrap();
+        let halves = read_file(&path, &fields).unwrap();
+        assert_eq!(whole.keys.len() as u64, i);
+        let a: Vec<(Vec<u8>, Seen)> = whole.keys.iter().map(|(k, s)| (k.to_vec(), s)).collect();
+        let b: Vec<(Vec<u8>, Seen)> = halves.keys.iter().map(|(k, s)| (k.to_vec(), s)).collect();
+        assert!(a == b, "parallel read differs");
+        // An error in the second half names its true line.
+        let bad_line = i - 10;
+        let row = format!(",{},{},1\n", 1_600_000_000 + bad_line, 1_600_000_100 + bad_line);
+        let corrupted = text.replacen(&row, &format!(",oops,{},1\n", 1_600_000_100 + bad_line), 1);
+        assert_ne!(corrupted, text);
+        fs::write(&path, &corrupted).unwrap();
+        let e = read_file(&path, &fields).unwrap_err();
+        let want_line = corrupted[..corrupted.find(",oops,").unwrap()].matches('\n').count() + 1;
+        assert!(e.contains(&format!("line {want_line}: firstTimeSeen \"oops\"")), "{e}");
     }
 
     #[test]
