@@ -408,6 +408,9 @@ impl StateStore for CsvStore {
         merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
     ) -> Result<usize, String> {
         let lock_path = self.sidecar(".lock");
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| format!("cannot create the lookups folder {}: {e}", dir.display()))?;
+        }
         let lock = OpenOptions::new()
             .read(true)
             .write(true)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Second opinion on the protocol: runs the release firstseen under
+# ../shared/protocol/splunk_sim.py (an independent Python harness that plays
+# splunkd strictly: probes, CRLF, header-only final chunk, replay of a real
+# Splunk 8.0 session). Skips when that harness or python3 is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIM=../shared/protocol/splunk_sim.py
+if [[ ! -f $SIM ]] || ! command -v python3 >/dev/null; then
+    echo "splunk-sim-check: $SIM or python3 not found, skipped"
+    exit 0
+fi
+cargo build --release --locked -p firstseen
+BIN=target/release/firstseen
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export FIRSTSEEN_LOOKUPS_DIR=$WORK/lookups TZ=UTC
+ROWS=tests/fixtures/cloudtrail/invictus_user_api_calls.csv
+run() { python3 "$SIM" --quiet --json-summary "$WORK/summary.json" "$@" -- "$BIN" >"$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt"; exit 1; }; }
+# CloudTrail rows in 500-row chunks, CRLF, probes, an empty final chunk.
+run --csv "$ROWS" --chunk-rows 500 --probes 2 --empty-final --eol crlf --latest 1688992000 \
+    --arg lookup=ct --arg key=user,command --arg window=-30m
+grep -q '^user,command,firstTimeSeen,lastTimeSeen,enough_data$' "$FIRSTSEEN_LOOKUPS_DIR/ct.csv"
+keys=$(($(wc -l <"$FIRSTSEEN_LOOKUPS_DIR/ct.csv") - 1))
+[[ $keys -eq 298 ]] || { echo "splunk-sim-check: expected 298 keys in the state, got $keys"; exit 1; }
+# Every row annotated, LF, splunkd quoting.
+run --csv "$ROWS" --chunk-rows 1000 --latest 1688992000 --arg lookup=ct2 --arg key=user,command --arg output=all
+# A failing command must still speak the protocol (unknown option).
+python3 "$SIM" --quiet --csv "$ROWS" --arg lookup=x --arg key=user --arg bogus=1 -- "$BIN" >"$WORK/out.txt" 2>&1 || true
+grep -q 'PROTOCOL-PASS (command declared failure' "$WORK/out.txt" && grep -q 'ERROR msg from command\] Unrecognized option: bogus=1' "$WORK/out.txt" \
+    || { cat "$WORK/out.txt"; exit 1; }
+echo "splunk-sim-check: firstseen passes splunk_sim.py (probes, CRLF, empty final chunk, output=all, error path)"
