@@ -156,8 +156,8 @@ fn read_config(p: &mut Project) {
         if let Some(b) = m.opt_str(&mut de, "build_path") {
             p.config.build_path = b.value;
         }
-        if let Some(n) = m.req(&mut de, "app", "the app's appid, title, version, prefix and label") {
-            if let Some(mut a) = de.map(n, "app") {
+        if let Some(n) = m.req(&mut de, "app", "the app's appid, title, version, prefix and label")
+            && let Some(mut a) = de.map(n, "app") {
                 let s = |de: &mut Decoder, a: &mut detc_yaml::MapReader, k: &'static str, req: bool| -> String {
                     let v = if req { a.req(de, k, "a value") } else { a.get_some(de, k) };
                     v.and_then(|n| de.scalar_text(n, k)).map(|v: Spanned<String>| v.value).unwrap_or_default()
@@ -176,7 +176,6 @@ fn read_config(p: &mut Project) {
                 let _ = a.get("hardcoded_path");
                 a.finish(&mut de);
             }
-        }
         // The rest of contentctl.yml configures contentctl's other modes (test, deploy...).
     }
     p.diags.append(&mut de.diags);

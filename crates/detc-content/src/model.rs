@@ -329,11 +329,10 @@ fn max_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, max: usiz
 }
 
 fn min_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, min: usize) {
-    if let Some(v) = v {
-        if v.value.trim().chars().count() < min {
+    if let Some(v) = v
+        && v.value.trim().chars().count() < min {
             constraint(de, v.span, format!("`{field}` is shorter than {min} characters"), format!("write at least {min} characters in `{field}`"));
         }
-    }
 }
 
 fn req_enum(de: &mut Decoder, m: &mut MapReader, key: &'static str, allowed: &[&str]) -> Option<Spanned<String>> {
@@ -369,23 +368,20 @@ fn common(de: &mut Decoder, m: &mut MapReader, path: &str, name_max: usize, stat
     let name = m.req_str(de, "name");
     max_len(de, &name, "name", name_max);
     let id = if lenient { m.opt_str(de, "id") } else { m.req_str(de, "id") };
-    if let Some(id) = &id {
-        if uuid::Uuid::parse_str(&id.value).is_err() {
+    if let Some(id) = &id
+        && uuid::Uuid::parse_str(&id.value).is_err() {
             constraint(de, id.span, format!("`{}` is not a UUID", id.value), "use a UUID such as `0f7ee854-1aad-4bef-89c5-5c402b488510` (`uuidgen` prints a new one)");
         }
-    }
     let version = if lenient { m.opt_int(de, "version") } else { m.req_int(de, "version") };
-    if let Some(v) = &version {
-        if v.value < 0 {
+    if let Some(v) = &version
+        && v.value < 0 {
             constraint(de, v.span, "`version` is negative".into(), "versions start at 0 and go up by one per change");
         }
-    }
     let date = if lenient { m.opt_str(de, "date") } else { m.req_str(de, "date") };
-    if let Some(d) = &date {
-        if d.value.parse::<jiff::civil::Date>().is_err() {
+    if let Some(d) = &date
+        && d.value.parse::<jiff::civil::Date>().is_err() {
             constraint(de, d.span, format!("`{}` is not a date", d.value), "write the date as `YYYY-MM-DD`, e.g. `'2024-07-18'`");
         }
-    }
     let author = if lenient { m.opt_str(de, "author") } else { m.req_str(de, "author") };
     max_len(de, &author, "author", 255);
     let description = m.req_str(de, "description");
@@ -413,11 +409,10 @@ fn decode_rba(de: &mut Decoder, n: NodeId) -> Option<Rba> {
             let field = r.req_str(de, "field");
             let kind = req_enum(de, &mut r, "type", RISK_OBJECT_TYPES);
             let score = r.req_int(de, "score");
-            if let Some(s) = &score {
-                if !(1..=100).contains(&s.value) {
+            if let Some(s) = &score
+                && !(1..=100).contains(&s.value) {
                     constraint(de, s.span, format!("risk score {} is outside 1..100", s.value), "use a score from 1 to 100");
                 }
-            }
             r.finish(de);
             risk_objects.push(RiskObject { field, kind, score });
         }
@@ -536,34 +531,31 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
 fn decode_deployment_body(de: &mut Decoder, m: &mut MapReader, inline: bool) -> (Scheduling, bool, Option<Notable>) {
     let mut scheduling = Scheduling::default();
     let sched = if inline { m.get_some(de, "scheduling") } else { m.req(de, "scheduling", "a mapping of cron_schedule, earliest_time, latest_time, schedule_window") };
-    if let Some(n) = sched {
-        if let Some(mut s) = de.map(n, "scheduling") {
+    if let Some(n) = sched
+        && let Some(mut s) = de.map(n, "scheduling") {
             scheduling.cron_schedule = s.req_str(de, "cron_schedule");
             scheduling.earliest_time = s.req_str(de, "earliest_time");
             scheduling.latest_time = s.req_str(de, "latest_time");
             scheduling.schedule_window = s.req_str(de, "schedule_window");
             s.finish(de);
         }
-    }
     let mut rba_enabled = false;
     let mut notable = None;
-    if let Some(n) = m.get_some(de, "alert_action") {
-        if let Some(mut a) = de.map(n, "alert_action") {
-            if let Some(n) = a.get_some(de, "rba") {
-                if let Some(mut r) = de.map(n, "rba") {
+    if let Some(n) = m.get_some(de, "alert_action")
+        && let Some(mut a) = de.map(n, "alert_action") {
+            if let Some(n) = a.get_some(de, "rba")
+                && let Some(mut r) = de.map(n, "rba") {
                     rba_enabled = r.opt_bool(de, "enabled").is_some_and(|b| b.value);
                     r.finish(de);
                 }
-            }
-            if let Some(n) = a.get_some(de, "notable") {
-                if let Some(mut r) = de.map(n, "notable") {
+            if let Some(n) = a.get_some(de, "notable")
+                && let Some(mut r) = de.map(n, "notable") {
                     let rule_description = r.req_str(de, "rule_description");
                     let rule_title = r.req_str(de, "rule_title");
                     let nes_fields = r.str_list(de, "nes_fields");
                     r.finish(de);
                     notable = Some(Notable { rule_description, rule_title, nes_fields });
                 }
-            }
             for k in ["email", "slack", "phantom"] {
                 if let Some(span) = a.key_span(de, k) {
                     de.push(diag("S004", format!("the `{k}` alert action is not supported"))
@@ -574,7 +566,6 @@ fn decode_deployment_body(de: &mut Decoder, m: &mut MapReader, inline: bool) -> 
             }
             a.finish(de);
         }
-    }
     (scheduling, rba_enabled, notable)
 }
 
@@ -693,8 +684,8 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
     let mut category = Vec::new();
     let mut product = Vec::new();
     let mut usecase = None;
-    if let Some(n) = m.req(de, "tags", "a mapping with category, product, usecase") {
-        if let Some(mut t) = de.map(n, "tags") {
+    if let Some(n) = m.req(de, "tags", "a mapping with category, product, usecase")
+        && let Some(mut t) = de.map(n, "tags") {
             let c = t.req_str_list(de, "category").unwrap_or_default();
             category = enum_list(de, c, STORY_CATEGORIES, "category");
             let p = t.req_str_list(de, "product").unwrap_or_default();
@@ -704,7 +695,6 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
             let _ = t.str_list(de, "group");
             t.finish(de);
         }
-    }
     m.finish(de);
     Some(Story { common, narrative, category, product, usecase })
 }
@@ -795,8 +785,8 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
     min_len(de, &k, "known_false_positives", 4);
     let mut analytic_story = Vec::new();
     let mut detections = Vec::new();
-    if let Some(n) = m.req(de, "tags", "a mapping with analytic_story, detections, product, security_domain") {
-        if let Some(mut t) = de.map(n, "tags") {
+    if let Some(n) = m.req(de, "tags", "a mapping with analytic_story, detections, product, security_domain")
+        && let Some(mut t) = de.map(n, "tags") {
             analytic_story = t.req_str_list(de, "analytic_story").unwrap_or_default();
             detections = t.req_str_list(de, "detections").unwrap_or_default();
             let p = t.req_str_list(de, "product").unwrap_or_default();
@@ -804,7 +794,6 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
             req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
             t.finish(de);
         }
-    }
     let deployment = m.get_some(de, "deployment").and_then(|n| {
         let mut dm = de.map(n, "deployment")?;
         let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);

@@ -42,7 +42,7 @@ fn snap(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
 /// to the line). A span over several lines (a whole mapping, a block
 /// scalar) is cut at the end of its first line, which names the place
 /// without burying the message under the whole block.
-fn window<'a>(map: &'a SourceMap, span: Span) -> (&'a str, usize, std::ops::Range<usize>) {
+fn window(map: &SourceMap, span: Span) -> (&str, usize, std::ops::Range<usize>) {
     let f = map.get(span.file);
     let line = f.line_col(span.start).line;
     let r = f.line_range(line);

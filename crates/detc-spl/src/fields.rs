@@ -326,8 +326,8 @@ fn adds(name: &str, toks: &[Token], mut f: Fields) -> Fields {
 fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
     let mut toks: Vec<&Token> = toks.iter().collect();
     let mut remove = false;
-    if name == "fields" {
-        if let Some(first) = toks.first() {
+    if name == "fields"
+        && let Some(first) = toks.first() {
             if first.text == "-" {
                 remove = true;
                 toks.remove(0);
@@ -335,7 +335,6 @@ fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
                 toks.remove(0);
             }
         }
-    }
     let pats: Vec<&str> = toks.iter().map(|t| unquote(t.text)).filter(|p| !p.is_empty()).collect();
     if remove {
         return match f {

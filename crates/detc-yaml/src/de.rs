@@ -149,11 +149,10 @@ impl<'a> Decoder<'a> {
     /// fields pydantic coerces to `str` from YAML numbers such as a TA
     /// `version: 7.5`. A mapping or list is a type error.
     pub fn scalar_text(&mut self, n: NodeId, field: &str) -> Option<Spanned<String>> {
-        if let NodeKind::Scalar(s) = &self.doc.node(n).kind {
-            if s.resolve() != ScalarValue::Null {
+        if let NodeKind::Scalar(s) = &self.doc.node(n).kind
+            && s.resolve() != ScalarValue::Null {
                 return Some(Spanned::new(s.text.clone(), self.span(n)));
             }
-        }
         self.type_error(n, field, "a value", "");
         None
     }

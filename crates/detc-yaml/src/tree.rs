@@ -37,11 +37,10 @@ pub enum ScalarValue<'a> {
 impl Scalar {
     /// The scalar's type as PyYAML would resolve it.
     pub fn resolve(&self) -> ScalarValue<'_> {
-        if let Some(tag) = &self.tag {
-            if tag.ends_with("str") {
+        if let Some(tag) = &self.tag
+            && tag.ends_with("str") {
                 return ScalarValue::Str(&self.text);
             }
-        }
         if !self.plain {
             return ScalarValue::Str(&self.text);
         }
@@ -83,11 +82,10 @@ impl Scalar {
         let looks_float = clean.bytes().any(|b| b.is_ascii_digit())
             && clean.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
             && clean.contains('.');
-        if looks_float {
-            if let Ok(f) = clean.parse::<f64>() {
+        if looks_float
+            && let Ok(f) = clean.parse::<f64>() {
                 return ScalarValue::Float(f);
             }
-        }
         ScalarValue::Str(t)
     }
 }

@@ -166,11 +166,10 @@ impl Records {
         let Some(&(col, mv)) = self.columns.get(field) else {
             return Values::Null;
         };
-        if let Some(mv) = mv.map(|c| self.cell(row, c)).filter(|v| !v.is_empty()) {
-            if let Some(vals) = decode_mv(mv) {
+        if let Some(mv) = mv.map(|c| self.cell(row, c)).filter(|v| !v.is_empty())
+            && let Some(vals) = decode_mv(mv) {
                 return Values::Many(vals);
             }
-        }
         match self.cell(row, col) {
             "" => Values::Null,
             v => Values::One(v),

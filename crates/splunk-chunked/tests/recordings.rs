@@ -45,7 +45,7 @@ fn splunk_6_3_recordings_read_with_python_spacing_and_crlf() {
     let si = c[0].0.searchinfo.as_ref().unwrap();
     assert_eq!(si.args, ["fieldname=word_count", "pattern=\\w+", "text"]);
     assert_eq!(si.raw_args[1], "pattern=\"\\w+\"");
-    assert!(c[1].1.len() > 0);
+    assert!(!c[1].1.is_empty());
     let c = chunks(&fixture("sum.reduce.output"));
     assert_eq!(c.len(), 2, "replies, with the recording's stray newlines between chunks");
     assert_eq!(c[1].1.fields(), &["total"]);

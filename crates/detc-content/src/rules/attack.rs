@@ -67,8 +67,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
         }
         for t in techs {
-            if let Some(parent) = detc_attack::Attack::parent_of(&t.value) {
-                if let Some(p) = techs.iter().find(|p| p.value == parent) {
+            if let Some(parent) = detc_attack::Attack::parent_of(&t.value)
+                && let Some(p) = techs.iter().find(|p| p.value == parent) {
                     out.push(
                         diag("A004", format!("both `{}` and its own sub-technique `{}` are listed", p.value, t.value))
                             .at(p.span)
@@ -76,7 +76,6 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                             .help(format!("keep only the more precise `{}`", t.value)),
                     );
                 }
-            }
         }
         let tech_list = techs.iter().map(|t| t.value.as_str()).collect::<Vec<_>>().join(", ");
         for s in &d.tags.detection_strategies {

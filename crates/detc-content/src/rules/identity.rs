@@ -74,16 +74,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if let Some(d) = &c.date {
-            if let Ok(date) = d.value.parse::<jiff::civil::Date>() {
-                if date > cx.opts.today {
+        if let Some(d) = &c.date
+            && let Ok(date) = d.value.parse::<jiff::civil::Date>()
+                && date > cx.opts.today {
                     out.push(
                         diag("C007", format!("the date {} is in the future", d.value))
                             .at(d.span)
                             .help("use the date of the last change, today or earlier"),
                     );
                 }
-            }
-        }
     }
 }

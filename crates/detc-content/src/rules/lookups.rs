@@ -82,8 +82,8 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                     out.push(diag("L001", format!("the mlmodel lookup's file `{}` does not exist", rel.display())).at(at).help("add the model file exported from MLTK"));
                 }
             }
-            Some("kvstore") => {
-                if l.fields.first().map(|f| f.value.as_str()) != Some("_key") {
+            Some("kvstore")
+                if l.fields.first().map(|f| f.value.as_str()) != Some("_key") => {
                     let span = l.fields.first().map(|f| f.span).unwrap_or(at);
                     out.push(
                         diag("L004", "a KV store lookup's `fields` must start with `_key`")
@@ -91,7 +91,6 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                             .help("list `_key` first, then the collection's fields"),
                     );
                 }
-            }
             _ => {}
         }
     }

@@ -21,24 +21,22 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let kind = d.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("");
         let production = d.common.is_production();
         let search = d.search.as_ref().map(|s| s.value.as_str()).unwrap_or("");
-        if let Some(e) = &d.enabled_by_default {
-            if e.value && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation")) {
+        if let Some(e) = &d.enabled_by_default
+            && e.value && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation")) {
                 out.push(
                     diag("P001", format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {kind})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?")))
                         .at(e.span)
                         .help("set `enabled_by_default: false`"),
                 );
             }
-        }
-        if production && kind != "Correlation" && d.tags.manual_test.is_none() && d.tests == 0 {
-            if let Some(n) = &d.common.name {
+        if production && kind != "Correlation" && d.tags.manual_test.is_none() && d.tests == 0
+            && let Some(n) = &d.common.name {
                 out.push(
                     diag("P002", "a production detection needs at least one test")
                         .at(n.span)
                         .help("add `tests:` with attack data, or explain why it is tested by hand in `tags.manual_test`"),
                 );
             }
-        }
         if let Some(t) = &d.tags.throttling {
             for f in &t.fields {
                 if !search.contains(f.value.as_str()) {

@@ -86,18 +86,16 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
             }
             for r in &rba.risk_objects {
-                if let Some(f) = &r.field {
-                    if !field_check(cx, i, "R002", "the risk object field", &f.value, f.span, out) {
+                if let Some(f) = &r.field
+                    && !field_check(cx, i, "R002", "the risk object field", &f.value, f.span, out) {
                         text_check(&f.value, f.span, "the risk object field", out);
                     }
-                }
             }
             for t in &rba.threat_objects {
-                if let Some(f) = &t.field {
-                    if !field_check(cx, i, "R003", "the threat object field", &f.value, f.span, out) {
+                if let Some(f) = &t.field
+                    && !field_check(cx, i, "R003", "the threat object field", &f.value, f.span, out) {
                         text_check(&f.value, f.span, "the threat object field", out);
                     }
-                }
             }
         }
         let Some(dep) = deployment_of(cx, d) else { continue };

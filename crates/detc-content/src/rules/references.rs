@@ -51,8 +51,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        if d.deployment.is_none() {
-            if let Some(k) = &d.kind {
+        if d.deployment.is_none()
+            && let Some(k) = &d.kind {
                 let name = default_deployment_name(&k.value);
                 if !deployments.contains(name.as_str()) {
                     out.push(
@@ -62,7 +62,6 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-        }
     }
     for b in &c.baselines {
         for s in &b.analytic_story {
@@ -77,15 +76,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
         if b.deployment.is_none() {
             let name = default_deployment_name("Baseline");
-            if !deployments.contains(name.as_str()) {
-                if let Some(n) = &b.common.name {
+            if !deployments.contains(name.as_str())
+                && let Some(n) = &b.common.name {
                     out.push(
                         diag("C006", format!("no deployment `{name}` for this baseline"))
                             .at(n.span)
                             .help("add deployments/escu_default_configuration_baseline.yml, or give the baseline an inline `deployment:`"),
                     );
                 }
-            }
         }
     }
 }
