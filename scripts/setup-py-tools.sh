@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Python tools the tests use as independent checkers, from PyPI, in
+# target/pyvenv: addonfactory-splunk-conf-parser-lib (Splunk's .conf parser
+# library). Idempotent. Tests find the venv at target/pyvenv (or $DETC_PYTHON).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=target/pyvenv
+if [[ ! -x $VENV/bin/python ]]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -c 'import addonfactory_splunk_conf_parser_lib' 2>/dev/null \
+    || "$VENV/bin/pip" install --quiet 'addonfactory-splunk-conf-parser-lib==1.0.0'
+echo "setup-py-tools: $VENV ready"
