@@ -45,6 +45,7 @@ pub struct Tracker {
     rows_in: usize,
     skipped: usize,
     key_present: Vec<bool>,
+    time_present: bool,
     scratch: Vec<u8>,
 }
 
@@ -66,6 +67,7 @@ impl Tracker {
             rows_in: 0,
             skipped: 0,
             key_present: vec![false; n],
+            time_present: false,
             scratch: Vec::with_capacity(128),
         }
     }
@@ -93,12 +95,7 @@ impl Tracker {
             None => None,
         };
         let last_idx = last_name.and_then(|l| records.field_index(l));
-        if time_idx.is_none() && !records.is_empty() && self.opts.time != "_time" {
-            return Err(format!(
-                "the time field {} is not in the search results; name the field that holds epoch seconds with time=",
-                self.opts.time
-            ));
-        }
+        self.time_present |= time_idx.is_some() && !records.is_empty();
         let mut starts = Vec::with_capacity(records.len() + 1);
         let mut ids = Vec::with_capacity(records.len());
         let mut key: Vec<&str> = Vec::with_capacity(key_idx.len());
@@ -194,6 +191,13 @@ impl Tracker {
                 "key field{} {} not in the search results; check key= or add the field before firstseen",
                 if missing.len() > 1 { "s" } else { "" },
                 missing.join(", ")
+            ));
+        }
+        if self.rows_in > 0 && !self.time_present {
+            return Err(format!(
+                "the time field {} is not in the search results; name the field that holds epoch seconds \
+                 with time= (after tstats, usually time=firstTime)",
+                self.opts.time
             ));
         }
         let tz = &self.opts.tz;

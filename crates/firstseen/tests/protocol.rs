@@ -152,6 +152,11 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
             "key field command not in the search results",
         ),
         (
+            "missing time field",
+            cat(&[getinfo(&ARGS), exec(true, b"firstTime,user,command\n1689098000,bob,Get\n")]),
+            "the time field _time is not in the search results",
+        ),
+        (
             "non-numeric time",
             cat(&[getinfo(&ARGS), exec(false, &good), exec(true, b"_time,user,command\nyesterday,bob,Get\n")]),
             "\"yesterday\" in row 2, which is not a time in epoch seconds",
