@@ -5,7 +5,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use splunk_chunked::body::BodyWriter;
-use splunk_chunked::{ChunkReader, Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Incoming, Records, Reply};
+use splunk_chunked::{
+    ChunkReader, Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Incoming, Records,
+    Reply,
+};
 
 struct Echo;
 impl Command for Echo {
@@ -36,7 +39,10 @@ fuzz_target!(|data: &[u8]| {
     let mut replies = ChunkReader::new(&out[..]);
     loop {
         match replies.next_chunk() {
-            Ok(Some(c)) => assert!(Incoming::parse(&c.meta).is_ok(), "reply metadata is not JSON"),
+            Ok(Some(c)) => assert!(
+                Incoming::parse(&c.meta).is_ok(),
+                "reply metadata is not JSON"
+            ),
             Ok(None) => break,
             Err(e) => panic!("a reply is not a well-formed chunk: {e}"),
         }

@@ -141,7 +141,12 @@ const EMBEDDED_JSON: &str = include_str!("../data/attack.json");
 impl Attack {
     /// Indexes `data`.
     pub fn new(data: AttackData) -> Self {
-        let idx = |ids: Vec<&String>| ids.into_iter().enumerate().map(|(i, id)| (id.clone(), i)).collect::<HashMap<_, _>>();
+        let idx = |ids: Vec<&String>| {
+            ids.into_iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect::<HashMap<_, _>>()
+        };
         Attack {
             techniques: idx(data.techniques.iter().map(|t| &t.id).collect()),
             strategies: idx(data.detection_strategies.iter().map(|t| &t.id).collect()),
@@ -179,7 +184,9 @@ impl Attack {
 
     /// A detection strategy by id.
     pub fn strategy(&self, id: &str) -> Option<&DetectionStrategy> {
-        self.strategies.get(id).map(|i| &self.data.detection_strategies[*i])
+        self.strategies
+            .get(id)
+            .map(|i| &self.data.detection_strategies[*i])
     }
 
     /// An analytic by id.
@@ -194,7 +201,10 @@ impl Attack {
 
     /// A tactic by shortname (`defense-evasion`, `stealth`) or id.
     pub fn tactic(&self, key: &str) -> Option<&Tactic> {
-        self.data.tactics.iter().find(|t| t.shortname == key || t.id == key)
+        self.data
+            .tactics
+            .iter()
+            .find(|t| t.shortname == key || t.id == key)
     }
 
     /// The parent technique of sub-technique `id` (`T1078` for `T1078.004`);
@@ -223,15 +233,27 @@ mod tests {
     fn embedded_data_has_the_known_objects() {
         let a = Attack::embedded();
         assert_eq!(a.data.version, "18.1");
-        assert_eq!(a.technique("T1078.004").map(|t| t.name.as_str()), Some("Cloud Accounts"));
+        assert_eq!(
+            a.technique("T1078.004").map(|t| t.name.as_str()),
+            Some("Cloud Accounts")
+        );
         assert!(a.data.techniques.len() > 800);
         let det = a.strategy("DET0078").expect("DET0078");
         assert!(det.analytics.contains(&"AN0215".to_string()));
         assert!(det.techniques.contains(&"T1059.009".to_string()));
-        assert_eq!(a.analytic("AN0215").and_then(|x| x.strategy.as_deref()), Some("DET0078"));
-        assert_eq!(a.moved("T1562.008").and_then(|m| m.to.as_deref()), Some("T1685.002"));
+        assert_eq!(
+            a.analytic("AN0215").and_then(|x| x.strategy.as_deref()),
+            Some("DET0078")
+        );
+        assert_eq!(
+            a.moved("T1562.008").and_then(|m| m.to.as_deref()),
+            Some("T1685.002")
+        );
         assert_eq!(a.tactic("stealth").map(|t| t.id.as_str()), Some("TA0005"));
-        assert_eq!(a.tactic("defense-impairment").map(|t| t.id.as_str()), Some("TA0112"));
+        assert_eq!(
+            a.tactic("defense-impairment").map(|t| t.id.as_str()),
+            Some("TA0112")
+        );
     }
 
     #[test]
@@ -239,6 +261,9 @@ mod tests {
         let a = Attack::embedded();
         let revoked: Vec<_> = a.data.techniques.iter().filter(|t| t.revoked).collect();
         assert!(revoked.len() > 100);
-        assert!(revoked.iter().all(|t| t.revoked_by.is_some()), "every revoked technique has a revoked-by link");
+        assert!(
+            revoked.iter().all(|t| t.revoked_by.is_some()),
+            "every revoked technique has a revoked-by link"
+        );
     }
 }

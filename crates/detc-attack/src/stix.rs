@@ -22,7 +22,9 @@ impl std::fmt::Display for StixError {
         match self {
             StixError::Io(e) => write!(f, "cannot read the bundle: {e}"),
             StixError::Json(e) => write!(f, "the bundle is not valid JSON: {e}"),
-            StixError::NotABundle => f.write_str("the file is not a STIX bundle: it has no `objects` array"),
+            StixError::NotABundle => {
+                f.write_str("the file is not a STIX bundle: it has no `objects` array")
+            }
         }
     }
 }
@@ -42,7 +44,12 @@ fn external_id(o: &Value) -> Option<String> {
 fn strs(o: &Value, key: &str) -> Vec<String> {
     o.get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -55,16 +62,23 @@ pub fn read_bundle(path: &Path) -> Result<AttackData, StixError> {
     let file = std::fs::File::open(path).map_err(StixError::Io)?;
     let mut text = String::new();
     if path.extension().is_some_and(|e| e == "gz") {
-        flate2::read::GzDecoder::new(file).read_to_string(&mut text).map_err(StixError::Io)?;
+        flate2::read::GzDecoder::new(file)
+            .read_to_string(&mut text)
+            .map_err(StixError::Io)?;
     } else {
-        std::io::BufReader::new(file).read_to_string(&mut text).map_err(StixError::Io)?;
+        std::io::BufReader::new(file)
+            .read_to_string(&mut text)
+            .map_err(StixError::Io)?;
     }
     let v: Value = serde_json::from_str(&text).map_err(StixError::Json)?;
     let mut data = from_bundle(&v)?;
     if data.version == "unknown" {
         // MITRE names its files `enterprise-attack-<version>.json[.gz]`.
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if let Some(v) = name.strip_prefix("enterprise-attack-").and_then(|r| r.split(".json").next()) {
+        if let Some(v) = name
+            .strip_prefix("enterprise-attack-")
+            .and_then(|r| r.split(".json").next())
+        {
             data.version = v.to_string();
         }
     }
@@ -73,8 +87,14 @@ pub fn read_bundle(path: &Path) -> Result<AttackData, StixError> {
 
 /// Converts a parsed bundle.
 pub fn from_bundle(v: &Value) -> Result<AttackData, StixError> {
-    let objects = v.get("objects").and_then(Value::as_array).ok_or(StixError::NotABundle)?;
-    let by_ref: HashMap<&str, &Value> = objects.iter().filter_map(|o| Some((o.get("id")?.as_str()?, o))).collect();
+    let objects = v
+        .get("objects")
+        .and_then(Value::as_array)
+        .ok_or(StixError::NotABundle)?;
+    let by_ref: HashMap<&str, &Value> = objects
+        .iter()
+        .filter_map(|o| Some((o.get("id")?.as_str()?, o)))
+        .collect();
     let ext_of = |r: &str| by_ref.get(r).and_then(|o| external_id(o));
 
     let mut version = String::new();
@@ -88,7 +108,10 @@ pub fn from_bundle(v: &Value) -> Result<AttackData, StixError> {
     for o in objects {
         let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
         if ty == "relationship" {
-            let (Some(src), Some(dst)) = (o.get("source_ref").and_then(Value::as_str), o.get("target_ref").and_then(Value::as_str)) else {
+            let (Some(src), Some(dst)) = (
+                o.get("source_ref").and_then(Value::as_str),
+                o.get("target_ref").and_then(Value::as_str),
+            ) else {
                 continue;
             };
             match o.get("relationship_type").and_then(Value::as_str) {
@@ -112,16 +135,28 @@ pub fn from_bundle(v: &Value) -> Result<AttackData, StixError> {
         let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
         let Some(id) = external_id(o) else {
             if ty == "x-mitre-collection" {
-                version = o.get("x_mitre_version").and_then(Value::as_str).unwrap_or("").to_string();
+                version = o
+                    .get("x_mitre_version")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
             }
             continue;
         };
-        let name = o.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = o
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let gone = flag(o, "revoked") || flag(o, "x_mitre_deprecated");
         match ty {
             "x-mitre-tactic" => tactics.push(Tactic {
                 id,
-                shortname: o.get("x_mitre_shortname").and_then(Value::as_str).unwrap_or("").to_string(),
+                shortname: o
+                    .get("x_mitre_shortname")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 name,
                 since: None,
             }),
@@ -131,8 +166,15 @@ pub fn from_bundle(v: &Value) -> Result<AttackData, StixError> {
                     .and_then(Value::as_array)
                     .map(|a| {
                         a.iter()
-                            .filter(|p| p.get("kill_chain_name").and_then(Value::as_str) == Some("mitre-attack"))
-                            .filter_map(|p| p.get("phase_name").and_then(Value::as_str).map(str::to_string))
+                            .filter(|p| {
+                                p.get("kill_chain_name").and_then(Value::as_str)
+                                    == Some("mitre-attack")
+                            })
+                            .filter_map(|p| {
+                                p.get("phase_name")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string)
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -147,18 +189,30 @@ pub fn from_bundle(v: &Value) -> Result<AttackData, StixError> {
                 });
             }
             "x-mitre-detection-strategy" => {
-                let refs: Vec<String> = strs(o, "x_mitre_analytic_refs").iter().filter_map(|r| ext_of(r)).collect();
+                let refs: Vec<String> = strs(o, "x_mitre_analytic_refs")
+                    .iter()
+                    .filter_map(|r| ext_of(r))
+                    .collect();
                 for a in &refs {
                     analytic_strategy.insert(a.clone(), id.clone());
                 }
                 let mut techs = detects.remove(&id).unwrap_or_default();
                 techs.sort();
                 techs.dedup();
-                strategies.push(DetectionStrategy { id, name, techniques: techs, analytics: refs, deprecated: gone });
+                strategies.push(DetectionStrategy {
+                    id,
+                    name,
+                    techniques: techs,
+                    analytics: refs,
+                    deprecated: gone,
+                });
             }
-            "x-mitre-analytic" => {
-                analytics.push(Analytic { id, strategy: None, platforms: strs(o, "x_mitre_platforms"), deprecated: gone })
-            }
+            "x-mitre-analytic" => analytics.push(Analytic {
+                id,
+                strategy: None,
+                platforms: strs(o, "x_mitre_platforms"),
+                deprecated: gone,
+            }),
             _ => {}
         }
     }
@@ -178,5 +232,12 @@ pub fn from_bundle(v: &Value) -> Result<AttackData, StixError> {
     techniques.sort_by(|a, b| a.id.cmp(&b.id));
     strategies.sort_by(|a, b| a.id.cmp(&b.id));
     analytics.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(AttackData { version, tactics, techniques, detection_strategies: strategies, analytics, moves: Vec::new() })
+    Ok(AttackData {
+        version,
+        tactics,
+        techniques,
+        detection_strategies: strategies,
+        analytics,
+        moves: Vec::new(),
+    })
 }

@@ -31,23 +31,41 @@ fn main() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/init");
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(&fixtures, dir.path());
-    let template = std::fs::read_to_string(fixtures.join("detections/endpoint/anomalous_usage_of_7zip.yml")).expect("template");
+    let template =
+        std::fs::read_to_string(fixtures.join("detections/endpoint/anomalous_usage_of_7zip.yml"))
+            .expect("template");
     let mut bytes = 0;
     for i in 0..N {
         let name = format!("Anomalous usage of 7zip variant {i:04}");
         let stem = format!("anomalous_usage_of_7zip_variant_{i:04}");
         let text = template
             .replace("name: Anomalous usage of 7zip", &format!("name: {name}"))
-            .replace("9364ee8e-a39a-11eb-8f1d-acde48001122", &format!("9364ee8e-a39a-11eb-8f1d-{:012x}", i + 1))
+            .replace(
+                "9364ee8e-a39a-11eb-8f1d-acde48001122",
+                &format!("9364ee8e-a39a-11eb-8f1d-{:012x}", i + 1),
+            )
             .replace("anomalous_usage_of_7zip_filter", &format!("{stem}_filter"));
         bytes += text.len();
-        std::fs::write(dir.path().join(format!("detections/endpoint/{stem}.yml")), text).expect("write");
+        std::fs::write(
+            dir.path().join(format!("detections/endpoint/{stem}.yml")),
+            text,
+        )
+        .expect("write");
     }
     let opts = detc_content::Options::default();
     // Warm-up: page cache, the embedded ATT&CK data parsed once per process.
     let p = detc_content::validate(dir.path(), &opts);
-    let errors = p.diags.iter().filter(|d| d.severity == detc_diag::Severity::Error).count();
-    assert_eq!(errors, 0, "the generated pack must be clean: {:?}", p.diags.first());
+    let errors = p
+        .diags
+        .iter()
+        .filter(|d| d.severity == detc_diag::Severity::Error)
+        .count();
+    assert_eq!(
+        errors,
+        0,
+        "the generated pack must be clean: {:?}",
+        p.diags.first()
+    );
     assert_eq!(p.content.detections.len(), N + 1);
     if std::env::var_os("DETC_BENCH_PHASES").is_some() {
         let t = Instant::now();
@@ -55,15 +73,34 @@ fn main() {
         println!("phase load: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         for d in &p.content.detections {
-            std::hint::black_box(detc_spl::macros(&d.search.as_ref().map(|s| s.value.clone()).unwrap_or_default()));
+            std::hint::black_box(detc_spl::macros(
+                &d.search
+                    .as_ref()
+                    .map(|s| s.value.clone())
+                    .unwrap_or_default(),
+            ));
         }
-        println!("phase spl macros: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+        println!(
+            "phase spl macros: {:.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
         let t = Instant::now();
-        for path in walkdir::WalkDir::new(dir.path()).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        for path in walkdir::WalkDir::new(dir.path())
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
             let text = std::fs::read_to_string(path.path()).unwrap_or_default();
-            std::hint::black_box(detc_yaml::parse(&text, detc_diag::FileId(0), detc_yaml::Limits::default()));
+            std::hint::black_box(detc_yaml::parse(
+                &text,
+                detc_diag::FileId(0),
+                detc_yaml::Limits::default(),
+            ));
         }
-        println!("phase read+parse only: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+        println!(
+            "phase read+parse only: {:.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
     }
     let mut times: Vec<Duration> = (0..RUNS)
         .map(|_| {

@@ -105,7 +105,14 @@ pub fn diag(code: &'static str, message: impl Into<String>) -> Diagnostic {
 
 /// The rules as the SARIF renderer wants them.
 pub fn rule_infos() -> Vec<RuleInfo> {
-    RULES.iter().map(|r| RuleInfo { code: r.code, name: r.name, summary: r.summary }).collect()
+    RULES
+        .iter()
+        .map(|r| RuleInfo {
+            code: r.code,
+            name: r.name,
+            summary: r.summary,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,57 +18,166 @@ pub const PRODUCTS: &[&str] = &[
     "Splunk Behavioral Analytics",
 ];
 /// `tags.security_domain`.
-pub const SECURITY_DOMAINS: &[&str] = &["endpoint", "network", "threat", "identity", "access", "audit"];
+pub const SECURITY_DOMAINS: &[&str] = &[
+    "endpoint", "network", "threat", "identity", "access", "audit",
+];
 /// `tags.asset_type`.
 pub const ASSET_TYPES: &[&str] = &[
-    "AWS Account", "AWS EKS Kubernetes cluster", "AWS Federated Account", "AWS Instance", "Account",
-    "Amazon EKS Kubernetes cluster", "Amazon EKS Kubernetes cluster Pod", "Amazon Elastic Container Registry",
-    "Azure Tenant", "Azure AKS Kubernetes cluster", "Azure Active Directory", "CircleCI", "Cloud Compute Instance",
-    "Cloud Instance", "DNS Servers", "Database Server", "Domain Server", "EC2 Snapshot", "Endpoint", "GCP",
-    "GCP Account", "GCP GKE EKS Kubernetes cluster", "GCP GKE Kubernetes cluster", "GCP Kubernetes cluster",
-    "GCP Storage Bucket", "GDrive", "GSuite", "GitHub", "Google Cloud Platform tenant", "Identity", "Infrastructure",
-    "Instance", "Kubernetes", "Network", "O365 Tenant", "Okta Tenant", "Proxy", "S3 Bucket", "Splunk Server",
-    "VPN Appliance", "Web Server", "Web Proxy", "Web Application", "Windows",
+    "AWS Account",
+    "AWS EKS Kubernetes cluster",
+    "AWS Federated Account",
+    "AWS Instance",
+    "Account",
+    "Amazon EKS Kubernetes cluster",
+    "Amazon EKS Kubernetes cluster Pod",
+    "Amazon Elastic Container Registry",
+    "Azure Tenant",
+    "Azure AKS Kubernetes cluster",
+    "Azure Active Directory",
+    "CircleCI",
+    "Cloud Compute Instance",
+    "Cloud Instance",
+    "DNS Servers",
+    "Database Server",
+    "Domain Server",
+    "EC2 Snapshot",
+    "Endpoint",
+    "GCP",
+    "GCP Account",
+    "GCP GKE EKS Kubernetes cluster",
+    "GCP GKE Kubernetes cluster",
+    "GCP Kubernetes cluster",
+    "GCP Storage Bucket",
+    "GDrive",
+    "GSuite",
+    "GitHub",
+    "Google Cloud Platform tenant",
+    "Identity",
+    "Infrastructure",
+    "Instance",
+    "Kubernetes",
+    "Network",
+    "O365 Tenant",
+    "Okta Tenant",
+    "Proxy",
+    "S3 Bucket",
+    "Splunk Server",
+    "VPN Appliance",
+    "Web Server",
+    "Web Proxy",
+    "Web Application",
+    "Windows",
 ];
 /// `rba.risk_objects[].type`.
 pub const RISK_OBJECT_TYPES: &[&str] = &["user", "system", "other"];
 /// `rba.threat_objects[].type`.
 pub const THREAT_OBJECT_TYPES: &[&str] = &[
-    "certificate_common_name", "certificate_organization", "certificate_serial", "certificate_unit", "command",
-    "domain", "email_address", "email_subject", "file_hash", "file_name", "file_path", "http_user_agent",
-    "ip_address", "process", "process_name", "parent_process", "parent_process_name", "process_hash",
-    "registry_path", "registry_value_name", "registry_value_text", "service", "signature", "system", "tls_hash", "url",
+    "certificate_common_name",
+    "certificate_organization",
+    "certificate_serial",
+    "certificate_unit",
+    "command",
+    "domain",
+    "email_address",
+    "email_subject",
+    "file_hash",
+    "file_name",
+    "file_path",
+    "http_user_agent",
+    "ip_address",
+    "process",
+    "process_name",
+    "parent_process",
+    "parent_process_name",
+    "process_hash",
+    "registry_path",
+    "registry_value_name",
+    "registry_value_text",
+    "service",
+    "signature",
+    "system",
+    "tls_hash",
+    "url",
 ];
 /// Story `tags.category`.
 pub const STORY_CATEGORIES: &[&str] = &[
-    "Abuse", "Adversary Tactics", "Best Practices", "Cloud Security", "Compliance", "Malware", "Uncategorized",
-    "Vulnerability", "Account Compromise", "Data Destruction", "Lateral Movement", "Privilege Escalation",
-    "Ransomware", "Unauthorized Software",
+    "Abuse",
+    "Adversary Tactics",
+    "Best Practices",
+    "Cloud Security",
+    "Compliance",
+    "Malware",
+    "Uncategorized",
+    "Vulnerability",
+    "Account Compromise",
+    "Data Destruction",
+    "Lateral Movement",
+    "Privilege Escalation",
+    "Ransomware",
+    "Unauthorized Software",
 ];
 /// Story `tags.usecase`.
 pub const STORY_USECASES: &[&str] = &[
-    "Fraud Detection", "Compliance", "Application Security", "Security Monitoring", "Advanced Threat Detection",
-    "Insider Threat", "Other",
+    "Fraud Detection",
+    "Compliance",
+    "Application Security",
+    "Security Monitoring",
+    "Advanced Threat Detection",
+    "Insider Threat",
+    "Other",
 ];
 /// Deployment `type`.
-pub const DEPLOYMENT_TYPES: &[&str] = &["TTP", "Anomaly", "Hunting", "Correlation", "Baseline", "Embedded"];
+pub const DEPLOYMENT_TYPES: &[&str] = &[
+    "TTP",
+    "Anomaly",
+    "Hunting",
+    "Correlation",
+    "Baseline",
+    "Embedded",
+];
 /// Lookup `lookup_type`.
 pub const LOOKUP_TYPES: &[&str] = &["csv", "kvstore", "mlmodel"];
 
 /// Macros that ship outside ESCU (Splunk_SA_CIM, ES) and need no
 /// definition: contentctl skips any macro whose name contains one of these.
-pub const MACROS_TO_IGNORE: &[&str] =
-    &["drop_dm_object_name", "get_asset", "get_risk_severity", "cim_corporate_web_domain_search", "globedistance"];
+pub const MACROS_TO_IGNORE: &[&str] = &[
+    "drop_dm_object_name",
+    "get_asset",
+    "get_risk_severity",
+    "cim_corporate_web_domain_search",
+    "globedistance",
+];
 
 /// Lookups that ship outside ESCU (contentctl's `LOOKUPS_TO_IGNORE`).
 pub const LOOKUPS_TO_IGNORE: &[&str] = &[
-    "outputlookup", "ut_shannon_lookup", "identity_lookup_expanded", "cim_corporate_web_domain_lookup",
-    "cim_corporate_email_domain_lookup", "cim_cloud_domain_lookup", "alexa_lookup_by_str", "interesting_ports_lookup",
-    "asset_lookup_by_str", "admon_groups_def", "=", "other_lookups",
+    "outputlookup",
+    "ut_shannon_lookup",
+    "identity_lookup_expanded",
+    "cim_corporate_web_domain_lookup",
+    "cim_corporate_email_domain_lookup",
+    "cim_cloud_domain_lookup",
+    "alexa_lookup_by_str",
+    "interesting_ports_lookup",
+    "asset_lookup_by_str",
+    "admon_groups_def",
+    "=",
+    "other_lookups",
 ];
 
 /// Data models whose names, found in a search, give `datamodel`.
 pub const DATA_MODELS: &[&str] = &[
-    "Endpoint", "Network_Traffic", "Authentication", "Change", "Change_Analysis", "Email", "Network_Resolution",
-    "Network_Sessions", "UEBA", "Updates", "Vulnerabilities", "Web", "Risk", "Splunk_Audit",
+    "Endpoint",
+    "Network_Traffic",
+    "Authentication",
+    "Change",
+    "Change_Analysis",
+    "Email",
+    "Network_Resolution",
+    "Network_Sessions",
+    "UEBA",
+    "Updates",
+    "Vulnerabilities",
+    "Web",
+    "Risk",
+    "Splunk_Audit",
 ];

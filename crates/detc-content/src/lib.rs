@@ -13,7 +13,7 @@ pub mod load;
 pub mod model;
 pub mod rules;
 
-pub use load::{load, AppConfig, Config, Project};
+pub use load::{AppConfig, Config, Project, load};
 
 use detc_attack::Attack;
 
@@ -27,7 +27,12 @@ pub struct Options<'a> {
 
 impl Default for Options<'static> {
     fn default() -> Self {
-        Options { attack: Attack::embedded(), today: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date() }
+        Options {
+            attack: Attack::embedded(),
+            today: jiff::Zoned::now()
+                .with_time_zone(jiff::tz::TimeZone::UTC)
+                .date(),
+        }
     }
 }
 

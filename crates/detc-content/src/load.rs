@@ -48,7 +48,15 @@ pub struct Config {
 }
 
 /// Where each kind of content lives under the root, as in security_content.
-pub const CONTENT_DIRS: &[&str] = &["detections", "stories", "macros", "lookups", "baselines", "data_sources", "deployments"];
+pub const CONTENT_DIRS: &[&str] = &[
+    "detections",
+    "stories",
+    "macros",
+    "lookups",
+    "baselines",
+    "data_sources",
+    "deployments",
+];
 
 /// A loaded content root.
 #[derive(Debug, Default)]
@@ -66,12 +74,20 @@ pub struct Project {
 }
 
 fn rel(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Reads one file into the source map, reporting size and encoding
 /// problems. Returns the file id and whether its text can be parsed.
-pub(crate) fn read_file(sources: &mut SourceMap, diags: &mut Vec<Diagnostic>, root: &Path, path: &Path) -> Option<FileId> {
+pub(crate) fn read_file(
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    root: &Path,
+    path: &Path,
+) -> Option<FileId> {
     let shown = rel(root, path);
     match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
@@ -86,7 +102,11 @@ pub(crate) fn read_file(sources: &mut SourceMap, diags: &mut Vec<Diagnostic>, ro
         Ok(_) => {}
         Err(e) => {
             let id = sources.add(shown, "");
-            diags.push(diag("F001", format!("cannot read the file: {e}")).in_file(id).help("check the file's permissions"));
+            diags.push(
+                diag("F001", format!("cannot read the file: {e}"))
+                    .in_file(id)
+                    .help("check the file's permissions"),
+            );
             return None;
         }
     }
@@ -94,7 +114,11 @@ pub(crate) fn read_file(sources: &mut SourceMap, diags: &mut Vec<Diagnostic>, ro
         Ok(b) => b,
         Err(e) => {
             let id = sources.add(shown, "");
-            diags.push(diag("F001", format!("cannot read the file: {e}")).in_file(id).help("check the file's permissions"));
+            diags.push(
+                diag("F001", format!("cannot read the file: {e}"))
+                    .in_file(id)
+                    .help("check the file's permissions"),
+            );
             return None;
         }
     };
@@ -140,7 +164,9 @@ fn read_config(p: &mut Project) {
         );
         return;
     }
-    let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) else { return };
+    let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) else {
+        return;
+    };
     p.config.file = Some(file);
     p.config.build_path = "dist".into();
     let text = p.sources.get(file).text.clone();
@@ -148,7 +174,11 @@ fn read_config(p: &mut Project) {
     p.diags.append(&mut diags);
     let Some(doc) = doc else { return };
     let Some(root) = doc.root else {
-        p.diags.push(diag("F004", "contentctl.yml is empty").in_file(file).help("add an `app:` section with appid, title, version, prefix and label"));
+        p.diags.push(
+            diag("F004", "contentctl.yml is empty")
+                .in_file(file)
+                .help("add an `app:` section with appid, title, version, prefix and label"),
+        );
         return;
     };
     let mut de = Decoder::new(&doc, file);
@@ -156,26 +186,40 @@ fn read_config(p: &mut Project) {
         if let Some(b) = m.opt_str(&mut de, "build_path") {
             p.config.build_path = b.value;
         }
-        if let Some(n) = m.req(&mut de, "app", "the app's appid, title, version, prefix and label")
-            && let Some(mut a) = de.map(n, "app") {
-                let s = |de: &mut Decoder, a: &mut detc_yaml::MapReader, k: &'static str, req: bool| -> String {
-                    let v = if req { a.req(de, k, "a value") } else { a.get_some(de, k) };
-                    v.and_then(|n| de.scalar_text(n, k)).map(|v: Spanned<String>| v.value).unwrap_or_default()
+        if let Some(n) = m.req(
+            &mut de,
+            "app",
+            "the app's appid, title, version, prefix and label",
+        ) && let Some(mut a) = de.map(n, "app")
+        {
+            let s = |de: &mut Decoder,
+                     a: &mut detc_yaml::MapReader,
+                     k: &'static str,
+                     req: bool|
+             -> String {
+                let v = if req {
+                    a.req(de, k, "a value")
+                } else {
+                    a.get_some(de, k)
                 };
-                let app = &mut p.config.app;
-                app.uid = a.opt_int(&mut de, "uid").map(|v| v.value);
-                app.title = s(&mut de, &mut a, "title", true);
-                app.appid = s(&mut de, &mut a, "appid", true);
-                app.version = s(&mut de, &mut a, "version", true);
-                app.description = s(&mut de, &mut a, "description", false);
-                app.prefix = s(&mut de, &mut a, "prefix", true);
-                app.label = s(&mut de, &mut a, "label", true);
-                app.author_name = s(&mut de, &mut a, "author_name", false);
-                app.author_email = s(&mut de, &mut a, "author_email", false);
-                app.author_company = s(&mut de, &mut a, "author_company", false);
-                let _ = a.get("hardcoded_path");
-                a.finish(&mut de);
-            }
+                v.and_then(|n| de.scalar_text(n, k))
+                    .map(|v: Spanned<String>| v.value)
+                    .unwrap_or_default()
+            };
+            let app = &mut p.config.app;
+            app.uid = a.opt_int(&mut de, "uid").map(|v| v.value);
+            app.title = s(&mut de, &mut a, "title", true);
+            app.appid = s(&mut de, &mut a, "appid", true);
+            app.version = s(&mut de, &mut a, "version", true);
+            app.description = s(&mut de, &mut a, "description", false);
+            app.prefix = s(&mut de, &mut a, "prefix", true);
+            app.label = s(&mut de, &mut a, "label", true);
+            app.author_name = s(&mut de, &mut a, "author_name", false);
+            app.author_email = s(&mut de, &mut a, "author_email", false);
+            app.author_company = s(&mut de, &mut a, "author_company", false);
+            let _ = a.get("hardcoded_path");
+            a.finish(&mut de);
+        }
         // The rest of contentctl.yml configures contentctl's other modes (test, deploy...).
     }
     p.diags.append(&mut de.diags);
@@ -184,12 +228,20 @@ fn read_config(p: &mut Project) {
 type DecodeFn<T> = fn(&mut Decoder, detc_yaml::NodeId, &str) -> Option<T>;
 
 /// Parses and decodes one file already in the source map.
-fn decode_file<T>(sources: &SourceMap, file: FileId, decode: DecodeFn<T>) -> (Option<T>, Vec<Diagnostic>) {
+fn decode_file<T>(
+    sources: &SourceMap,
+    file: FileId,
+    decode: DecodeFn<T>,
+) -> (Option<T>, Vec<Diagnostic>) {
     let src = sources.get(file);
     let (doc, mut diags) = detc_yaml::parse(&src.text, file, Limits::default());
     let Some(doc) = doc else { return (None, diags) };
     let Some(root) = doc.root else {
-        diags.push(diag("Y008", "the file is empty").in_file(file).help("write the object's fields, or delete the file"));
+        diags.push(
+            diag("Y008", "the file is empty")
+                .in_file(file)
+                .help("write the object's fields, or delete the file"),
+        );
         return (None, diags);
     };
     let mut de = Decoder::new(&doc, file);
@@ -209,18 +261,32 @@ fn load_dir<T: Send>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut 
         .into_iter()
         .filter_map(|path| read_file(&mut p.sources, &mut p.diags, &p.root, &path))
         .collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let chunk = files.len().div_ceil(threads).max(64);
     let sources = &p.sources;
     let results: Vec<(Option<T>, Vec<Diagnostic>)> = if files.len() <= chunk {
-        files.iter().map(|f| decode_file(sources, *f, decode)).collect()
+        files
+            .iter()
+            .map(|f| decode_file(sources, *f, decode))
+            .collect()
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = files
                 .chunks(chunk)
-                .map(|c| s.spawn(move || c.iter().map(|f| decode_file(sources, *f, decode)).collect::<Vec<_>>()))
+                .map(|c| {
+                    s.spawn(move || {
+                        c.iter()
+                            .map(|f| decode_file(sources, *f, decode))
+                            .collect::<Vec<_>>()
+                    })
+                })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
         })
     };
     for (obj, mut diags) in results {
@@ -232,7 +298,10 @@ fn load_dir<T: Send>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut 
 /// Reads `contentctl.yml` and every content file under `root`, decoding
 /// what can be decoded. Runs no cross-object rule (see [`crate::validate`]).
 pub fn load(root: &Path) -> Project {
-    let mut p = Project { root: root.to_path_buf(), ..Default::default() };
+    let mut p = Project {
+        root: root.to_path_buf(),
+        ..Default::default()
+    };
     read_config(&mut p);
     let mut c = Content::default();
     load_dir(&mut p, "detections", model::detection, &mut c.detections);
@@ -240,7 +309,12 @@ pub fn load(root: &Path) -> Project {
     load_dir(&mut p, "macros", model::macro_, &mut c.macros);
     load_dir(&mut p, "lookups", model::lookup, &mut c.lookups);
     load_dir(&mut p, "baselines", model::baseline, &mut c.baselines);
-    load_dir(&mut p, "data_sources", model::data_source, &mut c.data_sources);
+    load_dir(
+        &mut p,
+        "data_sources",
+        model::data_source,
+        &mut c.data_sources,
+    );
     load_dir(&mut p, "deployments", model::deployment, &mut c.deployments);
     p.content = c;
     p

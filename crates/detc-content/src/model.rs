@@ -45,7 +45,9 @@ impl Common {
 
     /// Whether `status` is `production`.
     pub fn is_production(&self) -> bool {
-        self.status.as_ref().is_some_and(|s| s.value == "production")
+        self.status
+            .as_ref()
+            .is_some_and(|s| s.value == "production")
     }
 }
 
@@ -302,11 +304,18 @@ pub struct Content {
 // Decoding helpers
 
 /// Checks that `v` is one of `allowed` (`S004`), suggesting the closest.
-pub(crate) fn one_of(de: &mut Decoder, v: Spanned<String>, allowed: &[&str], field: &str) -> Option<Spanned<String>> {
+pub(crate) fn one_of(
+    de: &mut Decoder,
+    v: Spanned<String>,
+    allowed: &[&str],
+    field: &str,
+) -> Option<Spanned<String>> {
     if allowed.contains(&v.value.as_str()) {
         return Some(v);
     }
-    let mut d = diag("S004", format!("`{}` is not a valid {field}", v.value)).at(v.span).label("not an allowed value");
+    let mut d = diag("S004", format!("`{}` is not a valid {field}", v.value))
+        .at(v.span)
+        .label("not an allowed value");
     d = match detc_yaml::did_you_mean(&v.value, allowed.iter().copied()) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d.help(format!("use one of: {}", allowed.join(", "))),
@@ -323,33 +332,64 @@ fn max_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, max: usiz
     if let Some(v) = v {
         let n = v.value.chars().count();
         if n > max {
-            constraint(de, v.span, format!("`{field}` is {n} characters long, more than {max}"), format!("shorten `{field}` to {max} characters or fewer"));
+            constraint(
+                de,
+                v.span,
+                format!("`{field}` is {n} characters long, more than {max}"),
+                format!("shorten `{field}` to {max} characters or fewer"),
+            );
         }
     }
 }
 
 fn min_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, min: usize) {
     if let Some(v) = v
-        && v.value.trim().chars().count() < min {
-            constraint(de, v.span, format!("`{field}` is shorter than {min} characters"), format!("write at least {min} characters in `{field}`"));
-        }
+        && v.value.trim().chars().count() < min
+    {
+        constraint(
+            de,
+            v.span,
+            format!("`{field}` is shorter than {min} characters"),
+            format!("write at least {min} characters in `{field}`"),
+        );
+    }
 }
 
-fn req_enum(de: &mut Decoder, m: &mut MapReader, key: &'static str, allowed: &[&str]) -> Option<Spanned<String>> {
+fn req_enum(
+    de: &mut Decoder,
+    m: &mut MapReader,
+    key: &'static str,
+    allowed: &[&str],
+) -> Option<Spanned<String>> {
     let v = m.req_str(de, key)?;
     one_of(de, v, allowed, key)
 }
 
-fn enum_list(de: &mut Decoder, items: Vec<Spanned<String>>, allowed: &[&str], field: &str) -> Vec<Spanned<String>> {
-    items.into_iter().filter_map(|v| one_of(de, v, allowed, field)).collect()
+fn enum_list(
+    de: &mut Decoder,
+    items: Vec<Spanned<String>>,
+    allowed: &[&str],
+    field: &str,
+) -> Vec<Spanned<String>> {
+    items
+        .into_iter()
+        .filter_map(|v| one_of(de, v, allowed, field))
+        .collect()
 }
 
 fn urls(de: &mut Decoder, m: &mut MapReader, key: &'static str) -> Vec<Spanned<String>> {
     let list = m.str_list(de, key);
     for u in &list {
-        let ok = (u.value.starts_with("https://") || u.value.starts_with("http://")) && u.value.len() > 8 && !u.value.contains(char::is_whitespace);
+        let ok = (u.value.starts_with("https://") || u.value.starts_with("http://"))
+            && u.value.len() > 8
+            && !u.value.contains(char::is_whitespace);
         if !ok {
-            constraint(de, u.span, format!("`{}` is not a valid URL", u.value), "references are http:// or https:// URLs with no spaces");
+            constraint(
+                de,
+                u.span,
+                format!("`{}` is not a valid URL", u.value),
+                "references are http:// or https:// URLs with no spaces",
+            );
         }
     }
     list
@@ -357,62 +397,137 @@ fn urls(de: &mut Decoder, m: &mut MapReader, key: &'static str) -> Vec<Spanned<S
 
 fn regex_like(de: &mut Decoder, v: &Spanned<String>, ok: bool, what: &str, example: &str) {
     if !ok {
-        constraint(de, v.span, format!("`{}` is not a valid {what}", v.value), format!("write it like `{example}`"));
+        constraint(
+            de,
+            v.span,
+            format!("`{}` is not a valid {what}", v.value),
+            format!("write it like `{example}`"),
+        );
     }
 }
 
 /// Reads the base fields. `name_max` is 99 (67 for detections and
 /// baselines); `status` is checked against `statuses`; `lenient` makes
 /// id, version, date, author and status optional (macros, lookups).
-fn common(de: &mut Decoder, m: &mut MapReader, path: &str, name_max: usize, statuses: &[&str], lenient: bool) -> Common {
+fn common(
+    de: &mut Decoder,
+    m: &mut MapReader,
+    path: &str,
+    name_max: usize,
+    statuses: &[&str],
+    lenient: bool,
+) -> Common {
     let name = m.req_str(de, "name");
     max_len(de, &name, "name", name_max);
-    let id = if lenient { m.opt_str(de, "id") } else { m.req_str(de, "id") };
+    let id = if lenient {
+        m.opt_str(de, "id")
+    } else {
+        m.req_str(de, "id")
+    };
     if let Some(id) = &id
-        && uuid::Uuid::parse_str(&id.value).is_err() {
-            constraint(de, id.span, format!("`{}` is not a UUID", id.value), "use a UUID such as `0f7ee854-1aad-4bef-89c5-5c402b488510` (`uuidgen` prints a new one)");
-        }
-    let version = if lenient { m.opt_int(de, "version") } else { m.req_int(de, "version") };
+        && uuid::Uuid::parse_str(&id.value).is_err()
+    {
+        constraint(
+            de,
+            id.span,
+            format!("`{}` is not a UUID", id.value),
+            "use a UUID such as `0f7ee854-1aad-4bef-89c5-5c402b488510` (`uuidgen` prints a new one)",
+        );
+    }
+    let version = if lenient {
+        m.opt_int(de, "version")
+    } else {
+        m.req_int(de, "version")
+    };
     if let Some(v) = &version
-        && v.value < 0 {
-            constraint(de, v.span, "`version` is negative".into(), "versions start at 0 and go up by one per change");
-        }
-    let date = if lenient { m.opt_str(de, "date") } else { m.req_str(de, "date") };
+        && v.value < 0
+    {
+        constraint(
+            de,
+            v.span,
+            "`version` is negative".into(),
+            "versions start at 0 and go up by one per change",
+        );
+    }
+    let date = if lenient {
+        m.opt_str(de, "date")
+    } else {
+        m.req_str(de, "date")
+    };
     if let Some(d) = &date
-        && d.value.parse::<jiff::civil::Date>().is_err() {
-            constraint(de, d.span, format!("`{}` is not a date", d.value), "write the date as `YYYY-MM-DD`, e.g. `'2024-07-18'`");
-        }
-    let author = if lenient { m.opt_str(de, "author") } else { m.req_str(de, "author") };
+        && d.value.parse::<jiff::civil::Date>().is_err()
+    {
+        constraint(
+            de,
+            d.span,
+            format!("`{}` is not a date", d.value),
+            "write the date as `YYYY-MM-DD`, e.g. `'2024-07-18'`",
+        );
+    }
+    let author = if lenient {
+        m.opt_str(de, "author")
+    } else {
+        m.req_str(de, "author")
+    };
     max_len(de, &author, "author", 255);
     let description = m.req_str(de, "description");
     max_len(de, &description, "description", 10000);
     let status = if lenient {
-        m.opt_str(de, "status").and_then(|s| one_of(de, s, statuses, "status"))
+        m.opt_str(de, "status")
+            .and_then(|s| one_of(de, s, statuses, "status"))
     } else {
         req_enum(de, m, "status", statuses)
     };
     let references = urls(de, m, "references");
-    Common { file: de.file, path: path.to_string(), name, id, version, date, author, description, status, references, span: m.span }
+    Common {
+        file: de.file,
+        path: path.to_string(),
+        name,
+        id,
+        version,
+        date,
+        author,
+        description,
+        status,
+        references,
+        span: m.span,
+    }
 }
 
 fn decode_rba(de: &mut Decoder, n: NodeId) -> Option<Rba> {
     let mut m = de.map(n, "rba")?;
     let message = m.req_str(de, "message");
     let mut risk_objects = Vec::new();
-    if let Some(list) = m.req(de, "risk_objects", "a list of `{field, type, score}`").and_then(|n| de.seq(n, "risk_objects")) {
+    if let Some(list) = m
+        .req(de, "risk_objects", "a list of `{field, type, score}`")
+        .and_then(|n| de.seq(n, "risk_objects"))
+    {
         if list.is_empty() {
             let span = m.key_span(de, "risk_objects").unwrap_or(m.span);
-            constraint(de, span, "`risk_objects` is empty".into(), "add at least one risk object: `- {field: user, type: user, score: 50}`");
+            constraint(
+                de,
+                span,
+                "`risk_objects` is empty".into(),
+                "add at least one risk object: `- {field: user, type: user, score: 50}`",
+            );
         }
         for item in list {
-            let Some(mut r) = de.map(item, "risk object") else { continue };
+            let Some(mut r) = de.map(item, "risk object") else {
+                continue;
+            };
             let field = r.req_str(de, "field");
             let kind = req_enum(de, &mut r, "type", RISK_OBJECT_TYPES);
             let score = r.req_int(de, "score");
             if let Some(s) = &score
-                && !(1..=100).contains(&s.value) {
-                    constraint(de, s.span, format!("risk score {} is outside 1..100", s.value), "use a score from 1 to 100");
-                }
+                && !(1..=100).contains(&s.value)
+            {
+                constraint(
+                    de,
+                    s.span,
+                    format!("risk score {} is outside 1..100", s.value),
+                    "use a score from 1 to 100",
+                );
+            }
             r.finish(de);
             risk_objects.push(RiskObject { field, kind, score });
         }
@@ -422,7 +537,9 @@ fn decode_rba(de: &mut Decoder, n: NodeId) -> Option<Rba> {
         None => m.missing(de, "threat_objects", "a list (use `[]` for none)"),
         Some(n) => {
             for item in de.seq(n, "threat_objects").unwrap_or_default() {
-                let Some(mut t) = de.map(item, "threat object") else { continue };
+                let Some(mut t) = de.map(item, "threat object") else {
+                    continue;
+                };
                 let field = t.req_str(de, "field");
                 let kind = req_enum(de, &mut t, "type", THREAT_OBJECT_TYPES);
                 t.finish(de);
@@ -432,47 +549,76 @@ fn decode_rba(de: &mut Decoder, n: NodeId) -> Option<Rba> {
     }
     let span = m.span;
     m.finish(de);
-    Some(Rba { message, risk_objects, threat_objects, span })
+    Some(Rba {
+        message,
+        risk_objects,
+        threat_objects,
+        span,
+    })
 }
 
 fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
-    let Some(mut m) = de.map(n, "tags") else { return DetectionTags::default() };
+    let Some(mut m) = de.map(n, "tags") else {
+        return DetectionTags::default();
+    };
     let analytic_story = m.req_str_list(de, "analytic_story").unwrap_or_default();
     let asset_type = req_enum(de, &mut m, "asset_type", ASSET_TYPES);
     let product = m.req_str_list(de, "product").unwrap_or_default();
     if product.is_empty() && m.has("product") {
         let s = m.key_span(de, "product").unwrap_or(m.span);
-        constraint(de, s, "`product` is empty".into(), "list at least one product, e.g. `- Splunk Enterprise`");
+        constraint(
+            de,
+            s,
+            "`product` is empty".into(),
+            "list at least one product, e.g. `- Splunk Enterprise`",
+        );
     }
     let product = enum_list(de, product, PRODUCTS, "product");
     let security_domain = req_enum(de, &mut m, "security_domain", SECURITY_DOMAINS);
     let mitre_attack_id = m.str_list(de, "mitre_attack_id");
     for t in &mitre_attack_id {
         let b = t.value.as_bytes();
-        let ok = b.len() >= 5 && b[0] == b'T' && b[1..5].iter().all(u8::is_ascii_digit)
+        let ok = b.len() >= 5
+            && b[0] == b'T'
+            && b[1..5].iter().all(u8::is_ascii_digit)
             && (b.len() == 5 || (b.len() == 9 && b[6..].iter().all(u8::is_ascii_digit)));
         regex_like(de, t, ok, "ATT&CK technique id", "T1078 or T1078.004");
     }
     let detection_strategies = m.str_list(de, "mitre_attack_detection_strategies");
     for t in &detection_strategies {
-        let ok = t.value.len() == 7 && t.value.starts_with("DET") && t.value[3..].bytes().all(|b| b.is_ascii_digit());
+        let ok = t.value.len() == 7
+            && t.value.starts_with("DET")
+            && t.value[3..].bytes().all(|b| b.is_ascii_digit());
         regex_like(de, t, ok, "ATT&CK detection strategy id", "DET0078");
     }
     let analytics = m.str_list(de, "mitre_attack_analytics");
     for t in &analytics {
-        let ok = t.value.len() == 6 && t.value.starts_with("AN") && t.value[2..].bytes().all(|b| b.is_ascii_digit());
+        let ok = t.value.len() == 6
+            && t.value.starts_with("AN")
+            && t.value[2..].bytes().all(|b| b.is_ascii_digit());
         regex_like(de, t, ok, "ATT&CK analytic id", "AN0215");
     }
     let cve = m.str_list(de, "cve");
     for c in &cve {
         let parts: Vec<&str> = c.value.split('-').collect();
-        let ok = parts.len() == 3 && parts[0] == "CVE" && parts[1].len() == 4 && parts[1].starts_with(['1', '2'])
-            && parts[1].bytes().all(|b| b.is_ascii_digit()) && !parts[2].is_empty() && parts[2].bytes().all(|b| b.is_ascii_digit());
+        let ok = parts.len() == 3
+            && parts[0] == "CVE"
+            && parts[1].len() == 4
+            && parts[1].starts_with(['1', '2'])
+            && parts[1].bytes().all(|b| b.is_ascii_digit())
+            && !parts[2].is_empty()
+            && parts[2].bytes().all(|b| b.is_ascii_digit());
         regex_like(de, c, ok, "CVE id", "CVE-2021-44228");
     }
     let atomic_guid = m.str_list(de, "atomic_guid");
     for g in &atomic_guid {
-        regex_like(de, g, uuid::Uuid::parse_str(&g.value).is_ok(), "Atomic Red Team GUID", "a UUID");
+        regex_like(
+            de,
+            g,
+            uuid::Uuid::parse_str(&g.value).is_ok(),
+            "Atomic Red Team GUID",
+            "a UUID",
+        );
     }
     let group = m.str_list(de, "group");
     let throttling = m.get_some(de, "throttling").and_then(|n| {
@@ -480,12 +626,21 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
         let fields = t.req_str_list(de, "fields").unwrap_or_default();
         for f in &fields {
             if f.value.contains(char::is_whitespace) {
-                constraint(de, f.span, format!("throttling field `{}` has spaces", f.value), "name one field per item");
+                constraint(
+                    de,
+                    f.span,
+                    format!("throttling field `{}` has spaces", f.value),
+                    "name one field per item",
+                );
             }
         }
         let period = t.req_str(de, "period");
         if let Some(p) = &period {
-            let ok = p.value.len() >= 2 && p.value[..p.value.len() - 1].bytes().all(|b| b.is_ascii_digit()) && p.value.ends_with(['s', 'm', 'h']);
+            let ok = p.value.len() >= 2
+                && p.value[..p.value.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                && p.value.ends_with(['s', 'm', 'h']);
             regex_like(de, p, ok, "throttling period", "3600s, 60m or 1h");
         }
         t.finish(de);
@@ -495,7 +650,18 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
     let _ = m.opt_str(de, "research_site_url");
     let _ = m.opt_str(de, "event_schema");
     let _ = m.get("mappings");
-    for computed in ["nist", "cis20", "kill_chain_phases", "mitre_attack_enrichments", "confidence", "impact", "risk_score", "observable", "message", "required_fields"] {
+    for computed in [
+        "nist",
+        "cis20",
+        "kill_chain_phases",
+        "mitre_attack_enrichments",
+        "confidence",
+        "impact",
+        "risk_score",
+        "observable",
+        "message",
+        "required_fields",
+    ] {
         if let Some(span) = m.key_span(de, computed) {
             let (msg, help) = match computed {
                 "nist" | "cis20" | "kill_chain_phases" | "mitre_attack_enrichments" => (
@@ -528,44 +694,64 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
     }
 }
 
-fn decode_deployment_body(de: &mut Decoder, m: &mut MapReader, inline: bool) -> (Scheduling, bool, Option<Notable>) {
+fn decode_deployment_body(
+    de: &mut Decoder,
+    m: &mut MapReader,
+    inline: bool,
+) -> (Scheduling, bool, Option<Notable>) {
     let mut scheduling = Scheduling::default();
-    let sched = if inline { m.get_some(de, "scheduling") } else { m.req(de, "scheduling", "a mapping of cron_schedule, earliest_time, latest_time, schedule_window") };
+    let sched = if inline {
+        m.get_some(de, "scheduling")
+    } else {
+        m.req(
+            de,
+            "scheduling",
+            "a mapping of cron_schedule, earliest_time, latest_time, schedule_window",
+        )
+    };
     if let Some(n) = sched
-        && let Some(mut s) = de.map(n, "scheduling") {
-            scheduling.cron_schedule = s.req_str(de, "cron_schedule");
-            scheduling.earliest_time = s.req_str(de, "earliest_time");
-            scheduling.latest_time = s.req_str(de, "latest_time");
-            scheduling.schedule_window = s.req_str(de, "schedule_window");
-            s.finish(de);
-        }
+        && let Some(mut s) = de.map(n, "scheduling")
+    {
+        scheduling.cron_schedule = s.req_str(de, "cron_schedule");
+        scheduling.earliest_time = s.req_str(de, "earliest_time");
+        scheduling.latest_time = s.req_str(de, "latest_time");
+        scheduling.schedule_window = s.req_str(de, "schedule_window");
+        s.finish(de);
+    }
     let mut rba_enabled = false;
     let mut notable = None;
     if let Some(n) = m.get_some(de, "alert_action")
-        && let Some(mut a) = de.map(n, "alert_action") {
-            if let Some(n) = a.get_some(de, "rba")
-                && let Some(mut r) = de.map(n, "rba") {
-                    rba_enabled = r.opt_bool(de, "enabled").is_some_and(|b| b.value);
-                    r.finish(de);
-                }
-            if let Some(n) = a.get_some(de, "notable")
-                && let Some(mut r) = de.map(n, "notable") {
-                    let rule_description = r.req_str(de, "rule_description");
-                    let rule_title = r.req_str(de, "rule_title");
-                    let nes_fields = r.str_list(de, "nes_fields");
-                    r.finish(de);
-                    notable = Some(Notable { rule_description, rule_title, nes_fields });
-                }
-            for k in ["email", "slack", "phantom"] {
-                if let Some(span) = a.key_span(de, k) {
-                    de.push(diag("S004", format!("the `{k}` alert action is not supported"))
+        && let Some(mut a) = de.map(n, "alert_action")
+    {
+        if let Some(n) = a.get_some(de, "rba")
+            && let Some(mut r) = de.map(n, "rba")
+        {
+            rba_enabled = r.opt_bool(de, "enabled").is_some_and(|b| b.value);
+            r.finish(de);
+        }
+        if let Some(n) = a.get_some(de, "notable")
+            && let Some(mut r) = de.map(n, "notable")
+        {
+            let rule_description = r.req_str(de, "rule_description");
+            let rule_title = r.req_str(de, "rule_title");
+            let nes_fields = r.str_list(de, "nes_fields");
+            r.finish(de);
+            notable = Some(Notable {
+                rule_description,
+                rule_title,
+                nes_fields,
+            });
+        }
+        for k in ["email", "slack", "phantom"] {
+            if let Some(span) = a.key_span(de, k) {
+                de.push(diag("S004", format!("the `{k}` alert action is not supported"))
                         .at(span)
                         .help("contentctl refuses to build it; remove it and configure the action in Splunk"));
-                }
-                let _ = a.get(k);
             }
-            a.finish(de);
+            let _ = a.get(k);
         }
+        a.finish(de);
+    }
     (scheduling, rba_enabled, notable)
 }
 
@@ -586,7 +772,9 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
     let drilldowns_span = dd_node.map(|n| de.span(n));
     if let Some(n) = dd_node {
         for item in de.seq(n, "drilldown_searches").unwrap_or_default() {
-            let Some(mut d) = de.map(item, "drilldown") else { continue };
+            let Some(mut d) = de.map(item, "drilldown") else {
+                continue;
+            };
             let name = d.req_str(de, "name");
             min_len(de, &name, "name", 5);
             let search = d.req_str(de, "search");
@@ -601,7 +789,12 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
             let earliest_offset = offset(de, &mut d, "earliest_offset");
             let latest_offset = offset(de, &mut d, "latest_offset");
             d.finish(de);
-            drilldowns.push(Drilldown { name, search, earliest_offset, latest_offset });
+            drilldowns.push(Drilldown {
+                name,
+                search,
+                earliest_offset,
+                latest_offset,
+            });
         }
     }
     let tests = match m.get_some(de, "tests") {
@@ -610,7 +803,9 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
             for item in &items {
                 if let Some(mut t) = de.map(*item, "test") {
                     let _ = t.req_str(de, "name");
-                    if let Some(n) = t.req(de, "attack_data", "a list of `{data, source, sourcetype}`") {
+                    if let Some(n) =
+                        t.req(de, "attack_data", "a list of `{data, source, sourcetype}`")
+                    {
                         for a in de.seq(n, "attack_data").unwrap_or_default() {
                             if let Some(mut a) = de.map(a, "attack_data entry") {
                                 let _ = a.req_str(de, "data");
@@ -638,22 +833,53 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
         let span = dm.span;
         dm.finish(de);
-        Some(Deployment { common: None, kind: None, scheduling, rba_enabled, notable, span })
+        Some(Deployment {
+            common: None,
+            kind: None,
+            scheduling,
+            rba_enabled,
+            notable,
+            span,
+        })
     });
-    let tags_node = m.req(de, "tags", "a mapping with analytic_story, asset_type, product, security_domain");
+    let tags_node = m.req(
+        de,
+        "tags",
+        "a mapping with analytic_story, asset_type, product, security_domain",
+    );
     let tags_span = tags_node.map(|n| de.span(n));
     let tags = tags_node.map(|n| decode_tags(de, n)).unwrap_or_default();
     for k in ["baselines", "cve_enrichment"] {
         if let Some(n) = m.get_some(de, k) {
             let empty = de.seq(n, k).is_some_and(|v| v.is_empty());
             if !empty {
-                de.push(diag("S005", format!("`{k}` is computed and must not be set in YAML")).at(de.span(n)).help(format!("remove `{k}`")));
+                de.push(
+                    diag(
+                        "S005",
+                        format!("`{k}` is computed and must not be set in YAML"),
+                    )
+                    .at(de.span(n))
+                    .help(format!("remove `{k}`")),
+                );
             }
         }
     }
-    for k in ["macros", "lookups", "data_source_objects", "test_groups", "splunk_app_enrichment"] {
+    for k in [
+        "macros",
+        "lookups",
+        "data_source_objects",
+        "test_groups",
+        "splunk_app_enrichment",
+    ] {
         if let Some(span) = m.key_span(de, k) {
-            de.push(diag("S002", format!("`{k}` is computed from the search and cannot be set")).at(span).help(format!("remove `{k}`")));
+            de.push(
+                diag(
+                    "S002",
+                    format!("`{k}` is computed from the search and cannot be set"),
+                )
+                .at(span)
+                .help(format!("remove `{k}`")),
+            );
         }
         let _ = m.get(k);
     }
@@ -685,18 +911,25 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
     let mut product = Vec::new();
     let mut usecase = None;
     if let Some(n) = m.req(de, "tags", "a mapping with category, product, usecase")
-        && let Some(mut t) = de.map(n, "tags") {
-            let c = t.req_str_list(de, "category").unwrap_or_default();
-            category = enum_list(de, c, STORY_CATEGORIES, "category");
-            let p = t.req_str_list(de, "product").unwrap_or_default();
-            product = enum_list(de, p, PRODUCTS, "product");
-            usecase = req_enum(de, &mut t, "usecase", STORY_USECASES);
-            let _ = t.str_list(de, "cve");
-            let _ = t.str_list(de, "group");
-            t.finish(de);
-        }
+        && let Some(mut t) = de.map(n, "tags")
+    {
+        let c = t.req_str_list(de, "category").unwrap_or_default();
+        category = enum_list(de, c, STORY_CATEGORIES, "category");
+        let p = t.req_str_list(de, "product").unwrap_or_default();
+        product = enum_list(de, p, PRODUCTS, "product");
+        usecase = req_enum(de, &mut t, "usecase", STORY_USECASES);
+        let _ = t.str_list(de, "cve");
+        let _ = t.str_list(de, "group");
+        t.finish(de);
+    }
     m.finish(de);
-    Some(Story { common, narrative, category, product, usecase })
+    Some(Story {
+        common,
+        narrative,
+        category,
+        product,
+        usecase,
+    })
 }
 
 /// Decodes a macro.
@@ -707,7 +940,11 @@ pub fn macro_(de: &mut Decoder, root: NodeId, path: &str) -> Option<Macro> {
     min_len(de, &definition, "definition", 1);
     let arguments = m.str_list(de, "arguments");
     m.finish(de);
-    Some(Macro { common, definition, arguments })
+    Some(Macro {
+        common,
+        definition,
+        arguments,
+    })
 }
 
 /// Decodes a lookup.
@@ -715,11 +952,14 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     let mut m = de.map(root, "lookup")?;
     let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
     let lookup_type = match m.get_some(de, "lookup_type") {
-        Some(n) => de.string(n, "lookup_type").and_then(|v| one_of(de, v, LOOKUP_TYPES, "lookup_type")),
+        Some(n) => de
+            .string(n, "lookup_type")
+            .and_then(|v| one_of(de, v, LOOKUP_TYPES, "lookup_type")),
         None => {
             let legacy = m.has("filename") || m.has("collection") || m.has("fields_list");
             let at = m.span;
-            let mut d = diag("S001", "lookup is missing required field `lookup_type`").at(detc_diag::Span::new(at.file, at.start, at.start));
+            let mut d = diag("S001", "lookup is missing required field `lookup_type`")
+                .at(detc_diag::Span::new(at.file, at.start, at.start));
             d = if legacy {
                 d.help("this is a contentctl 4.x lookup: add `lookup_type: csv` (for `filename:`) or `lookup_type: kvstore` (for `collection:`, with `fields:` instead of `fields_list:`)")
             } else {
@@ -731,31 +971,61 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     };
     let fields = m.str_list(de, "fields");
     let mut options = Vec::new();
-    for key in ["default_match", "match_type", "min_matches", "max_matches", "case_sensitive_match"] {
-        let Some(n) = m.get_some(de, key) else { continue };
+    for key in [
+        "default_match",
+        "match_type",
+        "min_matches",
+        "max_matches",
+        "case_sensitive_match",
+    ] {
+        let Some(n) = m.get_some(de, key) else {
+            continue;
+        };
         let value = match key {
             "match_type" => de.string_list(n, key).map(|l| {
                 for v in &l {
-                    let ok = (v.value.starts_with("WILDCARD(") || v.value.starts_with("CIDR(")) && v.value.ends_with(')');
+                    let ok = (v.value.starts_with("WILDCARD(") || v.value.starts_with("CIDR("))
+                        && v.value.ends_with(')');
                     regex_like(de, v, ok, "match_type", "WILDCARD(field) or CIDR(field)");
                 }
-                Spanned::new(l.iter().map(|v| v.value.clone()).collect::<Vec<_>>().join(", "), de.span(n))
+                Spanned::new(
+                    l.iter()
+                        .map(|v| v.value.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    de.span(n),
+                )
             }),
             "min_matches" | "max_matches" => de.int(n, key).map(|v| {
-                let bad = (key == "min_matches" && v.value < 0) || (key == "max_matches" && !(1..=1000).contains(&v.value));
+                let bad = (key == "min_matches" && v.value < 0)
+                    || (key == "max_matches" && !(1..=1000).contains(&v.value));
                 if bad {
-                    constraint(de, v.span, format!("`{key}` {} is out of range", v.value), if key == "min_matches" { "use 0 or more" } else { "use 1 to 1000" });
+                    constraint(
+                        de,
+                        v.span,
+                        format!("`{key}` {} is out of range", v.value),
+                        if key == "min_matches" {
+                            "use 0 or more"
+                        } else {
+                            "use 1 to 1000"
+                        },
+                    );
                 }
                 Spanned::new(v.value.to_string(), v.span)
             }),
-            "case_sensitive_match" => de.bool(n, key).map(|b| Spanned::new(b.value.to_string(), b.span)),
+            "case_sensitive_match" => de
+                .bool(n, key)
+                .map(|b| Spanned::new(b.value.to_string(), b.span)),
             _ => de.scalar_text(n, key),
         };
         if let Some(v) = value {
             options.push((key.to_string(), v));
         }
     }
-    let legacy: Vec<&'static str> = ["filename", "collection", "fields_list"].into_iter().filter(|k| m.has(k)).collect();
+    let legacy: Vec<&'static str> = ["filename", "collection", "fields_list"]
+        .into_iter()
+        .filter(|k| m.has(k))
+        .collect();
     for k in legacy {
         if let Some(span) = m.key_span(de, k) {
             de.push(diag("S002", format!("`{k}` is a contentctl 4.x lookup field, not part of the 5.x format"))
@@ -769,7 +1039,13 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         let _ = m.get(k);
     }
     m.finish(de);
-    Some(Lookup { common, lookup_type, fields, csv_header: None, options })
+    Some(Lookup {
+        common,
+        lookup_type,
+        fields,
+        csv_header: None,
+        options,
+    })
 }
 
 /// Decodes a baseline.
@@ -785,24 +1061,42 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
     min_len(de, &k, "known_false_positives", 4);
     let mut analytic_story = Vec::new();
     let mut detections = Vec::new();
-    if let Some(n) = m.req(de, "tags", "a mapping with analytic_story, detections, product, security_domain")
-        && let Some(mut t) = de.map(n, "tags") {
-            analytic_story = t.req_str_list(de, "analytic_story").unwrap_or_default();
-            detections = t.req_str_list(de, "detections").unwrap_or_default();
-            let p = t.req_str_list(de, "product").unwrap_or_default();
-            enum_list(de, p, PRODUCTS, "product");
-            req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
-            t.finish(de);
-        }
+    if let Some(n) = m.req(
+        de,
+        "tags",
+        "a mapping with analytic_story, detections, product, security_domain",
+    ) && let Some(mut t) = de.map(n, "tags")
+    {
+        analytic_story = t.req_str_list(de, "analytic_story").unwrap_or_default();
+        detections = t.req_str_list(de, "detections").unwrap_or_default();
+        let p = t.req_str_list(de, "product").unwrap_or_default();
+        enum_list(de, p, PRODUCTS, "product");
+        req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
+        t.finish(de);
+    }
     let deployment = m.get_some(de, "deployment").and_then(|n| {
         let mut dm = de.map(n, "deployment")?;
         let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
         let span = dm.span;
         dm.finish(de);
-        Some(Deployment { common: None, kind: None, scheduling, rba_enabled, notable, span })
+        Some(Deployment {
+            common: None,
+            kind: None,
+            scheduling,
+            rba_enabled,
+            notable,
+            span,
+        })
     });
     m.finish(de);
-    Some(Baseline { common, kind, search, analytic_story, detections, deployment })
+    Some(Baseline {
+        common,
+        kind,
+        search,
+        analytic_story,
+        detections,
+        deployment,
+    })
 }
 
 /// Decodes a data source.
@@ -816,7 +1110,12 @@ pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSou
     }
     let source = m.req_str(de, "source");
     let sourcetype = m.req_str(de, "sourcetype");
-    for k in ["separator", "separator_value", "configuration", "example_log"] {
+    for k in [
+        "separator",
+        "separator_value",
+        "configuration",
+        "example_log",
+    ] {
         let _ = m.opt_str(de, k);
     }
     if let Some(n) = m.get_some(de, "supported_TA") {
@@ -839,7 +1138,12 @@ pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSou
     let _ = m.str_list(de, "mitre_components");
     let output_fields = m.str_list(de, "output_fields");
     m.finish(de);
-    Some(DataSource { common, source, sourcetype, output_fields })
+    Some(DataSource {
+        common,
+        source,
+        sourcetype,
+        output_fields,
+    })
 }
 
 /// Decodes a named deployment.
@@ -855,5 +1159,12 @@ pub fn deployment(de: &mut Decoder, root: NodeId, path: &str) -> Option<Deployme
     let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut m, false);
     let span = m.span;
     m.finish(de);
-    Some(Deployment { common: Some(common), kind, scheduling, rba_enabled, notable, span })
+    Some(Deployment {
+        common: Some(common),
+        kind,
+        scheduling,
+        rba_enabled,
+        notable,
+        span,
+    })
 }

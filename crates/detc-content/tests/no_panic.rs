@@ -18,8 +18,37 @@ impl Rng {
 }
 
 const ALPHABET: &[&str] = &[
-    ":", "-", " ", "\t", "\n", "\r\n", "'", "\"", "`", "|", "[", "]", "{", "}", "&a", "*a", "!!str ", "#", "$", "%", "é",
-    "\u{feff}", "\\", ">", "?", "\0", "$dest$", "`x(", "T1562.008", "DET0078", "AN0215",
+    ":",
+    "-",
+    " ",
+    "\t",
+    "\n",
+    "\r\n",
+    "'",
+    "\"",
+    "`",
+    "|",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a",
+    "*a",
+    "!!str ",
+    "#",
+    "$",
+    "%",
+    "é",
+    "\u{feff}",
+    "\\",
+    ">",
+    "?",
+    "\0",
+    "$dest$",
+    "`x(",
+    "T1562.008",
+    "DET0078",
+    "AN0215",
 ];
 
 fn mutate(rng: &mut Rng, text: &str) -> Vec<u8> {
@@ -38,8 +67,14 @@ fn mutate(rng: &mut Rng, text: &str) -> Vec<u8> {
             2 if at < b.len() => b[at] = (rng.next() & 0xff) as u8,
             _ => {
                 // Duplicate a line: duplicate keys, broken indentation.
-                let start = b[..at].iter().rposition(|c| *c == b'\n').map_or(0, |p| p + 1);
-                let end = b[at..].iter().position(|c| *c == b'\n').map_or(b.len(), |p| at + p + 1);
+                let start = b[..at]
+                    .iter()
+                    .rposition(|c| *c == b'\n')
+                    .map_or(0, |p| p + 1);
+                let end = b[at..]
+                    .iter()
+                    .position(|c| *c == b'\n')
+                    .map_or(b.len(), |p| at + p + 1);
                 let line = b[start..end].to_vec();
                 b.splice(start..start, line);
             }
@@ -72,7 +107,10 @@ fn corrupted_content_files_never_panic() {
         "macros/security_content_ctime.yml",
         "contentctl.yml",
     ];
-    let originals: Vec<String> = targets.iter().map(|t| std::fs::read_to_string(dir.path().join(t)).unwrap()).collect();
+    let originals: Vec<String> = targets
+        .iter()
+        .map(|t| std::fs::read_to_string(dir.path().join(t)).unwrap())
+        .collect();
     let opts = detc_content::Options::default();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut changed = 0;
@@ -84,7 +122,12 @@ fn corrupted_content_files_never_panic() {
         let p = detc_content::validate(dir.path(), &opts);
         let human = detc_diag::render_human(&p.sources, &p.diags, false);
         let _ = detc_diag::render_json(&p.sources, &p.diags);
-        let _ = detc_diag::render_sarif(&p.sources, &p.diags, &detc_content::codes::rule_infos(), "test");
+        let _ = detc_diag::render_sarif(
+            &p.sources,
+            &p.diags,
+            &detc_content::codes::rule_infos(),
+            "test",
+        );
         // The seed pack itself reports its four `$dest$` drilldown tokens unless the mutation hid them.
         if human != "0 errors, 0 warnings\n" {
             changed += 1;

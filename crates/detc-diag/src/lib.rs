@@ -13,7 +13,7 @@
 mod render;
 mod source;
 
-pub use render::{render_human, render_json, render_sarif, RuleInfo};
+pub use render::{RuleInfo, render_human, render_json, render_sarif};
 pub use source::{FileId, LineCol, SourceFile, SourceMap};
 
 use std::fmt;
@@ -54,7 +54,11 @@ pub struct Span {
 impl Span {
     /// A span of `start..end` bytes in `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start, end: end.max(start) }
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
     }
 
     /// The sub-range `offset..offset+len` relative to this span's start,
@@ -62,7 +66,11 @@ impl Span {
     pub fn sub(&self, offset: usize, len: usize) -> Span {
         let start = (self.start + offset).min(self.end);
         let end = (start + len).min(self.end);
-        Span { file: self.file, start, end }
+        Span {
+            file: self.file,
+            start,
+            end,
+        }
     }
 }
 
@@ -100,7 +108,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with no location yet.
-    pub fn new(code: &'static str, name: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             name,
@@ -135,7 +148,10 @@ impl Diagnostic {
 
     /// Adds a secondary label.
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.secondary.push(Label { span, message: message.into() });
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -147,7 +163,12 @@ impl Diagnostic {
 
     /// Sort key: file, position, code, message. Gives a stable output order.
     pub fn sort_key(&self) -> (Option<FileId>, usize, &'static str, &str) {
-        (self.file, self.span.map(|s| s.start).unwrap_or(0), self.code, &self.message)
+        (
+            self.file,
+            self.span.map(|s| s.start).unwrap_or(0),
+            self.code,
+            &self.message,
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::{Diagnostic, Severity, SourceMap, Span};
 use annotate_snippets::{AnnotationKind, Level, Origin, Renderer, Snippet};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// What a renderer needs to know of a rule beyond one diagnostic: used for
 /// SARIF's `tool.driver.rules`.
@@ -56,19 +56,27 @@ fn window(map: &SourceMap, span: Span) -> (&str, usize, std::ops::Range<usize>) 
 /// file:line:col`, the source lines with the span marked, labels and a
 /// `help:` line; then a summary line. `color` turns on ANSI styling.
 pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diags {
         let title = format!("{} [{}]", d.message, d.name);
-        let mut group = annotate_snippets::Group::with_title(level(d.severity).primary_title(title.as_str()).id(d.code));
+        let mut group = annotate_snippets::Group::with_title(
+            level(d.severity).primary_title(title.as_str()).id(d.code),
+        );
         if let Some(span) = d.span {
             let (text, line, range) = window(map, span);
             let mut ann = AnnotationKind::Primary.span(range);
             if let Some(l) = &d.label {
                 ann = ann.label(l.as_str());
             }
-            let mut snippet =
-                Snippet::source(text).line_start(line).path(map.get(span.file).path.as_str()).annotation(ann);
+            let mut snippet = Snippet::source(text)
+                .line_start(line)
+                .path(map.get(span.file).path.as_str())
+                .annotation(ann);
             let mut others = Vec::new();
             for l in &d.secondary {
                 let same_window = l.span.file == span.file && {
@@ -77,8 +85,12 @@ pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> Strin
                 };
                 if same_window {
                     let lo = map.get(span.file).line_range(line).start;
-                    let r = snap(text, l.span.start.saturating_sub(lo)..l.span.end.saturating_sub(lo));
-                    snippet = snippet.annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+                    let r = snap(
+                        text,
+                        l.span.start.saturating_sub(lo)..l.span.end.saturating_sub(lo),
+                    );
+                    snippet = snippet
+                        .annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
                 } else {
                     others.push(l);
                 }
@@ -117,7 +129,11 @@ pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> Strin
 fn region(map: &SourceMap, span: Span) -> (crate::LineCol, crate::LineCol, &str) {
     let f = map.get(span.file);
     let a = f.line_col(span.start);
-    (a, f.line_col(span.end), f.text.get(f.line_range(a.line)).unwrap_or(""))
+    (
+        a,
+        f.line_col(span.end),
+        f.text.get(f.line_range(a.line)).unwrap_or(""),
+    )
 }
 
 fn location_json(map: &SourceMap, d: &Diagnostic) -> (Option<String>, Option<Value>) {
@@ -182,7 +198,12 @@ fn sarif_region(map: &SourceMap, span: Span) -> Value {
 /// Renders diagnostics as a SARIF 2.1.0 log with one run whose driver is
 /// `detc` at `tool_version` and whose rules are `rules`. Paths are
 /// relative URIs; columns are `unicodeCodePoints`.
-pub fn render_sarif(map: &SourceMap, diags: &[Diagnostic], rules: &[RuleInfo], tool_version: &str) -> String {
+pub fn render_sarif(
+    map: &SourceMap,
+    diags: &[Diagnostic],
+    rules: &[RuleInfo],
+    tool_version: &str,
+) -> String {
     let rule_index = |code: &str| rules.iter().position(|r| r.code == code);
     let results: Vec<Value> = diags
         .iter()
@@ -250,10 +271,15 @@ mod tests {
         let text = "name: x\nsearch: '| table user'\nrba:\n  message: $dest$ did it\n";
         let f = map.add("detections/x.yml", text);
         let at = text.find("$dest$").unwrap();
-        let d = Diagnostic::new("R001", "rba-token-not-output", Severity::Error, "`dest` is not a field the search outputs")
-            .at(Span::new(f, at, at + 6))
-            .label("not in the search's output")
-            .help("output `dest` from the search");
+        let d = Diagnostic::new(
+            "R001",
+            "rba-token-not-output",
+            Severity::Error,
+            "`dest` is not a field the search outputs",
+        )
+        .at(Span::new(f, at, at + 6))
+        .label("not in the search's output")
+        .help("output `dest` from the search");
         let out = render_human(&map, &[d], false);
         assert!(out.contains("error[R001]"), "{out}");
         assert!(out.contains("--> detections/x.yml:4:12"), "{out}");
@@ -267,7 +293,8 @@ mod tests {
     fn spans_inside_a_multibyte_character_do_not_panic() {
         let mut map = SourceMap::new();
         let f = map.add("a.yml", "author: Micha\u{fffd}l\n");
-        let d = Diagnostic::new("F003", "not-utf8", Severity::Error, "bad byte").at(Span::new(f, 14, 15));
+        let d = Diagnostic::new("F003", "not-utf8", Severity::Error, "bad byte")
+            .at(Span::new(f, 14, 15));
         let out = render_human(&map, &[d], false);
         assert!(out.contains("a.yml:1:14"), "{out}");
     }
@@ -276,13 +303,24 @@ mod tests {
     fn sarif_has_region_and_rule_index() {
         let mut map = SourceMap::new();
         let f = map.add("a.yml", "nmae: x\n");
-        let d = Diagnostic::new("S002", "unknown-key", Severity::Error, "unknown key").at(Span::new(f, 0, 4));
-        let rules = [RuleInfo { code: "S002", name: "unknown-key", summary: "unknown keys are refused" }];
+        let d = Diagnostic::new("S002", "unknown-key", Severity::Error, "unknown key")
+            .at(Span::new(f, 0, 4));
+        let rules = [RuleInfo {
+            code: "S002",
+            name: "unknown-key",
+            summary: "unknown keys are refused",
+        }];
         let v: Value = serde_json::from_str(&render_sarif(&map, &[d], &rules, "0.1.0")).unwrap();
         let r = &v["runs"][0]["results"][0];
         assert_eq!(r["ruleIndex"], 0);
-        assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 1);
-        assert_eq!(r["locations"][0]["physicalLocation"]["region"]["endColumn"], 5);
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["region"]["endColumn"],
+            5
+        );
         assert_eq!(v["version"], "2.1.0");
     }
 }

@@ -32,7 +32,13 @@ impl SourceFile {
     pub fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
             let mut v = vec![0];
-            v.extend(self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+            v.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
             v
         })
     }
@@ -50,7 +56,10 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let column = self.text[starts[line]..offset].chars().count() + 1;
-        LineCol { line: line + 1, column }
+        LineCol {
+            line: line + 1,
+            column,
+        }
     }
 
     /// The byte range of 1-based `line`, without its line break.
@@ -82,7 +91,11 @@ impl SourceMap {
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { path: path.into(), text: text.into(), line_starts: OnceLock::new() });
+        self.files.push(SourceFile {
+            path: path.into(),
+            text: text.into(),
+            line_starts: OnceLock::new(),
+        });
         id
     }
 

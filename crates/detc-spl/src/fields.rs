@@ -1,6 +1,6 @@
 //! Inference of the fields a search outputs.
 
-use crate::lex::{split_args, split_pipeline, Command, Token};
+use crate::lex::{Command, Token, split_args, split_pipeline};
 use std::collections::BTreeSet;
 
 /// What is known of a search's output fields.
@@ -83,7 +83,9 @@ fn unquote(s: &str) -> &str {
 /// Matches `name` against a pattern with `*` wildcards; returns the text
 /// the first `*` matched.
 fn glob<'n>(pat: &str, name: &'n str) -> Option<&'n str> {
-    let Some(star) = pat.find('*') else { return (pat == name).then_some("") };
+    let Some(star) = pat.find('*') else {
+        return (pat == name).then_some("");
+    };
     let (pre, post) = (&pat[..star], &pat[star + 1..]);
     if post.contains('*') {
         // Only one wildcard is interpreted; more cannot be followed.
@@ -118,7 +120,9 @@ fn is_kw(t: &Token, kw: &str) -> bool {
 
 fn is_option(t: &Token) -> bool {
     // key=value with a bare key (not `count(x)=`, not a quoted string).
-    t.text.split_once('=').is_some_and(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    t.text.split_once('=').is_some_and(|(k, _)| {
+        !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 /// Parses `agg [as name]` lists followed by an optional `by` clause, as in
@@ -172,9 +176,10 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
         _ if cmd.is_macro() => apply_macro(cmd, f, r, depth),
         // Filtering and ordering commands keep the fields as they are.
         "search" if cmd.start == 0 && !cmd.text.starts_with('|') => f, // the base search
-        "search" | "where" | "sort" | "head" | "tail" | "dedup" | "regex" | "reverse" | "uniq" | "makemv" | "mvexpand"
-        | "mvcombine" | "nomv" | "collect" | "outputlookup" | "sendalert" | "sendemail" | "noop" | "localop" | "fieldformat"
-        | "convert" | "bin" | "bucket" | "fillnull" | "rex" | "iplocation" | "strcat" | "addinfo" | "transaction" => {
+        "search" | "where" | "sort" | "head" | "tail" | "dedup" | "regex" | "reverse" | "uniq"
+        | "makemv" | "mvexpand" | "mvcombine" | "nomv" | "collect" | "outputlookup"
+        | "sendalert" | "sendemail" | "noop" | "localop" | "fieldformat" | "convert" | "bin"
+        | "bucket" | "fillnull" | "rex" | "iplocation" | "strcat" | "addinfo" | "transaction" => {
             adds(cmd.name.as_str(), &toks, f)
         }
         "table" | "fields" => select(cmd.name.as_str(), &toks, f),
@@ -184,7 +189,9 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
             for (_, part) in crate::split_commas(cmd.args) {
                 if let Some((name, _)) = part.split_once('=') {
                     let name = unquote(name);
-                    if !name.is_empty() && !name.contains(char::is_whitespace) || name.starts_with('"') {
+                    if !name.is_empty() && !name.contains(char::is_whitespace)
+                        || name.starts_with('"')
+                    {
                         f.add(name);
                     }
                 }
@@ -192,11 +199,19 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
             f
         }
         "stats" | "tstats" => {
-            if toks.iter().any(|t| t.text.eq_ignore_ascii_case("prestats=t") || t.text.eq_ignore_ascii_case("prestats=true")) {
+            if toks.iter().any(|t| {
+                t.text.eq_ignore_ascii_case("prestats=t")
+                    || t.text.eq_ignore_ascii_case("prestats=true")
+            }) {
                 return Fields::unknown();
             }
             match aggregates(&toks) {
-                Some((aggs, by)) => Fields::Known(aggs.into_iter().chain(by).filter(|s| !s.is_empty()).collect()),
+                Some((aggs, by)) => Fields::Known(
+                    aggs.into_iter()
+                        .chain(by)
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                ),
                 None => Fields::unknown(),
             }
         }
@@ -216,9 +231,18 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
             let mut out = BTreeSet::new();
             for t in &toks {
                 match t.text.split_once('=') {
-                    Some((k, v)) if k.eq_ignore_ascii_case("countfield") => count = unquote(v).to_string(),
-                    Some((k, v)) if k.eq_ignore_ascii_case("percentfield") => percent = Some(unquote(v).to_string()),
-                    Some((k, v)) if k.eq_ignore_ascii_case("showperc") && matches!(v, "f" | "false" | "0") => percent = None,
+                    Some((k, v)) if k.eq_ignore_ascii_case("countfield") => {
+                        count = unquote(v).to_string()
+                    }
+                    Some((k, v)) if k.eq_ignore_ascii_case("percentfield") => {
+                        percent = Some(unquote(v).to_string())
+                    }
+                    Some((k, v))
+                        if k.eq_ignore_ascii_case("showperc")
+                            && matches!(v, "f" | "false" | "0") =>
+                    {
+                        percent = None
+                    }
                     Some(_) => {}
                     None if is_kw(t, "by") => {}
                     None => {
@@ -232,7 +256,10 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
         }
         "lookup" => lookup(&toks, f, r),
         "inputlookup" => {
-            let append = toks.iter().any(|t| t.text.eq_ignore_ascii_case("append=t") || t.text.eq_ignore_ascii_case("append=true"));
+            let append = toks.iter().any(|t| {
+                t.text.eq_ignore_ascii_case("append=t")
+                    || t.text.eq_ignore_ascii_case("append=true")
+            });
             let name = toks.iter().find(|t| !is_option(t)).map(|t| unquote(t.text));
             let cols = name.and_then(|n| r.lookup_fields(n));
             match (append, cols) {
@@ -248,7 +275,12 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
         "makeresults" => Fields::Known(["_time".to_string()].into_iter().collect()),
         "spath" => {
             let mut f = f;
-            let out = toks.iter().find_map(|t| t.text.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("output")).map(|(_, v)| v));
+            let out = toks.iter().find_map(|t| {
+                t.text
+                    .split_once('=')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("output"))
+                    .map(|(_, v)| v)
+            });
             match out {
                 Some(o) => {
                     f.add(unquote(o));
@@ -296,7 +328,12 @@ fn adds(name: &str, toks: &[Token], mut f: Fields) -> Fields {
         "iplocation" => {
             let prefix = toks
                 .iter()
-                .find_map(|t| t.text.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("prefix")).map(|(_, v)| unquote(v)))
+                .find_map(|t| {
+                    t.text
+                        .split_once('=')
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("prefix"))
+                        .map(|(_, v)| unquote(v))
+                })
                 .unwrap_or("");
             for x in ["City", "Country", "Region", "lat", "lon"] {
                 f.add(format!("{prefix}{x}"));
@@ -308,12 +345,23 @@ fn adds(name: &str, toks: &[Token], mut f: Fields) -> Fields {
             }
         }
         "addinfo" => {
-            for x in ["info_min_time", "info_max_time", "info_search_time", "info_sid"] {
+            for x in [
+                "info_min_time",
+                "info_max_time",
+                "info_search_time",
+                "info_sid",
+            ] {
                 f.add(x);
             }
         }
         "transaction" => {
-            for x in ["duration", "eventcount", "closed_txn", "field_match_sum", "linecount"] {
+            for x in [
+                "duration",
+                "eventcount",
+                "closed_txn",
+                "field_match_sum",
+                "linecount",
+            ] {
                 f.add(x);
             }
         }
@@ -327,28 +375,48 @@ fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
     let mut toks: Vec<&Token> = toks.iter().collect();
     let mut remove = false;
     if name == "fields"
-        && let Some(first) = toks.first() {
-            if first.text == "-" {
-                remove = true;
-                toks.remove(0);
-            } else if first.text == "+" {
-                toks.remove(0);
-            }
+        && let Some(first) = toks.first()
+    {
+        if first.text == "-" {
+            remove = true;
+            toks.remove(0);
+        } else if first.text == "+" {
+            toks.remove(0);
         }
-    let pats: Vec<&str> = toks.iter().map(|t| unquote(t.text)).filter(|p| !p.is_empty()).collect();
+    }
+    let pats: Vec<&str> = toks
+        .iter()
+        .map(|t| unquote(t.text))
+        .filter(|p| !p.is_empty())
+        .collect();
     if remove {
         return match f {
-            Fields::Known(s) => Fields::Known(s.into_iter().filter(|n| !pats.iter().any(|p| glob(p, n).is_some())).collect()),
-            Fields::AtLeast(s) => Fields::AtLeast(s.into_iter().filter(|n| !pats.iter().any(|p| glob(p, n).is_some())).collect()),
+            Fields::Known(s) => Fields::Known(
+                s.into_iter()
+                    .filter(|n| !pats.iter().any(|p| glob(p, n).is_some()))
+                    .collect(),
+            ),
+            Fields::AtLeast(s) => Fields::AtLeast(
+                s.into_iter()
+                    .filter(|n| !pats.iter().any(|p| glob(p, n).is_some()))
+                    .collect(),
+            ),
         };
     }
     let wild = pats.iter().any(|p| p.contains('*'));
-    let literal: BTreeSet<String> = pats.iter().filter(|p| !p.contains('*')).map(|p| p.to_string()).collect();
+    let literal: BTreeSet<String> = pats
+        .iter()
+        .filter(|p| !p.contains('*'))
+        .map(|p| p.to_string())
+        .collect();
     match f {
         Fields::Known(s) => {
             let mut out = literal;
             // A named field that does not exist yet is still a column (empty) in Splunk's table.
-            out.extend(s.into_iter().filter(|n| pats.iter().any(|p| p.contains('*') && glob(p, n).is_some())));
+            out.extend(
+                s.into_iter()
+                    .filter(|n| pats.iter().any(|p| p.contains('*') && glob(p, n).is_some())),
+            );
             Fields::Known(out)
         }
         Fields::AtLeast(_) if wild => Fields::AtLeast(literal),
@@ -412,9 +480,13 @@ fn rename_one(f: Fields, from: &str, to: &str) -> Fields {
 fn lookup(toks: &[Token], f: Fields, r: &dyn Resolver) -> Fields {
     let mut f = f;
     let mut it = toks.iter().skip_while(|t| is_option(t));
-    let Some(name) = it.next() else { return f.loosen() };
+    let Some(name) = it.next() else {
+        return f.loosen();
+    };
     let rest: Vec<&Token> = it.collect();
-    let out_at = rest.iter().position(|t| is_kw(t, "output") || is_kw(t, "outputnew"));
+    let out_at = rest
+        .iter()
+        .position(|t| is_kw(t, "output") || is_kw(t, "outputnew"));
     match out_at {
         Some(p) => {
             let outs = &rest[p + 1..];
@@ -434,7 +506,10 @@ fn lookup(toks: &[Token], f: Fields, r: &dyn Resolver) -> Fields {
             let inputs: BTreeSet<&str> = rest.iter().map(|t| unquote(t.text)).collect();
             match r.lookup_fields(unquote(name.text)) {
                 Some(cols) => {
-                    for c in cols.iter().filter(|c| !inputs.contains(c.as_str()) && c.as_str() != "_key") {
+                    for c in cols
+                        .iter()
+                        .filter(|c| !inputs.contains(c.as_str()) && c.as_str() != "_key")
+                    {
                         f.add(c.as_str());
                     }
                     f
@@ -449,7 +524,9 @@ fn lookup(toks: &[Token], f: Fields, r: &dyn Resolver) -> Fields {
 /// field names (Splunk_SA_CIM defines it as `rename X.* as *`); other
 /// macros are expanded from their definitions.
 fn apply_macro(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
-    let Some(m) = crate::macros(cmd.text).into_iter().next() else { return f.loosen() };
+    let Some(m) = crate::macros(cmd.text).into_iter().next() else {
+        return f.loosen();
+    };
     if m.name == "drop_dm_object_name" && m.args.len() == 1 {
         let prefix = unquote(&m.args[0]).to_string();
         return rename_one(f, &format!("{prefix}.*"), "*");
@@ -457,7 +534,9 @@ fn apply_macro(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fiel
     if depth >= MAX_MACRO_DEPTH {
         return f.loosen();
     }
-    let Some((names, def)) = r.macro_definition(&m.name, m.args.len()) else { return f.loosen() };
+    let Some((names, def)) = r.macro_definition(&m.name, m.args.len()) else {
+        return f.loosen();
+    };
     let mut text = def;
     for (n, v) in names.iter().zip(&m.args) {
         text = text.replace(&format!("${}$", n.trim()), v);
@@ -474,16 +553,24 @@ mod tests {
     impl Resolver for R {
         fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
             match (name, arity) {
-                ("security_content_ctime", 1) => {
-                    Some((vec!["field".into()], "convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime($field$)".into()))
-                }
+                ("security_content_ctime", 1) => Some((
+                    vec!["field".into()],
+                    "convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime($field$)".into(),
+                )),
                 ("x_filter", 0) => Some((vec![], "search *".into())),
                 ("keep_user", 0) => Some((vec![], "table user".into())),
                 _ => None,
             }
         }
         fn lookup_fields(&self, name: &str) -> Option<Vec<String>> {
-            (name == "seen").then(|| vec!["_key".into(), "user".into(), "firstTimeSeen".into(), "enough_data".into()])
+            (name == "seen").then(|| {
+                vec![
+                    "_key".into(),
+                    "user".into(),
+                    "firstTimeSeen".into(),
+                    "enough_data".into(),
+                ]
+            })
         }
     }
 
@@ -517,7 +604,10 @@ BY All_Changes.user, All_Changes.command All_Changes.object
     #[test]
     fn tstats_by_with_drop_dm_object_name() {
         let s = "| tstats `security_content_summariesonly` count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where Processes.parent_process_name IN (\"rundll32.exe\") by Processes.dest Processes.user | `drop_dm_object_name(Processes)` | `security_content_ctime(firstTime)` | `x_filter`";
-        assert_eq!(known(&output_fields(s, &R)), ["count", "dest", "firstTime", "lastTime", "user"]);
+        assert_eq!(
+            known(&output_fields(s, &R)),
+            ["count", "dest", "firstTime", "lastTime", "user"]
+        );
     }
 
     #[test]
@@ -526,7 +616,10 @@ BY All_Changes.user, All_Changes.command All_Changes.object
         assert!(!f.is_known());
         assert_eq!(f.contains("y"), Some(true));
         assert_eq!(f.contains("anything"), None);
-        let f = output_fields("index=main | stats count values(src) as src by user | rename user as account", &R);
+        let f = output_fields(
+            "index=main | stats count values(src) as src by user | rename user as account",
+            &R,
+        );
         assert_eq!(known(&f), ["account", "count", "src"]);
     }
 
@@ -540,20 +633,31 @@ BY All_Changes.user, All_Changes.command All_Changes.object
 
     #[test]
     fn macros_expand_and_unknown_macros_loosen() {
-        assert_eq!(known(&output_fields("| stats count by user, src | `keep_user`", &R)), ["user"]);
+        assert_eq!(
+            known(&output_fields(
+                "| stats count by user, src | `keep_user`",
+                &R
+            )),
+            ["user"]
+        );
         assert!(!output_fields("| stats count by user | `undefined_macro`", &R).is_known());
     }
 
     #[test]
     fn join_and_append_are_not_followed() {
-        assert!(!output_fields("| stats count by user | join user [search index=x]", &R).is_known());
+        assert!(
+            !output_fields("| stats count by user | join user [search index=x]", &R).is_known()
+        );
     }
 
     #[test]
     fn fields_minus_and_wildcards() {
         let f = output_fields("| stats count dc(x) as n by user, src | fields - src", &R);
         assert_eq!(known(&f), ["count", "n", "user"]);
-        let f = output_fields("| stats count by All_Changes.user, All_Changes.src | rename All_Changes.* as *", &R);
+        let f = output_fields(
+            "| stats count by All_Changes.user, All_Changes.src | rename All_Changes.* as *",
+            &R,
+        );
         assert_eq!(known(&f), ["count", "src", "user"]);
         let f = output_fields("| stats count by user_name, src | table user*", &R);
         assert_eq!(known(&f), ["user_name"]);

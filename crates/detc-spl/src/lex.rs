@@ -46,7 +46,12 @@ pub(crate) struct Quotes {
 impl Quotes {
     /// A scanner state outside any quote; `ticks` makes backticks quote too.
     pub(crate) fn new(ticks: bool) -> Self {
-        Quotes { ticks, in_q: false, esc: false, in_tick: false }
+        Quotes {
+            ticks,
+            in_q: false,
+            esc: false,
+            in_tick: false,
+        }
     }
 
     /// Whether the scan is inside a string or macro call.
@@ -149,7 +154,13 @@ pub fn split_pipeline(search: &str) -> Vec<Command<'_>> {
         }
         let tstart = s + (raw.len() - raw.trim_start().len());
         if n == 0 && !starts_with_pipe {
-            out.push(Command { name: "search".into(), text, start: tstart, args: text, args_start: tstart });
+            out.push(Command {
+                name: "search".into(),
+                text,
+                start: tstart,
+                args: text,
+                args_start: tstart,
+            });
             continue;
         }
         let name_len = if text.starts_with('`') {
@@ -157,8 +168,18 @@ pub fn split_pipeline(search: &str) -> Vec<Command<'_>> {
         } else {
             text.find(|c: char| c.is_whitespace()).unwrap_or(text.len())
         };
-        let name = if text.starts_with('`') { text[..name_len].to_string() } else { text[..name_len].to_ascii_lowercase() };
-        out.push(Command { name, text, start: tstart, args: &text[name_len..], args_start: tstart + name_len });
+        let name = if text.starts_with('`') {
+            text[..name_len].to_string()
+        } else {
+            text[..name_len].to_ascii_lowercase()
+        };
+        out.push(Command {
+            name,
+            text,
+            start: tstart,
+            args: &text[name_len..],
+            args_start: tstart + name_len,
+        });
     }
     out
 }
@@ -193,7 +214,10 @@ pub fn split_args(args: &str) -> Vec<Token<'_>> {
             i += 1;
         }
         // Never split inside a multi-byte character (all splitters are ASCII).
-        out.push(Token { text: &args[start..i], start });
+        out.push(Token {
+            text: &args[start..i],
+            start,
+        });
     }
     out
 }
@@ -220,8 +244,22 @@ mod tests {
 
     #[test]
     fn args_keep_groups_whole() {
-        let t: Vec<&str> = split_args(r#" count values(a, b) as "x y", dc(user) by src"#).into_iter().map(|t| t.text).collect();
-        assert_eq!(t, ["count", "values(a, b)", "as", "\"x y\"", "dc(user)", "by", "src"]);
+        let t: Vec<&str> = split_args(r#" count values(a, b) as "x y", dc(user) by src"#)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(
+            t,
+            [
+                "count",
+                "values(a, b)",
+                "as",
+                "\"x y\"",
+                "dc(user)",
+                "by",
+                "src"
+            ]
+        );
     }
 
     #[test]

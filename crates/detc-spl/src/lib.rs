@@ -18,8 +18,8 @@
 mod fields;
 mod lex;
 
-pub use fields::{output_fields, Fields, Resolver};
-pub use lex::{split_args, split_pipeline, Command, Token};
+pub use fields::{Fields, Resolver, output_fields};
+pub use lex::{Command, Token, split_args, split_pipeline};
 
 /// A macro used by a search: `` `name(arg1, arg2)` ``.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,11 @@ pub struct MacroRef {
 impl MacroRef {
     /// How Splunk names the macro's stanza: `name` or `name(N)`.
     pub fn stanza(&self) -> String {
-        if self.args.is_empty() { self.name.clone() } else { format!("{}({})", self.name, self.args.len()) }
+        if self.args.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}({})", self.name, self.args.len())
+        }
     }
 }
 
@@ -82,25 +86,39 @@ pub fn macros(search: &str) -> Vec<MacroRef> {
             }
         }
         if b[i] == b'`' {
-            let Some(len) = lex::find_bytes(&b[i + 1..], b"`") else { break };
+            let Some(len) = lex::find_bytes(&b[i + 1..], b"`") else {
+                break;
+            };
             let inner = &search[i + 1..i + 1 + len];
             let end = i + 1 + len + 1;
             let inner_t = inner.trim();
-            if !inner_t.is_empty() && !inner_t.contains(char::is_whitespace) || inner_t.contains('(') {
+            if !inner_t.is_empty() && !inner_t.contains(char::is_whitespace)
+                || inner_t.contains('(')
+            {
                 let (name, args) = match inner_t.find('(') {
                     Some(p) => {
-                        let a = inner_t[p + 1..].strip_suffix(')').unwrap_or(&inner_t[p + 1..]);
+                        let a = inner_t[p + 1..]
+                            .strip_suffix(')')
+                            .unwrap_or(&inner_t[p + 1..]);
                         let args = if a.trim().is_empty() {
                             Vec::new()
                         } else {
-                            split_commas(a).into_iter().map(|(_, x)| x.trim().to_string()).collect()
+                            split_commas(a)
+                                .into_iter()
+                                .map(|(_, x)| x.trim().to_string())
+                                .collect()
                         };
                         (inner_t[..p].trim().to_string(), args)
                     }
                     None => (inner_t.to_string(), Vec::new()),
                 };
                 if !name.is_empty() {
-                    out.push(MacroRef { name, args, start: i, end });
+                    out.push(MacroRef {
+                        name,
+                        args,
+                        start: i,
+                        end,
+                    });
                 }
             }
             i = end;
@@ -149,7 +167,11 @@ fn collect_lookups(search: &str, base: usize, out: &mut Vec<LookupRef>) {
             if let Some(t) = first {
                 let n = t.text.trim_matches('"');
                 if !n.is_empty() {
-                    out.push(LookupRef { name: n.to_string(), command: name.to_string(), start: base + cmd.args_start + t.start });
+                    out.push(LookupRef {
+                        name: n.to_string(),
+                        command: name.to_string(),
+                        start: base + cmd.args_start + t.start,
+                    });
                 }
             }
         }
@@ -159,7 +181,11 @@ fn collect_lookups(search: &str, base: usize, out: &mut Vec<LookupRef>) {
         while let Some(p) = args[i..].find('[') {
             let open = i + p;
             if let Some(close) = lex::matching_bracket(args, open) {
-                collect_lookups(&args[open + 1..close], base + cmd.args_start + open + 1, out);
+                collect_lookups(
+                    &args[open + 1..close],
+                    base + cmd.args_start + open + 1,
+                    out,
+                );
                 i = close + 1;
             } else {
                 break;
@@ -177,14 +203,25 @@ mod tests {
         let s = "| tstats `security_content_summariesonly` count from datamodel=X by a ``` `not_a_macro` ``` | `drop_dm_object_name(\"All_Changes\")` | `f(a, \"b,c\")` | `x_filter`";
         let m = macros(s);
         let names: Vec<String> = m.iter().map(|m| m.stanza()).collect();
-        assert_eq!(names, ["security_content_summariesonly", "drop_dm_object_name(1)", "f(2)", "x_filter"]);
+        assert_eq!(
+            names,
+            [
+                "security_content_summariesonly",
+                "drop_dm_object_name(1)",
+                "f(2)",
+                "x_filter"
+            ]
+        );
         assert_eq!(&s[m[3].start..m[3].end], "`x_filter`");
     }
 
     #[test]
     fn lookups_in_commands_and_subsearches() {
         let s = "search [| inputlookup append=t allowed_users.csv | fields user] | lookup local=true previously_seen user OUTPUT firstTimeSeen | outputlookup seen_out";
-        let l: Vec<(String, String)> = lookups(s).into_iter().map(|l| (l.command, l.name)).collect();
+        let l: Vec<(String, String)> = lookups(s)
+            .into_iter()
+            .map(|l| (l.command, l.name))
+            .collect();
         assert_eq!(
             l,
             [

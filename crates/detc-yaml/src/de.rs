@@ -55,7 +55,10 @@ fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
 /// be a likely typo: a case-insensitive match, Jaro-Winkler similarity at
 /// least 0.8, or (for short words) an edit distance of one per three
 /// characters, at least one.
-pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let mut best: Option<(&str, f64)> = None;
     for c in candidates {
         let edits = strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase());
@@ -76,7 +79,11 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
 impl<'a> Decoder<'a> {
     /// A decoder over `doc` of `file`.
     pub fn new(doc: &'a Doc, file: FileId) -> Self {
-        Decoder { doc, file, diags: Vec::new() }
+        Decoder {
+            doc,
+            file,
+            diags: Vec::new(),
+        }
     }
 
     /// The span of node `n`.
@@ -96,9 +103,14 @@ impl<'a> Decoder<'a> {
 
     fn type_error(&mut self, n: NodeId, field: &str, expected: &str, help: &str) {
         let found = kind_name(self.doc, n);
-        let d = Diagnostic::new("S003", "wrong-type", Severity::Error, format!("`{field}` must be {expected}, found {found}"))
-            .at(self.span(n))
-            .label(format!("expected {expected}"));
+        let d = Diagnostic::new(
+            "S003",
+            "wrong-type",
+            Severity::Error,
+            format!("`{field}` must be {expected}, found {found}"),
+        )
+        .at(self.span(n))
+        .label(format!("expected {expected}"));
         let d = if help.is_empty() { d } else { d.help(help) };
         self.diags.push(d);
     }
@@ -112,14 +124,25 @@ impl<'a> Decoder<'a> {
                     match &self.doc.node(*k).kind {
                         NodeKind::Scalar(s) => entries.push((s.text.clone(), *k, *v)),
                         _ => self.diags.push(
-                            Diagnostic::new("S003", "wrong-type", Severity::Error, format!("a key of {what} is not a plain name"))
-                                .at(self.span(*k))
-                                .help("keys are field names such as `name` or `search`"),
+                            Diagnostic::new(
+                                "S003",
+                                "wrong-type",
+                                Severity::Error,
+                                format!("a key of {what} is not a plain name"),
+                            )
+                            .at(self.span(*k))
+                            .help("keys are field names such as `name` or `search`"),
                         ),
                     }
                 }
                 let used = vec![false; entries.len()];
-                Some(MapReader { span: self.span(n), what: what.to_string(), entries, used, known: Vec::new() })
+                Some(MapReader {
+                    span: self.span(n),
+                    what: what.to_string(),
+                    entries,
+                    used,
+                    known: Vec::new(),
+                })
             }
             _ => {
                 self.type_error(n, what, "a mapping of `key: value` lines", "");
@@ -150,9 +173,10 @@ impl<'a> Decoder<'a> {
     /// `version: 7.5`. A mapping or list is a type error.
     pub fn scalar_text(&mut self, n: NodeId, field: &str) -> Option<Spanned<String>> {
         if let NodeKind::Scalar(s) = &self.doc.node(n).kind
-            && s.resolve() != ScalarValue::Null {
-                return Some(Spanned::new(s.text.clone(), self.span(n)));
-            }
+            && s.resolve() != ScalarValue::Null
+        {
+            return Some(Spanned::new(s.text.clone(), self.span(n)));
+        }
         self.type_error(n, field, "a value", "");
         None
     }
@@ -206,7 +230,14 @@ impl<'a> Decoder<'a> {
             NodeKind::Seq(items) => Some(items.clone()),
             _ if self.is_null(n) => Some(Vec::new()),
             _ => {
-                self.type_error(n, field, "a list", &format!("write each item on its own line under `{field}:`, starting with `- `"));
+                self.type_error(
+                    n,
+                    field,
+                    "a list",
+                    &format!(
+                        "write each item on its own line under `{field}:`, starting with `- `"
+                    ),
+                );
                 None
             }
         }
@@ -215,7 +246,12 @@ impl<'a> Decoder<'a> {
     /// Reads a list of strings; bad items are reported and skipped.
     pub fn string_list(&mut self, n: NodeId, field: &str) -> Option<Vec<Spanned<String>>> {
         let items = self.seq(n, field)?;
-        Some(items.into_iter().filter_map(|i| self.string(i, field)).collect())
+        Some(
+            items
+                .into_iter()
+                .filter_map(|i| self.string(i, field))
+                .collect(),
+        )
     }
 }
 
@@ -246,7 +282,10 @@ impl MapReader {
 
     /// The span of `key` itself (the name before the colon), if present.
     pub fn key_span(&self, de: &Decoder, key: &str) -> Option<Span> {
-        self.entries.iter().find(|(k, _, _)| k == key).map(|(_, k, _)| de.span(*k))
+        self.entries
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, k, _)| de.span(*k))
     }
 
     /// Whether `key` is present.
@@ -256,7 +295,10 @@ impl MapReader {
 
     /// Where a missing field is reported: the mapping's first key.
     fn anchor(&self, de: &Decoder) -> Span {
-        self.entries.first().map(|(_, k, _)| de.span(*k)).unwrap_or(self.span)
+        self.entries
+            .first()
+            .map(|(_, k, _)| de.span(*k))
+            .unwrap_or(self.span)
     }
 
     /// Reports `key` as missing (`S001`).
@@ -264,10 +306,15 @@ impl MapReader {
         let at = self.anchor(de);
         let what = self.what.clone();
         de.push(
-            Diagnostic::new("S001", "missing-field", Severity::Error, format!("{what} is missing required field `{key}`"))
-                .at(at)
-                .label(format!("in this {what}"))
-                .help(format!("add `{key}:` with {expected}")),
+            Diagnostic::new(
+                "S001",
+                "missing-field",
+                Severity::Error,
+                format!("{what} is missing required field `{key}`"),
+            )
+            .at(at)
+            .label(format!("in this {what}"))
+            .help(format!("add `{key}:` with {expected}")),
         );
     }
 
@@ -319,7 +366,11 @@ impl MapReader {
     }
 
     /// A required list of strings.
-    pub fn req_str_list(&mut self, de: &mut Decoder, key: &'static str) -> Option<Vec<Spanned<String>>> {
+    pub fn req_str_list(
+        &mut self,
+        de: &mut Decoder,
+        key: &'static str,
+    ) -> Option<Vec<Spanned<String>>> {
         let n = self.req(de, key, "a list of strings")?;
         de.string_list(n, key)
     }
@@ -332,16 +383,25 @@ impl MapReader {
             if self.used[i] || self.known.contains(&k.as_str()) {
                 continue;
             }
-            let mut d = Diagnostic::new("S002", "unknown-key", Severity::Error, format!("unknown key `{k}` in {}", self.what))
-                .at(de.span(*kn))
-                .label("not a field of this object");
+            let mut d = Diagnostic::new(
+                "S002",
+                "unknown-key",
+                Severity::Error,
+                format!("unknown key `{k}` in {}", self.what),
+            )
+            .at(de.span(*kn))
+            .label("not a field of this object");
             d = match did_you_mean(k, self.known.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => {
                     let mut known: Vec<&str> = self.known.clone();
                     known.sort_unstable();
                     known.dedup();
-                    d.help(format!("the fields of {} are: {}", self.what, known.join(", ")))
+                    d.help(format!(
+                        "the fields of {} are: {}",
+                        self.what,
+                        known.join(", ")
+                    ))
                 }
             };
             de.push(d);
@@ -352,7 +412,7 @@ impl MapReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{parse, Limits};
+    use crate::{Limits, parse};
 
     #[test]
     fn unknown_keys_missing_fields_and_types_are_all_reported() {

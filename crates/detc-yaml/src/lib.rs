@@ -14,5 +14,5 @@
 mod de;
 mod tree;
 
-pub use de::{did_you_mean, Decoder, MapReader, Spanned};
-pub use tree::{parse, Doc, Limits, Node, NodeId, NodeKind, Scalar, ScalarValue};
+pub use de::{Decoder, MapReader, Spanned, did_you_mean};
+pub use tree::{Doc, Limits, Node, NodeId, NodeKind, Scalar, ScalarValue, parse};

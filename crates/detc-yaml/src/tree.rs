@@ -38,9 +38,10 @@ impl Scalar {
     /// The scalar's type as PyYAML would resolve it.
     pub fn resolve(&self) -> ScalarValue<'_> {
         if let Some(tag) = &self.tag
-            && tag.ends_with("str") {
-                return ScalarValue::Str(&self.text);
-            }
+            && tag.ends_with("str")
+        {
+            return ScalarValue::Str(&self.text);
+        }
         if !self.plain {
             return ScalarValue::Str(&self.text);
         }
@@ -50,7 +51,8 @@ impl Scalar {
             "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
                 return ScalarValue::Bool(true);
             }
-            "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
+            | "N" => {
                 return ScalarValue::Bool(false);
             }
             ".inf" | ".Inf" | ".INF" | "+.inf" => return ScalarValue::Float(f64::INFINITY),
@@ -80,12 +82,13 @@ impl Scalar {
             return ScalarValue::Int(if neg { -v } else { v });
         }
         let looks_float = clean.bytes().any(|b| b.is_ascii_digit())
-            && clean.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+            && clean
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
             && clean.contains('.');
-        if looks_float
-            && let Ok(f) = clean.parse::<f64>() {
-                return ScalarValue::Float(f);
-            }
+        if looks_float && let Ok(f) = clean.parse::<f64>() {
+            return ScalarValue::Float(f);
+        }
         ScalarValue::Str(t)
     }
 }
@@ -136,13 +139,28 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 64, max_nodes: 100_000 }
+        Limits {
+            max_depth: 64,
+            max_nodes: 100_000,
+        }
     }
 }
 
 enum Frame {
-    Seq { start: usize, items: Vec<NodeId>, size: u64, anchor: usize },
-    Map { start: usize, pairs: Vec<(NodeId, NodeId)>, pending: Option<NodeId>, size: u64, anchor: usize, seen: std::collections::HashMap<String, NodeId> },
+    Seq {
+        start: usize,
+        items: Vec<NodeId>,
+        size: u64,
+        anchor: usize,
+    },
+    Map {
+        start: usize,
+        pairs: Vec<(NodeId, NodeId)>,
+        pending: Option<NodeId>,
+        size: u64,
+        anchor: usize,
+        seen: std::collections::HashMap<String, NodeId>,
+    },
 }
 
 struct Builder<'t> {
@@ -171,7 +189,11 @@ impl Builder<'_> {
     }
 
     fn span(&self, s: &saphyr_parser::Span) -> Span {
-        Span::new(self.file, self.byte(s.start.index()), self.byte(s.end.index()))
+        Span::new(
+            self.file,
+            self.byte(s.start.index()),
+            self.byte(s.end.index()),
+        )
     }
 
     fn push_node(&mut self, kind: NodeKind, span: Span, size: u64, anchor: usize) -> NodeId {
@@ -206,7 +228,13 @@ impl Builder<'_> {
                 items.push(id);
                 *s = s.saturating_add(size);
             }
-            Some(Frame::Map { pairs, pending, size: s, seen, .. }) => {
+            Some(Frame::Map {
+                pairs,
+                pending,
+                size: s,
+                seen,
+                ..
+            }) => {
                 *s = s.saturating_add(size);
                 match pending.take() {
                     None => {
@@ -234,7 +262,15 @@ impl Builder<'_> {
                     .help("a key may appear once per mapping; YAML loaders silently keep only one of the values, so remove or merge one of them"),
             );
         }
-        let total = self.stack.iter().map(|f| match f { Frame::Seq { size, .. } | Frame::Map { size, .. } => *size }).max().unwrap_or(size).max(size);
+        let total = self
+            .stack
+            .iter()
+            .map(|f| match f {
+                Frame::Seq { size, .. } | Frame::Map { size, .. } => *size,
+            })
+            .max()
+            .unwrap_or(size)
+            .max(size);
         if total > max && !self.fatal {
             self.fatal = true;
             self.diags.push(
@@ -259,10 +295,17 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 self.docs += 1;
                 if self.docs == 2 {
                     self.diags.push(
-                        Diagnostic::new("Y009", "multiple-documents", Severity::Error, "the file holds more than one YAML document")
-                            .at(sp)
-                            .label("a second document starts here")
-                            .help("keep one content object per file; move the rest to files of their own"),
+                        Diagnostic::new(
+                            "Y009",
+                            "multiple-documents",
+                            Severity::Error,
+                            "the file holds more than one YAML document",
+                        )
+                        .at(sp)
+                        .label("a second document starts here")
+                        .help(
+                            "keep one content object per file; move the rest to files of their own",
+                        ),
                     );
                     self.fatal = true;
                 }
@@ -281,40 +324,77 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                     self.too_deep(sp);
                     return;
                 }
-                self.stack.push(Frame::Seq { start: sp.start, items: Vec::new(), size: 1, anchor });
+                self.stack.push(Frame::Seq {
+                    start: sp.start,
+                    items: Vec::new(),
+                    size: 1,
+                    anchor,
+                });
             }
             Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= self.limits.max_depth {
                     self.too_deep(sp);
                     return;
                 }
-                self.stack.push(Frame::Map { start: sp.start, pairs: Vec::new(), pending: None, size: 1, anchor, seen: Default::default() });
+                self.stack.push(Frame::Map {
+                    start: sp.start,
+                    pairs: Vec::new(),
+                    pending: None,
+                    size: 1,
+                    anchor,
+                    seen: Default::default(),
+                });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { start, items, size, anchor }) = self.stack.pop() {
+                if let Some(Frame::Seq {
+                    start,
+                    items,
+                    size,
+                    anchor,
+                }) = self.stack.pop()
+                {
                     let end = sp.end.max(start);
-                    let id = self.push_node(NodeKind::Seq(items), Span::new(self.file, start, end), size, anchor);
+                    let id = self.push_node(
+                        NodeKind::Seq(items),
+                        Span::new(self.file, start, end),
+                        size,
+                        anchor,
+                    );
                     self.attach(id);
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { start, pairs, size, anchor, .. }) = self.stack.pop() {
+                if let Some(Frame::Map {
+                    start,
+                    pairs,
+                    size,
+                    anchor,
+                    ..
+                }) = self.stack.pop()
+                {
                     let end = sp.end.max(start);
-                    let id = self.push_node(NodeKind::Map(pairs), Span::new(self.file, start, end), size, anchor);
+                    let id = self.push_node(
+                        NodeKind::Map(pairs),
+                        Span::new(self.file, start, end),
+                        size,
+                        anchor,
+                    );
                     self.attach(id);
                 }
             }
-            Event::Alias(anchor) => match self.anchors.get(&anchor).copied() {
-                Some(id) => self.attach(id),
-                None => {
-                    self.diags.push(
+            Event::Alias(anchor) => {
+                match self.anchors.get(&anchor).copied() {
+                    Some(id) => self.attach(id),
+                    None => {
+                        self.diags.push(
                         Diagnostic::new("Y001", "yaml-syntax", Severity::Error, "alias to an unknown anchor")
                             .at(sp)
                             .help("define the anchor (`&name`) before the alias (`*name`) that uses it"),
                     );
-                    self.fatal = true;
+                        self.fatal = true;
+                    }
                 }
-            },
+            }
             _ => {}
         }
     }
@@ -324,11 +404,18 @@ impl Builder<'_> {
     fn too_deep(&mut self, sp: Span) {
         self.fatal = true;
         self.diags.push(
-            Diagnostic::new("Y007", "yaml-too-complex", Severity::Error,
-                format!("the document nests deeper than {} levels", self.limits.max_depth))
-                .at(sp)
-                .label("too deep here")
-                .help("content files nest a few levels at most; check for runaway brackets"),
+            Diagnostic::new(
+                "Y007",
+                "yaml-too-complex",
+                Severity::Error,
+                format!(
+                    "the document nests deeper than {} levels",
+                    self.limits.max_depth
+                ),
+            )
+            .at(sp)
+            .label("too deep here")
+            .help("content files nest a few levels at most; check for runaway brackets"),
         );
     }
 }
@@ -346,9 +433,14 @@ pub fn parse(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<Diag
     if text.starts_with('\u{feff}') {
         base = 3;
         pre.push(
-            Diagnostic::new("Y004", "byte-order-mark", Severity::Warning, "the file starts with a UTF-8 byte-order mark")
-                .at(Span::new(file, 0, 3))
-                .help("save the file as UTF-8 without BOM; Splunk and most YAML tools do not need it"),
+            Diagnostic::new(
+                "Y004",
+                "byte-order-mark",
+                Severity::Warning,
+                "the file starts with a UTF-8 byte-order mark",
+            )
+            .at(Span::new(file, 0, 3))
+            .help("save the file as UTF-8 without BOM; Splunk and most YAML tools do not need it"),
         );
     }
     if let Some(i) = text.find("\r\n") {
@@ -386,20 +478,34 @@ pub fn parse(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<Diag
     if let Err(e) = result {
         if !b.fatal {
             let at = b.byte(e.marker().index());
-            let f_line_start = text[..at.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
-            let line_end = text[f_line_start..].find('\n').map(|i| f_line_start + i).unwrap_or(text.len());
+            let f_line_start = text[..at.min(text.len())]
+                .rfind('\n')
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            let line_end = text[f_line_start..]
+                .find('\n')
+                .map(|i| f_line_start + i)
+                .unwrap_or(text.len());
             let line = &text[f_line_start..line_end];
             let indent: &str = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-            let prev_tab = text[..f_line_start].lines().last().is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'));
+            let prev_tab = text[..f_line_start]
+                .lines()
+                .last()
+                .is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'));
             if e.info().contains("recursion limit") {
                 b.too_deep(Span::new(file, at, at));
             } else if indent.contains('\t') || prev_tab && line.trim().is_empty() {
                 let tab = f_line_start + indent.find('\t').unwrap_or(0);
                 b.diags.push(
-                    Diagnostic::new("Y003", "tab-indentation", Severity::Error, "a tab character is used for indentation")
-                        .at(Span::new(file, tab, tab + 1))
-                        .label("tab here")
-                        .help("YAML allows only spaces for indentation; replace the tab with spaces"),
+                    Diagnostic::new(
+                        "Y003",
+                        "tab-indentation",
+                        Severity::Error,
+                        "a tab character is used for indentation",
+                    )
+                    .at(Span::new(file, tab, tab + 1))
+                    .label("tab here")
+                    .help("YAML allows only spaces for indentation; replace the tab with spaces"),
                 );
             } else {
                 let end = (at + 1).min(line_end).max(at);
@@ -432,7 +538,9 @@ mod tests {
         let (doc, d) = p(t);
         assert!(d.is_empty(), "{d:?}");
         let doc = doc.unwrap();
-        let NodeKind::Map(pairs) = &doc.node(doc.root.unwrap()).kind else { panic!() };
+        let NodeKind::Map(pairs) = &doc.node(doc.root.unwrap()).kind else {
+            panic!()
+        };
         let v = doc.node(pairs[1].1);
         assert_eq!(&t[v.span.start..v.span.end], "x");
     }
@@ -475,7 +583,11 @@ mod tests {
 
     #[test]
     fn plain_scalars_resolve_like_pyyaml() {
-        let s = |t: &str| Scalar { text: t.into(), plain: true, tag: None };
+        let s = |t: &str| Scalar {
+            text: t.into(),
+            plain: true,
+            tag: None,
+        };
         assert_eq!(s("yes").resolve(), ScalarValue::Bool(true));
         assert_eq!(s("0x1f").resolve(), ScalarValue::Int(31));
         assert_eq!(s("1_000").resolve(), ScalarValue::Int(1000));

@@ -3,8 +3,8 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use detc_attack::Attack;
-use detc_content::{codes, Options};
-use detc_diag::{render_human, render_json, render_sarif, Summary};
+use detc_content::{Options, codes};
+use detc_diag::{Summary, render_human, render_json, render_sarif};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,7 +61,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Rules => {
-            let mut out = String::from("code  level    origin      name                          summary\n");
+            let mut out =
+                String::from("code  level    origin      name                          summary\n");
             for r in codes::RULES {
                 out.push_str(&format!(
                     "{:<5} {:<8} {:<11} {:<29} {}\n",
@@ -75,44 +76,76 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::SUCCESS
         }
-        Command::Validate { path, format, attack_bundle, color } => {
+        Command::Validate {
+            path,
+            format,
+            attack_bundle,
+            color,
+        } => {
             if !path.is_dir() {
-                eprintln!("error: `{}` is not a folder\nhelp: pass the content root, the folder holding contentctl.yml", path.display());
+                eprintln!(
+                    "error: `{}` is not a folder\nhelp: pass the content root, the folder holding contentctl.yml",
+                    path.display()
+                );
                 return ExitCode::from(2);
             }
             let loaded;
             let attack: &Attack = match attack_bundle {
                 None => Attack::embedded(),
-                Some(b) => match Attack::from_stix_bundle(&b, Attack::embedded().data.moves.clone()) {
-                    Ok(a) => {
-                        loaded = a;
-                        &loaded
+                Some(b) => {
+                    match Attack::from_stix_bundle(&b, Attack::embedded().data.moves.clone()) {
+                        Ok(a) => {
+                            loaded = a;
+                            &loaded
+                        }
+                        Err(e) => {
+                            eprintln!(
+                                "error: {}: {e}\nhelp: pass MITRE's enterprise-attack-<version>.json (or .json.gz) STIX bundle",
+                                b.display()
+                            );
+                            return ExitCode::from(2);
+                        }
                     }
-                    Err(e) => {
-                        eprintln!("error: {}: {e}\nhelp: pass MITRE's enterprise-attack-<version>.json (or .json.gz) STIX bundle", b.display());
-                        return ExitCode::from(2);
-                    }
-                },
+                }
             };
-            let opts = Options { attack, ..Options::default() };
+            let opts = Options {
+                attack,
+                ..Options::default()
+            };
             let p = detc_content::validate(&path, &opts);
             let text = match format {
                 Format::Human => {
                     let use_color = match color.as_str() {
                         "always" => true,
                         "never" => false,
-                        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                        _ => {
+                            std::io::stdout().is_terminal()
+                                && std::env::var_os("NO_COLOR").is_none()
+                        }
                     };
                     render_human(&p.sources, &p.diags, use_color)
                 }
                 Format::Json => render_json(&p.sources, &p.diags),
-                Format::Sarif => render_sarif(&p.sources, &p.diags, &codes::rule_infos(), env!("CARGO_PKG_VERSION")),
+                Format::Sarif => render_sarif(
+                    &p.sources,
+                    &p.diags,
+                    &codes::rule_infos(),
+                    env!("CARGO_PKG_VERSION"),
+                ),
             };
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+            if stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
                 return ExitCode::from(2);
             }
-            if Summary::of(&p.diags).errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if Summary::of(&p.diags).errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
     }
 }

@@ -23,8 +23,15 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn detc(args: &[&str], dir: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_detc")).args(args).arg(dir).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+    let out = Command::new(env!("CARGO_BIN_EXE_detc"))
+        .args(args)
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
 }
 
 fn pack(name: &str) -> tempfile::TempDir {
@@ -48,50 +55,90 @@ fn seed_detection_is_refused_at_its_dest_drilldown() {
     assert_eq!(code, 1, "{out}");
     let v: Value = serde_json::from_str(&out).unwrap();
     let d = v["diagnostics"].as_array().unwrap();
-    let first = d.iter().find(|d| d["code"] == "D001").expect("a D001 diagnostic");
-    assert_eq!(first["file"], "detections/cloud/cloud_api_calls_from_previously_unseen_user_roles.yml");
+    let first = d
+        .iter()
+        .find(|d| d["code"] == "D001")
+        .expect("a D001 diagnostic");
+    assert_eq!(
+        first["file"],
+        "detections/cloud/cloud_api_calls_from_previously_unseen_user_roles.yml"
+    );
     assert_eq!(first["line"], 31);
     assert_eq!(first["column"], 43);
-    assert!(first["source_line"].as_str().unwrap().contains("\"$dest$\""));
+    assert!(
+        first["source_line"]
+            .as_str()
+            .unwrap()
+            .contains("\"$dest$\"")
+    );
     // Every `$dest$` of both drilldowns (name and search) is reported, nothing else.
     assert_eq!(d.iter().filter(|d| d["code"] == "D001").count(), 4);
     assert!(d.iter().all(|d| d["code"] == "D001"), "{out}");
-    insta::assert_snapshot!("seed_pack_human", detc(&["validate", "--color", "never"], t.path()).1);
+    insta::assert_snapshot!(
+        "seed_pack_human",
+        detc(&["validate", "--color", "never"], t.path()).1
+    );
 }
 
 #[test]
 fn seed_detection_in_the_unmodified_init_pack_still_points_at_dest() {
     let t = pack("seed");
     let cfg = t.path().join("contentctl.yml");
-    let text = std::fs::read_to_string(&cfg).unwrap().replace("label: ContentPack", "label: Custom Splunk Content Pack");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("label: ContentPack", "label: Custom Splunk Content Pack");
     std::fs::write(&cfg, text).unwrap();
     let (code, out) = detc(&["validate", "--format", "json"], t.path());
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
-    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"D001") && codes.contains(&"P005"), "{codes:?}");
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"D001") && codes.contains(&"P005"),
+        "{codes:?}"
+    );
 }
 
 #[test]
 fn broken_fixtures_match_their_snapshots() {
     let dir = fixtures().join("broken");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
-    assert!(cases.len() >= 30, "at least 30 broken cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 30,
+        "at least 30 broken cases, found {}",
+        cases.len()
+    );
     let rules = detc_content::codes::RULES;
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let t = pack("init");
         copy_dir(&case, t.path());
         let (code, human) = detc(&["validate", "--color", "never"], t.path());
-        assert!(human.contains("error[") || human.contains("warning["), "{name}: no diagnostic\n{human}");
+        assert!(
+            human.contains("error[") || human.contains("warning["),
+            "{name}: no diagnostic\n{human}"
+        );
         assert_ne!(code, 2, "{name}: exit 2 is for usage errors");
-        assert!(code == 1 || !human.contains("error["), "{name}: errors must exit 1");
+        assert!(
+            code == 1 || !human.contains("error["),
+            "{name}: errors must exit 1"
+        );
         // JSON carries the same diagnostics, each with a registered code and name.
         let (_, json) = detc(&["validate", "--format", "json"], t.path());
         let v: Value = serde_json::from_str(&json).unwrap();
         for d in v["diagnostics"].as_array().unwrap() {
-            let r = rules.iter().find(|r| r.code == d["code"]).unwrap_or_else(|| panic!("{name}: unregistered code {}", d["code"]));
+            let r = rules
+                .iter()
+                .find(|r| r.code == d["code"])
+                .unwrap_or_else(|| panic!("{name}: unregistered code {}", d["code"]));
             assert_eq!(r.name, d["name"], "{name}");
         }
         insta::assert_snapshot!(name.clone(), format!("exit: {code}\n{human}"));
@@ -111,7 +158,10 @@ fn sarif_output_is_a_valid_log() {
     let r = &results[0];
     let idx = r["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], r["ruleId"]);
-    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 31);
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        31
+    );
 }
 
 #[test]
@@ -148,10 +198,28 @@ fn attack_bundle_flag_reads_a_stix_bundle() {
         "external_references":[{"source_name":"mitre-attack","external_id":"T1560.001"}]}]}"#,
     )
     .unwrap();
-    let (code, out) = detc(&["validate", "--color", "never", "--attack-bundle", bundle.to_str().unwrap()], t.path());
+    let (code, out) = detc(
+        &[
+            "validate",
+            "--color",
+            "never",
+            "--attack-bundle",
+            bundle.to_str().unwrap(),
+        ],
+        t.path(),
+    );
     assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings\n"));
     std::fs::write(&bundle, r#"{"type":"bundle","objects":[]}"#).unwrap();
-    let (code, out) = detc(&["validate", "--color", "never", "--attack-bundle", bundle.to_str().unwrap()], t.path());
+    let (code, out) = detc(
+        &[
+            "validate",
+            "--color",
+            "never",
+            "--attack-bundle",
+            bundle.to_str().unwrap(),
+        ],
+        t.path(),
+    );
     assert_eq!(code, 1);
     assert!(out.contains("error[A001]"), "{out}");
 }

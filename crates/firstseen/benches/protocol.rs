@@ -43,14 +43,22 @@ fn chunks() -> Vec<Vec<u8>> {
 /// chunk until its reply is read) and the rows returned.
 fn drive(cmd: &mut Command, args: &[&str], chunks: &[Vec<u8>]) -> (Duration, usize) {
     let mut s = Session::spawn(cmd).expect("spawn");
-    s.send(&getinfo_meta(args, None, Some(1_689_100_000.0), false), b"").expect("getinfo");
+    s.send(&getinfo_meta(args, None, Some(1_689_100_000.0), false), b"")
+        .expect("getinfo");
     let mut t = Duration::ZERO;
     let mut rows = 0;
     for (i, c) in chunks.iter().enumerate() {
         let start = Instant::now();
-        let r = s.send(&execute_meta(i + 1 == chunks.len()), c).expect("reply");
+        let r = s
+            .send(&execute_meta(i + 1 == chunks.len()), c)
+            .expect("reply");
         t += start.elapsed();
-        rows += r.body.bytes().filter(|&b| b == b'\n').count().saturating_sub(1);
+        rows += r
+            .body
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            .saturating_sub(1);
         if let Some(e) = r.meta.get("error") {
             panic!("command failed: {e}");
         }
@@ -104,11 +112,17 @@ fn main() {
     }
     let chunks = chunks();
     let mb: usize = chunks.iter().map(Vec::len).sum::<usize>() >> 20;
-    println!("firstseen protocol benchmark: {ROWS} rows x 6 fields, {} chunks of {CHUNK}, {mb} MiB of CSV", chunks.len());
+    println!(
+        "firstseen protocol benchmark: {ROWS} rows x 6 fields, {} chunks of {CHUNK}, {mb} MiB of CSV",
+        chunks.len()
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let exe = env!("CARGO_BIN_EXE_firstseen");
     let runs = 5;
-    for (name, extra) in [("firstseen output=new (new rows only)", "output=new"), ("firstseen output=all (every row annotated)", "output=all")] {
+    for (name, extra) in [
+        ("firstseen output=new (new rows only)", "output=new"),
+        ("firstseen output=all (every row annotated)", "output=all"),
+    ] {
         let mut results = Vec::new();
         for r in 0..runs {
             let lookup = format!("lookup=bench{r}_{}", extra.len());
@@ -121,7 +135,11 @@ fn main() {
     }
     let mut results = Vec::new();
     for _ in 0..3 {
-        results.push(drive(Command::new("python3").args(["-c", RAW_ECHO]), &[], &chunks));
+        results.push(drive(
+            Command::new("python3").args(["-c", RAW_ECHO]),
+            &[],
+            &chunks,
+        ));
     }
     report("peer: Python raw echo, no CSV parsing (floor)", &results);
     if let Ok(py) = std::env::var("FIRSTSEEN_BENCH_PYTHON") {
@@ -130,7 +148,9 @@ fn main() {
         let r = drive(Command::new(&py).arg(&script), &[], &chunks);
         report("peer: splunklib pass-through StreamingCommand", &[r]);
     } else {
-        println!("peer: splunklib pass-through: not run (set FIRSTSEEN_BENCH_PYTHON or use scripts/bench-firstseen.sh); \
-                  measured 112k-142k rows/s on this machine type (../shared/spec, §7)");
+        println!(
+            "peer: splunklib pass-through: not run (set FIRSTSEEN_BENCH_PYTHON or use scripts/bench-firstseen.sh); \
+                  measured 112k-142k rows/s on this machine type (../shared/spec, §7)"
+        );
     }
 }

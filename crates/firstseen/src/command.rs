@@ -11,7 +11,13 @@ use std::path::{Path, PathBuf};
 pub const LOOKUPS_DIR_ENV: &str = "FIRSTSEEN_LOOKUPS_DIR";
 
 /// Platform folders Splunk searches for a command's `filename` (commands.conf.spec).
-pub const PLATFORM_DIRS: &[&str] = &["linux_x86_64", "linux_x86", "windows_x86_64", "windows_x86", "darwin_x86_64"];
+pub const PLATFORM_DIRS: &[&str] = &[
+    "linux_x86_64",
+    "linux_x86",
+    "windows_x86_64",
+    "windows_x86",
+    "darwin_x86_64",
+];
 
 /// The app folder holding executable `exe`: the folder after `etc/apps/`
 /// when the path has one, else the parent of `bin/` (or of
@@ -43,11 +49,15 @@ pub fn lookups_dir() -> Result<PathBuf, String> {
     if let Some(d) = std::env::var_os(LOOKUPS_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
     let exe = exe.canonicalize().unwrap_or(exe);
-    app_root(&exe)
-        .map(|a| a.join("lookups"))
-        .ok_or_else(|| format!("{} is not inside a Splunk app (…/etc/apps/<app>/bin/)", exe.display()))
+    app_root(&exe).map(|a| a.join("lookups")).ok_or_else(|| {
+        format!(
+            "{} is not inside a Splunk app (…/etc/apps/<app>/bin/)",
+            exe.display()
+        )
+    })
 }
 
 /// Finds seed lookup `file` (already checked by [`lookup_file_name`]) in our
@@ -62,9 +72,15 @@ pub fn find_seed(own: &Path, file: &str) -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join("etc").join("apps"))
         .filter(|p| p.is_dir())
         .or_else(|| own.parent()?.parent().map(Path::to_path_buf))?;
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(apps).ok()?.filter_map(|e| Some(e.ok()?.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(apps)
+        .ok()?
+        .filter_map(|e| Some(e.ok()?.path()))
+        .collect();
     entries.sort();
-    entries.into_iter().map(|a| a.join("lookups").join(file)).find(|p| p.is_file())
+    entries
+        .into_iter()
+        .map(|a| a.join("lookups").join(file))
+        .find(|p| p.is_file())
 }
 
 /// The command's state between chunks.
@@ -100,7 +116,10 @@ impl Worker {
             }
             Ok(tracker)
         });
-        Worker { tx: Some(tx), handle: Some(handle) }
+        Worker {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     /// Queues a body. An error found in an earlier body is returned now.
@@ -137,18 +156,29 @@ impl Command for FirstSeen {
         let opts = Options::parse(&info.searchinfo.args, true)?;
         let dir = lookups_dir()?;
         let file = lookup_file_name("lookup", opts.lookup.as_deref().unwrap_or_default())?;
-        let seed = match &opts.seed {
-            Some(s) => {
-                let f = lookup_file_name("seed", s)?;
-                Some(find_seed(&dir, &f).ok_or_else(|| format!("seed lookup {f} is not in any app's lookups folder"))?)
-            }
-            None => None,
-        };
+        let seed =
+            match &opts.seed {
+                Some(s) => {
+                    let f = lookup_file_name("seed", s)?;
+                    Some(find_seed(&dir, &f).ok_or_else(|| {
+                        format!("seed lookup {f} is not in any app's lookups folder")
+                    })?)
+                }
+                None => None,
+            };
         let store = CsvStore::new(dir.join(file)).with_seed(seed);
         // No side effects here: probes run getinfo only. Preview runs never write.
         let write = opts.update && !info.preview;
-        let reference = info.searchinfo.latest_time.unwrap_or_else(|| self.now.unwrap_or_else(now));
-        self.run = Some(Running { worker: Worker::start(Tracker::new(opts)), store, reference, write });
+        let reference = info
+            .searchinfo
+            .latest_time
+            .unwrap_or_else(|| self.now.unwrap_or_else(now));
+        self.run = Some(Running {
+            worker: Worker::start(Tracker::new(opts)),
+            store,
+            reference,
+            write,
+        });
         Ok(GetinfoReply::new(CommandType::Events))
     }
 
@@ -156,7 +186,12 @@ impl Command for FirstSeen {
         Err("internal error: firstseen takes raw chunk bodies".into())
     }
 
-    fn execute_body(&mut self, body: Vec<u8>, finished: bool, _index: usize) -> Result<Reply, Failure> {
+    fn execute_body(
+        &mut self,
+        body: Vec<u8>,
+        finished: bool,
+        _index: usize,
+    ) -> Result<Reply, Failure> {
         let Some(run) = self.run.as_mut() else {
             return Err("execute before getinfo".into());
         };
@@ -169,7 +204,10 @@ impl Command for FirstSeen {
         };
         let tracker = run.worker.join()?;
         let out = tracker.finish(&run.store, run.reference, run.write)?;
-        Ok(Reply { body: out.body, messages: out.messages })
+        Ok(Reply {
+            body: out.body,
+            messages: out.messages,
+        })
     }
 }
 
@@ -180,10 +218,22 @@ mod tests {
     #[test]
     fn finds_the_app_from_the_executable() {
         let p = |s: &str| app_root(Path::new(s)).map(|p| p.display().to_string());
-        assert_eq!(p("/opt/splunk/etc/apps/detc_app/linux_x86_64/bin/firstseen").as_deref(), Some("/opt/splunk/etc/apps/detc_app"));
-        assert_eq!(p("/opt/splunk/etc/apps/detc_app/bin/firstseen").as_deref(), Some("/opt/splunk/etc/apps/detc_app"));
-        assert_eq!(p("/tmp/x/myapp/linux_x86_64/bin/firstseen").as_deref(), Some("/tmp/x/myapp"));
-        assert_eq!(p("/tmp/x/myapp/bin/firstseen").as_deref(), Some("/tmp/x/myapp"));
+        assert_eq!(
+            p("/opt/splunk/etc/apps/detc_app/linux_x86_64/bin/firstseen").as_deref(),
+            Some("/opt/splunk/etc/apps/detc_app")
+        );
+        assert_eq!(
+            p("/opt/splunk/etc/apps/detc_app/bin/firstseen").as_deref(),
+            Some("/opt/splunk/etc/apps/detc_app")
+        );
+        assert_eq!(
+            p("/tmp/x/myapp/linux_x86_64/bin/firstseen").as_deref(),
+            Some("/tmp/x/myapp")
+        );
+        assert_eq!(
+            p("/tmp/x/myapp/bin/firstseen").as_deref(),
+            Some("/tmp/x/myapp")
+        );
         assert_eq!(p("/usr/local/firstseen"), None);
     }
 }

@@ -84,7 +84,12 @@ impl Tracker {
     /// # Errors
     /// A time value that is not epoch seconds, naming the field, row and value.
     pub fn observe(&mut self, records: Records) -> Result<(), String> {
-        let key_idx: Vec<Option<usize>> = self.opts.key.iter().map(|k| records.field_index(k)).collect();
+        let key_idx: Vec<Option<usize>> = self
+            .opts
+            .key
+            .iter()
+            .map(|k| records.field_index(k))
+            .collect();
         for (present, idx) in self.key_present.iter_mut().zip(&key_idx) {
             *present |= idx.is_some() && !records.is_empty();
         }
@@ -143,7 +148,13 @@ impl Tracker {
             if multi {
                 let combos: usize = key_idx
                     .iter()
-                    .map(|i| records.values(row, i.unwrap_or(usize::MAX)).iter().count().max(1))
+                    .map(|i| {
+                        records
+                            .values(row, i.unwrap_or(usize::MAX))
+                            .iter()
+                            .count()
+                            .max(1)
+                    })
                     .try_fold(1usize, |a, n| a.checked_mul(n))
                     .unwrap_or(usize::MAX);
                 if combos > MAX_KEYS_PER_ROW {
@@ -165,7 +176,11 @@ impl Tracker {
             ids.push(id);
         }
         starts.push(ids.len() as u32);
-        self.chunks.push(Chunk { records, starts, ids });
+        self.chunks.push(Chunk {
+            records,
+            starts,
+            ids,
+        });
         Ok(())
     }
 
@@ -177,7 +192,12 @@ impl Tracker {
     /// # Errors
     /// A key field absent from every row; state read, merge or write errors
     /// (the stored state is then unchanged).
-    pub fn finish(self, store: &dyn StateStore, reference: f64, write: bool) -> Result<Outcome, String> {
+    pub fn finish(
+        self,
+        store: &dyn StateStore,
+        reference: f64,
+        write: bool,
+    ) -> Result<Outcome, String> {
         let missing: Vec<&str> = self
             .opts
             .key
@@ -202,8 +222,18 @@ impl Tracker {
         }
         let tz = &self.opts.tz;
         let window_start = self.opts.window.resolve(reference, tz)?;
-        let history_needed = self.opts.min_history.as_ref().map(|m| m.resolve(reference, tz)).transpose()?;
-        let drop_before = self.opts.retention.as_ref().map(|r| r.resolve(reference, tz)).transpose()?;
+        let history_needed = self
+            .opts
+            .min_history
+            .as_ref()
+            .map(|m| m.resolve(reference, tz))
+            .transpose()?;
+        let drop_before = self
+            .opts
+            .retention
+            .as_ref()
+            .map(|r| r.resolve(reference, tz))
+            .transpose()?;
 
         let mut merged: Vec<Seen> = Vec::with_capacity(self.seen.len());
         let mut enough = true;
@@ -216,7 +246,10 @@ impl Tracker {
                 (Some(_), None) => false,
                 (None, _) => true,
             };
-            Ok(write.then_some(Save { drop_before, enough_data: enough }))
+            Ok(write.then_some(Save {
+                drop_before,
+                enough_data: enough,
+            }))
         };
         let fields = &self.opts.key;
         let written = if write {
@@ -226,7 +259,10 @@ impl Tracker {
             merge(&mut state)?;
             0
         };
-        let is_new: Vec<bool> = merged.iter().map(|s| enough && s.first >= window_start).collect();
+        let is_new: Vec<bool> = merged
+            .iter()
+            .map(|s| enough && s.first >= window_start)
+            .collect();
         let new_keys = is_new.iter().filter(|n| **n).count();
 
         let mut out = Outcome {
@@ -284,13 +320,22 @@ impl Tracker {
                 if ours.contains(&base) {
                     continue;
                 }
-                let list = if h.starts_with(MV_PREFIX) { &mut mv } else { &mut plain };
+                let list = if h.starts_with(MV_PREFIX) {
+                    &mut mv
+                } else {
+                    &mut plain
+                };
                 if !list.contains(&h.as_str()) {
                     list.push(h);
                 }
             }
         }
-        let header: Vec<&str> = plain.iter().copied().chain(ours).chain(mv.iter().copied()).collect();
+        let header: Vec<&str> = plain
+            .iter()
+            .copied()
+            .chain(ours)
+            .chain(mv.iter().copied())
+            .collect();
         let mut w = BodyWriter::new(&header);
         // Times formatted once per key, not once per row.
         let mut texts: Vec<Option<(String, String)>> = vec![None; merged.len()];
@@ -301,11 +346,15 @@ impl Tracker {
             (a, b)
         };
         for c in &self.chunks {
-            let map: Vec<Option<usize>> =
-                header.iter().map(|h| c.records.header().iter().position(|x| x == h)).collect();
+            let map: Vec<Option<usize>> = header
+                .iter()
+                .map(|h| c.records.header().iter().position(|x| x == h))
+                .collect();
             for row in 0..c.records.len() {
                 let ids = &c.ids[c.starts[row] as usize..c.starts[row + 1] as usize];
-                let new = ids.iter().any(|&i| is_new.get(i as usize).copied().unwrap_or(false));
+                let new = ids
+                    .iter()
+                    .any(|&i| is_new.get(i as usize).copied().unwrap_or(false));
                 if self.opts.output == Output::New && !new {
                     continue;
                 }
@@ -315,15 +364,20 @@ impl Tracker {
                     [one] => {
                         let slot = texts.get_mut(*one as usize);
                         match (slot, merged.get(*one as usize)) {
-                            (Some(slot), Some(&s)) => Some(&*slot.get_or_insert_with(|| text_of(s))),
+                            (Some(slot), Some(&s)) => {
+                                Some(&*slot.get_or_insert_with(|| text_of(s)))
+                            }
                             _ => None,
                         }
                     }
                     many => {
-                        let span = many.iter().filter_map(|&i| merged.get(i as usize).copied()).reduce(|mut a, b| {
-                            a.merge(b);
-                            a
-                        });
+                        let span = many
+                            .iter()
+                            .filter_map(|&i| merged.get(i as usize).copied())
+                            .reduce(|mut a, b| {
+                                a.merge(b);
+                                a
+                            });
                         several = span.map(&mut text_of);
                         several.as_ref()
                     }
@@ -340,7 +394,11 @@ impl Tracker {
             }
         }
         out.rows_out = w.rows();
-        out.body = if out.rows_out == 0 { Vec::new() } else { w.finish() };
+        out.body = if out.rows_out == 0 {
+            Vec::new()
+        } else {
+            w.finish()
+        };
     }
 }
 
@@ -349,7 +407,11 @@ impl Tracker {
 fn multivalue_keys(records: &Records, row: usize, key_idx: &[Option<usize>]) -> Vec<Vec<u8>> {
     let mut combos: Vec<Vec<String>> = vec![Vec::new()];
     for idx in key_idx {
-        let vals: Vec<String> = records.values(row, idx.unwrap_or(usize::MAX)).iter().map(str::to_string).collect();
+        let vals: Vec<String> = records
+            .values(row, idx.unwrap_or(usize::MAX))
+            .iter()
+            .map(str::to_string)
+            .collect();
         combos = combos
             .into_iter()
             .flat_map(|c| {
@@ -362,20 +424,24 @@ fn multivalue_keys(records: &Records, row: usize, key_idx: &[Option<usize>]) -> 
             .collect();
     }
     combos
-            .iter()
-            .map(|c| {
-                let mut k = Vec::new();
-                encode_key(&mut k, c.iter().map(String::as_str));
-                k
-            })
-            .collect()
+        .iter()
+        .map(|c| {
+            let mut k = Vec::new();
+            encode_key(&mut k, c.iter().map(String::as_str));
+            k
+        })
+        .collect()
 }
 
 /// Parses epoch seconds (`1689000000`, `1689000000.934`, `-5`); `None` for
 /// anything else, including NaN and infinities.
 pub fn parse_time(v: &str) -> Option<f64> {
     let v = v.trim();
-    if v.is_empty() || !v.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+    if v.is_empty()
+        || !v
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
         return None;
     }
     v.parse::<f64>().ok().filter(|t| t.is_finite())
@@ -383,5 +449,6 @@ pub fn parse_time(v: &str) -> Option<f64> {
 
 /// Epoch seconds as an ISO 8601 UTC time, for messages.
 pub fn iso(t: f64) -> String {
-    jiff::Timestamp::from_second(t.floor() as i64).map_or_else(|_| format!("{t}"), |ts| ts.to_string())
+    jiff::Timestamp::from_second(t.floor() as i64)
+        .map_or_else(|_| format!("{t}"), |ts| ts.to_string())
 }

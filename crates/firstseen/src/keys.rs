@@ -6,8 +6,8 @@
 //! keys (about 55 bytes each) fit well under the 1.5 GB budget. Entry order is insertion order,
 //! which keeps written state stable from run to run.
 
-use hashbrown::HashTable;
 use hashbrown::DefaultHashBuilder;
+use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 /// First and last time a key was seen, epoch seconds.
@@ -71,7 +71,9 @@ pub struct KeyTable {
 
 impl std::fmt::Debug for KeyTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyTable").field("len", &self.entries.len()).finish()
+        f.debug_struct("KeyTable")
+            .field("len", &self.entries.len())
+            .finish()
     }
 }
 
@@ -119,7 +121,9 @@ impl KeyTable {
 
     /// Bytes used by the arena, entries and index (approximate), for benchmarks.
     pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>() + self.index.capacity() * 9
+        self.arena.capacity()
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.index.capacity() * 9
     }
 
     /// The entry number of `key`, if present (unindexed entries are scanned).
@@ -128,7 +132,11 @@ impl KeyTable {
         self.index
             .find(spread(h), |&(i, hi)| hi == h && self.key(i) == key)
             .map(|&(i, _)| i)
-            .or_else(|| (self.indexed..self.entries.len()).map(|i| i as u32).find(|&i| self.key(i) == key))
+            .or_else(|| {
+                (self.indexed..self.entries.len())
+                    .map(|i| i as u32)
+                    .find(|&i| self.key(i) == key)
+            })
     }
 
     /// Appends `key` without checking whether it is already present.
@@ -144,7 +152,10 @@ impl KeyTable {
 
     /// Entry number, arena offset and length for a new key.
     fn room(&self, key: &[u8]) -> Result<(u32, u32, u32), String> {
-        let too_many = || "more than 4 GiB of keys in one state; use retention= or more specific lookups".to_string();
+        let too_many = || {
+            "more than 4 GiB of keys in one state; use retention= or more specific lookups"
+                .to_string()
+        };
         let i = u32::try_from(self.entries.len()).map_err(|_| too_many())?;
         let off = u32::try_from(self.arena.len()).map_err(|_| too_many())?;
         let len = u32::try_from(key.len()).map_err(|_| too_many())?;
@@ -164,23 +175,32 @@ impl KeyTable {
     /// More than 4,294,967,295 keys in all.
     pub fn append(&mut self, other: KeyTable) -> Result<(), String> {
         let base = self.arena.len();
-        if self.entries.len() + other.entries.len() > u32::MAX as usize || base + other.arena.len() > u32::MAX as usize
+        if self.entries.len() + other.entries.len() > u32::MAX as usize
+            || base + other.arena.len() > u32::MAX as usize
         {
-            return Err("more than 4 GiB of keys in one state; use retention= or more specific lookups".to_string());
+            return Err(
+                "more than 4 GiB of keys in one state; use retention= or more specific lookups"
+                    .to_string(),
+            );
         }
         self.arena.extend_from_slice(&other.arena);
         drop(other.arena);
         let base = base as u32;
-        self.entries.extend(other.entries.iter().map(|e| Entry { off: e.off + base, ..*e }));
+        self.entries.extend(other.entries.iter().map(|e| Entry {
+            off: e.off + base,
+            ..*e
+        }));
         Ok(())
     }
 
     fn index_rest(&mut self) {
         let start = self.indexed;
-        self.index.reserve(self.entries.len() - start, |&(_, h)| spread(h));
+        self.index
+            .reserve(self.entries.len() - start, |&(_, h)| spread(h));
         for i in start..self.entries.len() {
             let h = self.hasher.hash_one(&self.arena[self.entries[i].range()]) as u32;
-            self.index.insert_unique(spread(h), (i as u32, h), |&(_, h)| spread(h));
+            self.index
+                .insert_unique(spread(h), (i as u32, h), |&(_, h)| spread(h));
         }
         self.indexed = self.entries.len();
     }
@@ -226,14 +246,17 @@ impl KeyTable {
         }
         let h = self.hasher.hash_one(key) as u32;
         let (arena, entries) = (&self.arena, &mut self.entries);
-        if let Some(&(i, _)) = self.index.find(spread(h), |&(i, hi)| hi == h && &arena[entries[i as usize].range()] == key) {
+        if let Some(&(i, _)) = self.index.find(spread(h), |&(i, hi)| {
+            hi == h && &arena[entries[i as usize].range()] == key
+        }) {
             entries[i as usize].seen.merge(seen);
             return Ok((i, false));
         }
         let (i, off, len) = self.room(key)?;
         self.entries.push(Entry { off, len, seen });
         self.arena.extend_from_slice(key);
-        self.index.insert_unique(spread(h), (i, h), |&(_, h)| spread(h));
+        self.index
+            .insert_unique(spread(h), (i, h), |&(_, h)| spread(h));
         self.indexed = self.entries.len();
         Ok((i, true))
     }
@@ -253,7 +276,9 @@ impl KeyTable {
 
     /// Every entry in insertion order: (encoded key, times).
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Seen)> {
-        self.entries.iter().map(|e| (&self.arena[e.range()], e.seen))
+        self.entries
+            .iter()
+            .map(|e| (&self.arena[e.range()], e.seen))
     }
 
     /// The earliest first-seen time of all keys.
@@ -276,18 +301,69 @@ mod tests {
     fn upsert_merges_min_first_max_last() {
         let mut t = KeyTable::default();
         let k = key(&["alice", "ListBuckets"]);
-        assert_eq!(t.upsert(&k, Seen { first: 10.0, last: 20.0 }).unwrap(), (0, true));
-        assert_eq!(t.upsert(&k, Seen { first: 5.0, last: 15.0 }).unwrap(), (0, false));
-        assert_eq!(t.upsert(&k, Seen { first: 12.0, last: 30.0 }).unwrap(), (0, false));
-        assert_eq!(t.seen(0), Some(Seen { first: 5.0, last: 30.0 }));
+        assert_eq!(
+            t.upsert(
+                &k,
+                Seen {
+                    first: 10.0,
+                    last: 20.0
+                }
+            )
+            .unwrap(),
+            (0, true)
+        );
+        assert_eq!(
+            t.upsert(
+                &k,
+                Seen {
+                    first: 5.0,
+                    last: 15.0
+                }
+            )
+            .unwrap(),
+            (0, false)
+        );
+        assert_eq!(
+            t.upsert(
+                &k,
+                Seen {
+                    first: 12.0,
+                    last: 30.0
+                }
+            )
+            .unwrap(),
+            (0, false)
+        );
+        assert_eq!(
+            t.seen(0),
+            Some(Seen {
+                first: 5.0,
+                last: 30.0
+            })
+        );
         assert_eq!(t.earliest(), Some(5.0));
     }
 
     #[test]
     fn field_boundaries_are_part_of_the_key() {
         let mut t = KeyTable::default();
-        t.upsert(&key(&["ab", "c"]), Seen { first: 1.0, last: 1.0 }).unwrap();
-        let (_, new) = t.upsert(&key(&["a", "bc"]), Seen { first: 1.0, last: 1.0 }).unwrap();
+        t.upsert(
+            &key(&["ab", "c"]),
+            Seen {
+                first: 1.0,
+                last: 1.0,
+            },
+        )
+        .unwrap();
+        let (_, new) = t
+            .upsert(
+                &key(&["a", "bc"]),
+                Seen {
+                    first: 1.0,
+                    last: 1.0,
+                },
+            )
+            .unwrap();
         assert!(new);
         let vals: Vec<&str> = key_values(t.key(1)).collect();
         assert_eq!(vals, ["a", "bc"]);
@@ -298,23 +374,124 @@ mod tests {
     #[test]
     fn merge_from_widens_matches_and_appends_the_rest() {
         let mut state = KeyTable::default();
-        state.push(&key(&["a"]), Seen { first: 1.0, last: 5.0 }).unwrap();
-        state.push(&key(&["b"]), Seen { first: 2.0, last: 3.0 }).unwrap();
-        state.push(&key(&["a"]), Seen { first: 0.5, last: 4.0 }).unwrap(); // a duplicate row
+        state
+            .push(
+                &key(&["a"]),
+                Seen {
+                    first: 1.0,
+                    last: 5.0,
+                },
+            )
+            .unwrap();
+        state
+            .push(
+                &key(&["b"]),
+                Seen {
+                    first: 2.0,
+                    last: 3.0,
+                },
+            )
+            .unwrap();
+        state
+            .push(
+                &key(&["a"]),
+                Seen {
+                    first: 0.5,
+                    last: 4.0,
+                },
+            )
+            .unwrap(); // a duplicate row
         let mut search = KeyTable::default();
-        search.upsert(&key(&["c"]), Seen { first: 10.0, last: 11.0 }).unwrap();
-        search.upsert(&key(&["a"]), Seen { first: 9.0, last: 12.0 }).unwrap();
+        search
+            .upsert(
+                &key(&["c"]),
+                Seen {
+                    first: 10.0,
+                    last: 11.0,
+                },
+            )
+            .unwrap();
+        search
+            .upsert(
+                &key(&["a"]),
+                Seen {
+                    first: 9.0,
+                    last: 12.0,
+                },
+            )
+            .unwrap();
         let merged = state.merge_from(&search).unwrap();
-        assert_eq!(merged, [Seen { first: 10.0, last: 11.0 }, Seen { first: 0.5, last: 12.0 }]);
-        let all: Vec<(Vec<&str>, Seen)> = state.iter().map(|(k, s)| (key_values(k).collect(), s)).collect();
+        assert_eq!(
+            merged,
+            [
+                Seen {
+                    first: 10.0,
+                    last: 11.0
+                },
+                Seen {
+                    first: 0.5,
+                    last: 12.0
+                }
+            ]
+        );
+        let all: Vec<(Vec<&str>, Seen)> = state
+            .iter()
+            .map(|(k, s)| (key_values(k).collect(), s))
+            .collect();
         assert_eq!(all.len(), 4);
-        assert_eq!(all[0], (vec!["a"], Seen { first: 0.5, last: 12.0 }));
-        assert_eq!(all[2], (vec!["a"], Seen { first: 0.5, last: 12.0 }));
-        assert_eq!(all[3], (vec!["c"], Seen { first: 10.0, last: 11.0 }));
+        assert_eq!(
+            all[0],
+            (
+                vec!["a"],
+                Seen {
+                    first: 0.5,
+                    last: 12.0
+                }
+            )
+        );
+        assert_eq!(
+            all[2],
+            (
+                vec!["a"],
+                Seen {
+                    first: 0.5,
+                    last: 12.0
+                }
+            )
+        );
+        assert_eq!(
+            all[3],
+            (
+                vec!["c"],
+                Seen {
+                    first: 10.0,
+                    last: 11.0
+                }
+            )
+        );
         // upsert after unindexed pushes still finds them.
-        assert_eq!(state.upsert(&key(&["b"]), Seen { first: 2.0, last: 2.0 }).unwrap(), (1, false));
+        assert_eq!(
+            state
+                .upsert(
+                    &key(&["b"]),
+                    Seen {
+                        first: 2.0,
+                        last: 2.0
+                    }
+                )
+                .unwrap(),
+            (1, false)
+        );
         let mut other = KeyTable::default();
-        other.push(&key(&["z"]), Seen { first: 1.0, last: 1.0 }).unwrap();
+        other
+            .push(
+                &key(&["z"]),
+                Seen {
+                    first: 1.0,
+                    last: 1.0,
+                },
+            )
+            .unwrap();
         state.append(other).unwrap();
         assert_eq!(state.find(&key(&["z"])), Some(4));
     }
@@ -323,7 +500,14 @@ mod tests {
     fn many_keys_keep_insertion_order() {
         let mut t = KeyTable::with_capacity(4, 8);
         for i in 0..10_000 {
-            t.upsert(&key(&[&format!("u{i}")]), Seen { first: i as f64, last: i as f64 }).unwrap();
+            t.upsert(
+                &key(&[&format!("u{i}")]),
+                Seen {
+                    first: i as f64,
+                    last: i as f64,
+                },
+            )
+            .unwrap();
         }
         assert_eq!(t.len(), 10_000);
         let firsts: Vec<f64> = t.iter().map(|(_, s)| s.first).take(3).collect();

@@ -1,7 +1,7 @@
+pub mod command;
+pub mod engine;
 pub mod keys;
 pub mod options;
 pub mod reltime;
-pub mod state;
-pub mod engine;
-pub mod command;
 pub mod standalone;
+pub mod state;

@@ -75,7 +75,13 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Run { input, state, latest, output, options } => {
+        Cmd::Run {
+            input,
+            state,
+            latest,
+            output,
+            options,
+        } => {
             let result = firstseen::standalone::read_input(&input)
                 .and_then(|bytes| firstseen::standalone::run(&options, &bytes, &state, latest));
             let out = match result {
@@ -89,8 +95,11 @@ fn main() -> ExitCode {
                 eprintln!("{}: {msg}", format!("{level:?}").to_lowercase());
             }
             let written = match &output {
-                Some(p) => std::fs::write(p, &out.body).map_err(|e| format!("cannot write {}: {e}", p.display())),
-                None => std::io::stdout().write_all(&out.body).map_err(|e| e.to_string()),
+                Some(p) => std::fs::write(p, &out.body)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display())),
+                None => std::io::stdout()
+                    .write_all(&out.body)
+                    .map_err(|e| e.to_string()),
             };
             if let Err(e) = written {
                 eprintln!("error: {e}");

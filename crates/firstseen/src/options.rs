@@ -46,8 +46,19 @@ pub struct Options {
 }
 
 /// Every option name, for messages and "did you mean".
-pub const NAMES: &[&str] =
-    &["lookup", "key", "time", "last_time", "window", "min_history", "retention", "output", "update", "tz", "seed"];
+pub const NAMES: &[&str] = &[
+    "lookup",
+    "key",
+    "time",
+    "last_time",
+    "window",
+    "min_history",
+    "retention",
+    "output",
+    "update",
+    "tz",
+    "seed",
+];
 
 /// Checks a lookup or seed name: letters, digits, `_`, `-`, `.`; no path
 /// separator, no `..`, not starting with `.`. Returns the file name (`.csv` added).
@@ -58,14 +69,20 @@ pub fn lookup_file_name(option: &str, name: &str) -> Result<String, String> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && !name.contains("..")
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !ok {
         return Err(format!(
             "{option}={name:?} is not a lookup name: use letters, digits, '_', '-' and '.', without a path \
              (no '/', '\\' or '..'); the file is kept in the app's lookups folder"
         ));
     }
-    Ok(if name.ends_with(".csv") { name.to_string() } else { format!("{name}.csv") })
+    Ok(if name.ends_with(".csv") {
+        name.to_string()
+    } else {
+        format!("{name}.csv")
+    })
 }
 
 fn is_field_name(s: &str) -> bool {
@@ -104,8 +121,13 @@ impl Options {
             let name = name.trim();
             let value = value.trim();
             let Some(&known) = NAMES.iter().find(|n| **n == name) else {
-                let hint = suggest(name).map(|s| format!(" Did you mean {s}=?")).unwrap_or_default();
-                return Err(format!("Unrecognized option: {arg}.{hint} Options: {}", NAMES.join(", ")));
+                let hint = suggest(name)
+                    .map(|s| format!(" Did you mean {s}=?"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "Unrecognized option: {arg}.{hint} Options: {}",
+                    NAMES.join(", ")
+                ));
             };
             if given.contains(&known) {
                 return Err(format!("option {known}= is given twice"));
@@ -172,10 +194,16 @@ impl Options {
             }
         }
         if o.key.is_empty() {
-            return Err("missing key=: name the field or fields that make a key, e.g. key=user,command".to_string());
+            return Err(
+                "missing key=: name the field or fields that make a key, e.g. key=user,command"
+                    .to_string(),
+            );
         }
         if need_lookup && o.lookup.is_none() {
-            return Err("missing lookup=: name the state lookup, e.g. lookup=cloud_api_calls_per_user_role".to_string());
+            return Err(
+                "missing lookup=: name the state lookup, e.g. lookup=cloud_api_calls_per_user_role"
+                    .to_string(),
+            );
         }
         Ok(o)
     }
@@ -183,7 +211,9 @@ impl Options {
 
 fn default_tz() -> TimeZone {
     match std::env::var("TZ") {
-        Ok(name) if !name.is_empty() => TimeZone::get(name.trim_start_matches(':')).unwrap_or(TimeZone::UTC),
+        Ok(name) if !name.is_empty() => {
+            TimeZone::get(name.trim_start_matches(':')).unwrap_or(TimeZone::UTC)
+        }
         _ => TimeZone::try_system().unwrap_or(TimeZone::UTC),
     }
 }
@@ -206,8 +236,16 @@ mod tests {
 
     #[test]
     fn the_issue_example_parses() {
-        let o = Options::parse(&["lookup=cloud_api_calls_per_user_role", "key=user,command", "time=firstTime", "window=-24h@h"], true)
-            .unwrap();
+        let o = Options::parse(
+            &[
+                "lookup=cloud_api_calls_per_user_role",
+                "key=user,command",
+                "time=firstTime",
+                "window=-24h@h",
+            ],
+            true,
+        )
+        .unwrap();
         assert_eq!(o.key, ["user", "command"]);
         assert_eq!(o.time, "firstTime");
         assert_eq!(o.output, Output::New);
@@ -217,21 +255,42 @@ mod tests {
     #[test]
     fn mistakes_get_clear_messages() {
         for (args, want) in [
-            (vec!["key=user", "lookup=a", "bogus=1"], "Unrecognized option: bogus=1"),
+            (
+                vec!["key=user", "lookup=a", "bogus=1"],
+                "Unrecognized option: bogus=1",
+            ),
             (vec!["key=user", "lookup=a", "keys=x"], "Did you mean key=?"),
-            (vec!["key=user", "lookup=a", "minhistory=-7d"], "Did you mean min_history=?"),
-            (vec!["key=user", "lookup=../../etc/passwd"], "not a lookup name"),
+            (
+                vec!["key=user", "lookup=a", "minhistory=-7d"],
+                "Did you mean min_history=?",
+            ),
+            (
+                vec!["key=user", "lookup=../../etc/passwd"],
+                "not a lookup name",
+            ),
             (vec!["key=user", "lookup=a/b"], "not a lookup name"),
             (vec!["key=user", "lookup=.hidden"], "not a lookup name"),
             (vec!["lookup=a"], "missing key="),
             (vec!["key=user"], "missing lookup="),
-            (vec!["key=user", "lookup=a", "user"], "unexpected argument \"user\""),
+            (
+                vec!["key=user", "lookup=a", "user"],
+                "unexpected argument \"user\"",
+            ),
             (vec!["key=user,,x", "lookup=a"], "invalid field name"),
             (vec!["key=user", "key=x", "lookup=a"], "given twice"),
-            (vec!["key=user", "lookup=a", "window=yesterday"], "window=: invalid time modifier"),
+            (
+                vec!["key=user", "lookup=a", "window=yesterday"],
+                "window=: invalid time modifier",
+            ),
             (vec!["key=user", "lookup=a", "output=some"], "output=new"),
-            (vec!["key=user", "lookup=a", "tz=Mars/Olympus"], "not a known time zone"),
-            (vec!["key=user", "lookup=a", "update=maybe"], "true or false"),
+            (
+                vec!["key=user", "lookup=a", "tz=Mars/Olympus"],
+                "not a known time zone",
+            ),
+            (
+                vec!["key=user", "lookup=a", "update=maybe"],
+                "true or false",
+            ),
             (vec!["key=", "lookup=a"], "needs a value"),
         ] {
             let e = Options::parse(&args, true).unwrap_err();
@@ -241,7 +300,10 @@ mod tests {
 
     #[test]
     fn lookup_names_become_csv_files() {
-        assert_eq!(lookup_file_name("lookup", "seen_users").unwrap(), "seen_users.csv");
+        assert_eq!(
+            lookup_file_name("lookup", "seen_users").unwrap(),
+            "seen_users.csv"
+        );
         assert_eq!(lookup_file_name("lookup", "seen.csv").unwrap(), "seen.csv");
     }
 }

@@ -69,7 +69,8 @@ fn unit(word: &str) -> Option<Unit> {
     })
 }
 
-const HELP: &str = "use a Splunk time modifier such as -24h@h, -7d@d, @w0, -1mon@mon, now, or epoch seconds";
+const HELP: &str =
+    "use a Splunk time modifier such as -24h@h, -7d@d, @w0, -1mon@mon, now, or epoch seconds";
 
 impl RelTime {
     /// Parses a time modifier.
@@ -89,7 +90,10 @@ impl RelTime {
             return Err(bad("real-time modifiers (rt) are not supported"));
         }
         if s.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-            return s.parse::<f64>().map(RelTime::Absolute).map_err(|_| bad("not a number"));
+            return s
+                .parse::<f64>()
+                .map(RelTime::Absolute)
+                .map_err(|_| bad("not a number"));
         }
         let b = s.as_bytes();
         let mut i = 0;
@@ -113,7 +117,8 @@ impl RelTime {
                     } else if word == "w" || word == "week" || word == "weeks" {
                         steps.push(Step::SnapWeekday(0));
                     } else {
-                        let u = unit(word).ok_or_else(|| bad(&format!("unknown snap unit {word:?}")))?;
+                        let u = unit(word)
+                            .ok_or_else(|| bad(&format!("unknown snap unit {word:?}")))?;
                         steps.push(Step::Snap(u));
                     }
                 }
@@ -126,7 +131,9 @@ impl RelTime {
                     let n: i64 = if start == i {
                         1
                     } else {
-                        s[start..i].parse().map_err(|_| bad("the number is too large"))?
+                        s[start..i]
+                            .parse()
+                            .map_err(|_| bad("the number is too large"))?
                     };
                     let ustart = i;
                     while i < b.len() && b[i].is_ascii_alphabetic() {
@@ -139,7 +146,13 @@ impl RelTime {
                     let u = unit(word).ok_or_else(|| bad(&format!("unknown unit {word:?}")))?;
                     steps.push(Step::Offset(if sign == b'-' { -n } else { n }, u));
                 }
-                _ => return Err(bad(&format!("unexpected {:?} at position {}", &s[i..], i + 1))),
+                _ => {
+                    return Err(bad(&format!(
+                        "unexpected {:?} at position {}",
+                        &s[i..],
+                        i + 1
+                    )));
+                }
             }
         }
         Ok(RelTime::Relative(steps))
@@ -157,7 +170,9 @@ impl RelTime {
         };
         let range = |e: jiff::Error| format!("time out of range: {e}");
         let nanos = (now * 1e9).round() as i128;
-        let mut z: Zoned = Timestamp::from_nanosecond(nanos).map_err(range)?.to_zoned(tz.clone());
+        let mut z: Zoned = Timestamp::from_nanosecond(nanos)
+            .map_err(range)?
+            .to_zoned(tz.clone());
         for step in steps {
             z = match *step {
                 Step::Offset(n, u) => {
@@ -180,7 +195,9 @@ impl RelTime {
                 Step::Snap(u) => snap(&z, u, tz).map_err(range)?,
                 Step::SnapWeekday(day) => {
                     let today = z.date();
-                    let back = (i64::from(today.weekday().to_sunday_zero_offset()) - i64::from(day)).rem_euclid(7);
+                    let back = (i64::from(today.weekday().to_sunday_zero_offset())
+                        - i64::from(day))
+                    .rem_euclid(7);
                     let date = today.checked_sub(Span::new().days(back)).map_err(range)?;
                     midnight(date, tz).map_err(range)?
                 }
@@ -227,8 +244,13 @@ mod tests {
     const NOW: f64 = 1_689_172_527.5;
 
     fn at(m: &str) -> String {
-        let t = RelTime::parse(m).unwrap().resolve(NOW, &TimeZone::UTC).unwrap();
-        Timestamp::from_nanosecond((t * 1e9) as i128).unwrap().to_string()
+        let t = RelTime::parse(m)
+            .unwrap()
+            .resolve(NOW, &TimeZone::UTC)
+            .unwrap();
+        Timestamp::from_nanosecond((t * 1e9) as i128)
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -284,7 +306,10 @@ mod tests {
             let e = RelTime::parse(m).unwrap_err();
             assert!(e.contains(want), "{m}: {e}");
         }
-        let e = RelTime::parse("-9999999y").unwrap().resolve(NOW, &TimeZone::UTC).unwrap_err();
+        let e = RelTime::parse("-9999999y")
+            .unwrap()
+            .resolve(NOW, &TimeZone::UTC)
+            .unwrap_err();
         assert!(e.contains("out of range"), "{e}");
     }
 }

@@ -17,7 +17,12 @@ use std::path::Path;
 ///
 /// # Errors
 /// Bad options, unreadable input, bad rows, state errors: one message.
-pub fn run(args: &[String], input: &[u8], state: &Path, reference: Option<f64>) -> Result<Outcome, String> {
+pub fn run(
+    args: &[String],
+    input: &[u8],
+    state: &Path,
+    reference: Option<f64>,
+) -> Result<Outcome, String> {
     let opts = Options::parse(args, false)?;
     let records = Records::parse(input).map_err(|e| e.replace("chunk body", "input"))?;
     let write = opts.update;
@@ -33,7 +38,9 @@ pub fn run(args: &[String], input: &[u8], state: &Path, reference: Option<f64>) 
 pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     if path == Path::new("-") {
         let mut v = Vec::new();
-        std::io::stdin().read_to_end(&mut v).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_end(&mut v)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(v);
     }
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))

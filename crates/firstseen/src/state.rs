@@ -32,7 +32,10 @@ pub struct State {
 impl State {
     /// A state with no keys.
     pub fn empty(fields: &[String]) -> State {
-        State { fields: fields.to_vec(), keys: KeyTable::default() }
+        State {
+            fields: fields.to_vec(),
+            keys: KeyTable::default(),
+        }
     }
 
     /// Reads a state CSV. Its key columns (every column but `firstTimeSeen`,
@@ -65,7 +68,12 @@ impl State {
     ///
     /// # Errors
     /// Any write error of `w`.
-    pub fn write_csv<W: Write>(&self, w: W, keep: impl Fn(Seen) -> bool, enough_data: bool) -> io::Result<usize> {
+    pub fn write_csv<W: Write>(
+        &self,
+        w: W,
+        keep: impl Fn(Seen) -> bool,
+        enough_data: bool,
+    ) -> io::Result<usize> {
         let mut w = BufWriter::with_capacity(1 << 20, w);
         let mut line = String::with_capacity(256);
         for f in &self.fields {
@@ -114,7 +122,11 @@ struct Layout {
 
 impl Layout {
     /// Checks the header against the key fields; `None` for an empty file.
-    fn new(header: &csv::StringRecord, fields: &[String], source: &str) -> Result<Option<Layout>, String> {
+    fn new(
+        header: &csv::StringRecord,
+        fields: &[String],
+        source: &str,
+    ) -> Result<Option<Layout>, String> {
         if header.is_empty() {
             return Ok(None);
         }
@@ -125,8 +137,10 @@ impl Layout {
                 header.iter().collect::<Vec<_>>().join(", ")
             ));
         };
-        let file_keys: Vec<&str> =
-            header.iter().filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN].contains(h)).collect();
+        let file_keys: Vec<&str> = header
+            .iter()
+            .filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN].contains(h))
+            .collect();
         let mut a: Vec<&str> = file_keys.clone();
         let mut b: Vec<&str> = fields.iter().map(String::as_str).collect();
         a.sort_unstable();
@@ -139,7 +153,12 @@ impl Layout {
                 file_keys.join(",")
             ));
         }
-        Ok(Some(Layout { ncols: header.len(), key_cols: fields.iter().filter_map(|f| col(f)).collect(), first_col, last_col: col(LAST_COLUMN) }))
+        Ok(Some(Layout {
+            ncols: header.len(),
+            key_cols: fields.iter().filter_map(|f| col(f)).collect(),
+            first_col,
+            last_col: col(LAST_COLUMN),
+        }))
     }
 
     /// Reads data rows; `line_base` is added to line numbers in messages.
@@ -175,11 +194,15 @@ impl Layout {
                 }
                 match v.parse::<f64>() {
                     Ok(t) if t.is_finite() => Ok(Some(t)),
-                    _ => Err(format!("state lookup {source} line {line}: {name} {v:?} is not epoch seconds")),
+                    _ => Err(format!(
+                        "state lookup {source} line {line}: {name} {v:?} is not epoch seconds"
+                    )),
                 }
             };
             let Some(first) = time(self.first_col, FIRST_COLUMN)? else {
-                return Err(format!("state lookup {source} line {line}: {FIRST_COLUMN} is empty"));
+                return Err(format!(
+                    "state lookup {source} line {line}: {FIRST_COLUMN} is empty"
+                ));
             };
             let last = match self.last_col {
                 Some(c) => time(c, LAST_COLUMN)?.unwrap_or(first),
@@ -190,7 +213,13 @@ impl Layout {
                 let v = text(c).map_err(utf8)?;
                 encode_key(&mut key, [v]);
             }
-            keys.push(&key, Seen { first, last: last.max(first) })?;
+            keys.push(
+                &key,
+                Seen {
+                    first,
+                    last: last.max(first),
+                },
+            )?;
         }
         Ok(keys)
     }
@@ -253,7 +282,10 @@ fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
         let mut f = File::open(path).map_err(cant)?;
         f.seek(SeekFrom::Start(start)).map_err(cant)?;
         let r = io::BufReader::with_capacity(1 << 20, f.take(end - start));
-        let rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+        let rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(r);
         let mut keys = KeyTable::default();
         if whole {
             keys.reserve(est_rows, usize::try_from(len).unwrap_or(0));
@@ -263,11 +295,19 @@ fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
     let (a, b) = std::thread::scope(|s| {
         let second = s.spawn(|| part(split, len, lines, false));
         let first = part(body_start, split, 1, true);
-        (first, second.join().unwrap_or_else(|_| Err("internal error: a reader thread stopped".to_string())))
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|_| Err("internal error: a reader thread stopped".to_string())),
+        )
     });
     let mut keys = a?;
     keys.append(b?)?;
-    Ok(State { fields: fields.to_vec(), keys })
+    Ok(State {
+        fields: fields.to_vec(),
+        keys,
+    })
 }
 
 /// Appends `v` to `out`, quoted when it holds a comma, quote, CR or LF, or
@@ -323,8 +363,11 @@ pub trait StateStore {
     ///
     /// # Errors
     /// Lock, read, merge or write failures; the stored state is then unchanged.
-    fn update(&self, fields: &[String], merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>)
-    -> Result<usize, String>;
+    fn update(
+        &self,
+        fields: &[String],
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
+    ) -> Result<usize, String>;
 }
 
 /// A state CSV file, written by lock, re-read, merge, temporary file, fsync
@@ -340,7 +383,10 @@ pub struct CsvStore {
 impl CsvStore {
     /// A store at `path`.
     pub fn new(path: impl Into<PathBuf>) -> CsvStore {
-        CsvStore { path: path.into(), seed: None }
+        CsvStore {
+            path: path.into(),
+            seed: None,
+        }
     }
 
     /// Reads `seed` (for example ESCU's `previously_seen_*.csv`) as the
@@ -356,7 +402,11 @@ impl CsvStore {
     }
 
     fn sidecar(&self, suffix: &str) -> PathBuf {
-        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         self.path.with_file_name(format!(".{name}{suffix}"))
     }
 
@@ -367,15 +417,26 @@ impl CsvStore {
                 Some(seed) => read_file(seed, fields),
                 None => Ok(State::empty(fields)),
             },
-            Err(e) => Err(format!("state lookup {} cannot be read: {e}", self.path.display())),
+            Err(e) => Err(format!(
+                "state lookup {} cannot be read: {e}",
+                self.path.display()
+            )),
         }
     }
 
     fn write(&self, state: &State, save: Save) -> Result<usize, String> {
-        let dir = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let tmp = self.sidecar(&format!(".tmp.{}", std::process::id()));
         let result = (|| -> io::Result<usize> {
-            let file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+            let file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&tmp)?;
             let keep = |s: Seen| save.drop_before.is_none_or(|t| s.last >= t);
             let n = state.write_csv(&file, keep, save.enough_data)?;
             file.sync_all()?;
@@ -388,7 +449,10 @@ impl CsvStore {
         })();
         result.map_err(|e| {
             let _ = fs::remove_file(&tmp);
-            format!("state lookup {} cannot be written (it is unchanged): {e}", self.path.display())
+            format!(
+                "state lookup {} cannot be written (it is unchanged): {e}",
+                self.path.display()
+            )
         })
     }
 }
@@ -409,7 +473,8 @@ impl StateStore for CsvStore {
     ) -> Result<usize, String> {
         let lock_path = self.sidecar(".lock");
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| format!("cannot create the lookups folder {}: {e}", dir.display()))?;
+            fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the lookups folder {}: {e}", dir.display()))?;
         }
         let lock = OpenOptions::new()
             .read(true)
@@ -418,7 +483,8 @@ impl StateStore for CsvStore {
             .truncate(false)
             .open(&lock_path)
             .map_err(|e| format!("cannot create the lock file {}: {e}", lock_path.display()))?;
-        lock.lock().map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        lock.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
         let mut state = self.read(fields)?;
         let n = match merge(&mut state)? {
             Some(save) => self.write(&state, save)?,
@@ -445,8 +511,20 @@ mod tests {
                    alice,ListBuckets,1688000000,1689000000,1\n";
         let s = State::read_csv(csv.as_bytes(), &f(&["command", "user"]), "x.csv").unwrap();
         assert_eq!(s.keys.len(), 3, "rows are kept as they are");
-        assert_eq!(s.keys.seen(0), Some(Seen { first: 1689000000.0, last: 1689100000.0 }));
-        assert_eq!(s.keys.seen(1), Some(Seen { first: 1689000000.5, last: 1689000000.5 }));
+        assert_eq!(
+            s.keys.seen(0),
+            Some(Seen {
+                first: 1689000000.0,
+                last: 1689100000.0
+            })
+        );
+        assert_eq!(
+            s.keys.seen(1),
+            Some(Seen {
+                first: 1689000000.5,
+                last: 1689000000.5
+            })
+        );
         let vals: Vec<&str> = key_values(s.keys.key(1)).collect();
         assert_eq!(vals, ["Get,Thing", "bob"], "values follow key= order");
         let mut out = Vec::new();
@@ -464,17 +542,31 @@ mod tests {
     fn corrupt_or_foreign_lookups_are_refused() {
         let fields = f(&["user"]);
         for (csv, want) in [
-            ("user,firstTimeSeen\nalice,yesterday\n", "line 2: firstTimeSeen \"yesterday\" is not epoch seconds"),
+            (
+                "user,firstTimeSeen\nalice,yesterday\n",
+                "line 2: firstTimeSeen \"yesterday\" is not epoch seconds",
+            ),
             ("user,firstTimeSeen\nalice,\n", "firstTimeSeen is empty"),
             ("user,count\nalice,3\n", "no firstTimeSeen column"),
-            ("src,firstTimeSeen\n1.2.3.4,1\n", "keyed by src but key= names user"),
-            ("user,firstTimeSeen\nalice,1,extra\n", "line 2 has 3 fields, the header 2"),
+            (
+                "src,firstTimeSeen\n1.2.3.4,1\n",
+                "keyed by src but key= names user",
+            ),
+            (
+                "user,firstTimeSeen\nalice,1,extra\n",
+                "line 2 has 3 fields, the header 2",
+            ),
             ("user,firstTimeSeen\nalice,inf\n", "not epoch seconds"),
         ] {
             let e = State::read_csv(csv.as_bytes(), &fields, "s.csv").unwrap_err();
             assert!(e.contains(want), "{csv:?}: {e}");
         }
-        assert!(State::read_csv(&b""[..], &fields, "s.csv").unwrap().keys.is_empty());
+        assert!(
+            State::read_csv(&b""[..], &fields, "s.csv")
+                .unwrap()
+                .keys
+                .is_empty()
+        );
     }
 
     #[test]
@@ -486,16 +578,34 @@ mod tests {
             .update(&fields, &mut |s| {
                 let mut k = Vec::new();
                 encode_key(&mut k, ["old"]);
-                s.keys.upsert(&k, Seen { first: 1.0, last: 2.0 })?;
+                s.keys.upsert(
+                    &k,
+                    Seen {
+                        first: 1.0,
+                        last: 2.0,
+                    },
+                )?;
                 k.clear();
                 encode_key(&mut k, ["new"]);
-                s.keys.upsert(&k, Seen { first: 1.0, last: 100.0 })?;
-                Ok(Some(Save { drop_before: Some(50.0), enough_data: false }))
+                s.keys.upsert(
+                    &k,
+                    Seen {
+                        first: 1.0,
+                        last: 100.0,
+                    },
+                )?;
+                Ok(Some(Save {
+                    drop_before: Some(50.0),
+                    enough_data: false,
+                }))
             })
             .unwrap();
         assert_eq!(n, 1);
         let text = fs::read_to_string(dir.path().join("s.csv")).unwrap();
-        assert_eq!(text, "user,firstTimeSeen,lastTimeSeen,enough_data\nnew,1,100,0\n");
+        assert_eq!(
+            text,
+            "user,firstTimeSeen,lastTimeSeen,enough_data\nnew,1,100,0\n"
+        );
         let names: Vec<String> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -509,13 +619,21 @@ mod tests {
         let path = dir.path().join("s.csv");
         fs::write(&path, "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n").unwrap();
         let store = CsvStore::new(&path);
-        let e = store.update(&f(&["user"]), &mut |_| Err("boom".to_string())).unwrap_err();
+        let e = store
+            .update(&f(&["user"]), &mut |_| Err("boom".to_string()))
+            .unwrap_err();
         assert_eq!(e, "boom");
-        assert_eq!(fs::read_to_string(&path).unwrap(), "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n"
+        );
         fs::write(&path, "user,firstTimeSeen\nalice,garbage\n").unwrap();
         let e = store.update(&f(&["user"]), &mut |_| Ok(None)).unwrap_err();
         assert!(e.contains("not epoch seconds"));
-        assert_eq!(fs::read_to_string(&path).unwrap(), "user,firstTimeSeen\nalice,garbage\n");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "user,firstTimeSeen\nalice,garbage\n"
+        );
     }
 
     #[test]
@@ -532,8 +650,17 @@ mod tests {
                             .update(&fields, &mut |st| {
                                 let mut k = Vec::new();
                                 encode_key(&mut k, [format!("t{t}-{i}").as_str()]);
-                                st.keys.upsert(&k, Seen { first: 1.0, last: 1.0 })?;
-                                Ok(Some(Save { drop_before: None, enough_data: true }))
+                                st.keys.upsert(
+                                    &k,
+                                    Seen {
+                                        first: 1.0,
+                                        last: 1.0,
+                                    },
+                                )?;
+                                Ok(Some(Save {
+                                    drop_before: None,
+                                    enough_data: true,
+                                }))
                             })
                             .unwrap();
                     }
@@ -552,8 +679,17 @@ mod tests {
         let mut i = 0u64;
         while (text.len() as u64) < PARALLEL_READ_BYTES + 1000 {
             // Some values are quoted and hold newlines, to test the split point.
-            let user = if i % 1000 == 7 { format!("\"u{i}\nline2, x\"") } else { format!("u{i}") };
-            text.push_str(&format!("{user},Describe{},{},{},1\n", i % 50, 1_600_000_000 + i, 1_600_000_100 + i));
+            let user = if i % 1000 == 7 {
+                format!("\"u{i}\nline2, x\"")
+            } else {
+                format!("u{i}")
+            };
+            text.push_str(&format!(
+                "{user},Describe{},{},{},1\n",
+                i % 50,
+                1_600_000_000 + i,
+                1_600_000_100 + i
+            ));
             i += 1;
         }
         fs::write(&path, &text).unwrap();
@@ -566,13 +702,23 @@ mod tests {
         assert!(a == b, "parallel read differs");
         // An error in the second half names its true line.
         let bad_line = i - 10;
-        let row = format!(",{},{},1\n", 1_600_000_000 + bad_line, 1_600_000_100 + bad_line);
+        let row = format!(
+            ",{},{},1\n",
+            1_600_000_000 + bad_line,
+            1_600_000_100 + bad_line
+        );
         let corrupted = text.replacen(&row, &format!(",oops,{},1\n", 1_600_000_100 + bad_line), 1);
         assert_ne!(corrupted, text);
         fs::write(&path, &corrupted).unwrap();
         let e = read_file(&path, &fields).unwrap_err();
-        let want_line = corrupted[..corrupted.find(",oops,").unwrap()].matches('\n').count() + 1;
-        assert!(e.contains(&format!("line {want_line}: firstTimeSeen \"oops\"")), "{e}");
+        let want_line = corrupted[..corrupted.find(",oops,").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        assert!(
+            e.contains(&format!("line {want_line}: firstTimeSeen \"oops\"")),
+            "{e}"
+        );
     }
 
     #[test]

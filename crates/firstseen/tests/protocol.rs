@@ -17,20 +17,34 @@ fn spawn(lookups: &Path) -> Session {
 }
 
 fn rows(v: &[(&str, &str, f64)]) -> Vec<Vec<String>> {
-    v.iter().map(|(u, c, t)| vec![t.to_string(), u.to_string(), c.to_string()]).collect()
+    v.iter()
+        .map(|(u, c, t)| vec![t.to_string(), u.to_string(), c.to_string()])
+        .collect()
 }
 
 const HEADER: [&str; 3] = ["_time", "user", "command"];
 
 /// getinfo + chunks (the last one finished), returning every reply and the exit code.
-fn search(lookups: &Path, args: &[&str], chunks: &[Vec<u8>], preview: bool) -> (Vec<ReplyChunk>, Option<i32>, String) {
+fn search(
+    lookups: &Path,
+    args: &[&str],
+    chunks: &[Vec<u8>],
+    preview: bool,
+) -> (Vec<ReplyChunk>, Option<i32>, String) {
     let mut s = spawn(lookups);
-    let mut replies = vec![s.send(&getinfo_meta(args, None, Some(LATEST), preview), b"").unwrap()];
+    let mut replies = vec![
+        s.send(&getinfo_meta(args, None, Some(LATEST), preview), b"")
+            .unwrap(),
+    ];
     for (i, body) in chunks.iter().enumerate() {
         replies.push(s.send(&execute_meta(i + 1 == chunks.len()), body).unwrap());
     }
     let exit = s.finish().unwrap();
-    assert!(exit.trailing.is_empty(), "output after the last reply: {:?}", exit.trailing);
+    assert!(
+        exit.trailing.is_empty(),
+        "output after the last reply: {:?}",
+        exit.trailing
+    );
     (replies, exit.code, exit.stderr)
 }
 
@@ -41,13 +55,19 @@ fn probes_have_no_side_effects() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..3 {
         let mut s = spawn(dir.path());
-        let r = s.send(&getinfo_meta(&ARGS, None, None, false), b"").unwrap();
+        let r = s
+            .send(&getinfo_meta(&ARGS, None, None, false), b"")
+            .unwrap();
         assert_eq!(r.meta["type"], "events");
         assert_eq!(r.meta["run_in_preview"], false);
         let exit = s.finish().unwrap();
         assert_eq!(exit.code, Some(0));
     }
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a probe wrote something");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "a probe wrote something"
+    );
 }
 
 #[test]
@@ -55,14 +75,26 @@ fn a_search_in_several_chunks_reports_new_keys_once_finished() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("api_calls.csv");
     std::fs::write(&state, "user,command,firstTimeSeen,lastTimeSeen,enough_data\nalice,ListBuckets,1680000000,1680000000,1\n").unwrap();
-    let c1 = splunkd_body(&HEADER, &rows(&[("alice", "ListBuckets", 1689099000.0), ("bob", "GetObject", 1689098000.0)]));
-    let c2 = b"\"_time\",user,command\r\n1689099500,bob,GetObject\r\n1689000000,carol,PutObject\r\n".to_vec();
+    let c1 = splunkd_body(
+        &HEADER,
+        &rows(&[
+            ("alice", "ListBuckets", 1689099000.0),
+            ("bob", "GetObject", 1689098000.0),
+        ]),
+    );
+    let c2 =
+        b"\"_time\",user,command\r\n1689099500,bob,GetObject\r\n1689000000,carol,PutObject\r\n"
+            .to_vec();
     let header_only = b"\"_time\",user,command\n".to_vec();
-    let (replies, code, stderr) = search(dir.path(), &ARGS, &[c1, header_only, c2, Vec::new()], false);
+    let (replies, code, stderr) =
+        search(dir.path(), &ARGS, &[c1, header_only, c2, Vec::new()], false);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(replies.len(), 5);
     for r in &replies[1..4] {
-        assert!(!r.finished() && r.body.is_empty(), "rows before the end: {r:?}");
+        assert!(
+            !r.finished() && r.body.is_empty(),
+            "rows before the end: {r:?}"
+        );
     }
     let last = &replies[4];
     assert!(last.finished());
@@ -72,18 +104,46 @@ fn a_search_in_several_chunks_reports_new_keys_once_finished() {
     // Plain columns, ours, then the multivalue columns splunkd sent (kept, so multivalue fields survive).
     assert_eq!(
         table[0],
-        ["_time", "user", "command", "firstTimeSeen", "lastTimeSeen", "isNew", "__mv__time", "__mv_user", "__mv_command"]
+        [
+            "_time",
+            "user",
+            "command",
+            "firstTimeSeen",
+            "lastTimeSeen",
+            "isNew",
+            "__mv__time",
+            "__mv_user",
+            "__mv_command"
+        ]
     );
     let plain: Vec<Vec<String>> = table[1..].iter().map(|r| r[..6].to_vec()).collect();
     assert_eq!(
         plain,
         [
-            vec!["1689098000", "bob", "GetObject", "1689098000", "1689099500", "1"],
-            vec!["1689099500", "bob", "GetObject", "1689098000", "1689099500", "1"],
+            vec![
+                "1689098000",
+                "bob",
+                "GetObject",
+                "1689098000",
+                "1689099500",
+                "1"
+            ],
+            vec![
+                "1689099500",
+                "bob",
+                "GetObject",
+                "1689098000",
+                "1689099500",
+                "1"
+            ],
         ]
     );
     let info = last.messages();
-    assert!(info.iter().any(|(l, m)| l == "INFO" && m.contains("4 rows, 3 keys, 1 new")), "{info:?}");
+    assert!(
+        info.iter()
+            .any(|(l, m)| l == "INFO" && m.contains("4 rows, 3 keys, 1 new")),
+        "{info:?}"
+    );
     assert_eq!(
         std::fs::read_to_string(&state).unwrap(),
         "user,command,firstTimeSeen,lastTimeSeen,enough_data\n\
@@ -93,7 +153,12 @@ fn a_search_in_several_chunks_reports_new_keys_once_finished() {
     );
     // The same search again: nothing is new any more... except bob, still inside the window.
     let c = splunkd_body(&HEADER, &rows(&[("carol", "PutObject", 1689099999.0)]));
-    let (replies, code, _) = search(dir.path(), &[ARGS[0], ARGS[1], ARGS[2], "output=all"], &[c], false);
+    let (replies, code, _) = search(
+        dir.path(),
+        &[ARGS[0], ARGS[1], ARGS[2], "output=all"],
+        &[c],
+        false,
+    );
     assert_eq!(code, Some(0));
     let t = replies[1].rows();
     assert_eq!(t[1][3..6], ["1689000000", "1689099999", "0"]);
@@ -120,7 +185,12 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
     let good = splunkd_body(&HEADER, &rows(&[("bob", "GetObject", 1689098000.0)]));
     let getinfo = |args: &[&str]| {
         let m = getinfo_meta(args, None, Some(LATEST), false);
-        format!("chunked 1.0,{},0\n{}", m.len(), String::from_utf8(m).unwrap()).into_bytes()
+        format!(
+            "chunked 1.0,{},0\n{}",
+            m.len(),
+            String::from_utf8(m).unwrap()
+        )
+        .into_bytes()
     };
     let exec = |finished: bool, body: &[u8]| {
         let m = execute_meta(finished);
@@ -131,19 +201,45 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
     };
     let cat = |parts: &[Vec<u8>]| parts.concat();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("garbage header", cat(&[getinfo(&ARGS), b"HELLO SPLUNK\n".to_vec()]), "malformed chunk header"),
-        ("garbage first chunk", b"\x00\x01\x02garbage\n".to_vec(), "malformed chunk header"),
-        ("truncated header", cat(&[getinfo(&ARGS), b"chunked 1.0,3".to_vec()]), "inside a chunk header"),
-        ("truncated body", cat(&[getinfo(&ARGS), b"chunked 1.0,2,100\n{}_time".to_vec()]), "header announced 100 bytes, got 5"),
+        (
+            "garbage header",
+            cat(&[getinfo(&ARGS), b"HELLO SPLUNK\n".to_vec()]),
+            "malformed chunk header",
+        ),
+        (
+            "garbage first chunk",
+            b"\x00\x01\x02garbage\n".to_vec(),
+            "malformed chunk header",
+        ),
+        (
+            "truncated header",
+            cat(&[getinfo(&ARGS), b"chunked 1.0,3".to_vec()]),
+            "inside a chunk header",
+        ),
+        (
+            "truncated body",
+            cat(&[getinfo(&ARGS), b"chunked 1.0,2,100\n{}_time".to_vec()]),
+            "header announced 100 bytes, got 5",
+        ),
         (
             "lengths too short",
-            cat(&[getinfo(&ARGS), b"chunked 1.0,10,0\n{\"action\":\"execute\"}".to_vec()]),
+            cat(&[
+                getinfo(&ARGS),
+                b"chunked 1.0,10,0\n{\"action\":\"execute\"}".to_vec(),
+            ]),
             "not valid JSON",
         ),
-        ("invalid JSON", cat(&[getinfo(&ARGS), b"chunked 1.0,9,0\n{\"action\"".to_vec()]), "not valid JSON"),
+        (
+            "invalid JSON",
+            cat(&[getinfo(&ARGS), b"chunked 1.0,9,0\n{\"action\"".to_vec()]),
+            "not valid JSON",
+        ),
         (
             "invalid UTF-8 in body",
-            cat(&[getinfo(&ARGS), exec(true, b"_time,user,command\n1689098000,b\xffb,Get\n")]),
+            cat(&[
+                getinfo(&ARGS),
+                exec(true, b"_time,user,command\n1689098000,b\xffb,Get\n"),
+            ]),
             "not valid UTF-8",
         ),
         (
@@ -153,12 +249,19 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
         ),
         (
             "missing time field",
-            cat(&[getinfo(&ARGS), exec(true, b"firstTime,user,command\n1689098000,bob,Get\n")]),
+            cat(&[
+                getinfo(&ARGS),
+                exec(true, b"firstTime,user,command\n1689098000,bob,Get\n"),
+            ]),
             "the time field _time is not in the search results",
         ),
         (
             "non-numeric time",
-            cat(&[getinfo(&ARGS), exec(false, &good), exec(true, b"_time,user,command\nyesterday,bob,Get\n")]),
+            cat(&[
+                getinfo(&ARGS),
+                exec(false, &good),
+                exec(true, b"_time,user,command\nyesterday,bob,Get\n"),
+            ]),
             "\"yesterday\" in row 2, which is not a time in epoch seconds",
         ),
         (
@@ -172,9 +275,21 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
             ]),
             "\"soon\" in row 1",
         ),
-        ("unknown option", getinfo(&["lookup=api_calls", "key=user", "windw=-1d"]), "Unrecognized option: windw=-1d"),
-        ("path in lookup name", getinfo(&["lookup=../../../etc/passwd", "key=user"]), "not a lookup name"),
-        ("execute first", exec(true, &good), "first chunk must be getinfo"),
+        (
+            "unknown option",
+            getinfo(&["lookup=api_calls", "key=user", "windw=-1d"]),
+            "Unrecognized option: windw=-1d",
+        ),
+        (
+            "path in lookup name",
+            getinfo(&["lookup=../../../etc/passwd", "key=user"]),
+            "not a lookup name",
+        ),
+        (
+            "execute first",
+            exec(true, &good),
+            "first chunk must be getinfo",
+        ),
     ];
     for (name, input, want) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -199,16 +314,26 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
             }
             exit
         };
-        let last = replies.last().unwrap_or_else(|| panic!("{name}: no reply at all; stderr {}", exit.stderr));
+        let last = replies
+            .last()
+            .unwrap_or_else(|| panic!("{name}: no reply at all; stderr {}", exit.stderr));
         let msgs = last.messages();
         assert!(
             msgs.iter().any(|(l, m)| l == "ERROR" && m.contains(want)),
             "{name}: want ERROR containing {want:?}, got {msgs:?}"
         );
-        assert_eq!(last.meta["error"].as_str().map(|e| e.contains(want)), Some(true), "{name}");
+        assert_eq!(
+            last.meta["error"].as_str().map(|e| e.contains(want)),
+            Some(true),
+            "{name}"
+        );
         assert_ne!(exit.code, Some(0), "{name}: exit status");
         assert!(!exit.stderr.contains("panicked"), "{name}: {}", exit.stderr);
-        assert_eq!(std::fs::read_to_string(&state).unwrap(), STATE, "{name}: state changed");
+        assert_eq!(
+            std::fs::read_to_string(&state).unwrap(),
+            STATE,
+            "{name}: state changed"
+        );
     }
 }
 
@@ -222,12 +347,19 @@ fn a_corrupt_state_file_is_reported_and_kept() {
     let (replies, code, _) = search(dir.path(), &ARGS, &[c], false);
     assert_eq!(code, Some(1));
     let msgs = replies[1].messages();
-    assert!(msgs[0].1.contains("line 2: firstTimeSeen \"12:00\" is not epoch seconds"), "{msgs:?}");
+    assert!(
+        msgs[0]
+            .1
+            .contains("line 2: firstTimeSeen \"12:00\" is not epoch seconds"),
+        "{msgs:?}"
+    );
     assert_eq!(std::fs::read_to_string(&state).unwrap(), corrupt);
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/protocol").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/protocol")
+        .join(name)
 }
 
 /// The execute chunks of a real Splunk 8.0.3 session, sent verbatim.
@@ -236,11 +368,23 @@ fn recorded_splunk_chunks_drive_firstseen() {
     let bytes = std::fs::read(fixture("multibyte_8.0.x.input")).unwrap();
     let mut rd = ChunkReader::new(&bytes[..]);
     let getinfo = rd.next_chunk().unwrap().unwrap();
-    let latest = Incoming::parse(&getinfo.meta).unwrap().searchinfo.unwrap().latest_time;
+    let latest = Incoming::parse(&getinfo.meta)
+        .unwrap()
+        .searchinfo
+        .unwrap()
+        .latest_time;
     let dir = tempfile::tempdir().unwrap();
     let mut s = spawn(dir.path());
-    s.send(&getinfo_meta(&["lookup=strings", "key=teststring", "window=-24h"], None, latest, false), b"")
-        .unwrap();
+    s.send(
+        &getinfo_meta(
+            &["lookup=strings", "key=teststring", "window=-24h"],
+            None,
+            latest,
+            false,
+        ),
+        b"",
+    )
+    .unwrap();
     let mut last = None;
     while let Some(c) = rd.next_chunk().unwrap() {
         last = Some(s.send(&c.meta, &c.body).unwrap());
@@ -251,8 +395,21 @@ fn recorded_splunk_chunks_drive_firstseen() {
     assert!(last.finished());
     let table = last.rows();
     assert_eq!(table.len(), 1 + 40_682, "every row has the one new key");
-    assert_eq!(table[0][..5], ["_time", "teststring", "firstTimeSeen", "lastTimeSeen", "isNew"]);
-    assert!(table[1..].iter().all(|r| r[0].starts_with("1599") && r[1] == "ทt" && r[4] == "1"));
+    assert_eq!(
+        table[0][..5],
+        [
+            "_time",
+            "teststring",
+            "firstTimeSeen",
+            "lastTimeSeen",
+            "isNew"
+        ]
+    );
+    assert!(
+        table[1..]
+            .iter()
+            .all(|r| r[0].starts_with("1599") && r[1] == "ทt" && r[4] == "1")
+    );
     let state = std::fs::read_to_string(dir.path().join("strings.csv")).unwrap();
     let lines: Vec<&str> = state.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -268,13 +425,28 @@ fn finds_its_app_lookups_folder_from_its_own_path() {
     std::fs::create_dir_all(home.path().join("etc/apps/detc_app/lookups")).unwrap();
     let exe = bin.join("firstseen");
     std::fs::copy(env!("CARGO_BIN_EXE_firstseen"), &exe).unwrap();
-    let mut s = Session::spawn(Command::new(&exe).env("SPLUNK_HOME", home.path()).env_remove("FIRSTSEEN_LOOKUPS_DIR")).unwrap();
-    s.send(&getinfo_meta(&ARGS, None, Some(LATEST), false), b"").unwrap();
-    let r = s.send(&execute_meta(true), &splunkd_body(&HEADER, &rows(&[("bob", "GetObject", 1689098000.0)]))).unwrap();
+    let mut s = Session::spawn(
+        Command::new(&exe)
+            .env("SPLUNK_HOME", home.path())
+            .env_remove("FIRSTSEEN_LOOKUPS_DIR"),
+    )
+    .unwrap();
+    s.send(&getinfo_meta(&ARGS, None, Some(LATEST), false), b"")
+        .unwrap();
+    let r = s
+        .send(
+            &execute_meta(true),
+            &splunkd_body(&HEADER, &rows(&[("bob", "GetObject", 1689098000.0)])),
+        )
+        .unwrap();
     assert!(r.finished());
     assert_eq!(s.finish().unwrap().code, Some(0));
     let state = home.path().join("etc/apps/detc_app/lookups/api_calls.csv");
-    assert!(std::fs::read_to_string(state).unwrap().contains("bob,GetObject,1689098000"));
+    assert!(
+        std::fs::read_to_string(state)
+            .unwrap()
+            .contains("bob,GetObject,1689098000")
+    );
 }
 
 /// ESCU users keep their history: seed= reads a previously_seen lookup from another app.
@@ -291,14 +463,33 @@ fn seeds_from_an_escu_lookup_in_another_app() {
     )
     .unwrap();
     let mut s = Session::spawn(
-        Command::new(env!("CARGO_BIN_EXE_firstseen")).env("SPLUNK_HOME", home.path()).env("FIRSTSEEN_LOOKUPS_DIR", &ours),
+        Command::new(env!("CARGO_BIN_EXE_firstseen"))
+            .env("SPLUNK_HOME", home.path())
+            .env("FIRSTSEEN_LOOKUPS_DIR", &ours),
     )
     .unwrap();
-    let args = [ARGS[0], ARGS[1], "seed=previously_seen_cloud_api_calls_per_user_role"];
-    s.send(&getinfo_meta(&args, None, Some(LATEST), false), b"").unwrap();
-    let r = s.send(&execute_meta(true), &splunkd_body(&HEADER, &rows(&[("bob", "GetObject", 1689098000.0)]))).unwrap();
-    assert_eq!(r.rows().len(), 0, "bob was seen in 2020 according to ESCU: {r:?}");
+    let args = [
+        ARGS[0],
+        ARGS[1],
+        "seed=previously_seen_cloud_api_calls_per_user_role",
+    ];
+    s.send(&getinfo_meta(&args, None, Some(LATEST), false), b"")
+        .unwrap();
+    let r = s
+        .send(
+            &execute_meta(true),
+            &splunkd_body(&HEADER, &rows(&[("bob", "GetObject", 1689098000.0)])),
+        )
+        .unwrap();
+    assert_eq!(
+        r.rows().len(),
+        0,
+        "bob was seen in 2020 according to ESCU: {r:?}"
+    );
     assert_eq!(s.finish().unwrap().code, Some(0));
     let state = std::fs::read_to_string(ours.join("api_calls.csv")).unwrap();
-    assert!(state.contains("bob,GetObject,1600000000,1689098000"), "{state}");
+    assert!(
+        state.contains("bob,GetObject,1600000000,1689098000"),
+        "{state}"
+    );
 }

@@ -8,7 +8,6 @@
 
 use csv::ByteRecord;
 
-
 /// Prefix of the column that carries a field's multiple values.
 pub const MV_PREFIX: &str = "__mv_";
 
@@ -59,12 +58,18 @@ impl Records {
     /// field count differs from the header's (with the row number, 1 = first data row).
     pub fn parse(body: &[u8]) -> Result<Records, String> {
         if let Err(e) = std::str::from_utf8(body) {
-            return Err(format!("chunk body is not valid UTF-8 at byte {}", e.valid_up_to()));
+            return Err(format!(
+                "chunk body is not valid UTF-8 at byte {}",
+                e.valid_up_to()
+            ));
         }
         if body.is_empty() {
             return Ok(Records::default());
         }
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body);
         let mut rec = csv::StringRecord::new();
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
@@ -110,11 +115,20 @@ impl Records {
             if name.starts_with(MV_PREFIX) {
                 continue;
             }
-            let mv = header.iter().position(|h| h.strip_prefix(MV_PREFIX) == Some(name.as_str()));
+            let mv = header
+                .iter()
+                .position(|h| h.strip_prefix(MV_PREFIX) == Some(name.as_str()));
             names.push(name.clone());
             columns.push((i, mv));
         }
-        Ok(Records { header, names, columns, data, ends, rows })
+        Ok(Records {
+            header,
+            names,
+            columns,
+            data,
+            ends,
+            rows,
+        })
     }
 
     /// Plain field names in column order (`__mv_` columns excluded).
@@ -167,9 +181,10 @@ impl Records {
             return Values::Null;
         };
         if let Some(mv) = mv.map(|c| self.cell(row, c)).filter(|v| !v.is_empty())
-            && let Some(vals) = decode_mv(mv) {
-                return Values::Many(vals);
-            }
+            && let Some(vals) = decode_mv(mv)
+        {
+            return Values::Many(vals);
+        }
         match self.cell(row, col) {
             "" => Values::Null,
             v => Values::One(v),
@@ -238,7 +253,12 @@ impl BodyWriter {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        let mut w = BodyWriter { out: Vec::with_capacity(1 << 16), rows: 0, fields_in_row: 0, first_empty: false };
+        let mut w = BodyWriter {
+            out: Vec::with_capacity(1 << 16),
+            rows: 0,
+            fields_in_row: 0,
+            first_empty: false,
+        };
         for h in header {
             w.field(h.as_ref());
         }
@@ -322,7 +342,10 @@ mod tests {
         assert_eq!(r.fields(), &["_time", "user"]);
         let u = r.field_index("user").unwrap();
         let t = r.field_index("_time").unwrap();
-        assert_eq!(r.values(0, u), Values::Many(vec!["alice".into(), "bob$x".into()]));
+        assert_eq!(
+            r.values(0, u),
+            Values::Many(vec!["alice".into(), "bob$x".into()])
+        );
         assert_eq!(r.values(0, t), Values::One("1627354345.934"));
         assert_eq!(r.values(1, u), Values::One("carol"));
     }
@@ -342,8 +365,16 @@ mod tests {
     fn newlines_inside_values_and_bad_bodies() {
         let r = Records::parse(b"msg\n\"line1\nline2\"\n").unwrap();
         assert_eq!(r.values(0, 0), Values::One("line1\nline2"));
-        assert!(Records::parse(b"a,b\n1,2,3\n").unwrap_err().contains("row 1 has 3 fields"));
-        assert!(Records::parse(b"a\n\xff\n").unwrap_err().contains("UTF-8 at byte 2"));
+        assert!(
+            Records::parse(b"a,b\n1,2,3\n")
+                .unwrap_err()
+                .contains("row 1 has 3 fields")
+        );
+        assert!(
+            Records::parse(b"a\n\xff\n")
+                .unwrap_err()
+                .contains("UTF-8 at byte 2")
+        );
     }
 
     #[test]

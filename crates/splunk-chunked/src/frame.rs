@@ -63,15 +63,27 @@ impl fmt::Display for FrameError {
                 f,
                 "malformed chunk header: no newline within {MAX_HEADER_BYTES} bytes"
             ),
-            FrameError::Truncated { part, expected, got } if *part == "header" => {
+            FrameError::Truncated {
+                part,
+                expected,
+                got,
+            } if *part == "header" => {
                 let _ = expected;
                 write!(f, "input ended inside a chunk header after {got} bytes")
             }
-            FrameError::Truncated { part, expected, got } => write!(
+            FrameError::Truncated {
+                part,
+                expected,
+                got,
+            } => write!(
                 f,
                 "input ended inside the chunk {part}: header announced {expected} bytes, got {got}"
             ),
-            FrameError::TooLarge { part, announced, limit } => write!(
+            FrameError::TooLarge {
+                part,
+                announced,
+                limit,
+            } => write!(
                 f,
                 "chunk {part} of {announced} bytes exceeds the limit of {limit} bytes"
             ),
@@ -121,10 +133,18 @@ impl<R: BufRead> ChunkReader<R> {
             return Ok(None);
         };
         if m > self.max_meta {
-            return Err(FrameError::TooLarge { part: "metadata", announced: m, limit: self.max_meta });
+            return Err(FrameError::TooLarge {
+                part: "metadata",
+                announced: m,
+                limit: self.max_meta,
+            });
         }
         if b > self.max_body {
-            return Err(FrameError::TooLarge { part: "body", announced: b, limit: self.max_body });
+            return Err(FrameError::TooLarge {
+                part: "body",
+                announced: b,
+                limit: self.max_body,
+            });
         }
         let meta = read_exact_vec(&mut self.inner, m, "metadata")?;
         let body = read_exact_vec(&mut self.inner, b, "body")?;
@@ -139,7 +159,10 @@ impl<R: BufRead> ChunkReader<R> {
             if buf.is_empty() {
                 return Ok(None);
             }
-            let skip = buf.iter().take_while(|c| matches!(c, b'\n' | b'\r')).count();
+            let skip = buf
+                .iter()
+                .take_while(|c| matches!(c, b'\n' | b'\r'))
+                .count();
             let done = skip < buf.len();
             self.inner.consume(skip);
             if done {
@@ -172,9 +195,9 @@ impl<R: BufRead> ChunkReader<R> {
                 }
             }
         }
-        parse_header(&self.header)
-            .map(Some)
-            .ok_or_else(|| FrameError::BadHeader(String::from_utf8_lossy(&self.header).into_owned()))
+        parse_header(&self.header).map(Some).ok_or_else(|| {
+            FrameError::BadHeader(String::from_utf8_lossy(&self.header).into_owned())
+        })
     }
 }
 
@@ -211,7 +234,11 @@ fn read_exact_vec<R: Read>(r: &mut R, n: u64, part: &'static str) -> Result<Vec<
     let mut v = Vec::with_capacity(n.min(1 << 20) as usize);
     let got = r.take(n).read_to_end(&mut v).map_err(FrameError::Io)? as u64;
     if got < n {
-        return Err(FrameError::Truncated { part, expected: n, got });
+        return Err(FrameError::Truncated {
+            part,
+            expected: n,
+            got,
+        });
     }
     Ok(v)
 }
@@ -262,7 +289,10 @@ mod tests {
     #[test]
     fn lengths_are_bytes_not_characters() {
         let body = "x\nä€\n"; // 8 bytes, 5 chars
-        let input = format!("chunked 1.0,2,{}\n{{}}{body}chunked 1.0,2,0\n{{}}", body.len());
+        let input = format!(
+            "chunked 1.0,2,{}\n{{}}{body}chunked 1.0,2,0\n{{}}",
+            body.len()
+        );
         let chunks = read_all(input.as_bytes());
         assert_eq!(chunks.len(), 2);
         assert_eq!(chunks[0].as_ref().unwrap().body, body.as_bytes());
@@ -283,8 +313,14 @@ mod tests {
             (b"chunked 1.0,-1,0\n", "malformed"),
             (b"chunked 1.0,2\n{}", "malformed"),
             (b"chunked 2.0,2,0\n{}", "malformed"),
-            (b"chunked 1.0,10,0\n{}", "metadata: header announced 10 bytes, got 2"),
-            (b"chunked 1.0,2,10\n{}abc", "body: header announced 10 bytes, got 3"),
+            (
+                b"chunked 1.0,10,0\n{}",
+                "metadata: header announced 10 bytes, got 2",
+            ),
+            (
+                b"chunked 1.0,2,10\n{}abc",
+                "body: header announced 10 bytes, got 3",
+            ),
             (b"chunked 1.0,2", "inside a chunk header"),
             (b"chunked 1.0,99999999999999999999999,0\n", "malformed"),
         ];
@@ -292,16 +328,28 @@ mod tests {
             let got = read_all(input);
             let last = got.last().unwrap();
             let err = last.as_ref().unwrap_err();
-            assert!(err.contains(want), "{:?}: {err}", String::from_utf8_lossy(input));
+            assert!(
+                err.contains(want),
+                "{:?}: {err}",
+                String::from_utf8_lossy(input)
+            );
         }
         let long = vec![b'c'; 500];
-        assert!(read_all(&long)[0].as_ref().unwrap_err().contains("no newline"));
+        assert!(
+            read_all(&long)[0]
+                .as_ref()
+                .unwrap_err()
+                .contains("no newline")
+        );
     }
 
     #[test]
     fn huge_announced_lengths_are_refused_before_reading() {
         let mut r = ChunkReader::new(&b"chunked 1.0,2,999999\n{}"[..]).with_limits(100, 1000);
-        assert!(matches!(r.next_chunk(), Err(FrameError::TooLarge { part: "body", .. })));
+        assert!(matches!(
+            r.next_chunk(),
+            Err(FrameError::TooLarge { part: "body", .. })
+        ));
     }
 
     #[test]

@@ -40,8 +40,14 @@ impl ReplyChunk {
 
     /// The body parsed as CSV rows, header first.
     pub fn rows(&self) -> Vec<Vec<String>> {
-        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(self.body.as_bytes());
-        r.records().filter_map(Result::ok).map(|rec| rec.iter().map(str::to_string).collect()).collect()
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(self.body.as_bytes());
+        r.records()
+            .filter_map(Result::ok)
+            .map(|rec| rec.iter().map(str::to_string).collect())
+            .collect()
     }
 }
 
@@ -69,10 +75,21 @@ impl Session {
     /// # Errors
     /// The process cannot be started.
     pub fn spawn(cmd: &mut Command) -> io::Result<Session> {
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
         let stdin = child.stdin.take();
-        let stdout = BufReader::with_capacity(1 << 20, child.stdout.take().ok_or(io::ErrorKind::BrokenPipe)?);
-        Ok(Session { child, stdin, stdout })
+        let stdout = BufReader::with_capacity(
+            1 << 20,
+            child.stdout.take().ok_or(io::ErrorKind::BrokenPipe)?,
+        );
+        Ok(Session {
+            child,
+            stdin,
+            stdout,
+        })
     }
 
     /// Sends one chunk and reads its one reply.
@@ -123,10 +140,14 @@ impl Session {
         };
         let mut meta = vec![0; m];
         let mut body = vec![0; b];
-        self.stdout.read_exact(&mut meta).map_err(|e| format!("reply metadata shorter than {m} bytes: {e}"))?;
-        self.stdout.read_exact(&mut body).map_err(|e| format!("reply body shorter than {b} bytes: {e}"))?;
-        let meta: serde_json::Value =
-            serde_json::from_slice(&meta).map_err(|e| format!("reply metadata is not JSON: {e}"))?;
+        self.stdout
+            .read_exact(&mut meta)
+            .map_err(|e| format!("reply metadata shorter than {m} bytes: {e}"))?;
+        self.stdout
+            .read_exact(&mut body)
+            .map_err(|e| format!("reply body shorter than {b} bytes: {e}"))?;
+        let meta: serde_json::Value = serde_json::from_slice(&meta)
+            .map_err(|e| format!("reply metadata is not JSON: {e}"))?;
         if !meta.is_object() {
             return Err(format!("reply metadata is not an object: {meta}"));
         }
@@ -147,12 +168,21 @@ impl Session {
             e.read_to_string(&mut stderr)?;
         }
         let status = self.child.wait()?;
-        Ok(Exit { code: status.code(), stderr, trailing })
+        Ok(Exit {
+            code: status.code(),
+            stderr,
+            trailing,
+        })
     }
 }
 
 /// A getinfo metadata object like splunkd 8.x sends, with `args`.
-pub fn getinfo_meta(args: &[&str], earliest: Option<f64>, latest: Option<f64>, preview: bool) -> Vec<u8> {
+pub fn getinfo_meta(
+    args: &[&str],
+    earliest: Option<f64>,
+    latest: Option<f64>,
+    preview: bool,
+) -> Vec<u8> {
     let t = |v: Option<f64>| v.map_or("0".to_string(), |v| format!("{v}"));
     serde_json::json!({
         "action": "getinfo",
@@ -199,8 +229,11 @@ pub fn splunkd_body(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
         }
     };
     let mut out = String::new();
-    let cols: Vec<String> =
-        header.iter().map(|h| q(h)).chain(header.iter().map(|h| q(&format!("{MV_PREFIX}{h}")))).collect();
+    let cols: Vec<String> = header
+        .iter()
+        .map(|h| q(h))
+        .chain(header.iter().map(|h| q(&format!("{MV_PREFIX}{h}"))))
+        .collect();
     out.push_str(&cols.join(","));
     out.push('\n');
     for r in rows {

@@ -76,7 +76,10 @@ impl Reply {
 
     /// A reply with this CSV body.
     pub fn rows(body: Vec<u8>) -> Reply {
-        Reply { body, messages: Vec::new() }
+        Reply {
+            body,
+            messages: Vec::new(),
+        }
     }
 }
 
@@ -113,9 +116,18 @@ pub trait Command {
     ///
     /// # Errors
     /// A body that is not valid UTF-8 CSV, or the command's [`Failure`].
-    fn execute_body(&mut self, body: Vec<u8>, finished: bool, index: usize) -> Result<Reply, Failure> {
+    fn execute_body(
+        &mut self,
+        body: Vec<u8>,
+        finished: bool,
+        index: usize,
+    ) -> Result<Reply, Failure> {
         let records = Records::parse(&body)?;
-        self.execute(Execute { records, finished, index })
+        self.execute(Execute {
+            records,
+            finished,
+            index,
+        })
     }
 }
 
@@ -149,7 +161,9 @@ pub fn run<C: Command, R: BufRead, W: Write>(cmd: &mut C, input: R, mut output: 
         let meta = ReplyMeta {
             finished: true,
             error: Some(msg.clone()),
-            inspector: Inspector { messages: vec![(Level::Error, msg.clone())] },
+            inspector: Inspector {
+                messages: vec![(Level::Error, msg.clone())],
+            },
         };
         let _ = write_chunk(out, &serde_json::to_vec(&meta).unwrap_or_default(), b"");
         Status::Failed(msg)
@@ -165,11 +179,17 @@ pub fn run<C: Command, R: BufRead, W: Write>(cmd: &mut C, input: R, mut output: 
         meta::Action::Getinfo => Ok(m),
         meta::Action::Execute => Err("the first chunk must be getinfo, got execute".to_string()),
     }) {
-        Ok(m) => Getinfo { searchinfo: m.searchinfo.unwrap_or_default(), preview: m.preview },
+        Ok(m) => Getinfo {
+            searchinfo: m.searchinfo.unwrap_or_default(),
+            preview: m.preview,
+        },
         Err(e) => return fail(&mut output, e),
     };
     if !first.body.is_empty() {
-        return fail(&mut output, "the getinfo chunk must have no body".to_string());
+        return fail(
+            &mut output,
+            "the getinfo chunk must have no body".to_string(),
+        );
     }
     let reply = match cmd.getinfo(&info) {
         Ok(r) => r,
@@ -190,7 +210,10 @@ pub fn run<C: Command, R: BufRead, W: Write>(cmd: &mut C, input: R, mut output: 
             Err(e) => return fail(&mut output, e.to_string()),
         };
         if finished {
-            return fail(&mut output, "splunkd sent a chunk after the finished one".to_string());
+            return fail(
+                &mut output,
+                "splunkd sent a chunk after the finished one".to_string(),
+            );
         }
         let m = match Incoming::parse(&chunk.meta).and_then(|m| match m.action()? {
             meta::Action::Execute => Ok(m),
@@ -204,8 +227,20 @@ pub fn run<C: Command, R: BufRead, W: Write>(cmd: &mut C, input: R, mut output: 
             Ok(r) => r,
             Err(Failure(msg)) => return fail(&mut output, msg),
         };
-        let meta = ReplyMeta { finished, error: None, inspector: Inspector { messages: reply.messages } };
-        if write_chunk(&mut output, &serde_json::to_vec(&meta).unwrap_or_default(), &reply.body).is_err() {
+        let meta = ReplyMeta {
+            finished,
+            error: None,
+            inspector: Inspector {
+                messages: reply.messages,
+            },
+        };
+        if write_chunk(
+            &mut output,
+            &serde_json::to_vec(&meta).unwrap_or_default(),
+            &reply.body,
+        )
+        .is_err()
+        {
             return Status::Failed("splunkd closed the pipe".to_string());
         }
         index += 1;
@@ -246,7 +281,10 @@ mod tests {
         let mut r = ChunkReader::new(out);
         let mut v = Vec::new();
         while let Some(c) = r.next_chunk().unwrap() {
-            v.push((serde_json::from_slice(&c.meta).unwrap(), String::from_utf8(c.body).unwrap()));
+            v.push((
+                serde_json::from_slice(&c.meta).unwrap(),
+                String::from_utf8(c.body).unwrap(),
+            ));
         }
         v
     }
@@ -254,8 +292,14 @@ mod tests {
     #[test]
     fn one_reply_per_chunk_including_header_only_and_empty_final() {
         let input = [
-            chunk(r#"{"action":"getinfo","preview":false,"searchinfo":{"args":[]}}"#, ""),
-            chunk(r#"{"action":"execute","finished":false}"#, "\"_chunked_idx\",x\n0,a\n1,b\n"),
+            chunk(
+                r#"{"action":"getinfo","preview":false,"searchinfo":{"args":[]}}"#,
+                "",
+            ),
+            chunk(
+                r#"{"action":"execute","finished":false}"#,
+                "\"_chunked_idx\",x\n0,a\n1,b\n",
+            ),
             chunk(r#"{"action":"execute","finished":false}"#, "x\n"),
             chunk(r#"{"action":"execute","finished":true}"#, ""),
         ]
@@ -273,11 +317,27 @@ mod tests {
     #[test]
     fn failures_become_one_error_reply_and_status_1() {
         let cases = [
-            (chunk(r#"{"action":"getinfo","searchinfo":{"args":["fail=getinfo"]}}"#, ""), "asked to fail"),
-            (chunk(r#"{"action":"execute"}"#, ""), "first chunk must be getinfo"),
+            (
+                chunk(
+                    r#"{"action":"getinfo","searchinfo":{"args":["fail=getinfo"]}}"#,
+                    "",
+                ),
+                "asked to fail",
+            ),
+            (
+                chunk(r#"{"action":"execute"}"#, ""),
+                "first chunk must be getinfo",
+            ),
             ("garbage\n".to_string(), "malformed chunk header"),
-            (chunk(r#"{"action":"getinfo"}"#, "") + &chunk(r#"{"action":"execute"}"#, "a,b\n1,2,3\n"), "row 1 has 3 fields"),
-            (chunk(r#"{"action":"getinfo"}"#, "") + "chunked 1.0,5,0\n{}", "input ended inside the chunk metadata"),
+            (
+                chunk(r#"{"action":"getinfo"}"#, "")
+                    + &chunk(r#"{"action":"execute"}"#, "a,b\n1,2,3\n"),
+                "row 1 has 3 fields",
+            ),
+            (
+                chunk(r#"{"action":"getinfo"}"#, "") + "chunked 1.0,5,0\n{}",
+                "input ended inside the chunk metadata",
+            ),
         ];
         for (input, want) in cases {
             let mut out = Vec::new();

@@ -46,7 +46,9 @@ impl Incoming {
         match self.action.as_deref() {
             Some("getinfo") => Ok(Action::Getinfo),
             Some("execute") => Ok(Action::Execute),
-            Some(other) => Err(format!("unknown chunk action {other:?}: expected \"getinfo\" or \"execute\"")),
+            Some(other) => Err(format!(
+                "unknown chunk action {other:?}: expected \"getinfo\" or \"execute\""
+            )),
             None => Err("chunk metadata has no \"action\"".to_string()),
         }
     }
@@ -109,7 +111,11 @@ fn epoch_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
             .map_err(|_| serde::de::Error::custom(format!("time {s:?} is not epoch seconds")))?,
         Raw::Null(()) => return Ok(None),
     };
-    Ok(if v == 0.0 || !v.is_finite() { None } else { Some(v) })
+    Ok(if v == 0.0 || !v.is_finite() {
+        None
+    } else {
+        Some(v)
+    })
 }
 
 /// A command's type, which decides where splunkd runs it (`commands.conf` has
@@ -165,7 +171,13 @@ pub struct GetinfoReply {
 impl GetinfoReply {
     /// A reply for `kind` with everything else at its default, not run in preview.
     pub fn new(kind: CommandType) -> Self {
-        GetinfoReply { kind, generating: false, required_fields: None, streaming_preop: None, run_in_preview: false }
+        GetinfoReply {
+            kind,
+            generating: false,
+            required_fields: None,
+            streaming_preop: None,
+            run_in_preview: false,
+        }
     }
 }
 
@@ -214,32 +226,54 @@ mod tests {
 
     #[test]
     fn times_may_be_numbers() {
-        let m = Incoming::parse(br#"{"action":"getinfo","searchinfo":{"latest_time":1700000000.5}}"#).unwrap();
+        let m =
+            Incoming::parse(br#"{"action":"getinfo","searchinfo":{"latest_time":1700000000.5}}"#)
+                .unwrap();
         assert_eq!(m.searchinfo.unwrap().latest_time, Some(1700000000.5));
-        assert!(Incoming::parse(br#"{"action":"getinfo","searchinfo":{"latest_time":"soon"}}"#).is_err());
+        assert!(
+            Incoming::parse(br#"{"action":"getinfo","searchinfo":{"latest_time":"soon"}}"#)
+                .is_err()
+        );
     }
 
     #[test]
     fn bad_metadata_is_an_error_message() {
-        assert!(Incoming::parse(b"{\"action\":").unwrap_err().contains("not valid JSON"));
+        assert!(
+            Incoming::parse(b"{\"action\":")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
         assert!(Incoming::parse(b"\xff\xfe").unwrap_err().contains("UTF-8"));
-        assert!(Incoming::parse(b"{\"action\":\"dance\"}").unwrap().action().is_err());
+        assert!(
+            Incoming::parse(b"{\"action\":\"dance\"}")
+                .unwrap()
+                .action()
+                .is_err()
+        );
     }
 
     #[test]
     fn replies_serialise_like_splunklib() {
-        let r = ReplyMeta { finished: true, ..Default::default() };
+        let r = ReplyMeta {
+            finished: true,
+            ..Default::default()
+        };
         assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"finished":true}"#);
         let r = ReplyMeta {
             finished: true,
             error: None,
-            inspector: Inspector { messages: vec![(Level::Error, "Unrecognized option: bogus=1".into())] },
+            inspector: Inspector {
+                messages: vec![(Level::Error, "Unrecognized option: bogus=1".into())],
+            },
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             r#"{"finished":true,"inspector":{"messages":[["ERROR","Unrecognized option: bogus=1"]]}}"#
         );
         let g = GetinfoReply::new(CommandType::Events);
-        assert_eq!(serde_json::to_string(&g).unwrap(), r#"{"type":"events","run_in_preview":false}"#);
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            r#"{"type":"events","run_in_preview":false}"#
+        );
     }
 }

@@ -2,12 +2,15 @@
 
 use splunk_chunked::body::BodyWriter;
 use splunk_chunked::{
-    ChunkReader, Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Incoming, Records, Reply, Status, run,
+    ChunkReader, Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Incoming, Records,
+    Reply, Status, run,
 };
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/protocol").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/protocol")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -15,7 +18,10 @@ fn chunks(bytes: &[u8]) -> Vec<(Incoming, Records)> {
     let mut r = ChunkReader::new(bytes);
     let mut out = Vec::new();
     while let Some(c) = r.next_chunk().unwrap() {
-        out.push((Incoming::parse(&c.meta).unwrap(), Records::parse(&c.body).unwrap()));
+        out.push((
+            Incoming::parse(&c.meta).unwrap(),
+            Records::parse(&c.body).unwrap(),
+        ));
     }
     out
 }
@@ -47,9 +53,17 @@ fn splunk_6_3_recordings_read_with_python_spacing_and_crlf() {
     assert_eq!(si.raw_args[1], "pattern=\"\\w+\"");
     assert!(!c[1].1.is_empty());
     let c = chunks(&fixture("sum.reduce.output"));
-    assert_eq!(c.len(), 2, "replies, with the recording's stray newlines between chunks");
+    assert_eq!(
+        c.len(),
+        2,
+        "replies, with the recording's stray newlines between chunks"
+    );
     assert_eq!(c[1].1.fields(), &["total"]);
-    assert_eq!(c[1].1.cell(0, 0), "2147943.07811", "CRLF row end not part of the value");
+    assert_eq!(
+        c[1].1.cell(0, 0),
+        "2147943.07811",
+        "CRLF row end not part of the value"
+    );
 }
 
 /// Passes every row through.
@@ -64,7 +78,11 @@ impl Command for PassThrough {
         for i in 0..r.len() {
             w.row(r.row(i));
         }
-        Ok(Reply::rows(if r.header().is_empty() { Vec::new() } else { w.finish() }))
+        Ok(Reply::rows(if r.header().is_empty() {
+            Vec::new()
+        } else {
+            w.finish()
+        }))
     }
 }
 

@@ -12,28 +12,55 @@ use std::process::ExitCode;
 fn read_moves(path: &str) -> Result<(String, Vec<Move>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let (doc, diags) = detc_yaml::parse(&text, FileId(0), Limits::default());
-    let doc = doc.ok_or_else(|| format!("{path}: {}", diags.first().map(|d| d.message.as_str()).unwrap_or("invalid YAML")))?;
+    let doc = doc.ok_or_else(|| {
+        format!(
+            "{path}: {}",
+            diags
+                .first()
+                .map(|d| d.message.as_str())
+                .unwrap_or("invalid YAML")
+        )
+    })?;
     let root = doc.root.ok_or("empty map file")?;
     let mut de = Decoder::new(&doc, FileId(0));
     let mut m = de.map(root, "map").ok_or("the map file is not a mapping")?;
-    let target = m.opt_str(&mut de, "target_version").map(|s| s.value).unwrap_or_else(|| "19".into());
+    let target = m
+        .opt_str(&mut de, "target_version")
+        .map(|s| s.value)
+        .unwrap_or_else(|| "19".into());
     let mut moves = Vec::new();
     for section in ["techniques", "subtechniques", "tactics"] {
-        let Some(n) = m.get_some(&de, section) else { continue };
+        let Some(n) = m.get_some(&de, section) else {
+            continue;
+        };
         let pairs = match &doc.node(n).kind {
             detc_yaml::NodeKind::Map(p) => p.clone(),
             _ => continue,
         };
         for (k, v) in pairs {
-            let Some(from) = de.string(k, section) else { continue };
+            let Some(from) = de.string(k, section) else {
+                continue;
+            };
             if de.is_null(v) {
-                moves.push(Move { from: from.value, to: None, name: None, version: target.clone() });
+                moves.push(Move {
+                    from: from.value,
+                    to: None,
+                    name: None,
+                    version: target.clone(),
+                });
                 continue;
             }
-            let Some(mut e) = de.map(v, "entry") else { continue };
+            let Some(mut e) = de.map(v, "entry") else {
+                continue;
+            };
             let to = e.opt_str(&mut de, "id").map(|s| s.value);
             let name = e.opt_str(&mut de, "name").map(|s| s.value);
-            moves.push(Move { from: from.value, to, name, version: target.clone() });
+            moves.push(Move {
+                from: from.value,
+                to,
+                name,
+                version: target.clone(),
+            });
         }
     }
     if let Some(d) = de.diags.first() {
@@ -46,8 +73,16 @@ fn read_moves(path: &str) -> Result<(String, Vec<Move>), String> {
 /// One JSON object per line inside each array: small diffs when ATT&CK is updated.
 fn write_lines(data: &AttackData) -> Result<String, serde_json::Error> {
     let mut out = String::from("{\n");
-    out.push_str(&format!("\"version\": {},\n", serde_json::to_string(&data.version)?));
-    fn arr<T: serde::Serialize>(out: &mut String, key: &str, items: &[T], last: bool) -> Result<(), serde_json::Error> {
+    out.push_str(&format!(
+        "\"version\": {},\n",
+        serde_json::to_string(&data.version)?
+    ));
+    fn arr<T: serde::Serialize>(
+        out: &mut String,
+        key: &str,
+        items: &[T],
+        last: bool,
+    ) -> Result<(), serde_json::Error> {
         out.push_str(&format!("\"{key}\": [\n"));
         for (i, it) in items.iter().enumerate() {
             out.push_str(&serde_json::to_string(it)?);
@@ -58,7 +93,12 @@ fn write_lines(data: &AttackData) -> Result<String, serde_json::Error> {
     }
     arr(&mut out, "tactics", &data.tactics, false)?;
     arr(&mut out, "techniques", &data.techniques, false)?;
-    arr(&mut out, "detection_strategies", &data.detection_strategies, false)?;
+    arr(
+        &mut out,
+        "detection_strategies",
+        &data.detection_strategies,
+        false,
+    )?;
     arr(&mut out, "analytics", &data.analytics, false)?;
     arr(&mut out, "moves", &data.moves, true)?;
     out.push_str("}\n");
@@ -76,7 +116,12 @@ fn run() -> Result<(), String> {
     let (target, moves) = read_moves(map)?;
     data.moves = moves;
     // ATT&CK v19 renamed Defense Evasion (TA0005) to Stealth and added Defense Impairment (TA0112).
-    data.tactics.push(Tactic { id: "TA0005".into(), shortname: "stealth".into(), name: "Stealth".into(), since: Some(target.clone()) });
+    data.tactics.push(Tactic {
+        id: "TA0005".into(),
+        shortname: "stealth".into(),
+        name: "Stealth".into(),
+        since: Some(target.clone()),
+    });
     data.tactics.push(Tactic {
         id: "TA0112".into(),
         shortname: "defense-impairment".into(),

@@ -31,7 +31,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         for t in techs {
             match a.technique(&t.value) {
                 None => {
-                    let mut x = diag("A001", format!("`{}` is not a technique in MITRE ATT&CK {ver}", t.value)).at(t.span).label("unknown technique");
+                    let mut x = diag(
+                        "A001",
+                        format!("`{}` is not a technique in MITRE ATT&CK {ver}", t.value),
+                    )
+                    .at(t.span)
+                    .label("unknown technique");
                     x = match a.moved(&t.value).and_then(|m| m.to.clone()) {
                         Some(to) => x.help(format!("ATT&CK v{} uses `{to}` for it", a.moved(&t.value).map(|m| m.version.as_str()).unwrap_or("?"))),
                         None => x.help("check the ID on attack.mitre.org/techniques/, or pass a newer bundle with --attack-bundle"),
@@ -39,9 +44,24 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     out.push(x);
                 }
                 Some(tech) if tech.revoked || tech.deprecated => {
-                    let state = if tech.revoked { "revoked" } else { "deprecated" };
-                    let repl = tech.revoked_by.clone().or_else(|| a.moved(&t.value).and_then(|m| m.to.clone()));
-                    let mut x = diag("A002", format!("`{}` ({}) is {state} in MITRE ATT&CK {ver}", t.value, tech.name)).at(t.span).label(state);
+                    let state = if tech.revoked {
+                        "revoked"
+                    } else {
+                        "deprecated"
+                    };
+                    let repl = tech
+                        .revoked_by
+                        .clone()
+                        .or_else(|| a.moved(&t.value).and_then(|m| m.to.clone()));
+                    let mut x = diag(
+                        "A002",
+                        format!(
+                            "`{}` ({}) is {state} in MITRE ATT&CK {ver}",
+                            t.value, tech.name
+                        ),
+                    )
+                    .at(t.span)
+                    .label(state);
                     x = match repl {
                         Some(r) => {
                             let name = a.technique(&r).map(|t| format!(" ({})", t.name)).unwrap_or_default();
@@ -54,37 +74,77 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 Some(tech) => {
                     if let Some(m) = a.moved(&t.value) {
                         let msg = match &m.to {
-                            Some(to) => format!("`{}` ({}) becomes `{to}`{} in MITRE ATT&CK v{}", t.value, tech.name, m.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(), m.version),
-                            None => format!("`{}` ({}) is dropped in MITRE ATT&CK v{}", t.value, tech.name, m.version),
+                            Some(to) => format!(
+                                "`{}` ({}) becomes `{to}`{} in MITRE ATT&CK v{}",
+                                t.value,
+                                tech.name,
+                                m.name
+                                    .as_ref()
+                                    .map(|n| format!(" ({n})"))
+                                    .unwrap_or_default(),
+                                m.version
+                            ),
+                            None => format!(
+                                "`{}` ({}) is dropped in MITRE ATT&CK v{}",
+                                t.value, tech.name, m.version
+                            ),
                         };
                         let help = match &m.to {
-                            Some(to) => format!("it is valid in ATT&CK {ver}, which detc embeds; plan the move to `{to}` when you adopt v{}", m.version),
-                            None => format!("it is valid in ATT&CK {ver}; plan a replacement before v{}", m.version),
+                            Some(to) => format!(
+                                "it is valid in ATT&CK {ver}, which detc embeds; plan the move to `{to}` when you adopt v{}",
+                                m.version
+                            ),
+                            None => format!(
+                                "it is valid in ATT&CK {ver}; plan a replacement before v{}",
+                                m.version
+                            ),
                         };
-                        out.push(diag("A003", msg).at(t.span).label("moves in the next ATT&CK version").help(help));
+                        out.push(
+                            diag("A003", msg)
+                                .at(t.span)
+                                .label("moves in the next ATT&CK version")
+                                .help(help),
+                        );
                     }
                 }
             }
         }
         for t in techs {
             if let Some(parent) = detc_attack::Attack::parent_of(&t.value)
-                && let Some(p) = techs.iter().find(|p| p.value == parent) {
-                    out.push(
-                        diag("A004", format!("both `{}` and its own sub-technique `{}` are listed", p.value, t.value))
-                            .at(p.span)
-                            .with_secondary(t.span, "its sub-technique")
-                            .help(format!("keep only the more precise `{}`", t.value)),
-                    );
-                }
+                && let Some(p) = techs.iter().find(|p| p.value == parent)
+            {
+                out.push(
+                    diag(
+                        "A004",
+                        format!(
+                            "both `{}` and its own sub-technique `{}` are listed",
+                            p.value, t.value
+                        ),
+                    )
+                    .at(p.span)
+                    .with_secondary(t.span, "its sub-technique")
+                    .help(format!("keep only the more precise `{}`", t.value)),
+                );
+            }
         }
-        let tech_list = techs.iter().map(|t| t.value.as_str()).collect::<Vec<_>>().join(", ");
+        let tech_list = techs
+            .iter()
+            .map(|t| t.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         for s in &d.tags.detection_strategies {
             match a.strategy(&s.value) {
                 None => out.push(
-                    diag("A005", format!("`{}` is not a detection strategy in MITRE ATT&CK {ver}", s.value))
-                        .at(s.span)
-                        .label("unknown detection strategy")
-                        .help("check the ID on attack.mitre.org/detectionstrategies/"),
+                    diag(
+                        "A005",
+                        format!(
+                            "`{}` is not a detection strategy in MITRE ATT&CK {ver}",
+                            s.value
+                        ),
+                    )
+                    .at(s.span)
+                    .label("unknown detection strategy")
+                    .help("check the ID on attack.mitre.org/detectionstrategies/"),
                 ),
                 Some(det) => {
                     if !techs.iter().any(|t| a.strategy_fits(det, &t.value)) {

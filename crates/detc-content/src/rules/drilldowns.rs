@@ -18,7 +18,11 @@ use detc_diag::Diagnostic;
 /// Tokens Splunk or Enterprise Security provide themselves.
 pub fn is_splunk_token(tok: &str) -> bool {
     tok.starts_with("info_")
-        || ["env:", "job.", "click.", "row.", "form.", "trigger_", "result."].iter().any(|p| tok.starts_with(p))
+        || [
+            "env:", "job.", "click.", "row.", "form.", "trigger_", "result.",
+        ]
+        .iter()
+        .any(|p| tok.starts_with(p))
         || matches!(tok, "earliest" | "latest" | "search_name" | "owner" | "app")
 }
 
@@ -33,7 +37,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     if is_splunk_token(tok) || fields.contains(tok) != Some(false) {
                         continue;
                     }
-                    let list = fields.names().iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+                    let list = fields
+                        .names()
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     out.push(
                         diag("D001", format!("the drilldown token `${tok}$` is not a field the search outputs"))
                             .at(cx.locate(v, at, &format!("${tok}$")))
@@ -45,8 +54,16 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
         let hunting = d.kind.as_ref().is_some_and(|k| k.value == "Hunting");
         if d.common.is_production() && !hunting {
-            let with_original = d.drilldowns.iter().any(|x| x.search.as_ref().is_some_and(|s| s.value.contains("%original_detection_search%")));
-            let at = d.drilldowns_span.or(d.search.as_ref().map(|s| s.span)).or(d.common.name.as_ref().map(|n| n.span));
+            let with_original = d.drilldowns.iter().any(|x| {
+                x.search
+                    .as_ref()
+                    .is_some_and(|s| s.value.contains("%original_detection_search%"))
+            });
+            let at = d.drilldowns_span.or(d.search.as_ref().map(|s| s.span)).or(d
+                .common
+                .name
+                .as_ref()
+                .map(|n| n.span));
             if let Some(at) = at {
                 if d.drilldowns.len() < 2 {
                     out.push(

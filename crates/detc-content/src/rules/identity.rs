@@ -7,7 +7,7 @@
 //!   `/` turned into `_`, lower-cased, plus `.yml` (contentctl's file-name rule).
 //! - `C007 future-date`: `date` is not after today, UTC.
 
-use super::{file_stem_for, Cx};
+use super::{Cx, file_stem_for};
 use crate::codes::diag;
 use crate::model::Common;
 use detc_diag::Diagnostic;
@@ -23,7 +23,11 @@ pub fn all_common<'a>(cx: &Cx<'a>) -> Vec<(&'static str, &'a Common)> {
     v.extend(c.lookups.iter().map(|x| ("lookup", &x.common)));
     v.extend(c.baselines.iter().map(|x| ("baseline", &x.common)));
     v.extend(c.data_sources.iter().map(|x| ("data source", &x.common)));
-    v.extend(c.deployments.iter().filter_map(|x| x.common.as_ref().map(|c| ("deployment", c))));
+    v.extend(
+        c.deployments
+            .iter()
+            .filter_map(|x| x.common.as_ref().map(|c| ("deployment", c))),
+    );
     v
 }
 
@@ -35,10 +39,18 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     for (kind, c) in &all {
         if let Some(n) = &c.name {
             if let Some((k0, first)) = names.get(n.value.as_str()) {
-                let mut d = diag("C001", format!("the name `{}` is already used by the {k0} in {}", n.value, first.path))
-                    .at(n.span)
-                    .label("used again here")
-                    .help(format!("names are unique across all content; rename this {kind}"));
+                let mut d = diag(
+                    "C001",
+                    format!(
+                        "the name `{}` is already used by the {k0} in {}",
+                        n.value, first.path
+                    ),
+                )
+                .at(n.span)
+                .label("used again here")
+                .help(format!(
+                    "names are unique across all content; rename this {kind}"
+                ));
                 if let Some(f) = &first.name {
                     d = d.with_secondary(f.span, "first used here");
                 }
@@ -50,10 +62,16 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if let Some(id) = &c.id {
             let key = id.value.to_lowercase();
             if let Some((k0, first)) = ids.get(&key) {
-                let mut d = diag("C002", format!("the id `{}` is already used by the {k0} in {}", id.value, first.path))
-                    .at(id.span)
-                    .label("used again here")
-                    .help("give this object a new UUID (`uuidgen` prints one)");
+                let mut d = diag(
+                    "C002",
+                    format!(
+                        "the id `{}` is already used by the {k0} in {}",
+                        id.value, first.path
+                    ),
+                )
+                .at(id.span)
+                .label("used again here")
+                .help("give this object a new UUID (`uuidgen` prints one)");
                 if let Some(f) = &first.id {
                     d = d.with_secondary(f.span, "first used here");
                 }
@@ -67,21 +85,27 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             let actual = c.path.rsplit('/').next().unwrap_or(&c.path);
             if actual != expected {
                 out.push(
-                    diag("C003", format!("the file name `{actual}` does not match the {kind}'s name"))
-                        .at(n.span)
-                        .label(format!("this name needs the file name `{expected}`"))
-                        .help(format!("rename the file to `{expected}`, or change the name to match the file")),
+                    diag(
+                        "C003",
+                        format!("the file name `{actual}` does not match the {kind}'s name"),
+                    )
+                    .at(n.span)
+                    .label(format!("this name needs the file name `{expected}`"))
+                    .help(format!(
+                        "rename the file to `{expected}`, or change the name to match the file"
+                    )),
                 );
             }
         }
         if let Some(d) = &c.date
             && let Ok(date) = d.value.parse::<jiff::civil::Date>()
-                && date > cx.opts.today {
-                    out.push(
-                        diag("C007", format!("the date {} is in the future", d.value))
-                            .at(d.span)
-                            .help("use the date of the last change, today or earlier"),
-                    );
-                }
+            && date > cx.opts.today
+        {
+            out.push(
+                diag("C007", format!("the date {} is in the future", d.value))
+                    .at(d.span)
+                    .help("use the date of the last change, today or earlier"),
+            );
+        }
     }
 }

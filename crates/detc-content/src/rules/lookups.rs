@@ -17,8 +17,17 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<(usize, usize)>), String> {
-    let mut r = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_path(path).map_err(|e| e.to_string())?;
-    let header: Vec<String> = r.headers().map_err(|e| e.to_string())?.iter().map(str::to_string).collect();
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| e.to_string())?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let mut bad = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| e.to_string())?;
@@ -35,9 +44,25 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
     let mut headers = HashMap::new();
     let mut referenced: HashSet<String> = HashSet::new();
     for l in &p.content.lookups {
-        let stem = l.common.path.rsplit('/').next().unwrap_or("").trim_end_matches(".yml").trim_end_matches(".yaml").to_string();
-        let dir = Path::new(&l.common.path).parent().map(|d| d.to_path_buf()).unwrap_or_default();
-        let at = l.lookup_type.as_ref().map(|t| t.span).or(l.common.name.as_ref().map(|n| n.span)).unwrap_or(l.common.span);
+        let stem = l
+            .common
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".yml")
+            .trim_end_matches(".yaml")
+            .to_string();
+        let dir = Path::new(&l.common.path)
+            .parent()
+            .map(|d| d.to_path_buf())
+            .unwrap_or_default();
+        let at = l
+            .lookup_type
+            .as_ref()
+            .map(|t| t.span)
+            .or(l.common.name.as_ref().map(|n| n.span))
+            .unwrap_or(l.common.span);
         match l.lookup_type.as_ref().map(|t| t.value.as_str()) {
             Some("csv") => {
                 let rel = dir.join(format!("{stem}.csv"));
@@ -45,9 +70,15 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                 let path = p.root.join(&rel);
                 if !path.is_file() {
                     out.push(
-                        diag("L001", format!("the csv lookup's file `{}` does not exist", rel.display()))
-                            .at(at)
-                            .help(format!("add `{}` with a header row, or change `lookup_type`", rel.display())),
+                        diag(
+                            "L001",
+                            format!("the csv lookup's file `{}` does not exist", rel.display()),
+                        )
+                        .at(at)
+                        .help(format!(
+                            "add `{}` with a header row, or change `lookup_type`",
+                            rel.display()
+                        )),
                     );
                     continue;
                 }
@@ -63,9 +94,12 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                         headers.insert(l.common.path.clone(), header);
                     }
                     Err(e) => out.push(
-                        diag("L002", format!("`{}` cannot be read as csv: {e}", rel.display()))
-                            .at(at)
-                            .help("save the lookup as UTF-8 csv with a header row"),
+                        diag(
+                            "L002",
+                            format!("`{}` cannot be read as csv: {e}", rel.display()),
+                        )
+                        .at(at)
+                        .help("save the lookup as UTF-8 csv with a header row"),
                     ),
                 }
             }
@@ -79,18 +113,30 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                             .help(format!("rename the files to `__mlspl_{stem}.yml` and `__mlspl_{stem}.mlmodel`")),
                     );
                 } else if !p.root.join(&rel).is_file() {
-                    out.push(diag("L001", format!("the mlmodel lookup's file `{}` does not exist", rel.display())).at(at).help("add the model file exported from MLTK"));
-                }
-            }
-            Some("kvstore")
-                if l.fields.first().map(|f| f.value.as_str()) != Some("_key") => {
-                    let span = l.fields.first().map(|f| f.span).unwrap_or(at);
                     out.push(
-                        diag("L004", "a KV store lookup's `fields` must start with `_key`")
-                            .at(span)
-                            .help("list `_key` first, then the collection's fields"),
+                        diag(
+                            "L001",
+                            format!(
+                                "the mlmodel lookup's file `{}` does not exist",
+                                rel.display()
+                            ),
+                        )
+                        .at(at)
+                        .help("add the model file exported from MLTK"),
                     );
                 }
+            }
+            Some("kvstore") if l.fields.first().map(|f| f.value.as_str()) != Some("_key") => {
+                let span = l.fields.first().map(|f| f.span).unwrap_or(at);
+                out.push(
+                    diag(
+                        "L004",
+                        "a KV store lookup's `fields` must start with `_key`",
+                    )
+                    .at(span)
+                    .help("list `_key` first, then the collection's fields"),
+                );
+            }
             _ => {}
         }
     }
@@ -103,13 +149,27 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
             if ext != "csv" && ext != "mlmodel" {
                 continue;
             }
-            let rel = f.strip_prefix(&p.root).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            let rel = f
+                .strip_prefix(&p.root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/");
             if !referenced.contains(&rel) {
                 let id = p.sources.add(rel.clone(), "");
                 out.push(
-                    diag("L003", format!("`{rel}` is not referenced by any lookup yml"))
-                        .in_file(id)
-                        .help(format!("add `{}` describing it (lookup_type: {}), or delete the file", rel.rsplit_once('.').map_or(rel.as_str(), |x| x.0).to_string() + ".yml", if ext == "csv" { "csv" } else { "mlmodel" })),
+                    diag(
+                        "L003",
+                        format!("`{rel}` is not referenced by any lookup yml"),
+                    )
+                    .in_file(id)
+                    .help(format!(
+                        "add `{}` describing it (lookup_type: {}), or delete the file",
+                        rel.rsplit_once('.')
+                            .map_or(rel.as_str(), |x| x.0)
+                            .to_string()
+                            + ".yml",
+                        if ext == "csv" { "csv" } else { "mlmodel" }
+                    )),
                 );
             }
         }

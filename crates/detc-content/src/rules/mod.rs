@@ -11,9 +11,9 @@ pub mod rba;
 pub mod references;
 pub mod search;
 
+use crate::Options;
 use crate::load::Project;
 use crate::model::{Content, Detection, Macro};
-use crate::Options;
 use detc_diag::{Diagnostic, SourceMap, Span};
 use detc_spl::{Fields, Resolver};
 use detc_yaml::Spanned;
@@ -49,7 +49,10 @@ impl Resolver for Cx<'_> {
     fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
         if let Some(ms) = self.macros.get(name) {
             let m = ms.iter().find(|m| m.arguments.len() == arity)?;
-            return Some((m.arguments.iter().map(|a| a.value.clone()).collect(), m.definition.as_ref()?.value.clone()));
+            return Some((
+                m.arguments.iter().map(|a| a.value.clone()).collect(),
+                m.definition.as_ref()?.value.clone(),
+            ));
         }
         // contentctl creates a missing `<detection>_filter` macro as `search *`.
         (arity == 0 && name.ends_with("_filter")).then(|| (Vec::new(), "search *".to_string()))
@@ -68,9 +71,17 @@ impl Cx<'_> {
     pub fn locate(&self, s: &Spanned<String>, at: usize, needle: &str) -> Span {
         let file = self.sources.get(s.span.file);
         let raw = file.text.get(s.span.start..s.span.end).unwrap_or("");
-        let nth = s.value.get(..at).map(|p| p.matches(needle).count()).unwrap_or(0);
+        let nth = s
+            .value
+            .get(..at)
+            .map(|p| p.matches(needle).count())
+            .unwrap_or(0);
         match raw.match_indices(needle).nth(nth) {
-            Some((i, _)) => Span::new(s.span.file, s.span.start + i, s.span.start + i + needle.len()),
+            Some((i, _)) => Span::new(
+                s.span.file,
+                s.span.start + i,
+                s.span.start + i + needle.len(),
+            ),
             None => {
                 let end = raw.find('\n').map_or(s.span.end, |e| s.span.start + e);
                 Span::new(s.span.file, s.span.start, end)
@@ -148,7 +159,11 @@ pub fn run(p: &mut Project, opts: &Options) {
     let outputs: Vec<Option<Fields>> = content
         .detections
         .iter()
-        .map(|d: &Detection| d.search.as_ref().map(|s| detc_spl::output_fields(&s.value, &cx)))
+        .map(|d: &Detection| {
+            d.search
+                .as_ref()
+                .map(|s| detc_spl::output_fields(&s.value, &cx))
+        })
         .collect();
     cx.outputs = outputs;
     identity::check(&cx, &mut out);
@@ -165,7 +180,13 @@ pub fn run(p: &mut Project, opts: &Options) {
 mod tests {
     #[test]
     fn tokens_are_found_with_offsets() {
-        assert_eq!(super::tokens("User $user$ ran $command$ at $$"), [(5, "user"), (16, "command")]);
-        assert_eq!(super::file_stem_for("Cloud API Calls - v1.2/x"), "cloud_api_calls___v1_2_x");
+        assert_eq!(
+            super::tokens("User $user$ ran $command$ at $$"),
+            [(5, "user"), (16, "command")]
+        );
+        assert_eq!(
+            super::file_stem_for("Cloud API Calls - v1.2/x"),
+            "cloud_api_calls___v1_2_x"
+        );
     }
 }

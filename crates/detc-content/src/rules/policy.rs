@@ -22,28 +22,40 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let production = d.common.is_production();
         let search = d.search.as_ref().map(|s| s.value.as_str()).unwrap_or("");
         if let Some(e) = &d.enabled_by_default
-            && e.value && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation")) {
-                out.push(
+            && e.value
+            && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation"))
+        {
+            out.push(
                     diag("P001", format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {kind})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?")))
                         .at(e.span)
                         .help("set `enabled_by_default: false`"),
                 );
-            }
-        if production && kind != "Correlation" && d.tags.manual_test.is_none() && d.tests == 0
-            && let Some(n) = &d.common.name {
-                out.push(
+        }
+        if production
+            && kind != "Correlation"
+            && d.tags.manual_test.is_none()
+            && d.tests == 0
+            && let Some(n) = &d.common.name
+        {
+            out.push(
                     diag("P002", "a production detection needs at least one test")
                         .at(n.span)
                         .help("add `tests:` with attack data, or explain why it is tested by hand in `tags.manual_test`"),
                 );
-            }
+        }
         if let Some(t) = &d.tags.throttling {
             for f in &t.fields {
                 if !search.contains(f.value.as_str()) {
                     out.push(
-                        diag("P003", format!("the throttling field `{}` does not appear in the search", f.value))
-                            .at(f.span)
-                            .help("throttle on fields the search outputs"),
+                        diag(
+                            "P003",
+                            format!(
+                                "the throttling field `{}` does not appear in the search",
+                                f.value
+                            ),
+                        )
+                        .at(f.span)
+                        .help("throttle on fields the search outputs"),
                     );
                 }
             }
@@ -51,7 +63,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if production && matches!(kind, "TTP" | "Anomaly") {
             for ds in &d.data_source {
                 for part in ds.value.split("AND").map(str::trim) {
-                    let Some(src) = cx.content.data_sources.iter().find(|s| s.common.name() == part) else { continue };
+                    let Some(src) = cx
+                        .content
+                        .data_sources
+                        .iter()
+                        .find(|s| s.common.name() == part)
+                    else {
+                        continue;
+                    };
                     for f in &src.output_fields {
                         if !search.contains(f.value.as_str()) {
                             out.push(
@@ -78,9 +97,15 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 let full = format!("{} - {stanza}", dom.value).chars().count();
                 if full > 99 {
                     out.push(
-                        diag("P005", format!("`{} - {stanza}` is {full} characters, more than 99", dom.value))
-                            .at(n.span)
-                            .help(format!("shorten the name by {} characters", full - 99)),
+                        diag(
+                            "P005",
+                            format!(
+                                "`{} - {stanza}` is {full} characters, more than 99",
+                                dom.value
+                            ),
+                        )
+                        .at(n.span)
+                        .help(format!("shorten the name by {} characters", full - 99)),
                     );
                 }
             }

@@ -25,32 +25,61 @@ pub fn deployment_of<'a>(cx: &Cx<'a>, d: &'a Detection) -> Option<&'a Deployment
         return Some(dep);
     }
     let name = super::references::default_deployment_name(&d.kind.as_ref()?.value);
-    cx.content.deployments.iter().find(|x| x.common.as_ref().is_some_and(|c| c.name() == name))
+    cx.content
+        .deployments
+        .iter()
+        .find(|x| x.common.as_ref().is_some_and(|c| c.name() == name))
 }
 
 fn case_hint(cx: &Cx, i: usize, field: &str) -> Option<String> {
-    cx.output(i)?.names().iter().find(|n| n.eq_ignore_ascii_case(field) && n.as_str() != field).cloned()
+    cx.output(i)?
+        .names()
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(field) && n.as_str() != field)
+        .cloned()
 }
 
 fn known_list(cx: &Cx, i: usize) -> String {
-    cx.output(i).map(|f| f.names().iter().map(String::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+    cx.output(i)
+        .map(|f| {
+            f.names()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
 }
 
 /// Checks one field reference; returns true when a diagnostic was pushed
 /// or the field is known to be output (so R004 has nothing to add).
-fn field_check(cx: &Cx, i: usize, code: &'static str, what: &str, field: &str, span: detc_diag::Span, out: &mut Vec<Diagnostic>) -> bool {
+fn field_check(
+    cx: &Cx,
+    i: usize,
+    code: &'static str,
+    what: &str,
+    field: &str,
+    span: detc_diag::Span,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
     match cx.output(i).and_then(|f| f.contains(field)) {
         Some(true) => true,
         Some(false) => {
             let help = match case_hint(cx, i, field) {
                 Some(h) => format!("field names are case-sensitive: the search outputs `{h}`"),
-                None => format!("the search outputs only: {}. Output `{field}` from the search (in its final `table` or `stats ... by`), or use one of those", known_list(cx, i)),
+                None => format!(
+                    "the search outputs only: {}. Output `{field}` from the search (in its final `table` or `stats ... by`), or use one of those",
+                    known_list(cx, i)
+                ),
             };
             out.push(
-                diag(code, format!("{what} `{field}` is not a field the search outputs"))
-                    .at(span)
-                    .label("not in the search's output")
-                    .help(help),
+                diag(
+                    code,
+                    format!("{what} `{field}` is not a field the search outputs"),
+                )
+                .at(span)
+                .label("not in the search's output")
+                .help(help),
             );
             true
         }
@@ -67,7 +96,10 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     for (i, d) in cx.content.detections.iter().enumerate() {
         let search = d.search.as_ref().map(|s| s.value.as_str()).unwrap_or("");
         let production = d.common.is_production();
-        let text_check = |name: &str, span: detc_diag::Span, what: &str, out: &mut Vec<Diagnostic>| {
+        let text_check = |name: &str,
+                          span: detc_diag::Span,
+                          what: &str,
+                          out: &mut Vec<Diagnostic>| {
             if production && !search.is_empty() && !in_search(search, name) {
                 out.push(
                     diag("R004", format!("{what} `{name}` does not appear in the search"))
@@ -87,18 +119,38 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
             for r in &rba.risk_objects {
                 if let Some(f) = &r.field
-                    && !field_check(cx, i, "R002", "the risk object field", &f.value, f.span, out) {
-                        text_check(&f.value, f.span, "the risk object field", out);
-                    }
+                    && !field_check(
+                        cx,
+                        i,
+                        "R002",
+                        "the risk object field",
+                        &f.value,
+                        f.span,
+                        out,
+                    )
+                {
+                    text_check(&f.value, f.span, "the risk object field", out);
+                }
             }
             for t in &rba.threat_objects {
                 if let Some(f) = &t.field
-                    && !field_check(cx, i, "R003", "the threat object field", &f.value, f.span, out) {
-                        text_check(&f.value, f.span, "the threat object field", out);
-                    }
+                    && !field_check(
+                        cx,
+                        i,
+                        "R003",
+                        "the threat object field",
+                        &f.value,
+                        f.span,
+                        out,
+                    )
+                {
+                    text_check(&f.value, f.span, "the threat object field", out);
+                }
             }
         }
-        let Some(dep) = deployment_of(cx, d) else { continue };
+        let Some(dep) = deployment_of(cx, d) else {
+            continue;
+        };
         let anchor: Option<&Spanned<String>> = d.kind.as_ref().or(d.common.name.as_ref());
         match (&d.rba, dep.rba_enabled) {
             (None, true) => {

@@ -13,14 +13,24 @@
 use super::Cx;
 use crate::codes::diag;
 use detc_diag::Diagnostic;
-use detc_yaml::{did_you_mean, Spanned};
+use detc_yaml::{Spanned, did_you_mean};
 use std::collections::HashSet;
 
-fn unknown(code: &'static str, what: &str, v: &Spanned<String>, known: &HashSet<&str>, folder: &str) -> Diagnostic {
-    let d = diag(code, format!("no {what} is named `{}`", v.value)).at(v.span).label(format!("unknown {what}"));
+fn unknown(
+    code: &'static str,
+    what: &str,
+    v: &Spanned<String>,
+    known: &HashSet<&str>,
+    folder: &str,
+) -> Diagnostic {
+    let d = diag(code, format!("no {what} is named `{}`", v.value))
+        .at(v.span)
+        .label(format!("unknown {what}"));
     match did_you_mean(&v.value, known.iter().copied()) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
-        None => d.help(format!("add a {what} with this name under {folder}/, or fix the name")),
+        None => d.help(format!(
+            "add a {what} with this name under {folder}/, or fix the name"
+        )),
     }
 }
 
@@ -34,7 +44,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let c = cx.content;
     let stories: HashSet<&str> = c.stories.iter().map(|s| s.common.name()).collect();
     let sources: HashSet<&str> = c.data_sources.iter().map(|s| s.common.name()).collect();
-    let deployments: HashSet<&str> = c.deployments.iter().filter_map(|d| d.common.as_ref()).map(|c| c.name()).collect();
+    let deployments: HashSet<&str> = c
+        .deployments
+        .iter()
+        .filter_map(|d| d.common.as_ref())
+        .map(|c| c.name())
+        .collect();
     let detections: HashSet<&str> = c.detections.iter().map(|d| d.common.name()).collect();
     for d in &c.detections {
         for s in &d.tags.analytic_story {
@@ -47,21 +62,34 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 let part = part.trim();
                 if !part.is_empty() && !sources.contains(part) {
                     let sp = cx.locate(ds, ds.value.find(part).unwrap_or(0), part);
-                    out.push(unknown("C005", "data source", &Spanned::new(part.to_string(), sp), &sources, "data_sources"));
+                    out.push(unknown(
+                        "C005",
+                        "data source",
+                        &Spanned::new(part.to_string(), sp),
+                        &sources,
+                        "data_sources",
+                    ));
                 }
             }
         }
         if d.deployment.is_none()
-            && let Some(k) = &d.kind {
-                let name = default_deployment_name(&k.value);
-                if !deployments.contains(name.as_str()) {
-                    out.push(
-                        diag("C006", format!("no deployment `{name}` for this {} detection", k.value))
-                            .at(k.span)
-                            .help(format!("add deployments/{}.yml, or give the detection an inline `deployment:`", super::file_stem_for(&name))),
-                    );
-                }
+            && let Some(k) = &d.kind
+        {
+            let name = default_deployment_name(&k.value);
+            if !deployments.contains(name.as_str()) {
+                out.push(
+                    diag(
+                        "C006",
+                        format!("no deployment `{name}` for this {} detection", k.value),
+                    )
+                    .at(k.span)
+                    .help(format!(
+                        "add deployments/{}.yml, or give the detection an inline `deployment:`",
+                        super::file_stem_for(&name)
+                    )),
+                );
             }
+        }
     }
     for b in &c.baselines {
         for s in &b.analytic_story {
@@ -77,13 +105,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if b.deployment.is_none() {
             let name = default_deployment_name("Baseline");
             if !deployments.contains(name.as_str())
-                && let Some(n) = &b.common.name {
-                    out.push(
+                && let Some(n) = &b.common.name
+            {
+                out.push(
                         diag("C006", format!("no deployment `{name}` for this baseline"))
                             .at(n.span)
                             .help("add deployments/escu_default_configuration_baseline.yml, or give the baseline an inline `deployment:`"),
                     );
-                }
+            }
         }
     }
 }

@@ -13,25 +13,35 @@
 //!   contentctl's `LOOKUPS_TO_IGNORE`.
 //! - `Q006 quadruple-backticks`: four backticks in a row are refused (contentctl).
 
-use super::{file_stem_for, Cx};
+use super::{Cx, file_stem_for};
 use crate::codes::diag;
 use crate::enums::{LOOKUPS_TO_IGNORE, MACROS_TO_IGNORE};
 use detc_diag::Diagnostic;
-use detc_yaml::{did_you_mean, Spanned};
+use detc_yaml::{Spanned, did_you_mean};
 
 /// Checks the macros (`macros`, as `detc_spl::macros` found them) and lookups a search uses.
-fn check_uses(cx: &Cx, search: &Spanned<String>, macros: &[detc_spl::MacroRef], own_filter: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn check_uses(
+    cx: &Cx,
+    search: &Spanned<String>,
+    macros: &[detc_spl::MacroRef],
+    own_filter: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     let s = &search.value;
     if detc_spl::has_quadruple_backticks(s) {
         let at = s.find("````").unwrap_or(0);
         out.push(
             diag("Q006", "the search has four backticks in a row")
                 .at(cx.locate(search, at, "````"))
-                .help("a macro is written `name`; a comment is ```text```; remove the extra backtick"),
+                .help(
+                    "a macro is written `name`; a comment is ```text```; remove the extra backtick",
+                ),
         );
     }
     for m in macros {
-        if MACROS_TO_IGNORE.iter().any(|i| m.name.contains(i)) || Some(m.name.as_str()) == own_filter {
+        if MACROS_TO_IGNORE.iter().any(|i| m.name.contains(i))
+            || Some(m.name.as_str()) == own_filter
+        {
             continue;
         }
         let raw = &s[m.start..m.end];
@@ -41,13 +51,17 @@ fn check_uses(cx: &Cx, search: &Spanned<String>, macros: &[detc_spl::MacroRef], 
                     .at(cx.locate(search, m.start, raw))
                     .label("undefined macro");
                 let d = match did_you_mean(&m.name, cx.macros.keys().copied()) {
-                    Some(x) => d.help(format!("did you mean `{x}`? Otherwise add macros/{}.yml", m.name)),
+                    Some(x) => d.help(format!(
+                        "did you mean `{x}`? Otherwise add macros/{}.yml",
+                        m.name
+                    )),
                     None => d.help(format!("add macros/{}.yml with its definition", m.name)),
                 };
                 out.push(d);
             }
             Some(defs) if !defs.iter().any(|d| d.arguments.len() == m.args.len()) => {
-                let have: Vec<String> = defs.iter().map(|d| d.arguments.len().to_string()).collect();
+                let have: Vec<String> =
+                    defs.iter().map(|d| d.arguments.len().to_string()).collect();
                 out.push(
                     diag("Q004", format!("the macro `{}` is called with {} argument(s), but it is defined with {}", m.name, m.args.len(), have.join(" or ")))
                         .at(cx.locate(search, m.start, raw))
@@ -61,12 +75,21 @@ fn check_uses(cx: &Cx, search: &Spanned<String>, macros: &[detc_spl::MacroRef], 
         if LOOKUPS_TO_IGNORE.contains(&l.name.as_str()) || cx.lookup_names.contains(&l.name) {
             continue;
         }
-        let d = diag("Q005", format!("the lookup `{}` used by `{}` is not defined", l.name, l.command))
-            .at(cx.locate(search, l.start, &l.name))
-            .label("undefined lookup");
+        let d = diag(
+            "Q005",
+            format!(
+                "the lookup `{}` used by `{}` is not defined",
+                l.name, l.command
+            ),
+        )
+        .at(cx.locate(search, l.start, &l.name))
+        .label("undefined lookup");
         let d = match did_you_mean(&l.name, cx.lookup_names.iter().map(String::as_str)) {
             Some(x) => d.help(format!("did you mean `{x}`?")),
-            None => d.help(format!("add lookups/{}.yml (lookup_type csv with its .csv file, or kvstore)", l.name.trim_end_matches(".csv"))),
+            None => d.help(format!(
+                "add lookups/{}.yml (lookup_type csv with its .csv file, or kvstore)",
+                l.name.trim_end_matches(".csv")
+            )),
         };
         out.push(d);
     }
