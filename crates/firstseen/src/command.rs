@@ -2,7 +2,7 @@
 //! state lives, and the getinfo/execute handlers.
 
 use crate::engine::Tracker;
-use crate::options::{Options, lookup_file_name};
+use crate::options::Options;
 use crate::state::CsvStore;
 use splunk_chunked::{Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Reply};
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ pub fn lookups_dir() -> Result<PathBuf, String> {
     })
 }
 
-/// Finds seed lookup `file` (already checked by [`lookup_file_name`]) in our
+/// Finds seed lookup `file` (already checked by [`crate::options::lookup_file_name`]) in our
 /// own lookups folder, then in `lookups/` of every app under
 /// `$SPLUNK_HOME/etc/apps` (or the apps folder holding ours), in name order.
 pub fn find_seed(own: &Path, file: &str) -> Option<PathBuf> {
@@ -155,17 +155,16 @@ impl Command for FirstSeen {
     fn getinfo(&mut self, info: &Getinfo) -> Result<GetinfoReply, Failure> {
         let opts = Options::parse(&info.searchinfo.args, true)?;
         let dir = lookups_dir()?;
-        let file = lookup_file_name("lookup", opts.lookup.as_deref().unwrap_or_default())?;
-        let seed =
-            match &opts.seed {
-                Some(s) => {
-                    let f = lookup_file_name("seed", s)?;
-                    Some(find_seed(&dir, &f).ok_or_else(|| {
-                        format!("seed lookup {f} is not in any app's lookups folder")
-                    })?)
-                }
-                None => None,
-            };
+        let Some(file) = opts.lookup.as_deref() else {
+            return Err("missing lookup=".into());
+        };
+        let seed = match opts.seed.as_deref() {
+            Some(f) => Some(
+                find_seed(&dir, f)
+                    .ok_or_else(|| format!("seed lookup {f} is not in any app's lookups folder"))?,
+            ),
+            None => None,
+        };
         let store = CsvStore::new(dir.join(file)).with_seed(seed);
         // No side effects here: probes run getinfo only. Preview runs never write.
         let write = opts.update && !info.preview;

@@ -72,11 +72,6 @@ impl Tracker {
         }
     }
 
-    /// Rows received so far.
-    pub fn rows_in(&self) -> usize {
-        self.rows_in
-    }
-
     /// Takes one chunk's rows. Rows with an empty key field or time are
     /// skipped (counted and reported); multivalue key fields give one key per
     /// combination of values; multivalue times count from their min to max.

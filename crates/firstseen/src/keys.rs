@@ -119,13 +119,6 @@ impl KeyTable {
         self.entries.is_empty()
     }
 
-    /// Bytes used by the arena, entries and index (approximate), for benchmarks.
-    pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity()
-            + self.entries.capacity() * std::mem::size_of::<Entry>()
-            + self.index.capacity() * 9
-    }
-
     /// The entry number of `key`, if present (unindexed entries are scanned).
     pub fn find(&self, key: &[u8]) -> Option<u32> {
         let h = self.hasher.hash_one(key) as u32;

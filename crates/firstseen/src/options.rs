@@ -18,8 +18,9 @@ pub enum Output {
 /// `latest_time` (or the current time).
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// State name: the lookup file `<lookup>.csv` in the app's `lookups/`.
-    /// `None` only in `firstseen run`, which takes `--state FILE`.
+    /// State file name in the app's `lookups/`: `lookup=<name>` checked by
+    /// [`lookup_file_name`], `.csv` added. `None` only in `firstseen run`,
+    /// which takes `--state FILE`.
     pub lookup: Option<String>,
     /// Key fields, at least one.
     pub key: Vec<String>,
@@ -40,8 +41,9 @@ pub struct Options {
     pub update: bool,
     /// Time zone for snapping days, weeks, months (default: `TZ`, else the system's, else UTC).
     pub tz: TimeZone,
-    /// Name of a lookup file in any app (for example ESCU's
-    /// `previously_seen_cloud_api_calls_per_user_role`) to start from while the state does not exist.
+    /// File name (checked, `.csv` added) of a lookup in any app (for example
+    /// ESCU's `previously_seen_cloud_api_calls_per_user_role.csv`) to start
+    /// from while the state does not exist.
     pub seed: Option<String>,
 }
 
@@ -138,14 +140,8 @@ impl Options {
                 return Err(empty());
             }
             match known {
-                "lookup" => {
-                    lookup_file_name("lookup", value)?;
-                    o.lookup = Some(value.to_string());
-                }
-                "seed" => {
-                    lookup_file_name("seed", value)?;
-                    o.seed = Some(value.to_string());
-                }
+                "lookup" => o.lookup = Some(lookup_file_name("lookup", value)?),
+                "seed" => o.seed = Some(lookup_file_name("seed", value)?),
                 "key" => {
                     for f in value.split(',').map(str::trim) {
                         if !is_field_name(f) {

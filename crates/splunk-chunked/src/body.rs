@@ -235,6 +235,27 @@ pub fn encode_mv<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// Appends one CSV value to `out`, quoted only when it holds `,` `"` CR or
+/// LF or starts or ends with a space, `"` doubled inside quotes (RFC 4180,
+/// which splunkd and Splunk's lookup reader accept).
+pub fn push_field(out: &mut Vec<u8>, v: &[u8]) {
+    let needs = v.first() == Some(&b' ')
+        || v.last() == Some(&b' ')
+        || v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
+    if !needs {
+        out.extend_from_slice(v);
+        return;
+    }
+    out.push(b'"');
+    for part in v.split_inclusive(|&c| c == b'"') {
+        out.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
+}
+
 /// Builds a reply body: a header, then rows, LF line ends, a value quoted
 /// only when it holds `,` `"` CR or LF or starts or ends with a space, `"`
 /// doubled inside quotes (RFC 4180; splunkd accepts any valid quoting).
@@ -276,21 +297,7 @@ impl BodyWriter {
             self.first_empty = v.is_empty();
         }
         self.fields_in_row += 1;
-        let needs = v.first() == Some(&b' ')
-            || v.last() == Some(&b' ')
-            || v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
-        if !needs {
-            self.out.extend_from_slice(v);
-            return;
-        }
-        self.out.push(b'"');
-        for part in v.split_inclusive(|&c| c == b'"') {
-            self.out.extend_from_slice(part);
-            if part.last() == Some(&b'"') {
-                self.out.push(b'"');
-            }
-        }
-        self.out.push(b'"');
+        push_field(&mut self.out, v);
     }
 
     fn end_line(&mut self) {
