@@ -9,7 +9,6 @@
 //! ESCU searches can still read what firstseen writes.
 
 use crate::keys::{KeyTable, Seen, encode_key, key_values};
-use splunk_chunked::body::push_field;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -76,14 +75,19 @@ impl State {
         enough_data: bool,
     ) -> io::Result<usize> {
         let mut w = BufWriter::with_capacity(1 << 20, w);
-        let mut line: Vec<u8> = Vec::with_capacity(256);
+        let mut line = String::with_capacity(256);
         for f in &self.fields {
-            push_field(&mut line, f.as_bytes());
-            line.push(b',');
+            push_csv(&mut line, f);
+            line.push(',');
         }
-        writeln!(line, "{FIRST_COLUMN},{LAST_COLUMN},{ENOUGH_COLUMN}")?;
-        w.write_all(&line)?;
-        let enough = u8::from(enough_data);
+        line.push_str(FIRST_COLUMN);
+        line.push(',');
+        line.push_str(LAST_COLUMN);
+        line.push(',');
+        line.push_str(ENOUGH_COLUMN);
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
+        let enough = if enough_data { "1" } else { "0" };
         let mut n = 0;
         for (key, seen) in self.keys.iter() {
             if !keep(seen) {
@@ -91,16 +95,16 @@ impl State {
             }
             line.clear();
             for v in key_values(key) {
-                push_field(&mut line, v.as_bytes());
-                line.push(b',');
+                push_csv(&mut line, v);
+                line.push(',');
             }
-            writeln!(
-                line,
-                "{},{},{enough}",
-                EpochSeconds(seen.first),
-                EpochSeconds(seen.last)
-            )?;
-            w.write_all(&line)?;
+            push_time(&mut line, seen.first);
+            line.push(',');
+            push_time(&mut line, seen.last);
+            line.push(',');
+            line.push_str(enough);
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
             n += 1;
         }
         w.flush()?;
@@ -306,27 +310,27 @@ fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
     })
 }
 
-/// Epoch seconds as written: whole seconds without a fraction
-/// (`1689000000`), others in the shortest form that reads back exactly
-/// (`1689000000.25`).
-#[derive(Debug, Clone, Copy)]
-pub struct EpochSeconds(pub f64);
-
-impl std::fmt::Display for EpochSeconds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = self.0;
-        if t.fract() == 0.0 && t.abs() < 1e15 {
-            write!(f, "{}", t as i64)
-        } else {
-            write!(f, "{t}")
-        }
+/// Appends `v` to `out`, quoted by the same rule as replies to splunkd
+/// ([`splunk_chunked::body::needs_quotes`]; RFC 4180, as Splunk reads lookups).
+pub fn push_csv(out: &mut String, v: &str) {
+    if splunk_chunked::body::needs_quotes(v.as_bytes()) {
+        out.push('"');
+        out.push_str(&v.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(v);
     }
 }
 
-/// Appends [`EpochSeconds`] text to `out`.
+/// Appends epoch seconds: whole seconds without a fraction (`1689000000`),
+/// others in the shortest form that reads back exactly (`1689000000.25`).
 pub fn push_time(out: &mut String, t: f64) {
     use std::fmt::Write as _;
-    let _ = write!(out, "{}", EpochSeconds(t));
+    if t.fract() == 0.0 && t.abs() < 1e15 {
+        let _ = write!(out, "{}", t as i64);
+    } else {
+        let _ = write!(out, "{t}");
+    }
 }
 
 /// What to write after a merge.

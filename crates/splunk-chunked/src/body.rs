@@ -235,14 +235,19 @@ pub fn encode_mv<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// Whether a CSV value must be quoted: it holds `,` `"` CR or LF, or starts
+/// or ends with a space (which readers would otherwise trim).
+pub fn needs_quotes(v: &[u8]) -> bool {
+    v.first() == Some(&b' ')
+        || v.last() == Some(&b' ')
+        || v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+}
+
 /// Appends one CSV value to `out`, quoted only when it holds `,` `"` CR or
 /// LF or starts or ends with a space, `"` doubled inside quotes (RFC 4180,
 /// which splunkd and Splunk's lookup reader accept).
 pub fn push_field(out: &mut Vec<u8>, v: &[u8]) {
-    let needs = v.first() == Some(&b' ')
-        || v.last() == Some(&b' ')
-        || v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
-    if !needs {
+    if !needs_quotes(v) {
         out.extend_from_slice(v);
         return;
     }
