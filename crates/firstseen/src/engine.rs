@@ -46,6 +46,8 @@ pub struct Tracker {
     skipped: usize,
     key_present: Vec<bool>,
     time_present: bool,
+    /// Every plain field seen in a chunk, for error messages.
+    fields_seen: Vec<String>,
     scratch: Vec<u8>,
 }
 
@@ -68,6 +70,7 @@ impl Tracker {
             skipped: 0,
             key_present: vec![false; n],
             time_present: false,
+            fields_seen: Vec::new(),
             scratch: Vec::with_capacity(128),
         }
     }
@@ -96,6 +99,11 @@ impl Tracker {
         };
         let last_idx = last_name.and_then(|l| records.field_index(l));
         self.time_present |= time_idx.is_some() && !records.is_empty();
+        for f in records.fields() {
+            if !self.fields_seen.contains(f) {
+                self.fields_seen.push(f.clone());
+            }
+        }
         let mut starts = Vec::with_capacity(records.len() + 1);
         let mut ids = Vec::with_capacity(records.len());
         let mut key: Vec<&str> = Vec::with_capacity(key_idx.len());
@@ -203,16 +211,18 @@ impl Tracker {
             .collect();
         if self.rows_in > 0 && !missing.is_empty() {
             return Err(format!(
-                "key field{} {} not in the search results; check key= or add the field before firstseen",
+                "key field{} {} not in the search results (fields: {}); check key= or add the field before firstseen",
                 if missing.len() > 1 { "s" } else { "" },
-                missing.join(", ")
+                missing.join(", "),
+                self.fields_seen.join(", ")
             ));
         }
         if self.rows_in > 0 && !self.time_present {
             return Err(format!(
                 "the time field {} is not in the search results; name the field that holds epoch seconds \
-                 with time= (after tstats, usually time=firstTime)",
-                self.opts.time
+                 with time= (after tstats, usually time=firstTime); fields: {}",
+                self.opts.time,
+                self.fields_seen.join(", ")
             ));
         }
         let tz = &self.opts.tz;

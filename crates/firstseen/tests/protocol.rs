@@ -245,7 +245,7 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
         (
             "missing key field",
             cat(&[getinfo(&ARGS), exec(true, b"_time,user\n1689098000,bob\n")]),
-            "key field command not in the search results",
+            "key field command not in the search results (fields: _time, user)",
         ),
         (
             "missing time field",
@@ -253,7 +253,7 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
                 getinfo(&ARGS),
                 exec(true, b"firstTime,user,command\n1689098000,bob,Get\n"),
             ]),
-            "the time field _time is not in the search results",
+            "the time field _time is not in the search results; name the field that holds epoch seconds with time= (after tstats, usually time=firstTime); fields: firstTime, user, command",
         ),
         (
             "non-numeric time",
