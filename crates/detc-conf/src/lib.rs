@@ -129,12 +129,8 @@ impl Conf {
                 key: key.map(str::to_string),
                 message,
             };
-            if s.name.trim().is_empty() || s.name.contains(['\n', '\r']) || s.name.trim() != s.name
-            {
-                errors.push(err(
-                    None,
-                    "a stanza name must be one line, not empty, without surrounding spaces".into(),
-                ));
+            if let Err(m) = check_stanza_name(&s.name) {
+                errors.push(err(None, m));
             }
             out.push('[');
             out.push_str(&s.name);
@@ -165,7 +161,12 @@ impl Conf {
     }
 }
 
-fn check_key(k: &str) -> Result<(), String> {
+/// Checks a key: not empty, no `=`, newline or surrounding whitespace, and
+/// no leading `[` or `#` (a header or a comment to splunkd).
+///
+/// # Errors
+/// What is wrong with the key.
+pub fn check_key(k: &str) -> Result<(), String> {
     if k.is_empty() {
         return Err("a key must not be empty".into());
     }
@@ -177,8 +178,15 @@ fn check_key(k: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The value as written: trimmed, newlines as continuation lines.
-fn value_text(v: &str) -> Result<String, String> {
+/// Encodes one value as it is written after `key = `: trimmed (splunkd
+/// trims values), `\r\n` made `\n`, each newline written as a backslash
+/// and a newline (a continuation line).
+///
+/// # Errors
+/// A message saying what to change when Splunk could not read the value
+/// back as given: a line that ends with a backslash (it would swallow the
+/// next line), or a lone carriage return.
+pub fn value_text(v: &str) -> Result<String, String> {
     let v = v.trim();
     let v = v.replace("\r\n", "\n");
     if v.contains('\r') {
@@ -202,6 +210,121 @@ fn value_text(v: &str) -> Result<String, String> {
         }
     }
     Ok(lines.join("\\\n"))
+}
+
+/// Checks a stanza name: one line, not empty, no surrounding whitespace
+/// (splunkd trims it, so the name would change).
+///
+/// # Errors
+/// What is wrong with the name.
+pub fn check_stanza_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.contains(['\n', '\r']) || name.trim() != name {
+        return Err("a stanza name must be one line, not empty, without surrounding spaces".into());
+    }
+    Ok(())
+}
+
+/// A problem found by [`parse`], with its 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line number in the text.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Reads a `.conf` file the way splunkd does (see the module docs): `#`
+/// comment lines and blank lines skipped, `[stanza]` headers, `key = value`
+/// split at the first `=` and trimmed, a trailing backslash continuing the
+/// value on the next line (the newline kept). Keys before the first header
+/// go to a stanza named `default`, as splunkd reads them.
+///
+/// detc uses it to check what its templates wrote; splunkd merges
+/// duplicate stanzas and keeps the last duplicate key, which in generated
+/// files is always a mistake, so both are errors here.
+///
+/// # Errors
+/// Every line that is not a header, a `key = value`, a comment or blank;
+/// every duplicate stanza and duplicate key.
+pub fn parse(text: &str) -> Result<Vec<Stanza>, Vec<ParseError>> {
+    let mut out: Vec<Stanza> = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let n = i + 1;
+        let line = lines[i].strip_suffix('\r').unwrap_or(lines[i]);
+        i += 1;
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t.starts_with('[') {
+            let Some(end) = t.rfind(']') else {
+                errors.push(ParseError {
+                    line: n,
+                    message: "a stanza header without `]`".into(),
+                });
+                continue;
+            };
+            let name = t[1..end].trim().to_string();
+            if let Some(first) = seen.insert(name.clone(), n) {
+                errors.push(ParseError {
+                    line: n,
+                    message: format!(
+                        "the stanza [{name}] is written twice (first at line {first})"
+                    ),
+                });
+            }
+            out.push(Stanza {
+                name,
+                entries: Vec::new(),
+            });
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            errors.push(ParseError {
+                line: n,
+                message: format!("neither a `key = value`, a `[stanza]` nor a `#` comment: {t:?}"),
+            });
+            continue;
+        };
+        let mut value = v.to_string();
+        while value.ends_with('\\') && i < lines.len() {
+            value.pop();
+            value.push('\n');
+            value.push_str(lines[i].strip_suffix('\r').unwrap_or(lines[i]));
+            i += 1;
+        }
+        if out.is_empty() {
+            seen.insert("default".into(), n);
+            out.push(Stanza {
+                name: "default".into(),
+                entries: Vec::new(),
+            });
+        }
+        let key = k.trim().to_string();
+        let Some(s) = out.last_mut() else { continue };
+        if s.entries.iter().any(|(have, _)| *have == key) {
+            errors.push(ParseError {
+                line: n,
+                message: format!("the key `{key}` is set twice in [{}]", s.name),
+            });
+        }
+        s.entries.push((key, value.trim().to_string()));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +373,41 @@ mod tests {
         assert!(text[1].starts_with("[s] bad=key: the key \"bad=key\" cannot be written"));
         assert!(text[2].starts_with("[s] tail: its last line"));
         assert!(text[3].starts_with("[two\nlines]: a stanza name must be one line"));
+    }
+
+    #[test]
+    fn parse_reads_back_what_render_writes() {
+        let mut c = Conf::new();
+        c.comment("x");
+        c.stanza("a - b [c]")
+            .set("search", "| x\n| y = z\n")
+            .set("e", "");
+        c.stanza("d").set("k", " v ");
+        let back = parse(&c.render().unwrap()).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].name, "a - b [c]");
+        assert_eq!(
+            back[0].entries,
+            vec![
+                ("search".into(), "| x\n| y = z".into()),
+                ("e".into(), "".into())
+            ]
+        );
+        assert_eq!(back[1].entries, vec![("k".into(), "v".into())]);
+    }
+
+    #[test]
+    fn parse_reports_duplicates_and_junk_with_lines() {
+        let errs = parse("[a]\nk = 1\nk = 2\njunk\n[a]\n").unwrap_err();
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "line 3: the key `k` is set twice in [a]",
+                "line 4: neither a `key = value`, a `[stanza]` nor a `#` comment: \"junk\"",
+                "line 5: the stanza [a] is written twice (first at line 1)",
+            ]
+        );
     }
 
     #[test]
