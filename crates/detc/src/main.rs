@@ -53,13 +53,170 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
     },
+    /// Validate, then write the Splunk app: dist/<appid>/ and
+    /// dist/<appid>-<version>.tar.gz.
+    ///
+    /// Refuses to build when validation finds errors (they are printed, as
+    /// by `detc validate`). The output is byte-for-byte reproducible: file
+    /// times come from SOURCE_DATE_EPOCH, else 1980-01-01. Exit status: 0
+    /// built, 1 content or build errors, 2 usage or I/O error.
+    Build {
+        /// The content root: the folder holding contentctl.yml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Output folder [default: build_path of contentctl.yml, `dist`,
+        /// under the content root].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Folder of minijinja templates that replace the built-in ones of
+        /// the same name (see `detc templates`).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// The firstseen binary to package (Linux x86-64, glibc 2.28 or
+        /// older symbols) [default: `firstseen` beside the detc executable].
+        #[arg(long, value_name = "FILE")]
+        firstseen: Option<PathBuf>,
+        /// Color the diagnostics: auto, always or never.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+        color: String,
+    },
+    /// Print the built-in template NAME (or list the names), as a start
+    /// for `detc build --templates DIR`.
+    Templates {
+        /// A template name, e.g. savedsearches.conf.j2.
+        name: Option<String>,
+    },
     /// List every rule with its code, default level and origin.
     Rules,
+}
+
+fn use_color(color: &str) -> bool {
+    match color {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn build(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    templates: Option<PathBuf>,
+    firstseen: Option<PathBuf>,
+    color: &str,
+) -> ExitCode {
+    if !path.is_dir() {
+        eprintln!(
+            "error: `{}` is not a folder\nhelp: pass the content root, the folder holding contentctl.yml",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    let started = std::time::Instant::now();
+    let mtime = match detc_build::mtime_from_env() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let p = detc_content::validate(&path, &Options::default());
+    let summary = Summary::of(&p.diags);
+    if !p.diags.is_empty() {
+        eprint!("{}", render_human(&p.sources, &p.diags, use_color(color)));
+    }
+    if summary.errors > 0 {
+        eprintln!("error: not building: the content has errors (above)");
+        return ExitCode::from(1);
+    }
+    let firstseen = firstseen.or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(|d| d.join("firstseen")))
+    });
+    let opts = detc_build::Options {
+        attack: Attack::embedded(),
+        templates: templates.as_deref(),
+    };
+    let mut app = match detc_build::generate(&p, &opts) {
+        Ok(a) => a,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!("error: not building: {} error(s)", errors.len());
+            return ExitCode::from(1);
+        }
+    };
+    let added = match &firstseen {
+        Some(f) => app.add_firstseen(f),
+        None => Err(detc_build::BuildError::new(
+            "cannot locate the firstseen binary; pass `--firstseen FILE`",
+        )),
+    };
+    if let Err(e) = added {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    let dist = out.unwrap_or_else(|| {
+        let b = if p.config.build_path.is_empty() {
+            "dist"
+        } else {
+            p.config.build_path.as_str()
+        };
+        path.join(b)
+    });
+    match detc_build::write(&app, &dist, mtime) {
+        Ok(w) => {
+            println!(
+                "built {} {}: {} files in {}, {} ({} bytes) in {:.0} ms",
+                app.appid,
+                app.version,
+                app.files.len(),
+                w.folder.display(),
+                w.tarball.display(),
+                w.tarball_bytes,
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Build {
+            path,
+            out,
+            templates,
+            firstseen,
+            color,
+        } => build(path, out, templates, firstseen, &color),
+        Command::Templates { name } => match name {
+            None => {
+                for (t, out) in detc_build::render::TEMPLATES {
+                    println!("{t:<26} -> {out}");
+                }
+                ExitCode::SUCCESS
+            }
+            Some(n) => match detc_build::render::builtin(&n) {
+                Some(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!(
+                        "error: no template is named `{n}`\nhelp: `detc templates` lists them"
+                    );
+                    ExitCode::from(2)
+                }
+            },
+        },
         Command::Rules => {
             let mut out =
                 String::from("code  level    origin      name                          summary\n");
@@ -114,17 +271,7 @@ fn main() -> ExitCode {
             };
             let p = detc_content::validate(&path, &opts);
             let text = match format {
-                Format::Human => {
-                    let use_color = match color.as_str() {
-                        "always" => true,
-                        "never" => false,
-                        _ => {
-                            std::io::stdout().is_terminal()
-                                && std::env::var_os("NO_COLOR").is_none()
-                        }
-                    };
-                    render_human(&p.sources, &p.diags, use_color)
-                }
+                Format::Human => render_human(&p.sources, &p.diags, use_color(&color)),
                 Format::Json => render_json(&p.sources, &p.diags),
                 Format::Sarif => render_sarif(
                     &p.sources,

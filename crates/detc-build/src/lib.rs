@@ -1,0 +1,322 @@
+//! detc's back end: writes the Splunk app for a validated content root.
+//!
+//! [`generate`] turns a [`Project`] into the app's files (rendered from
+//! minijinja templates, see [`render`]; lookups copied from the content),
+//! [`App::add_firstseen`] adds the `firstseen` search command's binary
+//! after checking it ([`elf`]), and [`write`] puts the app in `dist/` as a
+//! folder and a tarball, atomically and byte-for-byte reproducibly.
+//!
+//! What is written, key by key, and where it differs from contentctl 5.6,
+//! is in `docs/build.md`.
+
+pub mod elf;
+pub mod render;
+pub mod view;
+
+use detc_attack::Attack;
+use detc_content::Project;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A reason the app cannot be built. The message names the object and its
+/// file, or the template, and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl BuildError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> BuildError {
+        BuildError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// The modification time given to every file of the folder and the
+/// tarball when `SOURCE_DATE_EPOCH` is not set: 1980-01-01T00:00:00Z, in
+/// seconds since the Unix epoch (the earliest time zip tools accept, for
+/// those who repack the app).
+pub const DEFAULT_MTIME: u64 = 315_532_800;
+
+/// The file modification time for a build: `SOURCE_DATE_EPOCH` (seconds
+/// since the Unix epoch, <https://reproducible-builds.org/specs/source-date-epoch/>)
+/// when set, else [`DEFAULT_MTIME`].
+///
+/// # Errors
+/// `SOURCE_DATE_EPOCH` set to something other than a non-negative integer.
+pub fn mtime_from_env() -> Result<u64, BuildError> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(_) => Ok(DEFAULT_MTIME),
+        Ok(v) => v.trim().parse::<u64>().map_err(|_| {
+            BuildError::new(format!(
+                "SOURCE_DATE_EPOCH is {v:?}; it must be seconds since 1970-01-01 (a non-negative integer)"
+            ))
+        }),
+    }
+}
+
+/// One file of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppFile {
+    /// Path inside the app folder, `/`-separated (`default/app.conf`).
+    pub path: String,
+    /// Content.
+    pub data: Vec<u8>,
+    /// Mode 0755 when true (the firstseen binary), else 0644.
+    pub executable: bool,
+}
+
+/// The app: its folder name and files, sorted by path.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Folder name and `[package] id`.
+    pub appid: String,
+    /// Version, for the tarball's name.
+    pub version: String,
+    /// Every file, sorted by path.
+    pub files: Vec<AppFile>,
+}
+
+/// Where the `firstseen` binary goes in the app. splunkd looks for a
+/// command's `filename` in `<app>/<platform>/bin` before `<app>/bin`
+/// (commands.conf.spec).
+pub const FIRSTSEEN_PATH: &str = "linux_x86_64/bin/firstseen";
+
+impl App {
+    /// The file at `path`, if any.
+    pub fn file(&self, path: &str) -> Option<&AppFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// Adds the `firstseen` binary read from `binary`.
+    ///
+    /// # Errors
+    /// The file is missing or unreadable, is not a Linux x86-64 ELF
+    /// executable, or needs glibc symbols newer than [`elf::MAX_GLIBC`]
+    /// (it would not start on older Linux releases that Splunk supports).
+    pub fn add_firstseen(&mut self, binary: &Path) -> Result<(), BuildError> {
+        let how = "build it with `bash scripts/build-firstseen.sh` (links against glibc 2.28) or pass `--firstseen FILE`";
+        let data = std::fs::read(binary).map_err(|e| {
+            BuildError::new(format!(
+                "the firstseen binary `{}` cannot be read: {e}; {how}",
+                binary.display()
+            ))
+        })?;
+        match elf::newest_glibc(&data) {
+            Err(m) => {
+                return Err(BuildError::new(format!(
+                    "the firstseen binary `{}` is {m}; Splunk runs it on Linux x86-64; {how}",
+                    binary.display()
+                )));
+            }
+            Ok(Some(v)) if v > elf::MAX_GLIBC => {
+                return Err(BuildError::new(format!(
+                    "the firstseen binary `{}` needs glibc {}.{} symbols, newer than {}.{}: it would not start on older Linux releases that Splunk supports; {how}",
+                    binary.display(),
+                    v.0,
+                    v.1,
+                    elf::MAX_GLIBC.0,
+                    elf::MAX_GLIBC.1
+                )));
+            }
+            Ok(_) => {}
+        }
+        self.files.retain(|f| f.path != FIRSTSEEN_PATH);
+        self.files.push(AppFile {
+            path: FIRSTSEEN_PATH.into(),
+            data,
+            executable: true,
+        });
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(())
+    }
+
+    /// The tarball's file name: `<appid>-<version>.tar.gz`.
+    pub fn tarball_name(&self) -> String {
+        format!("{}-{}.tar.gz", self.appid, self.version)
+    }
+
+    /// The gzipped tarball: `<appid>/` and every file under it, folders
+    /// first in path order, owner and group 0 with empty names, modes 0755
+    /// (folders and executables) and 0644, every mtime `mtime` (seconds
+    /// since the Unix epoch), gzip header without name or time. The same
+    /// app always gives the same bytes.
+    ///
+    /// # Errors
+    /// Only on an internal I/O failure of the in-memory writer.
+    pub fn tarball(&self, mtime: u64) -> std::io::Result<Vec<u8>> {
+        let gz = flate2::GzBuilder::new()
+            .mtime(0)
+            .write(Vec::new(), flate2::Compression::best());
+        let mut tar = tar::Builder::new(gz);
+        tar.mode(tar::HeaderMode::Deterministic);
+        let mut dirs = std::collections::BTreeSet::new();
+        dirs.insert(self.appid.clone());
+        for f in &self.files {
+            let mut p = f.path.as_str();
+            while let Some((parent, _)) = p.rsplit_once('/') {
+                dirs.insert(format!("{}/{parent}", self.appid));
+                p = parent;
+            }
+        }
+        let mut entries: Vec<(String, Option<&AppFile>)> =
+            dirs.into_iter().map(|d| (format!("{d}/"), None)).collect();
+        entries.extend(
+            self.files
+                .iter()
+                .map(|f| (format!("{}/{}", self.appid, f.path), Some(f))),
+        );
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, file) in entries {
+            let mut h = tar::Header::new_ustar();
+            h.set_mtime(mtime);
+            h.set_uid(0);
+            h.set_gid(0);
+            match file {
+                None => {
+                    h.set_entry_type(tar::EntryType::Directory);
+                    h.set_mode(0o755);
+                    h.set_size(0);
+                    tar.append_data(&mut h, &path, std::io::empty())?;
+                }
+                Some(f) => {
+                    h.set_entry_type(tar::EntryType::Regular);
+                    h.set_mode(if f.executable { 0o755 } else { 0o644 });
+                    h.set_size(f.data.len() as u64);
+                    tar.append_data(&mut h, &path, f.data.as_slice())?;
+                }
+            }
+        }
+        let gz = tar.into_inner()?;
+        gz.finish()
+    }
+}
+
+/// Settings of [`generate`].
+pub struct Options<'a> {
+    /// ATT&CK data, for tactic names in annotations.
+    pub attack: &'a Attack,
+    /// A folder whose files replace the built-in templates of the same name.
+    pub templates: Option<&'a Path>,
+}
+
+/// Generates the app's files (without the firstseen binary) from a
+/// validated project: every template rendered, every csv and mlmodel
+/// lookup copied into `lookups/`.
+///
+/// # Errors
+/// Every problem, each naming its object and file or its template: a
+/// lookup file that is missing or unreadable, a value or stanza name that
+/// cannot be written, a template that fails to render or writes an invalid
+/// `.conf`.
+pub fn generate(p: &Project, opts: &Options) -> Result<App, Vec<BuildError>> {
+    let cx = view::context(p, opts.attack)?;
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    match render::render_all(&cx, opts.templates) {
+        Ok(out) => files.extend(out.into_iter().map(|(path, text)| AppFile {
+            path,
+            data: text.into_bytes(),
+            executable: false,
+        })),
+        Err(e) => errors.extend(e),
+    }
+    for l in &cx.lookups {
+        let Some((from, to)) = &l.copy else { continue };
+        match std::fs::read(p.root.join(from)) {
+            Ok(data) => files.push(AppFile { path: format!("lookups/{to}"), data, executable: false }),
+            Err(e) => errors.push(BuildError::new(format!(
+                "lookup `{}`: cannot read its file `{from}`: {e}; put the {} file beside the lookup's YAML",
+                l.name, l.kind
+            ))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(App {
+        appid: cx.app.appid,
+        version: cx.app.version,
+        files,
+    })
+}
+
+/// What [`write`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// `dist/<appid>`.
+    pub folder: PathBuf,
+    /// `dist/<appid>-<version>.tar.gz`.
+    pub tarball: PathBuf,
+    /// Tarball size in bytes.
+    pub tarball_bytes: u64,
+}
+
+/// Writes `dist/<appid>/` and `dist/<appid>-<version>.tar.gz`, replacing
+/// what a previous build left. Everything is first written into a
+/// temporary folder inside `dist/` and then renamed into place, so an error
+/// never leaves a half-written app; files get modification time `mtime`
+/// (seconds since the Unix epoch).
+///
+/// # Errors
+/// `dist/` cannot be created or written (the message names the path).
+pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> {
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        BuildError::new(format!("cannot {what} `{}`: {e}", p.display()))
+    };
+    std::fs::create_dir_all(dist).map_err(|e| io("create the output folder", dist, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".detc-build-")
+        .tempdir_in(dist)
+        .map_err(|e| io("write into the output folder", dist, e))?;
+    let staged = tmp.path().join(&app.appid);
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
+    for f in &app.files {
+        let path = staged.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+        }
+        let mut file = std::fs::File::create(&path).map_err(|e| io("create", &path, e))?;
+        file.write_all(&f.data).map_err(|e| io("write", &path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = if f.executable { 0o755 } else { 0o644 };
+            file.set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(|e| io("set the mode of", &path, e))?;
+        }
+        file.set_modified(when)
+            .map_err(|e| io("set the time of", &path, e))?;
+    }
+    let tgz = app.tarball(mtime).map_err(|e| io("pack", &staged, e))?;
+    let staged_tgz = tmp.path().join(app.tarball_name());
+    std::fs::write(&staged_tgz, &tgz).map_err(|e| io("write", &staged_tgz, e))?;
+    let folder = dist.join(&app.appid);
+    let tarball = dist.join(app.tarball_name());
+    // Move the previous build aside, put the new one in place, then delete
+    // the old one with the temporary folder.
+    if folder.exists() {
+        let old = tmp.path().join(".previous");
+        std::fs::rename(&folder, &old).map_err(|e| io("replace", &folder, e))?;
+    }
+    std::fs::rename(&staged, &folder).map_err(|e| io("move the app into", &folder, e))?;
+    std::fs::rename(&staged_tgz, &tarball).map_err(|e| io("move the tarball into", &tarball, e))?;
+    Ok(Written {
+        folder,
+        tarball,
+        tarball_bytes: tgz.len() as u64,
+    })
+}

@@ -1,0 +1,191 @@
+//! Rendering the templates with minijinja.
+//!
+//! Every output file has a template in `crates/detc-build/templates/`,
+//! embedded in the binary; `--templates DIR` replaces any of them by a file
+//! of the same name in DIR. Templates see the [`crate::view::Context`] and
+//! two filters besides minijinja's built-ins (`tojson` among them):
+//!
+//! - `conf`: a value as written after `key = ` (trimmed, newlines as
+//!   continuation lines); fails on what Splunk would read differently.
+//! - `stanza`: a stanza name, checked.
+//!
+//! Undefined variables are errors (a typo in an overriding template must
+//! not silently write an empty value). Every rendered `.conf` and `.meta`
+//! file is read back with [`detc_conf::parse`]: a line that is neither a
+//! header, a key nor a comment, or a duplicate stanza or key, fails the
+//! build with the template's name and line.
+
+use crate::BuildError;
+use crate::view::Context;
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use std::path::Path;
+
+/// `(template name, output path in the app)`, in output order.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("app.conf.j2", "default/app.conf"),
+    ("app.manifest.j2", "app.manifest"),
+    ("savedsearches.conf.j2", "default/savedsearches.conf"),
+    ("analyticstories.conf.j2", "default/analyticstories.conf"),
+    ("macros.conf.j2", "default/macros.conf"),
+    ("transforms.conf.j2", "default/transforms.conf"),
+    ("collections.conf.j2", "default/collections.conf"),
+    ("commands.conf.j2", "default/commands.conf"),
+    ("searchbnf.conf.j2", "default/searchbnf.conf"),
+    ("default.meta.j2", "metadata/default.meta"),
+    ("nav.xml.j2", "default/data/ui/nav/default.xml"),
+    ("README.md.j2", "README.md"),
+];
+
+/// The embedded template `name`.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "app.conf.j2" => include_str!("../templates/app.conf.j2"),
+        "app.manifest.j2" => include_str!("../templates/app.manifest.j2"),
+        "savedsearches.conf.j2" => include_str!("../templates/savedsearches.conf.j2"),
+        "analyticstories.conf.j2" => include_str!("../templates/analyticstories.conf.j2"),
+        "macros.conf.j2" => include_str!("../templates/macros.conf.j2"),
+        "transforms.conf.j2" => include_str!("../templates/transforms.conf.j2"),
+        "collections.conf.j2" => include_str!("../templates/collections.conf.j2"),
+        "commands.conf.j2" => include_str!("../templates/commands.conf.j2"),
+        "searchbnf.conf.j2" => include_str!("../templates/searchbnf.conf.j2"),
+        "default.meta.j2" => include_str!("../templates/default.meta.j2"),
+        "nav.xml.j2" => include_str!("../templates/nav.xml.j2"),
+        "README.md.j2" => include_str!("../templates/README.md.j2"),
+        _ => return None,
+    })
+}
+
+fn conf_filter(v: String) -> Result<String, minijinja::Error> {
+    detc_conf::value_text(&v).map_err(|m| {
+        let head: String = v.chars().take(60).collect();
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{m} (value starting {head:?})"),
+        )
+    })
+}
+
+fn stanza_filter(v: String) -> Result<String, minijinja::Error> {
+    detc_conf::check_stanza_name(&v)
+        .map(|_| v.clone())
+        .map_err(|m| minijinja::Error::new(ErrorKind::InvalidOperation, format!("[{v}]: {m}")))
+}
+
+/// Renders every template. Returns `(output path, text)` in [`TEMPLATES`]
+/// order.
+///
+/// # Errors
+/// A template in `overrides` that cannot be read or has a syntax error, a
+/// file in `overrides` that names no template (a likely typo), a render
+/// error, a generated `.conf` that does not read back: all of them, each
+/// naming the template and, where known, its line.
+pub fn render_all(
+    cx: &Context,
+    overrides: Option<&Path>,
+) -> Result<Vec<(String, String)>, Vec<BuildError>> {
+    let mut errors = Vec::new();
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".xml.j2") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    env.set_keep_trailing_newline(true);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("conf", conf_filter);
+    env.add_filter("stanza", stanza_filter);
+    if let Some(dir) = overrides {
+        match std::fs::read_dir(dir) {
+            Err(e) => errors.push(BuildError::new(format!(
+                "cannot read the templates folder `{}`: {e}",
+                dir.display()
+            ))),
+            Ok(rd) => {
+                let mut names: Vec<String> = rd
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                names.sort();
+                for n in names {
+                    if builtin(&n).is_none() {
+                        let known: Vec<&str> = TEMPLATES.iter().map(|t| t.0).collect();
+                        errors.push(BuildError::new(format!(
+                            "`{}` replaces no template; the templates are: {}",
+                            dir.join(&n).display(),
+                            known.join(", ")
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    for (name, _) in TEMPLATES {
+        let source = match overrides.map(|d| d.join(name)).filter(|p| p.exists()) {
+            Some(p) => match std::fs::read_to_string(&p) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(BuildError::new(format!(
+                        "cannot read the template `{}`: {e}",
+                        p.display()
+                    )));
+                    continue;
+                }
+            },
+            None => builtin(name).unwrap_or_default().to_string(),
+        };
+        if let Err(e) = env.add_template_owned(name.to_string(), source) {
+            errors.push(template_error(name, overrides, &e));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let ctx = minijinja::Value::from_serialize(cx);
+    let mut out = Vec::new();
+    for (name, path) in TEMPLATES {
+        let text = match env.get_template(name).and_then(|t| t.render(&ctx)) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(template_error(name, overrides, &e));
+                continue;
+            }
+        };
+        if path.ends_with(".conf") || path.ends_with(".meta") {
+            if let Err(es) = detc_conf::parse(&text) {
+                for e in es {
+                    errors.push(BuildError::new(format!(
+                        "the template `{name}` wrote an invalid `{path}`: {e}"
+                    )));
+                }
+            }
+        }
+        out.push((path.to_string(), text));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn template_error(name: &str, overrides: Option<&Path>, e: &minijinja::Error) -> BuildError {
+    let origin = match overrides.map(|d| d.join(name)).filter(|p| p.exists()) {
+        Some(p) => p.display().to_string(),
+        None => format!("built-in {name}"),
+    };
+    let mut msg = format!("the template `{origin}` failed to render");
+    if let Some(line) = e.line() {
+        msg.push_str(&format!(" at line {line}"));
+    }
+    msg.push_str(&format!(": {}", e.detail().unwrap_or(&e.to_string())));
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    BuildError::new(msg)
+}

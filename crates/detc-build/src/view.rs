@@ -1,0 +1,890 @@
+//! The template context: every value the templates write, computed once
+//! from a validated [`Project`] so that templates only lay it out.
+//!
+//! Computed values follow contentctl 5.6 (`detection_abstract.py`,
+//! `rba.py`, `story.py`; see `docs/build.md` for where detc differs):
+//! severity from the highest risk score, NIST from the type, `cis20` =
+//! `CIS 10`, annotations with sorted keys, risk and threat objects sorted,
+//! `%original_detection_search%` filled in drilldowns, the deployment named
+//! `ESCU Default Configuration <type>` when a detection has no inline one.
+
+use crate::BuildError;
+use detc_attack::Attack;
+use detc_content::Project;
+use detc_content::model::{Deployment, Detection, Lookup};
+use detc_content::rules::{file_stem_for, references::default_deployment_name};
+use detc_yaml::Spanned;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything the templates see.
+#[derive(Debug, Serialize)]
+pub struct Context {
+    /// The app (`contentctl.yml` `app:`).
+    pub app: AppView,
+    /// Detections, sorted by name.
+    pub detections: Vec<DetectionView>,
+    /// Baselines, sorted by name.
+    pub baselines: Vec<BaselineView>,
+    /// Analytic stories, sorted by name.
+    pub stories: Vec<StoryView>,
+    /// Macros from `macros/` plus the filter macros detections lack
+    /// (created as `search *`, as contentctl does), sorted by stanza.
+    pub macros: Vec<MacroView>,
+    /// Lookups, sorted by name.
+    pub lookups: Vec<LookupView>,
+    /// The version of detc that wrote the app.
+    pub detc_version: &'static str,
+}
+
+/// The app's identity.
+#[derive(Debug, Serialize)]
+pub struct AppView {
+    /// Splunkbase uid, if any.
+    pub uid: Option<i64>,
+    /// Title shown in Splunk.
+    pub title: String,
+    /// App folder name and `[package] id`.
+    pub appid: String,
+    /// Version (`[id] version`, `[launcher] version`).
+    pub version: String,
+    /// Description.
+    pub description: String,
+    /// Label used in stanza names.
+    pub label: String,
+    /// Author name, email and company.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author company.
+    pub author_company: String,
+}
+
+/// A scheduled search's schedule, from its deployment.
+#[derive(Debug, Serialize, Clone, Default)]
+pub struct ScheduleView {
+    /// `cron_schedule`.
+    pub cron_schedule: String,
+    /// `dispatch.earliest_time` (a relative time modifier).
+    pub earliest_time: String,
+    /// `dispatch.latest_time`.
+    pub latest_time: String,
+    /// `schedule_window` (minutes or `auto`).
+    pub schedule_window: String,
+}
+
+/// ES notable settings, when the deployment asks for notables.
+#[derive(Debug, Serialize)]
+pub struct NotableView {
+    /// `action.notable.param.rule_title`, `%field%` placeholders filled.
+    pub rule_title: String,
+    /// `action.notable.param.rule_description`, placeholders filled.
+    pub rule_description: String,
+    /// `action.notable.param.nes_fields`, comma-separated.
+    pub nes_fields: String,
+}
+
+/// Throttling (`alert.suppress.*`).
+#[derive(Debug, Serialize)]
+pub struct ThrottlingView {
+    /// Fields, comma-separated.
+    pub fields: String,
+    /// Period, e.g. `86400s`.
+    pub period: String,
+}
+
+/// One drilldown search, as ES reads it from
+/// `action.notable.param.drilldown_searches` (keys in JSON order).
+#[derive(Debug, Serialize)]
+pub struct DrilldownView {
+    /// Earliest time token, e.g. `$info_min_time$`.
+    pub earliest_offset: Option<String>,
+    /// Latest time token.
+    pub latest_offset: Option<String>,
+    /// Title shown to the analyst.
+    pub name: String,
+    /// The search, `%original_detection_search%` replaced.
+    pub search: String,
+}
+
+/// A detection, as its correlation search.
+#[derive(Debug, Serialize)]
+pub struct DetectionView {
+    /// The detection's name.
+    pub name: String,
+    /// savedsearches.conf stanza: `<label> - <name> - Rule`.
+    pub stanza: String,
+    /// UUID.
+    pub id: String,
+    /// Version (integer).
+    pub version: i64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Author line.
+    pub author: String,
+    /// `production`, `experimental` or `deprecated`.
+    pub status: String,
+    /// `TTP`, `Anomaly`, `Hunting` or `Correlation`.
+    pub kind: String,
+    /// Description.
+    pub description: String,
+    /// The SPL search.
+    pub search: String,
+    /// How to implement.
+    pub how_to_implement: String,
+    /// Known false positives.
+    pub known_false_positives: String,
+    /// Reference URLs.
+    pub references: Vec<String>,
+    /// `tags.security_domain`.
+    pub security_domain: String,
+    /// `tags.asset_type`.
+    pub asset_type: String,
+    /// `tags.product`.
+    pub product: Vec<String>,
+    /// Analytic story names, sorted.
+    pub analytic_story: Vec<String>,
+    /// Data source names.
+    pub data_source: Vec<String>,
+    /// CIM data models named in the search (contentctl's substring rule).
+    pub data_models: Vec<String>,
+    /// `{cis20, mitre_attack, nist}` (action.escu.mappings).
+    pub mappings: BTreeMap<&'static str, Vec<String>>,
+    /// action.correlationsearch.annotations, keys sorted.
+    pub annotations: BTreeMap<&'static str, Value>,
+    /// action.correlationsearch.metadata.
+    pub metadata: BTreeMap<&'static str, Value>,
+    /// ATT&CK technique ids.
+    pub mitre_attack: Vec<String>,
+    /// ATT&CK tactics of those techniques (names), sorted.
+    pub tactics: Vec<String>,
+    /// `informational`, `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// `disabled` (from `enabled_by_default`).
+    pub disabled: bool,
+    /// Schedule, from the deployment.
+    pub schedule: ScheduleView,
+    /// Whether the deployment turns risk-based alerting on and the detection
+    /// has `rba:`.
+    pub risk: bool,
+    /// The risk message.
+    pub risk_message: String,
+    /// Risk objects then threat objects, as ES's `_risk` JSON.
+    pub risk_objects: Vec<Value>,
+    /// Notable settings, when the deployment has `alert_action.notable`.
+    pub notable: Option<NotableView>,
+    /// Drilldown searches.
+    pub drilldowns: Vec<DrilldownView>,
+    /// Throttling, if any.
+    pub throttling: Option<ThrottlingView>,
+}
+
+/// A baseline search.
+#[derive(Debug, Serialize)]
+pub struct BaselineView {
+    /// Name.
+    pub name: String,
+    /// Stanza: `<label> - <name>`.
+    pub stanza: String,
+    /// UUID.
+    pub id: String,
+    /// Description.
+    pub description: String,
+    /// The search.
+    pub search: String,
+    /// Analytic stories.
+    pub analytic_story: Vec<String>,
+    /// Stanzas of the detections it supports.
+    pub detections: Vec<String>,
+    /// Schedule, from its deployment.
+    pub schedule: ScheduleView,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// An analytic story.
+#[derive(Debug, Serialize)]
+pub struct StoryView {
+    /// Name.
+    pub name: String,
+    /// UUID.
+    pub id: String,
+    /// Version.
+    pub version: i64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// First category (contentctl writes only the first).
+    pub category: String,
+    /// Description.
+    pub description: String,
+    /// Narrative.
+    pub narrative: String,
+    /// Reference URLs.
+    pub references: Vec<String>,
+    /// `[{company, email, name}]`, from the author line (name before the
+    /// first comma, company after it; contentctl `story.py`).
+    pub maintainers: Vec<BTreeMap<&'static str, String>>,
+    /// Stanzas of its detections, sorted.
+    pub searches: Vec<String>,
+    /// Stanzas of its baselines, sorted.
+    pub baselines: Vec<String>,
+}
+
+/// A macro.
+#[derive(Debug, Serialize)]
+pub struct MacroView {
+    /// Stanza: `name` or `name(N)` with N arguments.
+    pub stanza: String,
+    /// Arguments, comma-separated (`args`), empty when none.
+    pub args: String,
+    /// Definition.
+    pub definition: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A lookup.
+#[derive(Debug, Serialize)]
+pub struct LookupView {
+    /// Name (the transforms.conf stanza).
+    pub name: String,
+    /// `csv`, `kvstore` or `mlmodel`.
+    pub kind: String,
+    /// Description.
+    pub description: String,
+    /// For csv: the file name in the app's `lookups/`
+    /// (`<name>_<YYYYMMDD>.csv` from the lookup's date, as contentctl).
+    pub filename: Option<String>,
+    /// For kvstore: `_key` then the other fields, comma-separated.
+    pub fields_list: String,
+    /// For kvstore: `(field, type)` for collections.conf `field.<name>`;
+    /// every field is `string` unless the lookup says otherwise.
+    pub field_types: Vec<(String, String)>,
+    /// Optional transforms.conf keys (`default_match`, `match_type`,
+    /// `min_matches`, `max_matches`, `case_sensitive_match`), in that order.
+    pub options: Vec<(String, String)>,
+    /// Content file to copy into `lookups/` (relative to the content root)
+    /// and the name it gets there.
+    #[serde(skip)]
+    pub copy: Option<(String, String)>,
+}
+
+fn s(v: &Option<Spanned<String>>) -> String {
+    v.as_ref().map(|v| v.value.clone()).unwrap_or_default()
+}
+
+/// Prose (descriptions, narratives, how to implement, false positives) as
+/// written to a `.conf`: a line that ends with a backslash gets a space
+/// after it, so that splunkd keeps the backslash instead of reading a
+/// continuation (security_content writes such backslashes as line-break
+/// marks in narratives). Searches are never changed: there a backslash
+/// escapes, and a line ending with one is an error.
+fn prose(v: &Option<Spanned<String>>) -> String {
+    let text = s(v);
+    if !text.contains("\\\n") {
+        return text;
+    }
+    text.replace("\\\n", "\\ \n")
+}
+
+fn list(v: &[Spanned<String>]) -> Vec<String> {
+    v.iter().map(|x| x.value.clone()).collect()
+}
+
+/// Severity from the highest risk score (contentctl `severity`).
+pub fn severity(max_score: Option<i64>) -> &'static str {
+    match max_score {
+        None => "high",
+        Some(s) if s <= 20 => "informational",
+        Some(s) if s <= 40 => "low",
+        Some(s) if s <= 60 => "medium",
+        Some(s) if s <= 80 => "high",
+        Some(_) => "critical",
+    }
+}
+
+/// CIM data models contentctl looks for as substrings of a search, in its
+/// enum order.
+const DATA_MODELS: &[&str] = &[
+    "Endpoint",
+    "Network_Traffic",
+    "Authentication",
+    "Change",
+    "Change_Analysis",
+    "Email",
+    "Network_Resolution",
+    "Network_Sessions",
+    "UEBA",
+    "Updates",
+    "Vulnerabilities",
+    "Web",
+    "Risk",
+    "Splunk_Audit",
+];
+
+fn schedule(d: Option<&Deployment>) -> ScheduleView {
+    match d {
+        None => ScheduleView::default(),
+        Some(d) => ScheduleView {
+            cron_schedule: s(&d.scheduling.cron_schedule),
+            earliest_time: s(&d.scheduling.earliest_time),
+            latest_time: s(&d.scheduling.latest_time),
+            schedule_window: s(&d.scheduling.schedule_window),
+        },
+    }
+}
+
+fn find_deployment<'a>(
+    p: &'a Project,
+    inline: Option<&'a Deployment>,
+    kind: &str,
+) -> Option<&'a Deployment> {
+    inline.or_else(|| {
+        let want = default_deployment_name(kind);
+        p.content
+            .deployments
+            .iter()
+            .find(|d| d.common.as_ref().is_some_and(|c| c.name() == want))
+    })
+}
+
+/// Fills `%field%` placeholders of a notable title or description from the
+/// detection (contentctl's `custom_jinja2_enrichment_filter`); unknown
+/// placeholders stay as written.
+fn fill(text: &str, d: &Detection) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(a) = rest.find('%') {
+        out.push_str(&rest[..a]);
+        let after = &rest[a + 1..];
+        let Some(b) = after.find('%') else {
+            out.push_str(&rest[a..]);
+            return out;
+        };
+        let key = &after[..b];
+        let v = match key {
+            "name" => Some(d.common.name().to_string()),
+            "description" => Some(s(&d.common.description)),
+            "how_to_implement" => Some(s(&d.how_to_implement)),
+            "known_false_positives" => Some(s(&d.known_false_positives)),
+            "type" => Some(s(&d.kind)),
+            "id" => Some(s(&d.common.id)),
+            "author" => Some(s(&d.common.author)),
+            "security_domain" => Some(s(&d.tags.security_domain)),
+            "asset_type" => Some(s(&d.tags.asset_type)),
+            _ => None,
+        };
+        match v {
+            Some(v) => {
+                out.push_str(&v);
+                rest = &after[b + 1..];
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks that a text can be a `.conf` value, naming the object, its file
+/// and the field.
+fn conf_ok(errors: &mut Vec<BuildError>, what: &str, file: &str, field: &str, value: &str) {
+    if let Err(m) = detc_conf::value_text(value) {
+        errors.push(BuildError::new(format!(
+            "{what} (`{file}`): `{field}` cannot be written to a .conf file: {m}"
+        )));
+    }
+}
+
+fn stanza_ok(errors: &mut Vec<BuildError>, what: &str, file: &str, stanza: &str) {
+    if let Err(m) = detc_conf::check_stanza_name(stanza) {
+        errors.push(BuildError::new(format!(
+            "{what} (`{file}`): the stanza [{stanza}] is invalid: {m}"
+        )));
+    }
+}
+
+fn publish_time(date: &str) -> Value {
+    match date.parse::<jiff::civil::Date>() {
+        Ok(d) => match d.to_zoned(jiff::tz::TimeZone::UTC) {
+            Ok(z) => json!(z.timestamp().as_second() as f64),
+            Err(_) => Value::Null,
+        },
+        Err(_) => Value::Null,
+    }
+}
+
+/// Builds the context.
+///
+/// # Errors
+/// Every value that cannot be written (a stanza name or a `.conf` value
+/// Splunk would read differently), each naming the object and its file.
+pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>> {
+    let label = p.config.app.label.clone();
+    let mut errors = Vec::new();
+    let stanza_of = |name: &str| format!("{label} - {name} - Rule");
+
+    let mut detections = Vec::new();
+    for d in &p.content.detections {
+        let name = d.common.name().to_string();
+        let file = d.common.path.as_str();
+        let what = format!("detection `{name}`");
+        let stanza = stanza_of(&name);
+        stanza_ok(&mut errors, &what, file, &stanza);
+        let kind = s(&d.kind);
+        let search = s(&d.search);
+        let deployment = find_deployment(p, d.deployment.as_ref(), &kind);
+        for (field, v) in [
+            ("description", prose(&d.common.description)),
+            ("search", search.clone()),
+            ("how_to_implement", prose(&d.how_to_implement)),
+            ("known_false_positives", prose(&d.known_false_positives)),
+        ] {
+            conf_ok(&mut errors, &what, file, field, &v);
+        }
+        let mitre_attack = list(&d.tags.mitre_attack_id);
+        let tactics: BTreeSet<String> = mitre_attack
+            .iter()
+            .filter_map(|t| attack.technique(t))
+            .flat_map(|t| t.tactics.iter())
+            .filter_map(|short| attack.tactic(short))
+            .map(|t| t.name.clone())
+            .collect();
+        let nist = vec![if kind == "TTP" { "DE.CM" } else { "DE.AE" }.to_string()];
+        let cis20 = vec!["CIS 10".to_string()];
+        let mut mappings = BTreeMap::new();
+        mappings.insert("cis20", cis20.clone());
+        if !mitre_attack.is_empty() {
+            mappings.insert("mitre_attack", mitre_attack.clone());
+        }
+        mappings.insert("nist", nist.clone());
+        let mut analytic_story = list(&d.tags.analytic_story);
+        analytic_story.sort();
+        let data_source = list(&d.data_source);
+        let mut annotations: BTreeMap<&'static str, Value> = BTreeMap::new();
+        annotations.insert("analytic_story", json!(analytic_story));
+        annotations.insert("cis20", json!(cis20));
+        if !d.tags.cve.is_empty() {
+            annotations.insert("cve", json!(list(&d.tags.cve)));
+        }
+        annotations.insert("data_source", json!(data_source));
+        if !mitre_attack.is_empty() {
+            annotations.insert("mitre_attack", json!(mitre_attack));
+        }
+        if !tactics.is_empty() {
+            annotations.insert("mitre_attack_tactic", json!(tactics));
+        }
+        if !d.tags.detection_strategies.is_empty() {
+            annotations.insert(
+                "mitre_attack_detection_strategy",
+                json!(list(&d.tags.detection_strategies)),
+            );
+        }
+        if !d.tags.analytics.is_empty() {
+            annotations.insert("mitre_attack_analytic", json!(list(&d.tags.analytics)));
+        }
+        annotations.insert("nist", json!(nist));
+        annotations.insert("type", json!(kind));
+        annotations.insert("type_list", json!([kind]));
+        let date = s(&d.common.date);
+        let mut metadata = BTreeMap::new();
+        metadata.insert(
+            "deprecated",
+            json!(if s(&d.common.status) == "deprecated" {
+                "1"
+            } else {
+                "0"
+            }),
+        );
+        metadata.insert("detection_id", json!(s(&d.common.id)));
+        metadata.insert(
+            "detection_version",
+            json!(
+                d.common
+                    .version
+                    .as_ref()
+                    .map(|v| v.value)
+                    .unwrap_or(1)
+                    .to_string()
+            ),
+        );
+        metadata.insert("publish_time", publish_time(&date));
+
+        let rba_on = deployment.is_some_and(|dep| dep.rba_enabled);
+        let (risk, risk_message, risk_objects, max_score) = match &d.rba {
+            Some(r) if rba_on => {
+                let mut ro: Vec<(String, Value)> = r
+                    .risk_objects
+                    .iter()
+                    .map(|o| {
+                        let (f, t, sc) = (s(&o.field), s(&o.kind), o.score.as_ref().map(|v| v.value).unwrap_or(0));
+                        (format!("{f}{t}{sc}"), json!({"risk_object_field": f, "risk_object_type": t, "risk_score": sc}))
+                    })
+                    .collect();
+                ro.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut to: Vec<(String, Value)> = r
+                    .threat_objects
+                    .iter()
+                    .map(|o| {
+                        let (f, t) = (s(&o.field), s(&o.kind));
+                        (
+                            format!("{f}{t}"),
+                            json!({"threat_object_field": f, "threat_object_type": t}),
+                        )
+                    })
+                    .collect();
+                to.sort_by(|a, b| a.0.cmp(&b.0));
+                let max = r
+                    .risk_objects
+                    .iter()
+                    .filter_map(|o| o.score.as_ref().map(|v| v.value))
+                    .max();
+                let msg = s(&r.message);
+                conf_ok(&mut errors, &what, file, "rba.message", &msg);
+                (
+                    true,
+                    msg,
+                    ro.into_iter().chain(to).map(|x| x.1).collect(),
+                    max,
+                )
+            }
+            Some(r) => (
+                false,
+                s(&r.message),
+                Vec::new(),
+                r.risk_objects
+                    .iter()
+                    .filter_map(|o| o.score.as_ref().map(|v| v.value))
+                    .max(),
+            ),
+            None => (false, String::new(), Vec::new(), None),
+        };
+        let notable = deployment
+            .and_then(|dep| dep.notable.as_ref())
+            .map(|n| NotableView {
+                rule_title: fill(&s(&n.rule_title), d),
+                rule_description: fill(&s(&n.rule_description), d),
+                nes_fields: list(&n.nes_fields).join(","),
+            });
+        if let Some(n) = &notable {
+            conf_ok(
+                &mut errors,
+                &what,
+                file,
+                "notable rule_title",
+                &n.rule_title,
+            );
+            conf_ok(
+                &mut errors,
+                &what,
+                file,
+                "notable rule_description",
+                &n.rule_description,
+            );
+        }
+        let drilldowns = d
+            .drilldowns
+            .iter()
+            .map(|x| DrilldownView {
+                earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
+                latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
+                name: s(&x.name),
+                search: s(&x.search).replace("%original_detection_search%", &search),
+            })
+            .collect();
+        let throttling = d.tags.throttling.as_ref().map(|t| ThrottlingView {
+            fields: list(&t.fields).join(","),
+            period: s(&t.period),
+        });
+        let data_models = DATA_MODELS
+            .iter()
+            .filter(|m| search.contains(*m))
+            .map(|m| m.to_string())
+            .collect();
+        detections.push(DetectionView {
+            stanza,
+            id: s(&d.common.id),
+            version: d.common.version.as_ref().map(|v| v.value).unwrap_or(1),
+            date,
+            author: s(&d.common.author),
+            status: s(&d.common.status),
+            description: prose(&d.common.description),
+            search,
+            how_to_implement: prose(&d.how_to_implement),
+            known_false_positives: prose(&d.known_false_positives),
+            references: list(&d.common.references),
+            security_domain: s(&d.tags.security_domain),
+            asset_type: s(&d.tags.asset_type),
+            product: list(&d.tags.product),
+            analytic_story,
+            data_source,
+            data_models,
+            mappings,
+            annotations,
+            metadata,
+            mitre_attack,
+            tactics: tactics.into_iter().collect(),
+            severity: severity(max_score).to_string(),
+            disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
+            schedule: schedule(deployment),
+            risk,
+            risk_message,
+            risk_objects,
+            notable,
+            drilldowns,
+            throttling,
+            kind,
+            name,
+        });
+    }
+    detections.sort_by(|a, b| a.name.cmp(&b.name));
+    let detection_stanza: BTreeMap<&str, &str> = detections
+        .iter()
+        .map(|d| (d.name.as_str(), d.stanza.as_str()))
+        .collect();
+
+    let mut baselines = Vec::new();
+    for b in &p.content.baselines {
+        let name = b.common.name().to_string();
+        let file = b.common.path.as_str();
+        let what = format!("baseline `{name}`");
+        let stanza = format!("{label} - {name}");
+        stanza_ok(&mut errors, &what, file, &stanza);
+        let search = s(&b.search);
+        conf_ok(&mut errors, &what, file, "search", &search);
+        conf_ok(
+            &mut errors,
+            &what,
+            file,
+            "description",
+            &prose(&b.common.description),
+        );
+        let deployment = find_deployment(p, b.deployment.as_ref(), "Baseline");
+        let mut analytic_story = list(&b.analytic_story);
+        analytic_story.sort();
+        // contentctl silently drops detection names that never resolve.
+        let detections_of = b
+            .detections
+            .iter()
+            .filter_map(|n| {
+                detection_stanza
+                    .get(n.value.as_str())
+                    .map(|s| s.to_string())
+            })
+            .collect();
+        baselines.push(BaselineView {
+            stanza,
+            id: s(&b.common.id),
+            description: prose(&b.common.description),
+            search,
+            analytic_story,
+            detections: detections_of,
+            schedule: schedule(deployment),
+            date: s(&b.common.date),
+            name,
+        });
+    }
+    baselines.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut stories = Vec::new();
+    for st in &p.content.stories {
+        let name = st.common.name().to_string();
+        let file = st.common.path.as_str();
+        let what = format!("analytic story `{name}`");
+        stanza_ok(
+            &mut errors,
+            &what,
+            file,
+            &format!("analytic_story://{name}"),
+        );
+        conf_ok(
+            &mut errors,
+            &what,
+            file,
+            "description",
+            &prose(&st.common.description),
+        );
+        conf_ok(&mut errors, &what, file, "narrative", &prose(&st.narrative));
+        let author = s(&st.common.author);
+        let (mname, company) = match author.split_once(',') {
+            Some((n, c)) => (n.trim().to_string(), c.trim().to_string()),
+            None => (author.trim().to_string(), String::new()),
+        };
+        let mut m = BTreeMap::new();
+        m.insert("company", company);
+        m.insert("email", "-".to_string());
+        m.insert("name", mname);
+        let mut searches: Vec<String> = detections
+            .iter()
+            .filter(|d| d.analytic_story.contains(&name))
+            .map(|d| d.stanza.clone())
+            .collect();
+        searches.sort();
+        let mut bl: Vec<String> = baselines
+            .iter()
+            .filter(|b| b.analytic_story.contains(&name))
+            .map(|b| b.stanza.clone())
+            .collect();
+        bl.sort();
+        stories.push(StoryView {
+            id: s(&st.common.id),
+            version: st.common.version.as_ref().map(|v| v.value).unwrap_or(1),
+            date: s(&st.common.date),
+            category: st
+                .category
+                .first()
+                .map(|c| c.value.clone())
+                .unwrap_or_default(),
+            description: prose(&st.common.description),
+            narrative: prose(&st.narrative),
+            references: list(&st.common.references),
+            maintainers: vec![m],
+            searches,
+            baselines: bl,
+            name,
+        });
+    }
+    stories.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut macros = Vec::new();
+    let mut have = BTreeSet::new();
+    for m in &p.content.macros {
+        let name = m.common.name().to_string();
+        let file = m.common.path.as_str();
+        let what = format!("macro `{name}`");
+        let stanza = if m.arguments.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}({})", m.arguments.len())
+        };
+        stanza_ok(&mut errors, &what, file, &stanza);
+        let definition = s(&m.definition);
+        conf_ok(&mut errors, &what, file, "definition", &definition);
+        conf_ok(
+            &mut errors,
+            &what,
+            file,
+            "description",
+            &s(&m.common.description),
+        );
+        have.insert(stanza.clone());
+        macros.push(MacroView {
+            stanza,
+            args: list(&m.arguments).join(", "),
+            definition,
+            description: s(&m.common.description),
+        });
+    }
+    for d in &detections {
+        let filter = format!("{}_filter", file_stem_for(&d.name));
+        if have.insert(filter.clone()) {
+            macros.push(MacroView {
+                stanza: filter,
+                args: String::new(),
+                definition: "search *".into(),
+                description:
+                    "Update this macro to limit the output results to filter out false positives."
+                        .into(),
+            });
+        }
+    }
+    macros.sort_by(|a, b| a.stanza.cmp(&b.stanza));
+
+    let mut lookups: Vec<LookupView> = p
+        .content
+        .lookups
+        .iter()
+        .map(|l| lookup(l, &mut errors))
+        .collect();
+    lookups.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let c = &p.config.app;
+    let app = AppView {
+        uid: c.uid,
+        title: c.title.clone(),
+        appid: c.appid.clone(),
+        version: c.version.clone(),
+        description: c.description.clone(),
+        label,
+        author_name: c.author_name.clone(),
+        author_email: c.author_email.clone(),
+        author_company: c.author_company.clone(),
+    };
+    for (field, v) in [
+        ("title", &app.title),
+        ("description", &app.description),
+        ("version", &app.version),
+    ] {
+        conf_ok(&mut errors, "the app", "contentctl.yml", field, v);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Context {
+        app,
+        detections,
+        baselines,
+        stories,
+        macros,
+        lookups,
+        detc_version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
+    let name = l.common.name().to_string();
+    let file = l.common.path.as_str();
+    stanza_ok(errors, &format!("lookup `{name}`"), file, &name);
+    let kind = s(&l.lookup_type);
+    let stem = std::path::Path::new(file).with_extension("");
+    let stem = stem.to_string_lossy().replace('\\', "/");
+    let (filename, copy) = match kind.as_str() {
+        "csv" => {
+            let date = s(&l.common.date).replace('-', "");
+            let out = if date.is_empty() {
+                format!("{name}.csv")
+            } else {
+                format!("{name}_{date}.csv")
+            };
+            (Some(out.clone()), Some((format!("{stem}.csv"), out)))
+        }
+        "mlmodel" => {
+            let base = stem.rsplit('/').next().unwrap_or(&stem).to_string();
+            (
+                None,
+                Some((format!("{stem}.mlmodel"), format!("{base}.mlmodel"))),
+            )
+        }
+        _ => (None, None),
+    };
+    let fields: Vec<String> = l
+        .fields
+        .iter()
+        .map(|f| f.value.clone())
+        .filter(|f| f != "_key")
+        .collect();
+    LookupView {
+        description: s(&l.common.description),
+        filename,
+        fields_list: std::iter::once("_key".to_string())
+            .chain(fields.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(", "),
+        field_types: fields
+            .iter()
+            .map(|f| (f.clone(), "string".to_string()))
+            .collect(),
+        options: l
+            .options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect(),
+        copy,
+        kind,
+        name,
+    }
+}
