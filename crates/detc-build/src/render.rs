@@ -20,7 +20,10 @@ use crate::view::Context;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use std::path::Path;
 
-/// `(template name, output path in the app)`, in output order.
+/// `(template name, output path in the app)`, in output order. A `.conf`
+/// that renders with no stanza (for example `collections.conf` when no
+/// lookup is a KV store collection) is not written: AppInspect warns about
+/// some files by their mere presence.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("app.conf.j2", "default/app.conf"),
     ("app.manifest.j2", "app.manifest"),
@@ -31,6 +34,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("collections.conf.j2", "default/collections.conf"),
     ("commands.conf.j2", "default/commands.conf"),
     ("searchbnf.conf.j2", "default/searchbnf.conf"),
+    ("server.conf.j2", "default/server.conf"),
     ("default.meta.j2", "metadata/default.meta"),
     ("nav.xml.j2", "default/data/ui/nav/default.xml"),
     ("README.md.j2", "README.md"),
@@ -48,6 +52,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
         "collections.conf.j2" => include_str!("../templates/collections.conf.j2"),
         "commands.conf.j2" => include_str!("../templates/commands.conf.j2"),
         "searchbnf.conf.j2" => include_str!("../templates/searchbnf.conf.j2"),
+        "server.conf.j2" => include_str!("../templates/server.conf.j2"),
         "default.meta.j2" => include_str!("../templates/default.meta.j2"),
         "nav.xml.j2" => include_str!("../templates/nav.xml.j2"),
         "README.md.j2" => include_str!("../templates/README.md.j2"),
@@ -86,13 +91,9 @@ pub fn render_all(
     let mut errors = Vec::new();
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".xml.j2") {
-            minijinja::AutoEscape::Html
-        } else {
-            minijinja::AutoEscape::None
-        }
-    });
+    // No auto-escaping: .conf values go through `conf`, JSON through
+    // `tojson`, and the one XML template escapes with `e` where needed.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_keep_trailing_newline(true);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -155,11 +156,15 @@ pub fn render_all(
             }
         };
         if path.ends_with(".conf") || path.ends_with(".meta") {
-            if let Err(es) = detc_conf::parse(&text) {
-                for e in es {
-                    errors.push(BuildError::new(format!(
-                        "the template `{name}` wrote an invalid `{path}`: {e}"
-                    )));
+            match detc_conf::parse(&text) {
+                Ok(stanzas) if stanzas.is_empty() => continue,
+                Ok(_) => {}
+                Err(es) => {
+                    for e in es {
+                        errors.push(BuildError::new(format!(
+                            "the template `{name}` wrote an invalid `{path}`: {e}"
+                        )));
+                    }
                 }
             }
         }

@@ -249,6 +249,10 @@ pub struct Lookup {
     /// `default_match`, `match_type`, `min_matches`, `max_matches`,
     /// `case_sensitive_match` in file order, as written.
     pub options: Vec<(String, Spanned<String>)>,
+    /// KV store field types, `field_types: {field: type}` (a detc
+    /// extension; collections.conf `field.<name>`: `string`, `number`,
+    /// `bool`, `time`, `array` or `cidr`). Fields not listed are `string`.
+    pub field_types: Vec<(Spanned<String>, Spanned<String>)>,
 }
 
 /// A baseline (`baselines/*.yml`).
@@ -970,6 +974,38 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         }
     };
     let fields = m.str_list(de, "fields");
+    let mut field_types = Vec::new();
+    if let Some(n) = m.get_some(de, "field_types") {
+        if let Some(mut fm) = de.map(n, "field_types") {
+            for (k, kn, vn) in fm.take_all() {
+                let key = Spanned::new(k, de.span(kn));
+                if !fields.iter().any(|f| f.value == key.value) || key.value == "_key" {
+                    constraint(
+                        de,
+                        key.span,
+                        format!("`{}` is not one of the lookup's `fields`", key.value),
+                        "give types only to fields listed in `fields` (after `_key`)",
+                    );
+                }
+                if let Some(v) = de
+                    .string(vn, "field_types")
+                    .and_then(|v| one_of(de, v, KV_FIELD_TYPES, "KV store field type"))
+                {
+                    field_types.push((key, v));
+                }
+            }
+        }
+        if lookup_type.as_ref().is_some_and(|t| t.value != "kvstore") {
+            if let Some(span) = m.key_span(de, "field_types") {
+                constraint(
+                    de,
+                    span,
+                    "`field_types` applies only to `lookup_type: kvstore`".into(),
+                    "remove it, or make the lookup a KV store collection",
+                );
+            }
+        }
+    }
     let mut options = Vec::new();
     for key in [
         "default_match",
@@ -1045,8 +1081,12 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         fields,
         csv_header: None,
         options,
+        field_types,
     })
 }
+
+/// KV store field types (collections.conf.spec `field.<name>`).
+pub const KV_FIELD_TYPES: &[&str] = &["string", "number", "bool", "time", "array", "cidr"];
 
 /// Decodes a baseline.
 pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> {

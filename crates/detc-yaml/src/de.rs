@@ -288,6 +288,13 @@ impl MapReader {
             .map(|(_, k, _)| de.span(*k))
     }
 
+    /// Every `(key, key node, value node)` of a mapping whose keys are data
+    /// (not field names), in file order; all count as read.
+    pub fn take_all(&mut self) -> Vec<(String, NodeId, NodeId)> {
+        self.used.iter_mut().for_each(|u| *u = true);
+        self.entries.clone()
+    }
+
     /// Whether `key` is present.
     pub fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _, _)| k == key)

@@ -1,0 +1,450 @@
+//! `detc build` on fixture packs: every generated file reviewed as an insta
+//! snapshot, read back by Splunk's own .conf parser, reproducible to the
+//! byte, and every kind of bad input reported with the object and file.
+
+mod common;
+
+use common::*;
+use detc_build::{App, FIRSTSEEN_PATH};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+fn text_files(app: &App) -> Vec<(&str, &str)> {
+    app.files
+        .iter()
+        .filter(|f| !f.executable)
+        .map(|f| {
+            (
+                f.path.as_str(),
+                std::str::from_utf8(&f.data).expect("utf-8"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_generated_file_matches_its_snapshot() {
+    let app = generate(&pack("build"));
+    let paths: Vec<&str> = app.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "README.md",
+            "app.manifest",
+            "default/analyticstories.conf",
+            "default/app.conf",
+            "default/collections.conf",
+            "default/commands.conf",
+            "default/data/ui/nav/default.xml",
+            "default/macros.conf",
+            "default/savedsearches.conf",
+            "default/searchbnf.conf",
+            "default/server.conf",
+            "default/transforms.conf",
+            "lookups/aws_service_accounts_20260504.csv",
+            "metadata/default.meta",
+        ]
+    );
+    for (path, text) in text_files(&app) {
+        insta::assert_snapshot!(path.replace('/', "__"), text);
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&app.file("app.manifest").unwrap().data)
+            .expect("app.manifest is JSON");
+    assert_eq!(manifest["info"]["id"]["name"], "DetcBuildFixture");
+    assert_eq!(manifest["info"]["id"]["version"], "1.2.3");
+}
+
+#[test]
+fn collections_conf_is_left_out_without_kvstore_lookups() {
+    let app = generate(&pack("init"));
+    assert!(app.file("default/collections.conf").is_none());
+    assert!(app.file("default/savedsearches.conf").is_some());
+}
+
+const READ: &str = r#"
+import json, sys
+import addonfactory_splunk_conf_parser_lib as m
+p = m.TABConfigParser()
+p.read(sys.argv[1])
+print(json.dumps({s: {k: v for k, v in p.items(s) if k != "__name__"} for s in p.sections()}))
+"#;
+
+type ConfMap = BTreeMap<String, BTreeMap<String, String>>;
+
+fn ours(text: &str) -> ConfMap {
+    detc_conf::parse(text)
+        .expect("parses")
+        .into_iter()
+        .map(|s| (s.name, s.entries.into_iter().collect()))
+        .collect()
+}
+
+#[test]
+fn splunk_conf_parser_reads_every_conf_as_written() {
+    let Some(py) = python() else { return };
+    let app = generate(&pack("build"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for (path, text) in text_files(&app) {
+        if !(path.ends_with(".conf") || path.ends_with(".meta")) {
+            continue;
+        }
+        let file = dir.path().join(path.replace('/', "_"));
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new(&py)
+            .arg("-c")
+            .arg(READ)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let splunk: ConfMap = serde_json::from_slice(&out.stdout).unwrap();
+        // The library keeps each continuation backslash and trims the start
+        // of continued lines; splunkd drops the backslash. Compare both
+        // the library's way.
+        let norm = |m: ConfMap| -> ConfMap {
+            m.into_iter()
+                .map(|(s, kv)| {
+                    let kv = kv
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let v = v.replace("\\\n", "\n");
+                            (
+                                k,
+                                v.split('\n')
+                                    .map(str::trim_start)
+                                    .collect::<Vec<_>>()
+                                    .join("\n"),
+                            )
+                        })
+                        .collect();
+                    (s, kv)
+                })
+                .collect()
+        };
+        let mut mine = ours(text);
+        if path.ends_with(".meta") {
+            // The library's section pattern needs a name, so it skips
+            // default.meta's global `[]` stanza (Splunk's app-wide
+            // permissions); check that one here.
+            let global = mine
+                .remove("")
+                .expect("default.meta has the global [] stanza");
+            assert_eq!(global["export"], "system");
+            assert_eq!(
+                global["access"],
+                "read : [ * ], write : [ admin, sc_admin ]"
+            );
+        }
+        assert_eq!(norm(splunk), norm(mine), "{path}");
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+    // And the values are what the content says (not only self-consistent).
+    let saved =
+        ours(std::str::from_utf8(&app.file("default/savedsearches.conf").unwrap().data).unwrap());
+    let rule = &saved["Build Fixture - AWS IAM User Created With Access Key - Rule"];
+    assert!(rule["search"].starts_with("`cloudtrail` eventName IN (\"CreateUser\", \"CreateAccessKey\") errorCode=success\n| rex field=requestParameters.userName \"(?<created_user>[^\\\\/]+)$\"\n| stats"));
+    assert_eq!(
+        rule["description"],
+        "An identity created an IAM user and an access key for it within the search window.\n\nAttackers that hold IAM permissions create a user with long-lived keys to keep access."
+    );
+    assert_eq!(rule["action.notable.param.severity"], "high");
+    assert_eq!(rule["alert.suppress.fields"], "user,created_user");
+    let drill: serde_json::Value =
+        serde_json::from_str(&rule["action.notable.param.drilldown_searches"]).unwrap();
+    assert!(
+        drill[0]["search"]
+            .as_str()
+            .unwrap()
+            .starts_with("`cloudtrail` eventName IN"),
+        "placeholder filled"
+    );
+    assert!(
+        drill[0]["search"]
+            .as_str()
+            .unwrap()
+            .ends_with("| search user = \"$user$\"")
+    );
+    let stories =
+        ours(std::str::from_utf8(&app.file("default/analyticstories.conf").unwrap().data).unwrap());
+    let narrative = &stories["analytic_story://Cobalt Strike"]["narrative"];
+    assert!(
+        narrative.contains("used by it.\\ \nSplunk Threat Research"),
+        "the backslash is kept: {narrative}"
+    );
+}
+
+fn tarball_entries(tgz: &[u8]) -> Vec<(String, u32, u64, u64, u64, Vec<u8>)> {
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(tgz));
+    let mut out = Vec::new();
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let h = e.header().clone();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        out.push((
+            e.path().unwrap().to_string_lossy().into_owned(),
+            h.mode().unwrap(),
+            h.uid().unwrap(),
+            h.gid().unwrap(),
+            h.mtime().unwrap(),
+            data,
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let a = generate(&pack("build"));
+    let b = generate(&pack("build"));
+    assert_eq!(a.files, b.files);
+    let (ta, tb) = (
+        a.tarball(1_700_000_000).unwrap(),
+        b.tarball(1_700_000_000).unwrap(),
+    );
+    assert_eq!(ta, tb);
+    let d1 = tempfile::tempdir().unwrap();
+    let d2 = tempfile::tempdir().unwrap();
+    let w1 = detc_build::write(&a, d1.path(), 1_700_000_000).unwrap();
+    let w2 = detc_build::write(&b, d2.path(), 1_700_000_000).unwrap();
+    assert_eq!(
+        std::fs::read(&w1.tarball).unwrap(),
+        std::fs::read(&w2.tarball).unwrap()
+    );
+    assert_eq!(std::fs::read(&w1.tarball).unwrap(), ta);
+    for f in &a.files {
+        assert_eq!(
+            std::fs::read(w2.folder.join(&f.path)).unwrap(),
+            f.data,
+            "{}",
+            f.path
+        );
+        let m = std::fs::metadata(w2.folder.join(&f.path)).unwrap();
+        let secs = m
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert_eq!(secs, 1_700_000_000, "{}", f.path);
+    }
+}
+
+#[test]
+fn the_tarball_is_sorted_owned_by_root_with_fixed_modes_and_time() {
+    let app = generate(&pack("build"));
+    let entries = tarball_entries(&app.tarball(315_532_800).unwrap());
+    let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(names[0], "DetcBuildFixture/");
+    assert!(names.contains(&"DetcBuildFixture/default/data/ui/nav/"));
+    for (name, mode, uid, gid, mtime, data) in &entries {
+        assert_eq!((*uid, *gid, *mtime), (0, 0, 315_532_800), "{name}");
+        if name.ends_with('/') {
+            assert_eq!(*mode, 0o755, "{name}");
+        } else {
+            assert_eq!(*mode, 0o644, "{name}");
+            let rel = name.strip_prefix("DetcBuildFixture/").unwrap();
+            assert_eq!(&app.file(rel).unwrap().data, data, "{name}");
+        }
+    }
+    assert_eq!(
+        entries.iter().filter(|e| !e.0.ends_with('/')).count(),
+        app.files.len()
+    );
+}
+
+#[test]
+fn write_replaces_the_previous_build_and_leaves_no_temporary_folder() {
+    let app = generate(&pack("build"));
+    let dist = tempfile::tempdir().unwrap();
+    let w = detc_build::write(&app, dist.path(), 0).unwrap();
+    std::fs::write(w.folder.join("default/stale.conf"), "[x]\n").unwrap();
+    detc_build::write(&app, dist.path(), 0).unwrap();
+    assert!(
+        !w.folder.join("default/stale.conf").exists(),
+        "the old app folder is replaced whole"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dist.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["DetcBuildFixture", "DetcBuildFixture-1.2.3.tar.gz"]);
+}
+
+#[test]
+fn an_unwritable_dist_is_an_error_naming_the_path() {
+    let app = generate(&pack("build"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dist");
+    std::fs::write(&file, "not a folder").unwrap();
+    let e = detc_build::write(&app, &file, 0).unwrap_err();
+    assert!(e.message.contains(&file.display().to_string()), "{e}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+}
+
+/// A copy of the build pack with `edit` applied to one file.
+fn edited(rel: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&pack("build"), dir.path());
+    let p = dir.path().join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, edit(text)).unwrap();
+    dir
+}
+
+#[test]
+fn a_missing_lookup_file_names_the_lookup_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&pack("build"), dir.path());
+    std::fs::remove_file(dir.path().join("lookups/aws_service_accounts.csv")).unwrap();
+    // Generating without validating, as a library user could.
+    let p = detc_content::load(dir.path());
+    let errs = detc_build::generate(&p, &options(None)).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].message.starts_with(
+            "lookup `aws_service_accounts`: cannot read its file `lookups/aws_service_accounts.csv`"
+        ),
+        "{}",
+        errs[0]
+    );
+}
+
+#[test]
+fn a_search_line_ending_in_a_backslash_is_refused_with_the_detection_and_file() {
+    let dir = edited(
+        "detections/cloud/aws_iam_user_created_with_access_key.yml",
+        |t| t.replace("| where calls = 2\n", "| where calls = 2 \\\\\n"),
+    );
+    let p = detc_content::load(dir.path());
+    let errs = detc_build::generate(&p, &options(None)).unwrap_err();
+    let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 1, "{text:#?}");
+    assert!(text[0].starts_with("detection `AWS IAM User Created With Access Key` (`detections/cloud/aws_iam_user_created_with_access_key.yml`): `search` cannot be written to a .conf file: line 4 of the value ends with a backslash"), "{}", text[0]);
+}
+
+fn override_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_template_can_be_overridden() {
+    let dir = override_dir(&[(
+        "macros.conf.j2",
+        "{% for m in macros %}[{{ m.stanza | stanza }}]\ndefinition = {{ m.definition | conf }}\niseval = 0\n\n{% endfor %}",
+    )]);
+    let p = validated(&pack("build"));
+    let app = detc_build::generate(&p, &options(Some(dir.path()))).unwrap();
+    let macros = std::str::from_utf8(&app.file("default/macros.conf").unwrap().data).unwrap();
+    assert!(
+        macros.starts_with("[anomalous_usage_of_7zip_filter]\ndefinition = search *\niseval = 0\n"),
+        "{macros}"
+    );
+    // The others stay built in.
+    assert_eq!(
+        app.file("default/app.conf"),
+        generate(&pack("build")).file("default/app.conf")
+    );
+}
+
+#[test]
+fn template_errors_name_the_template_and_line() {
+    let p = validated(&pack("build"));
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "app.conf.j2",
+            "[id]\nname = {{ app.appid }\n",
+            "app.conf.j2` failed to render at line 2: ",
+        ),
+        (
+            "app.conf.j2",
+            "[id]\nname = {{ app.app_id }}\n",
+            "app.conf.j2` failed to render at line 2: ",
+        ),
+        (
+            "app.conf.j2",
+            "[id]\nname = a\nname = b\n",
+            "wrote an invalid `default/app.conf`: line 3: the key `name` is set twice in [id]",
+        ),
+        (
+            "app.conf.j2",
+            "[id]\nname = {{ \"a\\\\\\nb\" | conf }}\n",
+            "ends with a backslash",
+        ),
+        (
+            "savedsearch.conf.j2",
+            "",
+            "replaces no template; the templates are: app.conf.j2",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let dir = override_dir(&[(name, text)]);
+        let errs = detc_build::generate(&p, &options(Some(dir.path()))).unwrap_err();
+        assert_eq!(errs.len(), 1, "{name}: {errs:#?}");
+        assert!(errs[0].message.contains(want), "{name}: {}", errs[0]);
+        if !want.starts_with("replaces") && !want.starts_with("wrote") {
+            assert!(
+                errs[0]
+                    .message
+                    .contains(&dir.path().join(name).display().to_string()),
+                "{}",
+                errs[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_firstseen_binary_is_checked_before_it_is_packaged() {
+    let mut app = generate(&pack("build"));
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("firstseen");
+    let e = app.add_firstseen(&missing).unwrap_err();
+    assert!(e.message.contains("cannot be read"), "{e}");
+    assert!(e.message.contains("scripts/build-firstseen.sh"), "{e}");
+    std::fs::write(&missing, "#!/bin/sh\necho hi\n").unwrap();
+    let e = app.add_firstseen(&missing).unwrap_err();
+    assert!(e.message.contains("is not a 64-bit ELF executable"), "{e}");
+    // This test binary is linked on this machine against a glibc newer than 2.28.
+    let me = std::env::current_exe().unwrap();
+    let newest = detc_build::elf::newest_glibc(&std::fs::read(&me).unwrap()).unwrap();
+    if newest > Some(detc_build::elf::MAX_GLIBC) {
+        let e = app.add_firstseen(&me).unwrap_err();
+        assert!(e.message.contains("needs glibc 2."), "{e}");
+        assert!(e.message.contains("newer than 2.28"), "{e}");
+    }
+    assert!(app.file(FIRSTSEEN_PATH).is_none());
+    let Some(bin) = firstseen() else { return };
+    let newest = detc_build::elf::newest_glibc(&std::fs::read(&bin).unwrap()).unwrap();
+    assert!(newest <= Some((2, 28)), "{newest:?}");
+    app.add_firstseen(&bin).unwrap();
+    let f = app.file(FIRSTSEEN_PATH).unwrap();
+    assert!(f.executable);
+    let entries = tarball_entries(&app.tarball(0).unwrap());
+    let packed = entries
+        .iter()
+        .find(|e| e.0 == "DetcBuildFixture/linux_x86_64/bin/firstseen")
+        .unwrap();
+    assert_eq!(packed.1, 0o755);
+    assert_eq!(packed.5, std::fs::read(&bin).unwrap());
+    let commands = std::str::from_utf8(&app.file("default/commands.conf").unwrap().data).unwrap();
+    assert!(commands.contains("[firstseen]\nfilename = firstseen\nchunked = true\n"));
+    let _ = Path::new("");
+}
