@@ -876,7 +876,14 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
             .join(", "),
         field_types: fields
             .iter()
-            .map(|f| (f.clone(), "string".to_string()))
+            .map(|f| {
+                let t = l
+                    .field_types
+                    .iter()
+                    .find(|(k, _)| &k.value == f)
+                    .map(|(_, t)| t.value.clone());
+                (f.clone(), t.unwrap_or_else(|| "string".to_string()))
+            })
             .collect(),
         options: l
             .options
