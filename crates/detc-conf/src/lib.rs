@@ -188,6 +188,9 @@ pub fn check_key(k: &str) -> Result<(), String> {
 /// next line), or a lone carriage return.
 pub fn value_text(v: &str) -> Result<String, String> {
     let v = v.trim();
+    if !v.contains(['\n', '\r']) && !v.ends_with('\\') {
+        return Ok(v.to_string());
+    }
     let v = v.replace("\r\n", "\n");
     if v.contains('\r') {
         return Err(
