@@ -1,0 +1,132 @@
+//! `detc build` from the command line: refuses content with errors without
+//! touching the output folder, refuses a missing or unfit firstseen binary,
+//! and builds a fixture pack reproducibly.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn detc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_detc"))
+}
+
+#[test]
+fn content_with_errors_is_not_built_and_dist_is_not_created() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let r = detc()
+        .args(["build", "--color", "never", "--out"])
+        .arg(&dist)
+        .arg(repo().join("tests/fixtures/packs/seed"))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("error[D001]: the drilldown token `$dest$` is not a field the search outputs"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("error: not building: the content has errors (above)\n"),
+        "{err}"
+    );
+    assert!(!dist.exists());
+}
+
+#[test]
+fn an_unfit_firstseen_binary_stops_the_build_before_anything_is_written() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    // This very test binary is no Linux x86-64 glibc-2.28 executable for
+    // Splunk (it needs a newer glibc); a text file is no ELF at all.
+    let text = out.path().join("firstseen");
+    std::fs::write(&text, "#!/bin/sh\n").unwrap();
+    let r = detc()
+        .args(["build", "--out"])
+        .arg(&dist)
+        .arg("--firstseen")
+        .arg(&text)
+        .arg(repo().join("tests/fixtures/packs/init"))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("is not a 64-bit ELF executable"), "{err}");
+    assert!(err.contains("scripts/build-firstseen.sh"), "{err}");
+    assert!(!dist.exists());
+}
+
+#[test]
+fn the_fixture_pack_builds_byte_identically_twice() {
+    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
+    if !bin.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run scripts/build-firstseen.sh first"
+        );
+        eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let mut tarballs = Vec::new();
+    for i in 0..2 {
+        let dist = out.path().join(format!("dist{i}"));
+        let r = detc()
+            .args(["build", "--out"])
+            .arg(&dist)
+            .arg("--firstseen")
+            .arg(&bin)
+            .arg(repo().join("tests/fixtures/packs/build"))
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let said = String::from_utf8_lossy(&r.stdout);
+        assert!(
+            said.starts_with("built DetcBuildFixture 1.2.3: 15 files in "),
+            "{said}"
+        );
+        let exe = dist.join("DetcBuildFixture/linux_x86_64/bin/firstseen");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&exe).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        tarballs.push(std::fs::read(dist.join("DetcBuildFixture-1.2.3.tar.gz")).unwrap());
+    }
+    assert_eq!(tarballs[0], tarballs[1]);
+}
+
+#[test]
+fn a_bad_source_date_epoch_is_a_usage_error() {
+    let out = tempfile::tempdir().unwrap();
+    let r = detc()
+        .args(["build", "--out"])
+        .arg(out.path())
+        .arg(repo().join("tests/fixtures/packs/init"))
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("SOURCE_DATE_EPOCH is \"yesterday\""));
+}
+
+#[test]
+fn templates_lists_and_prints_the_built_in_templates() {
+    let r = detc().arg("templates").output().unwrap();
+    let list = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        list.contains("savedsearches.conf.j2      -> default/savedsearches.conf"),
+        "{list}"
+    );
+    let r = detc()
+        .args(["templates", "macros.conf.j2"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&r.stdout).contains("definition = {{ m.definition | conf }}"));
+    let r = detc().args(["templates", "nope.j2"]).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+}
