@@ -15,19 +15,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for e in std::fs::read_dir(from).expect("read fixture dir") {
-        let e = e.expect("dir entry");
-        let dst = to.join(e.file_name());
-        if e.file_type().expect("file type").is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).expect("copy");
-        }
-    }
-}
-
 fn stats(mut t: Vec<Duration>) -> (f64, f64) {
     t.sort();
     (t[t.len() / 2].as_secs_f64() * 1e3, t[0].as_secs_f64() * 1e3)
@@ -38,26 +25,7 @@ fn main() {
     const RUNS: usize = 15;
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&fixtures, dir.path());
-    let template =
-        std::fs::read_to_string(fixtures.join("detections/endpoint/anomalous_usage_of_7zip.yml"))
-            .expect("template");
-    for i in 0..N {
-        let name = format!("Anomalous usage of 7zip variant {i:04}");
-        let stem = format!("anomalous_usage_of_7zip_variant_{i:04}");
-        let text = template
-            .replace("name: Anomalous usage of 7zip", &format!("name: {name}"))
-            .replace(
-                "9364ee8e-a39a-11eb-8f1d-acde48001122",
-                &format!("9364ee8e-a39a-11eb-8f1d-{:012x}", i + 1),
-            )
-            .replace("anomalous_usage_of_7zip_filter", &format!("{stem}_filter"));
-        std::fs::write(
-            dir.path().join(format!("detections/endpoint/{stem}.yml")),
-            text,
-        )
-        .expect("write");
-    }
+    detc_content::synth::pack_with_copies(&fixtures, dir.path(), N).expect("write the pack");
     let vopts = detc_content::Options::default();
     let bopts = detc_build::Options {
         attack: detc_attack::Attack::embedded(),
@@ -103,7 +71,7 @@ fn main() {
     let (mut gen_t, mut write_t, mut all_t) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let t = Instant::now();
-        let app = detc_build::generate(&p, &bopts).expect("generate");
+        std::hint::black_box(detc_build::generate(&p, &bopts).expect("generate"));
         gen_t.push(t.elapsed());
         let t = Instant::now();
         let app = detc_build::generate(&p, &bopts).expect("generate");

@@ -304,25 +304,6 @@ pub fn severity(max_score: Option<i64>) -> &'static str {
     }
 }
 
-/// CIM data models contentctl looks for as substrings of a search, in its
-/// enum order.
-const DATA_MODELS: &[&str] = &[
-    "Endpoint",
-    "Network_Traffic",
-    "Authentication",
-    "Change",
-    "Change_Analysis",
-    "Email",
-    "Network_Resolution",
-    "Network_Sessions",
-    "UEBA",
-    "Updates",
-    "Vulnerabilities",
-    "Web",
-    "Risk",
-    "Splunk_Audit",
-];
-
 fn schedule(d: Option<&Deployment>) -> ScheduleView {
     match d {
         None => ScheduleView::default(),
@@ -600,7 +581,7 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
             fields: list(&t.fields).join(","),
             period: s(&t.period),
         });
-        let data_models = DATA_MODELS
+        let data_models = detc_content::enums::DATA_MODELS
             .iter()
             .filter(|m| search.contains(*m))
             .map(|m| m.to_string())

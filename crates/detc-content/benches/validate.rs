@@ -12,46 +12,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for e in std::fs::read_dir(from).expect("read fixture dir") {
-        let e = e.expect("dir entry");
-        let dst = to.join(e.file_name());
-        if e.file_type().expect("file type").is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).expect("copy");
-        }
-    }
-}
-
 fn main() {
     const N: usize = 2000;
     const RUNS: usize = 15;
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/init");
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&fixtures, dir.path());
-    let template =
-        std::fs::read_to_string(fixtures.join("detections/endpoint/anomalous_usage_of_7zip.yml"))
-            .expect("template");
-    let mut bytes = 0;
-    for i in 0..N {
-        let name = format!("Anomalous usage of 7zip variant {i:04}");
-        let stem = format!("anomalous_usage_of_7zip_variant_{i:04}");
-        let text = template
-            .replace("name: Anomalous usage of 7zip", &format!("name: {name}"))
-            .replace(
-                "9364ee8e-a39a-11eb-8f1d-acde48001122",
-                &format!("9364ee8e-a39a-11eb-8f1d-{:012x}", i + 1),
-            )
-            .replace("anomalous_usage_of_7zip_filter", &format!("{stem}_filter"));
-        bytes += text.len();
-        std::fs::write(
-            dir.path().join(format!("detections/endpoint/{stem}.yml")),
-            text,
-        )
-        .expect("write");
-    }
+    let bytes =
+        detc_content::synth::pack_with_copies(&fixtures, dir.path(), N).expect("write the pack");
     let opts = detc_content::Options::default();
     // Warm-up: page cache, the embedded ATT&CK data parsed once per process.
     let p = detc_content::validate(dir.path(), &opts);

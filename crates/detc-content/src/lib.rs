@@ -12,6 +12,7 @@ pub mod enums;
 pub mod load;
 pub mod model;
 pub mod rules;
+pub mod synth;
 
 pub use load::{AppConfig, Config, Project, load};
 
