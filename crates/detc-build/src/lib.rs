@@ -159,7 +159,7 @@ impl App {
     pub fn tarball(&self, mtime: u64) -> std::io::Result<Vec<u8>> {
         let gz = flate2::GzBuilder::new()
             .mtime(0)
-            .write(Vec::new(), flate2::Compression::best());
+            .write(Vec::new(), flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
         tar.mode(tar::HeaderMode::Deterministic);
         let mut dirs = std::collections::BTreeSet::new();
