@@ -995,15 +995,15 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
                 }
             }
         }
-        if lookup_type.as_ref().is_some_and(|t| t.value != "kvstore") {
-            if let Some(span) = m.key_span(de, "field_types") {
-                constraint(
-                    de,
-                    span,
-                    "`field_types` applies only to `lookup_type: kvstore`".into(),
-                    "remove it, or make the lookup a KV store collection",
-                );
-            }
+        if lookup_type.as_ref().is_some_and(|t| t.value != "kvstore")
+            && let Some(span) = m.key_span(de, "field_types")
+        {
+            constraint(
+                de,
+                span,
+                "`field_types` applies only to `lookup_type: kvstore`".into(),
+                "remove it, or make the lookup a KV store collection",
+            );
         }
     }
     let mut options = Vec::new();
