@@ -419,14 +419,18 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let kind = s(&d.kind);
         let search = s(&d.search);
         let deployment = find_deployment(p, d.deployment.as_ref(), &kind);
+        let description = prose(&d.common.description);
+        let how_to_implement = prose(&d.how_to_implement);
+        let known_false_positives = prose(&d.known_false_positives);
         for (field, v) in [
-            ("description", prose(&d.common.description)),
-            ("search", search.clone()),
-            ("how_to_implement", prose(&d.how_to_implement)),
-            ("known_false_positives", prose(&d.known_false_positives)),
+            ("description", &description),
+            ("search", &search),
+            ("how_to_implement", &how_to_implement),
+            ("known_false_positives", &known_false_positives),
         ] {
-            conf_ok(&mut errors, &what, file, field, &v);
+            conf_ok(&mut errors, &what, file, field, v);
         }
+        let version = d.common.version.as_ref().map(|v| v.value).unwrap_or(1);
         let mitre_attack = list(&d.tags.mitre_attack_id);
         let tactics: BTreeSet<String> = mitre_attack
             .iter()
@@ -482,21 +486,17 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
             }),
         );
         metadata.insert("detection_id", json!(s(&d.common.id)));
-        metadata.insert(
-            "detection_version",
-            json!(
-                d.common
-                    .version
-                    .as_ref()
-                    .map(|v| v.value)
-                    .unwrap_or(1)
-                    .to_string()
-            ),
-        );
+        metadata.insert("detection_version", json!(version.to_string()));
         metadata.insert("publish_time", publish_time(&date));
 
         let rba_on = deployment.is_some_and(|dep| dep.rba_enabled);
-        let (risk, risk_message, risk_objects, max_score) = match &d.rba {
+        let max_score = d.rba.as_ref().and_then(|r| {
+            r.risk_objects
+                .iter()
+                .filter_map(|o| o.score.as_ref().map(|v| v.value))
+                .max()
+        });
+        let (risk, risk_message, risk_objects) = match &d.rba {
             Some(r) if rba_on => {
                 let mut ro: Vec<(String, Value)> = r
                     .risk_objects
@@ -519,30 +519,12 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
                     })
                     .collect();
                 to.sort_by(|a, b| a.0.cmp(&b.0));
-                let max = r
-                    .risk_objects
-                    .iter()
-                    .filter_map(|o| o.score.as_ref().map(|v| v.value))
-                    .max();
                 let msg = s(&r.message);
                 conf_ok(&mut errors, &what, file, "rba.message", &msg);
-                (
-                    true,
-                    msg,
-                    ro.into_iter().chain(to).map(|x| x.1).collect(),
-                    max,
-                )
+                (true, msg, ro.into_iter().chain(to).map(|x| x.1).collect())
             }
-            Some(r) => (
-                false,
-                s(&r.message),
-                Vec::new(),
-                r.risk_objects
-                    .iter()
-                    .filter_map(|o| o.score.as_ref().map(|v| v.value))
-                    .max(),
-            ),
-            None => (false, String::new(), Vec::new(), None),
+            Some(r) => (false, s(&r.message), Vec::new()),
+            None => (false, String::new(), Vec::new()),
         };
         let notable = deployment
             .and_then(|dep| dep.notable.as_ref())
@@ -589,14 +571,14 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         detections.push(DetectionView {
             stanza,
             id: s(&d.common.id),
-            version: d.common.version.as_ref().map(|v| v.value).unwrap_or(1),
+            version,
             date,
             author: s(&d.common.author),
             status: s(&d.common.status),
-            description: prose(&d.common.description),
+            description,
             search,
-            how_to_implement: prose(&d.how_to_implement),
-            known_false_positives: prose(&d.known_false_positives),
+            how_to_implement,
+            known_false_positives,
             references: list(&d.common.references),
             security_domain: s(&d.tags.security_domain),
             asset_type: s(&d.tags.asset_type),
@@ -636,14 +618,9 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let stanza = format!("{label} - {name}");
         stanza_ok(&mut errors, &what, file, &stanza);
         let search = s(&b.search);
+        let description = prose(&b.common.description);
         conf_ok(&mut errors, &what, file, "search", &search);
-        conf_ok(
-            &mut errors,
-            &what,
-            file,
-            "description",
-            &prose(&b.common.description),
-        );
+        conf_ok(&mut errors, &what, file, "description", &description);
         let deployment = find_deployment(p, b.deployment.as_ref(), "Baseline");
         let mut analytic_story = list(&b.analytic_story);
         analytic_story.sort();
@@ -660,7 +637,7 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         baselines.push(BaselineView {
             stanza,
             id: s(&b.common.id),
-            description: prose(&b.common.description),
+            description,
             search,
             analytic_story,
             detections: detections_of,
@@ -682,14 +659,10 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
             file,
             &format!("analytic_story://{name}"),
         );
-        conf_ok(
-            &mut errors,
-            &what,
-            file,
-            "description",
-            &prose(&st.common.description),
-        );
-        conf_ok(&mut errors, &what, file, "narrative", &prose(&st.narrative));
+        let description = prose(&st.common.description);
+        let narrative = prose(&st.narrative);
+        conf_ok(&mut errors, &what, file, "description", &description);
+        conf_ok(&mut errors, &what, file, "narrative", &narrative);
         let author = s(&st.common.author);
         let (mname, company) = match author.split_once(',') {
             Some((n, c)) => (n.trim().to_string(), c.trim().to_string()),
@@ -720,8 +693,8 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
                 .first()
                 .map(|c| c.value.clone())
                 .unwrap_or_default(),
-            description: prose(&st.common.description),
-            narrative: prose(&st.narrative),
+            description,
+            narrative,
             references: list(&st.common.references),
             maintainers: vec![m],
             searches,
@@ -737,27 +710,18 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let name = m.common.name().to_string();
         let file = m.common.path.as_str();
         let what = format!("macro `{name}`");
-        let stanza = if m.arguments.is_empty() {
-            name.clone()
-        } else {
-            format!("{name}({})", m.arguments.len())
-        };
+        let stanza = detc_spl::macro_stanza(&name, m.arguments.len());
         stanza_ok(&mut errors, &what, file, &stanza);
         let definition = s(&m.definition);
         conf_ok(&mut errors, &what, file, "definition", &definition);
-        conf_ok(
-            &mut errors,
-            &what,
-            file,
-            "description",
-            &s(&m.common.description),
-        );
+        let description = s(&m.common.description);
+        conf_ok(&mut errors, &what, file, "description", &description);
         have.insert(stanza.clone());
         macros.push(MacroView {
             stanza,
             args: list(&m.arguments).join(", "),
             definition,
-            description: s(&m.common.description),
+            description,
         });
     }
     for d in &detections {

@@ -37,11 +37,17 @@ pub struct MacroRef {
 impl MacroRef {
     /// How Splunk names the macro's stanza: `name` or `name(N)`.
     pub fn stanza(&self) -> String {
-        if self.args.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{}({})", self.name, self.args.len())
-        }
+        macro_stanza(&self.name, self.args.len())
+    }
+}
+
+/// The macros.conf stanza of macro `name` taking `arity` arguments: `name`
+/// when it takes none, else `name(N)` (macros.conf.spec).
+pub fn macro_stanza(name: &str, arity: usize) -> String {
+    if arity == 0 {
+        name.to_string()
+    } else {
+        format!("{name}({arity})")
     }
 }
 
