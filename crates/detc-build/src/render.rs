@@ -20,44 +20,50 @@ use crate::view::Context;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use std::path::Path;
 
-/// `(template name, output path in the app)`, in output order. A `.conf`
-/// that renders with no stanza (for example `collections.conf` when no
-/// lookup is a KV store collection) is not written: AppInspect warns about
-/// some files by their mere presence.
-pub const TEMPLATES: &[(&str, &str)] = &[
-    ("app.conf.j2", "default/app.conf"),
-    ("app.manifest.j2", "app.manifest"),
-    ("savedsearches.conf.j2", "default/savedsearches.conf"),
-    ("analyticstories.conf.j2", "default/analyticstories.conf"),
-    ("macros.conf.j2", "default/macros.conf"),
-    ("transforms.conf.j2", "default/transforms.conf"),
-    ("collections.conf.j2", "default/collections.conf"),
-    ("commands.conf.j2", "default/commands.conf"),
-    ("searchbnf.conf.j2", "default/searchbnf.conf"),
-    ("server.conf.j2", "default/server.conf"),
-    ("default.meta.j2", "metadata/default.meta"),
-    ("nav.xml.j2", "default/data/ui/nav/default.xml"),
-    ("README.md.j2", "README.md"),
+/// A built-in template: its name, the file it writes in the app, and its
+/// text (embedded from `crates/detc-build/templates/`).
+pub struct Template {
+    /// File name, also the name `--templates DIR` overrides it by.
+    pub name: &'static str,
+    /// Path of the output inside the app.
+    pub output: &'static str,
+    /// The template text.
+    pub source: &'static str,
+}
+
+macro_rules! template {
+    ($name:literal, $output:literal) => {
+        Template {
+            name: $name,
+            output: $output,
+            source: include_str!(concat!("../templates/", $name)),
+        }
+    };
+}
+
+/// Every template, in output order. A `.conf` that renders with no stanza
+/// (for example `collections.conf` when no lookup is a KV store
+/// collection) is not written: AppInspect warns about some files by their
+/// mere presence.
+pub const TEMPLATES: &[Template] = &[
+    template!("app.conf.j2", "default/app.conf"),
+    template!("app.manifest.j2", "app.manifest"),
+    template!("savedsearches.conf.j2", "default/savedsearches.conf"),
+    template!("analyticstories.conf.j2", "default/analyticstories.conf"),
+    template!("macros.conf.j2", "default/macros.conf"),
+    template!("transforms.conf.j2", "default/transforms.conf"),
+    template!("collections.conf.j2", "default/collections.conf"),
+    template!("commands.conf.j2", "default/commands.conf"),
+    template!("searchbnf.conf.j2", "default/searchbnf.conf"),
+    template!("server.conf.j2", "default/server.conf"),
+    template!("default.meta.j2", "metadata/default.meta"),
+    template!("nav.xml.j2", "default/data/ui/nav/default.xml"),
+    template!("README.md.j2", "README.md"),
 ];
 
 /// The embedded template `name`.
 pub fn builtin(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "app.conf.j2" => include_str!("../templates/app.conf.j2"),
-        "app.manifest.j2" => include_str!("../templates/app.manifest.j2"),
-        "savedsearches.conf.j2" => include_str!("../templates/savedsearches.conf.j2"),
-        "analyticstories.conf.j2" => include_str!("../templates/analyticstories.conf.j2"),
-        "macros.conf.j2" => include_str!("../templates/macros.conf.j2"),
-        "transforms.conf.j2" => include_str!("../templates/transforms.conf.j2"),
-        "collections.conf.j2" => include_str!("../templates/collections.conf.j2"),
-        "commands.conf.j2" => include_str!("../templates/commands.conf.j2"),
-        "searchbnf.conf.j2" => include_str!("../templates/searchbnf.conf.j2"),
-        "server.conf.j2" => include_str!("../templates/server.conf.j2"),
-        "default.meta.j2" => include_str!("../templates/default.meta.j2"),
-        "nav.xml.j2" => include_str!("../templates/nav.xml.j2"),
-        "README.md.j2" => include_str!("../templates/README.md.j2"),
-        _ => return None,
-    })
+    TEMPLATES.iter().find(|t| t.name == name).map(|t| t.source)
 }
 
 fn conf_filter(v: String) -> Result<String, minijinja::Error> {
@@ -77,7 +83,7 @@ fn stanza_filter(v: String) -> Result<String, minijinja::Error> {
 }
 
 /// Renders every template. Returns `(output path, text)` in [`TEMPLATES`]
-/// order.
+/// order, leaving out `.conf` files without a stanza.
 ///
 /// # Errors
 /// A template in `overrides` that cannot be read or has a syntax error, a
@@ -113,7 +119,7 @@ pub fn render_all(
                 names.sort();
                 for n in names {
                     if builtin(&n).is_none() {
-                        let known: Vec<&str> = TEMPLATES.iter().map(|t| t.0).collect();
+                        let known: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
                         errors.push(BuildError::new(format!(
                             "`{}` replaces no template; the templates are: {}",
                             dir.join(&n).display(),
@@ -124,7 +130,7 @@ pub fn render_all(
             }
         }
     }
-    for (name, _) in TEMPLATES {
+    for &Template { name, source, .. } in TEMPLATES {
         let source = match overrides.map(|d| d.join(name)).filter(|p| p.exists()) {
             Some(p) => match std::fs::read_to_string(&p) {
                 Ok(s) => s,
@@ -136,7 +142,7 @@ pub fn render_all(
                     continue;
                 }
             },
-            None => builtin(name).unwrap_or_default().to_string(),
+            None => source.to_string(),
         };
         if let Err(e) = env.add_template_owned(name.to_string(), source) {
             errors.push(template_error(name, overrides, &e));
@@ -147,7 +153,10 @@ pub fn render_all(
     }
     let ctx = minijinja::Value::from_serialize(cx);
     let mut out = Vec::new();
-    for (name, path) in TEMPLATES {
+    for &Template {
+        name, output: path, ..
+    } in TEMPLATES
+    {
         let text = match env.get_template(name).and_then(|t| t.render(&ctx)) {
             Ok(t) => t,
             Err(e) => {

@@ -199,8 +199,8 @@ fn main() -> ExitCode {
         } => build(path, out, templates, firstseen, &color),
         Command::Templates { name } => match name {
             None => {
-                for (t, out) in detc_build::render::TEMPLATES {
-                    println!("{t:<26} -> {out}");
+                for t in detc_build::render::TEMPLATES {
+                    println!("{:<26} -> {}", t.name, t.output);
                 }
                 ExitCode::SUCCESS
             }
