@@ -89,29 +89,27 @@ pub(crate) fn read_file(
     path: &Path,
 ) -> Option<FileId> {
     let shown = rel(root, path);
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
+    // One open: the size check and the read use the same handle.
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        let len = f.metadata()?.len();
+        if len > MAX_FILE_BYTES {
+            return Ok(Err(len));
+        }
+        let mut bytes = Vec::with_capacity(len as usize);
+        std::io::Read::read_to_end(&mut f, &mut bytes)?;
+        Ok(Ok(bytes))
+    });
+    let bytes = match read {
+        Ok(Ok(b)) => b,
+        Ok(Err(len)) => {
             let id = sources.add(shown, "");
             diags.push(
-                diag("F002", format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", m.len() as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
+                diag("F002", format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", len as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
                     .in_file(id)
                     .help("a content file holds one object of a few KiB; check that this is the file you meant to commit"),
             );
             return None;
         }
-        Ok(_) => {}
-        Err(e) => {
-            let id = sources.add(shown, "");
-            diags.push(
-                diag("F001", format!("cannot read the file: {e}"))
-                    .in_file(id)
-                    .help("check the file's permissions"),
-            );
-            return None;
-        }
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
         Err(e) => {
             let id = sources.add(shown, "");
             diags.push(
