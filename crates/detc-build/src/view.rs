@@ -254,7 +254,8 @@ pub struct LookupView {
     /// Description.
     pub description: String,
     /// For csv: the file name in the app's `lookups/`
-    /// (`<name>_<YYYYMMDD>.csv` from the lookup's date, as contentctl).
+    /// (`<name>_<YYYYMMDD>.csv` from the lookup's date, as contentctl;
+    /// `<name>.csv`, the file the command writes, for `written_by: firstseen`).
     pub filename: Option<String>,
     /// For kvstore: `_key` then the other fields, comma-separated.
     pub fields_list: String,
@@ -264,6 +265,8 @@ pub struct LookupView {
     /// Optional transforms.conf keys (`default_match`, `match_type`,
     /// `min_matches`, `max_matches`, `case_sensitive_match`), in that order.
     pub options: Vec<(String, String)>,
+    /// What writes the file at run time (`firstseen`), if not the app.
+    pub written_by: Option<String>,
     /// Content file to copy into `lookups/` (relative to the content root)
     /// and the name it gets there.
     #[serde(skip)]
@@ -788,6 +791,8 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
     let stem = std::path::Path::new(file).with_extension("");
     let stem = stem.to_string_lossy().replace('\\', "/");
     let (filename, copy) = match kind.as_str() {
+        // Written by the firstseen command at run time: no file ships.
+        "csv" if l.written_by.is_some() => (Some(format!("{name}.csv")), None),
         "csv" => {
             let date = s(&l.common.date).replace('-', "");
             let out = if date.is_empty() {
@@ -836,6 +841,7 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect(),
         copy,
+        written_by: l.written_by.as_ref().map(|w| w.value.clone()),
         kind,
         name,
     }

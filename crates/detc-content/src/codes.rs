@@ -71,6 +71,9 @@ rules! {
     "Q004" "macro-arity" Error false "a macro is called with a different number of arguments than it defines";
     "Q005" "undefined-lookup" Error true "the search uses a lookup that is not defined";
     "Q006" "quadruple-backticks" Error true "the search has four backticks in a row";
+    "Q007" "firstseen-options" Error false "the options of a `firstseen` command do not parse";
+    "Q008" "firstseen-state-lookup" Error false "firstseen's `lookup=` is not a lookup with `written_by: firstseen` and the key's fields";
+    "Q009" "firstseen-field-not-output" Error false "a `key=` or `time=` field of firstseen is not output before it";
     "R001" "rba-message-field" Error false "a risk message token is not a field the search outputs";
     "R002" "risk-object-field" Error false "a risk object field is not a field the search outputs";
     "R003" "threat-object-field" Error false "a threat object field is not a field the search outputs";

@@ -181,3 +181,11 @@ pub const DATA_MODELS: &[&str] = &[
     "Risk",
     "Splunk_Audit",
 ];
+
+/// Values of a lookup's `written_by` (a detc extension): the search command
+/// that writes the lookup's file at run time.
+pub const WRITTEN_BY: &[&str] = &["firstseen"];
+
+/// The columns the `firstseen` command writes after the key fields
+/// (`crates/firstseen/src/state.rs`, ESCU's baseline layout).
+pub const FIRSTSEEN_STATE_COLUMNS: &[&str] = &["firstTimeSeen", "lastTimeSeen", "enough_data"];

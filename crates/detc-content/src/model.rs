@@ -197,8 +197,8 @@ pub struct Detection {
     pub drilldowns: Vec<Drilldown>,
     /// Span of the `drilldown_searches` value, if present.
     pub drilldowns_span: Option<Span>,
-    /// Number of tests.
-    pub tests: usize,
+    /// `tests`: each names attack data to replay into Splunk.
+    pub tests: Vec<DetectionTest>,
     /// `enabled_by_default`.
     pub enabled_by_default: Option<Spanned<bool>>,
     /// Inline deployment.
@@ -253,6 +253,35 @@ pub struct Lookup {
     /// extension; collections.conf `field.<name>`: `string`, `number`,
     /// `bool`, `time`, `array` or `cidr`). Fields not listed are `string`.
     pub field_types: Vec<(Spanned<String>, Spanned<String>)>,
+    /// `written_by: firstseen` (a detc extension): the csv file is the state
+    /// that the `firstseen` search command writes at run time in the app's
+    /// `lookups/<name>.csv`. The build ships its transforms.conf stanza but
+    /// no file (an app upgrade would overwrite the state with it), and
+    /// `fields` lists its columns: the key fields, then `firstTimeSeen`,
+    /// `lastTimeSeen`, `enough_data`.
+    pub written_by: Option<Spanned<String>>,
+}
+
+/// One entry of a detection's `tests` (contentctl's `UnitTest`).
+#[derive(Debug, Clone)]
+pub struct DetectionTest {
+    /// `name`, e.g. `True Positive Test`.
+    pub name: Option<Spanned<String>>,
+    /// `attack_data`: the data to replay.
+    pub attack_data: Vec<AttackData>,
+}
+
+/// One `attack_data` entry of a test: a file (URL, or a path relative to the
+/// content root) of raw events with the `source` and `sourcetype` to index
+/// them with.
+#[derive(Debug, Clone)]
+pub struct AttackData {
+    /// `data`: URL or path of the events.
+    pub data: Option<Spanned<String>>,
+    /// `source`.
+    pub source: Option<Spanned<String>>,
+    /// `sourcetype`, e.g. `aws:cloudtrail`.
+    pub sourcetype: Option<Spanned<String>>,
 }
 
 /// A baseline (`baselines/*.yml`).
@@ -804,31 +833,39 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
     let tests = match m.get_some(de, "tests") {
         Some(n) => {
             let items = de.seq(n, "tests").unwrap_or_default();
+            let mut tests = Vec::new();
             for item in &items {
                 if let Some(mut t) = de.map(*item, "test") {
-                    let _ = t.req_str(de, "name");
+                    let name = t.req_str(de, "name");
+                    let mut attack_data = Vec::new();
                     if let Some(n) =
                         t.req(de, "attack_data", "a list of `{data, source, sourcetype}`")
                     {
                         for a in de.seq(n, "attack_data").unwrap_or_default() {
                             if let Some(mut a) = de.map(a, "attack_data entry") {
-                                let _ = a.req_str(de, "data");
-                                let _ = a.req_str(de, "source");
-                                let _ = a.req_str(de, "sourcetype");
+                                let data = a.req_str(de, "data");
+                                let source = a.req_str(de, "source");
+                                let sourcetype = a.req_str(de, "sourcetype");
                                 let _ = a.opt_str(de, "custom_index");
                                 let _ = a.opt_str(de, "host");
                                 a.finish(de);
+                                attack_data.push(AttackData {
+                                    data,
+                                    source,
+                                    sourcetype,
+                                });
                             }
                         }
                     }
                     let _ = t.opt_str(de, "earliest_time");
                     let _ = t.opt_str(de, "latest_time");
                     t.finish(de);
+                    tests.push(DetectionTest { name, attack_data });
                 }
             }
-            items.len()
+            tests
         }
-        None => 0,
+        None => Vec::new(),
     };
     let enabled_by_default = m.opt_bool(de, "enabled_by_default");
     let _ = m.opt_str(de, "explanation");
@@ -974,6 +1011,32 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         }
     };
     let fields = m.str_list(de, "fields");
+    let written_by = match m.get_some(de, "written_by") {
+        Some(n) => de
+            .string(n, "written_by")
+            .and_then(|v| one_of(de, v, WRITTEN_BY, "written_by")),
+        None => None,
+    };
+    if let Some(w) = &written_by {
+        if lookup_type.as_ref().is_some_and(|t| t.value != "csv") {
+            constraint(
+                de,
+                w.span,
+                "`written_by: firstseen` applies only to `lookup_type: csv`".into(),
+                "make the lookup `lookup_type: csv`: firstseen keeps its state in a csv file",
+            );
+        }
+        for col in FIRSTSEEN_STATE_COLUMNS {
+            if !fields.iter().any(|f| f.value == *col) {
+                constraint(
+                    de,
+                    w.span,
+                    format!("a lookup written by firstseen must list `{col}` in `fields`"),
+                    "list the key fields, then firstTimeSeen, lastTimeSeen and enough_data",
+                );
+            }
+        }
+    }
     let mut field_types = Vec::new();
     if let Some(n) = m.get_some(de, "field_types") {
         if let Some(mut fm) = de.map(n, "field_types") {
@@ -1082,6 +1145,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         csv_header: None,
         options,
         field_types,
+        written_by,
     })
 }
 

@@ -272,6 +272,15 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
                 _ => Fields::unknown(),
             }
         }
+        // detc's own search command (crates/firstseen): keeps every row's
+        // fields and adds the key's merged times and whether it is new.
+        "firstseen" => {
+            let mut f = f;
+            for n in ["firstTimeSeen", "lastTimeSeen", "isNew"] {
+                f.add(n);
+            }
+            f
+        }
         "makeresults" => Fields::Known(["_time".to_string()].into_iter().collect()),
         "spath" => {
             let mut f = f;

@@ -64,6 +64,13 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
             .or(l.common.name.as_ref().map(|n| n.span))
             .unwrap_or(l.common.span);
         match l.lookup_type.as_ref().map(|t| t.value.as_str()) {
+            // The state of the firstseen command: no file ships, `fields` are its columns.
+            Some("csv") if l.written_by.is_some() => {
+                headers.insert(
+                    l.common.path.clone(),
+                    l.fields.iter().map(|f| f.value.clone()).collect(),
+                );
+            }
             Some("csv") => {
                 let rel = dir.join(format!("{stem}.csv"));
                 referenced.insert(rel.to_string_lossy().replace('\\', "/"));

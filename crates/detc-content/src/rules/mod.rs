@@ -4,6 +4,7 @@
 
 pub mod attack;
 pub mod drilldowns;
+pub mod firstseen;
 pub mod identity;
 pub mod lookups;
 pub mod policy;
@@ -169,6 +170,7 @@ pub fn run(p: &mut Project, opts: &Options) {
     identity::check(&cx, &mut out);
     references::check(&cx, &mut out);
     search::check(&cx, &mut out);
+    firstseen::check(&cx, &mut out);
     attack::check(&cx, &mut out);
     rba::check(&cx, &mut out);
     drilldowns::check(&cx, &mut out);

@@ -34,7 +34,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if production
             && kind != "Correlation"
             && d.tags.manual_test.is_none()
-            && d.tests == 0
+            && d.tests.is_empty()
             && let Some(n) = &d.common.name
         {
             out.push(
