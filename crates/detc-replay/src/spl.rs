@@ -1,0 +1,1045 @@
+//! The SPL subset the shipped searches use, evaluated on rows.
+//!
+//! Semantics follow Splunk's where the subset reaches:
+//!
+//! - `tstats <aggregates> from datamodel=Change where <search terms> by
+//!   <fields>` must be the first command. Terms are `field=value`,
+//!   `field!=value`, `field IN (v1, v2)`, with `AND` (also implied by a
+//!   space), `OR`, `NOT` and parentheses; values match without regard to
+//!   case and `*` is a wildcard, as in a search. `field!=value` needs the
+//!   field; `NOT field=value` also matches rows without it. Rows missing a
+//!   `by` field are dropped (tstats without `fillnull_value`). Options
+//!   (`summariesonly=...`) are accepted and change nothing here.
+//!   Aggregates: `count`, `earliest(_time)`, `latest(_time)`, `min(f)`,
+//!   `max(f)`, `values(f)` (sorted, distinct), `dc(f)`, each with `as name`.
+//! - `where <expr>` and `eval <name>=<expr>[, ...]` use eval expressions:
+//!   numbers, `"strings"`, fields (their first value), `+ - * /`,
+//!   comparisons (`=` and `==` compare strings exactly, numbers as numbers),
+//!   `AND OR NOT`, `isnull(f)`, `isnotnull(f)`, `if(c, a, b)`,
+//!   `replace(s, regex, repl)` (`\1` back-references, as PCRE), `lower(s)`,
+//!   `round(x[, n])`. A comparison with a null is false, as in Splunk.
+//! - `rename a as b` and `rename prefix.* as *`; `table` and `fields`
+//!   (keep the listed fields, `*` wildcards allowed); `convert
+//!   timeformat="..." ctime(f)` (UTC); `search *` (the default filter
+//!   macro).
+//! - `firstseen <options>`: the real engine on the rows, the state file
+//!   `<lookup>.csv` in [`Context::state_dir`], the window resolved from
+//!   [`Context::latest`].
+//!
+//! Macros are expanded first from the content's definitions
+//! ([`Context::macros`]), arguments substituted as Splunk does (`$arg$`).
+
+use crate::Row;
+use detc_spl::{split_args, split_pipeline};
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// A macro definition lookup: `(name, arity)` to (argument names, definition).
+pub type Macros<'a> = &'a dyn Fn(&str, usize) -> Option<(Vec<String>, String)>;
+
+/// What a replayed search runs against.
+pub struct Context<'a> {
+    /// Macro definitions (the content's `macros/`).
+    pub macros: Macros<'a>,
+    /// Folder of firstseen's state files (the app's `lookups/`).
+    pub state_dir: PathBuf,
+    /// The search's latest time, epoch seconds: firstseen resolves its
+    /// window from it.
+    pub latest: i64,
+}
+
+/// Expands every macro of `search`, innermost last, up to 16 levels.
+///
+/// # Errors
+/// A macro without a definition of that arity, or expansion deeper than 16.
+pub fn expand_macros(search: &str, macros: Macros) -> Result<String, String> {
+    let mut s = search.to_string();
+    for _ in 0..16 {
+        let refs = detc_spl::macros(&s);
+        if refs.is_empty() {
+            return Ok(s);
+        }
+        for m in refs.iter().rev() {
+            let (names, def) = macros(&m.name, m.args.len())
+                .ok_or_else(|| format!("the macro `{}` is not defined", m.stanza()))?;
+            let mut body = def;
+            for (n, v) in names.iter().zip(&m.args) {
+                body = body.replace(&format!("${n}$"), v.trim_matches('"'));
+            }
+            s.replace_range(m.start..m.end, &body);
+        }
+    }
+    Err("macros nest deeper than 16 levels".into())
+}
+
+/// Runs `search` on `rows` (the events the base search would see).
+///
+/// # Errors
+/// A command outside the subset, a syntax the subset does not read, or a
+/// firstseen error; the message names the command.
+pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String> {
+    let search = expand_macros(search, cx.macros)?;
+    let mut cur: Vec<Row> = Vec::new();
+    for (i, cmd) in split_pipeline(&search).into_iter().enumerate() {
+        let args = cmd.args.trim();
+        let head: String = cmd.text.chars().take(60).collect();
+        let err = |e: String| format!("`{head}`: {e}");
+        cur = match cmd.name.as_str() {
+            "tstats" if i == 0 => tstats(args, rows).map_err(err)?,
+            "tstats" => return Err(err("tstats must be the first command".into())),
+            _ if i == 0 => return Err(err("the search must start with `| tstats`".into())),
+            "rename" => rename(args, cur).map_err(err)?,
+            "where" => {
+                let e = Expr::parse(args).map_err(err)?;
+                cur.into_iter().filter(|r| e.eval(r).truthy()).collect()
+            }
+            "eval" => eval(args, cur).map_err(err)?,
+            "table" | "fields" => select(args, cur),
+            "convert" => convert(args, cur).map_err(err)?,
+            "search" if args == "*" => cur,
+            "firstseen" => firstseen(args, cur, cx).map_err(err)?,
+            other => return Err(err(format!("`{other}` is not in the replay's SPL subset"))),
+        };
+    }
+    Ok(cur)
+}
+
+fn glob_match(pattern: &str, value: &str) -> bool {
+    let (p, v) = (pattern.to_lowercase(), value.to_lowercase());
+    if !p.contains('*') {
+        return p == v;
+    }
+    let parts: Vec<&str> = p.split('*').collect();
+    let mut rest = v.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+// ---- search terms (tstats where) ----
+
+#[derive(Debug)]
+enum Term {
+    And(Vec<Term>),
+    Or(Vec<Term>),
+    Not(Box<Term>),
+    Cmp(String, bool, String),
+    In(String, Vec<String>),
+}
+
+impl Term {
+    fn matches(&self, r: &Row) -> bool {
+        match self {
+            Term::And(v) => v.iter().all(|t| t.matches(r)),
+            Term::Or(v) => v.iter().any(|t| t.matches(r)),
+            Term::Not(t) => !t.matches(r),
+            Term::Cmp(f, eq, v) => {
+                let vals = r.values(f);
+                if *eq {
+                    vals.iter().any(|x| glob_match(v, x))
+                } else {
+                    !vals.is_empty() && !vals.iter().any(|x| glob_match(v, x))
+                }
+            }
+            Term::In(f, vs) => r
+                .values(f)
+                .iter()
+                .any(|x| vs.iter().any(|v| glob_match(v, x))),
+        }
+    }
+}
+
+/// Splits search terms into words, quoted strings and `( ) , = !=`.
+fn search_tokens(s: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'"' {
+            let mut j = i + 1;
+            let mut v = String::new();
+            while j < b.len() && b[j] != b'"' {
+                if b[j] == b'\\' && j + 1 < b.len() {
+                    j += 1;
+                }
+                v.push(b[j] as char);
+                j += 1;
+            }
+            if j >= b.len() {
+                return Err("unclosed quote".into());
+            }
+            out.push(format!("\"{v}"));
+            i = j + 1;
+        } else if c == b'!' && b.get(i + 1) == Some(&b'=') {
+            out.push("!=".into());
+            i += 2;
+        } else if matches!(c, b'(' | b')' | b',' | b'=') {
+            out.push((c as char).to_string());
+            i += 1;
+        } else {
+            let start = i;
+            while i < b.len()
+                && !b[i].is_ascii_whitespace()
+                && !matches!(b[i], b'(' | b')' | b',' | b'=' | b'"')
+                && !(b[i] == b'!' && b.get(i + 1) == Some(&b'='))
+            {
+                i += 1;
+            }
+            out.push(s[start..i].to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn unq(t: &str) -> String {
+    t.strip_prefix('"').unwrap_or(t).to_string()
+}
+
+struct TermParser {
+    toks: Vec<String>,
+    at: usize,
+}
+
+impl TermParser {
+    fn peek(&self) -> Option<&str> {
+        self.toks.get(self.at).map(String::as_str)
+    }
+    fn next(&mut self) -> Option<String> {
+        let t = self.toks.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+    fn kw(&self, k: &str) -> bool {
+        self.peek().is_some_and(|t| t == k)
+    }
+    fn or(&mut self) -> Result<Term, String> {
+        let mut v = vec![self.and()?];
+        while self.kw("OR") {
+            self.at += 1;
+            v.push(self.and()?);
+        }
+        Ok(if v.len() == 1 { v.remove(0) } else { Term::Or(v) })
+    }
+    fn and(&mut self) -> Result<Term, String> {
+        let mut v = vec![self.not()?];
+        loop {
+            if self.kw("AND") {
+                self.at += 1;
+            } else if self.peek().is_none() || self.kw(")") || self.kw("OR") {
+                break;
+            }
+            v.push(self.not()?);
+        }
+        Ok(if v.len() == 1 { v.remove(0) } else { Term::And(v) })
+    }
+    fn not(&mut self) -> Result<Term, String> {
+        if self.kw("NOT") {
+            self.at += 1;
+            return Ok(Term::Not(Box::new(self.not()?)));
+        }
+        if self.kw("(") {
+            self.at += 1;
+            let t = self.or()?;
+            if self.next().as_deref() != Some(")") {
+                return Err("missing `)`".into());
+            }
+            return Ok(t);
+        }
+        let field = self.next().ok_or("a term is missing")?;
+        match self.next().as_deref() {
+            Some("=") => Ok(Term::Cmp(field, true, unq(&self.next().ok_or("a value is missing")?))),
+            Some("!=") => Ok(Term::Cmp(field, false, unq(&self.next().ok_or("a value is missing")?))),
+            Some("IN") | Some("in") => {
+                if self.next().as_deref() != Some("(") {
+                    return Err(format!("`{field} IN` needs `(`"));
+                }
+                let mut vs = Vec::new();
+                loop {
+                    match self.next() {
+                        Some(t) if t == ")" => break,
+                        Some(t) if t == "," => {}
+                        Some(t) => vs.push(unq(&t)),
+                        None => return Err("missing `)` after IN".into()),
+                    }
+                }
+                Ok(Term::In(field, vs))
+            }
+            other => Err(format!(
+                "`{field}` followed by {other:?}: only field=value, field!=value and field IN (...) terms are read"
+            )),
+        }
+    }
+}
+
+fn parse_terms(s: &str) -> Result<Term, String> {
+    let mut p = TermParser {
+        toks: search_tokens(s)?,
+        at: 0,
+    };
+    let t = p.or()?;
+    match p.peek() {
+        None => Ok(t),
+        Some(x) => Err(format!("unexpected `{x}` in the where clause")),
+    }
+}
+
+// ---- tstats ----
+
+#[derive(Debug)]
+enum Agg {
+    Count,
+    Min(String),
+    Max(String),
+    Values(String),
+    Dc(String),
+}
+
+fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
+    let lower = args.to_lowercase();
+    let from = lower.find(" from ").ok_or("no `from datamodel=...`")?;
+    let after_from = &args[from + 6..];
+    let dm = after_from.split_whitespace().next().unwrap_or("");
+    if !dm.eq_ignore_ascii_case("datamodel=Change")
+        && !dm.eq_ignore_ascii_case("datamodel=Change.All_Changes")
+    {
+        return Err(format!("only `from datamodel=Change` is replayed, not `{dm}`"));
+    }
+    let rest = after_from[dm.len()..].trim_start();
+    let (where_part, by_part) = {
+        let l = rest.to_lowercase();
+        let by = find_word(&l, "by");
+        let w = rest
+            .get(..5)
+            .filter(|x| x.eq_ignore_ascii_case("where"))
+            .map(|_| &rest[5..by.unwrap_or(rest.len())]);
+        (w.unwrap_or(""), by.map(|b| &rest[b + 2..]).unwrap_or(""))
+    };
+    let filter = if where_part.trim().is_empty() {
+        None
+    } else {
+        Some(parse_terms(where_part)?)
+    };
+    let by: Vec<String> = by_part
+        .split([',', ' ', '\n', '\t'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if by.iter().any(|b| b.contains('=')) {
+        return Err("tstats `span=` is not replayed".into());
+    }
+    // Aggregates: `f(x) [as name]` or `count [as name]`, options skipped.
+    let mut aggs: Vec<(Agg, String)> = Vec::new();
+    let toks: Vec<&str> = split_args(&args[..from])
+        .iter()
+        .map(|t| t.text.trim_end_matches(','))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        i += 1;
+        if t.contains('=') && !t.contains('(') {
+            continue; // an option such as summariesonly=true
+        }
+        let (func, arg) = match t.split_once('(') {
+            Some((f, a)) => (f.to_lowercase(), a.trim_end_matches(')').to_string()),
+            None => (t.to_lowercase(), String::new()),
+        };
+        let agg = match func.as_str() {
+            "count" => Agg::Count,
+            "earliest" | "min" => Agg::Min(arg.clone()),
+            "latest" | "max" => Agg::Max(arg.clone()),
+            "values" => Agg::Values(arg.clone()),
+            "dc" => Agg::Dc(arg.clone()),
+            _ => return Err(format!("the aggregate `{t}` is not replayed")),
+        };
+        let mut name = t.to_string();
+        if toks.get(i).is_some_and(|x| x.eq_ignore_ascii_case("as")) {
+            name = toks.get(i + 1).ok_or("`as` without a name")?.to_string();
+            i += 2;
+        }
+        aggs.push((agg, name));
+    }
+    let mut groups: BTreeMap<Vec<String>, Vec<&Row>> = BTreeMap::new();
+    'rows: for r in rows {
+        if let Some(f) = &filter
+            && !f.matches(r)
+        {
+            continue;
+        }
+        let mut key = Vec::new();
+        for b in &by {
+            match r.first(b) {
+                Some(v) => key.push(v.to_string()),
+                None => continue 'rows,
+            }
+        }
+        groups.entry(key).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    for (key, members) in groups {
+        let mut row = Row::new();
+        for (b, v) in by.iter().zip(key) {
+            row.set(b, v);
+        }
+        for (agg, name) in &aggs {
+            let nums = |f: &str| {
+                members
+                    .iter()
+                    .flat_map(|r| r.values(f))
+                    .filter_map(|v| v.parse::<f64>().ok())
+                    .collect::<Vec<f64>>()
+            };
+            let distinct = |f: &str| {
+                members
+                    .iter()
+                    .flat_map(|r| r.values(f).iter().cloned())
+                    .collect::<BTreeSet<String>>()
+            };
+            match agg {
+                Agg::Count => row.set(name, members.len().to_string()),
+                Agg::Min(f) => {
+                    if let Some(m) = nums(f).into_iter().reduce(f64::min) {
+                        row.set(name, num(m));
+                    }
+                }
+                Agg::Max(f) => {
+                    if let Some(m) = nums(f).into_iter().reduce(f64::max) {
+                        row.set(name, num(m));
+                    }
+                }
+                Agg::Values(f) => {
+                    let v: Vec<String> = distinct(f).into_iter().collect();
+                    if !v.is_empty() {
+                        row.0.insert(name.clone(), v);
+                    }
+                }
+                Agg::Dc(f) => row.set(name, distinct(f).len().to_string()),
+            }
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+fn find_word(lower: &str, w: &str) -> Option<usize> {
+    let b = lower.as_bytes();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find(w) {
+        let at = from + p;
+        let before = at == 0 || b[at - 1].is_ascii_whitespace();
+        let after = b.get(at + w.len()).is_none_or(|c| c.is_ascii_whitespace());
+        if before && after {
+            return Some(at);
+        }
+        from = at + w.len();
+    }
+    None
+}
+
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+// ---- rename, table, convert ----
+
+fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let toks: Vec<&str> = args
+        .split([' ', ',', '\n'])
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut pairs = Vec::new();
+    for c in toks.chunks(3) {
+        match c {
+            [a, as_, b] if as_.eq_ignore_ascii_case("as") => pairs.push((*a, *b)),
+            _ => return Err("only `rename a as b` pairs are read".into()),
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut out = Row::new();
+            for (k, v) in r.0 {
+                let mut name = k.clone();
+                for (a, b) in &pairs {
+                    if let (Some(pa), Some(pb)) = (a.strip_suffix('*'), b.strip_suffix('*')) {
+                        if let Some(rest) = k.strip_prefix(pa) {
+                            name = format!("{pb}{rest}");
+                        }
+                    } else if k == *a {
+                        name = b.to_string();
+                    }
+                }
+                out.0.insert(name, v);
+            }
+            out
+        })
+        .collect())
+}
+
+fn select(args: &str, rows: Vec<Row>) -> Vec<Row> {
+    let keep: Vec<&str> = args
+        .split([' ', ',', '\n'])
+        .filter(|s| !s.is_empty() && *s != "+")
+        .collect();
+    rows.into_iter()
+        .map(|r| Row(r.0.into_iter().filter(|(k, _)| keep.iter().any(|p| glob_match(p, k) && (p.contains('*') || *p == k))).collect()))
+        .collect()
+}
+
+fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let re = Regex::new(r#"^timeformat="([^"]*)"\s+ctime\(([^)]+)\)$"#).map_err(|e| e.to_string())?;
+    let c = re
+        .captures(args.trim())
+        .ok_or("only `convert timeformat=\"...\" ctime(field)` is read")?;
+    let (fmt, field) = (c[1].to_string(), c[2].trim().to_string());
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            if let Some(vs) = r.0.get_mut(&field) {
+                for v in vs.iter_mut() {
+                    if let Some(t) = v
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|s| jiff::Timestamp::from_second(s as i64).ok())
+                        && let Ok(s) = jiff::fmt::strtime::format(fmt.as_str(), &t.to_zoned(jiff::tz::TimeZone::UTC))
+                    {
+                        *v = s;
+                    }
+                }
+            }
+            r
+        })
+        .collect())
+}
+
+// ---- firstseen ----
+
+fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, String> {
+    let argv: Vec<String> = split_args(args).iter().map(|t| t.text.to_string()).collect();
+    let lookup = argv
+        .iter()
+        .find_map(|a| a.strip_prefix("lookup="))
+        .ok_or("firstseen needs lookup=")?;
+    let state = cx.state_dir.join(format!("{}.csv", lookup.trim_end_matches(".csv")));
+    // Rows to CSV, multivalue fields in splunkd's encoding.
+    let names: BTreeSet<&String> = rows.iter().flat_map(|r| r.0.keys()).collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    header.extend(names.iter().map(|n| format!("__mv_{n}")));
+    w.write_record(&header).map_err(|e| e.to_string())?;
+    for r in &rows {
+        let mut rec: Vec<String> = names.iter().map(|n| r.values(n).join("\n")).collect();
+        rec.extend(names.iter().map(|n| {
+            let v = r.values(n);
+            if v.len() > 1 {
+                v.iter()
+                    .map(|x| format!("${}$", x.replace('$', "$$")))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            } else {
+                String::new()
+            }
+        }));
+        w.write_record(&rec).map_err(|e| e.to_string())?;
+    }
+    let input = w.into_inner().map_err(|e| e.to_string())?;
+    let out = firstseen::standalone::run(&argv, &input, &state, Some(cx.latest as f64))?;
+    if out.body.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rdr = csv::Reader::from_reader(&out.body[..]);
+    let h = rdr.headers().map_err(|e| e.to_string())?.clone();
+    let mut result = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let mut row = Row::new();
+        for (name, v) in h.iter().zip(rec.iter()) {
+            if name.starts_with("__mv_") || v.is_empty() {
+                continue;
+            }
+            row.0.insert(name.to_string(), v.split('\n').map(str::to_string).collect());
+        }
+        result.push(row);
+    }
+    Ok(result)
+}
+
+// ---- eval expressions ----
+
+/// A value of an eval expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// No value (a missing field, a failed conversion).
+    Null,
+    /// A number.
+    Num(f64),
+    /// A string.
+    Str(String),
+    /// A boolean (comparisons, `AND`...).
+    Bool(bool),
+}
+
+impl Value {
+    fn truthy(&self) -> bool {
+        matches!(self, Value::Bool(true))
+    }
+    fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            Value::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    fn text(&self) -> Option<String> {
+        match self {
+            Value::Num(n) => Some(num(*n)),
+            Value::Str(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null => None,
+        }
+    }
+}
+
+/// An eval expression.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A literal.
+    Lit(Value),
+    /// A field's first value.
+    Field(String),
+    /// A binary operation: `+ - * / = == != < <= > >= AND OR`.
+    Bin(String, Box<Expr>, Box<Expr>),
+    /// `NOT x`.
+    Not(Box<Expr>),
+    /// A function call.
+    Call(String, Vec<Expr>),
+}
+
+fn eval_tokens(s: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let cs: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < cs.len() {
+        let c = cs[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '"' {
+            let mut v = String::from("\"");
+            i += 1;
+            while i < cs.len() && cs[i] != '"' {
+                if cs[i] == '\\' && i + 1 < cs.len() && cs[i + 1] == '"' {
+                    i += 1;
+                }
+                v.push(cs[i]);
+                i += 1;
+            }
+            if i >= cs.len() {
+                return Err("unclosed quote".into());
+            }
+            i += 1;
+            out.push(v);
+        } else if "<>!=".contains(c) && cs.get(i + 1) == Some(&'=') {
+            out.push(format!("{c}="));
+            i += 2;
+        } else if "()+-*/,<>=".contains(c) {
+            out.push(c.to_string());
+            i += 1;
+        } else {
+            let start = i;
+            while i < cs.len() && (cs[i].is_alphanumeric() || "_.'".contains(cs[i])) {
+                i += 1;
+            }
+            if i == start {
+                return Err(format!("unexpected `{c}`"));
+            }
+            out.push(cs[start..i].iter().collect::<String>().replace('\'', ""));
+        }
+    }
+    Ok(out)
+}
+
+struct ExprParser {
+    toks: Vec<String>,
+    at: usize,
+}
+
+impl ExprParser {
+    fn peek(&self) -> Option<&str> {
+        self.toks.get(self.at).map(String::as_str)
+    }
+    fn eat(&mut self, t: &str) -> bool {
+        if self.peek().is_some_and(|x| x.eq_ignore_ascii_case(t)) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn or(&mut self) -> Result<Expr, String> {
+        let mut l = self.and()?;
+        while self.eat("OR") {
+            l = Expr::Bin("OR".into(), Box::new(l), Box::new(self.and()?));
+        }
+        Ok(l)
+    }
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut l = self.not()?;
+        while self.eat("AND") {
+            l = Expr::Bin("AND".into(), Box::new(l), Box::new(self.not()?));
+        }
+        Ok(l)
+    }
+    fn not(&mut self) -> Result<Expr, String> {
+        if self.eat("NOT") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.cmp()
+    }
+    fn cmp(&mut self) -> Result<Expr, String> {
+        let l = self.add()?;
+        for op in ["==", "!=", "<=", ">=", "=", "<", ">"] {
+            if self.eat(op) {
+                let r = self.add()?;
+                let op = if op == "==" { "=" } else { op };
+                return Ok(Expr::Bin(op.into(), Box::new(l), Box::new(r)));
+            }
+        }
+        Ok(l)
+    }
+    fn add(&mut self) -> Result<Expr, String> {
+        let mut l = self.mul()?;
+        loop {
+            let op = if self.eat("+") {
+                "+"
+            } else if self.eat("-") {
+                "-"
+            } else {
+                return Ok(l);
+            };
+            l = Expr::Bin(op.into(), Box::new(l), Box::new(self.mul()?));
+        }
+    }
+    fn mul(&mut self) -> Result<Expr, String> {
+        let mut l = self.unary()?;
+        loop {
+            let op = if self.eat("*") {
+                "*"
+            } else if self.eat("/") {
+                "/"
+            } else {
+                return Ok(l);
+            };
+            l = Expr::Bin(op.into(), Box::new(l), Box::new(self.unary()?));
+        }
+    }
+    fn unary(&mut self) -> Result<Expr, String> {
+        if self.eat("-") {
+            let e = self.unary()?;
+            return Ok(Expr::Bin("-".into(), Box::new(Expr::Lit(Value::Num(0.0))), Box::new(e)));
+        }
+        if self.eat("(") {
+            let e = self.or()?;
+            if !self.eat(")") {
+                return Err("missing `)`".into());
+            }
+            return Ok(e);
+        }
+        let t = self.peek().ok_or("an operand is missing")?.to_string();
+        self.at += 1;
+        if let Some(s) = t.strip_prefix('"') {
+            return Ok(Expr::Lit(Value::Str(s.to_string())));
+        }
+        if let Ok(n) = t.parse::<f64>() {
+            return Ok(Expr::Lit(Value::Num(n)));
+        }
+        if self.eat("(") {
+            let mut args = Vec::new();
+            if !self.eat(")") {
+                loop {
+                    args.push(self.or()?);
+                    if self.eat(")") {
+                        break;
+                    }
+                    if !self.eat(",") {
+                        return Err(format!("`{t}(`: expected `,` or `)`"));
+                    }
+                }
+            }
+            return Ok(Expr::Call(t.to_lowercase(), args));
+        }
+        Ok(Expr::Field(t))
+    }
+}
+
+impl Expr {
+    /// Parses an eval expression.
+    ///
+    /// # Errors
+    /// Syntax outside the subset, with what was found.
+    pub fn parse(s: &str) -> Result<Expr, String> {
+        let (e, rest) = Expr::parse_prefix(s)?;
+        if rest < eval_tokens(s)?.len() {
+            return Err("unexpected text after the expression".into());
+        }
+        Ok(e)
+    }
+
+    /// Parses the longest expression at the start of `s`; returns it and
+    /// the number of tokens it used.
+    fn parse_prefix(s: &str) -> Result<(Expr, usize), String> {
+        let mut p = ExprParser {
+            toks: eval_tokens(s)?,
+            at: 0,
+        };
+        let e = p.or()?;
+        Ok((e, p.at))
+    }
+
+    /// Evaluates on a row.
+    pub fn eval(&self, r: &Row) -> Value {
+        match self {
+            Expr::Lit(v) => v.clone(),
+            Expr::Field(f) => r
+                .first(f)
+                .map(|v| Value::Str(v.to_string()))
+                .unwrap_or(Value::Null),
+            Expr::Not(e) => match e.eval(r) {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Null,
+            },
+            Expr::Bin(op, a, b) => {
+                let (x, y) = (a.eval(r), b.eval(r));
+                match op.as_str() {
+                    "AND" => Value::Bool(x.truthy() && y.truthy()),
+                    "OR" => Value::Bool(x.truthy() || y.truthy()),
+                    "+" | "-" | "*" | "/" => match (x.as_num(), y.as_num()) {
+                        (Some(p), Some(q)) => Value::Num(match op.as_str() {
+                            "+" => p + q,
+                            "-" => p - q,
+                            "*" => p * q,
+                            _ if q == 0.0 => return Value::Null,
+                            _ => p / q,
+                        }),
+                        _ => Value::Null,
+                    },
+                    _ => {
+                        if x == Value::Null || y == Value::Null {
+                            return Value::Bool(false);
+                        }
+                        let ord = match (x.as_num(), y.as_num()) {
+                            (Some(p), Some(q)) => p.partial_cmp(&q),
+                            _ => x.text().partial_cmp(&y.text()),
+                        };
+                        let Some(o) = ord else {
+                            return Value::Bool(false);
+                        };
+                        use std::cmp::Ordering::*;
+                        Value::Bool(match op.as_str() {
+                            "=" => o == Equal,
+                            "!=" => o != Equal,
+                            "<" => o == Less,
+                            "<=" => o != Greater,
+                            ">" => o == Greater,
+                            _ => o != Less,
+                        })
+                    }
+                }
+            }
+            Expr::Call(f, args) => {
+                let v: Vec<Value> = args.iter().map(|a| a.eval(r)).collect();
+                match (f.as_str(), v.as_slice()) {
+                    ("isnull", [x]) => Value::Bool(*x == Value::Null),
+                    ("isnotnull", [x]) => Value::Bool(*x != Value::Null),
+                    ("if", [c, a, b]) => {
+                        if c.truthy() {
+                            a.clone()
+                        } else {
+                            b.clone()
+                        }
+                    }
+                    ("lower", [x]) => x.text().map(|s| Value::Str(s.to_lowercase())).unwrap_or(Value::Null),
+                    ("round", [x]) => x.as_num().map(|n| Value::Num(n.round())).unwrap_or(Value::Null),
+                    ("round", [x, d]) => match (x.as_num(), d.as_num()) {
+                        (Some(n), Some(d)) => {
+                            let m = 10f64.powi(d as i32);
+                            Value::Num((n * m).round() / m)
+                        }
+                        _ => Value::Null,
+                    },
+                    ("replace", [s, re, rep]) => {
+                        let (Some(s), Some(re), Some(rep)) = (s.text(), re.text(), rep.text()) else {
+                            return Value::Null;
+                        };
+                        let Ok(re) = Regex::new(&re) else {
+                            return Value::Null;
+                        };
+                        // PCRE's \1 is the regex crate's ${1}.
+                        let rep = Regex::new(r"\\(\d)")
+                            .map(|b| b.replace_all(&rep, "$${$1}").into_owned())
+                            .unwrap_or(rep);
+                        Value::Str(re.replace_all(&s, rep.as_str()).into_owned())
+                    }
+                    _ => Value::Null,
+                }
+            }
+        }
+    }
+
+    fn check_functions(&self) -> Result<(), String> {
+        match self {
+            Expr::Call(f, args) => {
+                let ok = matches!(
+                    (f.as_str(), args.len()),
+                    ("isnull", 1) | ("isnotnull", 1) | ("if", 3) | ("lower", 1) | ("round", 1 | 2) | ("replace", 3)
+                );
+                if !ok {
+                    return Err(format!("the function `{f}` with {} argument(s) is not replayed", args.len()));
+                }
+                args.iter().try_for_each(Expr::check_functions)
+            }
+            Expr::Bin(_, a, b) => {
+                a.check_functions()?;
+                b.check_functions()
+            }
+            Expr::Not(a) => a.check_functions(),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn eval(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    // name=expr[, name=expr]...: split at top-level commas.
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                parts.push(&args[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&args[start..]);
+    let mut assigns = Vec::new();
+    for p in parts {
+        let (name, e) = p.split_once('=').ok_or("eval needs name=expression")?;
+        let e = Expr::parse(e)?;
+        e.check_functions()?;
+        assigns.push((name.trim().to_string(), e));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            for (n, e) in &assigns {
+                match e.eval(&r).text() {
+                    Some(v) => r.set(n, v),
+                    None => {
+                        r.0.remove(n);
+                    }
+                }
+            }
+            r
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kv: &[(&str, &str)]) -> Row {
+        let mut r = Row::new();
+        for (k, v) in kv {
+            r.set(k, *v);
+        }
+        r
+    }
+
+    #[test]
+    fn search_terms_follow_splunk() {
+        let r = row(&[("a", "AssumedRole"), ("b", "x.amazonaws.com")]);
+        let t = |s: &str| parse_terms(s).unwrap().matches(&r);
+        assert!(t("a=assumedrole"));
+        assert!(t("a=Assumed* AND b IN (\"y\", \"*.amazonaws.com\")"));
+        assert!(!t("NOT b IN (\"*.amazonaws.com\")"));
+        assert!(t("NOT c=1"));
+        assert!(!t("c!=1"));
+        assert!(t("(a=x OR a=AssumedRole) b!=y"));
+        assert!(parse_terms("a>1").is_err());
+    }
+
+    #[test]
+    fn eval_expressions() {
+        let r = row(&[("first", "100"), ("last", "3700"), ("src", "10.1.2.3")]);
+        let e = |s: &str| Expr::parse(s).unwrap().eval(&r);
+        assert_eq!(e("last-first<=3600"), Value::Bool(true));
+        assert_eq!(e("last - first > 3600 OR isnull(nope)"), Value::Bool(true));
+        assert_eq!(e("nope=1"), Value::Bool(false));
+        assert_eq!(
+            e(r#"replace(src, "^(\d+\.\d+\.\d+)\.\d+$", "\1.0/24")"#),
+            Value::Str("10.1.2.0/24".into())
+        );
+    }
+
+    #[test]
+    fn tstats_groups_and_aggregates() {
+        let rows = vec![
+            row(&[("_time", "10"), ("All_Changes.user", "a"), ("All_Changes.command", "X")]),
+            row(&[("_time", "30"), ("All_Changes.user", "a"), ("All_Changes.command", "Y")]),
+            row(&[("_time", "20"), ("All_Changes.command", "Z")]),
+        ];
+        let out = tstats(
+            "summariesonly=t earliest(_time) as firstTime latest(_time) as lastTime values(All_Changes.command) as command dc(All_Changes.command) as n count from datamodel=Change where All_Changes.command IN (X, Y, Z) by All_Changes.user",
+            &rows,
+        )
+        .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].first("firstTime"), Some("10"));
+        assert_eq!(out[0].first("lastTime"), Some("30"));
+        assert_eq!(out[0].values("command"), ["X", "Y"]);
+        assert_eq!(out[0].first("n"), Some("2"));
+        assert_eq!(out[0].first("count"), Some("2"));
+    }
+
+    #[test]
+    fn commands_outside_the_subset_are_errors() {
+        let none = |_: &str, _: usize| None;
+        let cx = Context {
+            macros: &none,
+            state_dir: PathBuf::from("."),
+            latest: 0,
+        };
+        let e = run("| tstats count from datamodel=Change | stats count", &[], &cx).unwrap_err();
+        assert!(e.contains("`stats` is not in the replay's SPL subset"), "{e}");
+        let e = run("index=main | table x", &[], &cx).unwrap_err();
+        assert!(e.contains("must start with `| tstats`"), "{e}");
+        let e = run("| tstats count from datamodel=Change | `nope`", &[], &cx).unwrap_err();
+        assert!(e.contains("`nope` is not defined"), "{e}");
+    }
+}
