@@ -537,7 +537,7 @@ fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 // ---- firstseen ----
 
 fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, String> {
-    let argv: Vec<String> = split_args(args).iter().map(|t| t.text.to_string()).collect();
+    let argv: Vec<String> = detc_spl::split_words(args).iter().map(|t| t.text.to_string()).collect();
     let lookup = argv
         .iter()
         .find_map(|a| a.strip_prefix("lookup="))

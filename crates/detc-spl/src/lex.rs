@@ -188,11 +188,23 @@ pub fn split_pipeline(search: &str) -> Vec<Command<'_>> {
 /// `"..."`, `(...)`, `[...]` and `` `...` `` whole (so `values(a, b)` and
 /// `x="a b"` are one token each).
 pub fn split_args(args: &str) -> Vec<Token<'_>> {
+    split(args, true)
+}
+
+/// Splits a custom search command's arguments as splunkd passes them to
+/// the command (`searchinfo.args`): at whitespace only, keeping quoted
+/// text whole, so `key=user,command` is one argument.
+pub fn split_words(args: &str) -> Vec<Token<'_>> {
+    split(args, false)
+}
+
+fn split(args: &str, commas: bool) -> Vec<Token<'_>> {
+    let comma = if commas { b',' } else { b' ' };
     let mut out = Vec::new();
     let b = args.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b',') {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == comma) {
             i += 1;
         }
         if i >= b.len() {
@@ -207,7 +219,7 @@ pub fn split_args(args: &str) -> Vec<Token<'_>> {
                 match c {
                     b'(' | b'[' => depth += 1,
                     b')' | b']' => depth -= 1,
-                    _ if depth <= 0 && (c.is_ascii_whitespace() || c == b',') => break,
+                    _ if depth <= 0 && (c.is_ascii_whitespace() || c == comma) => break,
                     _ => {}
                 }
             }
@@ -231,6 +243,15 @@ mod tests {
         let s = r#"index=x "a|b" [search y | head 1] ``` c | d ``` | `m("p|q")` | eval z="\"|" | table z"#;
         let names: Vec<String> = split_pipeline(s).into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["search", "`m(\"p|q\")`", "eval", "table"]);
+    }
+
+    #[test]
+    fn command_words_keep_commas() {
+        let w: Vec<&str> = split_words(r#"key=user,command  window="-24h@h" x"#)
+            .iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(w, ["key=user,command", r#"window="-24h@h""#, "x"]);
     }
 
     #[test]

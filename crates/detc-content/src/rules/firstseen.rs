@@ -19,7 +19,7 @@ use super::Cx;
 use crate::codes::diag;
 use crate::enums::FIRSTSEEN_STATE_COLUMNS;
 use detc_diag::Diagnostic;
-use detc_spl::{output_fields, split_args, split_pipeline};
+use detc_spl::{output_fields, split_pipeline, split_words};
 
 /// Checks every detection's and baseline's `firstseen` calls.
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
@@ -35,7 +35,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if cmd.name != "firstseen" {
                 continue;
             }
-            let args: Vec<&str> = split_args(cmd.args).iter().map(|t| t.text).collect();
+            let args: Vec<&str> = split_words(cmd.args).iter().map(|t| t.text).collect();
             let at = cx.locate(search, cmd.start, cmd.text);
             let opts = match firstseen::options::Options::parse(&args, true) {
                 Ok(o) => o,
