@@ -92,7 +92,12 @@ pub fn user(r: &Value) -> String {
     let id = |k: &str| str_at(r, &["userIdentity", k]);
     let issuer = str_at(
         r,
-        &["userIdentity", "sessionContext", "sessionIssuer", "userName"],
+        &[
+            "userIdentity",
+            "sessionContext",
+            "sessionIssuer",
+            "userName",
+        ],
     );
     let found = match id("type") {
         Some("IAMUser") => id("userName"),
@@ -160,7 +165,14 @@ pub fn change_row(r: &Value) -> Option<Row> {
     let error = s(&["errorCode"]);
     put(
         "status",
-        Some(if error.is_some() { "failure" } else { "success" }.into()),
+        Some(
+            if error.is_some() {
+                "failure"
+            } else {
+                "success"
+            }
+            .into(),
+        ),
     );
     put("result", error);
     put("vendor_account", s(&["recipientAccountId"]));

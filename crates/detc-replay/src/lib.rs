@@ -10,7 +10,7 @@
 //! - [`spl`]: the commands the shipped searches use, evaluated on those
 //!   rows: `tstats` over `datamodel=Change` (its `where` clause and `by`
 //!   fields, `count`, `earliest`, `latest`, `min`, `max`, `values`, `dc`),
-//!   macro expansion from the content's own definitions, `rename`, `where`,
+//!   macro expansion from the content's own definitions, `stats`, `rename`, `where`,
 //!   `eval`, `convert ctime()`, `table`, `fields`, the default filter
 //!   `search *`, and `firstseen`, which runs the real firstseen engine
 //!   (`firstseen::standalone::run`) on a state file. Any other command is an

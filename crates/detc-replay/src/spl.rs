@@ -11,13 +11,15 @@
 //!   `by` field are dropped (tstats without `fillnull_value`). Options
 //!   (`summariesonly=...`) are accepted and change nothing here.
 //!   Aggregates: `count`, `earliest(_time)`, `latest(_time)`, `min(f)`,
-//!   `max(f)`, `values(f)` (sorted, distinct), `dc(f)`, each with `as name`.
+//!   `max(f)`, `sum(f)`, `values(f)` (sorted, distinct), `dc(f)`, each with
+//!   `as name`.
 //! - `where <expr>` and `eval <name>=<expr>[, ...]` use eval expressions:
 //!   numbers, `"strings"`, fields (their first value), `+ - * /`,
 //!   comparisons (`=` and `==` compare strings exactly, numbers as numbers),
 //!   `AND OR NOT`, `isnull(f)`, `isnotnull(f)`, `if(c, a, b)`,
 //!   `replace(s, regex, repl)` (`\1` back-references, as PCRE), `lower(s)`,
 //!   `round(x[, n])`. A comparison with a null is false, as in Splunk.
+//! - `stats <aggregates> by <fields>`, with the aggregates of tstats.
 //! - `rename a as b` and `rename prefix.* as *`; `table` and `fields`
 //!   (keep the listed fields, `*` wildcards allowed); `convert
 //!   timeformat="..." ctime(f)` (UTC); `search *` (the default filter
@@ -96,6 +98,11 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String>
             }
             "eval" => eval(args, cur).map_err(err)?,
             "table" | "fields" => select(args, cur),
+            "stats" => {
+                let (aggs, by) = stats(args).map_err(err)?;
+                let refs: Vec<&Row> = cur.iter().collect();
+                group(&refs, &aggs, &by)
+            }
             "convert" => convert(args, cur).map_err(err)?,
             "search" if args == "*" => cur,
             "firstseen" => firstseen(args, cur, cx).map_err(err)?,
@@ -235,7 +242,11 @@ impl TermParser {
             self.at += 1;
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 { v.remove(0) } else { Term::Or(v) })
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Term::Or(v)
+        })
     }
     fn and(&mut self) -> Result<Term, String> {
         let mut v = vec![self.not()?];
@@ -247,7 +258,11 @@ impl TermParser {
             }
             v.push(self.not()?);
         }
-        Ok(if v.len() == 1 { v.remove(0) } else { Term::And(v) })
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Term::And(v)
+        })
     }
     fn not(&mut self) -> Result<Term, String> {
         if self.kw("NOT") {
@@ -264,8 +279,16 @@ impl TermParser {
         }
         let field = self.next().ok_or("a term is missing")?;
         match self.next().as_deref() {
-            Some("=") => Ok(Term::Cmp(field, true, unq(&self.next().ok_or("a value is missing")?))),
-            Some("!=") => Ok(Term::Cmp(field, false, unq(&self.next().ok_or("a value is missing")?))),
+            Some("=") => Ok(Term::Cmp(
+                field,
+                true,
+                unq(&self.next().ok_or("a value is missing")?),
+            )),
+            Some("!=") => Ok(Term::Cmp(
+                field,
+                false,
+                unq(&self.next().ok_or("a value is missing")?),
+            )),
             Some("IN") | Some("in") => {
                 if self.next().as_deref() != Some("(") {
                     return Err(format!("`{field} IN` needs `(`"));
@@ -309,6 +332,7 @@ enum Agg {
     Max(String),
     Values(String),
     Dc(String),
+    Sum(String),
 }
 
 fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
@@ -319,7 +343,9 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     if !dm.eq_ignore_ascii_case("datamodel=Change")
         && !dm.eq_ignore_ascii_case("datamodel=Change.All_Changes")
     {
-        return Err(format!("only `from datamodel=Change` is replayed, not `{dm}`"));
+        return Err(format!(
+            "only `from datamodel=Change` is replayed, not `{dm}`"
+        ));
     }
     let rest = after_from[dm.len()..].trim_start();
     let (where_part, by_part) = {
@@ -344,9 +370,36 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     if by.iter().any(|b| b.contains('=')) {
         return Err("tstats `span=` is not replayed".into());
     }
-    // Aggregates: `f(x) [as name]` or `count [as name]`, options skipped.
+    let aggs = aggregates(&args[..from])?;
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r)))
+        .collect();
+    Ok(group(&rows, &aggs, &by))
+}
+
+/// `stats <aggregates> by <fields>` on the current rows.
+fn stats(args: &str) -> Result<(Vec<(Agg, String)>, Vec<String>), String> {
+    let lower = args.to_lowercase();
+    let by_at = find_word(&lower, "by");
+    let aggs = aggregates(&args[..by_at.unwrap_or(args.len())])?;
+    let by = by_at
+        .map(|b| {
+            args[b + 2..]
+                .split([',', ' ', '\n', '\t'])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((aggs, by))
+}
+
+/// Parses `f(x) [as name]` and `count [as name]` aggregates; options
+/// (`name=value`) are skipped.
+fn aggregates(text: &str) -> Result<Vec<(Agg, String)>, String> {
     let mut aggs: Vec<(Agg, String)> = Vec::new();
-    let toks: Vec<&str> = split_args(&args[..from])
+    let toks: Vec<&str> = split_args(text)
         .iter()
         .map(|t| t.text.trim_end_matches(','))
         .filter(|t| !t.is_empty())
@@ -368,6 +421,7 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
             "latest" | "max" => Agg::Max(arg.clone()),
             "values" => Agg::Values(arg.clone()),
             "dc" => Agg::Dc(arg.clone()),
+            "sum" => Agg::Sum(arg.clone()),
             _ => return Err(format!("the aggregate `{t}` is not replayed")),
         };
         let mut name = t.to_string();
@@ -377,15 +431,16 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
         }
         aggs.push((agg, name));
     }
+    Ok(aggs)
+}
+
+/// Groups `rows` by the `by` fields (rows missing one are dropped) and
+/// computes the aggregates of each group.
+fn group(rows: &[&Row], aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
     let mut groups: BTreeMap<Vec<String>, Vec<&Row>> = BTreeMap::new();
     'rows: for r in rows {
-        if let Some(f) = &filter
-            && !f.matches(r)
-        {
-            continue;
-        }
         let mut key = Vec::new();
-        for b in &by {
+        for b in by {
             match r.first(b) {
                 Some(v) => key.push(v.to_string()),
                 None => continue 'rows,
@@ -399,7 +454,7 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
         for (b, v) in by.iter().zip(key) {
             row.set(b, v);
         }
-        for (agg, name) in &aggs {
+        for (agg, name) in aggs {
             let nums = |f: &str| {
                 members
                     .iter()
@@ -432,11 +487,12 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
                     }
                 }
                 Agg::Dc(f) => row.set(name, distinct(f).len().to_string()),
+                Agg::Sum(f) => row.set(name, num(nums(f).into_iter().sum())),
             }
         }
         out.push(row);
     }
-    Ok(out)
+    out
 }
 
 fn find_word(lower: &str, w: &str) -> Option<usize> {
@@ -504,12 +560,22 @@ fn select(args: &str, rows: Vec<Row>) -> Vec<Row> {
         .filter(|s| !s.is_empty() && *s != "+")
         .collect();
     rows.into_iter()
-        .map(|r| Row(r.0.into_iter().filter(|(k, _)| keep.iter().any(|p| glob_match(p, k) && (p.contains('*') || *p == k))).collect()))
+        .map(|r| {
+            Row(r
+                .0
+                .into_iter()
+                .filter(|(k, _)| {
+                    keep.iter()
+                        .any(|p| glob_match(p, k) && (p.contains('*') || *p == k))
+                })
+                .collect())
+        })
         .collect()
 }
 
 fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let re = Regex::new(r#"^timeformat="([^"]*)"\s+ctime\(([^)]+)\)$"#).map_err(|e| e.to_string())?;
+    let re =
+        Regex::new(r#"^timeformat="([^"]*)"\s+ctime\(([^)]+)\)$"#).map_err(|e| e.to_string())?;
     let c = re
         .captures(args.trim())
         .ok_or("only `convert timeformat=\"...\" ctime(field)` is read")?;
@@ -523,7 +589,10 @@ fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
                         .parse::<f64>()
                         .ok()
                         .and_then(|s| jiff::Timestamp::from_second(s as i64).ok())
-                        && let Ok(s) = jiff::fmt::strtime::format(fmt.as_str(), &t.to_zoned(jiff::tz::TimeZone::UTC))
+                        && let Ok(s) = jiff::fmt::strtime::format(
+                            fmt.as_str(),
+                            &t.to_zoned(jiff::tz::TimeZone::UTC),
+                        )
                     {
                         *v = s;
                     }
@@ -537,12 +606,17 @@ fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 // ---- firstseen ----
 
 fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, String> {
-    let argv: Vec<String> = detc_spl::split_words(args).iter().map(|t| t.text.to_string()).collect();
+    let argv: Vec<String> = detc_spl::split_words(args)
+        .iter()
+        .map(|t| t.text.to_string())
+        .collect();
     let lookup = argv
         .iter()
         .find_map(|a| a.strip_prefix("lookup="))
         .ok_or("firstseen needs lookup=")?;
-    let state = cx.state_dir.join(format!("{}.csv", lookup.trim_end_matches(".csv")));
+    let state = cx
+        .state_dir
+        .join(format!("{}.csv", lookup.trim_end_matches(".csv")));
     // Rows to CSV, multivalue fields in splunkd's encoding.
     let names: BTreeSet<&String> = rows.iter().flat_map(|r| r.0.keys()).collect();
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -579,7 +653,10 @@ fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, Strin
             if name.starts_with("__mv_") || v.is_empty() {
                 continue;
             }
-            row.0.insert(name.to_string(), v.split('\n').map(str::to_string).collect());
+            row.0.insert(
+                name.to_string(),
+                v.split('\n').map(str::to_string).collect(),
+            );
         }
         result.push(row);
     }
@@ -757,7 +834,11 @@ impl ExprParser {
     fn unary(&mut self) -> Result<Expr, String> {
         if self.eat("-") {
             let e = self.unary()?;
-            return Ok(Expr::Bin("-".into(), Box::new(Expr::Lit(Value::Num(0.0))), Box::new(e)));
+            return Ok(Expr::Bin(
+                "-".into(),
+                Box::new(Expr::Lit(Value::Num(0.0))),
+                Box::new(e),
+            ));
         }
         if self.eat("(") {
             let e = self.or()?;
@@ -879,8 +960,14 @@ impl Expr {
                             b.clone()
                         }
                     }
-                    ("lower", [x]) => x.text().map(|s| Value::Str(s.to_lowercase())).unwrap_or(Value::Null),
-                    ("round", [x]) => x.as_num().map(|n| Value::Num(n.round())).unwrap_or(Value::Null),
+                    ("lower", [x]) => x
+                        .text()
+                        .map(|s| Value::Str(s.to_lowercase()))
+                        .unwrap_or(Value::Null),
+                    ("round", [x]) => x
+                        .as_num()
+                        .map(|n| Value::Num(n.round()))
+                        .unwrap_or(Value::Null),
                     ("round", [x, d]) => match (x.as_num(), d.as_num()) {
                         (Some(n), Some(d)) => {
                             let m = 10f64.powi(d as i32);
@@ -889,7 +976,8 @@ impl Expr {
                         _ => Value::Null,
                     },
                     ("replace", [s, re, rep]) => {
-                        let (Some(s), Some(re), Some(rep)) = (s.text(), re.text(), rep.text()) else {
+                        let (Some(s), Some(re), Some(rep)) = (s.text(), re.text(), rep.text())
+                        else {
                             return Value::Null;
                         };
                         let Ok(re) = Regex::new(&re) else {
@@ -912,10 +1000,18 @@ impl Expr {
             Expr::Call(f, args) => {
                 let ok = matches!(
                     (f.as_str(), args.len()),
-                    ("isnull", 1) | ("isnotnull", 1) | ("if", 3) | ("lower", 1) | ("round", 1 | 2) | ("replace", 3)
+                    ("isnull", 1)
+                        | ("isnotnull", 1)
+                        | ("if", 3)
+                        | ("lower", 1)
+                        | ("round", 1 | 2)
+                        | ("replace", 3)
                 );
                 if !ok {
-                    return Err(format!("the function `{f}` with {} argument(s) is not replayed", args.len()));
+                    return Err(format!(
+                        "the function `{f}` with {} argument(s) is not replayed",
+                        args.len()
+                    ));
                 }
                 args.iter().try_for_each(Expr::check_functions)
             }
@@ -1010,8 +1106,16 @@ mod tests {
     #[test]
     fn tstats_groups_and_aggregates() {
         let rows = vec![
-            row(&[("_time", "10"), ("All_Changes.user", "a"), ("All_Changes.command", "X")]),
-            row(&[("_time", "30"), ("All_Changes.user", "a"), ("All_Changes.command", "Y")]),
+            row(&[
+                ("_time", "10"),
+                ("All_Changes.user", "a"),
+                ("All_Changes.command", "X"),
+            ]),
+            row(&[
+                ("_time", "30"),
+                ("All_Changes.user", "a"),
+                ("All_Changes.command", "Y"),
+            ]),
             row(&[("_time", "20"), ("All_Changes.command", "Z")]),
         ];
         let out = tstats(
@@ -1035,8 +1139,11 @@ mod tests {
             state_dir: PathBuf::from("."),
             latest: 0,
         };
-        let e = run("| tstats count from datamodel=Change | stats count", &[], &cx).unwrap_err();
-        assert!(e.contains("`stats` is not in the replay's SPL subset"), "{e}");
+        let e = run("| tstats count from datamodel=Change | join x", &[], &cx).unwrap_err();
+        assert!(
+            e.contains("`join` is not in the replay's SPL subset"),
+            "{e}"
+        );
         let e = run("index=main | table x", &[], &cx).unwrap_err();
         assert!(e.contains("must start with `| tstats`"), "{e}");
         let e = run("| tstats count from datamodel=Change | `nope`", &[], &cx).unwrap_err();

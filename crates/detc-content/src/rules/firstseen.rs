@@ -28,7 +28,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         .detections
         .iter()
         .filter_map(|d| d.search.as_ref())
-        .chain(cx.content.baselines.iter().filter_map(|b| b.search.as_ref()));
+        .chain(
+            cx.content
+                .baselines
+                .iter()
+                .filter_map(|b| b.search.as_ref()),
+        );
     for search in searches {
         let s = &search.value;
         for cmd in split_pipeline(s) {
@@ -53,11 +58,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 .as_deref()
                 .map(|f| f.trim_end_matches(".csv").to_string())
                 .unwrap_or_default();
-            let lookup = cx
-                .content
-                .lookups
-                .iter()
-                .find(|l| l.common.name() == name);
+            let lookup = cx.content.lookups.iter().find(|l| l.common.name() == name);
             match lookup {
                 None => out.push(
                     diag("Q008", format!("firstseen keeps its state in `lookup={name}`, which is not a lookup of this content"))
