@@ -6,7 +6,7 @@
 # (also in the README). splunk-appinspect comes from scripts/setup-py-tools.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=${1:-tests/fixtures/packs/build}
+ROOT=${1:-.}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 bash scripts/build-app.sh "$ROOT" --out "$OUT" >&2

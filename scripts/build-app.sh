@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The main job: build the Splunk app from a content root (default: the
-# fixture pack tests/fixtures/packs/build, until the project's own content
-# ships at the top level) into dist/ at the repository's top (or --out DIR): the firstseen command built for
-# glibc 2.28 (scripts/build-firstseen.sh), then `detc build`.
+# repository's own content, detections/ stories/ macros/ lookups/ ... with
+# contentctl.yml at the top) into dist/ (or --out DIR): the firstseen
+# command built for glibc 2.28 (scripts/build-firstseen.sh), then
+# `detc build`, which validates first and also writes dist/docs/.
 # Usage: bash scripts/build-app.sh [CONTENT_ROOT] [extra detc build options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=${1:-tests/fixtures/packs/build}
+ROOT=${1:-.}
 shift || true
 BIN=$(bash scripts/build-firstseen.sh | tail -n1)
 OUT=(--out dist)
