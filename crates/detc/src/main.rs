@@ -54,7 +54,8 @@ enum Command {
         color: String,
     },
     /// Validate, then write the Splunk app: dist/<appid>/ and
-    /// dist/<appid>-<version>.tar.gz.
+    /// dist/<appid>-<version>.tar.gz, and its documentation in dist/docs/
+    /// (as `detc docs`).
     ///
     /// Refuses to build when validation finds errors (they are printed, as
     /// by `detc validate`). The output is byte-for-byte reproducible: file
@@ -76,6 +77,28 @@ enum Command {
         /// older symbols) [default: `firstseen` beside the detc executable].
         #[arg(long, value_name = "FILE")]
         firstseen: Option<PathBuf>,
+        /// Do not write dist/docs/.
+        #[arg(long)]
+        no_docs: bool,
+        /// Color the diagnostics: auto, always or never.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+        color: String,
+    },
+    /// Validate, then write the documentation: a Markdown page per
+    /// detection and analytic story, an index, an ATT&CK coverage matrix
+    /// (attack.md) and an ATT&CK Navigator layer
+    /// (attack-navigator-layer.json).
+    ///
+    /// The folder is replaced whole. Exit status: 0 written, 1 content
+    /// errors, 2 usage or I/O error.
+    Docs {
+        /// The content root: the folder holding contentctl.yml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Output folder [default: `docs` under build_path of
+        /// contentctl.yml, `dist/docs`, under the content root].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Color the diagnostics: auto, always or never.
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
@@ -98,20 +121,72 @@ fn use_color(color: &str) -> bool {
     }
 }
 
-fn build(
-    path: PathBuf,
-    out: Option<PathBuf>,
-    templates: Option<PathBuf>,
-    firstseen: Option<PathBuf>,
+fn dist_of(p: &detc_content::Project, path: &std::path::Path) -> PathBuf {
+    let b = if p.config.build_path.is_empty() {
+        "dist"
+    } else {
+        p.config.build_path.as_str()
+    };
+    path.join(b)
+}
+
+/// Validates `path` and prints the diagnostics; `None` (after printing why)
+/// when it has errors.
+fn validated(
+    path: &std::path::Path,
     color: &str,
-) -> ExitCode {
+    what: &str,
+) -> Result<detc_content::Project, ExitCode> {
     if !path.is_dir() {
         eprintln!(
             "error: `{}` is not a folder\nhelp: pass the content root, the folder holding contentctl.yml",
             path.display()
         );
-        return ExitCode::from(2);
+        return Err(ExitCode::from(2));
     }
+    let p = detc_content::validate(path, &Options::default());
+    let summary = Summary::of(&p.diags);
+    if !p.diags.is_empty() {
+        eprint!("{}", render_human(&p.sources, &p.diags, use_color(color)));
+    }
+    if summary.errors > 0 {
+        eprintln!("error: not {what}: the content has errors (above)");
+        return Err(ExitCode::from(1));
+    }
+    Ok(p)
+}
+
+fn docs(path: PathBuf, out: Option<PathBuf>, color: &str) -> ExitCode {
+    let p = match validated(&path, color, "writing docs") {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let dir = out.unwrap_or_else(|| dist_of(&p, &path).join("docs"));
+    let files = detc_docs::generate(&p, Attack::embedded());
+    match detc_docs::write(&files, &dir) {
+        Ok(d) => {
+            println!(
+                "wrote {} documentation files in {}",
+                files.len(),
+                d.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn build(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    templates: Option<PathBuf>,
+    firstseen: Option<PathBuf>,
+    with_docs: bool,
+    color: &str,
+) -> ExitCode {
     let started = std::time::Instant::now();
     let mtime = match detc_build::mtime_from_env() {
         Ok(m) => m,
@@ -120,15 +195,10 @@ fn build(
             return ExitCode::from(2);
         }
     };
-    let p = detc_content::validate(&path, &Options::default());
-    let summary = Summary::of(&p.diags);
-    if !p.diags.is_empty() {
-        eprint!("{}", render_human(&p.sources, &p.diags, use_color(color)));
-    }
-    if summary.errors > 0 {
-        eprintln!("error: not building: the content has errors (above)");
-        return ExitCode::from(1);
-    }
+    let p = match validated(&path, color, "building") {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let firstseen = firstseen.or_else(|| {
         std::env::current_exe()
             .ok()
@@ -158,16 +228,21 @@ fn build(
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    let dist = out.unwrap_or_else(|| {
-        let b = if p.config.build_path.is_empty() {
-            "dist"
-        } else {
-            p.config.build_path.as_str()
-        };
-        path.join(b)
-    });
+    let dist = out.unwrap_or_else(|| dist_of(&p, &path));
     match detc_build::write(&app, &dist, mtime) {
         Ok(w) => {
+            if with_docs {
+                let files = detc_docs::generate(&p, Attack::embedded());
+                if let Err(e) = detc_docs::write(&files, &dist.join("docs")) {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                println!(
+                    "wrote {} documentation files in {}",
+                    files.len(),
+                    dist.join("docs").display()
+                );
+            }
             println!(
                 "built {} {}: {} files in {}, {} ({} bytes) in {:.0} ms",
                 app.appid,
@@ -195,8 +270,10 @@ fn main() -> ExitCode {
             out,
             templates,
             firstseen,
+            no_docs,
             color,
-        } => build(path, out, templates, firstseen, &color),
+        } => build(path, out, templates, firstseen, !no_docs, &color),
+        Command::Docs { path, out, color } => docs(path, out, &color),
         Command::Templates { name } => match name {
             None => {
                 for t in detc_build::render::TEMPLATES {

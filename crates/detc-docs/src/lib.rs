@@ -1,0 +1,738 @@
+//! Documentation pages of a content pack, in Markdown.
+//!
+//! [`generate`] turns a validated project into these files (paths relative
+//! to the docs folder, `/`-separated, every text ending in a newline):
+//!
+//! - `index.md`: every detection (type, techniques, stories) and story.
+//! - `detections/<file stem>.md`: one page per detection: its facts
+//!   (type, status, products, data sources, dates), the ATT&CK table
+//!   (technique, name, tactics; detection strategy and analytic with their
+//!   names and platforms from the embedded ATT&CK data), the search, its
+//!   stories, how to implement, the fields it requires, known false
+//!   positives, the risk-based alerting table, the drilldowns, references
+//!   and the test data.
+//! - `stories/<file stem>.md`: one page per analytic story: description,
+//!   narrative, its detections and the techniques they cover.
+//! - `attack.md`: the coverage matrix: one column per ATT&CK Enterprise
+//!   tactic (in the matrix's order), the covered techniques in each, then
+//!   a table of each technique with its detections.
+//! - `attack-navigator-layer.json`: an ATT&CK Navigator layer (layer format
+//!   4.5, domain `enterprise-attack`) that scores each covered technique by
+//!   its number of detections, with their names as the comment.
+//!
+//! The output depends only on the content and the ATT&CK data: no dates,
+//! no absolute paths, sorted lists, so CI can snapshot it.
+
+use detc_attack::Attack;
+use detc_content::load::Project;
+use detc_content::model::Detection;
+use detc_content::rules::file_stem_for;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// ATT&CK Enterprise tactics in the matrix's left-to-right order (by
+/// shortname, the `kill_chain_phases` phase name of a technique).
+pub const TACTIC_ORDER: &[&str] = &[
+    "reconnaissance",
+    "resource-development",
+    "initial-access",
+    "execution",
+    "persistence",
+    "privilege-escalation",
+    "defense-evasion",
+    "credential-access",
+    "discovery",
+    "lateral-movement",
+    "collection",
+    "command-and-control",
+    "exfiltration",
+    "impact",
+];
+
+/// One generated file: its path under the docs folder and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFile {
+    /// Relative path, `/`-separated (e.g. `detections/x.md`).
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+fn s(v: &Option<detc_yaml::Spanned<String>>) -> &str {
+    v.as_ref().map(|v| v.value.as_str()).unwrap_or("")
+}
+
+/// Escapes text for a Markdown table cell: `|` and line breaks.
+fn cell(t: &str) -> String {
+    t.replace('|', "\\|").replace('\n', " ")
+}
+
+fn technique_url(id: &str) -> String {
+    format!(
+        "https://attack.mitre.org/techniques/{}/",
+        id.replace('.', "/")
+    )
+}
+
+fn page_of(d: &Detection) -> String {
+    let stem = d
+        .common
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".yml")
+        .trim_end_matches(".yaml");
+    let stem = if stem.is_empty() {
+        file_stem_for(d.common.name())
+    } else {
+        stem.to_string()
+    };
+    format!("detections/{stem}.md")
+}
+
+fn story_page(name: &str) -> String {
+    format!("stories/{}.md", file_stem_for(name))
+}
+
+/// The data model fields a search uses (`All_Changes.user`,
+/// `Processes.process_name`...): `<Object>.<field>` words whose object is a
+/// CIM data model's root object, plus `_time` when the search names it.
+/// This is what ESCU's pages call required fields; contentctl 5 no longer
+/// keeps them in the YAML.
+pub fn required_fields(search: &str) -> Vec<String> {
+    let re = regex::Regex::new(
+        r"\b((?:All_[A-Za-z_]+|Processes|Filesystem|Registry|Services|Ports|Authentication|Web|Network_Traffic|Network_Resolution|DNS|Email|Certificates|Updates|Vulnerabilities|Malware_Attacks|IDS_Attacks|Risk|Endpoint)\.[A-Za-z_][A-Za-z0-9_]*)\b",
+    )
+    .expect("a valid regex");
+    let mut out: BTreeSet<String> = re
+        .captures_iter(search)
+        .map(|c| c[1].to_string())
+        .filter(|f| !f.ends_with('_'))
+        .collect();
+    if search.contains("_time") {
+        out.insert("_time".into());
+    }
+    out.into_iter().collect()
+}
+
+struct Cover<'a> {
+    /// Technique id to the detections (names) mapped to it.
+    by_technique: BTreeMap<String, BTreeSet<&'a str>>,
+}
+
+fn cover<'a>(p: &'a Project) -> Cover<'a> {
+    let mut by_technique: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for d in &p.content.detections {
+        for t in &d.tags.mitre_attack_id {
+            by_technique
+                .entry(t.value.clone())
+                .or_default()
+                .insert(d.common.name());
+        }
+    }
+    Cover { by_technique }
+}
+
+fn tactic_names(attack: &Attack, shortnames: &[String]) -> String {
+    let mut v: Vec<&str> = TACTIC_ORDER
+        .iter()
+        .filter(|t| shortnames.iter().any(|s| s == *t))
+        .map(|t| attack.tactic(t).map(|x| x.name.as_str()).unwrap_or(t))
+        .collect();
+    // Tactics outside the classic matrix (a newer ATT&CK's), after it.
+    for s in shortnames {
+        if !TACTIC_ORDER.contains(&s.as_str()) {
+            v.push(attack.tactic(s).map(|x| x.name.as_str()).unwrap_or(s));
+        }
+    }
+    v.join(", ")
+}
+
+fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
+    let mut o = String::new();
+    let name = d.common.name();
+    let _ = writeln!(o, "# {name}\n");
+    let _ = writeln!(o, "{}\n", s(&d.common.description).trim());
+    let _ = writeln!(o, "| | |\n| --- | --- |");
+    let row = |o: &mut String, k: &str, v: &str| {
+        if !v.is_empty() {
+            let _ = writeln!(o, "| {k} | {} |", cell(v));
+        }
+    };
+    row(&mut o, "Type", s(&d.kind));
+    row(&mut o, "Status", s(&d.common.status));
+    let join = |v: &[detc_yaml::Spanned<String>]| {
+        v.iter()
+            .map(|x| x.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    row(&mut o, "Products", &join(&d.tags.product));
+    row(&mut o, "Data sources", &join(&d.data_source));
+    row(&mut o, "Security domain", s(&d.tags.security_domain));
+    row(&mut o, "Asset type", s(&d.tags.asset_type));
+    let version = d
+        .common
+        .version
+        .as_ref()
+        .map(|v| v.value.to_string())
+        .unwrap_or_default();
+    row(&mut o, "Version", &version);
+    row(&mut o, "Date", s(&d.common.date));
+    row(&mut o, "Author", s(&d.common.author));
+    row(&mut o, "ID", s(&d.common.id));
+    o.push('\n');
+
+    let _ = writeln!(o, "## ATT&CK\n");
+    if d.tags.mitre_attack_id.is_empty() {
+        let _ = writeln!(o, "No technique is mapped.\n");
+    } else {
+        let _ = writeln!(o, "| Technique | Name | Tactics |\n| --- | --- | --- |");
+        for t in &d.tags.mitre_attack_id {
+            let (tn, tactics) = match attack.technique(&t.value) {
+                Some(x) => (x.name.as_str(), tactic_names(attack, &x.tactics)),
+                None => ("(not in the embedded ATT&CK data)", String::new()),
+            };
+            let moved = attack
+                .moved(&t.value)
+                .and_then(|m| {
+                    m.to.as_ref()
+                        .map(|to| format!(" (ATT&CK v{}: {to})", m.version))
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "| [{id}]({url}) | {} | {} |",
+                cell(&format!("{tn}{moved}")),
+                cell(&tactics),
+                id = t.value,
+                url = technique_url(&t.value)
+            );
+        }
+        o.push('\n');
+    }
+    if !d.tags.detection_strategies.is_empty() || !d.tags.analytics.is_empty() {
+        let _ = writeln!(
+            o,
+            "| Detection strategy | Name | Analytic | Platforms |\n| --- | --- | --- | --- |"
+        );
+        let mut listed = BTreeSet::new();
+        for det in &d.tags.detection_strategies {
+            let st = attack.strategy(&det.value);
+            let sname = st.map(|x| x.name.as_str()).unwrap_or("");
+            let ans: Vec<&detc_yaml::Spanned<String>> = d
+                .tags
+                .analytics
+                .iter()
+                .filter(|a| {
+                    attack
+                        .analytic(&a.value)
+                        .and_then(|x| x.strategy.as_deref())
+                        == Some(det.value.as_str())
+                })
+                .collect();
+            if ans.is_empty() {
+                let _ = writeln!(o, "| {} | {} | | |", det.value, cell(sname));
+            }
+            for a in ans {
+                listed.insert(a.value.as_str());
+                let plat = attack
+                    .analytic(&a.value)
+                    .map(|x| x.platforms.join(", "))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} |",
+                    det.value,
+                    cell(sname),
+                    a.value,
+                    cell(&plat)
+                );
+            }
+        }
+        for a in d
+            .tags
+            .analytics
+            .iter()
+            .filter(|a| !listed.contains(a.value.as_str()))
+        {
+            let plat = attack
+                .analytic(&a.value)
+                .map(|x| x.platforms.join(", "))
+                .unwrap_or_default();
+            let _ = writeln!(o, "| | | {} | {} |", a.value, cell(&plat));
+        }
+        o.push('\n');
+    }
+
+    let search = s(&d.search);
+    let _ = writeln!(o, "## Search\n\n```spl\n{}\n```\n", search.trim_end());
+
+    let _ = writeln!(o, "## Analytic stories\n");
+    if d.tags.analytic_story.is_empty() {
+        let _ = writeln!(o, "None.\n");
+    } else {
+        for st in &d.tags.analytic_story {
+            let known = p
+                .content
+                .stories
+                .iter()
+                .any(|x| x.common.name() == st.value);
+            if known {
+                let _ = writeln!(o, "- [{}](../{})", st.value, story_page(&st.value));
+            } else {
+                let _ = writeln!(o, "- {}", st.value);
+            }
+        }
+        o.push('\n');
+    }
+
+    let _ = writeln!(
+        o,
+        "## How to implement\n\n{}\n",
+        s(&d.how_to_implement).trim()
+    );
+    let fields = required_fields(search);
+    if !fields.is_empty() {
+        let _ = writeln!(o, "## Required fields\n");
+        for f in fields {
+            let _ = writeln!(o, "- `{f}`");
+        }
+        o.push('\n');
+    }
+    let _ = writeln!(
+        o,
+        "## Known false positives\n\n{}\n",
+        s(&d.known_false_positives).trim()
+    );
+
+    if let Some(rba) = &d.rba {
+        let _ = writeln!(o, "## Risk-based alerting\n");
+        let _ = writeln!(o, "Risk message: {}\n", s(&rba.message).trim());
+        let _ = writeln!(
+            o,
+            "| Object | Field | Type | Score |\n| --- | --- | --- | --- |"
+        );
+        for r in &rba.risk_objects {
+            let _ = writeln!(
+                o,
+                "| risk object | `{}` | {} | {} |",
+                s(&r.field),
+                s(&r.kind),
+                r.score
+                    .as_ref()
+                    .map(|x| x.value.to_string())
+                    .unwrap_or_default()
+            );
+        }
+        for t in &rba.threat_objects {
+            let _ = writeln!(
+                o,
+                "| threat object | `{}` | {} | |",
+                s(&t.field),
+                s(&t.kind)
+            );
+        }
+        o.push('\n');
+    }
+
+    if !d.drilldowns.is_empty() {
+        let _ = writeln!(o, "## Drilldowns\n");
+        for dd in &d.drilldowns {
+            let _ = writeln!(
+                o,
+                "**{}**\n\n```spl\n{}\n```\n",
+                s(&dd.name),
+                s(&dd.search).trim()
+            );
+        }
+    }
+
+    if !d.common.references.is_empty() {
+        let _ = writeln!(o, "## References\n");
+        for r in &d.common.references {
+            let _ = writeln!(o, "- <{}>", r.value);
+        }
+        o.push('\n');
+    }
+
+    let _ = writeln!(o, "## Test data\n");
+    if d.tests.is_empty() {
+        let _ = writeln!(o, "None.");
+    } else {
+        let _ = writeln!(
+            o,
+            "| Test | Data | Source | Sourcetype |\n| --- | --- | --- | --- |"
+        );
+        for t in &d.tests {
+            for a in &t.attack_data {
+                let _ = writeln!(
+                    o,
+                    "| {} | `{}` | {} | {} |",
+                    cell(s(&t.name)),
+                    s(&a.data),
+                    cell(s(&a.source)),
+                    cell(s(&a.sourcetype))
+                );
+            }
+        }
+    }
+    o
+}
+
+fn story_detections<'a>(p: &'a Project, story: &str) -> Vec<&'a Detection> {
+    let mut v: Vec<&Detection> = p
+        .content
+        .detections
+        .iter()
+        .filter(|d| d.tags.analytic_story.iter().any(|s| s.value == story))
+        .collect();
+    v.sort_by_key(|d| d.common.name());
+    v
+}
+
+fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack) -> String {
+    let mut o = String::new();
+    let name = st.common.name();
+    let _ = writeln!(o, "# {name}\n\n{}\n", s(&st.common.description).trim());
+    let narrative = s(&st.narrative).trim();
+    if !narrative.is_empty() {
+        let _ = writeln!(o, "## Narrative\n\n{narrative}\n");
+    }
+    let dets = story_detections(p, name);
+    let _ = writeln!(o, "## Detections\n");
+    if dets.is_empty() {
+        let _ = writeln!(o, "None.\n");
+    } else {
+        let _ = writeln!(o, "| Detection | Type | Techniques |\n| --- | --- | --- |");
+        for d in &dets {
+            let _ = writeln!(
+                o,
+                "| [{}](../{}) | {} | {} |",
+                cell(d.common.name()),
+                page_of(d),
+                s(&d.kind),
+                d.tags
+                    .mitre_attack_id
+                    .iter()
+                    .map(|t| t.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        o.push('\n');
+        let techniques: BTreeSet<&str> = dets
+            .iter()
+            .flat_map(|d| d.tags.mitre_attack_id.iter().map(|t| t.value.as_str()))
+            .collect();
+        let _ = writeln!(o, "## ATT&CK techniques\n");
+        for t in techniques {
+            let tn = attack.technique(t).map(|x| x.name.as_str()).unwrap_or("");
+            let _ = writeln!(o, "- [{t}]({}) {tn}", technique_url(t));
+        }
+        o.push('\n');
+    }
+    if !st.common.references.is_empty() {
+        let _ = writeln!(o, "## References\n");
+        for r in &st.common.references {
+            let _ = writeln!(o, "- <{}>", r.value);
+        }
+        o.push('\n');
+    }
+    let _ = writeln!(
+        o,
+        "| | |\n| --- | --- |\n| Category | {} |\n| Use case | {} |\n| Products | {} |\n| Version | {} ({}) |\n| Author | {} |\n| ID | {} |",
+        cell(
+            &st.category
+                .iter()
+                .map(|x| x.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        cell(s(&st.usecase)),
+        cell(
+            &st.product
+                .iter()
+                .map(|x| x.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        st.common
+            .version
+            .as_ref()
+            .map(|v| v.value.to_string())
+            .unwrap_or_default(),
+        s(&st.common.date),
+        cell(s(&st.common.author)),
+        s(&st.common.id)
+    );
+    o
+}
+
+fn index_page(p: &Project) -> String {
+    let mut o = String::new();
+    let title = if p.config.app.title.is_empty() {
+        "Content"
+    } else {
+        p.config.app.title.as_str()
+    };
+    let _ = writeln!(
+        o,
+        "# {title}\n\n{} detections, {} analytic stories. ATT&CK coverage: [matrix](attack.md), [Navigator layer](attack-navigator-layer.json).\n",
+        p.content.detections.len(),
+        p.content.stories.len()
+    );
+    let _ = writeln!(
+        o,
+        "## Detections\n\n| Detection | Type | Techniques | Stories |\n| --- | --- | --- | --- |"
+    );
+    let mut dets: Vec<&Detection> = p.content.detections.iter().collect();
+    dets.sort_by_key(|d| d.common.name());
+    for d in dets {
+        let _ = writeln!(
+            o,
+            "| [{}]({}) | {} | {} | {} |",
+            cell(d.common.name()),
+            page_of(d),
+            s(&d.kind),
+            d.tags
+                .mitre_attack_id
+                .iter()
+                .map(|t| t.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            cell(
+                &d.tags
+                    .analytic_story
+                    .iter()
+                    .map(|t| t.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n## Analytic stories\n\n| Story | Detections |\n| --- | --- |"
+    );
+    let mut stories: Vec<&detc_content::model::Story> = p.content.stories.iter().collect();
+    stories.sort_by_key(|s| s.common.name());
+    for st in stories {
+        let _ = writeln!(
+            o,
+            "| [{}]({}) | {} |",
+            cell(st.common.name()),
+            story_page(st.common.name()),
+            story_detections(p, st.common.name()).len()
+        );
+    }
+    o
+}
+
+fn attack_page(p: &Project, attack: &Attack) -> String {
+    let cov = cover(p);
+    let mut columns: Vec<Vec<String>> = Vec::new();
+    for tac in TACTIC_ORDER {
+        let mut col = Vec::new();
+        for (t, dets) in &cov.by_technique {
+            if attack
+                .technique(t)
+                .is_some_and(|x| x.tactics.iter().any(|s| s == tac))
+            {
+                col.push(format!("[{t}]({}) ({})", technique_url(t), dets.len()));
+            }
+        }
+        columns.push(col);
+    }
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# ATT&CK coverage\n\nTechniques mapped by the detections, under each ATT&CK Enterprise tactic (ATT&CK {}), with their number of detections. Open `attack-navigator-layer.json` in the ATT&CK Navigator for the full matrix.\n",
+        attack.data.version
+    );
+    let names: Vec<String> = TACTIC_ORDER
+        .iter()
+        .map(|t| {
+            attack
+                .tactic(t)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| t.to_string())
+        })
+        .collect();
+    let _ = writeln!(o, "| {} |", names.join(" | "));
+    let _ = writeln!(o, "|{}", " --- |".repeat(names.len()));
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    for i in 0..rows {
+        let cells: Vec<&str> = columns
+            .iter()
+            .map(|c| c.get(i).map(String::as_str).unwrap_or(""))
+            .collect();
+        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    }
+    let _ = writeln!(
+        o,
+        "\n## Techniques\n\n| Technique | Name | Tactics | Detections |\n| --- | --- | --- | --- |"
+    );
+    for (t, dets) in &cov.by_technique {
+        let (name, tactics) = match attack.technique(t) {
+            Some(x) => (x.name.as_str(), tactic_names(attack, &x.tactics)),
+            None => ("", String::new()),
+        };
+        let links: Vec<String> = dets
+            .iter()
+            .filter_map(|n| p.content.detections.iter().find(|d| d.common.name() == *n))
+            .map(|d| format!("[{}]({})", cell(d.common.name()), page_of(d)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "| [{t}]({}) | {} | {} | {} |",
+            technique_url(t),
+            cell(name),
+            cell(&tactics),
+            links.join("<br>")
+        );
+    }
+    o
+}
+
+/// The ATT&CK Navigator layer (format 4.5): one entry per covered technique
+/// and tactic, scored by its number of detections.
+pub fn navigator_layer(p: &Project, attack: &Attack) -> serde_json::Value {
+    let cov = cover(p);
+    let mut techniques = Vec::new();
+    let max = cov
+        .by_technique
+        .values()
+        .map(BTreeSet::len)
+        .max()
+        .unwrap_or(1);
+    let mut parents_shown = BTreeSet::new();
+    for (t, dets) in &cov.by_technique {
+        let tactics: Vec<String> = attack
+            .technique(t)
+            .map(|x| x.tactics.clone())
+            .unwrap_or_default();
+        let comment = dets.iter().copied().collect::<Vec<_>>().join("; ");
+        for tac in &tactics {
+            techniques.push(serde_json::json!({
+                "techniqueID": t,
+                "tactic": tac,
+                "score": dets.len(),
+                "comment": comment,
+                "enabled": true,
+                "showSubtechniques": false,
+            }));
+            if let Some(parent) = Attack::parent_of(t)
+                && parents_shown.insert((parent.to_string(), tac.clone()))
+            {
+                techniques.push(serde_json::json!({
+                    "techniqueID": parent,
+                    "tactic": tac,
+                    "enabled": true,
+                    "showSubtechniques": true,
+                }));
+            }
+        }
+    }
+    let name = if p.config.app.title.is_empty() {
+        "detc content".to_string()
+    } else {
+        p.config.app.title.clone()
+    };
+    serde_json::json!({
+        "name": name,
+        "versions": {
+            "attack": attack.data.version.split('.').next().unwrap_or("18"),
+            "navigator": "5.1.0",
+            "layer": "4.5",
+        },
+        "domain": "enterprise-attack",
+        "description": format!("ATT&CK coverage of {} detections (score: number of detections). Generated by detc.", p.content.detections.len()),
+        "sorting": 0,
+        "hideDisabled": false,
+        "techniques": techniques,
+        "gradient": {
+            "colors": ["#ffffffff", "#66b1ffff"],
+            "minValue": 0,
+            "maxValue": max,
+        },
+        "legendItems": [],
+        "metadata": [],
+        "links": [],
+        "showTacticRowBackground": false,
+        "selectTechniquesAcrossTactics": true,
+        "selectSubtechniquesWithParent": false,
+        "selectVisibleTechniques": false,
+    })
+}
+
+/// Every documentation file of `p`, sorted by path.
+pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
+    let mut files = vec![
+        DocFile {
+            path: "index.md".into(),
+            text: index_page(p),
+        },
+        DocFile {
+            path: "attack.md".into(),
+            text: attack_page(p, attack),
+        },
+        DocFile {
+            path: "attack-navigator-layer.json".into(),
+            text: serde_json::to_string_pretty(&navigator_layer(p, attack)).unwrap_or_default()
+                + "\n",
+        },
+    ];
+    for d in &p.content.detections {
+        files.push(DocFile {
+            path: page_of(d),
+            text: detection_page(p, d, attack),
+        });
+    }
+    for st in &p.content.stories {
+        files.push(DocFile {
+            path: story_page(st.common.name()),
+            text: story_page_text(p, st, attack),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// Writes `files` as the folder `dir`, replacing it whole: they are written
+/// into a temporary folder beside it, then the old folder is removed and
+/// the new one renamed into place, so readers never see a half-written set.
+///
+/// # Errors
+/// The folder or a file cannot be written (the message names it).
+pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".docs-")
+        .tempdir_in(parent)
+        .map_err(|e| format!("cannot create a folder in {}: {e}", parent.display()))?;
+    for f in files {
+        let path = tmp.path().join(&f.path);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)
+                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        std::fs::write(&path, &f.text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| format!("cannot replace {}: {e}", dir.display()))?;
+    }
+    let kept = tmp.keep();
+    std::fs::rename(&kept, dir)
+        .map_err(|e| format!("cannot move the docs to {}: {e}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}
