@@ -205,7 +205,7 @@ fn search_tokens(s: &str) -> Result<Vec<String>, String> {
             while i < b.len()
                 && !b[i].is_ascii_whitespace()
                 && !matches!(b[i], b'(' | b')' | b',' | b'=' | b'"')
-                && !(b[i] == b'!' && b.get(i + 1) == Some(&b'='))
+                && (b[i] != b'!' || b.get(i + 1) != Some(&b'='))
             {
                 i += 1;
             }
@@ -379,7 +379,10 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
 }
 
 /// `stats <aggregates> by <fields>` on the current rows.
-fn stats(args: &str) -> Result<(Vec<(Agg, String)>, Vec<String>), String> {
+/// Aggregates with their output names, and the `by` fields.
+type Grouping = (Vec<(Agg, String)>, Vec<String>);
+
+fn stats(args: &str) -> Result<Grouping, String> {
     let lower = args.to_lowercase();
     let by_at = find_word(&lower, "by");
     let aggs = aggregates(&args[..by_at.unwrap_or(args.len())])?;

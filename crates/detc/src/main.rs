@@ -231,6 +231,16 @@ fn build(
     let dist = out.unwrap_or_else(|| dist_of(&p, &path));
     match detc_build::write(&app, &dist, mtime) {
         Ok(w) => {
+            println!(
+                "built {} {}: {} files in {}, {} ({} bytes) in {:.0} ms",
+                app.appid,
+                app.version,
+                app.files.len(),
+                w.folder.display(),
+                w.tarball.display(),
+                w.tarball_bytes,
+                started.elapsed().as_secs_f64() * 1000.0
+            );
             if with_docs {
                 let files = detc_docs::generate(&p, Attack::embedded());
                 if let Err(e) = detc_docs::write(&files, &dist.join("docs")) {
@@ -243,16 +253,6 @@ fn build(
                     dist.join("docs").display()
                 );
             }
-            println!(
-                "built {} {}: {} files in {}, {} ({} bytes) in {:.0} ms",
-                app.appid,
-                app.version,
-                app.files.len(),
-                w.folder.display(),
-                w.tarball.display(),
-                w.tarball_bytes,
-                started.elapsed().as_secs_f64() * 1000.0
-            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -95,6 +95,12 @@ fn the_fixture_pack_builds_byte_identically_twice() {
             std::fs::metadata(&exe).unwrap().permissions().mode() & 0o777,
             0o755
         );
+        assert!(said.contains("documentation files in"), "{said}");
+        let index = std::fs::read_to_string(dist.join("docs/index.md")).unwrap();
+        assert!(
+            index.contains("AWS IAM User Created With Access Key"),
+            "{index}"
+        );
         tarballs.push(std::fs::read(dist.join("DetcBuildFixture-1.2.3.tar.gz")).unwrap());
     }
     assert_eq!(tarballs[0], tarballs[1]);
@@ -129,4 +135,31 @@ fn templates_lists_and_prints_the_built_in_templates() {
     assert!(String::from_utf8_lossy(&r.stdout).contains("definition = {{ m.definition | conf }}"));
     let r = detc().args(["templates", "nope.j2"]).output().unwrap();
     assert_eq!(r.status.code(), Some(2));
+}
+
+#[test]
+fn docs_are_written_for_valid_content_and_refused_for_broken_content() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("docs");
+    let r = detc()
+        .args(["docs", "--out"])
+        .arg(&dir)
+        .arg(repo().join("tests/fixtures/packs/build"))
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let page =
+        std::fs::read_to_string(dir.join("detections/aws_iam_user_created_with_access_key.md"))
+            .unwrap();
+    assert!(page.contains("| [T1136.003](https://attack.mitre.org/techniques/T1136/003/) | Cloud Account | Persistence |"), "{page}");
+    assert!(dir.join("attack-navigator-layer.json").is_file());
+    let broken = detc()
+        .args(["docs", "--out"])
+        .arg(out.path().join("broken-docs"))
+        .arg(repo().join("tests/fixtures/broken/schema_bad_uuid"))
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("not writing docs"));
+    assert!(!out.path().join("broken-docs").exists());
 }
