@@ -38,6 +38,17 @@ pub struct Common {
 }
 
 impl Common {
+    /// The file's name without its folder and `.yml`/`.yaml` extension
+    /// (contentctl derives lookup file names and stanza checks from it).
+    pub fn file_stem(&self) -> &str {
+        self.path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".yml")
+            .trim_end_matches(".yaml")
+    }
+
     /// The name, or "" when it could not be read.
     pub fn name(&self) -> &str {
         self.name.as_ref().map(|n| n.value.as_str()).unwrap_or("")

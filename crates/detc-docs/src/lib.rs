@@ -76,14 +76,7 @@ fn technique_url(id: &str) -> String {
 }
 
 fn page_of(d: &Detection) -> String {
-    let stem = d
-        .common
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches(".yml")
-        .trim_end_matches(".yaml");
+    let stem = d.common.file_stem();
     let stem = if stem.is_empty() {
         file_stem_for(d.common.name())
     } else {

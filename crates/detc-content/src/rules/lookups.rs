@@ -44,15 +44,7 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
     let mut headers = HashMap::new();
     let mut referenced: HashSet<String> = HashSet::new();
     for l in &p.content.lookups {
-        let stem = l
-            .common
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(".yml")
-            .trim_end_matches(".yaml")
-            .to_string();
+        let stem = l.common.file_stem().to_string();
         let dir = Path::new(&l.common.path)
             .parent()
             .map(|d| d.to_path_buf())
