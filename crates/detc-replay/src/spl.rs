@@ -34,6 +34,8 @@
 use crate::Row;
 use detc_spl::{split_args, split_pipeline};
 use regex::Regex;
+use splunk_chunked::Records;
+use splunk_chunked::body::{BodyWriter, MV_PREFIX, encode_mv};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -620,50 +622,43 @@ fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, Strin
     let state = cx
         .state_dir
         .join(format!("{}.csv", lookup.trim_end_matches(".csv")));
-    // Rows to CSV, multivalue fields in splunkd's encoding.
+    // Rows to a body as splunkd sends it, and the reply back to rows, with
+    // the protocol crate's codec (multivalue fields in `__mv_` columns).
     let names: BTreeSet<&String> = rows.iter().flat_map(|r| r.0.keys()).collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    header.extend(names.iter().map(|n| format!("__mv_{n}")));
-    w.write_record(&header).map_err(|e| e.to_string())?;
+    let mut w = BodyWriter::new(
+        names
+            .iter()
+            .map(|n| n.to_string())
+            .chain(names.iter().map(|n| format!("{MV_PREFIX}{n}"))),
+    );
     for r in &rows {
-        let mut rec: Vec<String> = names.iter().map(|n| r.values(n).join("\n")).collect();
-        rec.extend(names.iter().map(|n| {
+        for n in &names {
+            w.field(r.values(n).join("\n"));
+        }
+        for n in &names {
             let v = r.values(n);
-            if v.len() > 1 {
-                v.iter()
-                    .map(|x| format!("${}$", x.replace('$', "$$")))
-                    .collect::<Vec<_>>()
-                    .join(";")
+            w.field(if v.len() > 1 {
+                encode_mv(v.iter().map(String::as_str))
             } else {
                 String::new()
-            }
-        }));
-        w.write_record(&rec).map_err(|e| e.to_string())?;
-    }
-    let input = w.into_inner().map_err(|e| e.to_string())?;
-    let out = firstseen::standalone::run(&argv, &input, &state, Some(cx.latest as f64))?;
-    if out.body.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rdr = csv::Reader::from_reader(&out.body[..]);
-    let h = rdr.headers().map_err(|e| e.to_string())?.clone();
-    let mut result = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
-        let mut row = Row::new();
-        for (name, v) in h.iter().zip(rec.iter()) {
-            if name.starts_with("__mv_") || v.is_empty() {
-                continue;
-            }
-            row.0.insert(
-                name.to_string(),
-                v.split('\n').map(str::to_string).collect(),
-            );
+            });
         }
-        result.push(row);
+        w.end_row();
     }
-    Ok(result)
+    let out = firstseen::standalone::run(&argv, &w.finish(), &state, Some(cx.latest as f64))?;
+    let reply = Records::parse(&out.body)?;
+    Ok((0..reply.len())
+        .map(|i| {
+            let mut row = Row::new();
+            for (f, name) in reply.fields().iter().enumerate() {
+                let v: Vec<String> = reply.values(i, f).iter().map(str::to_string).collect();
+                if !v.is_empty() {
+                    row.0.insert(name.clone(), v);
+                }
+            }
+            row
+        })
+        .collect())
 }
 
 // ---- eval expressions ----
