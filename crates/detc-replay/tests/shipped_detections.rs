@@ -54,8 +54,7 @@ impl Content {
                 ));
             }
         }
-        // The build creates a missing `<detection>_filter` macro as `search *`.
-        (arity == 0 && name.ends_with("_filter")).then(|| (vec![], "search *".to_string()))
+        detc_content::rules::implicit_macro(name, arity)
     }
 
     fn detection(&self, name: &str) -> &detc_content::model::Detection {

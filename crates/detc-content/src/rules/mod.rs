@@ -46,6 +46,13 @@ pub fn file_stem_for(name: &str) -> String {
     name.replace([' ', '-', '.', '/'], "_").to_lowercase()
 }
 
+/// The definition a macro has when the content does not define it:
+/// contentctl creates a missing `<detection>_filter` macro (no arguments)
+/// as `search *`. `None` for any other macro.
+pub fn implicit_macro(name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+    (arity == 0 && name.ends_with("_filter")).then(|| (Vec::new(), "search *".to_string()))
+}
+
 impl Resolver for Cx<'_> {
     fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
         if let Some(ms) = self.macros.get(name) {
@@ -55,8 +62,7 @@ impl Resolver for Cx<'_> {
                 m.definition.as_ref()?.value.clone(),
             ));
         }
-        // contentctl creates a missing `<detection>_filter` macro as `search *`.
-        (arity == 0 && name.ends_with("_filter")).then(|| (Vec::new(), "search *".to_string()))
+        implicit_macro(name, arity)
     }
 
     fn lookup_fields(&self, name: &str) -> Option<Vec<String>> {
