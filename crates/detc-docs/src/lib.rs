@@ -63,6 +63,30 @@ fn s(v: &Option<detc_yaml::Spanned<String>>) -> &str {
     v.as_ref().map(|v| v.value.as_str()).unwrap_or("")
 }
 
+/// The values of a list, comma-separated.
+fn join(v: &[detc_yaml::Spanned<String>]) -> String {
+    v.iter()
+        .map(|x| x.value.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `## References` section of links, or nothing when there are none.
+fn references(o: &mut String, refs: &[detc_yaml::Spanned<String>]) {
+    if refs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "## References
+"
+    );
+    for r in refs {
+        let _ = writeln!(o, "- <{}>", r.value);
+    }
+    o.push('\n');
+}
+
 /// Escapes text for a Markdown table cell: `|` and line breaks.
 fn cell(t: &str) -> String {
     t.replace('|', "\\|").replace('\n', " ")
@@ -156,12 +180,6 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
     };
     row(&mut o, "Type", s(&d.kind));
     row(&mut o, "Status", s(&d.common.status));
-    let join = |v: &[detc_yaml::Spanned<String>]| {
-        v.iter()
-            .map(|x| x.value.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     row(&mut o, "Products", &join(&d.tags.product));
     row(&mut o, "Data sources", &join(&d.data_source));
     row(&mut o, "Security domain", s(&d.tags.security_domain));
@@ -343,13 +361,7 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
         }
     }
 
-    if !d.common.references.is_empty() {
-        let _ = writeln!(o, "## References\n");
-        for r in &d.common.references {
-            let _ = writeln!(o, "- <{}>", r.value);
-        }
-        o.push('\n');
-    }
+    references(&mut o, &d.common.references);
 
     let _ = writeln!(o, "## Test data\n");
     if d.tests.is_empty() {
@@ -407,12 +419,7 @@ fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack
                 cell(d.common.name()),
                 page_of(d),
                 s(&d.kind),
-                d.tags
-                    .mitre_attack_id
-                    .iter()
-                    .map(|t| t.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                &join(&d.tags.mitre_attack_id)
             );
         }
         o.push('\n');
@@ -427,31 +434,13 @@ fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack
         }
         o.push('\n');
     }
-    if !st.common.references.is_empty() {
-        let _ = writeln!(o, "## References\n");
-        for r in &st.common.references {
-            let _ = writeln!(o, "- <{}>", r.value);
-        }
-        o.push('\n');
-    }
+    references(&mut o, &st.common.references);
     let _ = writeln!(
         o,
         "| | |\n| --- | --- |\n| Category | {} |\n| Use case | {} |\n| Products | {} |\n| Version | {} ({}) |\n| Author | {} |\n| ID | {} |",
-        cell(
-            &st.category
-                .iter()
-                .map(|x| x.value.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        cell(&join(&st.category)),
         cell(s(&st.usecase)),
-        cell(
-            &st.product
-                .iter()
-                .map(|x| x.value.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        cell(&join(&st.product)),
         st.common
             .version
             .as_ref()
@@ -490,20 +479,8 @@ fn index_page(p: &Project) -> String {
             cell(d.common.name()),
             page_of(d),
             s(&d.kind),
-            d.tags
-                .mitre_attack_id
-                .iter()
-                .map(|t| t.value.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            cell(
-                &d.tags
-                    .analytic_story
-                    .iter()
-                    .map(|t| t.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            &join(&d.tags.mitre_attack_id),
+            cell(&join(&d.tags.analytic_story))
         );
     }
     let _ = writeln!(
