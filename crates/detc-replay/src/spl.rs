@@ -772,19 +772,23 @@ impl ExprParser {
             false
         }
     }
-    fn or(&mut self) -> Result<Expr, String> {
-        let mut l = self.and()?;
-        while self.eat("OR") {
-            l = Expr::Bin("OR".into(), Box::new(l), Box::new(self.and()?));
+    /// One left-associative precedence level: `next (op next)*`.
+    fn left(
+        &mut self,
+        ops: &[&str],
+        next: fn(&mut Self) -> Result<Expr, String>,
+    ) -> Result<Expr, String> {
+        let mut l = next(self)?;
+        while let Some(op) = ops.iter().find(|op| self.eat(op)) {
+            l = Expr::Bin(op.to_string(), Box::new(l), Box::new(next(self)?));
         }
         Ok(l)
     }
+    fn or(&mut self) -> Result<Expr, String> {
+        self.left(&["OR"], Self::and)
+    }
     fn and(&mut self) -> Result<Expr, String> {
-        let mut l = self.not()?;
-        while self.eat("AND") {
-            l = Expr::Bin("AND".into(), Box::new(l), Box::new(self.not()?));
-        }
-        Ok(l)
+        self.left(&["AND"], Self::not)
     }
     fn not(&mut self) -> Result<Expr, String> {
         if self.eat("NOT") {
@@ -804,30 +808,10 @@ impl ExprParser {
         Ok(l)
     }
     fn add(&mut self) -> Result<Expr, String> {
-        let mut l = self.mul()?;
-        loop {
-            let op = if self.eat("+") {
-                "+"
-            } else if self.eat("-") {
-                "-"
-            } else {
-                return Ok(l);
-            };
-            l = Expr::Bin(op.into(), Box::new(l), Box::new(self.mul()?));
-        }
+        self.left(&["+", "-"], Self::mul)
     }
     fn mul(&mut self) -> Result<Expr, String> {
-        let mut l = self.unary()?;
-        loop {
-            let op = if self.eat("*") {
-                "*"
-            } else if self.eat("/") {
-                "/"
-            } else {
-                return Ok(l);
-            };
-            l = Expr::Bin(op.into(), Box::new(l), Box::new(self.unary()?));
-        }
+        self.left(&["*", "/"], Self::unary)
     }
     fn unary(&mut self) -> Result<Expr, String> {
         if self.eat("-") {
