@@ -364,11 +364,7 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     } else {
         Some(parse_terms(where_part)?)
     };
-    let by: Vec<String> = by_part
-        .split([',', ' ', '\n', '\t'])
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let by: Vec<String> = field_list(by_part).map(str::to_string).collect();
     if by.iter().any(|b| b.contains('=')) {
         return Err("tstats `span=` is not replayed".into());
     }
@@ -380,22 +376,22 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     Ok(group(&rows, &aggs, &by))
 }
 
-/// `stats <aggregates> by <fields>` on the current rows.
 /// Aggregates with their output names, and the `by` fields.
 type Grouping = (Vec<(Agg, String)>, Vec<String>);
 
+/// The words of a field list: split at whitespace and commas.
+fn field_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+}
+
+/// Parses `stats <aggregates> by <fields>`.
 fn stats(args: &str) -> Result<Grouping, String> {
     let lower = args.to_lowercase();
     let by_at = find_word(&lower, "by");
     let aggs = aggregates(&args[..by_at.unwrap_or(args.len())])?;
     let by = by_at
-        .map(|b| {
-            args[b + 2..]
-                .split([',', ' ', '\n', '\t'])
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|b| field_list(&args[b + 2..]).map(str::to_string).collect())
         .unwrap_or_default();
     Ok((aggs, by))
 }
@@ -526,10 +522,7 @@ fn num(x: f64) -> String {
 // ---- rename, table, convert ----
 
 fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let toks: Vec<&str> = args
-        .split([' ', ',', '\n'])
-        .filter(|s| !s.is_empty())
-        .collect();
+    let toks: Vec<&str> = field_list(args).collect();
     let mut pairs = Vec::new();
     for c in toks.chunks(3) {
         match c {
@@ -560,10 +553,7 @@ fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 }
 
 fn select(args: &str, rows: Vec<Row>) -> Vec<Row> {
-    let keep: Vec<&str> = args
-        .split([' ', ',', '\n'])
-        .filter(|s| !s.is_empty() && *s != "+")
-        .collect();
+    let keep: Vec<&str> = field_list(args).filter(|s| *s != "+").collect();
     rows.into_iter()
         .map(|r| {
             Row(r
