@@ -86,9 +86,9 @@ fn is_detonation(r: &serde_json::Value) -> bool {
         .unwrap_or("");
     let instance_session = arn.contains(":assumed-role/")
         && arn.rsplit('/').next().is_some_and(|x| x.starts_with("i-"));
-    let private = ["10.", "192.168.", "172.16."]
-        .iter()
-        .any(|p| s("sourceIPAddress").starts_with(p));
+    let private = s("sourceIPAddress")
+        .parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_private());
     s("userAgent")
         .trim_start_matches('[')
         .starts_with("stratus-red-team_")
