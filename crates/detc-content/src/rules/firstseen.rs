@@ -36,6 +36,10 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         );
     for search in searches {
         let s = &search.value;
+        // Most searches do not call the command: skip splitting them.
+        if !s.contains("firstseen") {
+            continue;
+        }
         for cmd in split_pipeline(s) {
             if cmd.name != "firstseen" {
                 continue;
