@@ -793,6 +793,13 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
     let (filename, copy) = match kind.as_str() {
         // Written by the firstseen command at run time: no file ships.
         "csv" if l.written_by.is_some() => (Some(format!("{name}.csv")), None),
+        // A 4.x lookup names its file; it ships under that name (as contentctl 4.4.7).
+        "csv" if l.filename.is_some() => {
+            let f = s(&l.filename);
+            let dir = stem.rsplit_once('/').map_or("", |x| x.0);
+            let src = if dir.is_empty() { f.clone() } else { format!("{dir}/{f}") };
+            (Some(f.clone()), Some((src, f)))
+        }
         "csv" => {
             let date = s(&l.common.date).replace('-', "");
             let out = if date.is_empty() {
@@ -801,6 +808,12 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
                 format!("{name}_{date}.csv")
             };
             (Some(out.clone()), Some((format!("{stem}.csv"), out)))
+        }
+        "mlmodel" if l.filename.is_some() => {
+            let f = s(&l.filename);
+            let dir = stem.rsplit_once('/').map_or("", |x| x.0);
+            let src = if dir.is_empty() { f.clone() } else { format!("{dir}/{f}") };
+            (None, Some((src, f)))
         }
         "mlmodel" => {
             let base = stem.rsplit('/').next().unwrap_or(&stem).to_string();

@@ -3,8 +3,8 @@
 //! Codes are grouped by letter: `Y` YAML, `S` schema, `C` content
 //! references and identity, `A` MITRE ATT&CK, `Q` the SPL search
 //! (macros, lookups, filter macro), `R` risk-based alerting, `D`
-//! drilldowns, `P` contentctl's detection policies, `L` lookup files, `F`
-//! files and configuration. `contentctl` says whether contentctl 5.6
+//! drilldowns, `P` contentctl's detection policies, `L` lookup files, `M`
+//! content format (4.x and 5.x), `F` files and configuration. `contentctl` says whether contentctl 5.6
 //! enforces the same rule (the others are detc's own).
 
 use detc_diag::{Diagnostic, RuleInfo, Severity};
@@ -36,6 +36,7 @@ rules! {
     "F002" "file-too-large" Error false "a content file is larger than the size limit";
     "F003" "not-utf8" Error true "a content file is not valid UTF-8";
     "F004" "config" Error true "contentctl.yml is missing or invalid";
+    "F005" "detc-toml" Error false "detc.toml is invalid or sets an unknown rule";
     "Y001" "yaml-syntax" Error true "the file is not valid YAML";
     "Y002" "duplicate-key" Error false "a mapping has the same key twice";
     "Y003" "tab-indentation" Error true "a tab is used for indentation";
@@ -44,11 +45,13 @@ rules! {
     "Y007" "yaml-too-complex" Error false "nesting or alias expansion passes the limits";
     "Y008" "empty-file" Error true "the file holds no content object";
     "Y009" "multiple-documents" Error false "the file holds more than one YAML document";
+    "Y010" "quoted-scalar-indentation" Warning false "a quoted string's continuation lines are not indented past its key (PyYAML accepts it)";
     "S001" "missing-field" Error true "a required field is missing";
     "S002" "unknown-key" Error true "a key is not a field of the object";
     "S003" "wrong-type" Error true "a value has the wrong type";
     "S004" "invalid-value" Error true "a value is not one of the allowed values";
     "S005" "constraint" Error true "a value breaks a length, range or format constraint";
+    "S006" "ignored-key" Warning false "a key that contentctl 4.x accepted has no effect";
     "C001" "duplicate-name" Error true "two content objects have the same name";
     "C002" "duplicate-id" Error true "two content objects have the same id";
     "C003" "file-name" Error true "the file name does not match the object's name";
@@ -90,6 +93,35 @@ rules! {
     "L002" "lookup-file-columns" Error true "a csv lookup's rows do not all have the header's column count";
     "L003" "lookup-file-unreferenced" Error true "a file in lookups/ is not referenced by any lookup";
     "L004" "kvstore-fields" Error true "a KV store lookup's first field is not `_key`";
+    "M001" "mixed-formats" Warning false "the content mixes contentctl 4.x and 5.x files";
+}
+
+/// Rules of contentctl 5.6 that contentctl 4.4.7 does not enforce (it
+/// accepts a technique with its sub-technique, unknown data sources (a
+/// warning), future dates, a baseline naming an unknown detection, RBA
+/// tags with RBA disabled, missing drilldowns, data source output fields,
+/// unreferenced lookup files and KV store fields without `_key`).
+pub const NOT_IN_CONTENTCTL4: &[&str] = &[
+    "C005", "C007", "C008", "A004", "Q006", "R005", "D002", "P004", "L003", "L004",
+];
+
+impl Rule {
+    /// Whether the contentctl that builds content of `format` (4.4.7 for
+    /// 4.x, 5.6 for 5.x) has this rule.
+    pub fn in_contentctl(&self, format: crate::legacy::Format) -> bool {
+        match format {
+            crate::legacy::Format::V5 => self.contentctl,
+            crate::legacy::Format::V4 => self.contentctl && !NOT_IN_CONTENTCTL4.contains(&self.code),
+        }
+    }
+
+    /// Whether the rule checks the schema or the files themselves (`F`,
+    /// `Y`, `S`): content that breaks it cannot be read as meant, so its
+    /// errors cannot be lowered by `[lints]`, `--warn`/`--allow` or
+    /// `--cap-lints`.
+    pub fn is_schema(&self) -> bool {
+        matches!(self.code.as_bytes().first(), Some(b'F' | b'Y' | b'S'))
+    }
 }
 
 /// The rule with `code`.

@@ -162,6 +162,11 @@ pub const LOOKUPS_TO_IGNORE: &[&str] = &[
     "admon_groups_def",
     "=",
     "other_lookups",
+    // detc: the files behind the three `cim_*_lookup` definitions above
+    // (SA-IdentityManagement), which searches also read by file name.
+    "cim_corporate_web_domains.csv",
+    "cim_corporate_email_domains.csv",
+    "cim_cloud_domains.csv",
 ];
 
 /// Data models whose names, found in a search, give `datamodel`.

@@ -9,6 +9,8 @@
 
 pub mod codes;
 pub mod enums;
+pub mod legacy;
+pub mod lints;
 pub mod load;
 pub mod model;
 pub mod rules;
@@ -24,6 +26,8 @@ pub struct Options<'a> {
     pub attack: &'a Attack,
     /// "Today" for the no-future-dates rule (UTC date).
     pub today: jiff::civil::Date,
+    /// Rule levels from the command line (`detc.toml` is read from the root).
+    pub lints: lints::LintFlags,
 }
 
 impl Default for Options<'static> {
@@ -33,6 +37,7 @@ impl Default for Options<'static> {
             today: jiff::Zoned::now()
                 .with_time_zone(jiff::tz::TimeZone::UTC)
                 .date(),
+            lints: lints::LintFlags::default(),
         }
     }
 }
@@ -41,6 +46,7 @@ impl Default for Options<'static> {
 pub fn validate(root: &std::path::Path, opts: &Options) -> Project {
     let mut p = load(root);
     rules::run(&mut p, opts);
+    lints::apply(&mut p, &opts.lints);
     p.diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     p.diags.dedup();
     p

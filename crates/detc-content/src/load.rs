@@ -73,6 +73,25 @@ pub struct Project {
     pub diags: Vec<Diagnostic>,
 }
 
+impl Project {
+    /// The generation most detections are written in (5.x on a tie or
+    /// when there are none): the format of files that are not content
+    /// objects, such as lookup csv files.
+    pub fn format(&self) -> crate::legacy::Format {
+        let v4 = self
+            .content
+            .detections
+            .iter()
+            .filter(|d| d.format == crate::legacy::Format::V4)
+            .count();
+        if v4 * 2 > self.content.detections.len() {
+            crate::legacy::Format::V4
+        } else {
+            crate::legacy::Format::V5
+        }
+    }
+}
+
 fn rel(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
         .unwrap_or(p)

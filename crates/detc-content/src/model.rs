@@ -7,6 +7,7 @@
 
 use crate::codes::diag;
 use crate::enums::*;
+pub use crate::legacy::{Format, LegacyTags, Observable};
 use detc_diag::{FileId, Span};
 use detc_yaml::{Decoder, MapReader, NodeId, Spanned};
 
@@ -218,6 +219,10 @@ pub struct Detection {
     pub tags: DetectionTags,
     /// Span of the `tags` mapping.
     pub tags_span: Option<Span>,
+    /// The generation the file is written in.
+    pub format: Format,
+    /// A 4.x detection's risk tags, as written (`rba` holds their 5.x form).
+    pub legacy: Option<LegacyTags>,
 }
 
 /// An analytic story (`stories/*.yml`).
@@ -233,6 +238,8 @@ pub struct Story {
     pub product: Vec<Spanned<String>>,
     /// `tags.usecase`.
     pub usecase: Option<Spanned<String>>,
+    /// The generation the file is written in (4.x stories have no `status`).
+    pub format: Format,
 }
 
 /// A macro (`macros/*.yml`).
@@ -271,6 +278,29 @@ pub struct Lookup {
     /// `fields` lists its columns: the key fields, then `firstTimeSeen`,
     /// `lastTimeSeen`, `enough_data`.
     pub written_by: Option<Spanned<String>>,
+    /// A 4.x lookup's `filename`: its file in `lookups/` (5.x derives it
+    /// from the yml's name, see [`Lookup::file_name`]).
+    pub filename: Option<Spanned<String>>,
+    /// The generation the file is written in (4.x lookups have no
+    /// `lookup_type`: `filename` makes a csv or mlmodel lookup,
+    /// `collection` a KV store one).
+    pub format: Format,
+}
+
+impl Lookup {
+    /// The lookup's file in `lookups/`: a 4.x `filename`, else
+    /// `<yml stem>.csv` or `<yml stem>.mlmodel` (contentctl 5.x
+    /// `lookup.py`); `None` for a KV store lookup.
+    pub fn file_name(&self) -> Option<String> {
+        if let Some(f) = &self.filename {
+            return Some(f.value.clone());
+        }
+        match self.lookup_type.as_ref().map(|t| t.value.as_str()) {
+            Some("csv") => Some(format!("{}.csv", self.common.file_stem())),
+            Some("mlmodel") => Some(format!("{}.mlmodel", self.common.file_stem())),
+            _ => None,
+        }
+    }
 }
 
 /// One entry of a detection's `tests` (contentctl's `UnitTest`).
@@ -310,6 +340,8 @@ pub struct Baseline {
     pub detections: Vec<Spanned<String>>,
     /// Inline deployment.
     pub deployment: Option<Deployment>,
+    /// The generation the file is written in.
+    pub format: Format,
 }
 
 /// A data source (`data_sources/*.yml`).
@@ -452,7 +484,8 @@ fn regex_like(de: &mut Decoder, v: &Spanned<String>, ok: bool, what: &str, examp
 
 /// Reads the base fields. `name_max` is 99 (67 for detections and
 /// baselines); `status` is checked against `statuses`; `lenient` makes
-/// id, version, date, author and status optional (macros, lookups).
+/// id, version, date, author and status optional (macros, lookups);
+/// `format` V4 makes `status` optional (4.x stories and baselines have none).
 fn common(
     de: &mut Decoder,
     m: &mut MapReader,
@@ -460,6 +493,7 @@ fn common(
     name_max: usize,
     statuses: &[&str],
     lenient: bool,
+    format: Format,
 ) -> Common {
     let name = m.req_str(de, "name");
     max_len(de, &name, "name", name_max);
@@ -516,7 +550,7 @@ fn common(
     max_len(de, &author, "author", 255);
     let description = m.req_str(de, "description");
     max_len(de, &description, "description", 10000);
-    let status = if lenient {
+    let status = if lenient || format == Format::V4 {
         m.opt_str(de, "status")
             .and_then(|s| one_of(de, s, statuses, "status"))
     } else {
@@ -601,7 +635,7 @@ fn decode_rba(de: &mut Decoder, n: NodeId) -> Option<Rba> {
     })
 }
 
-fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
+fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> DetectionTags {
     let Some(mut m) = de.map(n, "tags") else {
         return DetectionTags::default();
     };
@@ -694,6 +728,9 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
     let _ = m.opt_str(de, "research_site_url");
     let _ = m.opt_str(de, "event_schema");
     let _ = m.get("mappings");
+    if let Some(l) = legacy {
+        decode_legacy_tags(de, &mut m, l);
+    }
     for computed in [
         "nist",
         "cis20",
@@ -706,15 +743,17 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
         "message",
         "required_fields",
     ] {
-        if let Some(span) = m.key_span(de, computed) {
+        if let Some(span) = m.key_span(de, computed)
+            && !m.was_read(computed)
+        {
             let (msg, help) = match computed {
                 "nist" | "cis20" | "kill_chain_phases" | "mitre_attack_enrichments" => (
                     format!("`tags.{computed}` is computed by the build and cannot be set"),
                     format!("remove `{computed}`"),
                 ),
                 _ => (
-                    format!("`tags.{computed}` is a contentctl 4.x field, not part of the 5.x format"),
-                    "move risk settings to the top-level `rba:` block (risk_objects, threat_objects, message)".to_string(),
+                    format!("`tags.{computed}` is a contentctl 4.x field, but this detection has a 5.x `rba:` block"),
+                    format!("remove `tags.{computed}` and keep its meaning in `rba:` (risk_objects, threat_objects, message); for a whole 4.x repository, `detc migrate` rewrites every file"),
                 ),
             };
             de.push(diag("S002", msg).at(span).help(help));
@@ -735,6 +774,83 @@ fn decode_tags(de: &mut Decoder, n: NodeId) -> DetectionTags {
         group,
         throttling,
         manual_test,
+    }
+}
+
+/// Reads `key`, which contentctl 4.4.7 accepts and ignores (its models
+/// allow extra keys), reporting it as `S006`: the value has no effect.
+fn ignored_key(de: &mut Decoder, m: &mut MapReader, key: &'static str, why: &str) {
+    if let Some(span) = m.key_span(de, key) {
+        de.push(
+            diag("S006", format!("`{key}` has no effect: {why}"))
+                .at(span)
+                .label("ignored")
+                .help(format!("remove `{key}` (contentctl 4.4.7 ignores it and contentctl 5 rejects it)")),
+        );
+    }
+    let _ = m.get(key);
+}
+
+/// Reads a 4.x detection's risk tags (contentctl 4.4.7 `DetectionTags`
+/// and `Observable`): `confidence` and `impact` 0..100, `message`,
+/// `observable` entries with exactly one role, `required_fields`; plus the
+/// 4.x-only enrichment fields it accepted (`nist`, `confidence_id`,
+/// `impact_id`, `evidence_str`).
+fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut LegacyTags) {
+    for key in ["confidence", "impact"] {
+        let v = m.req_int(de, key);
+        if let Some(v) = &v
+            && !(0..=100).contains(&v.value)
+        {
+            constraint(de, v.span, format!("`{key}` {} is outside 0..100", v.value), "use a value from 0 to 100");
+        }
+        if key == "confidence" {
+            l.confidence = v;
+        } else {
+            l.impact = v;
+        }
+    }
+    l.risk_score = m.opt_int(de, "risk_score");
+    l.message = m.req_str(de, "message");
+    l.required_fields = m.str_list(de, "required_fields");
+    let _ = m.str_list(de, "nist");
+    let _ = m.opt_int(de, "confidence_id");
+    let _ = m.opt_int(de, "impact_id");
+    let _ = m.opt_str(de, "evidence_str");
+    if let Some(n) = m.get_some(de, "observable") {
+        for item in de.seq(n, "observable").unwrap_or_default() {
+            let Some(mut o) = de.map(item, "observable") else {
+                continue;
+            };
+            let name = o.req_str(de, "name");
+            let kind = req_enum(de, &mut o, "type", crate::legacy::OBSERVABLE_TYPES);
+            let role = match o.get_some(de, "role") {
+                None => {
+                    let field = name.as_ref().map_or("this observable".to_string(), |n| format!("`{}`", n.value));
+                    let at = name.as_ref().map_or(o.span, |n| n.span);
+                    de.push(
+                        diag("S001", format!("observable {field} has no `role`"))
+                            .at(at)
+                            .label("no role")
+                            .help("add `role: [Victim]` when the field holds the entity at risk (it becomes a risk object), or `role: [Attacker]` when it holds the threat (a threat object)"),
+                    );
+                    None
+                }
+                Some(r) => match de.string_list(r, "role") {
+                    Some(roles) if roles.len() == 1 => roles
+                        .into_iter()
+                        .next()
+                        .and_then(|v| one_of(de, v, crate::legacy::OBSERVABLE_ROLES, "observable role")),
+                    Some(_) => {
+                        constraint(de, de.span(r), "an observable has exactly one role".into(), "keep one of `Victim` or `Attacker` (contentctl 4.4.7 rejects more)");
+                        None
+                    }
+                    None => None,
+                },
+            };
+            o.finish(de);
+            l.observables.push(Observable { name, kind, role });
+        }
     }
 }
 
@@ -801,8 +917,17 @@ fn decode_deployment_body(
 
 /// Decodes a detection from its root node.
 pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection> {
+    let format = match de.peek(root, "tags") {
+        Some(t)
+            if !de.has_key(root, "rba")
+                && crate::legacy::V4_TAG_KEYS.iter().any(|k| de.has_key(t, k)) =>
+        {
+            Format::V4
+        }
+        _ => Format::V5,
+    };
     let mut m = de.map(root, "detection")?;
-    let common = common(de, &mut m, path, 67, DETECTION_STATUS, false);
+    let common = common(de, &mut m, path, 67, DETECTION_STATUS, false, Format::V5);
     let kind = req_enum(de, &mut m, "type", DETECTION_TYPES);
     let data_source = m.str_list(de, "data_source");
     let search = m.req_str(de, "search");
@@ -859,6 +984,10 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
                                 let sourcetype = a.req_str(de, "sourcetype");
                                 let _ = a.opt_str(de, "custom_index");
                                 let _ = a.opt_str(de, "host");
+                                if format == Format::V4 {
+                                    // 4.x only: contentctl 4.4.7 `UnitTestAttackData`.
+                                    let _ = a.opt_bool(de, "update_timestamp");
+                                }
                                 a.finish(de);
                                 attack_data.push(AttackData {
                                     data,
@@ -900,7 +1029,23 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         "a mapping with analytic_story, asset_type, product, security_domain",
     );
     let tags_span = tags_node.map(|n| de.span(n));
-    let tags = tags_node.map(|n| decode_tags(de, n)).unwrap_or_default();
+    let mut legacy = (format == Format::V4).then(LegacyTags::default);
+    let tags = tags_node
+        .map(|n| decode_tags(de, n, legacy.as_mut()))
+        .unwrap_or_default();
+    let rba = match &legacy {
+        Some(l) => {
+            let needs_victim = common.is_production()
+                && kind.as_ref().is_some_and(|k| k.value == "TTP" || k.value == "Anomaly");
+            let victims = l.observables.iter().filter(|o| o.role.as_ref().is_some_and(|r| r.value == "Victim")).count();
+            if needs_victim && victims == 0 && !l.observables.is_empty() {
+                let at = m.key_span(de, "tags").unwrap_or(m.span);
+                constraint(de, at, "a production TTP or Anomaly detection needs an observable with the `Victim` role".into(), "mark the field holding the entity at risk (user, dest...) `role: [Victim]` (contentctl 4.4.7 `ensureProperObservablesExist`)");
+            }
+            crate::legacy::rba_from_legacy(l, tags_span.unwrap_or(m.span))
+        }
+        None => rba,
+    };
     for k in ["baselines", "cve_enrichment"] {
         if let Some(n) = m.get_some(de, k) {
             let empty = de.seq(n, k).is_some_and(|v| v.is_empty());
@@ -951,13 +1096,20 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         deployment,
         tags,
         tags_span,
+        format,
+        legacy,
     })
 }
 
 /// Decodes an analytic story.
 pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
+    // contentctl 4.4.7's `Story` has no `status`; 5.x requires it.
+    let format = if de.has_key(root, "status") { Format::V5 } else { Format::V4 };
     let mut m = de.map(root, "story")?;
-    let common = common(de, &mut m, path, 99, STORY_STATUS, false);
+    let common = common(de, &mut m, path, 99, STORY_STATUS, false, format);
+    if format == Format::V4 {
+        ignored_key(de, &mut m, "type", "a story has no type");
+    }
     let narrative = m.req_str(de, "narrative");
     let mut category = Vec::new();
     let mut product = Vec::new();
@@ -981,13 +1133,14 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
         category,
         product,
         usecase,
+        format,
     })
 }
 
 /// Decodes a macro.
 pub fn macro_(de: &mut Decoder, root: NodeId, path: &str) -> Option<Macro> {
     let mut m = de.map(root, "macro")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
     let definition = m.req_str(de, "definition");
     min_len(de, &definition, "definition", 1);
     let arguments = m.str_list(de, "arguments");
@@ -1002,26 +1155,76 @@ pub fn macro_(de: &mut Decoder, root: NodeId, path: &str) -> Option<Macro> {
 /// Decodes a lookup.
 pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     let mut m = de.map(root, "lookup")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
-    let lookup_type = match m.get_some(de, "lookup_type") {
-        Some(n) => de
-            .string(n, "lookup_type")
-            .and_then(|v| one_of(de, v, LOOKUP_TYPES, "lookup_type")),
-        None => {
-            let legacy = m.has("filename") || m.has("collection") || m.has("fields_list");
-            let at = m.span;
-            let mut d = diag("S001", "lookup is missing required field `lookup_type`")
-                .at(detc_diag::Span::new(at.file, at.start, at.start));
-            d = if legacy {
-                d.help("this is a contentctl 4.x lookup: add `lookup_type: csv` (for `filename:`) or `lookup_type: kvstore` (for `collection:`, with `fields:` instead of `fields_list:`)")
-            } else {
-                d.help("add `lookup_type:` with csv, kvstore or mlmodel")
-            };
-            de.push(d);
-            None
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
+    // contentctl 4.4.7's `Lookup` has no `lookup_type`: `filename` makes a
+    // file lookup, `collection` a KV store one.
+    let format = if !m.has("lookup_type")
+        && (m.has("filename") || m.has("collection") || m.has("fields_list"))
+    {
+        Format::V4
+    } else {
+        Format::V5
+    };
+    let mut filename = None;
+    let mut v4_fields = Vec::new();
+    let lookup_type = if format == Format::V4 {
+        filename = m.opt_str(de, "filename");
+        let collection = m.opt_str(de, "collection");
+        if let Some(fl) = m.opt_str(de, "fields_list") {
+            v4_fields = fl
+                .value
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(|f| Spanned::new(f.to_string(), fl.span))
+                .collect();
+        }
+        match (&filename, &collection) {
+            (Some(f), None) => {
+                let t = if f.value.ends_with(".mlmodel") { "mlmodel" } else { "csv" };
+                if !f.value.ends_with(".csv") && !f.value.ends_with(".mlmodel") {
+                    constraint(de, f.span, format!("`{}` is not a .csv or .mlmodel file", f.value), "lookup files are csv files ending in .csv (contentctl 4.4.7 `Lookup`)");
+                }
+                Some(Spanned::new(t.to_string(), f.span))
+            }
+            (None, Some(c)) => {
+                if c.value != common.name() {
+                    constraint(de, c.span, format!("the KV store collection `{}` is not named like the lookup `{}`", c.value, common.name()), "name the collection after the lookup: detc writes one collections.conf stanza per lookup, named like it");
+                }
+                Some(Spanned::new("kvstore".to_string(), c.span))
+            }
+            (Some(_), Some(c)) => {
+                constraint(de, c.span, "a lookup has both `filename` and `collection`".into(), "keep `filename` for a csv lookup or `collection` for a KV store lookup (contentctl 4.4.7 requires exactly one)");
+                None
+            }
+            (None, None) => {
+                m.missing(de, "filename", "the csv file in lookups/, or `collection:` for a KV store lookup");
+                None
+            }
+        }
+    } else {
+        match m.get_some(de, "lookup_type") {
+            Some(n) => de
+                .string(n, "lookup_type")
+                .and_then(|v| one_of(de, v, LOOKUP_TYPES, "lookup_type")),
+            None => {
+                let at = m.span;
+                de.push(
+                    diag("S001", "lookup is missing required field `lookup_type`")
+                        .at(detc_diag::Span::new(at.file, at.start, at.start))
+                        .help("add `lookup_type:` with csv, kvstore or mlmodel"),
+                );
+                None
+            }
         }
     };
-    let fields = m.str_list(de, "fields");
+    if format == Format::V4 && de.peek(root, "fields").is_some_and(|n| de.is_scalar(n)) {
+        ignored_key(de, &mut m, "fields", "a 4.x lookup lists its KV store fields in `fields_list`");
+    }
+    let mut fields = if m.was_read("fields") { Vec::new() } else { m.str_list(de, "fields") };
+    if fields.is_empty() {
+        fields = v4_fields;
+    }
     let written_by = match m.get_some(de, "written_by") {
         Some(n) => de
             .string(n, "written_by")
@@ -1092,6 +1295,16 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
             continue;
         };
         let value = match key {
+            "match_type" if format == Format::V4 && de.string(n, key).is_some() => {
+                de.string(n, key)
+            }
+            "case_sensitive_match" | "default_match" if format == Format::V4 => {
+                de.scalar_text(n, key).map(|v| {
+                    let b = v.value.to_ascii_lowercase();
+                    let t = if b == "true" || b == "false" { b } else { v.value.clone() };
+                    Spanned::new(t, v.span)
+                })
+            }
             "match_type" => de.string_list(n, key).map(|l| {
                 for v in &l {
                     let ok = (v.value.starts_with("WILDCARD(") || v.value.starts_with("CIDR("))
@@ -1132,21 +1345,19 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
             options.push((key.to_string(), v));
         }
     }
-    let legacy: Vec<&'static str> = ["filename", "collection", "fields_list"]
-        .into_iter()
-        .filter(|k| m.has(k))
-        .collect();
-    for k in legacy {
-        if let Some(span) = m.key_span(de, k) {
-            de.push(diag("S002", format!("`{k}` is a contentctl 4.x lookup field, not part of the 5.x format"))
-                .at(span)
-                .help(match k {
-                    "filename" => "remove it: the csv file is `lookups/<this file's stem>.csv`",
-                    "collection" => "remove it: the KV store collection is named after the lookup",
-                    _ => "rename `fields_list` to `fields` and write it as a list starting with `_key`",
-                }));
+    if format == Format::V5 {
+        for k in ["filename", "collection", "fields_list"] {
+            if let Some(span) = m.key_span(de, k) {
+                de.push(diag("S002", format!("`{k}` is a contentctl 4.x lookup field, but this lookup has a 5.x `lookup_type`"))
+                    .at(span)
+                    .help(match k {
+                        "filename" => "remove it: the csv file is `lookups/<this file's stem>.csv` (`detc migrate` renames 4.x files)",
+                        "collection" => "remove it: the KV store collection is named after the lookup",
+                        _ => "rename `fields_list` to `fields` and write it as a list starting with `_key`",
+                    }));
+            }
+            let _ = m.get(k);
         }
-        let _ = m.get(k);
     }
     m.finish(de);
     Some(Lookup {
@@ -1157,6 +1368,8 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         options,
         field_types,
         written_by,
+        filename,
+        format,
     })
 }
 
@@ -1165,8 +1378,14 @@ pub const KV_FIELD_TYPES: &[&str] = &["string", "number", "bool", "time", "array
 
 /// Decodes a baseline.
 pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> {
+    // contentctl 4.4.7's `Baseline` has no `status` and has `datamodel`
+    // and `tags.required_fields`.
+    let format = if de.has_key(root, "status") { Format::V5 } else { Format::V4 };
     let mut m = de.map(root, "baseline")?;
-    let common = common(de, &mut m, path, 67, STORY_STATUS, false);
+    let common = common(de, &mut m, path, 67, STORY_STATUS, false, format);
+    if format == Format::V4 {
+        let _ = m.str_list(de, "datamodel");
+    }
     let kind = req_enum(de, &mut m, "type", &["Baseline"]);
     let search = m.req_str(de, "search");
     min_len(de, &search, "search", 4);
@@ -1187,6 +1406,26 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         let p = t.req_str_list(de, "product").unwrap_or_default();
         enum_list(de, p, PRODUCTS, "product");
         req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
+        if format == Format::V4 {
+            let _ = t.str_list(de, "required_fields");
+            // Detection-only tags that old baselines carry; 4.4.7's
+            // `BaselineTags` ignores them.
+            for k in [
+                "confidence",
+                "impact",
+                "risk_score",
+                "message",
+                "observable",
+                "kill_chain_phases",
+                "context",
+                "mitre_attack_id",
+                "asset_type",
+                "cis20",
+                "nist",
+            ] {
+                ignored_key(de, &mut t, k, "a baseline has no risk settings or ATT&CK mapping");
+            }
+        }
         t.finish(de);
     }
     let deployment = m.get_some(de, "deployment").and_then(|n| {
@@ -1211,13 +1450,14 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         analytic_story,
         detections,
         deployment,
+        format,
     })
 }
 
 /// Decodes a data source.
 pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSource> {
     let mut m = de.map(root, "data source")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
     for k in ["id", "date", "author"] {
         if !m.has(k) {
             m.missing(de, k, "a value");
@@ -1264,7 +1504,7 @@ pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSou
 /// Decodes a named deployment.
 pub fn deployment(de: &mut Decoder, root: NodeId, path: &str) -> Option<Deployment> {
     let mut m = de.map(root, "deployment")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true);
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
     for k in ["id", "date", "author"] {
         if !m.has(k) {
             m.missing(de, k, "a value");

@@ -96,6 +96,33 @@ impl<'a> Decoder<'a> {
         matches!(&self.doc.node(n).kind, NodeKind::Scalar(s) if s.resolve() == ScalarValue::Null)
     }
 
+    /// Whether `n` is a mapping with the plain key `key` (reads nothing,
+    /// reports nothing: for telling formats apart before decoding).
+    pub fn has_key(&self, n: NodeId, key: &str) -> bool {
+        match &self.doc.node(n).kind {
+            NodeKind::Map(pairs) => pairs.iter().any(|(k, _)| {
+                matches!(&self.doc.node(*k).kind, NodeKind::Scalar(s) if s.text == key)
+            }),
+            _ => false,
+        }
+    }
+
+    /// The value of `key` in mapping `n`, without reading it (see
+    /// [`Decoder::has_key`]).
+    pub fn peek(&self, n: NodeId, key: &str) -> Option<NodeId> {
+        match &self.doc.node(n).kind {
+            NodeKind::Map(pairs) => pairs.iter().find_map(|(k, v)| {
+                matches!(&self.doc.node(*k).kind, NodeKind::Scalar(s) if s.text == key).then_some(*v)
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether `n` is a non-null scalar.
+    pub fn is_scalar(&self, n: NodeId) -> bool {
+        matches!(&self.doc.node(n).kind, NodeKind::Scalar(_)) && !self.is_null(n)
+    }
+
     /// Records a diagnostic.
     pub fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
@@ -293,6 +320,14 @@ impl MapReader {
     pub fn take_all(&mut self) -> Vec<(String, NodeId, NodeId)> {
         self.used.iter_mut().for_each(|u| *u = true);
         self.entries.clone()
+    }
+
+    /// Whether `key` is present and has been read.
+    pub fn was_read(&self, key: &str) -> bool {
+        self.entries
+            .iter()
+            .zip(&self.used)
+            .any(|((k, _, _), u)| *u && k == key)
     }
 
     /// Whether `key` is present.

@@ -428,6 +428,159 @@ impl Builder<'_> {
 /// line ends (`Y005`, warning), limits passed (`Y007`), several documents
 /// (`Y009`). Never panics, whatever the input.
 pub fn parse(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<Diagnostic>) {
+    let (doc, diags) = parse_strict(text, file, limits);
+    if doc.is_some() {
+        return (doc, diags);
+    }
+    match relax_quoted_indentation(text, &diags) {
+        Some(r) => r.parse(text, file, limits).unwrap_or((doc, diags)),
+        None => (doc, diags),
+    }
+}
+
+/// A copy of a file whose under-indented quoted-scalar continuation lines
+/// were indented (`inserts`: `(byte offset in the copy, spaces added)`),
+/// and where each such scalar starts in the original.
+struct Relaxed {
+    text: String,
+    inserts: Vec<(usize, usize)>,
+    scalars: Vec<usize>,
+}
+
+/// YAML 1.2 requires the continuation lines of a quoted scalar to be
+/// indented past its key; PyYAML, and so contentctl, accepts them at any
+/// indentation, and ESCU has such files. When parsing failed on exactly
+/// that, pads those lines (leading spaces of continuation lines are not
+/// part of a quoted scalar's value, so the value does not change) and
+/// retries; up to 16 scalars a file.
+fn relax_quoted_indentation(text: &str, diags: &[Diagnostic]) -> Option<Relaxed> {
+    let first = diags.iter().find(|d| d.code == "Y001")?;
+    if !first.message.ends_with("invalid indentation in quoted scalar") {
+        return None;
+    }
+    let mut r = Relaxed {
+        text: text.to_string(),
+        inserts: Vec::new(),
+        scalars: Vec::new(),
+    };
+    let mut at = first.span?.start;
+    for _ in 0..16 {
+        let bytes = r.text.as_bytes();
+        let quote = *bytes.get(at)?;
+        if quote != b'\'' && quote != b'"' {
+            return None;
+        }
+        let line_start = r.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let key_indent = r.text[line_start..]
+            .bytes()
+            .take_while(|b| *b == b' ')
+            .count();
+        let need = key_indent + 1;
+        // Find the closing quote.
+        let mut i = at + 1;
+        let end = loop {
+            let c = *bytes.get(i)?;
+            if quote == b'\'' && c == b'\'' {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                break i;
+            }
+            if quote == b'"' && c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if quote == b'"' && c == b'"' {
+                break i;
+            }
+            i += 1;
+        };
+        let mut out = String::with_capacity(r.text.len() + 64);
+        out.push_str(&r.text[..at]);
+        let mut pos = at;
+        for (off, _) in r.text[at..end].match_indices('\n') {
+            let nl = at + off + 1;
+            out.push_str(&r.text[pos..nl]);
+            pos = nl;
+            let have = r.text[nl..end].bytes().take_while(|b| *b == b' ').count();
+            let blank = r.text[nl + have..end].starts_with('\n');
+            if have < need && !blank {
+                let add = need - have;
+                r.inserts.push((out.len(), add));
+                out.extend(std::iter::repeat_n(' ', add));
+            }
+        }
+        out.push_str(&r.text[pos..]);
+        r.scalars.push(at);
+        r.text = out;
+        let (doc, d) = parse_strict(&r.text, FileId(0), Limits::default());
+        if doc.is_some() {
+            return Some(r);
+        }
+        let next = d.iter().find(|d| d.code == "Y001")?;
+        if !next.message.ends_with("invalid indentation in quoted scalar") {
+            return None;
+        }
+        at = next.span?.start;
+    }
+    None
+}
+
+impl Relaxed {
+    /// Maps a byte offset of the padded copy back to the original.
+    fn orig(&self, off: usize) -> usize {
+        let mut shift = 0;
+        for (p, n) in &self.inserts {
+            if *p >= off {
+                break;
+            }
+            shift += (*n).min(off - p);
+        }
+        off - shift
+    }
+
+    /// Parses the padded copy; spans point into the original, and each
+    /// padded scalar gets a `Y010` warning.
+    fn parse(&self, orig: &str, file: FileId, limits: Limits) -> Option<(Option<Doc>, Vec<Diagnostic>)> {
+        let (doc, mut diags) = parse_strict(&self.text, file, limits);
+        let mut doc = doc?;
+        let fix = |s: &mut Span| {
+            s.start = self.orig(s.start);
+            s.end = self.orig(s.end);
+        };
+        for n in &mut doc.nodes {
+            fix(&mut n.span);
+        }
+        for d in &mut diags {
+            if let Some(s) = &mut d.span {
+                fix(s);
+            }
+            for l in &mut d.secondary {
+                fix(&mut l.span);
+            }
+        }
+        for at in &self.scalars {
+            let at = self.orig(*at);
+            let line_start = orig[..at].rfind('\n').map_or(0, |i| i + 1);
+            let key_indent = orig[line_start..].bytes().take_while(|b| *b == b' ').count();
+            diags.push(
+                Diagnostic::new(
+                    "Y010",
+                    "quoted-scalar-indentation",
+                    Severity::Warning,
+                    "the continuation lines of this quoted string are not indented past its key",
+                )
+                .at(Span::new(file, at, at + 1))
+                .label("string starts here")
+                .help(format!("YAML 1.2 requires it and strict parsers refuse the file (PyYAML, and so contentctl, accepts it): indent each continuation line by at least {} space{}, or write the value as a block scalar (`key: >-`)", key_indent + 1, if key_indent == 0 { "" } else { "s" })),
+            );
+        }
+        Some((Some(doc), diags))
+    }
+}
+
+fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<Diagnostic>) {
     let mut pre = Vec::new();
     let mut base = 0;
     if text.starts_with('\u{feff}') {
@@ -543,6 +696,30 @@ mod tests {
         };
         let v = doc.node(pairs[1].1);
         assert_eq!(&t[v.span.start..v.span.end], "x");
+    }
+
+    #[test]
+    fn under_indented_quoted_continuations_are_read_as_pyyaml_reads_them() {
+        // From security_content's macros/base64decode.yml.
+        let t = "name: x\ndefinition: 'eval a=1 \n| eval b=''2''\n| fields - c'\ndescription: d\n";
+        let (doc, d) = p(t);
+        let doc = doc.expect("recovered");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "Y010");
+        assert_eq!(d[0].span.unwrap().start, t.find('\'').unwrap());
+        let NodeKind::Map(pairs) = &doc.node(doc.root.unwrap()).kind else {
+            panic!()
+        };
+        let def = doc.node(pairs[1].1);
+        let NodeKind::Scalar(s) = &def.kind else { panic!() };
+        assert_eq!(s.text, "eval a=1 | eval b='2' | fields - c");
+        // Spans point into the original text.
+        let desc = doc.node(pairs[2].1);
+        assert_eq!(&t[desc.span.start..desc.span.end], "d");
+        // Other syntax errors are not hidden.
+        let (doc, d) = p("a: 'x\n  b: [\n");
+        assert!(doc.is_none());
+        assert_eq!(d[0].code, "Y001");
     }
 
     #[test]

@@ -31,6 +31,49 @@ enum Format {
     Sarif,
 }
 
+/// Rule levels (see `detc rules`; `detc.toml` `[lints]` sets them for a repository).
+#[derive(clap::Args, Clone, Default)]
+struct LintArgs {
+    /// Do not report rule CODE (a code such as A004 or a name such as
+    /// technique-and-subtechnique). Repeatable.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Report rule CODE as a warning. Repeatable.
+    #[arg(long, value_name = "CODE")]
+    warn: Vec<String>,
+    /// Report rule CODE as an error. Repeatable; when a rule is named
+    /// twice, deny beats warn beats allow.
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+    /// `warn`: every error from a rule that contentctl does not have (4.4.7
+    /// for 4.x files, 5.6 for 5.x ones) becomes a warning, so content with
+    /// known defects still builds. Schema errors stay errors.
+    #[arg(long, value_name = "LEVEL", value_parser = ["warn"])]
+    cap_lints: Option<String>,
+}
+
+impl LintArgs {
+    /// The flags as rule levels; prints why and fails on an unknown rule
+    /// or a schema rule being lowered.
+    fn flags(&self) -> Result<detc_content::lints::LintFlags, ExitCode> {
+        use detc_content::lints::{Level, check_flag};
+        let mut levels = Vec::new();
+        for (list, level) in [(&self.allow, Level::Allow), (&self.warn, Level::Warn), (&self.deny, Level::Deny)] {
+            for code in list {
+                if let Err(e) = check_flag(code, level) {
+                    eprintln!("error: {e}");
+                    return Err(ExitCode::from(2));
+                }
+                levels.push((code.clone(), level));
+            }
+        }
+        Ok(detc_content::lints::LintFlags {
+            levels,
+            cap_warn: self.cap_lints.is_some(),
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check every content file and report every problem in one run.
@@ -52,6 +95,8 @@ enum Command {
         /// Color the human output: auto, always or never.
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
+        #[command(flatten)]
+        lints: LintArgs,
     },
     /// Validate, then write the Splunk app: dist/<appid>/ and
     /// dist/<appid>-<version>.tar.gz, and its documentation in dist/docs/
@@ -83,6 +128,8 @@ enum Command {
         /// Color the diagnostics: auto, always or never.
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
+        #[command(flatten)]
+        lints: LintArgs,
     },
     /// Validate, then write the documentation: a Markdown page per
     /// detection and analytic story, an index, an ATT&CK coverage matrix
@@ -102,6 +149,8 @@ enum Command {
         /// Color the diagnostics: auto, always or never.
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
+        #[command(flatten)]
+        lints: LintArgs,
     },
     /// Print the built-in template NAME (or list the names), as a start
     /// for `detc build --templates DIR`.
@@ -136,6 +185,7 @@ fn validated(
     path: &std::path::Path,
     color: &str,
     what: &str,
+    lints: &LintArgs,
 ) -> Result<detc_content::Project, ExitCode> {
     if !path.is_dir() {
         eprintln!(
@@ -144,7 +194,11 @@ fn validated(
         );
         return Err(ExitCode::from(2));
     }
-    let p = detc_content::validate(path, &Options::default());
+    let opts = Options {
+        lints: lints.flags()?,
+        ..Options::default()
+    };
+    let p = detc_content::validate(path, &opts);
     let summary = Summary::of(&p.diags);
     if !p.diags.is_empty() {
         eprint!("{}", render_human(&p.sources, &p.diags, use_color(color)));
@@ -156,8 +210,8 @@ fn validated(
     Ok(p)
 }
 
-fn docs(path: PathBuf, out: Option<PathBuf>, color: &str) -> ExitCode {
-    let p = match validated(&path, color, "writing docs") {
+fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> ExitCode {
+    let p = match validated(&path, color, "writing docs", lints) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -186,6 +240,7 @@ fn build(
     firstseen: Option<PathBuf>,
     with_docs: bool,
     color: &str,
+    lints: &LintArgs,
 ) -> ExitCode {
     let started = std::time::Instant::now();
     let mtime = match detc_build::mtime_from_env() {
@@ -195,7 +250,7 @@ fn build(
             return ExitCode::from(2);
         }
     };
-    let p = match validated(&path, color, "building") {
+    let p = match validated(&path, color, "building", lints) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -272,8 +327,14 @@ fn main() -> ExitCode {
             firstseen,
             no_docs,
             color,
-        } => build(path, out, templates, firstseen, !no_docs, &color),
-        Command::Docs { path, out, color } => docs(path, out, &color),
+            lints,
+        } => build(path, out, templates, firstseen, !no_docs, &color, &lints),
+        Command::Docs {
+            path,
+            out,
+            color,
+            lints,
+        } => docs(path, out, &color, &lints),
         Command::Templates { name } => match name {
             None => {
                 for t in detc_build::render::TEMPLATES {
@@ -315,6 +376,7 @@ fn main() -> ExitCode {
             format,
             attack_bundle,
             color,
+            lints,
         } => {
             if !path.is_dir() {
                 eprintln!(
@@ -342,8 +404,13 @@ fn main() -> ExitCode {
                     }
                 }
             };
+            let lints = match lints.flags() {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
             let opts = Options {
                 attack,
+                lints,
                 ..Options::default()
             };
             let p = detc_content::validate(&path, &opts);

@@ -64,7 +64,7 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                 );
             }
             Some("csv") => {
-                let rel = dir.join(format!("{stem}.csv"));
+                let rel = dir.join(l.file_name().unwrap_or_else(|| format!("{stem}.csv")));
                 referenced.insert(rel.to_string_lossy().replace('\\', "/"));
                 let path = p.root.join(&rel);
                 if !path.is_file() {
@@ -103,9 +103,10 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                 }
             }
             Some("mlmodel") => {
-                let rel = dir.join(format!("{stem}.mlmodel"));
+                let file = l.file_name().unwrap_or_else(|| format!("{stem}.mlmodel"));
+                let rel = dir.join(&file);
                 referenced.insert(rel.to_string_lossy().replace('\\', "/"));
-                if !stem.starts_with("__mlspl_") {
+                if !file.starts_with("__mlspl_") {
                     out.push(
                         diag("L001", format!("an mlmodel lookup's file name must start with `__mlspl_`, not `{stem}.yml`"))
                             .at(at)
@@ -125,7 +126,9 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                     );
                 }
             }
-            Some("kvstore") if l.fields.first().map(|f| f.value.as_str()) != Some("_key") => {
+            // 4.x `fields_list` is transforms.conf's list as is, without `_key`.
+            Some("kvstore")
+                if l.format == crate::model::Format::V5 && l.fields.first().map(|f| f.value.as_str()) != Some("_key") => {
                 let span = l.fields.first().map(|f| f.span).unwrap_or(at);
                 out.push(
                     diag(

@@ -5,6 +5,7 @@
 pub mod attack;
 pub mod drilldowns;
 pub mod firstseen;
+pub mod format;
 pub mod identity;
 pub mod lookups;
 pub mod policy;
@@ -144,6 +145,9 @@ pub fn run(p: &mut Project, opts: &Options) {
             Some("kvstore") => Some(l.fields.iter().map(|f| f.value.clone()).collect::<Vec<_>>()),
             Some("csv") => {
                 lookup_names.insert(format!("{name}.csv"));
+                if let Some(f) = &l.filename {
+                    lookup_names.insert(f.value.clone());
+                }
                 columns.get(&l.common.path).cloned()
             }
             _ => None,
@@ -181,6 +185,7 @@ pub fn run(p: &mut Project, opts: &Options) {
     rba::check(&cx, &mut out);
     drilldowns::check(&cx, &mut out);
     policy::check(&cx, &mut out);
+    format::check(&cx, &mut out);
     p.diags.append(&mut out);
 }
 

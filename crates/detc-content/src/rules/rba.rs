@@ -12,6 +12,10 @@
 //!   since R001-R003 already say more.
 //! - `R005 rba-deployment-mismatch` (contentctl): `rba:` is present exactly
 //!   when the detection's deployment has `alert_action.rba.enabled`.
+//!
+//! A 4.x detection (`tags.observable`) always has risk tags; they are
+//! checked only when its deployment enables RBA, the only case in which
+//! contentctl 4.4.7 writes them to savedsearches.conf.
 
 use super::Cx;
 use crate::codes::diag;
@@ -94,6 +98,14 @@ fn in_search(search: &str, field: &str) -> bool {
 /// Runs the RBA rules.
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     for (i, d) in cx.content.detections.iter().enumerate() {
+        // A 4.x detection always carries risk tags; contentctl 4.4.7 uses
+        // them only when the deployment enables RBA (Hunting and
+        // Correlation ones do not), so unused risk tags are no defect.
+        if d.format == crate::model::Format::V4
+            && !deployment_of(cx, d).is_some_and(|dep| dep.rba_enabled)
+        {
+            continue;
+        }
         let search = d.search.as_ref().map(|s| s.value.as_str()).unwrap_or("");
         let production = d.common.is_production();
         let text_check = |name: &str,

@@ -1,0 +1,214 @@
+//! Rule levels, adjustable the way Rust's lints are.
+//!
+//! A rule's level comes, last one winning, from:
+//! 1. its default ([`crate::codes::RULES`]);
+//! 2. the generation of the file: in a 4.x file, an error from a rule that
+//!    contentctl 5 has and contentctl 4.4.7 does not
+//!    ([`crate::codes::NOT_IN_CONTENTCTL4`]) is a warning, since the tool
+//!    that builds that content accepts it (`detc migrate` or the author
+//!    fixes it before moving to 5.x);
+//! 3. the `[lints]` table of `detc.toml` beside `contentctl.yml`:
+//!    `A004 = "allow"`, or by name `technique-and-subtechnique = "warn"`;
+//! 4. `--allow`, `--warn`, `--deny` on the command line, in order;
+//! 5. `--cap-lints warn`: every error from a rule that the file's
+//!    contentctl does not have becomes a warning.
+//!
+//! `allow` drops the diagnostic. Schema and file rules (`F`, `Y`, `S`)
+//! cannot be lowered: content that breaks them cannot be read as meant.
+
+use crate::codes::{self, Rule, diag};
+use crate::legacy::Format;
+use crate::load::Project;
+use detc_diag::{FileId, Severity, Span};
+use std::collections::HashMap;
+
+/// A level set for a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Do not report it.
+    Allow,
+    /// Report it as a warning.
+    Warn,
+    /// Report it as an error.
+    Deny,
+}
+
+impl Level {
+    /// Parses `allow`, `warn` or `deny`.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// Levels given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LintFlags {
+    /// `(rule code or name, level)` in command-line order.
+    pub levels: Vec<(String, Level)>,
+    /// `--cap-lints warn`.
+    pub cap_warn: bool,
+}
+
+/// Finds a rule by code (`A004`) or name (`technique-and-subtechnique`).
+pub fn find_rule(key: &str) -> Option<&'static Rule> {
+    codes::RULES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// Checks a command-line level: the rule exists and may be set.
+pub fn check_flag(key: &str, level: Level) -> Result<&'static Rule, String> {
+    let r = find_rule(key).ok_or_else(|| {
+        format!("no rule is named `{key}` (`detc rules` lists the codes and names)")
+    })?;
+    if r.is_schema() && level != Level::Deny {
+        return Err(format!(
+            "{} ({}) checks the schema or the files: its errors cannot be lowered",
+            r.code, r.name
+        ));
+    }
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetcToml {
+    #[serde(default)]
+    lints: std::collections::BTreeMap<String, toml::Spanned<String>>,
+}
+
+/// Reads `detc.toml` in the content root, if there is one: the rule levels
+/// of its `[lints]` table. Problems are `F005` errors with their span.
+fn read_toml(p: &mut Project) -> Vec<(&'static Rule, Level)> {
+    let path = p.root.join("detc.toml");
+    if !path.is_file() {
+        return Vec::new();
+    }
+    let Some(file) = crate::load::read_file(&mut p.sources, &mut p.diags, &p.root, &path) else {
+        return Vec::new();
+    };
+    let text = p.sources.get(file).text.clone();
+    let parsed: DetcToml = match toml::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut d = diag("F005", format!("detc.toml: {}", e.message()))
+                .help("write rule levels as `[lints]` lines such as `A004 = \"warn\"` (allow, warn or deny)");
+            d = match e.span() {
+                Some(r) => d.at(Span::new(file, r.start, r.end.max(r.start))),
+                None => d.in_file(file),
+            };
+            p.diags.push(d);
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (key, value) in parsed.lints {
+        let r = value.span();
+        let span = Span::new(file, r.start, r.end);
+        let Some(level) = Level::parse(value.get_ref()) else {
+            p.diags.push(
+                diag("F005", format!("`{}` is not a lint level", value.get_ref()))
+                    .at(span)
+                    .label(format!("level of `{key}`"))
+                    .help("use \"allow\", \"warn\" or \"deny\""),
+            );
+            continue;
+        };
+        match check_flag(&key, level) {
+            Ok(rule) => out.push((rule, level)),
+            Err(msg) => p.diags.push(
+                diag("F005", format!("`{key}` in [lints]: {msg}"))
+                    .at(span)
+                    .help("set levels of content rules (C, A, Q, R, D, P, L, M codes) only"),
+            ),
+        }
+    }
+    out
+}
+
+/// The generation of each content file, and the project's (the one most
+/// detections use) for files that are not content objects.
+fn file_formats(p: &Project) -> (HashMap<FileId, Format>, Format) {
+    let c = &p.content;
+    let mut m = HashMap::new();
+    for d in &c.detections {
+        m.insert(d.common.file, d.format);
+    }
+    for s in &c.stories {
+        m.insert(s.common.file, s.format);
+    }
+    for l in &c.lookups {
+        m.insert(l.common.file, l.format);
+    }
+    for b in &c.baselines {
+        m.insert(b.common.file, b.format);
+    }
+    (m, p.format())
+}
+
+/// Applies every level (see the module documentation) to `p.diags`.
+pub fn apply(p: &mut Project, flags: &LintFlags) {
+    let toml_levels = read_toml(p);
+    let cli: Vec<(&'static Rule, Level)> = flags
+        .levels
+        .iter()
+        .filter_map(|(k, l)| check_flag(k, *l).ok().map(|r| (r, *l)))
+        .collect();
+    let (formats, project_format) = file_formats(p);
+    let diags = std::mem::take(&mut p.diags);
+    for mut d in diags {
+        let Some(rule) = codes::rule(d.code) else {
+            p.diags.push(d);
+            continue;
+        };
+        let format = d
+            .file
+            .or(d.span.map(|s| s.file))
+            .and_then(|f| formats.get(&f).copied())
+            .unwrap_or(project_format);
+        if format == Format::V4
+            && d.severity == Severity::Error
+            && rule.contentctl
+            && !rule.in_contentctl(Format::V4)
+        {
+            d.severity = Severity::Warning;
+            let note = "contentctl 4.4.7 accepts this in 4.x content; contentctl 5 refuses it";
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{h} ({note})"),
+                None => note.to_string(),
+            });
+        }
+        let mut keep = true;
+        for (r, level) in toml_levels.iter().chain(&cli) {
+            if r.code != rule.code {
+                continue;
+            }
+            match level {
+                Level::Allow => keep = false,
+                Level::Warn => {
+                    keep = true;
+                    d.severity = Severity::Warning;
+                }
+                Level::Deny => {
+                    keep = true;
+                    d.severity = Severity::Error;
+                }
+            }
+        }
+        if flags.cap_warn
+            && d.severity == Severity::Error
+            && !rule.is_schema()
+            && !rule.in_contentctl(format)
+        {
+            d.severity = Severity::Warning;
+        }
+        if keep {
+            p.diags.push(d);
+        }
+    }
+}
