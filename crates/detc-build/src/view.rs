@@ -129,6 +129,9 @@ pub struct DetectionView {
     pub kind: String,
     /// Description.
     pub description: String,
+    /// `description` of savedsearches.conf: the description after the
+    /// experimental or deprecated warning, if any.
+    pub stated_description: String,
     /// The SPL search.
     pub search: String,
     /// How to implement.
@@ -277,6 +280,14 @@ fn s(v: &Option<Spanned<String>>) -> String {
     v.as_ref().map(|v| v.value.clone()).unwrap_or_default()
 }
 
+/// Prefix of an experimental detection's `description` (contentctl's
+/// `EXPERIMENTAL_TEMPLATE`; `eli5` keeps the plain text).
+pub const EXPERIMENTAL_NOTE: &str = "**WARNING**, this detection is marked **EXPERIMENTAL** by the Splunk Threat Research Team. This means that the detection has been manually tested but we do not have the associated attack data to perform automated testing or cannot share this attack dataset due to its sensitive nature. If you have any questions feel free to email us at: research@splunk.com. ";
+
+/// Prefix of a deprecated detection's `description` (contentctl's
+/// `DEPRECATED_TEMPLATE`).
+pub const DEPRECATED_NOTE: &str = "**WARNING**, this detection has been marked **DEPRECATED** by the Splunk Threat Research Team. This means that it will no longer be maintained or supported. If you have any questions feel free to email us at: research@splunk.com. ";
+
 /// Prose (descriptions, narratives, how to implement, false positives) as
 /// written to a `.conf`: a line that ends with a backslash gets a space
 /// after it, so that splunkd keeps the backslash instead of reading a
@@ -423,6 +434,11 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let search = s(&d.search);
         let deployment = find_deployment(p, d.deployment.as_ref(), &kind);
         let description = prose(&d.common.description);
+        let stated = match s(&d.common.status).as_str() {
+            "experimental" => format!("{EXPERIMENTAL_NOTE}{description}"),
+            "deprecated" => format!("{DEPRECATED_NOTE}{description}"),
+            _ => description.clone(),
+        };
         let how_to_implement = prose(&d.how_to_implement);
         let known_false_positives = prose(&d.known_false_positives);
         for (field, v) in [
@@ -443,7 +459,9 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
             .map(|t| t.name.clone())
             .collect();
         let nist = vec![if kind == "TTP" { "DE.CM" } else { "DE.AE" }.to_string()];
-        let cis20 = vec!["CIS 10".to_string()];
+        // contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for
+        // the network security domain, else CIS 10.
+        let cis20 = vec![if s(&d.tags.security_domain) == "network" { "CIS 13" } else { "CIS 10" }.to_string()];
         let mut mappings = BTreeMap::new();
         mappings.insert("cis20", cis20.clone());
         if !mitre_attack.is_empty() {
@@ -456,6 +474,14 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let mut annotations: BTreeMap<&'static str, Value> = BTreeMap::new();
         annotations.insert("analytic_story", json!(analytic_story));
         annotations.insert("cis20", json!(cis20));
+        // contentctl 4.4.7 writes a 4.x detection's confidence and impact.
+        if let Some(l) = &d.legacy {
+            for (k, v) in [("confidence", &l.confidence), ("impact", &l.impact)] {
+                if let Some(v) = v {
+                    annotations.insert(k, json!(v.value));
+                }
+            }
+        }
         if !d.tags.cve.is_empty() {
             annotations.insert("cve", json!(list(&d.tags.cve)));
         }
@@ -579,6 +605,7 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
             author: s(&d.common.author),
             status: s(&d.common.status),
             description,
+            stated_description: stated,
             search,
             how_to_implement,
             known_false_positives,
@@ -824,19 +851,27 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
         }
         _ => (None, None),
     };
-    let fields: Vec<String> = l
-        .fields
-        .iter()
-        .map(|f| f.value.clone())
-        .filter(|f| f != "_key")
-        .collect();
+    // Each field once (validation reports repeats as L005).
+    let mut fields: Vec<String> = Vec::new();
+    for f in &l.fields {
+        if f.value != "_key" && !fields.contains(&f.value) {
+            fields.push(f.value.clone());
+        }
+    }
+    // A 4.x `fields_list` is written as given (contentctl 4.4.7); 5.x
+    // `fields` start with `_key`.
+    let fields_list = if l.format == detc_content::model::Format::V4 {
+        fields.join(", ")
+    } else {
+        std::iter::once("_key".to_string())
+            .chain(fields.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     LookupView {
         description: s(&l.common.description),
         filename,
-        fields_list: std::iter::once("_key".to_string())
-            .chain(fields.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(", "),
+        fields_list,
         field_types: fields
             .iter()
             .map(|f| {

@@ -93,6 +93,7 @@ rules! {
     "L002" "lookup-file-columns" Error true "a csv lookup's rows do not all have the header's column count";
     "L003" "lookup-file-unreferenced" Error true "a file in lookups/ is not referenced by any lookup";
     "L004" "kvstore-fields" Error true "a KV store lookup's first field is not `_key`";
+    "L005" "lookup-duplicate-field" Error false "a lookup lists the same field twice";
     "M001" "mixed-formats" Warning false "the content mixes contentctl 4.x and 5.x files";
 }
 

@@ -7,6 +7,8 @@
 //!   column count (contentctl), and the file is readable csv.
 //! - `L003 lookup-file-unreferenced`: every `.csv` and `.mlmodel` file in
 //!   `lookups/` belongs to a lookup yml (contentctl `validate`).
+//! - `L005 lookup-duplicate-field` (detc): no field is listed twice in
+//!   `fields` (or a 4.x `fields_list`).
 //! - `L004 kvstore-fields`: a KV store lookup lists `fields`, starting
 //!   with `_key` (contentctl).
 
@@ -44,6 +46,16 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
     let mut headers = HashMap::new();
     let mut referenced: HashSet<String> = HashSet::new();
     for l in &p.content.lookups {
+        let mut seen: HashSet<&str> = HashSet::new();
+        for f in &l.fields {
+            if !seen.insert(f.value.as_str()) {
+                out.push(
+                    diag("L005", format!("the field `{}` is listed twice", f.value))
+                        .at(f.span)
+                        .help("list each field once; a repeated name is usually a typo for another field"),
+                );
+            }
+        }
         let stem = l.common.file_stem().to_string();
         let dir = Path::new(&l.common.path)
             .parent()
