@@ -152,6 +152,30 @@ enum Command {
         #[command(flatten)]
         lints: LintArgs,
     },
+    /// Rewrite contentctl 4.x YAML (tags.observable, tags.risk_score,
+    /// lookups with filename/collection, stories without status) into the
+    /// 5.x format, keeping key order and comments.
+    ///
+    /// PATH is the content root or one file in it. Without --out or
+    /// --in-place, lists what would change. Files already in the 5.x format
+    /// are left alone, so running it twice changes nothing. The result is
+    /// validated and its summary printed. Exit status: 0 done, 1 the
+    /// migrated content has errors, 2 usage or I/O error.
+    Migrate {
+        /// The content root (the folder holding contentctl.yml), or one
+        /// content file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Write a migrated copy of the whole content root to DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
+        out: Option<PathBuf>,
+        /// Rewrite the files where they are (and rename lookup files).
+        #[arg(long)]
+        in_place: bool,
+        /// Color the diagnostics: auto, always or never.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+        color: String,
+    },
     /// Print the built-in template NAME (or list the names), as a start
     /// for `detc build --templates DIR`.
     Templates {
@@ -317,6 +341,110 @@ fn build(
     }
 }
 
+/// The content root holding `path` (a folder with contentctl.yml, or a
+/// file below one), and the file relative to it when `path` is a file.
+fn content_root(path: &std::path::Path) -> Option<(PathBuf, Option<String>)> {
+    let abs = std::fs::canonicalize(path).ok()?;
+    if abs.is_dir() {
+        return Some((abs, None));
+    }
+    let mut dir = abs.parent()?;
+    loop {
+        if dir.join("contentctl.yml").is_file() {
+            let rel = abs.strip_prefix(dir).ok()?.to_string_lossy().replace('\\', "/");
+            return Some((dir.to_path_buf(), Some(rel)));
+        }
+        dir = dir.parent()?;
+    }
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    for e in walkdir::WalkDir::new(from).follow_links(false) {
+        let e = e.map_err(std::io::Error::other)?;
+        let rel = e.path().strip_prefix(from).map_err(std::io::Error::other)?;
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> ExitCode {
+    let Some((root, only)) = content_root(&path) else {
+        eprintln!(
+            "error: `{}` is not a content root or a file inside one\nhelp: pass the folder holding contentctl.yml, or a file below it",
+            path.display()
+        );
+        return ExitCode::from(2);
+    };
+    let p = detc_content::load(&root);
+    let mut changes = detc_migrate::migrate(&p);
+    if let Some(f) = &only {
+        changes.retain(|c| &c.path == f);
+    }
+    if changes.is_empty() {
+        println!("nothing to migrate: no contentctl 4.x file{}", if only.is_some() { " there" } else { "" });
+        return ExitCode::SUCCESS;
+    }
+    let target = match (&out, in_place) {
+        (Some(dir), _) => {
+            if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+                eprintln!("error: `{}` exists and is not empty\nhelp: pass a new folder to --out", dir.display());
+                return ExitCode::from(2);
+            }
+            if let Err(e) = copy_tree(&root, dir) {
+                eprintln!("error: copying {} to {}: {e}", root.display(), dir.display());
+                return ExitCode::from(2);
+            }
+            Some(dir.clone())
+        }
+        (None, true) => Some(root.clone()),
+        (None, false) => None,
+    };
+    for c in &changes {
+        println!("{} {}", if target.is_some() { "migrated" } else { "would migrate" }, c.path);
+        for (from, to) in &c.renames {
+            println!("  rename {from} -> {to}");
+        }
+        for n in &c.notes {
+            println!("  note: {n}");
+        }
+    }
+    let Some(target) = target else {
+        println!("{} file(s) to migrate; run with --in-place or --out DIR", changes.len());
+        return ExitCode::SUCCESS;
+    };
+    for c in &changes {
+        let dest = target.join(&c.path);
+        if let Err(e) = std::fs::write(&dest, &c.text) {
+            eprintln!("error: writing {}: {e}", dest.display());
+            return ExitCode::from(2);
+        }
+        for (from, to) in &c.renames {
+            if let Err(e) = std::fs::rename(target.join(from), target.join(to)) {
+                eprintln!("error: renaming {from} to {to}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let v = detc_content::validate(&target, &Options::default());
+    let summary = Summary::of(&v.diags);
+    if summary.errors > 0 {
+        eprint!("{}", render_human(&v.sources, &v.diags, use_color(color)));
+    }
+    println!(
+        "migrated {} file(s) in {}; the result has {} error(s) and {} warning(s) (`detc validate` lists them)",
+        changes.len(),
+        target.display(),
+        summary.errors,
+        summary.warnings
+    );
+    if summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -335,6 +463,12 @@ fn main() -> ExitCode {
             color,
             lints,
         } => docs(path, out, &color, &lints),
+        Command::Migrate {
+            path,
+            out,
+            in_place,
+            color,
+        } => migrate(path, out, in_place, &color),
         Command::Templates { name } => match name {
             None => {
                 for t in detc_build::render::TEMPLATES {
