@@ -861,7 +861,13 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
     // A 4.x `fields_list` is written as given (contentctl 4.4.7); 5.x
     // `fields` start with `_key`.
     let fields_list = if l.format == detc_content::model::Format::V4 {
-        fields.join(", ")
+        let mut all: Vec<&str> = Vec::new();
+        for f in &l.fields {
+            if !all.contains(&f.value.as_str()) {
+                all.push(&f.value);
+            }
+        }
+        all.join(", ")
     } else {
         std::iter::once("_key".to_string())
             .chain(fields.iter().cloned())

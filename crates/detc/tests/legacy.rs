@@ -1,0 +1,164 @@
+//! contentctl 4.x content end to end: `tests/fixtures/packs/legacy4` is
+//! real security_content v4.42.0 content (3 cloud detections, their
+//! stories, macros, data sources, deployments, a csv lookup whose file is
+//! not named after it, a KV store lookup, a story with under-indented
+//! quoted lines). It is validated, built and migrated by the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+fn pack() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/packs/legacy4"), t.path());
+    t
+}
+
+fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_detc"))
+        .args(args)
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_4x_pack_validates_with_only_its_real_defect_as_error() {
+    let t = pack();
+    let (code, out, _) = detc(&["validate", "--color", "never"], t.path());
+    assert_eq!(code, 1, "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error[")).collect();
+    // The Anomaly names `dest` as its victim, but its search groups by user only.
+    assert_eq!(
+        errors,
+        ["error[R002]: the risk object field `dest` is not a field the search outputs [risk-object-field]"],
+        "{out}"
+    );
+    // contentctl 5-only rules are warnings on 4.x files, with the reason.
+    assert!(out.contains("warning[A004]: both `T1078` and its own sub-technique `T1078.004`"), "{out}");
+    assert!(out.contains("contentctl 4.4.7 accepts this in 4.x content"), "{out}");
+    assert!(out.contains("warning[Y010]"), "{out}");
+    assert!(!out.contains("M001"), "one format only: {out}");
+}
+
+#[test]
+fn lint_levels_come_from_flags_and_detc_toml() {
+    let t = pack();
+    // R002 is detc's own rule: --cap-lints warn lowers it.
+    let (code, out, _) = detc(&["validate", "--color", "never", "--cap-lints", "warn"], t.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[R002]"), "{out}");
+    let (code, out, _) = detc(&["validate", "--color", "never", "--allow", "risk-object-field"], t.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("R002"), "{out}");
+    // deny beats the format's downgrade.
+    let (code, out, _) = detc(&["validate", "--color", "never", "--allow", "R002", "--deny", "A004"], t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[A004]"), "{out}");
+    // Schema errors cannot be lowered; an unknown rule is a usage error.
+    let (code, _, err) = detc(&["validate", "--warn", "S001"], t.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be lowered"), "{err}");
+    let (code, _, err) = detc(&["validate", "--allow", "X123"], t.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule is named `X123`"), "{err}");
+    // The same from detc.toml.
+    std::fs::write(t.path().join("detc.toml"), "[lints]\nR002 = \"warn\"\nA004 = \"allow\"\n").unwrap();
+    let (code, out, _) = detc(&["validate", "--color", "never"], t.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[R002]") && !out.contains("A004"), "{out}");
+}
+
+#[test]
+fn a_4x_pack_builds_with_the_4x_risk_mapping() {
+    let t = pack();
+    let dist = t.path().join("out");
+    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
+    let mut args = vec!["build", "--color", "never", "--no-docs", "--cap-lints", "warn", "--out"];
+    let dist_s = dist.to_string_lossy().to_string();
+    args.push(&dist_s);
+    let bin_s = bin.to_string_lossy().to_string();
+    if bin.exists() {
+        args.extend(["--firstseen", &bin_s]);
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run scripts/build-firstseen.sh first");
+        eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
+        return;
+    }
+    let (code, out, err) = detc(&args, t.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let app = dist.join("DA-ESS-ContentUpdate/default");
+    let ss = std::fs::read_to_string(app.join("savedsearches.conf")).unwrap();
+    let stanza = ss
+        .split("\n[")
+        .find(|s| s.starts_with("ESCU - ASL AWS Defense Evasion Stop Logging Cloudtrail - Rule]"))
+        .expect("stanza");
+    // confidence 90 * impact 100 / 100 = 90; `user` (Victim, User) is a user risk
+    // object, `src_ip` (Attacker, IP Address) an ip_address threat object.
+    assert!(
+        stanza.contains(r#"action.risk.param._risk = [{"risk_object_field":"user","risk_object_type":"user","risk_score":90},{"threat_object_field":"src_ip","threat_object_type":"ip_address"}]"#),
+        "{stanza}"
+    );
+    assert!(stanza.contains("action.risk.param._risk_message = "), "{stanza}");
+    let transforms = std::fs::read_to_string(app.join("transforms.conf")).unwrap();
+    assert!(transforms.contains("[security_services_lookup]\nfilename = security_services.csv"), "{transforms}");
+    assert!(dist.join("DA-ESS-ContentUpdate/lookups/security_services.csv").is_file());
+    assert!(transforms.contains("fields_list = _key, filter, enough_data"), "{transforms}");
+}
+
+#[test]
+fn migrate_rewrites_4x_into_5x_that_validates_and_is_idempotent() {
+    let t = pack();
+    // A comment and the key order survive.
+    let det = t.path().join("detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml");
+    let text = std::fs::read_to_string(&det).unwrap();
+    std::fs::write(&det, format!("# Reviewed 2024-10 by the cloud team.\n{text}")).unwrap();
+    let (code, out, _) = detc(&["migrate"], t.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("would migrate detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml"), "{out}");
+    assert_eq!(std::fs::read_to_string(&det).unwrap().lines().next(), Some("# Reviewed 2024-10 by the cloud team."));
+    let (code, out, err) = detc(&["migrate", "--in-place", "--color", "never"], t.path());
+    // The R002 defect stays: migration does not invent fields.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("rename lookups/security_services.csv -> lookups/security_services_lookup.csv"), "{out}");
+    let migrated = std::fs::read_to_string(&det).unwrap();
+    assert!(migrated.starts_with("# Reviewed 2024-10 by the cloud team.\nname: ASL AWS Defense Evasion Stop Logging Cloudtrail\n"), "{migrated}");
+    for gone in ["observable:", "risk_score:", "confidence:", "impact:", "required_fields:", "update_timestamp", "  - T1562\n"] {
+        assert!(!migrated.contains(gone), "{gone} left in\n{migrated}");
+    }
+    assert!(migrated.contains("rba:\n  message: "), "{migrated}");
+    assert!(migrated.contains("  - field: user\n    type: user\n    score: 90\n"), "{migrated}");
+    assert!(migrated.contains("  threat_objects:\n  - field: src_ip\n    type: ip_address\n"), "{migrated}");
+    let (code, out, _) = detc(&["validate", "--color", "never"], t.path());
+    assert_eq!(code, 1);
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error[")).collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(errors[0].starts_with("error[R002]"), "{out}");
+    assert!(!out.contains("A004") && !out.contains("D002") && !out.contains("R005"), "{out}");
+    // Twice changes nothing.
+    let (code, out, _) = detc(&["migrate", "--in-place"], t.path());
+    assert_eq!(code, 0);
+    assert_eq!(out, "nothing to migrate: no contentctl 4.x file\n");
+    assert_eq!(std::fs::read_to_string(&det).unwrap(), migrated);
+}
