@@ -60,11 +60,17 @@ pub fn did_you_mean<'c>(
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
     let mut best: Option<(&str, f64)> = None;
+    let lower = word.to_lowercase();
+    let len = lower.chars().count();
+    let max_edits = (len / 3).max(1);
     for c in candidates {
-        let edits = strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase());
+        let clen = c.chars().count();
         let score = if c.eq_ignore_ascii_case(word) {
             1.0
-        } else if edits <= (word.chars().count() / 3).max(1) {
+        } else if clen.abs_diff(len) <= max_edits
+            && let edits = strsim::levenshtein(&lower, &c.to_lowercase())
+            && edits <= max_edits
+        {
             0.95 - edits as f64 * 0.01
         } else {
             strsim::jaro_winkler(word, c)

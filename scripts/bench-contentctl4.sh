@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Times `detc validate`, `detc build` and `contentctl build` (4.4.7, from
+# PyPI into target/cc447) on the same contentctl 4.x content in one run:
+# medians of RUNS runs and peak memory (max RSS, /usr/bin/time), at 1x, 4x
+# and 16x copies of the detections (each copy renamed, with its own id, so
+# that both tools accept it).
+#
+# usage: scripts/bench-contentctl4.sh [CONTENT_ROOT] [RUNS]
+#   CONTENT_ROOT defaults to ../shared/corpus/security_content-v4.42.0-sample
+#   RUNS defaults to 3 (contentctl at 16x takes about a minute a run)
+# Set SCALES="1 4" to skip 16x.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=${1:-../shared/corpus/security_content-v4.42.0-sample}
+RUNS=${2:-3}
+SCALES=${SCALES:-"1 4 16"}
+[[ -f $SRC/contentctl.yml ]] || { echo "no contentctl.yml in $SRC" >&2; exit 2; }
+VENV=target/cc447
+[[ -x $VENV/bin/contentctl ]] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet 'contentctl==4.4.7'; }
+BIN=$(bash scripts/build-firstseen.sh | tail -n1)
+cargo build --quiet --locked --release -p detc
+DETC=$PWD/target/release/detc
+CC=$PWD/$VENV/bin/contentctl
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# Copies the content root to $2 with N copies of every detection.
+scale() {
+    python3 - "$1" "$2" "$3" <<'EOF'
+import os, re, shutil, sys, uuid
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+shutil.copytree(src, dst, ignore=shutil.ignore_patterns("dist"))
+for d, _, files in os.walk(os.path.join(dst, "detections")):
+    for f in files:
+        if not f.endswith(".yml"):
+            continue
+        p = os.path.join(d, f)
+        text = open(p, encoding="utf-8").read()
+        name = re.search(r"^name: (.*)$", text, re.M).group(1).strip()
+        for i in range(1, n):
+            new = f"{name} {i}"
+            stem = re.sub(r"[ \-./]", "_", new).lower()
+            t = re.sub(r"^name: .*$", f"name: {new}", text, count=1, flags=re.M)
+            t = re.sub(r"^id: .*$", f"id: {uuid.uuid5(uuid.NAMESPACE_URL, p + str(i))}", t, count=1, flags=re.M)
+            old_stem = f[:-4]
+            t = t.replace(f"`{old_stem}_filter`", f"`{stem}_filter`")
+            open(os.path.join(d, stem + ".yml"), "w", encoding="utf-8").write(t)
+EOF
+}
+
+# Runs "$@" RUNS times; prints "median_seconds max_rss_mib".
+measure() {
+    local times=() rss=0
+    for _ in $(seq "$RUNS"); do
+        local out
+        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1 )
+        times+=("${out% *}")
+        local r=${out#* }
+        (( r > rss )) && rss=$r
+    done
+    local med
+    med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    echo "$med $(( rss / 1024 ))"
+}
+
+printf '%-6s %-6s %-26s %-26s %-26s %s\n' scale dets "detc validate (s, MiB)" "detc build (s, MiB)" "contentctl build (s, MiB)" "speed-up (build)"
+for n in $SCALES; do
+    root=$WORK/x$n
+    scale "$SRC" "$root" "$n"
+    dets=$(find "$root/detections" -name '*.yml' | wc -l)
+    read -r vt vm < <(measure "$DETC" validate "$root" --cap-lints warn --warn Q005)
+    read -r bt bm < <(measure "$DETC" build "$root" --cap-lints warn --warn Q005 --no-docs --firstseen "$BIN" --out "$WORK/out$n")
+    read -r ct cm < <(cd "$root" && measure "$CC" build)
+    speed=$(awk -v c="$ct" -v d="$bt" 'BEGIN { printf "%.0fx", (d > 0 ? c / d : 0) }')
+    printf '%-6s %-6s %-26s %-26s %-26s %s\n' "${n}x" "$dets" "$vt s, $vm MiB" "$bt s, $bm MiB" "$ct s, $cm MiB" "$speed"
+done
