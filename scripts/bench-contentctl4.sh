@@ -53,7 +53,8 @@ measure() {
     local times=() rss=0
     for _ in $(seq "$RUNS"); do
         local out
-        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1 )
+        /usr/bin/time -o "$WORK/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
+        out=$(tail -n1 "$WORK/time")
         times+=("${out% *}")
         local r=${out#* }
         (( r > rss )) && rss=$r
