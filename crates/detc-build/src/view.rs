@@ -12,7 +12,7 @@ use crate::BuildError;
 use detc_attack::Attack;
 use detc_content::Project;
 use detc_content::model::{Deployment, Detection, Lookup};
-use detc_content::rules::{file_stem_for, references::default_deployment_name};
+use detc_content::rules::file_stem_for;
 use detc_yaml::Spanned;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -330,20 +330,6 @@ fn schedule(d: Option<&Deployment>) -> ScheduleView {
     }
 }
 
-fn find_deployment<'a>(
-    p: &'a Project,
-    inline: Option<&'a Deployment>,
-    kind: &str,
-) -> Option<&'a Deployment> {
-    inline.or_else(|| {
-        let want = default_deployment_name(kind);
-        p.content
-            .deployments
-            .iter()
-            .find(|d| d.common.as_ref().is_some_and(|c| c.name() == want))
-    })
-}
-
 /// Fills `%field%` placeholders of a notable title or description from the
 /// detection (contentctl's `custom_jinja2_enrichment_filter`); unknown
 /// placeholders stay as written.
@@ -432,7 +418,7 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         stanza_ok(&mut errors, &what, file, &stanza);
         let kind = s(&d.kind);
         let search = s(&d.search);
-        let deployment = find_deployment(p, d.deployment.as_ref(), &kind);
+        let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
         let description = prose(&d.common.description);
         let stated = match s(&d.common.status).as_str() {
             "experimental" => format!("{EXPERIMENTAL_NOTE}{description}"),
@@ -651,7 +637,7 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let description = prose(&b.common.description);
         conf_ok(&mut errors, &what, file, "search", &search);
         conf_ok(&mut errors, &what, file, "description", &description);
-        let deployment = find_deployment(p, b.deployment.as_ref(), "Baseline");
+        let deployment = p.content.deployment_for(b.deployment.as_ref(), "Baseline");
         let mut analytic_story = list(&b.analytic_story);
         analytic_story.sort();
         // contentctl silently drops detection names that never resolve.
@@ -817,16 +803,16 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
     let kind = s(&l.lookup_type);
     let stem = std::path::Path::new(file).with_extension("");
     let stem = stem.to_string_lossy().replace('\\', "/");
+    // A 4.x lookup names its file; it ships under that name (as contentctl 4.4.7).
+    let named = l.filename.as_ref().map(|f| {
+        let dir = stem.rsplit_once('/').map_or("", |x| x.0);
+        let src = if dir.is_empty() { f.value.clone() } else { format!("{dir}/{}", f.value) };
+        (src, f.value.clone())
+    });
     let (filename, copy) = match kind.as_str() {
         // Written by the firstseen command at run time: no file ships.
         "csv" if l.written_by.is_some() => (Some(format!("{name}.csv")), None),
-        // A 4.x lookup names its file; it ships under that name (as contentctl 4.4.7).
-        "csv" if l.filename.is_some() => {
-            let f = s(&l.filename);
-            let dir = stem.rsplit_once('/').map_or("", |x| x.0);
-            let src = if dir.is_empty() { f.clone() } else { format!("{dir}/{f}") };
-            (Some(f.clone()), Some((src, f)))
-        }
+        "csv" if named.is_some() => (named.as_ref().map(|(_, f)| f.clone()), named),
         "csv" => {
             let date = s(&l.common.date).replace('-', "");
             let out = if date.is_empty() {
@@ -836,12 +822,7 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
             };
             (Some(out.clone()), Some((format!("{stem}.csv"), out)))
         }
-        "mlmodel" if l.filename.is_some() => {
-            let f = s(&l.filename);
-            let dir = stem.rsplit_once('/').map_or("", |x| x.0);
-            let src = if dir.is_empty() { f.clone() } else { format!("{dir}/{f}") };
-            (None, Some((src, f)))
-        }
+        "mlmodel" if named.is_some() => (None, named),
         "mlmodel" => {
             let base = stem.rsplit('/').next().unwrap_or(&stem).to_string();
             (
@@ -852,22 +833,17 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
         _ => (None, None),
     };
     // Each field once (validation reports repeats as L005).
-    let mut fields: Vec<String> = Vec::new();
+    let mut listed: Vec<String> = Vec::new();
     for f in &l.fields {
-        if f.value != "_key" && !fields.contains(&f.value) {
-            fields.push(f.value.clone());
+        if !listed.contains(&f.value) {
+            listed.push(f.value.clone());
         }
     }
+    let fields: Vec<String> = listed.iter().filter(|f| *f != "_key").cloned().collect();
     // A 4.x `fields_list` is written as given (contentctl 4.4.7); 5.x
     // `fields` start with `_key`.
     let fields_list = if l.format == detc_content::model::Format::V4 {
-        let mut all: Vec<&str> = Vec::new();
-        for f in &l.fields {
-            if !all.contains(&f.value.as_str()) {
-                all.push(&f.value);
-            }
-        }
-        all.join(", ")
+        listed.join(", ")
     } else {
         std::iter::once("_key".to_string())
             .chain(fields.iter().cloned())

@@ -52,6 +52,22 @@ pub const V4_TAG_KEYS: &[&str] = &[
     "required_fields",
 ];
 
+/// Detection-only keys that old 4.x baselines carry in `tags`; contentctl
+/// 4.4.7's `BaselineTags` ignores them (`S006`), `detc migrate` removes them.
+pub const BASELINE_IGNORED_TAGS: &[&str] = &[
+    "confidence",
+    "impact",
+    "risk_score",
+    "message",
+    "observable",
+    "kill_chain_phases",
+    "context",
+    "mitre_attack_id",
+    "asset_type",
+    "cis20",
+    "nist",
+];
+
 /// contentctl 4.4.7's observable types (`SES_OBSERVABLE_TYPE_MAPPING`).
 pub const OBSERVABLE_TYPES: &[&str] = &[
     "Unknown",

@@ -134,20 +134,7 @@ fn read_toml(p: &mut Project) -> Vec<(&'static Rule, Level)> {
 /// The generation of each content file, and the project's (the one most
 /// detections use) for files that are not content objects.
 fn file_formats(p: &Project) -> (HashMap<FileId, Format>, Format) {
-    let c = &p.content;
-    let mut m = HashMap::new();
-    for d in &c.detections {
-        m.insert(d.common.file, d.format);
-    }
-    for s in &c.stories {
-        m.insert(s.common.file, s.format);
-    }
-    for l in &c.lookups {
-        m.insert(l.common.file, l.format);
-    }
-    for b in &c.baselines {
-        m.insert(b.common.file, b.format);
-    }
+    let m = p.content.formats().map(|(_, c, f)| (c.file, f)).collect();
     (m, p.format())
 }
 

@@ -376,6 +376,44 @@ pub struct Content {
     pub deployments: Vec<Deployment>,
 }
 
+impl Content {
+    /// The deployment an object uses: its `inline` one, else the named
+    /// deployment `ESCU Default Configuration <kind>` (contentctl's
+    /// `getDeploymentFromType`); `None` when neither exists.
+    pub fn deployment_for<'a>(
+        &'a self,
+        inline: Option<&'a Deployment>,
+        kind: &str,
+    ) -> Option<&'a Deployment> {
+        inline.or_else(|| {
+            let want = crate::rules::references::default_deployment_name(kind);
+            self.deployments
+                .iter()
+                .find(|d| d.common.as_ref().is_some_and(|c| c.name() == want))
+        })
+    }
+
+    /// The deployment detection `d` uses (see [`Content::deployment_for`]).
+    pub fn deployment_of<'a>(&'a self, d: &'a Detection) -> Option<&'a Deployment> {
+        match &d.deployment {
+            Some(dep) => Some(dep),
+            None => self.deployment_for(None, &d.kind.as_ref()?.value),
+        }
+    }
+
+    /// Every object whose file may be in either generation: `(kind, its
+    /// base fields, its format)` for detections, stories, lookups and
+    /// baselines, in that order.
+    pub fn formats(&self) -> impl Iterator<Item = (&'static str, &Common, Format)> {
+        self.detections
+            .iter()
+            .map(|d| ("detection", &d.common, d.format))
+            .chain(self.stories.iter().map(|s| ("story", &s.common, s.format)))
+            .chain(self.lookups.iter().map(|l| ("lookup", &l.common, l.format)))
+            .chain(self.baselines.iter().map(|b| ("baseline", &b.common, b.format)))
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Decoding helpers
 
@@ -1408,21 +1446,7 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
         if format == Format::V4 {
             let _ = t.str_list(de, "required_fields");
-            // Detection-only tags that old baselines carry; 4.4.7's
-            // `BaselineTags` ignores them.
-            for k in [
-                "confidence",
-                "impact",
-                "risk_score",
-                "message",
-                "observable",
-                "kill_chain_phases",
-                "context",
-                "mitre_attack_id",
-                "asset_type",
-                "cis20",
-                "nist",
-            ] {
+            for k in crate::legacy::BASELINE_IGNORED_TAGS {
                 ignored_key(de, &mut t, k, "a baseline has no risk settings or ATT&CK mapping");
             }
         }

@@ -183,10 +183,9 @@ fn yaml_str(v: &str) -> String {
 /// RBA is kept). Files are returned in path order; 5.x files are not.
 pub fn migrate(p: &Project) -> Vec<Change> {
     let mut out = Vec::new();
-    let cx_deployments = &p.content.deployments;
     for d in &p.content.detections {
         if d.format == Format::V4 {
-            let rba_on = rba_enabled(d, cx_deployments);
+            let rba_on = p.content.deployment_of(d).is_some_and(|dep| dep.rba_enabled);
             if let Some(c) = detection(p, d, rba_on) {
                 out.push(c);
             }
@@ -217,18 +216,6 @@ pub fn migrate(p: &Project) -> Vec<Change> {
     out
 }
 
-fn rba_enabled(d: &Detection, deployments: &[detc_content::model::Deployment]) -> bool {
-    if let Some(dep) = &d.deployment {
-        return dep.rba_enabled;
-    }
-    let Some(kind) = &d.kind else { return false };
-    let name = detc_content::rules::references::default_deployment_name(&kind.value);
-    deployments
-        .iter()
-        .find(|x| x.common.as_ref().is_some_and(|c| c.name() == name))
-        .is_some_and(|x| x.rba_enabled)
-}
-
 fn text_of(p: &Project, file: FileId) -> &str {
     &p.sources.get(file).text
 }
@@ -240,14 +227,7 @@ fn detection(p: &Project, d: &Detection, rba_on: bool) -> Option<Change> {
     let tags = f.get(root, "tags")?;
     let mut edits = Vec::new();
     let mut notes = Vec::new();
-    for k in [
-        "confidence",
-        "impact",
-        "risk_score",
-        "message",
-        "observable",
-        "required_fields",
-    ] {
+    for k in detc_content::legacy::V4_TAG_KEYS {
         f.remove(tags, k, &mut edits);
     }
     // A004: drop a technique listed with its own sub-technique.
@@ -415,20 +395,8 @@ fn baseline(p: &Project, b: &Baseline) -> Option<Change> {
     add_status(&f, root, &b.common.path, &mut edits);
     f.remove(root, "datamodel", &mut edits);
     if let Some(tags) = f.get(root, "tags") {
-        for k in [
-            "required_fields",
-            "confidence",
-            "impact",
-            "risk_score",
-            "message",
-            "observable",
-            "kill_chain_phases",
-            "context",
-            "mitre_attack_id",
-            "asset_type",
-            "cis20",
-            "nist",
-        ] {
+        f.remove(tags, "required_fields", &mut edits);
+        for k in detc_content::legacy::BASELINE_IGNORED_TAGS {
             f.remove(tags, k, &mut edits);
         }
     }

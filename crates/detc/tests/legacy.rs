@@ -7,27 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 fn pack() -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/packs/legacy4"), t.path());
-    t
+    common::pack("legacy4")
 }
 
 fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {

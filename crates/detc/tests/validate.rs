@@ -2,25 +2,11 @@
 //! packs and on the broken cases under `tests/fixtures/broken/`.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
+mod common;
+use common::{copy_dir, fixtures, pack};
 
 fn detc(args: &[&str], dir: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_detc"))
@@ -32,12 +18,6 @@ fn detc(args: &[&str], dir: &Path) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
     )
-}
-
-fn pack(name: &str) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("packs").join(name), t.path());
-    t
 }
 
 #[test]

@@ -25,14 +25,7 @@ use detc_yaml::Spanned;
 
 /// The deployment a detection uses: its inline one, or the default for its type.
 pub fn deployment_of<'a>(cx: &Cx<'a>, d: &'a Detection) -> Option<&'a Deployment> {
-    if let Some(dep) = &d.deployment {
-        return Some(dep);
-    }
-    let name = super::references::default_deployment_name(&d.kind.as_ref()?.value);
-    cx.content
-        .deployments
-        .iter()
-        .find(|x| x.common.as_ref().is_some_and(|c| c.name() == name))
+    cx.content.deployment_of(d)
 }
 
 fn case_hint(cx: &Cx, i: usize, field: &str) -> Option<String> {
