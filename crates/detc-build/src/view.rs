@@ -447,7 +447,14 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let nist = vec![if kind == "TTP" { "DE.CM" } else { "DE.AE" }.to_string()];
         // contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for
         // the network security domain, else CIS 10.
-        let cis20 = vec![if s(&d.tags.security_domain) == "network" { "CIS 13" } else { "CIS 10" }.to_string()];
+        let cis20 = vec![
+            if s(&d.tags.security_domain) == "network" {
+                "CIS 13"
+            } else {
+                "CIS 10"
+            }
+            .to_string(),
+        ];
         let mut mappings = BTreeMap::new();
         mappings.insert("cis20", cis20.clone());
         if !mitre_attack.is_empty() {
@@ -806,7 +813,11 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
     // A 4.x lookup names its file; it ships under that name (as contentctl 4.4.7).
     let named = l.filename.as_ref().map(|f| {
         let dir = stem.rsplit_once('/').map_or("", |x| x.0);
-        let src = if dir.is_empty() { f.value.clone() } else { format!("{dir}/{}", f.value) };
+        let src = if dir.is_empty() {
+            f.value.clone()
+        } else {
+            format!("{dir}/{}", f.value)
+        };
         (src, f.value.clone())
     });
     let (filename, copy) = match kind.as_str() {

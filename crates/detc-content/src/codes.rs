@@ -112,7 +112,9 @@ impl Rule {
     pub fn in_contentctl(&self, format: crate::legacy::Format) -> bool {
         match format {
             crate::legacy::Format::V5 => self.contentctl,
-            crate::legacy::Format::V4 => self.contentctl && !NOT_IN_CONTENTCTL4.contains(&self.code),
+            crate::legacy::Format::V4 => {
+                self.contentctl && !NOT_IN_CONTENTCTL4.contains(&self.code)
+            }
         }
     }
 

@@ -136,7 +136,11 @@ impl LegacyTags {
         let i = self.impact.as_ref()?.value;
         let p = c * i;
         let (q, r) = (p / 100, p % 100);
-        Some(if r > 50 || (r == 50 && q % 2 == 1) { q + 1 } else { q })
+        Some(if r > 50 || (r == 50 && q % 2 == 1) {
+            q + 1
+        } else {
+            q
+        })
     }
 }
 
@@ -191,7 +195,10 @@ pub fn attacker_mapping(ty: &str, field: &str) -> AttackerMapping {
         "User" | "User Name" => Risk("user"),
         _ => {
             let last = field.rsplit(['.', '}']).next().unwrap_or(field);
-            match crate::enums::THREAT_OBJECT_TYPES.iter().find(|t| **t == last) {
+            match crate::enums::THREAT_OBJECT_TYPES
+                .iter()
+                .find(|t| **t == last)
+            {
                 Some(t) => Threat(t),
                 None => Risk("other"),
             }

@@ -410,7 +410,11 @@ impl Content {
             .map(|d| ("detection", &d.common, d.format))
             .chain(self.stories.iter().map(|s| ("story", &s.common, s.format)))
             .chain(self.lookups.iter().map(|l| ("lookup", &l.common, l.format)))
-            .chain(self.baselines.iter().map(|b| ("baseline", &b.common, b.format)))
+            .chain(
+                self.baselines
+                    .iter()
+                    .map(|b| ("baseline", &b.common, b.format)),
+            )
     }
 }
 
@@ -790,8 +794,12 @@ fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> 
                     format!("remove `{computed}`"),
                 ),
                 _ => (
-                    format!("`tags.{computed}` is a contentctl 4.x field, but this detection has a 5.x `rba:` block"),
-                    format!("remove `tags.{computed}` and keep its meaning in `rba:` (risk_objects, threat_objects, message); for a whole 4.x repository, `detc migrate` rewrites every file"),
+                    format!(
+                        "`tags.{computed}` is a contentctl 4.x field, but this detection has a 5.x `rba:` block"
+                    ),
+                    format!(
+                        "remove `tags.{computed}` and keep its meaning in `rba:` (risk_objects, threat_objects, message); for a whole 4.x repository, `detc migrate` rewrites every file"
+                    ),
                 ),
             };
             de.push(diag("S002", msg).at(span).help(help));
@@ -823,7 +831,9 @@ fn ignored_key(de: &mut Decoder, m: &mut MapReader, key: &'static str, why: &str
             diag("S006", format!("`{key}` has no effect: {why}"))
                 .at(span)
                 .label("ignored")
-                .help(format!("remove `{key}` (contentctl 4.4.7 ignores it and contentctl 5 rejects it)")),
+                .help(format!(
+                    "remove `{key}` (contentctl 4.4.7 ignores it and contentctl 5 rejects it)"
+                )),
         );
     }
     let _ = m.get(key);
@@ -840,7 +850,12 @@ fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut LegacyTags) {
         if let Some(v) = &v
             && !(0..=100).contains(&v.value)
         {
-            constraint(de, v.span, format!("`{key}` {} is outside 0..100", v.value), "use a value from 0 to 100");
+            constraint(
+                de,
+                v.span,
+                format!("`{key}` {} is outside 0..100", v.value),
+                "use a value from 0 to 100",
+            );
         }
         if key == "confidence" {
             l.confidence = v;
@@ -864,7 +879,9 @@ fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut LegacyTags) {
             let kind = req_enum(de, &mut o, "type", crate::legacy::OBSERVABLE_TYPES);
             let role = match o.get_some(de, "role") {
                 None => {
-                    let field = name.as_ref().map_or("this observable".to_string(), |n| format!("`{}`", n.value));
+                    let field = name
+                        .as_ref()
+                        .map_or("this observable".to_string(), |n| format!("`{}`", n.value));
                     let at = name.as_ref().map_or(o.span, |n| n.span);
                     de.push(
                         diag("S001", format!("observable {field} has no `role`"))
@@ -875,12 +892,16 @@ fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut LegacyTags) {
                     None
                 }
                 Some(r) => match de.string_list(r, "role") {
-                    Some(roles) if roles.len() == 1 => roles
-                        .into_iter()
-                        .next()
-                        .and_then(|v| one_of(de, v, crate::legacy::OBSERVABLE_ROLES, "observable role")),
+                    Some(roles) if roles.len() == 1 => roles.into_iter().next().and_then(|v| {
+                        one_of(de, v, crate::legacy::OBSERVABLE_ROLES, "observable role")
+                    }),
                     Some(_) => {
-                        constraint(de, de.span(r), "an observable has exactly one role".into(), "keep one of `Victim` or `Attacker` (contentctl 4.4.7 rejects more)");
+                        constraint(
+                            de,
+                            de.span(r),
+                            "an observable has exactly one role".into(),
+                            "keep one of `Victim` or `Attacker` (contentctl 4.4.7 rejects more)",
+                        );
                         None
                     }
                     None => None,
@@ -1074,8 +1095,14 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
     let rba = match &legacy {
         Some(l) => {
             let needs_victim = common.is_production()
-                && kind.as_ref().is_some_and(|k| k.value == "TTP" || k.value == "Anomaly");
-            let victims = l.observables.iter().filter(|o| o.role.as_ref().is_some_and(|r| r.value == "Victim")).count();
+                && kind
+                    .as_ref()
+                    .is_some_and(|k| k.value == "TTP" || k.value == "Anomaly");
+            let victims = l
+                .observables
+                .iter()
+                .filter(|o| o.role.as_ref().is_some_and(|r| r.value == "Victim"))
+                .count();
             if needs_victim && victims == 0 && !l.observables.is_empty() {
                 let at = m.key_span(de, "tags").unwrap_or(m.span);
                 constraint(de, at, "a production TTP or Anomaly detection needs an observable with the `Victim` role".into(), "mark the field holding the entity at risk (user, dest...) `role: [Victim]` (contentctl 4.4.7 `ensureProperObservablesExist`)");
@@ -1142,7 +1169,11 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
 /// Decodes an analytic story.
 pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
     // contentctl 4.4.7's `Story` has no `status`; 5.x requires it.
-    let format = if de.has_key(root, "status") { Format::V5 } else { Format::V4 };
+    let format = if de.has_key(root, "status") {
+        Format::V5
+    } else {
+        Format::V4
+    };
     let mut m = de.map(root, "story")?;
     let common = common(de, &mut m, path, 99, STORY_STATUS, false, format);
     if format == Format::V4 {
@@ -1219,24 +1250,51 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         }
         match (&filename, &collection) {
             (Some(f), None) => {
-                let t = if f.value.ends_with(".mlmodel") { "mlmodel" } else { "csv" };
+                let t = if f.value.ends_with(".mlmodel") {
+                    "mlmodel"
+                } else {
+                    "csv"
+                };
                 if !f.value.ends_with(".csv") && !f.value.ends_with(".mlmodel") {
-                    constraint(de, f.span, format!("`{}` is not a .csv or .mlmodel file", f.value), "lookup files are csv files ending in .csv (contentctl 4.4.7 `Lookup`)");
+                    constraint(
+                        de,
+                        f.span,
+                        format!("`{}` is not a .csv or .mlmodel file", f.value),
+                        "lookup files are csv files ending in .csv (contentctl 4.4.7 `Lookup`)",
+                    );
                 }
                 Some(Spanned::new(t.to_string(), f.span))
             }
             (None, Some(c)) => {
                 if c.value != common.name() {
-                    constraint(de, c.span, format!("the KV store collection `{}` is not named like the lookup `{}`", c.value, common.name()), "name the collection after the lookup: detc writes one collections.conf stanza per lookup, named like it");
+                    constraint(
+                        de,
+                        c.span,
+                        format!(
+                            "the KV store collection `{}` is not named like the lookup `{}`",
+                            c.value,
+                            common.name()
+                        ),
+                        "name the collection after the lookup: detc writes one collections.conf stanza per lookup, named like it",
+                    );
                 }
                 Some(Spanned::new("kvstore".to_string(), c.span))
             }
             (Some(_), Some(c)) => {
-                constraint(de, c.span, "a lookup has both `filename` and `collection`".into(), "keep `filename` for a csv lookup or `collection` for a KV store lookup (contentctl 4.4.7 requires exactly one)");
+                constraint(
+                    de,
+                    c.span,
+                    "a lookup has both `filename` and `collection`".into(),
+                    "keep `filename` for a csv lookup or `collection` for a KV store lookup (contentctl 4.4.7 requires exactly one)",
+                );
                 None
             }
             (None, None) => {
-                m.missing(de, "filename", "the csv file in lookups/, or `collection:` for a KV store lookup");
+                m.missing(
+                    de,
+                    "filename",
+                    "the csv file in lookups/, or `collection:` for a KV store lookup",
+                );
                 None
             }
         }
@@ -1257,9 +1315,18 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         }
     };
     if format == Format::V4 && de.peek(root, "fields").is_some_and(|n| de.is_scalar(n)) {
-        ignored_key(de, &mut m, "fields", "a 4.x lookup lists its KV store fields in `fields_list`");
+        ignored_key(
+            de,
+            &mut m,
+            "fields",
+            "a 4.x lookup lists its KV store fields in `fields_list`",
+        );
     }
-    let mut fields = if m.was_read("fields") { Vec::new() } else { m.str_list(de, "fields") };
+    let mut fields = if m.was_read("fields") {
+        Vec::new()
+    } else {
+        m.str_list(de, "fields")
+    };
     if fields.is_empty() {
         fields = v4_fields;
     }
@@ -1339,7 +1406,11 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
             "case_sensitive_match" | "default_match" if format == Format::V4 => {
                 de.scalar_text(n, key).map(|v| {
                     let b = v.value.to_ascii_lowercase();
-                    let t = if b == "true" || b == "false" { b } else { v.value.clone() };
+                    let t = if b == "true" || b == "false" {
+                        b
+                    } else {
+                        v.value.clone()
+                    };
                     Spanned::new(t, v.span)
                 })
             }
@@ -1418,7 +1489,11 @@ pub const KV_FIELD_TYPES: &[&str] = &["string", "number", "bool", "time", "array
 pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> {
     // contentctl 4.4.7's `Baseline` has no `status` and has `datamodel`
     // and `tags.required_fields`.
-    let format = if de.has_key(root, "status") { Format::V5 } else { Format::V4 };
+    let format = if de.has_key(root, "status") {
+        Format::V5
+    } else {
+        Format::V4
+    };
     let mut m = de.map(root, "baseline")?;
     let common = common(de, &mut m, path, 67, STORY_STATUS, false, format);
     if format == Format::V4 {
@@ -1447,7 +1522,12 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         if format == Format::V4 {
             let _ = t.str_list(de, "required_fields");
             for k in crate::legacy::BASELINE_IGNORED_TAGS {
-                ignored_key(de, &mut t, k, "a baseline has no risk settings or ATT&CK mapping");
+                ignored_key(
+                    de,
+                    &mut t,
+                    k,
+                    "a baseline has no risk settings or ATT&CK mapping",
+                );
             }
         }
         t.finish(de);

@@ -185,7 +185,10 @@ pub fn migrate(p: &Project) -> Vec<Change> {
     let mut out = Vec::new();
     for d in &p.content.detections {
         if d.format == Format::V4 {
-            let rba_on = p.content.deployment_of(d).is_some_and(|dep| dep.rba_enabled);
+            let rba_on = p
+                .content
+                .deployment_of(d)
+                .is_some_and(|dep| dep.rba_enabled);
             if let Some(c) = detection(p, d, rba_on) {
                 out.push(c);
             }
@@ -243,7 +246,11 @@ fn detection(p: &Project, d: &Detection, rba_on: bool) -> Option<Change> {
                 let at = f.doc.node(*n).span.start;
                 let (s, e) = (f.line_start(at), f.line_end(at));
                 if text[s..at].trim() == "-" {
-                    edits.push(Edit { start: s, end: e, text: String::new() });
+                    edits.push(Edit {
+                        start: s,
+                        end: e,
+                        text: String::new(),
+                    });
                 }
             }
         }
@@ -255,16 +262,28 @@ fn detection(p: &Project, d: &Detection, rba_on: bool) -> Option<Change> {
                 for a in f.seq(ad) {
                     if let Some((s, e)) = f.entry_lines(a, "update_timestamp") {
                         // The first key of an item shares the `- ` line.
-                        let first = f.pairs(a).first().is_some_and(|(k, _, _)| k == "update_timestamp");
+                        let first = f
+                            .pairs(a)
+                            .first()
+                            .is_some_and(|(k, _, _)| k == "update_timestamp");
                         if !first {
-                            edits.push(Edit { start: s, end: e, text: String::new() });
+                            edits.push(Edit {
+                                start: s,
+                                end: e,
+                                text: String::new(),
+                            });
                         }
                     }
                 }
             }
         }
     }
-    let tags_line = f.line_start(f.doc.node(f.pairs(root).into_iter().find(|(k, _, _)| k == "tags")?.1).span.start);
+    let tags_line = f.line_start(
+        f.doc
+            .node(f.pairs(root).into_iter().find(|(k, _, _)| k == "tags")?.1)
+            .span
+            .start,
+    );
     let mut block = String::new();
     let rba = d.rba.as_ref();
     let risk_fields: Vec<String> = rba
@@ -275,7 +294,10 @@ fn detection(p: &Project, d: &Detection, rba_on: bool) -> Option<Change> {
                 .collect()
         })
         .unwrap_or_default();
-    if d.common.is_production() && f.get(root, "drilldown_searches").is_none() && !risk_fields.is_empty() {
+    if d.common.is_production()
+        && f.get(root, "drilldown_searches").is_none()
+        && !risk_fields.is_empty()
+    {
         block.push_str(&drilldowns(&risk_fields));
         notes.push("added the two standard drilldowns on the risk object fields".into());
     }
@@ -345,8 +367,13 @@ fn drilldowns(fields: &[String]) -> String {
     format!(
         "drilldown_searches:\n- name: {}\n  search: {}\n  earliest_offset: $info_min_time$\n  latest_offset: $info_max_time$\n- name: {}\n  search: {}\n  earliest_offset: $info_min_time$\n  latest_offset: $info_max_time$\n",
         yaml_str(&format!("View the detection results for - {names}")),
-        yaml_str(&format!("%original_detection_search% | search {}", filter.join(" "))),
-        yaml_str(&format!("View risk events for the last 7 days for - {names}")),
+        yaml_str(&format!(
+            "%original_detection_search% | search {}",
+            filter.join(" ")
+        )),
+        yaml_str(&format!(
+            "View risk events for the last 7 days for - {names}"
+        )),
         yaml_str(&risk),
     )
 }
@@ -364,7 +391,11 @@ fn add_status(f: &File, root: NodeId, path: &str, edits: &mut Vec<Edit>) {
         .find(|(k, _, _)| k == "description")
         .map(|(_, k, _)| f.line_start(f.doc.node(k).span.start))
         .unwrap_or(f.text.len());
-    let nl = if at == f.text.len() && !f.text.ends_with('\n') { "\n" } else { "" };
+    let nl = if at == f.text.len() && !f.text.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
     edits.push(Edit {
         start: at,
         end: at,
@@ -422,9 +453,19 @@ fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
         let ext = if kind == "mlmodel" { "mlmodel" } else { "csv" };
         let want = format!("{stem}.{ext}");
         if file.value != want {
-            let from = if dir.is_empty() { file.value.clone() } else { format!("{dir}/{}", file.value) };
-            let to = if dir.is_empty() { want.clone() } else { format!("{dir}/{want}") };
-            notes.push(format!("renamed `{from}` to `{to}`: 5.x names the file after the yml"));
+            let from = if dir.is_empty() {
+                file.value.clone()
+            } else {
+                format!("{dir}/{}", file.value)
+            };
+            let to = if dir.is_empty() {
+                want.clone()
+            } else {
+                format!("{dir}/{want}")
+            };
+            notes.push(format!(
+                "renamed `{from}` to `{to}`: 5.x names the file after the yml"
+            ));
             renames.push((from, to));
         }
     }
@@ -447,7 +488,11 @@ fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
             }
         }
     }
-    edits.push(Edit { start: anchor, end: anchor, text: insert });
+    edits.push(Edit {
+        start: anchor,
+        end: anchor,
+        text: insert,
+    });
     for k in ["filename", "collection", "fields_list"] {
         f.remove(root, k, &mut edits);
     }
@@ -462,7 +507,12 @@ fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
         edits.push(Edit {
             start: s,
             end: e,
-            text: format!("{:indent$}match_type:\n{:indent$}- {}\n", "", "", yaml_str(v)),
+            text: format!(
+                "{:indent$}match_type:\n{:indent$}- {}\n",
+                "",
+                "",
+                yaml_str(v)
+            ),
         });
     }
     for k in ["case_sensitive_match", "default_match"] {
@@ -471,7 +521,11 @@ fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
             && matches!(v.to_ascii_lowercase().as_str(), "true" | "false")
         {
             let span = f.doc.node(n).span;
-            edits.push(Edit { start: span.start, end: span.end, text: v.to_ascii_lowercase() });
+            edits.push(Edit {
+                start: span.start,
+                end: span.end,
+                text: v.to_ascii_lowercase(),
+            });
         }
     }
     Some(Change {
@@ -493,6 +547,9 @@ mod tests {
         assert_eq!(yaml_str("true"), "\"true\"");
         assert_eq!(yaml_str("10"), "\"10\"");
         assert_eq!(yaml_str("a: b"), "\"a: b\"");
-        assert_eq!(yaml_str("destination{}.address"), "\"destination{}.address\"");
+        assert_eq!(
+            yaml_str("destination{}.address"),
+            "\"destination{}.address\""
+        );
     }
 }

@@ -455,7 +455,10 @@ struct Relaxed {
 /// retries; up to 16 scalars a file.
 fn relax_quoted_indentation(text: &str, diags: &[Diagnostic]) -> Option<Relaxed> {
     let first = diags.iter().find(|d| d.code == "Y001")?;
-    if !first.message.ends_with("invalid indentation in quoted scalar") {
+    if !first
+        .message
+        .ends_with("invalid indentation in quoted scalar")
+    {
         return None;
     }
     let mut r = Relaxed {
@@ -519,7 +522,10 @@ fn relax_quoted_indentation(text: &str, diags: &[Diagnostic]) -> Option<Relaxed>
             return Some(r);
         }
         let next = d.iter().find(|d| d.code == "Y001")?;
-        if !next.message.ends_with("invalid indentation in quoted scalar") {
+        if !next
+            .message
+            .ends_with("invalid indentation in quoted scalar")
+        {
             return None;
         }
         at = next.span?.start;
@@ -542,7 +548,12 @@ impl Relaxed {
 
     /// Parses the padded copy; spans point into the original, and each
     /// padded scalar gets a `Y010` warning.
-    fn parse(&self, orig: &str, file: FileId, limits: Limits) -> Option<(Option<Doc>, Vec<Diagnostic>)> {
+    fn parse(
+        &self,
+        orig: &str,
+        file: FileId,
+        limits: Limits,
+    ) -> Option<(Option<Doc>, Vec<Diagnostic>)> {
         let (doc, mut diags) = parse_strict(&self.text, file, limits);
         let mut doc = doc?;
         let fix = |s: &mut Span| {
@@ -563,7 +574,10 @@ impl Relaxed {
         for at in &self.scalars {
             let at = self.orig(*at);
             let line_start = orig[..at].rfind('\n').map_or(0, |i| i + 1);
-            let key_indent = orig[line_start..].bytes().take_while(|b| *b == b' ').count();
+            let key_indent = orig[line_start..]
+                .bytes()
+                .take_while(|b| *b == b' ')
+                .count();
             diags.push(
                 Diagnostic::new(
                     "Y010",
@@ -711,7 +725,9 @@ mod tests {
             panic!()
         };
         let def = doc.node(pairs[1].1);
-        let NodeKind::Scalar(s) = &def.kind else { panic!() };
+        let NodeKind::Scalar(s) = &def.kind else {
+            panic!()
+        };
         assert_eq!(s.text, "eval a=1 | eval b='2' | fields - c");
         // Spans point into the original text.
         let desc = doc.node(pairs[2].1);

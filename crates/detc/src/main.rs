@@ -58,7 +58,11 @@ impl LintArgs {
     fn flags(&self) -> Result<detc_content::lints::LintFlags, ExitCode> {
         use detc_content::lints::{Level, check_flag};
         let mut levels = Vec::new();
-        for (list, level) in [(&self.allow, Level::Allow), (&self.warn, Level::Warn), (&self.deny, Level::Deny)] {
+        for (list, level) in [
+            (&self.allow, Level::Allow),
+            (&self.warn, Level::Warn),
+            (&self.deny, Level::Deny),
+        ] {
             for code in list {
                 if let Err(e) = check_flag(code, level) {
                     eprintln!("error: {e}");
@@ -351,7 +355,11 @@ fn content_root(path: &std::path::Path) -> Option<(PathBuf, Option<String>)> {
     let mut dir = abs.parent()?;
     loop {
         if dir.join("contentctl.yml").is_file() {
-            let rel = abs.strip_prefix(dir).ok()?.to_string_lossy().replace('\\', "/");
+            let rel = abs
+                .strip_prefix(dir)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
             return Some((dir.to_path_buf(), Some(rel)));
         }
         dir = dir.parent()?;
@@ -386,17 +394,31 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
         changes.retain(|c| &c.path == f);
     }
     if changes.is_empty() {
-        println!("nothing to migrate: no contentctl 4.x file{}", if only.is_some() { " there" } else { "" });
+        println!(
+            "nothing to migrate: no contentctl 4.x file{}",
+            if only.is_some() { " there" } else { "" }
+        );
         return ExitCode::SUCCESS;
     }
     let target = match (&out, in_place) {
         (Some(dir), _) => {
-            if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-                eprintln!("error: `{}` exists and is not empty\nhelp: pass a new folder to --out", dir.display());
+            if dir.exists()
+                && std::fs::read_dir(dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                eprintln!(
+                    "error: `{}` exists and is not empty\nhelp: pass a new folder to --out",
+                    dir.display()
+                );
                 return ExitCode::from(2);
             }
             if let Err(e) = copy_tree(&root, dir) {
-                eprintln!("error: copying {} to {}: {e}", root.display(), dir.display());
+                eprintln!(
+                    "error: copying {} to {}: {e}",
+                    root.display(),
+                    dir.display()
+                );
                 return ExitCode::from(2);
             }
             Some(dir.clone())
@@ -405,7 +427,15 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
         (None, false) => None,
     };
     for c in &changes {
-        println!("{} {}", if target.is_some() { "migrated" } else { "would migrate" }, c.path);
+        println!(
+            "{} {}",
+            if target.is_some() {
+                "migrated"
+            } else {
+                "would migrate"
+            },
+            c.path
+        );
         for (from, to) in &c.renames {
             println!("  rename {from} -> {to}");
         }
@@ -414,7 +444,10 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
         }
     }
     let Some(target) = target else {
-        println!("{} file(s) to migrate; run with --in-place or --out DIR", changes.len());
+        println!(
+            "{} file(s) to migrate; run with --in-place or --out DIR",
+            changes.len()
+        );
         return ExitCode::SUCCESS;
     };
     for c in &changes {
@@ -442,7 +475,11 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
         summary.errors,
         summary.warnings
     );
-    if summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if summary.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn main() -> ExitCode {

@@ -39,12 +39,20 @@ fn a_4x_pack_validates_with_only_its_real_defect_as_error() {
     // The Anomaly names `dest` as its victim, but its search groups by user only.
     assert_eq!(
         errors,
-        ["error[R002]: the risk object field `dest` is not a field the search outputs [risk-object-field]"],
+        [
+            "error[R002]: the risk object field `dest` is not a field the search outputs [risk-object-field]"
+        ],
         "{out}"
     );
     // contentctl 5-only rules are warnings on 4.x files, with the reason.
-    assert!(out.contains("warning[A004]: both `T1078` and its own sub-technique `T1078.004`"), "{out}");
-    assert!(out.contains("contentctl 4.4.7 accepts this in 4.x content"), "{out}");
+    assert!(
+        out.contains("warning[A004]: both `T1078` and its own sub-technique `T1078.004`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("contentctl 4.4.7 accepts this in 4.x content"),
+        "{out}"
+    );
     assert!(out.contains("warning[Y010]"), "{out}");
     assert!(!out.contains("M001"), "one format only: {out}");
 }
@@ -53,14 +61,31 @@ fn a_4x_pack_validates_with_only_its_real_defect_as_error() {
 fn lint_levels_come_from_flags_and_detc_toml() {
     let t = pack();
     // R002 is detc's own rule: --cap-lints warn lowers it.
-    let (code, out, _) = detc(&["validate", "--color", "never", "--cap-lints", "warn"], t.path());
+    let (code, out, _) = detc(
+        &["validate", "--color", "never", "--cap-lints", "warn"],
+        t.path(),
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[R002]"), "{out}");
-    let (code, out, _) = detc(&["validate", "--color", "never", "--allow", "risk-object-field"], t.path());
+    let (code, out, _) = detc(
+        &[
+            "validate",
+            "--color",
+            "never",
+            "--allow",
+            "risk-object-field",
+        ],
+        t.path(),
+    );
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("R002"), "{out}");
     // deny beats the format's downgrade.
-    let (code, out, _) = detc(&["validate", "--color", "never", "--allow", "R002", "--deny", "A004"], t.path());
+    let (code, out, _) = detc(
+        &[
+            "validate", "--color", "never", "--allow", "R002", "--deny", "A004",
+        ],
+        t.path(),
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("error[A004]"), "{out}");
     // Schema errors cannot be lowered; an unknown rule is a usage error.
@@ -71,10 +96,17 @@ fn lint_levels_come_from_flags_and_detc_toml() {
     assert_eq!(code, 2);
     assert!(err.contains("no rule is named `X123`"), "{err}");
     // The same from detc.toml.
-    std::fs::write(t.path().join("detc.toml"), "[lints]\nR002 = \"warn\"\nA004 = \"allow\"\n").unwrap();
+    std::fs::write(
+        t.path().join("detc.toml"),
+        "[lints]\nR002 = \"warn\"\nA004 = \"allow\"\n",
+    )
+    .unwrap();
     let (code, out, _) = detc(&["validate", "--color", "never"], t.path());
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("warning[R002]") && !out.contains("A004"), "{out}");
+    assert!(
+        out.contains("warning[R002]") && !out.contains("A004"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -82,14 +114,25 @@ fn a_4x_pack_builds_with_the_4x_risk_mapping() {
     let t = pack();
     let dist = t.path().join("out");
     let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
-    let mut args = vec!["build", "--color", "never", "--no-docs", "--cap-lints", "warn", "--out"];
+    let mut args = vec![
+        "build",
+        "--color",
+        "never",
+        "--no-docs",
+        "--cap-lints",
+        "warn",
+        "--out",
+    ];
     let dist_s = dist.to_string_lossy().to_string();
     args.push(&dist_s);
     let bin_s = bin.to_string_lossy().to_string();
     if bin.exists() {
         args.extend(["--firstseen", &bin_s]);
     } else {
-        assert!(std::env::var_os("CI").is_none(), "CI must run scripts/build-firstseen.sh first");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run scripts/build-firstseen.sh first"
+        );
         eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
         return;
     }
@@ -107,42 +150,90 @@ fn a_4x_pack_builds_with_the_4x_risk_mapping() {
         stanza.contains(r#"action.risk.param._risk = [{"risk_object_field":"user","risk_object_type":"user","risk_score":90},{"threat_object_field":"src_ip","threat_object_type":"ip_address"}]"#),
         "{stanza}"
     );
-    assert!(stanza.contains("action.risk.param._risk_message = "), "{stanza}");
+    assert!(
+        stanza.contains("action.risk.param._risk_message = "),
+        "{stanza}"
+    );
     let transforms = std::fs::read_to_string(app.join("transforms.conf")).unwrap();
-    assert!(transforms.contains("[security_services_lookup]\nfilename = security_services.csv"), "{transforms}");
-    assert!(dist.join("DA-ESS-ContentUpdate/lookups/security_services.csv").is_file());
-    assert!(transforms.contains("fields_list = _key, filter, enough_data"), "{transforms}");
+    assert!(
+        transforms.contains("[security_services_lookup]\nfilename = security_services.csv"),
+        "{transforms}"
+    );
+    assert!(
+        dist.join("DA-ESS-ContentUpdate/lookups/security_services.csv")
+            .is_file()
+    );
+    assert!(
+        transforms.contains("fields_list = _key, filter, enough_data"),
+        "{transforms}"
+    );
 }
 
 #[test]
 fn migrate_rewrites_4x_into_5x_that_validates_and_is_idempotent() {
     let t = pack();
     // A comment and the key order survive.
-    let det = t.path().join("detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml");
+    let det = t
+        .path()
+        .join("detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml");
     let text = std::fs::read_to_string(&det).unwrap();
-    std::fs::write(&det, format!("# Reviewed 2024-10 by the cloud team.\n{text}")).unwrap();
+    std::fs::write(
+        &det,
+        format!("# Reviewed 2024-10 by the cloud team.\n{text}"),
+    )
+    .unwrap();
     let (code, out, _) = detc(&["migrate"], t.path());
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("would migrate detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml"), "{out}");
-    assert_eq!(std::fs::read_to_string(&det).unwrap().lines().next(), Some("# Reviewed 2024-10 by the cloud team."));
+    assert!(
+        out.contains(
+            "would migrate detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&det).unwrap().lines().next(),
+        Some("# Reviewed 2024-10 by the cloud team.")
+    );
     let (code, out, err) = detc(&["migrate", "--in-place", "--color", "never"], t.path());
     // The R002 defect stays: migration does not invent fields.
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("rename lookups/security_services.csv -> lookups/security_services_lookup.csv"), "{out}");
+    assert!(
+        out.contains(
+            "rename lookups/security_services.csv -> lookups/security_services_lookup.csv"
+        ),
+        "{out}"
+    );
     let migrated = std::fs::read_to_string(&det).unwrap();
     assert!(migrated.starts_with("# Reviewed 2024-10 by the cloud team.\nname: ASL AWS Defense Evasion Stop Logging Cloudtrail\n"), "{migrated}");
-    for gone in ["observable:", "risk_score:", "confidence:", "impact:", "required_fields:", "update_timestamp", "  - T1562\n"] {
+    for gone in [
+        "observable:",
+        "risk_score:",
+        "confidence:",
+        "impact:",
+        "required_fields:",
+        "update_timestamp",
+        "  - T1562\n",
+    ] {
         assert!(!migrated.contains(gone), "{gone} left in\n{migrated}");
     }
     assert!(migrated.contains("rba:\n  message: "), "{migrated}");
-    assert!(migrated.contains("  - field: user\n    type: user\n    score: 90\n"), "{migrated}");
-    assert!(migrated.contains("  threat_objects:\n  - field: src_ip\n    type: ip_address\n"), "{migrated}");
+    assert!(
+        migrated.contains("  - field: user\n    type: user\n    score: 90\n"),
+        "{migrated}"
+    );
+    assert!(
+        migrated.contains("  threat_objects:\n  - field: src_ip\n    type: ip_address\n"),
+        "{migrated}"
+    );
     let (code, out, _) = detc(&["validate", "--color", "never"], t.path());
     assert_eq!(code, 1);
     let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error[")).collect();
     assert_eq!(errors.len(), 1, "{out}");
     assert!(errors[0].starts_with("error[R002]"), "{out}");
-    assert!(!out.contains("A004") && !out.contains("D002") && !out.contains("R005"), "{out}");
+    assert!(
+        !out.contains("A004") && !out.contains("D002") && !out.contains("R005"),
+        "{out}"
+    );
     // Twice changes nothing.
     let (code, out, _) = detc(&["migrate", "--in-place"], t.path());
     assert_eq!(code, 0);

@@ -30,7 +30,9 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let what = match (format, kind) {
-            (Format::V4, "detection") => "its risk settings are in `tags` (observable, risk_score, message)",
+            (Format::V4, "detection") => {
+                "its risk settings are in `tags` (observable, risk_score, message)"
+            }
             (Format::V4, "lookup") => "it has `filename` or `collection` and no `lookup_type`",
             (Format::V4, _) => "it has no `status`",
             (Format::V5, _) => "it has the 5.x fields",

@@ -140,7 +140,9 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
             }
             // 4.x `fields_list` is transforms.conf's list as is, without `_key`.
             Some("kvstore")
-                if (l.format == crate::model::Format::V5 || l.fields.is_empty()) && l.fields.first().map(|f| f.value.as_str()) != Some("_key") => {
+                if (l.format == crate::model::Format::V5 || l.fields.is_empty())
+                    && l.fields.first().map(|f| f.value.as_str()) != Some("_key") =>
+            {
                 let span = l.fields.first().map(|f| f.span).unwrap_or(at);
                 out.push(
                     diag(
