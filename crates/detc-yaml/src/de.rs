@@ -52,34 +52,100 @@ fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
 }
 
 /// Finds the closest of `candidates` to `word`, when it is close enough to
-/// be a likely typo: a case-insensitive match, Jaro-Winkler similarity at
-/// least 0.8, or (for short words) an edit distance of one per three
-/// characters, at least one.
+/// be a likely typo, the way rustc suggests names:
+///
+/// - a case-insensitive match wins;
+/// - else the smallest case-insensitive edit distance (Levenshtein, with a
+///   swap of two neighbouring characters as one edit), when it
+///   is at most one edit per three characters of `word` (at least one);
+/// - else a candidate that `word` is a prefix of, or that is a prefix of
+///   `word` (case-insensitive, at least four characters), the nearest in
+///   length: `Windows Registry` suggests `Windows Registry Modifications`.
+///
+/// Ties go to the candidate that sorts first, so the answer never depends on
+/// the order of `candidates` (callers pass hash sets).
+///
+/// Cost: one pass over each candidate's bytes for a character histogram; the
+/// edit distance is computed only when the histograms allow a close enough
+/// match, so thousands of candidates cost microseconds.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    let mut best: Option<(&str, f64)> = None;
     let lower = word.to_lowercase();
     let len = lower.chars().count();
     let max_edits = (len / 3).max(1);
-    for c in candidates {
-        let clen = c.chars().count();
-        let score = if c.eq_ignore_ascii_case(word) {
-            1.0
-        } else if clen.abs_diff(len) <= max_edits
-            && let edits = strsim::levenshtein(&lower, &c.to_lowercase())
-            && edits <= max_edits
-        {
-            0.95 - edits as f64 * 0.01
-        } else {
-            strsim::jaro_winkler(word, c)
+    let hist = histogram(&lower);
+    // (rank, candidate): lower ranks are better.
+    let mut best: Option<((usize, usize), &str)> = None;
+    let mut offer =
+        |rank: (usize, usize), c: &'c str, best: &mut Option<((usize, usize), &'c str)>| {
+            if best.is_none_or(|(r, b)| rank < r || (rank == r && c < b)) {
+                *best = Some((rank, c));
+            }
         };
-        if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
-            best = Some((c, score));
+    for c in candidates {
+        if c.eq_ignore_ascii_case(word) {
+            offer((0, 0), c, &mut best);
+            continue;
+        }
+        let clen = c.chars().count();
+        let diff = clen.abs_diff(len);
+        // The best rank still possible for an edit-distance match.
+        let limit = match best {
+            Some(((1, e), _)) => e.min(max_edits),
+            Some(((0, _), _)) => continue,
+            _ => max_edits,
+        };
+        if diff <= limit {
+            let c_lower = c.to_lowercase();
+            if histogram_distance(&hist, &histogram(&c_lower)) <= limit {
+                let edits = strsim::osa_distance(&lower, &c_lower);
+                if edits <= limit {
+                    offer((1, edits), c, &mut best);
+                    continue;
+                }
+            }
+        }
+        if best.is_none_or(|((kind, _), _)| kind >= 2) && len.min(clen) >= 4 {
+            let c_lower = c.to_lowercase();
+            if c_lower.starts_with(&lower) || lower.starts_with(&c_lower) {
+                offer((2, diff), c, &mut best);
+            }
         }
     }
-    best.map(|(c, _)| c)
+    best.map(|(_, c)| c)
+}
+
+/// Byte counts of `s` in 64 buckets (ASCII letters and digits apart, the rest
+/// shared). Sharing buckets only lowers [`histogram_distance`], so it stays a
+/// lower bound of the edit distance.
+fn histogram(s: &str) -> [u16; 64] {
+    let mut h = [0u16; 64];
+    for c in s.chars() {
+        let b = match c {
+            'a'..='z' => c as usize - 'a' as usize,
+            '0'..='9' => 26 + (c as usize - '0' as usize),
+            c if c.is_ascii() => 36 + (c as usize % 27),
+            _ => 63,
+        };
+        h[b] = h[b].saturating_add(1);
+    }
+    h
+}
+
+/// A lower bound of the edit distance between two strings from their
+/// histograms: each edit changes at most one count up and one down.
+fn histogram_distance(a: &[u16; 64], b: &[u16; 64]) -> usize {
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for (x, y) in a.iter().zip(b) {
+        if x > y {
+            more += usize::from(x - y);
+        } else {
+            fewer += usize::from(y - x);
+        }
+    }
+    more.max(fewer)
 }
 
 impl<'a> Decoder<'a> {
@@ -106,9 +172,9 @@ impl<'a> Decoder<'a> {
     /// reports nothing: for telling formats apart before decoding).
     pub fn has_key(&self, n: NodeId, key: &str) -> bool {
         match &self.doc.node(n).kind {
-            NodeKind::Map(pairs) => pairs.iter().any(|(k, _)| {
-                matches!(&self.doc.node(*k).kind, NodeKind::Scalar(s) if s.text == key)
-            }),
+            NodeKind::Map(pairs) => pairs.iter().any(
+                |(k, _)| matches!(&self.doc.node(*k).kind, NodeKind::Scalar(s) if s.text == key),
+            ),
             _ => false,
         }
     }
@@ -118,7 +184,8 @@ impl<'a> Decoder<'a> {
     pub fn peek(&self, n: NodeId, key: &str) -> Option<NodeId> {
         match &self.doc.node(n).kind {
             NodeKind::Map(pairs) => pairs.iter().find_map(|(k, v)| {
-                matches!(&self.doc.node(*k).kind, NodeKind::Scalar(s) if s.text == key).then_some(*v)
+                matches!(&self.doc.node(*k).kind, NodeKind::Scalar(s) if s.text == key)
+                    .then_some(*v)
             }),
             _ => None,
         }
@@ -487,5 +554,59 @@ mod tests {
         let mut m = de.map(doc.root.unwrap(), "macro").unwrap();
         assert!(m.req_str(&mut de, "name").is_none());
         assert!(de.diags[0].help.as_deref().unwrap().contains("'12'"));
+    }
+
+    #[test]
+    fn did_you_mean_suggests_typos_prefixes_and_nothing_unrelated() {
+        let stories = ["Cobalt Strike", "Windows Registry Abuse", "Ransomware"];
+        assert_eq!(did_you_mean("Cobalt Strik", stories), Some("Cobalt Strike"));
+        assert_eq!(
+            did_you_mean("cobalt strike", stories),
+            Some("Cobalt Strike")
+        );
+        assert_eq!(
+            did_you_mean("Windows Registry", stories),
+            Some("Windows Registry Abuse")
+        );
+        // Jaro-Winkler used to offer this: a shared first word is no typo.
+        let detections = [
+            "Detect Distributed Password Spray Attempts",
+            "Detect Rare Executables",
+        ];
+        assert_eq!(
+            did_you_mean(
+                "Detect Prohibited Applications Spawning cmd.exe",
+                detections
+            ),
+            None
+        );
+        assert_eq!(
+            did_you_mean("T1059.01", ["T1059.001", "T1059"]),
+            Some("T1059.001")
+        );
+        assert_eq!(did_you_mean("x", ["y", "abc"]), Some("y"));
+    }
+
+    #[test]
+    fn did_you_mean_breaks_ties_by_name_whatever_the_order() {
+        let a = ["user_b", "user_a"];
+        let b = ["user_a", "user_b"];
+        assert_eq!(did_you_mean("user_c", a), Some("user_a"));
+        assert_eq!(did_you_mean("user_c", b), Some("user_a"));
+    }
+
+    #[test]
+    fn histogram_distance_is_a_lower_bound_of_the_edit_distance() {
+        for (a, b) in [
+            ("kitten", "sitting"),
+            ("process_name", "parent_process_name"),
+            ("sysmon eventid 1", "sysmon eventid 3"),
+            ("é", "e"),
+            ("", "abc"),
+        ] {
+            let bound = histogram_distance(&histogram(a), &histogram(b));
+            assert!(bound <= strsim::osa_distance(a, b), "{a} / {b}");
+        }
+        assert_eq!(histogram_distance(&histogram("abc"), &histogram("abd")), 1);
     }
 }
