@@ -12,10 +12,6 @@
 //! The target is 200 ms for the build. Not a test: the machine is shared,
 //! so the figures are read, not asserted.
 
-/// The allocator the `detc` binary uses, so the figures are its figures.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 

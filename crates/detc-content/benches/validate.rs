@@ -9,10 +9,6 @@
 //! is shared, so the figure is read, not asserted. `DETC_BENCH_PHASES=1`
 //! also prints the load, SPL and bare read+parse phases.
 
-/// The allocator the `detc` binary uses, so the figures are its figures.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 

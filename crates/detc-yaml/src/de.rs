@@ -78,7 +78,7 @@ pub fn did_you_mean<'c>(
     let hist = histogram(&lower);
     // (rank, candidate): lower ranks are better.
     let mut best: Option<((usize, usize), &str)> = None;
-    let mut offer =
+    let offer =
         |rank: (usize, usize), c: &'c str, best: &mut Option<((usize, usize), &'c str)>| {
             if best.is_none_or(|(r, b)| rank < r || (rank == r && c < b)) {
                 *best = Some((rank, c));
