@@ -38,7 +38,9 @@ for d, _, files in os.walk(os.path.join(dst, "detections")):
         text = open(p, encoding="utf-8").read()
         name = re.search(r"^name: (.*)$", text, re.M).group(1).strip()
         for i in range(1, n):
-            new = f"{name} {i}"
+            # Names are at most 67 characters (contentctl and detc alike).
+            suffix = f" {i}"
+            new = name[: 67 - len(suffix)].rstrip() + suffix
             stem = re.sub(r"[ \-./]", "_", new).lower()
             t = re.sub(r"^name: .*$", f"name: {new}", text, count=1, flags=re.M)
             t = re.sub(r"^id: .*$", f"id: {uuid.uuid5(uuid.NAMESPACE_URL, p + str(i))}", t, count=1, flags=re.M)
@@ -53,7 +55,11 @@ measure() {
     local times=() rss=0
     for _ in $(seq "$RUNS"); do
         local out
-        /usr/bin/time -o "$WORK/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
+        if ! /usr/bin/time -o "$WORK/time" -f '%e %M' "$@" >"$WORK/out" 2>&1; then
+            echo "FAILED: $* (in $PWD); last lines:" >&2
+            tail -n 20 "$WORK/out" >&2
+            exit 1
+        fi
         out=$(tail -n1 "$WORK/time")
         times+=("${out% *}")
         local r=${out#* }
@@ -69,9 +75,13 @@ for n in $SCALES; do
     root=$WORK/x$n
     scale "$SRC" "$root" "$n"
     dets=$(find "$root/detections" -name '*.yml' | wc -l)
-    read -r vt vm < <(measure "$DETC" validate "$root" --cap-lints warn --warn Q005)
-    read -r bt bm < <(measure "$DETC" build "$root" --cap-lints warn --warn Q005 --no-docs --firstseen "$BIN" --out "$WORK/out$n")
-    read -r ct cm < <(cd "$root" && measure "$CC" build)
+    # A run that fails stops the script: a failure's time is no figure.
+    m=$(measure "$DETC" validate "$root" --cap-lints warn --warn Q005) || exit 1
+    read -r vt vm <<<"$m"
+    m=$(measure "$DETC" build "$root" --cap-lints warn --warn Q005 --no-docs --firstseen "$BIN" --out "$WORK/out$n") || exit 1
+    read -r bt bm <<<"$m"
+    m=$(cd "$root" && measure "$CC" build) || exit 1
+    read -r ct cm <<<"$m"
     speed=$(awk -v c="$ct" -v d="$bt" 'BEGIN { printf "%.0fx", (d > 0 ? c / d : 0) }')
     printf '%-6s %-6s %-26s %-26s %-26s %s\n' "${n}x" "$dets" "$vt s, $vm MiB" "$bt s, $bm MiB" "$ct s, $cm MiB" "$speed"
 done

@@ -10,6 +10,7 @@
 //! is in `docs/build.md`.
 
 pub mod elf;
+pub mod gzip;
 pub mod render;
 pub mod view;
 
@@ -151,16 +152,14 @@ impl App {
     /// The gzipped tarball: `<appid>/` and every file under it, folders
     /// first in path order, owner and group 0 with empty names, modes 0755
     /// (folders and executables) and 0644, every mtime `mtime` (seconds
-    /// since the Unix epoch), gzip header without name or time. The same
-    /// app always gives the same bytes.
+    /// since the Unix epoch), gzip header without name or time, deflated
+    /// level 6 on every core by [`gzip::GzipWriter`]. The same app always gives
+    /// the same bytes, whatever the machine.
     ///
     /// # Errors
     /// Only on an internal I/O failure of the in-memory writer.
     pub fn tarball(&self, mtime: u64) -> std::io::Result<Vec<u8>> {
-        let gz = flate2::GzBuilder::new()
-            .mtime(0)
-            .write(Vec::new(), flate2::Compression::default());
-        let mut tar = tar::Builder::new(gz);
+        let mut tar = tar::Builder::new(gzip::GzipWriter::new(Vec::new(), 6)?);
         tar.mode(tar::HeaderMode::Deterministic);
         let mut dirs = std::collections::BTreeSet::new();
         dirs.insert(self.appid.clone());
@@ -199,8 +198,7 @@ impl App {
                 }
             }
         }
-        let gz = tar.into_inner()?;
-        gz.finish()
+        tar.into_inner()?.finish()
     }
 }
 
