@@ -220,7 +220,7 @@ pub struct Options<'a> {
 /// cannot be written, a template that fails to render or writes an invalid
 /// `.conf`.
 pub fn generate(p: &Project, opts: &Options) -> Result<App, Vec<BuildError>> {
-    let cx = view::context(p, opts.attack)?;
+    let cx = std::sync::Arc::new(view::context(p, opts.attack)?);
     let mut errors = Vec::new();
     let mut files = Vec::new();
     match render::render_all(&cx, opts.templates) {
@@ -246,8 +246,8 @@ pub fn generate(p: &Project, opts: &Options) -> Result<App, Vec<BuildError>> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(App {
-        appid: cx.app.appid,
-        version: cx.app.version,
+        appid: cx.app.appid.clone(),
+        version: cx.app.version.clone(),
         files,
     })
 }

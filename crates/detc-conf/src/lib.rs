@@ -257,14 +257,64 @@ impl std::fmt::Display for ParseError {
 /// every duplicate stanza and duplicate key.
 pub fn parse(text: &str) -> Result<Vec<Stanza>, Vec<ParseError>> {
     let mut out: Vec<Stanza> = Vec::new();
+    let errors = scan(text, true, |e| match e {
+        Event::Stanza(name) => out.push(Stanza {
+            name: name.to_string(),
+            entries: Vec::new(),
+        }),
+        Event::Entry(key, value) => {
+            if let Some(s) = out.last_mut() {
+                s.entries.push((key.to_string(), value.unwrap_or_default()));
+            }
+        }
+    });
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks `text` as [`parse`] does, without copying a value: returns the
+/// number of stanzas (the implicit `default` one included when keys come
+/// before the first header). For generated files of many MiB, where
+/// [`parse`] would hold a second copy of the file.
+///
+/// # Errors
+/// As [`parse`].
+pub fn check(text: &str) -> Result<usize, Vec<ParseError>> {
+    let mut stanzas = 0;
+    let errors = scan(text, false, |e| {
+        if let Event::Stanza(_) = e {
+            stanzas += 1;
+        }
+    });
+    if errors.is_empty() {
+        Ok(stanzas)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What [`scan`] reads: a stanza header (or the implicit `default`), or a
+/// key with its trimmed value (`None` unless values were asked for).
+enum Event<'t> {
+    Stanza(&'t str),
+    Entry(&'t str, Option<String>),
+}
+
+/// The reader behind [`parse`] and [`check`]: calls `on` for each stanza and
+/// entry in order and returns every error.
+fn scan<'t>(text: &'t str, values: bool, mut on: impl FnMut(Event<'t>)) -> Vec<ParseError> {
     let mut errors = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut i = 0;
-    while i < lines.len() {
+    let mut seen: std::collections::HashMap<&'t str, usize> = std::collections::HashMap::new();
+    // The current stanza's name and keys (few per stanza: a scan is cheaper
+    // than a set).
+    let mut current: Option<(&'t str, Vec<&'t str>)> = None;
+    let mut lines = text.split('\n').enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
         let n = i + 1;
-        let line = lines[i].strip_suffix('\r').unwrap_or(lines[i]);
-        i += 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {
             continue;
@@ -277,8 +327,8 @@ pub fn parse(text: &str) -> Result<Vec<Stanza>, Vec<ParseError>> {
                 });
                 continue;
             };
-            let name = t[1..end].trim().to_string();
-            if let Some(first) = seen.insert(name.clone(), n) {
+            let name = t[1..end].trim();
+            if let Some(first) = seen.insert(name, n) {
                 errors.push(ParseError {
                     line: n,
                     message: format!(
@@ -286,10 +336,8 @@ pub fn parse(text: &str) -> Result<Vec<Stanza>, Vec<ParseError>> {
                     ),
                 });
             }
-            out.push(Stanza {
-                name,
-                entries: Vec::new(),
-            });
+            current = Some((name, Vec::new()));
+            on(Event::Stanza(name));
             continue;
         }
         let Some((k, v)) = line.split_once('=') else {
@@ -299,35 +347,37 @@ pub fn parse(text: &str) -> Result<Vec<Stanza>, Vec<ParseError>> {
             });
             continue;
         };
-        let mut value = v.to_string();
-        while value.ends_with('\\') && i < lines.len() {
-            value.pop();
-            value.push('\n');
-            value.push_str(lines[i].strip_suffix('\r').unwrap_or(lines[i]));
-            i += 1;
+        let mut value = values.then(|| v.to_string());
+        let mut last = v;
+        while last.ends_with('\\') {
+            let Some((_, next)) = lines.next() else { break };
+            let next = next.strip_suffix('\r').unwrap_or(next);
+            if let Some(value) = &mut value {
+                value.pop();
+                value.push('\n');
+                value.push_str(next);
+            }
+            last = next;
         }
-        if out.is_empty() {
-            seen.insert("default".into(), n);
-            out.push(Stanza {
-                name: "default".into(),
-                entries: Vec::new(),
-            });
+        if current.is_none() {
+            seen.insert("default", n);
+            current = Some(("default", Vec::new()));
+            on(Event::Stanza("default"));
         }
-        let key = k.trim().to_string();
-        let Some(s) = out.last_mut() else { continue };
-        if s.entries.iter().any(|(have, _)| *have == key) {
+        let key = k.trim();
+        let Some((name, keys)) = &mut current else {
+            continue;
+        };
+        if keys.contains(&key) {
             errors.push(ParseError {
                 line: n,
-                message: format!("the key `{key}` is set twice in [{}]", s.name),
+                message: format!("the key `{key}` is set twice in [{name}]"),
             });
         }
-        s.entries.push((key, value.trim().to_string()));
+        keys.push(key);
+        on(Event::Entry(key, value.map(|v| v.trim().to_string())));
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    errors
 }
 
 #[cfg(test)]
@@ -418,5 +468,23 @@ mod tests {
         let mut c = Conf::new();
         c.stanza("s").set("v", "a\r\nb");
         assert_eq!(c.render().unwrap(), "[s]\nv = a\\\nb\n");
+    }
+
+    #[test]
+    fn check_agrees_with_parse() {
+        for text in [
+            "[a]\nx = 1\n[b]\ny = 2 \\\n  more\n",
+            "x = 1\n[a]\n",
+            "[a]\nx = 1\nx = 2\n[a]\nnot a line\n[b\n",
+            "",
+        ] {
+            match (parse(text), check(text)) {
+                (Ok(stanzas), Ok(n)) => assert_eq!(stanzas.len(), n, "{text:?}"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{text:?}"),
+                (a, b) => panic!("{text:?}: parse {a:?}, check {b:?}"),
+            }
+        }
+        assert_eq!(check("x = 1\n[a]\n"), Ok(2));
+        assert_eq!(check("[a]\nx = 1\nx = 2\n").map_err(|e| e.len()), Err(1));
     }
 }
