@@ -551,7 +551,7 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         let notable = deployment
             .and_then(|dep| dep.notable.as_ref())
             .map(|n| NotableView {
-                rule_title: fill(&s(&n.rule_title), d),
+                rule_title: notable_title(fill(&s(&n.rule_title), d), d),
                 rule_description: fill(&s(&n.rule_description), d),
                 nes_fields: list(&n.nes_fields).join(","),
             });
@@ -885,5 +885,21 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
         written_by: l.written_by.as_ref().map(|w| w.value.clone()),
         kind,
         name,
+    }
+}
+
+/// The notable's title as contentctl 4.4.7 writes it for 4.x content: a
+/// Correlation detection (a risk-threshold search) gets `RBA: ` before it
+/// (its savedsearches_detections.j2), so analysts tell risk notables from
+/// the others. 5.x content keeps the deployment's title as written.
+fn notable_title(title: String, d: &Detection) -> String {
+    let correlation = d
+        .kind
+        .as_ref()
+        .is_some_and(|k| k.value.eq_ignore_ascii_case("correlation"));
+    if d.format == detc_content::legacy::Format::V4 && correlation {
+        format!("RBA: {title}")
+    } else {
+        title
     }
 }
