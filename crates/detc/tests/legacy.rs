@@ -240,3 +240,79 @@ fn migrate_rewrites_4x_into_5x_that_validates_and_is_idempotent() {
     assert_eq!(out, "nothing to migrate: no contentctl 4.x file\n");
     assert_eq!(std::fs::read_to_string(&det).unwrap(), migrated);
 }
+
+#[test]
+fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
+    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
+    if !bin.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run scripts/build-firstseen.sh first"
+        );
+        return;
+    }
+    let t = pack();
+    // A second copy of the TTP detection, as a Correlation (a risk-threshold search).
+    let src = t
+        .path()
+        .join("detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml");
+    let text = std::fs::read_to_string(&src).unwrap();
+    let corr = text
+        .replacen("type: TTP", "type: Correlation", 1)
+        .replacen(
+            "name: ASL AWS Defense Evasion Stop Logging Cloudtrail",
+            "name: ASL AWS Stop Logging Correlation",
+            1,
+        )
+        .replacen("id: ", "id: 0", 1)
+        .replace(
+            "asl_aws_defense_evasion_stop_logging_cloudtrail_filter",
+            "asl_aws_stop_logging_correlation_filter",
+        );
+    let id_line = corr.lines().find(|l| l.starts_with("id: ")).unwrap();
+    let corr = corr.replacen(id_line, "id: 5b8b1d2e-7a3c-4f5e-9d6a-0c1b2a3f4e5d", 1);
+    std::fs::write(
+        t.path()
+            .join("detections/cloud/asl_aws_stop_logging_correlation.yml"),
+        corr,
+    )
+    .unwrap();
+    let dist = t.path().join("out");
+    let (code, out, err) = detc(
+        &[
+            "build",
+            "--color",
+            "never",
+            "--no-docs",
+            "--cap-lints",
+            "warn",
+            "--out",
+            &dist.to_string_lossy(),
+            "--firstseen",
+            &bin.to_string_lossy(),
+        ],
+        t.path(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let ss = std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/savedsearches.conf"))
+        .unwrap();
+    let stanza = |name: &str| -> String {
+        ss.split("\n[")
+            .find(|s| s.starts_with(&format!("ESCU - {name} - Rule]")))
+            .unwrap_or_else(|| panic!("no stanza {name}"))
+            .to_string()
+    };
+    let corr = stanza("ASL AWS Stop Logging Correlation");
+    let ttp = stanza("ASL AWS Defense Evasion Stop Logging Cloudtrail");
+    let title = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("action.notable.param.rule_title = "))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        title(&corr).as_deref(),
+        Some("action.notable.param.rule_title = RBA: ASL AWS Stop Logging Correlation"),
+        "{corr}"
+    );
+    assert!(title(&ttp).is_none_or(|t| !t.contains("RBA: ")), "{ttp}");
+}
