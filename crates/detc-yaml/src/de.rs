@@ -102,13 +102,12 @@ pub fn did_you_mean<'c>(
         };
         if diff <= limit {
             let c_lower = c.to_lowercase();
-            if histogram_distance(&hist, &histogram(&c_lower)) <= limit {
-                if let Some(edits) = osa
+            if histogram_distance(&hist, &histogram(&c_lower)) <= limit
+                && let Some(edits) = osa
                     .distance_with_args(c_lower.chars(), &osa::Args::default().score_cutoff(limit))
-                {
-                    offer((1, edits), c, &mut best);
-                    continue;
-                }
+            {
+                offer((1, edits), c, &mut best);
+                continue;
             }
         }
         if best.is_none_or(|((kind, _), _)| kind >= 2) && len.min(clen) >= 4 {
