@@ -30,6 +30,37 @@ fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {
     )
 }
 
+/// `detc build --cap-lints warn --no-docs` of the pack at `root` into
+/// `dist`, with the glibc-2.28 firstseen; `None` (skipped) outside CI when
+/// that binary has not been built.
+fn build(root: &Path, dist: &Path) -> Option<(i32, String, String)> {
+    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
+    if !bin.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run scripts/build-firstseen.sh first"
+        );
+        eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
+        return None;
+    }
+    let (dist, bin) = (dist.to_string_lossy(), bin.to_string_lossy());
+    Some(detc(
+        &[
+            "build",
+            "--color",
+            "never",
+            "--no-docs",
+            "--cap-lints",
+            "warn",
+            "--out",
+            &dist,
+            "--firstseen",
+            &bin,
+        ],
+        root,
+    ))
+}
+
 #[test]
 fn a_4x_pack_validates_with_only_its_real_defect_as_error() {
     let t = pack();
@@ -113,30 +144,9 @@ fn lint_levels_come_from_flags_and_detc_toml() {
 fn a_4x_pack_builds_with_the_4x_risk_mapping() {
     let t = pack();
     let dist = t.path().join("out");
-    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
-    let mut args = vec![
-        "build",
-        "--color",
-        "never",
-        "--no-docs",
-        "--cap-lints",
-        "warn",
-        "--out",
-    ];
-    let dist_s = dist.to_string_lossy().to_string();
-    args.push(&dist_s);
-    let bin_s = bin.to_string_lossy().to_string();
-    if bin.exists() {
-        args.extend(["--firstseen", &bin_s]);
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run scripts/build-firstseen.sh first"
-        );
-        eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
+    let Some((code, out, err)) = build(t.path(), &dist) else {
         return;
-    }
-    let (code, out, err) = detc(&args, t.path());
+    };
     assert_eq!(code, 0, "{out}{err}");
     let app = dist.join("DA-ESS-ContentUpdate/default");
     let ss = std::fs::read_to_string(app.join("savedsearches.conf")).unwrap();
@@ -243,14 +253,6 @@ fn migrate_rewrites_4x_into_5x_that_validates_and_is_idempotent() {
 
 #[test]
 fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
-    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
-    if !bin.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run scripts/build-firstseen.sh first"
-        );
-        return;
-    }
     let t = pack();
     // A second copy of the TTP detection, as a Correlation (a risk-threshold search).
     let src = t
@@ -278,21 +280,9 @@ fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
     )
     .unwrap();
     let dist = t.path().join("out");
-    let (code, out, err) = detc(
-        &[
-            "build",
-            "--color",
-            "never",
-            "--no-docs",
-            "--cap-lints",
-            "warn",
-            "--out",
-            &dist.to_string_lossy(),
-            "--firstseen",
-            &bin.to_string_lossy(),
-        ],
-        t.path(),
-    );
+    let Some((code, out, err)) = build(t.path(), &dist) else {
+        return;
+    };
     assert_eq!(code, 0, "{out}{err}");
     let ss = std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/savedsearches.conf"))
         .unwrap();
