@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -61,15 +63,9 @@ fn an_unfit_firstseen_binary_stops_the_build_before_anything_is_written() {
 
 #[test]
 fn the_fixture_pack_builds_byte_identically_twice() {
-    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
-    if !bin.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run scripts/build-firstseen.sh first"
-        );
-        eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
+    let Some(bin) = common::firstseen() else {
         return;
-    }
+    };
     let out = tempfile::tempdir().unwrap();
     let mut tarballs = Vec::new();
     for i in 0..2 {

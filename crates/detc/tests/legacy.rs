@@ -4,45 +4,20 @@
 //! not named after it, a KV store lookup, a story with under-indented
 //! quoted lines). It is validated, built and migrated by the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use common::detc;
+use std::path::Path;
 
 mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn pack() -> tempfile::TempDir {
     common::pack("legacy4")
-}
-
-fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_detc"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 /// `detc build --cap-lints warn --no-docs` of the pack at `root` into
 /// `dist`, with the glibc-2.28 firstseen; `None` (skipped) outside CI when
 /// that binary has not been built.
 fn build(root: &Path, dist: &Path) -> Option<(i32, String, String)> {
-    let bin = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
-    if !bin.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run scripts/build-firstseen.sh first"
-        );
-        eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
-        return None;
-    }
+    let bin = common::firstseen()?;
     let (dist, bin) = (dist.to_string_lossy(), bin.to_string_lossy());
     Some(detc(
         &[

@@ -3,21 +3,14 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 use common::{copy_dir, fixtures, pack};
 
+/// `detc` with `args` on `dir`: exit code and stdout.
 fn detc(args: &[&str], dir: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_detc"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    let (code, out, _) = common::detc(args, dir);
+    (code, out)
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Helpers shared by the `detc` end-to-end tests.
 
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 /// `tests/fixtures/` of the repository.
@@ -26,4 +29,36 @@ pub fn pack(name: &str) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("packs").join(name), t.path());
     t
+}
+
+/// Runs the `detc` binary with `args` and then `dir`: exit code (-1 when
+/// killed by a signal), stdout, stderr.
+pub fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_detc"))
+        .args(args)
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The glibc-2.28 firstseen that `scripts/build-firstseen.sh` builds, or
+/// `None` (the caller skips) outside CI when it has not been built; in CI
+/// its absence fails the test.
+pub fn firstseen() -> Option<PathBuf> {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/x86_64-unknown-linux-gnu/release/firstseen");
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run scripts/build-firstseen.sh first"
+    );
+    eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
+    None
 }
