@@ -13,6 +13,7 @@ pub mod legacy;
 pub mod lints;
 pub mod load;
 pub mod model;
+mod par;
 pub mod rules;
 pub mod synth;
 

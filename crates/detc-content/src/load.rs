@@ -278,34 +278,8 @@ fn load_dir<T: Send>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut 
         .into_iter()
         .filter_map(|path| read_file(&mut p.sources, &mut p.diags, &p.root, &path))
         .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = files.len().div_ceil(threads).max(64);
     let sources = &p.sources;
-    let results: Vec<(Option<T>, Vec<Diagnostic>)> = if files.len() <= chunk {
-        files
-            .iter()
-            .map(|f| decode_file(sources, *f, decode))
-            .collect()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|c| {
-                    s.spawn(move || {
-                        c.iter()
-                            .map(|f| decode_file(sources, *f, decode))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
+    let results = crate::par::parallel_map(&files, |f| decode_file(sources, *f, decode));
     for (obj, mut diags) in results {
         out.extend(obj);
         p.diags.append(&mut diags);

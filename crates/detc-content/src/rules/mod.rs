@@ -173,7 +173,7 @@ pub fn run(p: &mut Project, opts: &Options) {
             .as_ref()
             .map(|s| detc_spl::output_fields(&s.value, &cx))
     };
-    cx.outputs = parallel_map(&content.detections, output_of);
+    cx.outputs = crate::par::parallel_map(&content.detections, output_of);
     // The rule families are independent: each runs on its own thread and
     // their findings are appended in this fixed order, so the report does
     // not depend on scheduling.
@@ -211,37 +211,8 @@ pub fn run(p: &mut Project, opts: &Options) {
     p.diags.append(&mut out);
 }
 
-/// `f` over `items` on up to `available_parallelism` threads (chunks of at
-/// least 64 items), results in the items' order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(threads.max(1)).max(64);
-    if items.len() <= chunk {
-        return items.iter().map(f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn parallel_map_keeps_order() {
-        let items: Vec<u32> = (0..1000).collect();
-        let doubled = super::parallel_map(&items, |x| x * 2);
-        assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        assert!(super::parallel_map(&[] as &[u32], |x| *x).is_empty());
-    }
-
     #[test]
     fn tokens_are_found_with_offsets() {
         assert_eq!(
