@@ -100,19 +100,21 @@ pub fn did_you_mean<'c>(
             Some(((0, _), _)) => continue,
             _ => max_edits,
         };
+        // Lowercased once, only for a candidate that gets this far.
+        let mut c_lower: Option<String> = None;
         if diff <= limit {
-            let c_lower = c.to_lowercase();
-            if histogram_distance(&hist, &histogram(&c_lower)) <= limit
-                && let Some(edits) = osa
-                    .distance_with_args(c_lower.chars(), &osa::Args::default().score_cutoff(limit))
+            let cl = c_lower.insert(c.to_lowercase());
+            if histogram_distance(&hist, &histogram(cl)) <= limit
+                && let Some(edits) =
+                    osa.distance_with_args(cl.chars(), &osa::Args::default().score_cutoff(limit))
             {
                 offer((1, edits), c, &mut best);
                 continue;
             }
         }
         if best.is_none_or(|((kind, _), _)| kind >= 2) && len.min(clen) >= 4 {
-            let c_lower = c.to_lowercase();
-            if c_lower.starts_with(&lower) || lower.starts_with(&c_lower) {
+            let cl = c_lower.get_or_insert_with(|| c.to_lowercase());
+            if cl.starts_with(&lower) || lower.starts_with(cl.as_str()) {
                 offer((2, diff), c, &mut best);
             }
         }
