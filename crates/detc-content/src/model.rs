@@ -539,11 +539,7 @@ fn common(
 ) -> Common {
     let name = m.req_str(de, "name");
     max_len(de, &name, "name", name_max);
-    let id = if lenient {
-        m.opt_str(de, "id")
-    } else {
-        m.req_str(de, "id")
-    };
+    let id = m.str_field(de, "id", !lenient);
     if let Some(id) = &id
         && uuid::Uuid::parse_str(&id.value).is_err()
     {
@@ -554,11 +550,7 @@ fn common(
             "use a UUID such as `0f7ee854-1aad-4bef-89c5-5c402b488510` (`uuidgen` prints a new one)",
         );
     }
-    let version = if lenient {
-        m.opt_int(de, "version")
-    } else {
-        m.req_int(de, "version")
-    };
+    let version = m.int_field(de, "version", !lenient);
     if let Some(v) = &version
         && v.value < 0
     {
@@ -569,11 +561,7 @@ fn common(
             "versions start at 0 and go up by one per change",
         );
     }
-    let date = if lenient {
-        m.opt_str(de, "date")
-    } else {
-        m.req_str(de, "date")
-    };
+    let date = m.str_field(de, "date", !lenient);
     if let Some(d) = &date
         && d.value.parse::<jiff::civil::Date>().is_err()
     {
@@ -584,11 +572,7 @@ fn common(
             "write the date as `YYYY-MM-DD`, e.g. `'2024-07-18'`",
         );
     }
-    let author = if lenient {
-        m.opt_str(de, "author")
-    } else {
-        m.req_str(de, "author")
-    };
+    let author = m.str_field(de, "author", !lenient);
     max_len(de, &author, "author", 255);
     let description = m.req_str(de, "description");
     max_len(de, &description, "description", 10000);

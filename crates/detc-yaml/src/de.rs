@@ -471,6 +471,34 @@ impl MapReader {
         de.int(n, key)
     }
 
+    /// [`MapReader::req_str`] when `required`, else [`MapReader::opt_str`].
+    pub fn str_field(
+        &mut self,
+        de: &mut Decoder,
+        key: &'static str,
+        required: bool,
+    ) -> Option<Spanned<String>> {
+        if required {
+            self.req_str(de, key)
+        } else {
+            self.opt_str(de, key)
+        }
+    }
+
+    /// [`MapReader::req_int`] when `required`, else [`MapReader::opt_int`].
+    pub fn int_field(
+        &mut self,
+        de: &mut Decoder,
+        key: &'static str,
+        required: bool,
+    ) -> Option<Spanned<i64>> {
+        if required {
+            self.req_int(de, key)
+        } else {
+            self.opt_int(de, key)
+        }
+    }
+
     /// An optional boolean.
     pub fn opt_bool(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<bool>> {
         let n = self.get_some(de, key)?;
