@@ -32,7 +32,7 @@ fn main() {
         templates: None,
     };
     let firstseen = std::env::var_os("FIRSTSEEN");
-    let p = detc_content::validate(dir.path(), &vopts);
+    let p = std::sync::Arc::new(detc_content::validate(dir.path(), &vopts));
     let errors = p
         .diags
         .iter()
@@ -80,7 +80,7 @@ fn main() {
         write_t.push(t.elapsed());
         drop(app);
         let t = Instant::now();
-        let p = detc_content::validate(dir.path(), &vopts);
+        let p = std::sync::Arc::new(detc_content::validate(dir.path(), &vopts));
         let mut app = detc_build::generate(&p, &bopts).expect("generate");
         if let Some(f) = &firstseen {
             app.add_firstseen(Path::new(f)).expect("firstseen");

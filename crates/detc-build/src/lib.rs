@@ -19,6 +19,7 @@ use detc_content::Project;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A reason the app cannot be built. The message names the object and its
 /// file, or the template, and says what to do.
@@ -204,23 +205,26 @@ impl App {
 
 /// Settings of [`generate`].
 pub struct Options<'a> {
-    /// ATT&CK data, for tactic names in annotations.
-    pub attack: &'a Attack,
+    /// ATT&CK data, for tactic names in annotations: `Attack::embedded()`
+    /// or data leaked for the process's life (templates read it as they
+    /// render, so it must outlive them).
+    pub attack: &'static Attack,
     /// A folder whose files replace the built-in templates of the same name.
     pub templates: Option<&'a Path>,
 }
 
 /// Generates the app's files (without the firstseen binary) from a
 /// validated project: every template rendered, every csv and mlmodel
-/// lookup copied into `lookups/`.
+/// lookup copied into `lookups/`. The project is shared (`Arc`) because
+/// the templates read detections' views built from it as they render.
 ///
 /// # Errors
 /// Every problem, each naming its object and file or its template: a
 /// lookup file that is missing or unreadable, a value or stanza name that
 /// cannot be written, a template that fails to render or writes an invalid
 /// `.conf`.
-pub fn generate(p: &Project, opts: &Options) -> Result<App, Vec<BuildError>> {
-    let cx = std::sync::Arc::new(view::context(p, opts.attack)?);
+pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>> {
+    let cx = Arc::new(view::context(p, opts.attack)?);
     let mut errors = Vec::new();
     let mut files = Vec::new();
     match render::render_all(&cx, opts.templates) {

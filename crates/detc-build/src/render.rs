@@ -54,6 +54,27 @@ impl<T: Serialize + Send + Sync + 'static> Object for LazyList<T> {
     }
 }
 
+/// The detections, each view built and converted as a template reads it.
+#[derive(Debug)]
+struct LazyDetections(Arc<Context>);
+
+impl Object for LazyDetections {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0
+            .detections
+            .get(key.as_usize()?)
+            .map(|v| Value::from_serialize(&v))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.detections.len())
+    }
+}
+
 /// The template context: [`Context`]'s fields, its lists lazily.
 fn context_value(cx: &Arc<Context>) -> Value {
     fn lazy<T: Serialize + Send + Sync + 'static>(
@@ -67,7 +88,7 @@ fn context_value(cx: &Arc<Context>) -> Value {
     }
     minijinja::context! {
         app => Value::from_serialize(&cx.app),
-        detections => lazy(cx, |c| &c.detections),
+        detections => Value::from_object(LazyDetections(Arc::clone(cx))),
         baselines => lazy(cx, |c| &c.baselines),
         stories => lazy(cx, |c| &c.stories),
         macros => lazy(cx, |c| &c.macros),

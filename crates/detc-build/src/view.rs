@@ -1,5 +1,7 @@
-//! The template context: every value the templates write, computed once
-//! from a validated [`Project`] so that templates only lay it out.
+//! The template context: every value the templates write, computed from a
+//! validated [`Project`] so that templates only lay it out. Detections'
+//! views are computed as templates read them ([`Detections`]); the rest
+//! once.
 //!
 //! Computed values follow contentctl 5.6 (`detection_abstract.py`,
 //! `rba.py`, `story.py`; see `docs/build.md` for where detc differs):
@@ -17,14 +19,65 @@ use detc_yaml::Spanned;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The detections as the templates see them, in name order. Each
+/// [`DetectionView`] is built when it is read and dropped after, so that
+/// the context holds no second copy of the content: views held for the
+/// whole render cost 11 KiB a detection (14 MiB for 1,300), more than the
+/// decoded content itself. Building one takes microseconds.
+pub struct Detections {
+    project: Arc<Project>,
+    attack: &'static Attack,
+    /// Indexes into `project.content.detections`, sorted by name (ties in
+    /// load order).
+    order: Vec<usize>,
+}
+
+impl Detections {
+    /// How many detections there are.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The view of the `i`th detection in name order; `None` past the end.
+    /// Values that cannot be written were reported by [`context`], which
+    /// fails on them, so they are not reported again here.
+    pub fn get(&self, i: usize) -> Option<DetectionView> {
+        let d = self.project.content.detections.get(*self.order.get(i)?)?;
+        Some(detection_view(&self.project, self.attack, d, &mut Vec::new()))
+    }
+
+    /// Every view, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = DetectionView> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl std::fmt::Debug for Detections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{} detections]", self.len())
+    }
+}
+
+impl Serialize for Detections {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.iter())
+    }
+}
 
 /// Everything the templates see.
 #[derive(Debug, Serialize)]
 pub struct Context {
     /// The app (`contentctl.yml` `app:`).
     pub app: AppView,
-    /// Detections, sorted by name.
-    pub detections: Vec<DetectionView>,
+    /// Detections, sorted by name, each view built as it is read.
+    pub detections: Detections,
     /// Baselines, sorted by name.
     pub baselines: Vec<BaselineView>,
     /// Analytic stories, sorted by name.
@@ -399,238 +452,261 @@ fn publish_time(date: &str) -> Value {
     }
 }
 
+/// The view of one detection, pushing onto `errors` every value of it that
+/// cannot be written.
+fn detection_view(
+    p: &Project,
+    attack: &Attack,
+    d: &Detection,
+    errors: &mut Vec<BuildError>,
+) -> DetectionView {
+    let label = &p.config.app.label;
+    let stanza_of = |name: &str| format!("{label} - {name} - Rule");
+    let name = d.common.name().to_string();
+    let file = d.common.path.as_str();
+    let what = format!("detection `{name}`");
+    let stanza = stanza_of(&name);
+    stanza_ok(errors, &what, file, &stanza);
+    let kind = s(&d.kind);
+    let search = s(&d.search);
+    let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
+    let description = prose(&d.common.description);
+    let stated = match s(&d.common.status).as_str() {
+        "experimental" => format!("{EXPERIMENTAL_NOTE}{description}"),
+        "deprecated" => format!("{DEPRECATED_NOTE}{description}"),
+        _ => description.clone(),
+    };
+    let how_to_implement = prose(&d.how_to_implement);
+    let known_false_positives = prose(&d.known_false_positives);
+    for (field, v) in [
+        ("description", &description),
+        ("search", &search),
+        ("how_to_implement", &how_to_implement),
+        ("known_false_positives", &known_false_positives),
+    ] {
+        conf_ok(errors, &what, file, field, v);
+    }
+    let version = d.common.version.as_ref().map(|v| v.value).unwrap_or(1);
+    let mitre_attack = list(&d.tags.mitre_attack_id);
+    let tactics: BTreeSet<String> = mitre_attack
+        .iter()
+        .filter_map(|t| attack.technique(t))
+        .flat_map(|t| t.tactics.iter())
+        .filter_map(|short| attack.tactic(short))
+        .map(|t| t.name.clone())
+        .collect();
+    let nist = vec![if kind == "TTP" { "DE.CM" } else { "DE.AE" }.to_string()];
+    // contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for
+    // the network security domain, else CIS 10.
+    let cis20 = vec![
+        if s(&d.tags.security_domain) == "network" {
+            "CIS 13"
+        } else {
+            "CIS 10"
+        }
+        .to_string(),
+    ];
+    let mut mappings = BTreeMap::new();
+    mappings.insert("cis20", cis20.clone());
+    if !mitre_attack.is_empty() {
+        mappings.insert("mitre_attack", mitre_attack.clone());
+    }
+    mappings.insert("nist", nist.clone());
+    let mut analytic_story = list(&d.tags.analytic_story);
+    analytic_story.sort();
+    let data_source = list(&d.data_source);
+    let mut annotations: BTreeMap<&'static str, Value> = BTreeMap::new();
+    annotations.insert("analytic_story", json!(analytic_story));
+    annotations.insert("cis20", json!(cis20));
+    // contentctl 4.4.7 writes a 4.x detection's confidence and impact.
+    if let Some(l) = &d.legacy {
+        for (k, v) in [("confidence", &l.confidence), ("impact", &l.impact)] {
+            if let Some(v) = v {
+                annotations.insert(k, json!(v.value));
+            }
+        }
+    }
+    if !d.tags.cve.is_empty() {
+        annotations.insert("cve", json!(list(&d.tags.cve)));
+    }
+    annotations.insert("data_source", json!(data_source));
+    if !mitre_attack.is_empty() {
+        annotations.insert("mitre_attack", json!(mitre_attack));
+    }
+    if !tactics.is_empty() {
+        annotations.insert("mitre_attack_tactic", json!(tactics));
+    }
+    if !d.tags.detection_strategies.is_empty() {
+        annotations.insert(
+            "mitre_attack_detection_strategy",
+            json!(list(&d.tags.detection_strategies)),
+        );
+    }
+    if !d.tags.analytics.is_empty() {
+        annotations.insert("mitre_attack_analytic", json!(list(&d.tags.analytics)));
+    }
+    annotations.insert("nist", json!(nist));
+    annotations.insert("type", json!(kind));
+    annotations.insert("type_list", json!([kind]));
+    let date = s(&d.common.date);
+    let mut metadata = BTreeMap::new();
+    metadata.insert(
+        "deprecated",
+        json!(if s(&d.common.status) == "deprecated" {
+            "1"
+        } else {
+            "0"
+        }),
+    );
+    metadata.insert("detection_id", json!(s(&d.common.id)));
+    metadata.insert("detection_version", json!(version.to_string()));
+    metadata.insert("publish_time", publish_time(&date));
+
+    let rba_on = deployment.is_some_and(|dep| dep.rba_enabled);
+    let max_score = d.rba.as_ref().and_then(|r| {
+        r.risk_objects
+            .iter()
+            .filter_map(|o| o.score.as_ref().map(|v| v.value))
+            .max()
+    });
+    let (risk, risk_message, risk_objects) = match &d.rba {
+        Some(r) if rba_on => {
+            let mut ro: Vec<(String, Value)> = r
+                .risk_objects
+                .iter()
+                .map(|o| {
+                    let (f, t, sc) = (s(&o.field), s(&o.kind), o.score.as_ref().map(|v| v.value).unwrap_or(0));
+                    (format!("{f}{t}{sc}"), json!({"risk_object_field": f, "risk_object_type": t, "risk_score": sc}))
+                })
+                .collect();
+            ro.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut to: Vec<(String, Value)> = r
+                .threat_objects
+                .iter()
+                .map(|o| {
+                    let (f, t) = (s(&o.field), s(&o.kind));
+                    (
+                        format!("{f}{t}"),
+                        json!({"threat_object_field": f, "threat_object_type": t}),
+                    )
+                })
+                .collect();
+            to.sort_by(|a, b| a.0.cmp(&b.0));
+            let msg = s(&r.message);
+            conf_ok(errors, &what, file, "rba.message", &msg);
+            (true, msg, ro.into_iter().chain(to).map(|x| x.1).collect())
+        }
+        Some(r) => (false, s(&r.message), Vec::new()),
+        None => (false, String::new(), Vec::new()),
+    };
+    let notable = deployment
+        .and_then(|dep| dep.notable.as_ref())
+        .map(|n| NotableView {
+            rule_title: notable_title(fill(&s(&n.rule_title), d), d),
+            rule_description: fill(&s(&n.rule_description), d),
+            nes_fields: list(&n.nes_fields).join(","),
+        });
+    if let Some(n) = &notable {
+        conf_ok(
+            errors,
+            &what,
+            file,
+            "notable rule_title",
+            &n.rule_title,
+        );
+        conf_ok(
+            errors,
+            &what,
+            file,
+            "notable rule_description",
+            &n.rule_description,
+        );
+    }
+    let drilldowns = d
+        .drilldowns
+        .iter()
+        .map(|x| DrilldownView {
+            earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
+            latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
+            name: s(&x.name),
+            search: s(&x.search).replace("%original_detection_search%", &search),
+        })
+        .collect();
+    let throttling = d.tags.throttling.as_ref().map(|t| ThrottlingView {
+        fields: list(&t.fields).join(","),
+        period: s(&t.period),
+    });
+    let data_models = detc_content::enums::DATA_MODELS
+        .iter()
+        .filter(|m| search.contains(*m))
+        .map(|m| m.to_string())
+        .collect();
+    DetectionView {
+        stanza,
+        id: s(&d.common.id),
+        version,
+        date,
+        author: s(&d.common.author),
+        status: s(&d.common.status),
+        description,
+        stated_description: stated,
+        search,
+        how_to_implement,
+        known_false_positives,
+        references: list(&d.common.references),
+        security_domain: s(&d.tags.security_domain),
+        asset_type: s(&d.tags.asset_type),
+        product: list(&d.tags.product),
+        analytic_story,
+        data_source,
+        data_models,
+        mappings,
+        annotations,
+        metadata,
+        mitre_attack,
+        tactics: tactics.into_iter().collect(),
+        severity: severity(max_score).to_string(),
+        disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
+        schedule: schedule(deployment),
+        risk,
+        risk_message,
+        risk_objects,
+        notable,
+        drilldowns,
+        throttling,
+        kind,
+        name,
+    }
+}
+
 /// Builds the context.
 ///
 /// # Errors
 /// Every value that cannot be written (a stanza name or a `.conf` value
 /// Splunk would read differently), each naming the object and its file.
-pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>> {
+pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec<BuildError>> {
     let label = p.config.app.label.clone();
     let mut errors = Vec::new();
-    let stanza_of = |name: &str| format!("{label} - {name} - Rule");
 
-    let mut detections = Vec::new();
-    for d in &p.content.detections {
-        let name = d.common.name().to_string();
-        let file = d.common.path.as_str();
-        let what = format!("detection `{name}`");
-        let stanza = stanza_of(&name);
-        stanza_ok(&mut errors, &what, file, &stanza);
-        let kind = s(&d.kind);
-        let search = s(&d.search);
-        let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
-        let description = prose(&d.common.description);
-        let stated = match s(&d.common.status).as_str() {
-            "experimental" => format!("{EXPERIMENTAL_NOTE}{description}"),
-            "deprecated" => format!("{DEPRECATED_NOTE}{description}"),
-            _ => description.clone(),
-        };
-        let how_to_implement = prose(&d.how_to_implement);
-        let known_false_positives = prose(&d.known_false_positives);
-        for (field, v) in [
-            ("description", &description),
-            ("search", &search),
-            ("how_to_implement", &how_to_implement),
-            ("known_false_positives", &known_false_positives),
-        ] {
-            conf_ok(&mut errors, &what, file, field, v);
-        }
-        let version = d.common.version.as_ref().map(|v| v.value).unwrap_or(1);
-        let mitre_attack = list(&d.tags.mitre_attack_id);
-        let tactics: BTreeSet<String> = mitre_attack
-            .iter()
-            .filter_map(|t| attack.technique(t))
-            .flat_map(|t| t.tactics.iter())
-            .filter_map(|short| attack.tactic(short))
-            .map(|t| t.name.clone())
-            .collect();
-        let nist = vec![if kind == "TTP" { "DE.CM" } else { "DE.AE" }.to_string()];
-        // contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for
-        // the network security domain, else CIS 10.
-        let cis20 = vec![
-            if s(&d.tags.security_domain) == "network" {
-                "CIS 13"
-            } else {
-                "CIS 10"
-            }
-            .to_string(),
-        ];
-        let mut mappings = BTreeMap::new();
-        mappings.insert("cis20", cis20.clone());
-        if !mitre_attack.is_empty() {
-            mappings.insert("mitre_attack", mitre_attack.clone());
-        }
-        mappings.insert("nist", nist.clone());
-        let mut analytic_story = list(&d.tags.analytic_story);
-        analytic_story.sort();
-        let data_source = list(&d.data_source);
-        let mut annotations: BTreeMap<&'static str, Value> = BTreeMap::new();
-        annotations.insert("analytic_story", json!(analytic_story));
-        annotations.insert("cis20", json!(cis20));
-        // contentctl 4.4.7 writes a 4.x detection's confidence and impact.
-        if let Some(l) = &d.legacy {
-            for (k, v) in [("confidence", &l.confidence), ("impact", &l.impact)] {
-                if let Some(v) = v {
-                    annotations.insert(k, json!(v.value));
-                }
-            }
-        }
-        if !d.tags.cve.is_empty() {
-            annotations.insert("cve", json!(list(&d.tags.cve)));
-        }
-        annotations.insert("data_source", json!(data_source));
-        if !mitre_attack.is_empty() {
-            annotations.insert("mitre_attack", json!(mitre_attack));
-        }
-        if !tactics.is_empty() {
-            annotations.insert("mitre_attack_tactic", json!(tactics));
-        }
-        if !d.tags.detection_strategies.is_empty() {
-            annotations.insert(
-                "mitre_attack_detection_strategy",
-                json!(list(&d.tags.detection_strategies)),
-            );
-        }
-        if !d.tags.analytics.is_empty() {
-            annotations.insert("mitre_attack_analytic", json!(list(&d.tags.analytics)));
-        }
-        annotations.insert("nist", json!(nist));
-        annotations.insert("type", json!(kind));
-        annotations.insert("type_list", json!([kind]));
-        let date = s(&d.common.date);
-        let mut metadata = BTreeMap::new();
-        metadata.insert(
-            "deprecated",
-            json!(if s(&d.common.status) == "deprecated" {
-                "1"
-            } else {
-                "0"
-            }),
-        );
-        metadata.insert("detection_id", json!(s(&d.common.id)));
-        metadata.insert("detection_version", json!(version.to_string()));
-        metadata.insert("publish_time", publish_time(&date));
-
-        let rba_on = deployment.is_some_and(|dep| dep.rba_enabled);
-        let max_score = d.rba.as_ref().and_then(|r| {
-            r.risk_objects
-                .iter()
-                .filter_map(|o| o.score.as_ref().map(|v| v.value))
-                .max()
-        });
-        let (risk, risk_message, risk_objects) = match &d.rba {
-            Some(r) if rba_on => {
-                let mut ro: Vec<(String, Value)> = r
-                    .risk_objects
-                    .iter()
-                    .map(|o| {
-                        let (f, t, sc) = (s(&o.field), s(&o.kind), o.score.as_ref().map(|v| v.value).unwrap_or(0));
-                        (format!("{f}{t}{sc}"), json!({"risk_object_field": f, "risk_object_type": t, "risk_score": sc}))
-                    })
-                    .collect();
-                ro.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut to: Vec<(String, Value)> = r
-                    .threat_objects
-                    .iter()
-                    .map(|o| {
-                        let (f, t) = (s(&o.field), s(&o.kind));
-                        (
-                            format!("{f}{t}"),
-                            json!({"threat_object_field": f, "threat_object_type": t}),
-                        )
-                    })
-                    .collect();
-                to.sort_by(|a, b| a.0.cmp(&b.0));
-                let msg = s(&r.message);
-                conf_ok(&mut errors, &what, file, "rba.message", &msg);
-                (true, msg, ro.into_iter().chain(to).map(|x| x.1).collect())
-            }
-            Some(r) => (false, s(&r.message), Vec::new()),
-            None => (false, String::new(), Vec::new()),
-        };
-        let notable = deployment
-            .and_then(|dep| dep.notable.as_ref())
-            .map(|n| NotableView {
-                rule_title: notable_title(fill(&s(&n.rule_title), d), d),
-                rule_description: fill(&s(&n.rule_description), d),
-                nes_fields: list(&n.nes_fields).join(","),
-            });
-        if let Some(n) = &notable {
-            conf_ok(
-                &mut errors,
-                &what,
-                file,
-                "notable rule_title",
-                &n.rule_title,
-            );
-            conf_ok(
-                &mut errors,
-                &what,
-                file,
-                "notable rule_description",
-                &n.rule_description,
-            );
-        }
-        let drilldowns = d
-            .drilldowns
-            .iter()
-            .map(|x| DrilldownView {
-                earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
-                latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
-                name: s(&x.name),
-                search: s(&x.search).replace("%original_detection_search%", &search),
-            })
-            .collect();
-        let throttling = d.tags.throttling.as_ref().map(|t| ThrottlingView {
-            fields: list(&t.fields).join(","),
-            period: s(&t.period),
-        });
-        let data_models = detc_content::enums::DATA_MODELS
-            .iter()
-            .filter(|m| search.contains(*m))
-            .map(|m| m.to_string())
-            .collect();
-        detections.push(DetectionView {
-            stanza,
-            id: s(&d.common.id),
-            version,
-            date,
-            author: s(&d.common.author),
-            status: s(&d.common.status),
-            description,
-            stated_description: stated,
-            search,
-            how_to_implement,
-            known_false_positives,
-            references: list(&d.common.references),
-            security_domain: s(&d.tags.security_domain),
-            asset_type: s(&d.tags.asset_type),
-            product: list(&d.tags.product),
-            analytic_story,
-            data_source,
-            data_models,
-            mappings,
-            annotations,
-            metadata,
-            mitre_attack,
-            tactics: tactics.into_iter().collect(),
-            severity: severity(max_score).to_string(),
-            disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
-            schedule: schedule(deployment),
-            risk,
-            risk_message,
-            risk_objects,
-            notable,
-            drilldowns,
-            throttling,
-            kind,
-            name,
-        });
+    // Every detection's view is built once here, for its errors and for
+    // what stories, baselines and macros need of it, then dropped: the
+    // templates get views built again as they read them (`Detections`).
+    let mut order: Vec<usize> = (0..p.content.detections.len()).collect();
+    order.sort_by(|&a, &b| {
+        p.content.detections[a]
+            .common
+            .name()
+            .cmp(p.content.detections[b].common.name())
+    });
+    // (name, stanza, analytic stories) of each detection, in name order.
+    let mut summaries: Vec<(String, String, Vec<String>)> = Vec::with_capacity(order.len());
+    for &i in &order {
+        let v = detection_view(p, attack, &p.content.detections[i], &mut errors);
+        summaries.push((v.name, v.stanza, v.analytic_story));
     }
-    detections.sort_by(|a, b| a.name.cmp(&b.name));
-    let detection_stanza: BTreeMap<&str, &str> = detections
+    let detection_stanza: BTreeMap<&str, &str> = summaries
         .iter()
-        .map(|d| (d.name.as_str(), d.stanza.as_str()))
+        .map(|(name, stanza, _)| (name.as_str(), stanza.as_str()))
         .collect();
 
     let mut baselines = Vec::new();
@@ -695,10 +771,10 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
         m.insert("company", company);
         m.insert("email", "-".to_string());
         m.insert("name", mname);
-        let mut searches: Vec<String> = detections
+        let mut searches: Vec<String> = summaries
             .iter()
-            .filter(|d| d.analytic_story.contains(&name))
-            .map(|d| d.stanza.clone())
+            .filter(|(_, _, stories)| stories.contains(&name))
+            .map(|(_, stanza, _)| stanza.clone())
             .collect();
         searches.sort();
         let mut bl: Vec<String> = baselines
@@ -747,8 +823,8 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
             description,
         });
     }
-    for d in &detections {
-        let filter = format!("{}_filter", file_stem_for(&d.name));
+    for (name, _, _) in &summaries {
+        let filter = format!("{}_filter", file_stem_for(name));
         if have.insert(filter.clone()) {
             macros.push(MacroView {
                 stanza: filter,
@@ -794,7 +870,11 @@ pub fn context(p: &Project, attack: &Attack) -> Result<Context, Vec<BuildError>>
     }
     Ok(Context {
         app,
-        detections,
+        detections: Detections {
+            project: Arc::clone(p),
+            attack,
+            order,
+        },
         baselines,
         stories,
         macros,

@@ -311,7 +311,7 @@ fn a_missing_lookup_file_names_the_lookup_and_file() {
     copy_tree(&pack("build"), dir.path());
     std::fs::remove_file(dir.path().join("lookups/aws_service_accounts.csv")).unwrap();
     // Generating without validating, as a library user could.
-    let p = detc_content::load(dir.path());
+    let p = std::sync::Arc::new(detc_content::load(dir.path()));
     let errs = detc_build::generate(&p, &options(None)).unwrap_err();
     assert_eq!(errs.len(), 1, "{errs:#?}");
     assert!(
@@ -329,7 +329,7 @@ fn a_search_line_ending_in_a_backslash_is_refused_with_the_detection_and_file() 
         "detections/cloud/aws_iam_user_created_with_access_key.yml",
         |t| t.replace("| where calls = 2\n", "| where calls = 2 \\\\\n"),
     );
-    let p = detc_content::load(dir.path());
+    let p = std::sync::Arc::new(detc_content::load(dir.path()));
     let errs = detc_build::generate(&p, &options(None)).unwrap_err();
     let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
     assert_eq!(text.len(), 1, "{text:#?}");

@@ -241,7 +241,24 @@ fn validated(
     let mut p = p;
     p.sources = Default::default();
     p.diags = Vec::new();
+    release_freed_memory();
     Ok(p)
+}
+
+/// Hands the heap memory freed so far back to the operating system.
+///
+/// glibc keeps freed memory in its arenas (one per thread that allocated:
+/// the loader's threads have their own), where later allocations on other
+/// threads cannot reuse it, so without this the file texts freed after
+/// validation stay in the process's resident memory for the whole build
+/// (8 MiB of 60 at 1,300 detections). Elsewhere this does nothing.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointer and only walks glibc's own
+    // arenas, under their locks; it is safe to call at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> ExitCode {
@@ -285,7 +302,7 @@ fn build(
         }
     };
     let p = match validated(&path, color, "building", lints) {
-        Ok(p) => p,
+        Ok(p) => std::sync::Arc::new(p),
         Err(code) => return code,
     };
     let firstseen = firstseen.or_else(|| {
@@ -307,6 +324,8 @@ fn build(
             return ExitCode::from(1);
         }
     };
+    // The template context is freed: give it back before packing.
+    release_freed_memory();
     let added = match &firstseen {
         Some(f) => app.add_firstseen(f),
         None => Err(detc_build::BuildError::new(

@@ -22,7 +22,7 @@ pub fn generate(root: &Path) -> App {
 }
 
 /// Loads and validates `root`, asserting there is no error.
-pub fn validated(root: &Path) -> Project {
+pub fn validated(root: &Path) -> std::sync::Arc<Project> {
     let opts = detc_content::Options {
         today: jiff::civil::date(2026, 11, 21),
         ..detc_content::Options::default()
@@ -34,7 +34,7 @@ pub fn validated(root: &Path) -> Project {
         .filter(|d| d.severity == detc_diag::Severity::Error)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    p
+    std::sync::Arc::new(p)
 }
 
 /// Build options with embedded ATT&CK.
