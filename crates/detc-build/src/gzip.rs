@@ -12,8 +12,8 @@
 //! `tarfile` and Splunk read it as usual.
 //!
 //! Blocks are cut at fixed offsets, never by the thread count, so the bytes
-//! are the same on a laptop and a 64-core CI runner. At most two blocks per
-//! worker are in flight, so memory stays a few MiB whatever the input size.
+//! are the same on a laptop and a 64-core CI runner. At most one block per
+//! worker, plus one, is in flight, so memory stays a few MiB whatever the input size.
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use std::collections::BTreeMap;
@@ -21,9 +21,9 @@ use std::io::{self, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-/// Bytes of input per independently deflated block (1 MiB): large enough
+/// Bytes of input per independently deflated block (256 KiB): large enough
 /// that the sync flushes and the lost look-back cost well under 1 % in size.
-pub const BLOCK: usize = 1 << 20;
+pub const BLOCK: usize = 256 * 1024;
 
 /// Deflate's window: the dictionary each block after the first starts with.
 const WINDOW: usize = 32 * 1024;
@@ -116,8 +116,10 @@ impl<W: Write> GzipWriter<W> {
         if self.pool.is_none() {
             self.pool = Some(spawn_pool(self.threads, self.level)?);
         }
-        // Keep at most two blocks per worker in flight.
-        while self.sent - self.written > 2 * self.threads {
+        // Keep at most one block per worker in flight, plus one: a worker
+        // that finishes finds the next block waiting while this thread
+        // fills another, and memory stays (threads + 2) blocks.
+        while self.sent - self.written > self.threads + 1 {
             self.receive_one()?;
         }
         let jobs = self.pool.as_ref().and_then(|p| p.jobs.as_ref());
@@ -208,6 +210,7 @@ fn spawn_pool(threads: usize, level: u32) -> io::Result<Pool> {
         let w = std::thread::Builder::new()
             .name(format!("deflate-{t}"))
             .spawn(move || {
+                let mut c = Compress::new(Compression::new(level), false);
                 loop {
                     // A poisoned lock means another worker panicked: stop.
                     let job = match jobs.lock() {
@@ -215,7 +218,7 @@ fn spawn_pool(threads: usize, level: u32) -> io::Result<Pool> {
                         Err(_) => return,
                     };
                     let Ok((i, dict, block)) = job else { return };
-                    let d = deflate_block(&block, &dict, FlushCompress::Sync, level);
+                    let d = deflate_with(&mut c, &block, &dict, FlushCompress::Sync);
                     if done.send((i, d)).is_err() {
                         return;
                     }
@@ -248,8 +251,19 @@ fn deflate_block(
     flush: FlushCompress,
     level: u32,
 ) -> io::Result<Vec<u8>> {
+    deflate_with(&mut Compress::new(Compression::new(level), false), input, dict, flush)
+}
+
+/// [`deflate_block`] with a compressor of the caller's (reset first), so a
+/// worker allocates its deflate state once, not once a block.
+fn deflate_with(
+    c: &mut Compress,
+    input: &[u8],
+    dict: &[u8],
+    flush: FlushCompress,
+) -> io::Result<Vec<u8>> {
     let err = |e: flate2::CompressError| io::Error::other(format!("deflate: {e}"));
-    let mut c = Compress::new(Compression::new(level), false);
+    c.reset();
     if !dict.is_empty() {
         c.set_dictionary(dict).map_err(err)?;
     }

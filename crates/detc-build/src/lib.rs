@@ -150,17 +150,25 @@ impl App {
         format!("{}-{}.tar.gz", self.appid, self.version)
     }
 
-    /// The gzipped tarball: `<appid>/` and every file under it, folders
-    /// first in path order, owner and group 0 with empty names, modes 0755
+    /// The gzipped tarball in memory; see [`App::write_tarball`].
+    ///
+    /// # Errors
+    /// Only on an internal I/O failure of the in-memory writer.
+    pub fn tarball(&self, mtime: u64) -> std::io::Result<Vec<u8>> {
+        self.write_tarball(mtime, Vec::new())
+    }
+
+    /// Writes the gzipped tarball to `out` and returns `out`: `<appid>/`
+    /// and every file under it, folders first in path order, owner and group 0 with empty names, modes 0755
     /// (folders and executables) and 0644, every mtime `mtime` (seconds
     /// since the Unix epoch), gzip header without name or time, deflated
     /// level 6 on every core by [`gzip::GzipWriter`]. The same app always gives
     /// the same bytes, whatever the machine.
     ///
     /// # Errors
-    /// Only on an internal I/O failure of the in-memory writer.
-    pub fn tarball(&self, mtime: u64) -> std::io::Result<Vec<u8>> {
-        let mut tar = tar::Builder::new(gzip::GzipWriter::new(Vec::new(), 6)?);
+    /// Writing to `out`.
+    pub fn write_tarball<W: Write>(&self, mtime: u64, out: W) -> std::io::Result<W> {
+        let mut tar = tar::Builder::new(gzip::GzipWriter::new(out, 6)?);
         tar.mode(tar::HeaderMode::Deterministic);
         let mut dirs = std::collections::BTreeSet::new();
         dirs.insert(self.appid.clone());
@@ -303,9 +311,15 @@ pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> 
         file.set_modified(when)
             .map_err(|e| io("set the time of", &path, e))?;
     }
-    let tgz = app.tarball(mtime).map_err(|e| io("pack", &staged, e))?;
+    // Streamed to its file: the tarball is never whole in memory.
     let staged_tgz = tmp.path().join(app.tarball_name());
-    std::fs::write(&staged_tgz, &tgz).map_err(|e| io("write", &staged_tgz, e))?;
+    let file = std::fs::File::create(&staged_tgz).map_err(|e| io("create", &staged_tgz, e))?;
+    let tarball_bytes = app
+        .write_tarball(mtime, std::io::BufWriter::new(file))
+        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+        .and_then(|f| f.metadata())
+        .map_err(|e| io("write", &staged_tgz, e))?
+        .len();
     let folder = dist.join(&app.appid);
     let tarball = dist.join(app.tarball_name());
     // Move the previous build aside, put the new one in place, then delete
@@ -319,6 +333,6 @@ pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> 
     Ok(Written {
         folder,
         tarball,
-        tarball_bytes: tgz.len() as u64,
+        tarball_bytes,
     })
 }

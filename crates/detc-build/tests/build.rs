@@ -221,6 +221,7 @@ fn the_same_input_gives_the_same_bytes() {
         std::fs::read(&w2.tarball).unwrap()
     );
     assert_eq!(std::fs::read(&w1.tarball).unwrap(), ta);
+    assert_eq!(w1.tarball_bytes, ta.len() as u64);
     for f in &a.files {
         assert_eq!(
             std::fs::read(w2.folder.join(&f.path)).unwrap(),
