@@ -199,6 +199,10 @@ pub struct DetectionView {
     pub asset_type: String,
     /// `tags.product`.
     pub product: Vec<String>,
+    /// `tags.atomic_guid`: the Atomic Red Team tests that exercise the
+    /// detection, as lowercase hyphenated UUIDs (contentctl writes
+    /// `str(uuid.UUID(...))`); empty when there are none.
+    pub atomic_red_team_guids: Vec<String>,
     /// Analytic story names, sorted.
     pub analytic_story: Vec<String>,
     /// Data source names.
@@ -657,6 +661,15 @@ fn detection_view(
         security_domain: s(&d.tags.security_domain),
         asset_type: s(&d.tags.asset_type),
         product: list(&d.tags.product),
+        atomic_red_team_guids: d
+            .tags
+            .atomic_guid
+            .iter()
+            .map(|g| {
+                uuid::Uuid::parse_str(&g.value)
+                    .map_or_else(|_| g.value.clone(), |u| u.hyphenated().to_string())
+            })
+            .collect(),
         analytic_story,
         data_source,
         data_models,

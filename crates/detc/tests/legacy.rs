@@ -228,6 +228,7 @@ fn migrate_rewrites_4x_into_5x_that_validates_and_is_idempotent() {
 
 #[test]
 fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
+    // The copy also names an Atomic Red Team test, in upper case.
     let t = pack();
     // A second copy of the TTP detection, as a Correlation (a risk-threshold search).
     let src = t
@@ -247,7 +248,13 @@ fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
             "asl_aws_stop_logging_correlation_filter",
         );
     let id_line = corr.lines().find(|l| l.starts_with("id: ")).unwrap();
-    let corr = corr.replacen(id_line, "id: 5b8b1d2e-7a3c-4f5e-9d6a-0c1b2a3f4e5d", 1);
+    let corr = corr
+        .replacen(id_line, "id: 5b8b1d2e-7a3c-4f5e-9d6a-0c1b2a3f4e5d", 1)
+        .replacen(
+            "\ntags:\n",
+            "\ntags:\n  atomic_guid:\n  - 90BC2E54-6C84-47A5-9439-0A2A92B4B175\n",
+            1,
+        );
     std::fs::write(
         t.path()
             .join("detections/cloud/asl_aws_stop_logging_correlation.yml"),
@@ -280,4 +287,10 @@ fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
         "{corr}"
     );
     assert!(title(&ttp).is_none_or(|t| !t.contains("RBA: ")), "{ttp}");
+    // contentctl writes the GUIDs as `str(uuid.UUID(...))`: lower case.
+    assert!(
+        corr.contains("\naction.escu.atomic_red_team_guids = [\"90bc2e54-6c84-47a5-9439-0a2a92b4b175\"]\n"),
+        "{corr}"
+    );
+    assert!(!ttp.contains("atomic_red_team_guids"), "{ttp}");
 }
