@@ -251,7 +251,12 @@ fn deflate_block(
     flush: FlushCompress,
     level: u32,
 ) -> io::Result<Vec<u8>> {
-    deflate_with(&mut Compress::new(Compression::new(level), false), input, dict, flush)
+    deflate_with(
+        &mut Compress::new(Compression::new(level), false),
+        input,
+        dict,
+        flush,
+    )
 }
 
 /// [`deflate_block`] with a compressor of the caller's (reset first), so a

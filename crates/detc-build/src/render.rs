@@ -230,29 +230,30 @@ pub fn render_all(
         return Err(errors);
     }
     let ctx = context_value(cx);
-    let render_one = |&Template { name, output, .. }: &Template| -> Result<Option<String>, Vec<BuildError>> {
-        let text = env
-            .get_template(name)
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| vec![template_error(name, overrides, &e)])?;
-        if output.ends_with(".conf") || output.ends_with(".meta") {
-            match detc_conf::check(&text) {
-                Ok(0) => return Ok(None),
-                Ok(_) => {}
-                Err(es) => {
-                    return Err(es
-                        .into_iter()
-                        .map(|e| {
-                            BuildError::new(format!(
-                                "the template `{name}` wrote an invalid `{output}`: {e}"
-                            ))
-                        })
-                        .collect());
+    let render_one =
+        |&Template { name, output, .. }: &Template| -> Result<Option<String>, Vec<BuildError>> {
+            let text = env
+                .get_template(name)
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| vec![template_error(name, overrides, &e)])?;
+            if output.ends_with(".conf") || output.ends_with(".meta") {
+                match detc_conf::check(&text) {
+                    Ok(0) => return Ok(None),
+                    Ok(_) => {}
+                    Err(es) => {
+                        return Err(es
+                            .into_iter()
+                            .map(|e| {
+                                BuildError::new(format!(
+                                    "the template `{name}` wrote an invalid `{output}`: {e}"
+                                ))
+                            })
+                            .collect());
+                    }
                 }
             }
-        }
-        Ok(Some(text))
-    };
+            Ok(Some(text))
+        };
     // savedsearches.conf is most of the work: it renders on a thread of its
     // own while this one renders the rest. Results keep TEMPLATES order.
     let big = TEMPLATES

@@ -50,7 +50,12 @@ impl Detections {
     /// fails on them, so they are not reported again here.
     pub fn get(&self, i: usize) -> Option<DetectionView> {
         let d = self.project.content.detections.get(*self.order.get(i)?)?;
-        Some(detection_view(&self.project, self.attack, d, &mut Vec::new()))
+        Some(detection_view(
+            &self.project,
+            self.attack,
+            d,
+            &mut Vec::new(),
+        ))
     }
 
     /// Every view, in name order.
@@ -579,8 +584,15 @@ fn detection_view(
                 .risk_objects
                 .iter()
                 .map(|o| {
-                    let (f, t, sc) = (s(&o.field), s(&o.kind), o.score.as_ref().map(|v| v.value).unwrap_or(0));
-                    (format!("{f}{t}{sc}"), json!({"risk_object_field": f, "risk_object_type": t, "risk_score": sc}))
+                    let (f, t, sc) = (
+                        s(&o.field),
+                        s(&o.kind),
+                        o.score.as_ref().map(|v| v.value).unwrap_or(0),
+                    );
+                    (
+                        format!("{f}{t}{sc}"),
+                        json!({"risk_object_field": f, "risk_object_type": t, "risk_score": sc}),
+                    )
                 })
                 .collect();
             ro.sort_by(|a, b| a.0.cmp(&b.0));
@@ -611,13 +623,7 @@ fn detection_view(
             nes_fields: list(&n.nes_fields).join(","),
         });
     if let Some(n) = &notable {
-        conf_ok(
-            errors,
-            &what,
-            file,
-            "notable rule_title",
-            &n.rule_title,
-        );
+        conf_ok(errors, &what, file, "notable rule_title", &n.rule_title);
         conf_ok(
             errors,
             &what,

@@ -23,6 +23,10 @@
 //! A file already in the 5.x format is left alone, so migrating twice
 //! changes nothing.
 
+mod files;
+
+pub use files::{ApplyError, content_root, copy_root, write_changes};
+
 use detc_content::Project;
 use detc_content::legacy::Format;
 use detc_content::model::{Baseline, Detection, Lookup, Story};

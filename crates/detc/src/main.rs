@@ -370,43 +370,8 @@ fn build(
     }
 }
 
-/// The content root holding `path` (a folder with contentctl.yml, or a
-/// file below one), and the file relative to it when `path` is a file.
-fn content_root(path: &std::path::Path) -> Option<(PathBuf, Option<String>)> {
-    let abs = std::fs::canonicalize(path).ok()?;
-    if abs.is_dir() {
-        return Some((abs, None));
-    }
-    let mut dir = abs.parent()?;
-    loop {
-        if dir.join("contentctl.yml").is_file() {
-            let rel = abs
-                .strip_prefix(dir)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
-            return Some((dir.to_path_buf(), Some(rel)));
-        }
-        dir = dir.parent()?;
-    }
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
-    for e in walkdir::WalkDir::new(from).follow_links(false) {
-        let e = e.map_err(std::io::Error::other)?;
-        let rel = e.path().strip_prefix(from).map_err(std::io::Error::other)?;
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest)?;
-        } else if e.file_type().is_file() {
-            std::fs::copy(e.path(), &dest)?;
-        }
-    }
-    Ok(())
-}
-
 fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> ExitCode {
-    let Some((root, only)) = content_root(&path) else {
+    let Some((root, only)) = detc_migrate::content_root(&path) else {
         eprintln!(
             "error: `{}` is not a content root or a file inside one\nhelp: pass the folder holding contentctl.yml, or a file below it",
             path.display()
@@ -427,23 +392,8 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
     }
     let target = match (&out, in_place) {
         (Some(dir), _) => {
-            if dir.exists()
-                && std::fs::read_dir(dir)
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(true)
-            {
-                eprintln!(
-                    "error: `{}` exists and is not empty\nhelp: pass a new folder to --out",
-                    dir.display()
-                );
-                return ExitCode::from(2);
-            }
-            if let Err(e) = copy_tree(&root, dir) {
-                eprintln!(
-                    "error: copying {} to {}: {e}",
-                    root.display(),
-                    dir.display()
-                );
+            if let Err(e) = detc_migrate::copy_root(&root, dir) {
+                eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
             Some(dir.clone())
@@ -475,18 +425,9 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
         );
         return ExitCode::SUCCESS;
     };
-    for c in &changes {
-        let dest = target.join(&c.path);
-        if let Err(e) = std::fs::write(&dest, &c.text) {
-            eprintln!("error: writing {}: {e}", dest.display());
-            return ExitCode::from(2);
-        }
-        for (from, to) in &c.renames {
-            if let Err(e) = std::fs::rename(target.join(from), target.join(to)) {
-                eprintln!("error: renaming {from} to {to}: {e}");
-                return ExitCode::from(2);
-            }
-        }
+    if let Err(e) = detc_migrate::write_changes(&changes, &target) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
     }
     let v = detc_content::validate(&target, &Options::default());
     let summary = Summary::of(&v.diags);

@@ -289,8 +289,41 @@ fn a_4x_correlation_gets_the_rba_notable_title_and_a_ttp_does_not() {
     assert!(title(&ttp).is_none_or(|t| !t.contains("RBA: ")), "{ttp}");
     // contentctl writes the GUIDs as `str(uuid.UUID(...))`: lower case.
     assert!(
-        corr.contains("\naction.escu.atomic_red_team_guids = [\"90bc2e54-6c84-47a5-9439-0a2a92b4b175\"]\n"),
+        corr.contains(
+            "\naction.escu.atomic_red_team_guids = [\"90bc2e54-6c84-47a5-9439-0a2a92b4b175\"]\n"
+        ),
         "{corr}"
     );
     assert!(!ttp.contains("atomic_red_team_guids"), "{ttp}");
+}
+
+#[test]
+fn migrate_out_copies_the_root_leaves_the_original_and_refuses_a_used_folder() {
+    let t = pack();
+    let det = "detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml";
+    let before = std::fs::read_to_string(t.path().join(det)).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let dest = out_dir.path().join("migrated");
+    let dest_s = dest.to_string_lossy().to_string();
+    // One file: only it is migrated, into a copy of the whole root.
+    let (code, out, err) = detc(&["migrate", "--out", &dest_s], &t.path().join(det));
+    assert!(code == 0 || code == 1, "{out}{err}");
+    assert!(out.contains(&format!("migrated {det}")), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("migrated ")).count(),
+        2,
+        "one file, then the summary: {out}"
+    );
+    assert_eq!(std::fs::read_to_string(t.path().join(det)).unwrap(), before);
+    let migrated = std::fs::read_to_string(dest.join(det)).unwrap();
+    assert!(migrated.contains("rba:\n"), "{migrated}");
+    assert!(dest.join("contentctl.yml").is_file());
+    // The folder now has files: a second run must not mix into it.
+    let (code, _, err) = detc(&["migrate", "--out", &dest_s], t.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("exists and is not empty; pass a new folder to --out"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(dest.join(det)).unwrap(), migrated);
 }
