@@ -163,8 +163,8 @@ pub fn split_pipeline(search: &str) -> Vec<Command<'_>> {
             });
             continue;
         }
-        let name_len = if text.starts_with('`') {
-            text[1..].find('`').map_or(text.len(), |p| p + 2)
+        let name_len = if let Some(rest) = text.strip_prefix('`') {
+            rest.find('`').map_or(text.len(), |p| p + 2)
         } else {
             text.find(|c: char| c.is_whitespace()).unwrap_or(text.len())
         };

@@ -18,7 +18,14 @@ use detc_diag::Diagnostic;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<(usize, usize)>), String> {
+/// A csv file's header and its ragged rows: `(line, fields)` of each row
+/// whose field count differs from the header's.
+struct CsvShape {
+    header: Vec<String>,
+    ragged: Vec<(usize, usize)>,
+}
+
+fn read_csv(path: &Path) -> Result<CsvShape, String> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -30,15 +37,16 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<(usize, usize)>), String> {
         .iter()
         .map(str::to_string)
         .collect();
-    let mut bad = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
+    let mut ragged = Vec::new();
+    // One record, reused: lookups run to tens of thousands of rows.
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).map_err(|e| e.to_string())? {
         if rec.len() != header.len() {
             let line = rec.position().map_or(0, |p| p.line() as usize);
-            bad.push((line, rec.len()));
+            ragged.push((line, rec.len()));
         }
     }
-    Ok((header, bad))
+    Ok(CsvShape { header, ragged })
 }
 
 /// Checks lookup files; returns each csv lookup's header by the yml path.
@@ -94,8 +102,8 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                     continue;
                 }
                 match read_csv(&path) {
-                    Ok((header, bad)) => {
-                        for (line, n) in bad.iter().take(5) {
+                    Ok(CsvShape { header, ragged }) => {
+                        for (line, n) in ragged.iter().take(5) {
                             out.push(
                                 diag("L002", format!("line {line} of `{}` has {n} columns, the header has {}", rel.display(), header.len()))
                                     .at(at)
