@@ -232,10 +232,25 @@ pub struct Options<'a> {
 /// cannot be written, a template that fails to render or writes an invalid
 /// `.conf`.
 pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>> {
-    let cx = Arc::new(view::context(p, opts.attack)?);
-    let mut errors = Vec::new();
+    let (cx, rest) = view::context_unchecked(p, opts.attack);
+    let cx = Arc::new(cx);
+    // The detections' values are checked on a thread of their own while
+    // the templates render; an error there discards the render, as if
+    // [`view::context`] had failed first.
+    let (mut errors, rendered) = std::thread::scope(|s| {
+        let checking = s.spawn(|| cx.detections.errors());
+        let rendered = render::render_all(&cx, opts.templates);
+        let errors = checking
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (errors, rendered)
+    });
+    errors.extend(rest);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut files = Vec::new();
-    match render::render_all(&cx, opts.templates) {
+    match rendered {
         Ok(out) => files.extend(out.into_iter().map(|(path, text)| AppFile {
             path,
             data: text.into_bytes(),

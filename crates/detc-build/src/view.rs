@@ -46,8 +46,7 @@ impl Detections {
     }
 
     /// The view of the `i`th detection in name order; `None` past the end.
-    /// Values that cannot be written were reported by [`context`], which
-    /// fails on them, so they are not reported again here.
+    /// Values that cannot be written are left to [`Detections::errors`].
     pub fn get(&self, i: usize) -> Option<DetectionView> {
         let d = self.project.content.detections.get(*self.order.get(i)?)?;
         Some(detection_view(
@@ -56,6 +55,19 @@ impl Detections {
             d,
             &mut Vec::new(),
         ))
+    }
+
+    /// Every value of every detection that cannot be written (a stanza
+    /// name or a `.conf` value Splunk would read differently), each naming
+    /// the detection and its file, in name order.
+    pub fn errors(&self) -> Vec<BuildError> {
+        let mut errors = Vec::new();
+        for &i in &self.order {
+            if let Some(d) = self.project.content.detections.get(i) {
+                detection_view(&self.project, self.attack, d, &mut errors);
+            }
+        }
+        errors
     }
 
     /// Every view, in name order.
@@ -704,12 +716,28 @@ fn detection_view(
 /// Every value that cannot be written (a stanza name or a `.conf` value
 /// Splunk would read differently), each naming the object and its file.
 pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec<BuildError>> {
+    let (cx, rest) = context_unchecked(p, attack);
+    let mut errors = cx.detections.errors();
+    errors.extend(rest);
+    if errors.is_empty() {
+        Ok(cx)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The context and the errors of everything but the detections (which
+/// [`Detections::errors`] finds), so that a caller can look for those while
+/// the templates render. Errors in [`context`]'s order.
+pub(crate) fn context_unchecked(
+    p: &Arc<Project>,
+    attack: &'static Attack,
+) -> (Context, Vec<BuildError>) {
     let label = p.config.app.label.clone();
     let mut errors = Vec::new();
 
-    // Every detection's view is built once here, for its errors and for
-    // what stories, baselines and macros need of it, then dropped: the
-    // templates get views built again as they read them (`Detections`).
+    // Detections' views are built as templates read them (`Detections`);
+    // stories, baselines and macros need only these few of their values.
     let mut order: Vec<usize> = (0..p.content.detections.len()).collect();
     order.sort_by(|&a, &b| {
         p.content.detections[a]
@@ -717,12 +745,19 @@ pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec
             .name()
             .cmp(p.content.detections[b].common.name())
     });
-    // (name, stanza, analytic stories) of each detection, in name order.
-    let mut summaries: Vec<(String, String, Vec<String>)> = Vec::with_capacity(order.len());
-    for &i in &order {
-        let v = detection_view(p, attack, &p.content.detections[i], &mut errors);
-        summaries.push((v.name, v.stanza, v.analytic_story));
-    }
+    // (name, stanza, analytic stories sorted) of each detection, in name
+    // order, as `detection_view` computes them.
+    let summaries: Vec<(String, String, Vec<String>)> = order
+        .iter()
+        .map(|&i| {
+            let d = &p.content.detections[i];
+            let name = d.common.name().to_string();
+            let stanza = format!("{label} - {name} - Rule");
+            let mut stories = list(&d.tags.analytic_story);
+            stories.sort();
+            (name, stanza, stories)
+        })
+        .collect();
     let detection_stanza: BTreeMap<&str, &str> = summaries
         .iter()
         .map(|(name, stanza, _)| (name.as_str(), stanza.as_str()))
@@ -884,10 +919,7 @@ pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec
     ] {
         conf_ok(&mut errors, "the app", "contentctl.yml", field, v);
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(Context {
+    let cx = Context {
         app,
         detections: Detections {
             project: Arc::clone(p),
@@ -899,7 +931,8 @@ pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec
         macros,
         lookups,
         detc_version: env!("CARGO_PKG_VERSION"),
-    })
+    };
+    (cx, errors)
 }
 
 fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
