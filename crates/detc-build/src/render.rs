@@ -23,64 +23,65 @@ use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
 
+/// A list of the context that can hand out one template value at a time.
+trait Items: Send + Sync + 'static {
+    fn count(&self) -> usize;
+    fn value(&self, i: usize) -> Option<Value>;
+}
+
+impl<T: Serialize + Send + Sync + 'static> Items for [T] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn value(&self, i: usize) -> Option<Value> {
+        self.get(i).map(Value::from_serialize)
+    }
+}
+
+/// Detections' views are built on demand, then converted.
+impl Items for crate::view::Detections {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn value(&self, i: usize) -> Option<Value> {
+        self.get(i).map(|v| Value::from_serialize(&v))
+    }
+}
+
 /// One of the context's lists, converted to template values an item at a
 /// time as a template reads it. `Value::from_serialize` of the whole
 /// context would hold a second copy of every detection for the whole
 /// render (15 MiB for 1,300 detections); this holds one.
-struct LazyList<T: 'static> {
+struct LazyList<L: ?Sized + 'static> {
     cx: Arc<Context>,
-    list: fn(&Context) -> &[T],
+    list: fn(&Context) -> &L,
 }
 
-impl<T> std::fmt::Debug for LazyList<T> {
+impl<L: Items + ?Sized> std::fmt::Debug for LazyList<L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{} items]", (self.list)(&self.cx).len())
+        write!(f, "[{} items]", (self.list)(&self.cx).count())
     }
 }
 
-impl<T: Serialize + Send + Sync + 'static> Object for LazyList<T> {
+impl<L: Items + ?Sized> Object for LazyList<L> {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Seq
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        (self.list)(&self.cx)
-            .get(key.as_usize()?)
-            .map(Value::from_serialize)
+        (self.list)(&self.cx).value(key.as_usize()?)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq((self.list)(&self.cx).len())
-    }
-}
-
-/// The detections, each view built and converted as a template reads it.
-#[derive(Debug)]
-struct LazyDetections(Arc<Context>);
-
-impl Object for LazyDetections {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Seq
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.0
-            .detections
-            .get(key.as_usize()?)
-            .map(|v| Value::from_serialize(&v))
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.0.detections.len())
+        Enumerator::Seq((self.list)(&self.cx).count())
     }
 }
 
 /// The template context: [`Context`]'s fields, its lists lazily.
 fn context_value(cx: &Arc<Context>) -> Value {
-    fn lazy<T: Serialize + Send + Sync + 'static>(
-        cx: &Arc<Context>,
-        list: fn(&Context) -> &[T],
-    ) -> Value {
+    fn lazy<L: Items + ?Sized>(cx: &Arc<Context>, list: fn(&Context) -> &L) -> Value {
         Value::from_object(LazyList {
             cx: Arc::clone(cx),
             list,
@@ -88,11 +89,11 @@ fn context_value(cx: &Arc<Context>) -> Value {
     }
     minijinja::context! {
         app => Value::from_serialize(&cx.app),
-        detections => Value::from_object(LazyDetections(Arc::clone(cx))),
-        baselines => lazy(cx, |c| &c.baselines),
-        stories => lazy(cx, |c| &c.stories),
-        macros => lazy(cx, |c| &c.macros),
-        lookups => lazy(cx, |c| &c.lookups),
+        detections => lazy(cx, |c| &c.detections),
+        baselines => lazy(cx, |c| c.baselines.as_slice()),
+        stories => lazy(cx, |c| c.stories.as_slice()),
+        macros => lazy(cx, |c| c.macros.as_slice()),
+        lookups => lazy(cx, |c| c.lookups.as_slice()),
         detc_version => cx.detc_version,
     }
 }

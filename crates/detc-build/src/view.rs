@@ -14,7 +14,7 @@ use crate::BuildError;
 use detc_attack::Attack;
 use detc_content::Project;
 use detc_content::model::{Deployment, Detection, Lookup};
-use detc_content::rules::file_stem_for;
+use detc_content::rules::{file_stem_for, rule_stanza};
 use detc_yaml::Spanned;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -481,12 +481,10 @@ fn detection_view(
     d: &Detection,
     errors: &mut Vec<BuildError>,
 ) -> DetectionView {
-    let label = &p.config.app.label;
-    let stanza_of = |name: &str| format!("{label} - {name} - Rule");
     let name = d.common.name().to_string();
     let file = d.common.path.as_str();
     let what = format!("detection `{name}`");
-    let stanza = stanza_of(&name);
+    let stanza = rule_stanza(&p.config.app.label, &name);
     stanza_ok(errors, &what, file, &stanza);
     let kind = s(&d.kind);
     let search = s(&d.search);
@@ -752,7 +750,7 @@ pub(crate) fn context_unchecked(
         .map(|&i| {
             let d = &p.content.detections[i];
             let name = d.common.name().to_string();
-            let stanza = format!("{label} - {name} - Rule");
+            let stanza = rule_stanza(&label, &name);
             let mut stories = list(&d.tags.analytic_story);
             stories.sort();
             (name, stanza, stories)

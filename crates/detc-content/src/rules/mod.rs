@@ -41,6 +41,12 @@ pub struct Cx<'a> {
     pub outputs: Vec<Option<Fields>>,
 }
 
+/// A detection's savedsearches.conf stanza, `<app label> - <name> - Rule`,
+/// as contentctl names correlation searches.
+pub fn rule_stanza(label: &str, name: &str) -> String {
+    format!("{label} - {name} - Rule")
+}
+
 /// The file name contentctl derives from a name (`objects/.../security_content_object_abstract.py`):
 /// spaces, `-`, `.` and `/` become `_`, then lower case.
 pub fn file_stem_for(name: &str) -> String {
