@@ -242,16 +242,54 @@ fn read_config(p: &mut Project) {
     p.diags.append(&mut de.diags);
 }
 
-type DecodeFn<T> = fn(&mut Decoder, detc_yaml::NodeId, &str) -> Option<T>;
+/// One decoded content object, of whichever kind its folder holds (boxed:
+/// a detection is a few KiB, a macro a few dozen bytes).
+enum Object {
+    Detection(Box<model::Detection>),
+    Story(Box<model::Story>),
+    Macro(Box<model::Macro>),
+    Lookup(Box<model::Lookup>),
+    Baseline(Box<model::Baseline>),
+    DataSource(Box<model::DataSource>),
+    Deployment(Box<model::Deployment>),
+}
 
-/// Parses and decodes one file already in the source map.
-fn decode_file<T>(
-    sources: &SourceMap,
+/// Decodes the object at a file's root node; the path is for messages.
+type DecodeFn = fn(&mut Decoder, detc_yaml::NodeId, &str) -> Option<Object>;
+
+/// Each content folder, in [`CONTENT_DIRS`] order, with its decoder.
+const FOLDERS: &[(&str, DecodeFn)] = &[
+    ("detections", |de, n, p| {
+        model::detection(de, n, p).map(|o| Object::Detection(Box::new(o)))
+    }),
+    ("stories", |de, n, p| {
+        model::story(de, n, p).map(|o| Object::Story(Box::new(o)))
+    }),
+    ("macros", |de, n, p| {
+        model::macro_(de, n, p).map(|o| Object::Macro(Box::new(o)))
+    }),
+    ("lookups", |de, n, p| {
+        model::lookup(de, n, p).map(|o| Object::Lookup(Box::new(o)))
+    }),
+    ("baselines", |de, n, p| {
+        model::baseline(de, n, p).map(|o| Object::Baseline(Box::new(o)))
+    }),
+    ("data_sources", |de, n, p| {
+        model::data_source(de, n, p).map(|o| Object::DataSource(Box::new(o)))
+    }),
+    ("deployments", |de, n, p| {
+        model::deployment(de, n, p).map(|o| Object::Deployment(Box::new(o)))
+    }),
+];
+
+/// Parses and decodes one file's text, known as `file`.
+fn decode_text(
+    text: &str,
     file: FileId,
-    decode: DecodeFn<T>,
-) -> (Option<T>, Vec<Diagnostic>) {
-    let src = sources.get(file);
-    let (doc, mut diags) = detc_yaml::parse(&src.text, file, Limits::default());
+    path: &str,
+    decode: DecodeFn,
+) -> (Option<Object>, Vec<Diagnostic>) {
+    let (doc, mut diags) = detc_yaml::parse(text, file, Limits::default());
     let Some(doc) = doc else { return (None, diags) };
     let Some(root) = doc.root else {
         diags.push(
@@ -262,27 +300,48 @@ fn decode_file<T>(
         return (None, diags);
     };
     let mut de = Decoder::new(&doc, file);
-    let obj = decode(&mut de, root, &src.path);
+    let obj = decode(&mut de, root, path);
     diags.append(&mut de.diags);
     (obj, diags)
 }
 
-/// Reads every YAML file under `dir`, then parses and decodes them on all
-/// cores (at most 8 threads); results are kept in file order.
-fn load_dir<T: Send>(p: &mut Project, dir: &str, decode: DecodeFn<T>, out: &mut Vec<T>) {
-    let base = p.root.join(dir);
-    if !base.is_dir() {
-        return;
+/// Reads every YAML file under the content folders into the source map,
+/// then parses and decodes them all in one pass on all cores (see
+/// [`crate::par::parallel_map`]: one pass balances the threads better than
+/// a pass per folder). Objects land in `c` in folder then path order,
+/// whatever the scheduling.
+fn load_content(p: &mut Project, c: &mut Content) {
+    // Read on this thread: the texts stay together in one heap arena and
+    // are handed back whole when the build frees them.
+    let mut files: Vec<(DecodeFn, FileId)> = Vec::new();
+    for &(dir, decode) in FOLDERS {
+        let base = p.root.join(dir);
+        if !base.is_dir() {
+            continue;
+        }
+        for path in yml_files(&base) {
+            if let Some(id) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) {
+                files.push((decode, id));
+            }
+        }
     }
-    let files: Vec<FileId> = yml_files(&base)
-        .into_iter()
-        .filter_map(|path| read_file(&mut p.sources, &mut p.diags, &p.root, &path))
-        .collect();
     let sources = &p.sources;
-    let results = crate::par::parallel_map(&files, |f| decode_file(sources, *f, decode));
+    let results = crate::par::parallel_map(&files, |&(decode, id)| {
+        let src = sources.get(id);
+        decode_text(&src.text, id, &src.path, decode)
+    });
     for (obj, mut diags) in results {
-        out.extend(obj);
         p.diags.append(&mut diags);
+        match obj {
+            None => {}
+            Some(Object::Detection(o)) => c.detections.push(*o),
+            Some(Object::Story(o)) => c.stories.push(*o),
+            Some(Object::Macro(o)) => c.macros.push(*o),
+            Some(Object::Lookup(o)) => c.lookups.push(*o),
+            Some(Object::Baseline(o)) => c.baselines.push(*o),
+            Some(Object::DataSource(o)) => c.data_sources.push(*o),
+            Some(Object::Deployment(o)) => c.deployments.push(*o),
+        }
     }
 }
 
@@ -295,18 +354,16 @@ pub fn load(root: &Path) -> Project {
     };
     read_config(&mut p);
     let mut c = Content::default();
-    load_dir(&mut p, "detections", model::detection, &mut c.detections);
-    load_dir(&mut p, "stories", model::story, &mut c.stories);
-    load_dir(&mut p, "macros", model::macro_, &mut c.macros);
-    load_dir(&mut p, "lookups", model::lookup, &mut c.lookups);
-    load_dir(&mut p, "baselines", model::baseline, &mut c.baselines);
-    load_dir(
-        &mut p,
-        "data_sources",
-        model::data_source,
-        &mut c.data_sources,
-    );
-    load_dir(&mut p, "deployments", model::deployment, &mut c.deployments);
+    load_content(&mut p, &mut c);
     p.content = c;
     p
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_content_folder_has_a_decoder_in_order() {
+        let dirs: Vec<&str> = super::FOLDERS.iter().map(|(d, _)| *d).collect();
+        assert_eq!(dirs, super::CONTENT_DIRS);
+    }
 }
