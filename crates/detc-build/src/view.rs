@@ -448,7 +448,7 @@ fn fill(text: &str, d: &Detection) -> String {
 /// Checks that a text can be a `.conf` value, naming the object, its file
 /// and the field.
 fn conf_ok(errors: &mut Vec<BuildError>, what: &str, file: &str, field: &str, value: &str) {
-    if let Err(m) = detc_conf::value_text(value) {
+    if let Err(m) = detc_conf::check_value(value) {
         errors.push(BuildError::new(format!(
             "{what} (`{file}`): `{field}` cannot be written to a .conf file: {m}"
         )));

@@ -178,41 +178,69 @@ pub fn check_key(k: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks that [`value_text`] can encode `v`, without building the text:
+/// the same rule, for callers that only need the verdict (the build checks
+/// every value of every detection before it renders them).
+///
+/// # Errors
+/// The message [`value_text`] would give.
+pub fn check_value(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    let bytes = v.as_bytes();
+    // The common case, a one-line value: one scan over the bytes.
+    if !bytes.iter().any(|&b| b == b'\n' || b == b'\r') {
+        return if v.ends_with('\\') {
+            Err(backslash_at_end("its last line"))
+        } else {
+            Ok(())
+        };
+    }
+    let lone_cr = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    if lone_cr {
+        return Err(
+            "the value holds a carriage return; Splunk .conf values use \\n line ends".into(),
+        );
+    }
+    let mut lines = v.split('\n').enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.ends_with('\\') {
+            let which = if lines.peek().is_none() {
+                "its last line".to_string()
+            } else {
+                format!("line {}", i + 1)
+            };
+            return Err(backslash_at_end(&which));
+        }
+    }
+    Ok(())
+}
+
+fn backslash_at_end(which: &str) -> String {
+    format!(
+        "{which} of the value ends with a backslash, which Splunk reads as a line continuation; \
+         end the line with another character (for example a space inside the search)"
+    )
+}
+
 /// Encodes one value as it is written after `key = `: trimmed (splunkd
 /// trims values), `\r\n` made `\n`, each newline written as a backslash
 /// and a newline (a continuation line).
 ///
 /// # Errors
 /// A message saying what to change when Splunk could not read the value
-/// back as given: a line that ends with a backslash (it would swallow the
-/// next line), or a lone carriage return.
+/// back as given (see [`check_value`]): a line that ends with a backslash
+/// (it would swallow the next line), or a lone carriage return.
 pub fn value_text(v: &str) -> Result<String, String> {
+    check_value(v)?;
     let v = v.trim();
-    if !v.contains(['\n', '\r']) && !v.ends_with('\\') {
+    if !v.as_bytes().iter().any(|&b| b == b'\n' || b == b'\r') {
         return Ok(v.to_string());
     }
-    let v = v.replace("\r\n", "\n");
-    if v.contains('\r') {
-        return Err(
-            "the value holds a carriage return; Splunk .conf values use \\n line ends".into(),
-        );
-    }
-    let lines: Vec<&str> = v.split('\n').collect();
-    let last = lines.len() - 1;
-    for (i, line) in lines.iter().enumerate() {
-        if line.ends_with('\\') {
-            let which = if i == last {
-                "its last line".to_string()
-            } else {
-                format!("line {}", i + 1)
-            };
-            return Err(format!(
-                "{which} of the value ends with a backslash, which Splunk reads as a line continuation; \
-                 end the line with another character (for example a space inside the search)"
-            ));
-        }
-    }
-    Ok(lines.join("\\\n"))
+    Ok(v.replace("\r\n", "\n").replace('\n', "\\\n"))
 }
 
 /// Checks a stanza name: one line, not empty, no surrounding whitespace
@@ -486,5 +514,33 @@ mod tests {
         }
         assert_eq!(check("x = 1\n[a]\n"), Ok(2));
         assert_eq!(check("[a]\nx = 1\nx = 2\n").map_err(|e| e.len()), Err(1));
+    }
+
+    #[test]
+    fn check_value_gives_value_texts_verdict() {
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("plain", Ok("plain")),
+            ("  padded \r\n", Ok("padded")),
+            ("a\nb", Ok("a\\\nb")),
+            ("a\r\nb\r\nc", Ok("a\\\nb\\\nc")),
+            ("ends \\", Err("its last line")),
+            ("a \\\nb", Err("line 1")),
+            ("a\nb \\", Err("its last line")),
+            ("a \\\r\nb", Err("line 1")),
+            // A lone carriage return is reported before a backslash.
+            ("a \\\nb\rc", Err("the value holds a carriage return")),
+            ("a\rb", Err("the value holds a carriage return")),
+        ];
+        for (v, want) in cases {
+            let got = value_text(v);
+            match want {
+                Ok(text) => assert_eq!(got.as_deref(), Ok(*text), "{v:?}"),
+                Err(start) => {
+                    let m = got.clone().expect_err(v);
+                    assert!(m.starts_with(start), "{v:?}: {m}");
+                }
+            }
+            assert_eq!(check_value(v), got.map(|_| ()), "{v:?}");
+        }
     }
 }
