@@ -261,6 +261,25 @@ fn release_freed_memory() {
     }
 }
 
+/// Serves every allocation of 128 KiB or more with its own mapping, given
+/// back to the operating system when freed.
+///
+/// glibc starts with that threshold but raises it to the size of each such
+/// block freed, after which the big blocks come from the heap arenas and
+/// leave holes there. The build allocates and frees one deflate state
+/// (about 300 KiB) per 256 KiB block of the tarball on each worker, so
+/// with the moving threshold its peak memory grew by 4 MiB (1,300
+/// detections: 47 -> 51 MiB); with it fixed, it does not. Elsewhere this
+/// does nothing.
+fn keep_big_allocations_apart() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes two integers and only sets a glibc tunable,
+    // before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> ExitCode {
     let p = match validated(&path, color, "writing docs", lints) {
         Ok(p) => p,
@@ -449,6 +468,7 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
 }
 
 fn main() -> ExitCode {
+    keep_big_allocations_apart();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
