@@ -159,9 +159,17 @@ enum Frame {
         pending: Option<NodeId>,
         size: u64,
         anchor: usize,
-        seen: std::collections::HashMap<String, NodeId>,
+        /// The keys so far by text, once the mapping has more than
+        /// [`SCAN_KEYS`] of them (below that, a scan of `pairs` is faster
+        /// than hashing and copying each key).
+        seen: Option<std::collections::HashMap<String, NodeId>>,
     },
 }
+
+/// Mappings with up to this many keys are checked for a repeated key by
+/// scanning them; bigger ones through a hash map (a generated file with
+/// thousands of keys must not take quadratic time).
+const SCAN_KEYS: usize = 16;
 
 struct Builder<'t> {
     text: &'t str,
@@ -239,13 +247,37 @@ impl Builder<'_> {
                 match pending.take() {
                     None => {
                         // A key just arrived: look for an earlier equal key.
+                        // Every earlier key is in `pairs` (its value is done).
                         *pending = Some(id);
-                        if let NodeKind::Scalar(k) = &self.doc.nodes[id.0 as usize].kind {
-                            if let Some(first) = seen.get(&k.text) {
-                                dup = Some((*first, id));
-                            } else {
-                                seen.insert(k.text.clone(), id);
+                        let nodes = &self.doc.nodes;
+                        let text_of = |n: NodeId| match &nodes[n.0 as usize].kind {
+                            NodeKind::Scalar(k) => Some(k.text.as_str()),
+                            _ => None,
+                        };
+                        if let Some(key) = text_of(id) {
+                            if seen.is_none() && pairs.len() >= SCAN_KEYS {
+                                let mut map = std::collections::HashMap::new();
+                                for &(k, _) in pairs.iter() {
+                                    if let Some(t) = text_of(k) {
+                                        map.entry(t.to_string()).or_insert(k);
+                                    }
+                                }
+                                *seen = Some(map);
                             }
+                            let first = match seen {
+                                Some(map) => match map.get(key) {
+                                    Some(first) => Some(*first),
+                                    None => {
+                                        map.insert(key.to_string(), id);
+                                        None
+                                    }
+                                },
+                                None => pairs
+                                    .iter()
+                                    .map(|&(k, _)| k)
+                                    .find(|&k| text_of(k) == Some(key)),
+                            };
+                            dup = first.map(|f| (f, id));
                         }
                     }
                     Some(k) => pairs.push((k, id)),
@@ -342,7 +374,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                     pending: None,
                     size: 1,
                     anchor,
-                    seen: Default::default(),
+                    seen: None,
                 });
             }
             Event::SequenceEnd => {
@@ -626,13 +658,16 @@ fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<D
         v.push(body.len());
         Some(v)
     };
+    // About one node per 24 bytes in content files: reserving that much
+    // spares the node list its regrowths (capped: a huge file grows as usual).
+    let node_estimate = (body.len() / 24 + 8).min(1 << 16);
     let mut b = Builder {
         text: body,
         base,
         file,
         char_to_byte,
         doc: Doc::default(),
-        sizes: Vec::new(),
+        sizes: Vec::with_capacity(node_estimate),
         stack: Vec::new(),
         anchors: Default::default(),
         docs: 0,
@@ -640,6 +675,7 @@ fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<D
         diags: pre,
         fatal: false,
     };
+    b.doc.nodes.reserve(node_estimate);
     let mut parser = Parser::new_from_str(body);
     let result = parser.load(&mut b, true);
     if let Err(e) = result {
@@ -745,6 +781,23 @@ mod tests {
         assert_eq!(d[0].code, "Y002");
         assert_eq!(d[0].span.unwrap().start, 14);
         assert_eq!(d[0].secondary[0].span.start, 0);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_small_and_big_mappings() {
+        // Up to SCAN_KEYS keys the earlier keys are scanned; past that a
+        // hash map takes over, filled with the keys seen so far.
+        for (keys, repeat) in [(3, 1), (SCAN_KEYS, 2), (SCAN_KEYS + 1, 3), (200, 150)] {
+            let mut t: String = (0..keys).map(|i| format!("k{i}: {i}\n")).collect();
+            t.push_str(&format!("k{repeat}: again\n"));
+            let (_, d) = p(&t);
+            assert_eq!(d.len(), 1, "{keys} keys: {d:?}");
+            assert_eq!(d[0].message, format!("duplicate key `k{repeat}`"));
+            let first = t.find(&format!("k{repeat}:")).unwrap_or(0);
+            assert_eq!(d[0].secondary[0].span.start, first, "{keys} keys");
+        }
+        let t: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(p(&t).1.is_empty());
     }
 
     #[test]
