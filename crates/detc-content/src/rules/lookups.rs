@@ -18,40 +18,86 @@ use detc_diag::Diagnostic;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// A csv file's header and its ragged rows: `(line, fields)` of each row
-/// whose field count differs from the header's.
-struct CsvShape {
-    header: Vec<String>,
-    ragged: Vec<(usize, usize)>,
-}
-
-fn read_csv(path: &Path) -> Result<CsvShape, String> {
+/// The header of the csv file at `path`.
+fn read_header(path: &Path) -> Result<Vec<String>, String> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
         .from_path(path)
         .map_err(|e| e.to_string())?;
-    let header: Vec<String> = r
-        .headers()
+    Ok(r.headers()
         .map_err(|e| e.to_string())?
         .iter()
         .map(str::to_string)
-        .collect();
+        .collect())
+}
+
+/// A csv lookup file whose rows are still to be checked against its
+/// header (`L002`): reading every row is most of the work of the lookup
+/// rules (a 2 MiB file in security_content), so [`check_rows`] does it on a
+/// thread of its own while the other rules run.
+pub struct RowCheck {
+    path: std::path::PathBuf,
+    rel: String,
+    at: detc_diag::Span,
+    columns: usize,
+}
+
+/// `L002` for every row whose field count differs from its header's
+/// (the first five per file), or for a file that stops being readable csv.
+pub fn check_rows(files: &[RowCheck]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for f in files {
+        match ragged_rows(&f.path, f.columns) {
+            Ok(ragged) => {
+                for (line, n) in ragged.iter().take(5) {
+                    out.push(
+                        diag("L002", format!("line {line} of `{}` has {n} columns, the header has {}", f.rel, f.columns))
+                            .at(f.at)
+                            .help("give every row the header's number of columns; quote values that hold commas"),
+                    );
+                }
+            }
+            Err(e) => out.push(
+                diag("L002", format!("`{}` cannot be read as csv: {e}", f.rel))
+                    .at(f.at)
+                    .help("save the lookup as UTF-8 csv with a header row"),
+            ),
+        }
+    }
+    out
+}
+
+/// `(line, fields)` of each row after the header whose field count is not
+/// `columns`.
+fn ragged_rows(path: &Path, columns: usize) -> Result<Vec<(usize, usize)>, String> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| e.to_string())?;
     let mut ragged = Vec::new();
     // One record, reused: lookups run to tens of thousands of rows.
     let mut rec = csv::StringRecord::new();
     while r.read_record(&mut rec).map_err(|e| e.to_string())? {
-        if rec.len() != header.len() {
+        if rec.len() != columns {
             let line = rec.position().map_or(0, |p| p.line() as usize);
             ragged.push((line, rec.len()));
         }
     }
-    Ok(CsvShape { header, ragged })
+    Ok(ragged)
 }
 
-/// Checks lookup files; returns each csv lookup's header by the yml path.
-pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String, Vec<String>> {
+/// Checks lookup files but for their rows; returns each csv lookup's
+/// header by the yml path, and the files whose rows [`check_rows`] is to
+/// check. A file whose header reads gives its columns to the search-output
+/// analysis even when a later row turns out unreadable (`L002` all the same).
+pub fn check_files(
+    p: &mut Project,
+    out: &mut Vec<Diagnostic>,
+) -> (HashMap<String, Vec<String>>, Vec<RowCheck>) {
     let mut headers = HashMap::new();
+    let mut rows = Vec::new();
     let mut referenced: HashSet<String> = HashSet::new();
     for l in &p.content.lookups {
         let mut seen: HashSet<&str> = HashSet::new();
@@ -101,15 +147,14 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
                     );
                     continue;
                 }
-                match read_csv(&path) {
-                    Ok(CsvShape { header, ragged }) => {
-                        for (line, n) in ragged.iter().take(5) {
-                            out.push(
-                                diag("L002", format!("line {line} of `{}` has {n} columns, the header has {}", rel.display(), header.len()))
-                                    .at(at)
-                                    .help("give every row the header's number of columns; quote values that hold commas"),
-                            );
-                        }
+                match read_header(&path) {
+                    Ok(header) => {
+                        rows.push(RowCheck {
+                            path,
+                            rel: rel.display().to_string(),
+                            at,
+                            columns: header.len(),
+                        });
                         headers.insert(l.common.path.clone(), header);
                     }
                     Err(e) => out.push(
@@ -198,5 +243,5 @@ pub fn check_files(p: &mut Project, out: &mut Vec<Diagnostic>) -> HashMap<String
             }
         }
     }
-    headers
+    (headers, rows)
 }

@@ -134,7 +134,7 @@ pub fn tokens(text: &str) -> Vec<(usize, &str)> {
 /// Runs every rule on `p`, appending to `p.diags`.
 pub fn run(p: &mut Project, opts: &Options) {
     let mut out: Vec<Diagnostic> = Vec::new();
-    let columns = lookups::check_files(p, &mut out);
+    let (columns, row_checks) = lookups::check_files(p, &mut out);
     let content = &p.content;
     let mut macros: HashMap<&str, Vec<&Macro>> = HashMap::new();
     for m in &content.macros {
@@ -173,13 +173,6 @@ pub fn run(p: &mut Project, opts: &Options) {
         lookup_names,
         outputs: Vec::new(),
     };
-    // What each search outputs: per detection, on all cores.
-    let output_of = |d: &Detection| {
-        d.search
-            .as_ref()
-            .map(|s| detc_spl::output_fields(&s.value, &cx))
-    };
-    cx.outputs = crate::par::parallel_map(&content.detections, output_of);
     // The rule families are independent: each runs on its own thread and
     // their findings are appended in this fixed order, so the report does
     // not depend on scheduling.
@@ -194,8 +187,17 @@ pub fn run(p: &mut Project, opts: &Options) {
         policy::check,
         format::check,
     ];
-    let cx = &cx;
-    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
+        // The lookups' rows (a few MiB of csv) are read meanwhile.
+        let rows = s.spawn(|| lookups::check_rows(&row_checks));
+        // What each search outputs: per detection, on all cores.
+        let outputs = crate::par::parallel_map(&content.detections, |d: &Detection| {
+            d.search
+                .as_ref()
+                .map(|s| detc_spl::output_fields(&s.value, &cx))
+        });
+        cx.outputs = outputs;
+        let cx = &cx;
         let handles: Vec<_> = families
             .iter()
             .map(|check| {
@@ -206,14 +208,11 @@ pub fn run(p: &mut Project, opts: &Options) {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out.extend(rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
     });
-    for mut v in found {
-        out.append(&mut v);
-    }
     p.diags.append(&mut out);
 }
 
