@@ -54,7 +54,7 @@ pub struct GzipWriter<W: Write> {
     buf: Vec<u8>,
     /// The 32 KiB of input before `buf`.
     window: Vec<u8>,
-    crc: flate2::Crc,
+    crc: crc32fast::Hasher,
     len: u64,
     sent: usize,
     written: usize,
@@ -92,7 +92,7 @@ impl<W: Write> GzipWriter<W> {
             threads: threads.max(1),
             buf: Vec::with_capacity(BLOCK),
             window: Vec::new(),
-            crc: flate2::Crc::new(),
+            crc: crc32fast::Hasher::new(),
             len: 0,
             sent: 0,
             written: 0,
@@ -174,7 +174,8 @@ impl<W: Write> GzipWriter<W> {
         // The final block: empty, with BFINAL set.
         let end = deflate_block(&[], &[], FlushCompress::Finish, self.level)?;
         self.out.write_all(&end)?;
-        self.out.write_all(&self.crc.sum().to_le_bytes())?;
+        self.out
+            .write_all(&self.crc.clone().finalize().to_le_bytes())?;
         // ISIZE: the input's length modulo 2^32 (RFC 1952, 2.3.1).
         self.out.write_all(&(self.len as u32).to_le_bytes())?;
         self.out.flush()?;

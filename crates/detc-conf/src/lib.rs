@@ -187,18 +187,15 @@ pub fn check_key(k: &str) -> Result<(), String> {
 pub fn check_value(v: &str) -> Result<(), String> {
     let v = v.trim();
     let bytes = v.as_bytes();
-    // The common case, a one-line value: one scan over the bytes.
-    if !bytes.iter().any(|&b| b == b'\n' || b == b'\r') {
+    // The common case, a one-line value: one (vectorised) scan.
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
         return if v.ends_with('\\') {
             Err(backslash_at_end("its last line"))
         } else {
             Ok(())
         };
     }
-    let lone_cr = bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
     if lone_cr {
         return Err(
             "the value holds a carriage return; Splunk .conf values use \\n line ends".into(),
@@ -237,7 +234,7 @@ fn backslash_at_end(which: &str) -> String {
 pub fn value_text(v: &str) -> Result<String, String> {
     check_value(v)?;
     let v = v.trim();
-    if !v.as_bytes().iter().any(|&b| b == b'\n' || b == b'\r') {
+    if memchr::memchr2(b'\n', b'\r', v.as_bytes()).is_none() {
         return Ok(v.to_string());
     }
     Ok(v.replace("\r\n", "\n").replace('\n', "\\\n"))
