@@ -91,6 +91,11 @@ pub struct App {
     pub files: Vec<AppFile>,
 }
 
+/// The tarball's deflate level: 5, whose output is within 0.25 % of level
+/// 6's (zlib's default) on the security_content sample at 1x and 4x, for
+/// about 7 % fewer instructions in deflate (callgrind, 1x).
+pub const TARBALL_LEVEL: u32 = 5;
+
 /// Where the `firstseen` binary goes in the app. splunkd looks for a
 /// command's `filename` in `<app>/<platform>/bin` before `<app>/bin`
 /// (commands.conf.spec).
@@ -162,13 +167,13 @@ impl App {
     /// and every file under it, folders first in path order, owner and group 0 with empty names, modes 0755
     /// (folders and executables) and 0644, every mtime `mtime` (seconds
     /// since the Unix epoch), gzip header without name or time, deflated
-    /// level 6 on every core by [`gzip::GzipWriter`]. The same app always gives
+    /// level [`TARBALL_LEVEL`] on every core by [`gzip::GzipWriter`]. The same app always gives
     /// the same bytes, whatever the machine.
     ///
     /// # Errors
     /// Writing to `out`.
     pub fn write_tarball<W: Write>(&self, mtime: u64, out: W) -> std::io::Result<W> {
-        let mut tar = tar::Builder::new(gzip::GzipWriter::new(out, 6)?);
+        let mut tar = tar::Builder::new(gzip::GzipWriter::new(out, TARBALL_LEVEL)?);
         tar.mode(tar::HeaderMode::Deterministic);
         let mut dirs = std::collections::BTreeSet::new();
         dirs.insert(self.appid.clone());
