@@ -49,12 +49,7 @@ impl Detections {
     /// Values that cannot be written are left to [`Detections::errors`].
     pub fn get(&self, i: usize) -> Option<DetectionView> {
         let d = self.project.content.detections.get(*self.order.get(i)?)?;
-        Some(detection_view(
-            &self.project,
-            self.attack,
-            d,
-            &mut Vec::new(),
-        ))
+        Some(detection_view(&self.project, self.attack, d, None))
     }
 
     /// Every value of every detection that cannot be written (a stanza
@@ -64,7 +59,7 @@ impl Detections {
         let mut errors = Vec::new();
         for &i in &self.order {
             if let Some(d) = self.project.content.detections.get(i) {
-                detection_view(&self.project, self.attack, d, &mut errors);
+                detection_view(&self.project, self.attack, d, Some(&mut errors));
             }
         }
         errors
@@ -473,19 +468,27 @@ fn publish_time(date: &str) -> Value {
     }
 }
 
-/// The view of one detection, pushing onto `errors` every value of it that
-/// cannot be written.
+/// The view of one detection. With `errors`, every value of it that cannot
+/// be written is pushed there; without, the values are not checked (the
+/// templates read views whose values [`Detections::errors`] checks once).
 fn detection_view(
     p: &Project,
     attack: &Attack,
     d: &Detection,
-    errors: &mut Vec<BuildError>,
+    mut errors: Option<&mut Vec<BuildError>>,
 ) -> DetectionView {
     let name = d.common.name().to_string();
     let file = d.common.path.as_str();
     let what = format!("detection `{name}`");
     let stanza = rule_stanza(&p.config.app.label, &name);
-    stanza_ok(errors, &what, file, &stanza);
+    if let Some(e) = errors.as_deref_mut() {
+        stanza_ok(e, &what, file, &stanza);
+    }
+    let mut check = |field: &str, v: &str| {
+        if let Some(e) = errors.as_deref_mut() {
+            conf_ok(e, &what, file, field, v);
+        }
+    };
     let kind = s(&d.kind);
     let search = s(&d.search);
     let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
@@ -503,7 +506,7 @@ fn detection_view(
         ("how_to_implement", &how_to_implement),
         ("known_false_positives", &known_false_positives),
     ] {
-        conf_ok(errors, &what, file, field, v);
+        check(field, v);
     }
     let version = d.common.version.as_ref().map(|v| v.value).unwrap_or(1);
     let mitre_attack = list(&d.tags.mitre_attack_id);
@@ -619,7 +622,7 @@ fn detection_view(
                 .collect();
             to.sort_by(|a, b| a.0.cmp(&b.0));
             let msg = s(&r.message);
-            conf_ok(errors, &what, file, "rba.message", &msg);
+            check("rba.message", &msg);
             (true, msg, ro.into_iter().chain(to).map(|x| x.1).collect())
         }
         Some(r) => (false, s(&r.message), Vec::new()),
@@ -633,14 +636,8 @@ fn detection_view(
             nes_fields: list(&n.nes_fields).join(","),
         });
     if let Some(n) = &notable {
-        conf_ok(errors, &what, file, "notable rule_title", &n.rule_title);
-        conf_ok(
-            errors,
-            &what,
-            file,
-            "notable rule_description",
-            &n.rule_description,
-        );
+        check("notable rule_title", &n.rule_title);
+        check("notable rule_description", &n.rule_description);
     }
     let drilldowns = d
         .drilldowns
