@@ -40,7 +40,8 @@ fn files() -> (String, Vec<String>) {
         let all = texts.iter().cycle().take(n * 6).cloned().collect();
         return (format!("{n} sample detections x 6"), all);
     }
-    let fixture = root.join("../../tests/fixtures/packs/init/detections/endpoint/anomalous_usage_of_7zip.yml");
+    let fixture = root
+        .join("../../tests/fixtures/packs/init/detections/endpoint/anomalous_usage_of_7zip.yml");
     let t = std::fs::read_to_string(fixture).expect("the 7zip fixture");
     ("the 7zip fixture x 2000".into(), vec![t; 2000])
 }
@@ -50,7 +51,11 @@ fn detc(docs: &[String]) -> usize {
         .map(|d| {
             let (doc, diags) =
                 detc_yaml::parse(d, detc_diag::FileId(0), detc_yaml::Limits::default());
-            assert!(doc.is_some(), "detc_yaml::parse failed: {:?}", diags.first());
+            assert!(
+                doc.is_some(),
+                "detc_yaml::parse failed: {:?}",
+                diags.first()
+            );
             1
         })
         .sum()
@@ -106,11 +111,15 @@ fn libyaml_safer(docs: &[String]) -> usize {
     n
 }
 
+/// A contender: a name and a function that parses every file and returns
+/// a count, so the work cannot be optimised away.
+type Contender = (&'static str, fn(&[String]) -> usize);
+
 fn main() {
     const ROUNDS: usize = 7;
     let (what, docs) = files();
     let bytes: usize = docs.iter().map(String::len).sum();
-    let contenders: [(&str, fn(&[String]) -> usize); 4] = [
+    let contenders: [Contender; 4] = [
         ("detc_yaml::parse (saphyr + tree)", detc),
         ("saphyr-parser 0.3, events only", saphyr),
         ("yaml-rust2 0.13, events only", yaml_rust2),
