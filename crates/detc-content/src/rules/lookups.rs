@@ -18,13 +18,20 @@ use detc_diag::Diagnostic;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// The header of the csv file at `path`.
-fn read_header(path: &Path) -> Result<Vec<String>, String> {
-    let mut r = csv::ReaderBuilder::new()
+/// A reader of the csv lookup file at `path`, as both the header read and
+/// the row check open it: a header row, rows of any length (a ragged row
+/// is `L002`'s to report, not a read error).
+fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, String> {
+    csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
         .from_path(path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// The header of the csv file at `path`.
+fn read_header(path: &Path) -> Result<Vec<String>, String> {
+    let mut r = open_csv(path)?;
     Ok(r.headers()
         .map_err(|e| e.to_string())?
         .iter()
@@ -71,11 +78,7 @@ pub fn check_rows(files: &[RowCheck]) -> Vec<Diagnostic> {
 /// `(line, fields)` of each row after the header whose field count is not
 /// `columns`.
 fn ragged_rows(path: &Path, columns: usize) -> Result<Vec<(usize, usize)>, String> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| e.to_string())?;
+    let mut r = open_csv(path)?;
     let mut ragged = Vec::new();
     // One record, reused: lookups run to tens of thousands of rows.
     let mut rec = csv::StringRecord::new();
