@@ -69,14 +69,16 @@ rules! {
     "A007" "unknown-analytic" Error false "an ATT&CK analytic (AN####) does not exist";
     "A008" "analytic-mismatch" Error false "an analytic does not belong to a listed detection strategy or technique";
     "Q001" "missing-filter-macro" Error true "the search does not use its `<name>_filter` macro";
-    "Q002" "filter-macro-not-last" Error false "the `<name>_filter` macro is not the search's last command";
+    "Q002" "filter-macro-misplaced" Error false "the `<name>_filter` macro is written inside another command, after `search`, or twice";
     "Q003" "undefined-macro" Error true "the search uses a macro that is not defined";
     "Q004" "macro-arity" Error false "a macro is called with a different number of arguments than it defines";
-    "Q005" "undefined-lookup" Error true "the search uses a lookup that is not defined";
+    "Q005" "undefined-lookup" Error true "the `lookup` command uses a lookup that is not defined";
     "Q006" "quadruple-backticks" Error true "the search has four backticks in a row";
     "Q007" "firstseen-options" Error false "the options of a `firstseen` command do not parse";
     "Q008" "firstseen-state-lookup" Error false "firstseen's `lookup=` is not a lookup with `written_by: firstseen` and the key's fields";
     "Q009" "firstseen-field-not-output" Error false "a `key=` or `time=` field of firstseen is not output before it";
+    "Q010" "macro-in-quotes" Error false "a macro is written inside a quoted string, where Splunk does not expand it";
+    "Q011" "undefined-lookup-table" Error true "`inputlookup` or `outputlookup` names a lookup definition that does not exist";
     "R001" "rba-message-field" Error false "a risk message token is not a field the search outputs";
     "R002" "risk-object-field" Error false "a risk object field is not a field the search outputs";
     "R003" "threat-object-field" Error false "a threat object field is not a field the search outputs";
@@ -101,9 +103,11 @@ rules! {
 /// accepts a technique with its sub-technique, unknown data sources (a
 /// warning), future dates, a baseline naming an unknown detection, RBA
 /// tags with RBA disabled, missing drilldowns, data source output fields,
-/// unreferenced lookup files and KV store fields without `_key`).
+/// unreferenced lookup files and KV store fields without `_key`; its
+/// lookup check, `Lookup.get_lookups`, matches `[^output]lookup`, so it
+/// never checks `inputlookup` or `outputlookup`).
 pub const NOT_IN_CONTENTCTL4: &[&str] = &[
-    "C005", "C007", "C008", "A004", "Q006", "R005", "D002", "P004", "L003", "L004",
+    "C005", "C007", "C008", "A004", "Q006", "Q011", "R005", "D002", "P004", "L003", "L004",
 ];
 
 impl Rule {

@@ -958,6 +958,15 @@ fn decode_deployment_body(
     (scheduling, rba_enabled, notable)
 }
 
+/// In a 4.x file, unknown keys are warnings (`S006`): contentctl 4.4.7's
+/// models (`Detection`, `DetectionTags`, `TestAttackData`, `Baseline`,
+/// `Lookup`, ...) keep pydantic's default `extra="ignore"`, so the build
+/// that content is made for drops them; only `StoryTags` forbids them.
+/// contentctl 5.6.2 forbids extra keys everywhere, so 5.x files keep `S002`.
+fn ignore_extra_keys_in(de: &mut Decoder, format: Format) {
+    de.extra_keys_ignored_by = (format == Format::V4).then_some("contentctl 4.4.7");
+}
+
 /// Decodes a detection from its root node.
 pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection> {
     let format = match de.peek(root, "tags") {
@@ -969,6 +978,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         }
         _ => Format::V5,
     };
+    ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "detection")?;
     let common = common(de, &mut m, path, 67, DETECTION_STATUS, false, Format::V5);
     let kind = req_enum(de, &mut m, "type", DETECTION_TYPES);
@@ -1020,16 +1030,21 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
                     if let Some(n) =
                         t.req(de, "attack_data", "a list of `{data, source, sourcetype}`")
                     {
-                        for a in de.seq(n, "attack_data").unwrap_or_default() {
-                            if let Some(mut a) = de.map(a, "attack_data entry") {
+                        for an in de.seq(n, "attack_data").unwrap_or_default() {
+                            if let Some(mut a) = de.map(an, "attack_data entry") {
                                 let data = a.req_str(de, "data");
                                 let source = a.req_str(de, "source");
                                 let sourcetype = a.req_str(de, "sourcetype");
                                 let _ = a.opt_str(de, "custom_index");
                                 let _ = a.opt_str(de, "host");
-                                if format == Format::V4 {
-                                    // 4.x only: contentctl 4.4.7 `UnitTestAttackData`.
-                                    let _ = a.opt_bool(de, "update_timestamp");
+                                // 4.x only, and ignored by contentctl 4.4.7's
+                                // `TestAttackData` whatever its value: a boolean is
+                                // accepted silently, anything else is left for
+                                // `finish` to report as having no effect (`S006`).
+                                if format == Format::V4
+                                    && de.peek(an, "update_timestamp").is_some_and(|v| de.is_bool(v))
+                                {
+                                    let _ = a.get("update_timestamp");
                                 }
                                 a.finish(de);
                                 attack_data.push(AttackData {
@@ -1158,6 +1173,7 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
     } else {
         Format::V4
     };
+    ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "story")?;
     let common = common(de, &mut m, path, 99, STORY_STATUS, false, format);
     if format == Format::V4 {
@@ -1177,7 +1193,8 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
         usecase = req_enum(de, &mut t, "usecase", STORY_USECASES);
         let _ = t.str_list(de, "cve");
         let _ = t.str_list(de, "group");
-        t.finish(de);
+        // `StoryTags` forbids extra keys in contentctl 4.4.7 too.
+        t.finish_strict(de);
     }
     m.finish(de);
     Some(Story {
@@ -1218,6 +1235,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     } else {
         Format::V5
     };
+    ignore_extra_keys_in(de, format);
     let mut filename = None;
     let mut v4_fields = Vec::new();
     let lookup_type = if format == Format::V4 {
@@ -1478,6 +1496,7 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
     } else {
         Format::V4
     };
+    ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "baseline")?;
     let common = common(de, &mut m, path, 67, STORY_STATUS, false, format);
     if format == Format::V4 {

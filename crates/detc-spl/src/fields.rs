@@ -125,11 +125,53 @@ fn is_option(t: &Token) -> bool {
     })
 }
 
+/// One aggregation of stats, eventstats, streamstats or tstats: the
+/// function call as written (`values(*)`, `count`) and the field it
+/// outputs (its `as` name, else the call itself).
+struct Agg {
+    call: String,
+    name: String,
+}
+
+impl Agg {
+    /// The fields the aggregation outputs, given the input fields `input`.
+    /// A call over a wildcard (`values(*) as *`, `latest(Proc.*) as
+    /// last_*`) outputs one field per matching input field, the `*` of the
+    /// name replaced by what the argument's `*` matched (Search Reference,
+    /// stats: "Usage: wildcards in field names"). Returns whether the
+    /// result is exact (false when the input is not known exactly or the
+    /// pattern is not one this analysis follows).
+    fn outputs(&self, input: &Fields, out: &mut BTreeSet<String>) -> bool {
+        let arg = self
+            .call
+            .split_once('(')
+            .and_then(|(_, a)| a.strip_suffix(')'))
+            .map(unquote);
+        let Some(pat) = arg.filter(|a| a.contains('*')) else {
+            out.insert(self.name.clone());
+            return true;
+        };
+        if pat.matches('*').count() > 1 || self.name.matches('*').count() > 1 {
+            return false;
+        }
+        for f in input.names() {
+            if let Some(m) = glob(pat, f) {
+                out.insert(if self.name.contains('*') {
+                    self.name.replacen('*', m, 1)
+                } else {
+                    self.call.replacen(pat, f, 1)
+                });
+            }
+        }
+        input.is_known()
+    }
+}
+
 /// Parses `agg [as name]` lists followed by an optional `by` clause, as in
-/// stats, eventstats, streamstats and tstats. Returns (aggregate output
-/// names, by-fields), or `None` when the syntax is not followed.
-fn aggregates(toks: &[Token]) -> Option<(Vec<String>, Vec<String>)> {
-    let mut aggs = Vec::new();
+/// stats, eventstats, streamstats and tstats. Returns (aggregations,
+/// by-fields), or `None` when the syntax is not followed.
+fn aggregates(toks: &[Token]) -> Option<(Vec<Agg>, Vec<String>)> {
+    let mut aggs: Vec<Agg> = Vec::new();
     let mut by = Vec::new();
     let mut i = 0;
     let mut in_by = false;
@@ -159,11 +201,15 @@ fn aggregates(toks: &[Token]) -> Option<(Vec<String>, Vec<String>)> {
         } else if is_kw(t, "as") {
             let name = toks.get(i + 1)?;
             let last = aggs.last_mut()?;
-            *last = unquote(name.text).to_string();
+            last.name = unquote(name.text).to_string();
             i += 2;
             continue;
         } else {
-            aggs.push(unquote(t.text).to_string());
+            let call = unquote(t.text).to_string();
+            aggs.push(Agg {
+                name: call.clone(),
+                call,
+            });
         }
         i += 1;
     }
@@ -206,19 +252,29 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
                 return Fields::unknown();
             }
             match aggregates(&toks) {
-                Some((aggs, by)) => Fields::Known(
-                    aggs.into_iter()
-                        .chain(by)
-                        .filter(|s| !s.is_empty())
-                        .collect(),
-                ),
+                Some((aggs, by)) => {
+                    let mut out: BTreeSet<String> = by.into_iter().collect();
+                    let mut exact = true;
+                    for a in &aggs {
+                        exact &= a.outputs(&f, &mut out);
+                    }
+                    out.remove("");
+                    // A wildcard aggregation over fields not known exactly
+                    // outputs the known ones and maybe others.
+                    if exact { Fields::Known(out) } else { Fields::AtLeast(out) }
+                }
                 None => Fields::unknown(),
             }
         }
         "eventstats" | "streamstats" => match aggregates(&toks) {
             Some((aggs, _)) => {
-                let mut f = f;
-                for a in aggs {
+                let mut out = BTreeSet::new();
+                let mut exact = true;
+                for a in &aggs {
+                    exact &= a.outputs(&f, &mut out);
+                }
+                let mut f = if exact { f } else { f.loosen() };
+                for a in out {
                     f.add(a);
                 }
                 f
@@ -670,5 +726,33 @@ BY All_Changes.user, All_Changes.command All_Changes.object
         assert_eq!(known(&f), ["count", "src", "user"]);
         let f = output_fields("| stats count by user_name, src | table user*", &R);
         assert_eq!(known(&f), ["user_name"]);
+    }
+
+    #[test]
+    fn wildcard_aggregations_pass_earlier_fields_through() {
+        // o365_dlp_rule_triggered: `stats values(*) as * by ...` after known fields.
+        let f = output_fields(
+            "| stats count by user, src, signature | stats values(*) as * by user",
+            &R,
+        );
+        assert_eq!(known(&f), ["count", "signature", "src", "user"]);
+        // Over raw events the fields are not known: never a field named `*`.
+        let f = output_fields("index=o365 | stats latest(*) as * by dest", &R);
+        assert!(!f.is_known());
+        assert_eq!(f.contains("dest"), Some(true));
+        assert_eq!(f.contains("src"), None);
+        assert_eq!(f.contains("*"), None);
+        // A prefix pattern and a templated name.
+        let f = output_fields(
+            "| stats count by P.a, P.b, q | stats latest(P.*) as last_* values(q) by q",
+            &R,
+        );
+        assert_eq!(known(&f), ["last_a", "last_b", "q", "values(q)"]);
+        // Without `as`, each field keeps the call's shape.
+        let f = output_fields("| stats count by a, b | stats values(*) by a", &R);
+        assert_eq!(known(&f), ["a", "values(a)", "values(b)", "values(count)"]);
+        // eventstats adds the mapped names to what is there.
+        let f = output_fields("| stats count by a, b | eventstats max(*) as max_*", &R);
+        assert_eq!(known(&f), ["a", "b", "count", "max_a", "max_b", "max_count"]);
     }
 }

@@ -76,7 +76,13 @@ impl Quotes {
             self.in_tick = c != b'`';
             return true;
         }
+        if self.esc {
+            // Escaped outside a string: `\"` is a literal quote.
+            self.esc = false;
+            return true;
+        }
         match c {
+            b'\\' => self.esc = true,
             b'"' => self.in_q = true,
             b'`' if self.ticks => self.in_tick = true,
             _ => return false,
@@ -243,6 +249,13 @@ mod tests {
         let s = r#"index=x "a|b" [search y | head 1] ``` c | d ``` | `m("p|q")` | eval z="\"|" | table z"#;
         let names: Vec<String> = split_pipeline(s).into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["search", "`m(\"p|q\")`", "eval", "table"]);
+    }
+
+    #[test]
+    fn an_escaped_quote_outside_a_string_opens_none() {
+        let s = r#"`kube_audit` a=*\"privileged\":true* | fillnull | table a"#;
+        let names: Vec<String> = split_pipeline(s).into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["search", "fillnull", "table"]);
     }
 
     #[test]

@@ -74,11 +74,61 @@ pub(crate) fn split_commas(s: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// The macros used in `search`, in order, outside ```` ``` ```` comments.
-/// Quadruple backticks are not macros (contentctl refuses them; see
-/// [`has_quadruple_backticks`]).
+/// The macros used in `search`, in order: the `` `name(args)` `` calls
+/// that Splunk expands. Calls inside ```` ``` ```` comments and inside
+/// double-quoted strings are not macros: "Macros inside of quoted values
+/// are not expanded" (Knowledge Manager Manual, "Use search macros in
+/// searches"), so `split(process,"`")` uses none. Quadruple backticks are
+/// not macros (contentctl refuses them; see [`has_quadruple_backticks`]).
 pub fn macros(search: &str) -> Vec<MacroRef> {
+    scan_macros(search).0
+}
+
+/// The macro calls written inside double-quoted strings, which Splunk
+/// leaves as text: `relative_time(now(), "`window_macro`")` compares with
+/// the literal text, not the macro's definition. Only `` `name` `` and
+/// `` `name(args)` `` shapes count (a lone backtick in a string does not).
+pub fn quoted_macros(search: &str) -> Vec<MacroRef> {
+    scan_macros(search).1
+}
+
+/// Parses the text between two backticks as a macro call, if it has the
+/// shape of one: a name without spaces, or `name(args)`.
+fn macro_call(search: &str, start: usize, end: usize) -> Option<MacroRef> {
+    let inner_t = search[start + 1..end - 1].trim();
+    if inner_t.is_empty() || inner_t.contains(char::is_whitespace) && !inner_t.contains('(') {
+        return None;
+    }
+    let (name, args) = match inner_t.find('(') {
+        Some(p) => {
+            let a = inner_t[p + 1..]
+                .strip_suffix(')')
+                .unwrap_or(&inner_t[p + 1..]);
+            let args = if a.trim().is_empty() {
+                Vec::new()
+            } else {
+                split_commas(a)
+                    .into_iter()
+                    .map(|(_, x)| x.trim().to_string())
+                    .collect()
+            };
+            (inner_t[..p].trim().to_string(), args)
+        }
+        None => (inner_t.to_string(), Vec::new()),
+    };
+    (!name.is_empty() && !name.contains(char::is_whitespace)).then_some(MacroRef {
+        name,
+        args,
+        start,
+        end,
+    })
+}
+
+/// One pass over `search`: (macros Splunk expands, macro-shaped calls in
+/// double-quoted strings).
+fn scan_macros(search: &str) -> (Vec<MacroRef>, Vec<MacroRef>) {
     let mut out = Vec::new();
+    let mut quoted = Vec::new();
     let b = search.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -91,48 +141,55 @@ pub fn macros(search: &str) -> Vec<MacroRef> {
                 None => break,
             }
         }
-        if b[i] == b'`' {
-            let Some(len) = lex::find_bytes(&b[i + 1..], b"`") else {
-                break;
-            };
-            let inner = &search[i + 1..i + 1 + len];
-            let end = i + 1 + len + 1;
-            let inner_t = inner.trim();
-            if !inner_t.is_empty() && !inner_t.contains(char::is_whitespace)
-                || inner_t.contains('(')
-            {
-                let (name, args) = match inner_t.find('(') {
-                    Some(p) => {
-                        let a = inner_t[p + 1..]
-                            .strip_suffix(')')
-                            .unwrap_or(&inner_t[p + 1..]);
-                        let args = if a.trim().is_empty() {
-                            Vec::new()
-                        } else {
-                            split_commas(a)
-                                .into_iter()
-                                .map(|(_, x)| x.trim().to_string())
-                                .collect()
-                        };
-                        (inner_t[..p].trim().to_string(), args)
-                    }
-                    None => (inner_t.to_string(), Vec::new()),
-                };
-                if !name.is_empty() {
-                    out.push(MacroRef {
-                        name,
-                        args,
-                        start: i,
-                        end,
-                    });
+        match b[i] {
+            // An escaped quote outside a string is a literal `"`
+            // (`field=*\"privileged\":true*`), not the start of one.
+            b'\\' => i += 2,
+            b'"' => {
+                // A double-quoted string, `\` escaping the next byte.
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
                 }
+                let end = j.min(b.len());
+                // `map search="..."` runs its string as a search, in which
+                // Splunk expands macros when it runs it.
+                let is_search = search[..i].trim_end().to_ascii_lowercase().ends_with("search=");
+                let mut k = i + 1;
+                while let Some(o) = lex::find_bytes(&b[k..end], b"`") {
+                    let open = k + o;
+                    let Some(len) = lex::find_bytes(&b[open + 1..end], b"`") else {
+                        break;
+                    };
+                    let close = open + 1 + len + 1;
+                    match macro_call(search, open, close) {
+                        // An unclosed string cannot be told from a stray quote: say nothing.
+                        Some(_) if j >= b.len() => k = close,
+                        Some(m) if is_search => {
+                            out.push(m);
+                            k = close;
+                        }
+                        Some(m) => {
+                            quoted.push(m);
+                            k = close;
+                        }
+                        None => k = open + 1,
+                    }
+                }
+                i = end + 1;
             }
-            i = end;
-            continue;
+            b'`' => {
+                let Some(len) = lex::find_bytes(&b[i + 1..], b"`") else {
+                    break;
+                };
+                let end = i + 1 + len + 1;
+                out.extend(macro_call(search, i, end));
+                i = end;
+            }
+            _ => i += 1,
         }
-        i += 1;
     }
-    out
+    (out, quoted)
 }
 
 /// Whether `search` has four backticks in a row, which contentctl refuses.
@@ -219,6 +276,31 @@ mod tests {
             ]
         );
         assert_eq!(&s[m[3].start..m[3].end], "`x_filter`");
+    }
+
+    #[test]
+    fn macros_inside_double_quotes_are_not_expanded() {
+        // malicious_powershell_process_with_obfuscation_techniques (v4.42.0).
+        let s = r#"| eval n = (mvcount(split(process,"`"))-1) + (mvcount(split(process, "^"))-1) | `x_filter` | search n > 10"#;
+        let names: Vec<String> = macros(s).into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["x_filter"]);
+        assert!(quoted_macros(s).is_empty(), "a lone backtick is not a call");
+        // first_time_seen_child_process_of_zoom: the window macro stays text.
+        let s = r#"| where firstTimeSeen > relative_time(now(), "`zoom_window`") | `m("a")` | eval q="\"`b`\"""#;
+        let names: Vec<String> = macros(s).into_iter().map(|m| m.stanza()).collect();
+        assert_eq!(names, ["m(1)"]);
+        let q: Vec<&str> = quoted_macros(s).iter().map(|m| &s[m.start..m.end]).collect();
+        assert_eq!(q, ["`zoom_window`", "`b`"]);
+        // An escaped quote outside a string opens none
+        // (kubernetes_create_or_update_privileged_pod).
+        let s = r#"`kube_audit` x=*\"privileged\":true* | `k_filter`"#;
+        let names: Vec<String> = macros(s).into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["kube_audit", "k_filter"]);
+        // `map search="..."` is a search: its macros are expanded when it runs.
+        let s = r#"| appendpipe [| map search="search `wineventlog_security` EventCode=4624"]"#;
+        let names: Vec<String> = macros(s).into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["wineventlog_security"]);
+        assert!(quoted_macros(s).is_empty());
     }
 
     #[test]

@@ -36,6 +36,12 @@ pub struct Decoder<'a> {
     pub file: FileId,
     /// Everything found so far.
     pub diags: Vec<Diagnostic>,
+    /// When set, the tool (`"contentctl 4.4.7"`) whose models ignore keys
+    /// they do not know (pydantic's default `extra="ignore"`): an unknown
+    /// key found by [`MapReader::finish`] is then an `S006` warning (it has
+    /// no effect) rather than an `S002` error. [`MapReader::finish_strict`]
+    /// keeps `S002` for the models that forbid extra keys even there.
+    pub extra_keys_ignored_by: Option<&'static str>,
 }
 
 fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
@@ -160,6 +166,7 @@ impl<'a> Decoder<'a> {
             doc,
             file,
             diags: Vec::new(),
+            extra_keys_ignored_by: None,
         }
     }
 
@@ -199,6 +206,11 @@ impl<'a> Decoder<'a> {
     /// Whether `n` is a non-null scalar.
     pub fn is_scalar(&self, n: NodeId) -> bool {
         matches!(&self.doc.node(n).kind, NodeKind::Scalar(_)) && !self.is_null(n)
+    }
+
+    /// Whether `n` is a boolean scalar (`true`, `false`, in YAML 1.2's core schema).
+    pub fn is_bool(&self, n: NodeId) -> bool {
+        matches!(&self.doc.node(n).kind, NodeKind::Scalar(s) if matches!(s.resolve(), ScalarValue::Bool(_)))
     }
 
     /// Records a diagnostic.
@@ -524,32 +536,65 @@ impl MapReader {
     }
 
     /// Reports every key that was never asked for as unknown (`S002`),
-    /// with the closest known key as a hint. Keys in `ignored` are accepted
-    /// silently.
+    /// with the closest known key as a hint; but where the decoder says a
+    /// tool ignores extra keys ([`Decoder::extra_keys_ignored_by`]), as
+    /// an `S006` warning: the key has no effect in that tool's build.
     pub fn finish(self, de: &mut Decoder) {
+        let lenient = de.extra_keys_ignored_by;
+        self.report_unknown(de, lenient);
+    }
+
+    /// Like [`MapReader::finish`], but always `S002`: for models that
+    /// forbid extra keys in every contentctl (4.4.7's `StoryTags`).
+    pub fn finish_strict(self, de: &mut Decoder) {
+        self.report_unknown(de, None);
+    }
+
+    fn report_unknown(self, de: &mut Decoder, ignored_by: Option<&'static str>) {
         for (i, (k, kn, _)) in self.entries.iter().enumerate() {
             if self.used[i] || self.known.contains(&k.as_str()) {
                 continue;
             }
-            let mut d = Diagnostic::new(
-                "S002",
-                "unknown-key",
-                Severity::Error,
-                format!("unknown key `{k}` in {}", self.what),
-            )
-            .at(de.span(*kn))
-            .label("not a field of this object");
-            d = match did_you_mean(k, self.known.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => {
-                    let mut known: Vec<&str> = self.known.clone();
-                    known.sort_unstable();
-                    known.dedup();
-                    d.help(format!(
-                        "the fields of {} are: {}",
-                        self.what,
-                        known.join(", ")
+            let hint = did_you_mean(k, self.known.iter().copied());
+            let d = match ignored_by {
+                Some(tool) => {
+                    let typo = hint
+                        .map(|s| format!("if you meant `{s}`, rename it; otherwise "))
+                        .unwrap_or_default();
+                    Diagnostic::new(
+                        "S006",
+                        "ignored-key",
+                        Severity::Warning,
+                        format!("unknown key `{k}` in {} has no effect: {tool} ignores it", self.what),
+                    )
+                    .at(de.span(*kn))
+                    .label("ignored")
+                    .help(format!(
+                        "{typo}remove it: contentctl 5 refuses unknown keys (`detc migrate` removes it)"
                     ))
+                }
+                None => {
+                    let d = Diagnostic::new(
+                        "S002",
+                        "unknown-key",
+                        Severity::Error,
+                        format!("unknown key `{k}` in {}", self.what),
+                    )
+                    .at(de.span(*kn))
+                    .label("not a field of this object");
+                    match hint {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None => {
+                            let mut known: Vec<&str> = self.known.clone();
+                            known.sort_unstable();
+                            known.dedup();
+                            d.help(format!(
+                                "the fields of {} are: {}",
+                                self.what,
+                                known.join(", ")
+                            ))
+                        }
+                    }
                 }
             };
             de.push(d);

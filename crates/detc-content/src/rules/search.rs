@@ -2,16 +2,23 @@
 //!
 //! - `Q001 missing-filter-macro`: a detection's search contains
 //!   `` `<stem>_filter` `` (contentctl rule 1).
-//! - `Q002 filter-macro-not-last`: that macro is the search's last
-//!   command, so a user's filter applies to the final results (detc).
+//! - `Q002 filter-macro-misplaced`: that macro is its own command and
+//!   used once; written inside another command or after `search` it
+//!   expands to a search for the word `search` (detc; see
+//!   [`check_filter_placement`]).
 //! - `Q003 undefined-macro`: every macro used is defined, except those
 //!   contentctl ignores (`drop_dm_object_name`, `get_asset`...) and the
 //!   detection's own filter macro, which the build creates as `search *`.
 //! - `Q004 macro-arity`: a macro is called with as many arguments as its
 //!   definition has (Splunk's stanza is `name(N)`; detc).
-//! - `Q005 undefined-lookup`: every lookup used is defined, except
-//!   contentctl's `LOOKUPS_TO_IGNORE`.
+//! - `Q005 undefined-lookup`: every lookup the `lookup` command uses is
+//!   defined, except contentctl's `LOOKUPS_TO_IGNORE`.
 //! - `Q006 quadruple-backticks`: four backticks in a row are refused (contentctl).
+//! - `Q010 macro-in-quotes`: a defined macro written inside a double-quoted
+//!   string, which Splunk leaves as text (detc).
+//! - `Q011 undefined-lookup-table`: `inputlookup`/`outputlookup` name a
+//!   lookup definition that does not exist (contentctl 5.6 checks it; 4.4.7
+//!   checks only `lookup`). A file name (`x.csv`) needs no definition.
 
 use super::{Cx, file_stem_for};
 use crate::codes::diag;
@@ -71,12 +78,35 @@ fn check_uses(
             Some(_) => {}
         }
     }
+    for m in detc_spl::quoted_macros(s) {
+        if !cx.macros.contains_key(m.name.as_str()) && Some(m.name.as_str()) != own_filter {
+            continue;
+        }
+        let raw = &s[m.start..m.end];
+        out.push(
+            diag("Q010", format!("the macro `{}` is inside a quoted string, where Splunk does not expand it", m.name))
+                .at(cx.locate(search, m.start, raw))
+                .label("left as text")
+                .help(format!("\"Macros inside of quoted values are not expanded\" (Knowledge Manager Manual): take {raw} out of the quotes, or put the quotes in the macro's definition")),
+        );
+    }
     for l in detc_spl::lookups(s) {
         if LOOKUPS_TO_IGNORE.contains(&l.name.as_str()) || cx.lookup_names.contains(&l.name) {
             continue;
         }
+        let file = is_file_name(&l.name);
+        let code = match l.command.as_str() {
+            // `outputlookup x.csv` creates the file in the app's lookups
+            // folder; `inputlookup x.csv` reads such a file, which a
+            // baseline or another app may write: neither needs a lookup
+            // definition (Search Reference, inputlookup and outputlookup:
+            // "<filename>" or "<tablename>").
+            "inputlookup" | "outputlookup" if file => continue,
+            "inputlookup" | "outputlookup" => "Q011",
+            _ => "Q005",
+        };
         let d = diag(
-            "Q005",
+            code,
             format!(
                 "the lookup `{}` used by `{}` is not defined",
                 l.name, l.command
@@ -86,12 +116,107 @@ fn check_uses(
         .label("undefined lookup");
         let d = match did_you_mean(&l.name, cx.lookup_names.iter().map(String::as_str)) {
             Some(x) => d.help(format!("did you mean `{x}`?")),
+            None if code == "Q011" => d.help(format!(
+                "add lookups/{0}.yml (a csv or kvstore lookup), or name the file itself: `{1} {0}.csv` reads or writes lookups/{0}.csv with no definition",
+                l.name, l.command
+            )),
             None => d.help(format!(
                 "add lookups/{}.yml (lookup_type csv with its .csv file, or kvstore)",
                 l.name.trim_end_matches(".csv")
             )),
         };
         out.push(d);
+    }
+}
+
+/// Whether a lookup name is a file name (`x.csv`, `x.csv.gz`, `x.kmz`)
+/// rather than a lookup definition (transforms.conf stanza).
+fn is_file_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [".csv", ".csv.gz", ".kmz"].iter().any(|e| n.ends_with(e))
+}
+
+/// The top-level command of `cmds` whose text holds the byte range of `m`.
+fn command_holding<'c, 's>(
+    cmds: &'c [detc_spl::Command<'s>],
+    m: &detc_spl::MacroRef,
+) -> Option<&'c detc_spl::Command<'s>> {
+    cmds.iter()
+        .find(|c| c.start <= m.start && m.end <= c.start + c.text.len())
+}
+
+/// `Q002`: uses of the filter macro that break the search, given that the
+/// filter macro expands to a command (`search *` unless the content defines
+/// it otherwise). A filter macro that is its own command anywhere in the
+/// pipeline works (ESCU filters raw events before `dc()` on purpose), so
+/// only these are reported:
+/// - written inside another command (`errorCode=success `x_filter``): the
+///   expansion `search *` lands among that command's arguments;
+/// - after `search` (`| search `x_filter``): `search search *` keeps only
+///   events that hold the word `search`;
+/// - used a second time: the user's filter runs twice.
+fn check_filter_placement(
+    cx: &Cx,
+    search: &Spanned<String>,
+    uses: &[&detc_spl::MacroRef],
+    filter: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    use detc_spl::Resolver;
+    let s = &search.value;
+    let Some((_, def)) = cx.macro_definition(filter, 0) else {
+        return;
+    };
+    let def = def.trim();
+    let first_word = def.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    let expands_to_search = first_word == "search";
+    let cmds = detc_spl::split_pipeline(s);
+    for (n, m) in uses.iter().enumerate() {
+        let raw = &s[m.start..m.end];
+        let at = cx.locate(search, m.start, raw);
+        if n > 0 {
+            out.push(
+                diag("Q002", format!("`{filter}` is used {} times", uses.len()))
+                    .at(at)
+                    .label("used again here")
+                    .help("keep one use, as its own command (`| `name_filter``): a user's filter should run once"),
+            );
+            continue;
+        }
+        if !expands_to_search {
+            // A definition of the content's own (`where ...`, `eval ...`):
+            // where it may go cannot be known.
+            continue;
+        }
+        let Some(c) = command_holding(&cmds, m) else {
+            continue;
+        };
+        if c.text == raw {
+            continue;
+        }
+        // Inside a subsearch: the placement there is not followed.
+        if c.text[..m.start - c.start].matches('[').count()
+            > c.text[..m.start - c.start].matches(']').count()
+        {
+            continue;
+        }
+        let explicit_search = c.name == "search" && c.text.len() > 6 && c.text[..6].eq_ignore_ascii_case("search");
+        if explicit_search && c.args.trim() == raw {
+            out.push(
+                diag("Q002", format!("`| search `{filter}`` expands to `search {def}`"))
+                    .at(at)
+                    .label("after `search`")
+                    .help(format!("`search search *` keeps only events that contain the word `search`: write `| `{filter}`` without `search`")),
+            );
+        } else {
+            let within = if c.name == "search" { "the search terms".to_string() } else { format!("the `{}` command", c.name) };
+            out.push(
+                diag("Q002", format!("`{filter}` is written inside {within}, so its `{def}` becomes part of it"))
+                    .at(at)
+                    .label("not a command of its own")
+                    .help(format!("put it after a pipe, as its own command: `... | `{filter}``")),
+            );
+        }
     }
 }
 
@@ -103,27 +228,16 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let filter = format!("{stem}_filter");
         let macros = detc_spl::macros(&search.value);
         check_uses(cx, search, &macros, Some(&filter), out);
-        let uses = macros.iter().find(|m| m.name == filter);
-        match uses {
-            None => out.push(
+        let uses: Vec<&detc_spl::MacroRef> = macros.iter().filter(|m| m.name == filter).collect();
+        if uses.is_empty() {
+            out.push(
                 diag("Q001", format!("the search does not end with its filter macro `{filter}`"))
                     .at(cx.locate(search, 0, search.value.lines().next().unwrap_or("")))
                     .label("in this search")
                     .help(format!("add `| `{filter}`` as the last command; users tune the detection by editing that macro")),
-            ),
-            Some(m) => {
-                let cmds = detc_spl::split_pipeline(&search.value);
-                // `| `x_filter`` or `| search `x_filter``: the last command holds the macro.
-                let last_is_filter = cmds.last().is_some_and(|c| c.start <= m.start && m.end <= c.start + c.text.len());
-                if !last_is_filter {
-                    out.push(
-                        diag("Q002", format!("`{filter}` is not the search's last command"))
-                            .at(cx.locate(search, m.start, &search.value[m.start..m.end]))
-                            .label("used here")
-                            .help("move the filter macro to the end of the search so that a user's filter applies to the final results"),
-                    );
-                }
-            }
+            );
+        } else {
+            check_filter_placement(cx, search, &uses, &filter, out);
         }
     }
     for b in &cx.content.baselines {
