@@ -89,6 +89,10 @@ pub struct App {
     pub version: String,
     /// Every file, sorted by path.
     pub files: Vec<AppFile>,
+    /// Whether a search of the app calls `firstseen`: then the app ships
+    /// the command (`commands.conf`, `searchbnf.conf`) and needs its
+    /// binary ([`App::add_firstseen`]); otherwise it has neither.
+    pub needs_firstseen: bool,
 }
 
 /// The tarball's deflate level: 5, whose output is within 0.25 % of level
@@ -226,7 +230,8 @@ pub struct Options<'a> {
     pub templates: Option<&'a Path>,
 }
 
-/// Generates the app's files (without the firstseen binary) from a
+/// Generates the app's files (without the firstseen binary, which the
+/// caller adds with [`App::add_firstseen`] when [`App::needs_firstseen`]) from a
 /// validated project: every template rendered, every csv and mlmodel
 /// lookup copied into `lookups/`. The project is shared (`Arc`) because
 /// the templates read detections' views built from it as they render.
@@ -281,6 +286,7 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
         appid: cx.app.appid.clone(),
         version: cx.app.version.clone(),
         files,
+        needs_firstseen: cx.app.ships_firstseen,
     })
 }
 

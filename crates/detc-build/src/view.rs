@@ -124,6 +124,10 @@ pub struct AppView {
     pub author_email: String,
     /// Author company.
     pub author_company: String,
+    /// Whether a search calls the `firstseen` command
+    /// ([`detc_content::model::Content::uses_command`]): only then does the
+    /// app define it (commands.conf, searchbnf.conf, its permissions).
+    pub ships_firstseen: bool,
 }
 
 /// A scheduled search's schedule, from its deployment.
@@ -592,6 +596,25 @@ fn detection_view(
             .max()
     });
     let (risk, risk_message, risk_objects) = match &d.rba {
+        // A 4.x detection gets the `_risk` list contentctl 4.4.7 writes
+        // from its observables, in their order (docs/build.md).
+        Some(r) if rba_on && d.legacy.is_some() => {
+            let l = d.legacy.as_ref().map(detc_content::legacy::contentctl4_risk).unwrap_or_default();
+            let msg = s(&r.message);
+            check("rba.message", &msg);
+            let objects = l
+                .into_iter()
+                .map(|e| match e {
+                    detc_content::legacy::Risk4::Risk { field, kind, score } => {
+                        json!({"risk_object_field": field, "risk_object_type": kind, "risk_score": score})
+                    }
+                    detc_content::legacy::Risk4::Threat { field, kind } => {
+                        json!({"threat_object_field": field, "threat_object_type": kind})
+                    }
+                })
+                .collect();
+            (true, msg, objects)
+        }
         Some(r) if rba_on => {
             let mut ro: Vec<(String, Value)> = r
                 .risk_objects
@@ -691,7 +714,14 @@ fn detection_view(
         metadata,
         mitre_attack,
         tactics: tactics.into_iter().collect(),
-        severity: severity(max_score).to_string(),
+        // contentctl 4.4.7 rates a 4.x detection by its computed score
+        // (`DetectionTags.severity`), whatever its observables.
+        severity: severity(
+            d.legacy
+                .as_ref()
+                .map_or(max_score, |l| l.computed_score().or(max_score)),
+        )
+        .to_string(),
         disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
         schedule: schedule(deployment),
         risk,
@@ -906,6 +936,7 @@ pub(crate) fn context_unchecked(
         author_name: c.author_name.clone(),
         author_email: c.author_email.clone(),
         author_company: c.author_company.clone(),
+        ships_firstseen: p.content.uses_command("firstseen"),
     };
     for (field, v) in [
         ("title", &app.title),

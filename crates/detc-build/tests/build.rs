@@ -24,6 +24,22 @@ fn text_files(app: &App) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// The shipped content calls `firstseen`: its app defines the command
+/// (commands.conf, searchbnf.conf, permissions) and asks for the binary;
+/// the build fixture pack, which never calls it, has none of them (above).
+#[test]
+fn an_app_whose_searches_call_firstseen_defines_the_command() {
+    let app = generate(&repo());
+    assert!(app.needs_firstseen);
+    for path in ["default/commands.conf", "default/searchbnf.conf"] {
+        let text = std::str::from_utf8(&app.file(path).expect(path).data).unwrap();
+        insta::assert_snapshot!(format!("shipped__{}", path.replace('/', "__")), text);
+    }
+    let meta = std::str::from_utf8(&app.file("metadata/default.meta").unwrap().data).unwrap();
+    assert!(meta.contains("[commands/firstseen]"), "{meta}");
+    assert!(!generate(&pack("build")).needs_firstseen);
+}
+
 #[test]
 fn every_generated_file_matches_its_snapshot() {
     let app = generate(&pack("build"));
@@ -36,11 +52,9 @@ fn every_generated_file_matches_its_snapshot() {
             "default/analyticstories.conf",
             "default/app.conf",
             "default/collections.conf",
-            "default/commands.conf",
             "default/data/ui/nav/default.xml",
             "default/macros.conf",
             "default/savedsearches.conf",
-            "default/searchbnf.conf",
             "default/server.conf",
             "default/transforms.conf",
             "lookups/aws_service_accounts_20260504.csv",

@@ -157,8 +157,51 @@ pub fn rule_infos() -> Vec<RuleInfo> {
         .collect()
 }
 
+/// The rules as the Markdown table of `docs/rules.md` (code, name, level,
+/// origin, summary), one row per rule in [`RULES`] order. A test keeps the
+/// document equal to it.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| code | name | level | origin | checks |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for r in RULES {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            r.code,
+            r.name,
+            r.severity,
+            if r.contentctl { "contentctl 5.6" } else { "detc" },
+            r.summary
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    /// `docs/rules.md` lists exactly the registered rules. With
+    /// `DETC_UPDATE_DOCS=1` the test rewrites the table instead.
+    #[test]
+    fn docs_rules_md_matches_the_registry() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md");
+        let doc = std::fs::read_to_string(path).expect("docs/rules.md");
+        let start = doc.find("| code | name |").expect("the rules table");
+        let end = doc[start..]
+            .find("\n\n")
+            .map_or(doc.len(), |e| start + e + 1);
+        let want = super::markdown_table();
+        if doc[start..end] != want {
+            if std::env::var_os("DETC_UPDATE_DOCS").is_some() {
+                let new = format!("{}{}{}", &doc[..start], want, &doc[end..]);
+                std::fs::write(path, new).expect("write docs/rules.md");
+            } else {
+                panic!(
+                    "docs/rules.md's table is stale; run `DETC_UPDATE_DOCS=1 cargo test -p detc-content docs_rules_md` to regenerate it"
+                );
+            }
+        }
+    }
+
     #[test]
     fn codes_are_unique_and_sorted_within_groups() {
         let mut seen = std::collections::HashSet::new();

@@ -206,6 +206,77 @@ pub fn attacker_mapping(ty: &str, field: &str) -> AttackerMapping {
     }
 }
 
+/// One entry of the `action.risk.param._risk` list that contentctl 4.4.7
+/// writes for a 4.x detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Risk4 {
+    /// `{"risk_object_field", "risk_object_type", "risk_score"}`.
+    Risk {
+        /// The result field.
+        field: String,
+        /// `user`, `system` or `other`.
+        kind: &'static str,
+        /// The detection's computed score.
+        score: i64,
+    },
+    /// `{"threat_object_field", "threat_object_type"}`.
+    Threat {
+        /// The result field.
+        field: String,
+        /// The threat object type as 4.4.7 writes it.
+        kind: String,
+    },
+}
+
+/// The `_risk` list contentctl 4.4.7 builds from a 4.x detection's
+/// observables (`Detection.risk` in `detection_abstract.py`), in
+/// observable order, so that a 4.x repository built by detc puts the
+/// same risk and threat objects in front of Enterprise Security:
+/// - `Victim` with type User, User Name or Email Address: a `user` risk
+///   object; with Device, Endpoint, Hostname or IP Address: `system`;
+/// - `Attacker` with Process Name or Process: a `process` threat object;
+///   File Name, File or File Hash: `file_name`; IP Address: `ip_address`;
+///   URL String or URL: `url`; any other type: the type in lower case
+///   (`user`, `other`, `hostname`...), as 4.4.7 writes it;
+/// - anything else (a `Victim` of another type): an `other` risk object.
+///
+/// Every risk object carries [`LegacyTags::computed_score`] (0 when it
+/// cannot be computed, the error is reported elsewhere). Observables whose
+/// name, type or role could not be read are left out.
+pub fn contentctl4_risk(l: &LegacyTags) -> Vec<Risk4> {
+    let score = l.computed_score().unwrap_or(0);
+    let mut out = Vec::new();
+    for o in &l.observables {
+        let (Some(name), Some(kind), Some(role)) = (&o.name, &o.kind, &o.role) else {
+            continue;
+        };
+        let ty = kind.value.to_lowercase();
+        let field = name.value.clone();
+        let risk = |kind| Risk4::Risk {
+            field: field.clone(),
+            kind,
+            score,
+        };
+        let threat = |kind: &str| Risk4::Threat {
+            field: field.clone(),
+            kind: kind.to_string(),
+        };
+        let victim = role.value == "Victim";
+        let attacker = role.value == "Attacker";
+        out.push(match ty.as_str() {
+            "user" | "username" | "email address" if victim => risk("user"),
+            "device" | "endpoint" | "hostname" | "ip address" if victim => risk("system"),
+            "process name" | "process" if attacker => threat("process"),
+            "file name" | "file" | "file hash" if attacker => threat("file_name"),
+            "ip address" if attacker => threat("ip_address"),
+            "url string" | "url" if attacker => threat("url"),
+            _ if attacker => threat(&ty),
+            _ => risk("other"),
+        });
+    }
+    out
+}
+
 /// The 5.x `rba:` block of a 4.x detection: `Victim` observables become
 /// risk objects ([`risk_object_type`]), `Attacker` ones threat or risk
 /// objects ([`attacker_mapping`]); every risk object gets
@@ -281,6 +352,47 @@ mod tests {
         assert_eq!(t(50, 5), Some(2));
         assert_eq!(t(50, 7), Some(4));
         assert_eq!(t(10, 1), Some(0));
+    }
+
+    #[test]
+    fn contentctl4_risk_follows_4_4_7() {
+        let sp = Span::new(FileId(0), 0, 0);
+        let obs = |name: &str, kind: &str, role: &str| Observable {
+            name: Some(Spanned::new(name.into(), sp)),
+            kind: Some(Spanned::new(kind.into(), sp)),
+            role: Some(Spanned::new(role.into(), sp)),
+        };
+        let l = LegacyTags {
+            confidence: n(70),
+            impact: n(70),
+            observables: vec![
+                obs("src", "IP Address", "Attacker"),
+                obs("sourcetype", "Other", "Victim"),
+                obs("user", "User", "Attacker"),
+                obs("dest", "Hostname", "Victim"),
+                obs("user", "User Name", "Victim"),
+                obs("file_hash", "File Hash", "Attacker"),
+            ],
+            ..Default::default()
+        };
+        let r = |field: &str, kind, score| Risk4::Risk { field: field.into(), kind, score };
+        let t = |field: &str, kind: &str| Risk4::Threat { field: field.into(), kind: kind.into() };
+        // 4.4.7 keeps a User attacker as a `user` threat object (ES files
+        // it under "other"), and every Victim type it does not know as an
+        // `other` risk object.
+        assert_eq!(
+            contentctl4_risk(&l),
+            [
+                t("src", "ip_address"),
+                r("sourcetype", "other", 49),
+                t("user", "user"),
+                r("dest", "system", 49),
+                // "User Name" is not in 4.4.7's user types ({user,
+                // username, email address}; its TODO #246): `other`.
+                r("user", "other", 49),
+                t("file_hash", "file_name"),
+            ]
+        );
     }
 
     #[test]

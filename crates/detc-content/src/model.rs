@@ -401,6 +401,43 @@ impl Content {
         }
     }
 
+    /// Whether any search of the app (a detection's, a baseline's, or a
+    /// macro's definition, which a search may call) runs the search
+    /// command `name` (`firstseen`): a pipeline command of that name, at
+    /// the top level or in a subsearch. Decides whether the app ships the
+    /// command (its binary, `commands.conf`, `searchbnf.conf`).
+    pub fn uses_command(&self, name: &str) -> bool {
+        fn calls(s: &str, name: &str) -> bool {
+            detc_spl::split_pipeline(s).iter().any(|c| {
+                c.name.eq_ignore_ascii_case(name)
+                    || c.args.contains('[') && c.args.contains(name) && {
+                        // Subsearches: each `[...]` is a pipeline of its own.
+                        let mut i = 0;
+                        let mut found = false;
+                        while let Some(p) = c.args[i..].find('[') {
+                            let open = i + p;
+                            let Some(close) = detc_spl::matching_bracket(c.args, open) else {
+                                break;
+                            };
+                            found |= calls(&c.args[open + 1..close], name);
+                            i = close + 1;
+                        }
+                        found
+                    }
+            })
+        }
+        let searches = self
+            .detections
+            .iter()
+            .filter_map(|d| d.search.as_ref())
+            .chain(self.baselines.iter().filter_map(|b| b.search.as_ref()))
+            .chain(self.macros.iter().filter_map(|m| m.definition.as_ref()));
+        searches
+            .map(|s| s.value.as_str())
+            .filter(|s| s.contains(name))
+            .any(|s| calls(s, name) || calls(&format!("| {s}"), name))
+    }
+
     /// Every object whose file may be in either generation: `(kind, its
     /// base fields, its format)` for detections, stories, lookups and
     /// baselines, in that order.

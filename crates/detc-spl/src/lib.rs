@@ -19,7 +19,7 @@ mod fields;
 mod lex;
 
 pub use fields::{Fields, Resolver, output_fields};
-pub use lex::{Command, Token, split_args, split_pipeline, split_words};
+pub use lex::{Command, Token, matching_bracket, split_args, split_pipeline, split_words};
 
 /// A macro used by a search: `` `name(arg1, arg2)` ``.
 #[derive(Debug, Clone, PartialEq, Eq)]

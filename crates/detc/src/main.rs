@@ -123,7 +123,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
         /// The firstseen binary to package (Linux x86-64, glibc 2.28 or
-        /// older symbols) [default: `firstseen` beside the detc executable].
+        /// older symbols), needed only when a search calls `firstseen`
+        /// [default: `firstseen` beside the detc executable].
         #[arg(long, value_name = "FILE")]
         firstseen: Option<PathBuf>,
         /// Do not write dist/docs/.
@@ -345,7 +346,9 @@ fn build(
     };
     // The template context is freed: give it back before packing.
     release_freed_memory();
+    // Only an app whose searches call firstseen ships (and needs) its binary.
     let added = match &firstseen {
+        _ if !app.needs_firstseen => Ok(()),
         Some(f) => app.add_firstseen(f),
         None => Err(detc_build::BuildError::new(
             "cannot locate the firstseen binary; pass `--firstseen FILE`",

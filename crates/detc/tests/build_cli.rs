@@ -51,7 +51,8 @@ fn an_unfit_firstseen_binary_stops_the_build_before_anything_is_written() {
         .arg(&dist)
         .arg("--firstseen")
         .arg(&text)
-        .arg(repo().join("tests/fixtures/packs/init"))
+        // The shipped content: its detections call firstseen.
+        .arg(repo())
         .output()
         .unwrap();
     assert_eq!(r.status.code(), Some(1));
@@ -59,6 +60,39 @@ fn an_unfit_firstseen_binary_stops_the_build_before_anything_is_written() {
     assert!(err.contains("is not a 64-bit ELF executable"), "{err}");
     assert!(err.contains("scripts/build-firstseen.sh"), "{err}");
     assert!(!dist.exists());
+}
+
+#[test]
+fn content_that_never_calls_firstseen_builds_without_its_binary_and_ships_no_command() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    // A firstseen path that does not exist: it must not be read.
+    let r = detc()
+        .args(["build", "--no-docs", "--out"])
+        .arg(&dist)
+        .arg("--firstseen")
+        .arg(out.path().join("no-such-firstseen"))
+        .arg(repo().join("tests/fixtures/packs/init"))
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let app = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("the app folder");
+    assert!(app.join("default/savedsearches.conf").is_file());
+    for absent in [
+        "linux_x86_64/bin/firstseen",
+        "default/commands.conf",
+        "default/searchbnf.conf",
+    ] {
+        assert!(!app.join(absent).exists(), "{absent} shipped");
+    }
+    let meta = std::fs::read_to_string(app.join("metadata/default.meta")).unwrap();
+    assert!(!meta.contains("[commands/firstseen]"), "{meta}");
+    assert!(!meta.contains("[searchbnf]"), "{meta}");
 }
 
 #[test]

@@ -117,8 +117,10 @@ fn check_uses(
         let d = match did_you_mean(&l.name, cx.lookup_names.iter().map(String::as_str)) {
             Some(x) => d.help(format!("did you mean `{x}`?")),
             None if code == "Q011" => d.help(format!(
-                "add lookups/{0}.yml (a csv or kvstore lookup), or name the file itself: `{1} {0}.csv` reads or writes lookups/{0}.csv with no definition",
-                l.name, l.command
+                "add lookups/{0}.yml (a csv or kvstore lookup), or name the file itself: `{1} {0}.csv` {2} lookups/{0}.csv with no definition",
+                l.name,
+                l.command,
+                if l.command == "inputlookup" { "reads" } else { "writes" }
             )),
             None => d.help(format!(
                 "add lookups/{}.yml (lookup_type csv with its .csv file, or kvstore)",
@@ -179,7 +181,7 @@ fn check_filter_placement(
                 diag("Q002", format!("`{filter}` is used {} times", uses.len()))
                     .at(at)
                     .label("used again here")
-                    .help("keep one use, as its own command (`| `name_filter``): a user's filter should run once"),
+                    .help(format!("keep one `| `{filter}``: a user's filter should run once")),
             );
             continue;
         }
