@@ -268,6 +268,16 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
         })),
         Err(e) => errors.extend(e),
     }
+    for r in cx.investigations.iter().filter(|r| !r.inputs.is_empty()) {
+        files.push(AppFile {
+            path: format!(
+                "default/data/ui/panels/workbench_panel_{}___response_task.xml",
+                r.lowercase_name
+            ),
+            data: workbench_panel(&r.search).into_bytes(),
+            executable: false,
+        });
+    }
     for l in &cx.lookups {
         let Some((from, to)) = &l.copy else { continue };
         match std::fs::read(p.root.join(from)) {
@@ -281,6 +291,13 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
     if !errors.is_empty() {
         return Err(errors);
     }
+    if let Err(e) = merge_app_template(
+        &p.root.join("app_template"),
+        &mut files,
+        cx.app.ships_firstseen,
+    ) {
+        return Err(vec![e]);
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(App {
         appid: cx.app.appid.clone(),
@@ -288,6 +305,131 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
         files,
         needs_firstseen: cx.app.ships_firstseen,
     })
+}
+
+/// Files that the build writes from the content even when `app_template/`
+/// has a file of the same path: the ones contentctl 4.4.7 and 5.6.2
+/// generate over their copy of the template (`conf_output.py`).
+const GENERATED_OVER_TEMPLATE: &[&str] = &[
+    "app.manifest",
+    "default/analyticstories.conf",
+    "default/app.conf",
+    "default/collections.conf",
+    "default/content-version.conf",
+    "default/es_investigations.conf",
+    "default/macros.conf",
+    "default/savedsearches.conf",
+    "default/server.conf",
+    "default/transforms.conf",
+    "default/workflow_actions.conf",
+];
+
+/// Files that detc writes for the `firstseen` command: when the template
+/// has one of them too, detc's stanzas are appended to the template's.
+const FIRSTSEEN_FILES: &[&str] = &[
+    "default/commands.conf",
+    "default/searchbnf.conf",
+    "metadata/default.meta",
+];
+
+/// Copies the content pack's `app_template/` folder into the app, as
+/// contentctl does before it writes anything (`ConfOutput.__init__`):
+/// icons, views, navigation, README, `metadata/default.meta`, lookups
+/// such as `mitre_enrichment.csv`. A template file replaces what detc
+/// would write at the same path, except the files both contentctl and
+/// detc generate ([`GENERATED_OVER_TEMPLATE`]); for the firstseen files
+/// ([`FIRSTSEEN_FILES`]) of an app that ships the command, detc's
+/// stanzas follow the template's. Links are not followed: a template
+/// cannot pull files from outside the content root. No folder, nothing
+/// copied.
+///
+/// # Errors
+/// A file or folder of the template that cannot be read, or a link in it.
+fn merge_app_template(
+    dir: &Path,
+    files: &mut Vec<AppFile>,
+    firstseen: bool,
+) -> Result<(), BuildError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let err = |p: &Path, e: &dyn std::fmt::Display| {
+        BuildError::new(format!("app_template: cannot read `{}`: {e}", p.display()))
+    };
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| err(dir, &e))?;
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if !ft.is_file() {
+            return Err(BuildError::new(format!(
+                "app_template: `{}` is a link or special file; put a regular file there (links are not followed)",
+                entry.path().display()
+            )));
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .map_err(|e| err(entry.path(), &e))?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let data = std::fs::read(entry.path()).map_err(|e| err(entry.path(), &e))?;
+        let executable = is_executable(&entry);
+        match files.iter_mut().find(|f| f.path == rel) {
+            Some(_) if GENERATED_OVER_TEMPLATE.contains(&rel.as_str()) => {}
+            Some(f) if firstseen && FIRSTSEEN_FILES.contains(&rel.as_str()) => {
+                let mut merged = data;
+                if !merged.ends_with(b"\n") {
+                    merged.push(b'\n');
+                }
+                merged.extend_from_slice(b"\n");
+                merged.extend_from_slice(&f.data);
+                f.data = merged;
+            }
+            Some(f) => {
+                f.data = data;
+                f.executable = executable;
+            }
+            None => files.push(AppFile {
+                path: rel,
+                data,
+                executable,
+            }),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn is_executable(e: &walkdir::DirEntry) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    e.metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &walkdir::DirEntry) -> bool {
+    false
+}
+
+/// The Simple XML of a response task's ES workbench panel: a table of
+/// its search (contentctl 4.4.7 `panel.j2`). The search is escaped for
+/// XML (`&`, `<`, `>`; contentctl escapes only `<` and `>`, so a search
+/// with `&` gave a panel Splunk could not parse).
+fn workbench_panel(search: &str) -> String {
+    let q = search
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<panel>\n  <table>\n    <search>\n      <query>{q}</query>\n    </search>\n    <option name=\"drilldown\">cell</option>\n    <option name=\"wrap\">false</option>\n  </table>\n</panel>\n"
+    )
 }
 
 /// What [`write`] wrote.

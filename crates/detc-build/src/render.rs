@@ -94,6 +94,7 @@ fn context_value(cx: &Arc<Context>) -> Value {
         stories => lazy(cx, |c| c.stories.as_slice()),
         macros => lazy(cx, |c| c.macros.as_slice()),
         lookups => lazy(cx, |c| c.lookups.as_slice()),
+        investigations => lazy(cx, |c| c.investigations.as_slice()),
         detc_version => cx.detc_version,
     }
 }
@@ -131,9 +132,15 @@ pub const TEMPLATES: &[Template] = &[
     template!("macros.conf.j2", "default/macros.conf"),
     template!("transforms.conf.j2", "default/transforms.conf"),
     template!("collections.conf.j2", "default/collections.conf"),
+    template!(
+        "es_investigations.conf.j2",
+        "default/es_investigations.conf"
+    ),
+    template!("workflow_actions.conf.j2", "default/workflow_actions.conf"),
     template!("commands.conf.j2", "default/commands.conf"),
     template!("searchbnf.conf.j2", "default/searchbnf.conf"),
     template!("server.conf.j2", "default/server.conf"),
+    template!("content-version.conf.j2", "default/content-version.conf"),
     template!("default.meta.j2", "metadata/default.meta"),
     template!("nav.xml.j2", "default/data/ui/nav/default.xml"),
     template!("README.md.j2", "README.md"),

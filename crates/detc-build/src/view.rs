@@ -99,6 +99,8 @@ pub struct Context {
     pub macros: Vec<MacroView>,
     /// Lookups, sorted by name.
     pub lookups: Vec<LookupView>,
+    /// Response tasks, sorted by name.
+    pub investigations: Vec<InvestigationView>,
     /// The version of detc that wrote the app.
     pub detc_version: &'static str,
 }
@@ -305,6 +307,63 @@ pub struct StoryView {
     pub searches: Vec<String>,
     /// Stanzas of its baselines, sorted.
     pub baselines: Vec<String>,
+}
+
+/// A response task (`investigations/`), as contentctl 4.4.7 writes it:
+/// a `<label> - <name> - Response Task` saved search, its
+/// `analyticstories.conf` stanza and, when the search has `$token$`
+/// inputs, an ES workbench panel.
+#[derive(Debug, Serialize)]
+pub struct InvestigationView {
+    /// `<label> - <name> - Response Task`.
+    pub stanza: String,
+    /// Name.
+    pub name: String,
+    /// contentctl's `lowercase_name` (spaces, `-`, `.`, `/` to `_`,
+    /// lower case): the panel is `workbench_panel_<it>___response_task`.
+    pub lowercase_name: String,
+    /// Description.
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Story names, sorted.
+    pub analytic_story: Vec<String>,
+    /// `datamodel`.
+    pub data_models: Vec<String>,
+    /// `how_to_implement`.
+    pub how_to_implement: String,
+    /// The search.
+    pub search: String,
+    /// `$token$` inputs of the search (ES workbench tokens), each once.
+    pub inputs: Vec<String>,
+    /// The workbench panel's `tokens` (JSON, one entry per input: `user`
+    /// takes an identity, `dest` an asset, anything else a file value, as
+    /// contentctl 4.4.7's `es_investigations_investigations.j2`).
+    pub tokens: String,
+}
+
+/// The ES workbench `tokens` JSON of a response task's inputs.
+fn workbench_tokens(inputs: &[String]) -> String {
+    let mut m = serde_json::Map::new();
+    for t in inputs {
+        let value = match t.as_str() {
+            "user" => "identity",
+            "dest" => "asset",
+            _ => "file",
+        };
+        m.insert(
+            t.clone(),
+            json!({
+                "valuePrefix": "\"",
+                "valueSuffix": "\"",
+                "delimiter": format!(" OR {t}="),
+                "valueType": "primitive",
+                "value": value,
+                "default": "null",
+            }),
+        );
+    }
+    serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
 }
 
 /// A macro.
@@ -599,7 +658,11 @@ fn detection_view(
         // A 4.x detection gets the `_risk` list contentctl 4.4.7 writes
         // from its observables, in their order (docs/build.md).
         Some(r) if rba_on && d.legacy.is_some() => {
-            let l = d.legacy.as_ref().map(detc_content::legacy::contentctl4_risk).unwrap_or_default();
+            let l = d
+                .legacy
+                .as_ref()
+                .map(detc_content::legacy::contentctl4_risk)
+                .unwrap_or_default();
             let msg = s(&r.message);
             check("rba.message", &msg);
             let objects = l
@@ -826,6 +889,49 @@ pub(crate) fn context_unchecked(
     }
     baselines.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let mut investigations = Vec::new();
+    for inv in &p.content.investigations {
+        let name = inv.common.name().to_string();
+        let file = inv.common.path.as_str();
+        let what = format!("response task `{name}`");
+        let stanza = format!("{label} - {name} - Response Task");
+        stanza_ok(&mut errors, &what, file, &stanza);
+        let search = s(&inv.search);
+        let description = prose(&inv.common.description);
+        let how_to_implement = prose(&inv.how_to_implement);
+        conf_ok(&mut errors, &what, file, "search", &search);
+        conf_ok(&mut errors, &what, file, "description", &description);
+        conf_ok(
+            &mut errors,
+            &what,
+            file,
+            "how_to_implement",
+            &how_to_implement,
+        );
+        let mut inputs = inv.inputs();
+        let mut seen = BTreeSet::new();
+        inputs.retain(|t| seen.insert(t.clone()));
+        investigations.push(InvestigationView {
+            stanza,
+            lowercase_name: file_stem_for(&name),
+            description,
+            date: s(&inv.common.date),
+            // Sorted, as contentctl 4.4.7's `objectListToNameList` gives them.
+            analytic_story: {
+                let mut a = list(&inv.analytic_story);
+                a.sort();
+                a
+            },
+            data_models: list(&inv.datamodel),
+            how_to_implement,
+            tokens: workbench_tokens(&inputs),
+            inputs,
+            search,
+            name,
+        });
+    }
+    investigations.sort_by(|a, b| a.name.cmp(&b.name));
+
     let mut stories = Vec::new();
     for st in &p.content.stories {
         let name = st.common.name().to_string();
@@ -856,6 +962,13 @@ pub(crate) fn context_unchecked(
             .map(|(_, stanza, _)| stanza.clone())
             .collect();
         searches.sort();
+        // contentctl 4.4.7 lists a story's response tasks after its detections.
+        searches.extend(
+            investigations
+                .iter()
+                .filter(|i| i.analytic_story.contains(&name))
+                .map(|i| i.stanza.clone()),
+        );
         let mut bl: Vec<String> = baselines
             .iter()
             .filter(|b| b.analytic_story.contains(&name))
@@ -956,6 +1069,7 @@ pub(crate) fn context_unchecked(
         stories,
         macros,
         lookups,
+        investigations,
         detc_version: env!("CARGO_PKG_VERSION"),
     };
     (cx, errors)

@@ -52,6 +52,7 @@ fn every_generated_file_matches_its_snapshot() {
             "default/analyticstories.conf",
             "default/app.conf",
             "default/collections.conf",
+            "default/content-version.conf",
             "default/data/ui/nav/default.xml",
             "default/macros.conf",
             "default/savedsearches.conf",

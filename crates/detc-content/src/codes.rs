@@ -170,7 +170,11 @@ pub fn markdown_table() -> String {
             r.code,
             r.name,
             r.severity,
-            if r.contentctl { "contentctl 5.6" } else { "detc" },
+            if r.contentctl {
+                "contentctl 5.6"
+            } else {
+                "detc"
+            },
             r.summary
         ));
     }

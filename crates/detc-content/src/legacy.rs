@@ -375,8 +375,15 @@ mod tests {
             ],
             ..Default::default()
         };
-        let r = |field: &str, kind, score| Risk4::Risk { field: field.into(), kind, score };
-        let t = |field: &str, kind: &str| Risk4::Threat { field: field.into(), kind: kind.into() };
+        let r = |field: &str, kind, score| Risk4::Risk {
+            field: field.into(),
+            kind,
+            score,
+        };
+        let t = |field: &str, kind: &str| Risk4::Threat {
+            field: field.into(),
+            kind: kind.into(),
+        };
         // 4.4.7 keeps a User attacker as a `user` threat object (ES files
         // it under "other"), and every Victim type it does not know as an
         // `other` risk object.

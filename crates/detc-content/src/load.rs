@@ -56,6 +56,7 @@ pub const CONTENT_DIRS: &[&str] = &[
     "baselines",
     "data_sources",
     "deployments",
+    "investigations",
 ];
 
 /// A loaded content root.
@@ -252,6 +253,7 @@ enum Object {
     Baseline(Box<model::Baseline>),
     DataSource(Box<model::DataSource>),
     Deployment(Box<model::Deployment>),
+    Investigation(Box<model::Investigation>),
 }
 
 /// Decodes the object at a file's root node; the path is for messages.
@@ -279,6 +281,9 @@ const FOLDERS: &[(&str, DecodeFn)] = &[
     }),
     ("deployments", |de, n, p| {
         model::deployment(de, n, p).map(|o| Object::Deployment(Box::new(o)))
+    }),
+    ("investigations", |de, n, p| {
+        model::investigation(de, n, p).map(|o| Object::Investigation(Box::new(o)))
     }),
 ];
 
@@ -339,6 +344,7 @@ fn load_content(p: &mut Project, c: &mut Content) {
             Some(Object::Macro(o)) => c.macros.push(*o),
             Some(Object::Lookup(o)) => c.lookups.push(*o),
             Some(Object::Baseline(o)) => c.baselines.push(*o),
+            Some(Object::Investigation(o)) => c.investigations.push(*o),
             Some(Object::DataSource(o)) => c.data_sources.push(*o),
             Some(Object::Deployment(o)) => c.deployments.push(*o),
         }

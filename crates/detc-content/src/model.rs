@@ -344,6 +344,55 @@ pub struct Baseline {
     pub format: Format,
 }
 
+/// A response task (`investigations/*.yml`, contentctl 4.x): an
+/// investigative search that ES analysts run from a notable, built by
+/// contentctl 4.4.7 as a `... - Response Task` saved search, an
+/// `analyticstories.conf` `savedsearch://` stanza and, when its search has
+/// `$token$` inputs, an ES workbench panel (`es_investigations.conf`,
+/// `workflow_actions.conf`, `default/data/ui/panels/`). contentctl 5 drops
+/// investigations.
+#[derive(Debug, Clone)]
+pub struct Investigation {
+    /// Base fields.
+    pub common: Common,
+    /// `datamodel`, written as `action.escu.data_models`.
+    pub datamodel: Vec<Spanned<String>>,
+    /// The search.
+    pub search: Option<Spanned<String>>,
+    /// `how_to_implement`.
+    pub how_to_implement: Option<Spanned<String>>,
+    /// `tags.analytic_story`.
+    pub analytic_story: Vec<Spanned<String>>,
+}
+
+impl Investigation {
+    /// The `$token$` inputs of the search, in order, as contentctl 4.4.7's
+    /// `Investigation.inputs` finds them (`\$([^\s.]*)\$`).
+    pub fn inputs(&self) -> Vec<String> {
+        let Some(s) = &self.search else {
+            return Vec::new();
+        };
+        let b = s.value.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'$' {
+                let rest = &s.value[i + 1..];
+                match rest.find(|c: char| c == '$' || c == '.' || c.is_whitespace()) {
+                    Some(e) if rest.as_bytes()[e] == b'$' => {
+                        out.push(rest[..e].to_string());
+                        i += e + 2;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
 /// A data source (`data_sources/*.yml`).
 #[derive(Debug, Clone)]
 pub struct DataSource {
@@ -374,6 +423,8 @@ pub struct Content {
     pub data_sources: Vec<DataSource>,
     /// Deployments.
     pub deployments: Vec<Deployment>,
+    /// Response tasks (`investigations/`, 4.x).
+    pub investigations: Vec<Investigation>,
 }
 
 impl Content {
@@ -1079,7 +1130,9 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
                                 // accepted silently, anything else is left for
                                 // `finish` to report as having no effect (`S006`).
                                 if format == Format::V4
-                                    && de.peek(an, "update_timestamp").is_some_and(|v| de.is_bool(v))
+                                    && de
+                                        .peek(an, "update_timestamp")
+                                        .is_some_and(|v| de.is_bool(v))
                                 {
                                     let _ = a.get("update_timestamp");
                                 }
@@ -1595,6 +1648,43 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         detections,
         deployment,
         format,
+    })
+}
+
+/// Decodes a response task (contentctl 4.4.7 `Investigation` and
+/// `InvestigationTags`; unknown keys have no effect, as there).
+pub fn investigation(de: &mut Decoder, root: NodeId, path: &str) -> Option<Investigation> {
+    ignore_extra_keys_in(de, Format::V4);
+    let mut m = de.map(root, "investigation")?;
+    let common = common(de, &mut m, path, 67, STORY_STATUS, false, Format::V4);
+    let _ = req_enum(de, &mut m, "type", &["Investigation"]);
+    let datamodel = match m.req(de, "datamodel", "a list of data models (may be empty)") {
+        Some(n) => de.string_list(n, "datamodel").unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let search = m.req_str(de, "search");
+    let how_to_implement = m.req_str(de, "how_to_implement");
+    let _ = m.req_str(de, "known_false_positives");
+    let mut analytic_story = Vec::new();
+    if let Some(n) = m.req(
+        de,
+        "tags",
+        "a mapping with analytic_story, product, required_fields, security_domain",
+    ) && let Some(mut t) = de.map(n, "tags")
+    {
+        analytic_story = t.req_str_list(de, "analytic_story").unwrap_or_default();
+        let _ = t.req_str_list(de, "product");
+        let _ = t.str_list(de, "required_fields");
+        req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
+        t.finish(de);
+    }
+    m.finish(de);
+    Some(Investigation {
+        common,
+        datamodel,
+        search,
+        how_to_implement,
+        analytic_story,
     })
 }
 

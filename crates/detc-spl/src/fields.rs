@@ -261,7 +261,11 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
                     out.remove("");
                     // A wildcard aggregation over fields not known exactly
                     // outputs the known ones and maybe others.
-                    if exact { Fields::Known(out) } else { Fields::AtLeast(out) }
+                    if exact {
+                        Fields::Known(out)
+                    } else {
+                        Fields::AtLeast(out)
+                    }
                 }
                 None => Fields::unknown(),
             }
@@ -753,6 +757,9 @@ BY All_Changes.user, All_Changes.command All_Changes.object
         assert_eq!(known(&f), ["a", "values(a)", "values(b)", "values(count)"]);
         // eventstats adds the mapped names to what is there.
         let f = output_fields("| stats count by a, b | eventstats max(*) as max_*", &R);
-        assert_eq!(known(&f), ["a", "b", "count", "max_a", "max_b", "max_count"]);
+        assert_eq!(
+            known(&f),
+            ["a", "b", "count", "max_a", "max_b", "max_count"]
+        );
     }
 }

@@ -154,7 +154,10 @@ fn scan_macros(search: &str) -> (Vec<MacroRef>, Vec<MacroRef>) {
                 let end = j.min(b.len());
                 // `map search="..."` runs its string as a search, in which
                 // Splunk expands macros when it runs it.
-                let is_search = search[..i].trim_end().to_ascii_lowercase().ends_with("search=");
+                let is_search = search[..i]
+                    .trim_end()
+                    .to_ascii_lowercase()
+                    .ends_with("search=");
                 let mut k = i + 1;
                 while let Some(o) = lex::find_bytes(&b[k..end], b"`") {
                     let open = k + o;
@@ -289,7 +292,10 @@ mod tests {
         let s = r#"| where firstTimeSeen > relative_time(now(), "`zoom_window`") | `m("a")` | eval q="\"`b`\"""#;
         let names: Vec<String> = macros(s).into_iter().map(|m| m.stanza()).collect();
         assert_eq!(names, ["m(1)"]);
-        let q: Vec<&str> = quoted_macros(s).iter().map(|m| &s[m.start..m.end]).collect();
+        let q: Vec<&str> = quoted_macros(s)
+            .iter()
+            .map(|m| &s[m.start..m.end])
+            .collect();
         assert_eq!(q, ["`zoom_window`", "`b`"]);
         // An escaped quote outside a string opens none
         // (kubernetes_create_or_update_privileged_pod).

@@ -14,11 +14,9 @@ fn pack() -> tempfile::TempDir {
 }
 
 /// `detc build --cap-lints warn --no-docs` of the pack at `root` into
-/// `dist`, with the glibc-2.28 firstseen; `None` (skipped) outside CI when
-/// that binary has not been built.
+/// `dist`. The pack never calls firstseen, so no binary is needed.
 fn build(root: &Path, dist: &Path) -> Option<(i32, String, String)> {
-    let bin = common::firstseen()?;
-    let (dist, bin) = (dist.to_string_lossy(), bin.to_string_lossy());
+    let dist = dist.to_string_lossy();
     Some(detc(
         &[
             "build",
@@ -29,8 +27,6 @@ fn build(root: &Path, dist: &Path) -> Option<(i32, String, String)> {
             "warn",
             "--out",
             &dist,
-            "--firstseen",
-            &bin,
         ],
         root,
     ))
@@ -130,9 +126,10 @@ fn a_4x_pack_builds_with_the_4x_risk_mapping() {
         .find(|s| s.starts_with("ESCU - ASL AWS Defense Evasion Stop Logging Cloudtrail - Rule]"))
         .expect("stanza");
     // confidence 90 * impact 100 / 100 = 90; `user` (Victim, User) is a user risk
-    // object, `src_ip` (Attacker, IP Address) an ip_address threat object.
+    // object, `src_ip` (Attacker, IP Address) an ip_address threat object, in
+    // the observables' order, as contentctl 4.4.7 writes them.
     assert!(
-        stanza.contains(r#"action.risk.param._risk = [{"risk_object_field":"user","risk_object_type":"user","risk_score":90},{"threat_object_field":"src_ip","threat_object_type":"ip_address"}]"#),
+        stanza.contains(r#"action.risk.param._risk = [{"threat_object_field":"src_ip","threat_object_type":"ip_address"},{"risk_object_field":"user","risk_object_type":"user","risk_score":90}]"#),
         "{stanza}"
     );
     assert!(
@@ -151,6 +148,71 @@ fn a_4x_pack_builds_with_the_4x_risk_mapping() {
     assert!(
         transforms.contains("fields_list = _key, filter, enough_data"),
         "{transforms}"
+    );
+}
+
+/// What contentctl 4.4.7 builds besides detections: the response tasks
+/// of `investigations/` (saved searches, their analyticstories.conf
+/// stanzas, ES workbench panels) and the pack's `app_template/`.
+#[test]
+fn a_4x_pack_builds_its_response_tasks_and_app_template() {
+    let t = pack();
+    let dist = t.path().join("out");
+    let Some((code, out, err)) = build(t.path(), &dist) else {
+        return;
+    };
+    assert_eq!(code, 0, "{out}{err}");
+    let app = dist.join("DA-ESS-ContentUpdate");
+    let read =
+        |p: &str| std::fs::read_to_string(app.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let ss = read("default/savedsearches.conf");
+    let task = ss
+        .split("\n[")
+        .find(|s| s.starts_with("ESCU - AWS Investigate User Activities By ARN - Response Task]"))
+        .expect("the response task's stanza");
+    for line in [
+        "action.escu.search_type = investigative",
+        r#"action.escu.analytic_story = ["AWS Defense Evasion","AWS IAM Privilege Escalation"]"#,
+        "disabled = true",
+        "search = `cloudtrail` | search user=$user$| table _time",
+    ] {
+        assert!(task.contains(line), "{line}\n{task}");
+    }
+    let stories = read("default/analyticstories.conf");
+    assert!(stories.contains("[savedsearch://ESCU - Get All AWS Activity From IP Address - Response Task]\ntype = investigation"), "{stories}");
+    let story = stories
+        .split("\n[")
+        .find(|s| s.starts_with("analytic_story://Suspicious Cloud Instance Activities]"))
+        .unwrap();
+    assert!(story.contains(r#"- Response Task"]"#), "{story}");
+    // One workbench panel per task with inputs; a field-menu link for one input.
+    let panels = read("default/es_investigations.conf");
+    assert!(
+        panels.contains(
+            "[panel://workbench_panel_aws_investigate_user_activities_by_arn___response_task]"
+        ),
+        "{panels}"
+    );
+    assert!(panels.contains(r#""value": "identity""#), "{panels}");
+    let actions = read("default/workflow_actions.conf");
+    assert!(actions.contains("link.uri = /app/$@namespace$/ess_workbench_panel?type_identity=$@field_value$&panel=workbench_panel_aws_investigate_user_activities_by_arn___response_task"), "{actions}");
+    let xml = read(
+        "default/data/ui/panels/workbench_panel_get_all_aws_activity_from_ip_address___response_task.xml",
+    );
+    assert!(
+        xml.contains("<query>`cloudtrail` | iplocation sourceIPAddress | search src_ip=$src_ip$"),
+        "{xml}"
+    );
+    // app_template: copied as is, except the files the build generates.
+    assert!(app.join("static/appIcon.png").is_file());
+    assert!(app.join("README/essoc_summary.txt").is_file());
+    assert!(read("metadata/default.meta").contains("[correlationsearches]"));
+    assert!(read("default/commands.conf").contains("#[dnstwist]"));
+    assert!(!app.join("linux_x86_64/bin/firstseen").exists());
+    let version = read("default/content-version.conf");
+    assert!(
+        version.contains("version = 4.42.0"),
+        "generated over the template's 4.9.0: {version}"
     );
 }
 

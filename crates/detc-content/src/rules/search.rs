@@ -170,7 +170,11 @@ fn check_filter_placement(
         return;
     };
     let def = def.trim();
-    let first_word = def.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    let first_word = def
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let expands_to_search = first_word == "search";
     let cmds = detc_spl::split_pipeline(s);
     for (n, m) in uses.iter().enumerate() {
@@ -181,7 +185,9 @@ fn check_filter_placement(
                 diag("Q002", format!("`{filter}` is used {} times", uses.len()))
                     .at(at)
                     .label("used again here")
-                    .help(format!("keep one `| `{filter}``: a user's filter should run once")),
+                    .help(format!(
+                        "keep one `| `{filter}``: a user's filter should run once"
+                    )),
             );
             continue;
         }
@@ -202,7 +208,8 @@ fn check_filter_placement(
         {
             continue;
         }
-        let explicit_search = c.name == "search" && c.text.len() > 6 && c.text[..6].eq_ignore_ascii_case("search");
+        let explicit_search =
+            c.name == "search" && c.text.len() > 6 && c.text[..6].eq_ignore_ascii_case("search");
         if explicit_search && c.args.trim() == raw {
             out.push(
                 diag("Q002", format!("`| search `{filter}`` expands to `search {def}`"))
@@ -211,12 +218,23 @@ fn check_filter_placement(
                     .help(format!("`search search *` keeps only events that contain the word `search`: write `| `{filter}`` without `search`")),
             );
         } else {
-            let within = if c.name == "search" { "the search terms".to_string() } else { format!("the `{}` command", c.name) };
+            let within = if c.name == "search" {
+                "the search terms".to_string()
+            } else {
+                format!("the `{}` command", c.name)
+            };
             out.push(
-                diag("Q002", format!("`{filter}` is written inside {within}, so its `{def}` becomes part of it"))
-                    .at(at)
-                    .label("not a command of its own")
-                    .help(format!("put it after a pipe, as its own command: `... | `{filter}``")),
+                diag(
+                    "Q002",
+                    format!(
+                        "`{filter}` is written inside {within}, so its `{def}` becomes part of it"
+                    ),
+                )
+                .at(at)
+                .label("not a command of its own")
+                .help(format!(
+                    "put it after a pipe, as its own command: `... | `{filter}``"
+                )),
             );
         }
     }
