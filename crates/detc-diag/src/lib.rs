@@ -10,9 +10,11 @@
 //! Lines and columns are 1-based; columns count Unicode scalar values
 //! (characters), which is what SARIF calls `unicodeCodePoints`.
 
+mod baseline;
 mod render;
 mod source;
 
+pub use baseline::{Baseline, BaselineOutcome, BaselineState};
 pub use render::{RuleInfo, render_human, render_json, render_sarif};
 pub use source::{FileId, LineCol, SourceFile, SourceMap};
 
@@ -104,6 +106,8 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// What to do about it.
     pub help: Option<String>,
+    /// Whether a baseline knew it, once one is applied ([`Baseline::apply`]).
+    pub baseline: Option<BaselineState>,
 }
 
 impl Diagnostic {
@@ -124,6 +128,7 @@ impl Diagnostic {
             label: None,
             secondary: Vec::new(),
             help: None,
+            baseline: None,
         }
     }
 
@@ -161,6 +166,11 @@ impl Diagnostic {
         self
     }
 
+    /// Whether a baseline marked it as known.
+    pub fn is_known(&self) -> bool {
+        self.baseline == Some(BaselineState::Unchanged)
+    }
+
     /// Sort key: file, position, code, message. Gives a stable output order.
     pub fn sort_key(&self) -> (Option<FileId>, usize, &'static str, &str) {
         (
@@ -181,13 +191,19 @@ pub struct Summary {
     pub warnings: usize,
     /// Number of notes.
     pub notes: usize,
+    /// Number of findings a baseline knew (counted in none of the above).
+    pub known: usize,
 }
 
 impl Summary {
-    /// Counts `diags` by severity.
+    /// Counts `diags` by severity; those a baseline knew count as `known`.
     pub fn of(diags: &[Diagnostic]) -> Self {
         let mut s = Summary::default();
         for d in diags {
+            if d.is_known() {
+                s.known += 1;
+                continue;
+            }
             match d.severity {
                 Severity::Error => s.errors += 1,
                 Severity::Warning => s.warnings += 1,

@@ -62,7 +62,7 @@ pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> Strin
         Renderer::plain()
     };
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().filter(|d| !d.is_known()) {
         let title = format!("{} [{}]", d.message, d.name);
         let mut group = annotate_snippets::Group::with_title(
             level(d.severity).primary_title(title.as_str()).id(d.code),
@@ -116,12 +116,19 @@ pub fn render_human(map: &SourceMap, diags: &[Diagnostic], color: bool) -> Strin
     }
     let s = crate::Summary::of(diags);
     out.push_str(&format!(
-        "{} error{}, {} warning{}\n",
+        "{} error{}, {} warning{}",
         s.errors,
         if s.errors == 1 { "" } else { "s" },
         s.warnings,
         if s.warnings == 1 { "" } else { "s" }
     ));
+    if s.known > 0 || diags.iter().any(|d| d.baseline.is_some()) {
+        out.push_str(&format!(
+            " ({} known from the baseline, not shown)",
+            s.known
+        ));
+    }
+    out.push('\n');
     out
 }
 
@@ -149,7 +156,9 @@ fn location_json(map: &SourceMap, d: &Diagnostic) -> (Option<String>, Option<Val
 /// {...}}`. Each diagnostic has `code`, `name`, `severity`, `message`,
 /// `file`, `line`, `column`, `end_line`, `end_column` (1-based, columns in
 /// characters), `source_line`, `label`, `help` and `related` (secondary
-/// labels with their own positions).
+/// labels with their own positions), and `baseline` (`new` or
+/// `unchanged`) once a baseline was applied; the summary counts `known`
+/// findings apart.
 pub fn render_json(map: &SourceMap, diags: &[Diagnostic]) -> String {
     let items: Vec<Value> = diags
         .iter()
@@ -178,12 +187,15 @@ pub fn render_json(map: &SourceMap, diags: &[Diagnostic]) -> String {
                 .collect();
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("related".into(), Value::Array(related));
+                if let Some(b) = d.baseline {
+                    obj.insert("baseline".into(), json!(b.sarif()));
+                }
             }
             v
         })
         .collect();
     let s = crate::Summary::of(diags);
-    let out = json!({"diagnostics": items, "summary": {"errors": s.errors, "warnings": s.warnings, "notes": s.notes}});
+    let out = json!({"diagnostics": items, "summary": {"errors": s.errors, "warnings": s.warnings, "notes": s.notes, "known": s.known}});
     serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
 }
 
@@ -220,6 +232,9 @@ pub fn render_sarif(
             });
             if let Some(i) = rule_index(d.code) {
                 r["ruleIndex"] = json!(i);
+            }
+            if let Some(b) = d.baseline {
+                r["baselineState"] = json!(b.sarif());
             }
             if let Some(file) = d.file {
                 let mut phys = json!({"artifactLocation": {"uri": map.get(file).path}});

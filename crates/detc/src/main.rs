@@ -99,6 +99,16 @@ enum Command {
         /// Color the human output: auto, always or never.
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
+        /// Findings recorded in FILE (by `--write-baseline`) are known: not
+        /// shown, not counted, and marked `unchanged` in JSON and SARIF
+        /// (`baselineState`); only new ones fail. For turning detc on in CI
+        /// over a repository with known defects.
+        #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+        baseline: Option<PathBuf>,
+        /// Record every finding of this run in FILE (JSON, stable order) and
+        /// exit 0; commit it and pass it to `--baseline`.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
         #[command(flatten)]
         lints: LintArgs,
     },
@@ -536,6 +546,8 @@ fn main() -> ExitCode {
             format,
             attack_bundle,
             color,
+            baseline,
+            write_baseline,
             lints,
         } => {
             if !path.is_dir() {
@@ -573,7 +585,54 @@ fn main() -> ExitCode {
                 lints,
                 ..Options::default()
             };
-            let p = detc_content::validate(&path, &opts);
+            let mut p = detc_content::validate(&path, &opts);
+            if let Some(file) = write_baseline {
+                let b = detc_diag::Baseline::from_diagnostics(&p.sources, &p.diags);
+                if let Err(e) = std::fs::write(&file, b.to_json()) {
+                    eprintln!("error: cannot write the baseline `{}`: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+                eprintln!(
+                    "wrote {} finding(s) to {}: pass `--baseline {}` to report only new ones",
+                    b.len(),
+                    file.display(),
+                    file.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            if let Some(file) = baseline {
+                let text = match std::fs::read_to_string(&file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!(
+                            "error: cannot read the baseline `{}`: {e}\nhelp: write one with `detc validate --write-baseline {}`",
+                            file.display(),
+                            file.display()
+                        );
+                        return ExitCode::from(2);
+                    }
+                };
+                let b = match detc_diag::Baseline::parse(&text) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!(
+                            "error: `{}` is not a detc baseline: {e}\nhelp: write it again with `detc validate --write-baseline {}`",
+                            file.display(),
+                            file.display()
+                        );
+                        return ExitCode::from(2);
+                    }
+                };
+                let outcome = b.apply(&p.sources, &mut p.diags);
+                if outcome.fixed > 0 {
+                    eprintln!(
+                        "note: {} finding(s) of the baseline `{}` no longer occur; `--write-baseline {}` drops them",
+                        outcome.fixed,
+                        file.display(),
+                        file.display()
+                    );
+                }
+            }
             let text = match format {
                 Format::Human => render_human(&p.sources, &p.diags, use_color(&color)),
                 Format::Json => render_json(&p.sources, &p.diags),

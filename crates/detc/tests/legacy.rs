@@ -389,3 +389,73 @@ fn migrate_out_copies_the_root_leaves_the_original_and_refuses_a_used_folder() {
     );
     assert_eq!(std::fs::read_to_string(dest.join(det)).unwrap(), migrated);
 }
+
+/// Adoption on a repository with known defects: `--write-baseline` records
+/// today's findings, `--baseline` reports only new ones (exit 1 only for
+/// them) and SARIF carries `baselineState`.
+#[test]
+fn a_baseline_fails_only_on_new_findings() {
+    let t = pack();
+    let file = t.path().join("detc-baseline.json");
+    let f = file.to_string_lossy().to_string();
+    let (code, _, err) = detc(&["validate", "--write-baseline", &f], t.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("wrote 7 finding(s)"), "{err}");
+    let (code, out, _) = detc(
+        &["validate", "--color", "never", "--baseline", &f],
+        t.path(),
+    );
+    assert_eq!(code, 0, "the known R002 error no longer fails: {out}");
+    assert_eq!(
+        out,
+        "0 errors, 0 warnings (7 known from the baseline, not shown)\n"
+    );
+    // A new defect: `dest` as a second risk object of another detection,
+    // with lines added above the known ones.
+    let det = t
+        .path()
+        .join("detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml");
+    let text = std::fs::read_to_string(&det).unwrap();
+    let text = text.replacen(
+        "  - name: user\n",
+        "  - name: dest\n    type: Hostname\n    role:\n    - Victim\n  - name: user\n",
+        1,
+    );
+    std::fs::write(&det, format!("# moved down\n# by two lines\n{text}")).unwrap();
+    let (code, out, _) = detc(
+        &["validate", "--color", "never", "--baseline", &f],
+        t.path(),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("error[").count(), 1, "{out}");
+    assert!(
+        out.contains("asl_aws_defense_evasion_stop_logging_cloudtrail.yml:41:11"),
+        "{out}"
+    );
+    let (_, sarif, _) = detc(
+        &["validate", "--format", "sarif", "--baseline", &f],
+        t.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let states: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "new").count(),
+        1,
+        "{states:?}"
+    );
+    assert_eq!(
+        states.iter().filter(|s| **s == "unchanged").count(),
+        7,
+        "{states:?}"
+    );
+    // A broken baseline is a usage error that says what to do.
+    std::fs::write(&file, "{").unwrap();
+    let (code, _, err) = detc(&["validate", "--baseline", &f], t.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("--write-baseline"), "{err}");
+}
