@@ -84,6 +84,7 @@ rules! {
     "R003" "threat-object-field" Error false "a threat object field is not a field the search outputs";
     "R004" "rba-field-not-in-search" Error true "an RBA field or message token does not appear in the search text";
     "R005" "rba-deployment-mismatch" Error true "RBA is given but the deployment has it disabled, or the reverse";
+    "R006" "duplicate-rba-field" Warning false "a field is listed twice as a risk object or twice as a threat object";
     "D001" "drilldown-field" Error false "a drilldown token is not a field the search outputs";
     "D002" "drilldown-count" Error true "a production detection needs two drilldowns, one with %original_detection_search%";
     "P001" "enabled-by-default" Error true "enabled_by_default is set on a detection that may not be enabled";

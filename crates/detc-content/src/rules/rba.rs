@@ -12,6 +12,9 @@
 //!   since R001-R003 already say more.
 //! - `R005 rba-deployment-mismatch` (contentctl): `rba:` is present exactly
 //!   when the detection's deployment has `alert_action.rba.enabled`.
+//! - `R006 duplicate-rba-field` (detc, a warning): a field listed twice as
+//!   a risk object (the entity gets the score twice) or as a threat object
+//!   (each risk event carries it twice).
 //!
 //! A 4.x detection (`tags.observable`) always has risk tags; they are
 //! checked only when its deployment enables RBA, the only case in which
@@ -153,6 +156,20 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        if let Some(rba) = &d.rba {
+            duplicates(
+                rba.risk_objects.iter().filter_map(|r| r.field.as_ref()),
+                "risk object",
+                "each risk object adds the detection's score, so that entity gets it twice",
+                out,
+            );
+            duplicates(
+                rba.threat_objects.iter().filter_map(|t| t.field.as_ref()),
+                "threat object",
+                "every risk event carries that threat object twice",
+                out,
+            );
+        }
         let Some(dep) = deployment_of(cx, d) else {
             continue;
         };
@@ -173,6 +190,35 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     .help("remove `rba:`, or use a deployment with `alert_action: {rba: {enabled: true}}`"),
             ),
             _ => {}
+        }
+    }
+}
+
+/// `R006`: a field named twice among the risk objects, or twice among the
+/// threat objects (in 4.x, two `tags.observable` entries of one field and
+/// role, which contentctl 4.4.7 writes twice into `_risk`).
+fn duplicates<'a>(
+    fields: impl Iterator<Item = &'a Spanned<String>>,
+    what: &str,
+    effect: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: Vec<&Spanned<String>> = Vec::new();
+    for f in fields {
+        match seen.iter().find(|s| s.value == f.value) {
+            Some(first) => out.push(
+                diag(
+                    "R006",
+                    format!("the {what} field `{}` is listed twice", f.value),
+                )
+                .at(f.span)
+                .label("again here")
+                .with_secondary(first.span, "first here")
+                .help(format!(
+                    "{effect}: keep one entry (with the type that fits)"
+                )),
+            ),
+            None => seen.push(f),
         }
     }
 }
