@@ -60,6 +60,7 @@ rules! {
     "C006" "unknown-deployment" Error true "the deployment a detection needs does not exist";
     "C007" "future-date" Error true "a date is after today";
     "C008" "unknown-detection" Warning true "a baseline names a detection that does not exist";
+    "C009" "duplicate-reference" Error true "a story or data source is named twice in one list";
     "A001" "unknown-technique" Error true "a MITRE ATT&CK technique does not exist";
     "A002" "revoked-technique" Error false "a technique is revoked or deprecated in ATT&CK";
     "A003" "technique-moved" Warning false "a technique moves to another ID in the next ATT&CK version";
@@ -79,6 +80,7 @@ rules! {
     "Q009" "firstseen-field-not-output" Error false "a `key=` or `time=` field of firstseen is not output before it";
     "Q010" "macro-in-quotes" Error false "a macro is written inside a quoted string, where Splunk does not expand it";
     "Q011" "undefined-lookup-table" Error true "`inputlookup` or `outputlookup` names a lookup definition that does not exist";
+    "Q012" "lookup-file-for-contentctl5" Warning true "a lookup file read or written by name has no lookup of that name, which contentctl 5.6.2 refuses";
     "R001" "rba-message-field" Error false "a risk message token is not a field the search outputs";
     "R002" "risk-object-field" Error false "a risk object field is not a field the search outputs";
     "R003" "threat-object-field" Error false "a threat object field is not a field the search outputs";
@@ -108,7 +110,8 @@ rules! {
 /// lookup check, `Lookup.get_lookups`, matches `[^output]lookup`, so it
 /// never checks `inputlookup` or `outputlookup`).
 pub const NOT_IN_CONTENTCTL4: &[&str] = &[
-    "C005", "C007", "C008", "A004", "Q006", "Q011", "R005", "D002", "P004", "L003", "L004",
+    "C005", "C007", "C008", "C009", "A004", "Q006", "Q011", "Q012", "R005", "D002", "P004", "L003",
+    "L004",
 ];
 
 impl Rule {

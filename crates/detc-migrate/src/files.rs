@@ -87,13 +87,27 @@ pub fn copy_root(root: &Path, dir: &Path) -> Result<(), ApplyError> {
     })
 }
 
+/// Folders contentctl 5.6.2 requires in a content root, content or not.
+pub const REQUIRED_5X_FOLDERS: &[&str] = &["playbooks", "removed"];
+
 /// Writes every change under `target` (a content root), each file's text
-/// first and then its renames, in order.
+/// first and then its renames, in order; creates each of
+/// [`REQUIRED_5X_FOLDERS`] (with a `.gitkeep`) that is missing.
 ///
 /// # Errors
 /// The first file that cannot be written or renamed; the changes before it
 /// are on disk, the ones after it are not.
 pub fn write_changes(changes: &[Change], target: &Path) -> Result<(), ApplyError> {
+    // contentctl 5 reads `playbooks/` and `removed/` and refuses a root
+    // without them, even empty; a `.gitkeep` keeps an empty folder in git.
+    for dir in REQUIRED_5X_FOLDERS {
+        let dir = target.join(dir);
+        if !changes.is_empty() && !dir.exists() {
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(dir.join(".gitkeep"), ""))
+                .map_err(|e| err(format!("cannot create `{}`: {e}", dir.display())))?;
+        }
+    }
     for c in changes {
         let dest = target.join(&c.path);
         std::fs::write(&dest, &c.text)

@@ -20,6 +20,10 @@
 //!   csv file not named after the yml is renamed; `match_type` becomes a
 //!   list; quoted booleans become booleans.
 //!
+//! - any object: every key that contentctl 4.4.7 ignores (`S006`: unknown
+//!   keys such as `datamodel`, `tags.context`, `tags.CVE`) goes, value and
+//!   all, since contentctl 5 refuses unknown keys.
+//!
 //! A file already in the 5.x format is left alone, so migrating twice
 //! changes nothing.
 
@@ -132,6 +136,28 @@ impl<'a> File<'a> {
         Some((start, end))
     }
 
+    /// The mapping and key name whose key starts at byte `at`.
+    fn key_at(&self, at: usize) -> Option<(NodeId, String)> {
+        let mut stack: Vec<NodeId> = self.root().into_iter().collect();
+        while let Some(n) = stack.pop() {
+            match &self.doc.node(n).kind {
+                NodeKind::Map(pairs) => {
+                    for (k, v) in pairs {
+                        if self.doc.node(*k).span.start == at
+                            && let NodeKind::Scalar(s) = &self.doc.node(*k).kind
+                        {
+                            return Some((n, s.text.clone()));
+                        }
+                        stack.push(*v);
+                    }
+                }
+                NodeKind::Seq(items) => stack.extend(items.iter().copied()),
+                NodeKind::Scalar(_) => {}
+            }
+        }
+        None
+    }
+
     fn remove(&self, map: NodeId, key: &str, edits: &mut Vec<Edit>) {
         if let Some((start, end)) = self.entry_lines(map, key) {
             edits.push(Edit {
@@ -163,6 +189,130 @@ impl<'a> File<'a> {
     }
 }
 
+/// What contentctl 5.6.2 will refuse in a search that detc cannot fix: a
+/// table that `inputlookup` or `outputlookup` names and no lookup of the
+/// content defines. contentctl 5.6.2 (`Lookup.get_lookups`) takes the word
+/// before any `.` as a lookup name, so `outputlookup seen.csv` needs a
+/// lookup named `seen` there although Splunk writes the file without one.
+/// One note per use, with its line in the file.
+fn lookup_notes(p: &Project, search: Option<&detc_yaml::Spanned<String>>) -> Vec<String> {
+    let Some(search) = search else {
+        return Vec::new();
+    };
+    let names: std::collections::HashSet<&str> =
+        p.content.lookups.iter().map(|l| l.common.name()).collect();
+    let file = p.sources.get(search.span.file);
+    let mut out = Vec::new();
+    for l in detc_spl::lookups(&search.value) {
+        if !matches!(l.command.as_str(), "inputlookup" | "outputlookup") {
+            continue;
+        }
+        let word: String = l
+            .name
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if word.is_empty()
+            || names.contains(word.as_str())
+            || detc_content::enums::LOOKUPS_TO_IGNORE.contains(&word.as_str())
+        {
+            continue;
+        }
+        let at = file
+            .text
+            .get(search.span.start..)
+            .and_then(|t| t.find(&l.name))
+            .map_or(search.span.start, |i| search.span.start + i);
+        let line = file.line_col(at).line;
+        let fix = if word == l.name {
+            format!("add lookups/{word}.yml defining it, or fix the name")
+        } else {
+            format!(
+                "Splunk reads or writes the file `{}` without a definition, but contentctl 5.6.2 looks for a lookup named `{word}`: add lookups/{word}.yml (lookup_type csv) for it, or keep this file out of contentctl 5",
+                l.name
+            )
+        };
+        out.push(format!(
+            "needs a human: line {line}: `{} {}` names no lookup of the content; {fix}",
+            l.command, l.name
+        ));
+    }
+    out
+}
+
+/// Removes the second and later copies of an entry in the list `key` of
+/// `map` (contentctl 5.6.2 refuses "Duplicate Story ... found in list";
+/// 4.4.7 accepted it). Returns a note per removed entry.
+fn dedupe_list(f: &File, map: NodeId, key: &str, edits: &mut Vec<Edit>) -> Vec<String> {
+    let Some(list) = f.get(map, key) else {
+        return Vec::new();
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut notes = Vec::new();
+    for item in f.seq(list) {
+        let Some(v) = f.scalar(item) else { continue };
+        if !seen.insert(v.to_string()) {
+            let span = f.doc.node(item).span;
+            edits.push(Edit {
+                start: f.line_start(span.start),
+                end: f.line_end(span.end.max(span.start + 1) - 1),
+                text: String::new(),
+            });
+            notes.push(format!(
+                "removed the second `{v}` from `{key}` (contentctl 5 refuses a name listed twice)"
+            ));
+        }
+    }
+    notes
+}
+
+/// A data source named by a detection that the content does not have:
+/// contentctl 5.6.2 refuses the detection, and only a person can say which
+/// data source was meant. One note per name, with its line.
+fn data_source_notes(p: &Project, d: &Detection) -> Vec<String> {
+    let known: std::collections::HashSet<&str> = p
+        .content
+        .data_sources
+        .iter()
+        .map(|s| s.common.name())
+        .collect();
+    let file = p.sources.get(d.common.file);
+    let mut out = Vec::new();
+    for ds in &d.data_source {
+        for part in ds.value.split("AND").map(str::trim) {
+            if part.is_empty() || known.contains(part) {
+                continue;
+            }
+            let line = file.line_col(ds.span.start).line;
+            let hint = detc_yaml::did_you_mean(part, known.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            out.push(format!(
+                "needs a human: line {line}: no data source is named `{part}`{hint}; fix the name or add data_sources/ for it"
+            ));
+        }
+    }
+    out
+}
+
+/// Removes, from `file`, every key that validation reported as having no
+/// effect (`S006`: a 4.x key that contentctl 4.4.7 ignores and contentctl
+/// 5 refuses, such as `datamodel`, `tags.context` or `tags.CVE`): its whole
+/// entry, value included.
+fn drop_ignored_keys(p: &Project, file: FileId, f: &File, edits: &mut Vec<Edit>) {
+    for d in &p.diags {
+        if d.code != "S006" {
+            continue;
+        }
+        let Some(span) = d.span.filter(|s| s.file == file) else {
+            continue;
+        };
+        if let Some((map, key)) = f.key_at(span.start) {
+            f.remove(map, &key, edits);
+        }
+    }
+}
+
 /// A YAML scalar for `v`: plain when that is safe, else double-quoted
 /// (JSON string syntax is valid YAML).
 fn yaml_str(v: &str) -> String {
@@ -184,8 +334,10 @@ fn yaml_str(v: &str) -> String {
 
 /// Migrates every 4.x detection, story, baseline and lookup of `p` (a
 /// loaded, validated project: the detection's deployment decides whether
-/// RBA is kept). Files are returned in path order; 5.x files are not.
-pub fn migrate(p: &Project) -> Vec<Change> {
+/// RBA is kept). `today` (`YYYY-MM-DD`) dates the lookups, which 4.x
+/// leaves undated and 5.x requires to be dated. Files are returned in
+/// path order; 5.x files are not.
+pub fn migrate(p: &Project, today: &str) -> Vec<Change> {
     let mut out = Vec::new();
     for d in &p.content.detections {
         if d.format == Format::V4 {
@@ -214,7 +366,7 @@ pub fn migrate(p: &Project) -> Vec<Change> {
     }
     for l in &p.content.lookups {
         if l.format == Format::V4
-            && let Some(c) = lookup(p, l)
+            && let Some(c) = lookup(p, l, today)
         {
             out.push(c);
         }
@@ -326,7 +478,8 @@ fn detection(p: &Project, d: &Detection, rba_on: bool) -> Option<Change> {
                 ));
             }
             if r.risk_objects.is_empty() {
-                notes.push("no observable has the Victim role, so `rba.risk_objects` is empty: name the field of the entity at risk".into());
+                let line = p.sources.get(d.common.file).line_col(tags_line).line;
+                notes.push(format!("needs a human: line {line}: no observable has the Victim role, so `rba.risk_objects` is empty (contentctl 5 requires one): name the field of the entity at risk"));
             }
             if r.threat_objects.is_empty() {
                 block.push_str("  threat_objects: []\n");
@@ -352,6 +505,11 @@ fn detection(p: &Project, d: &Detection, rba_on: bool) -> Option<Change> {
             text: block,
         });
     }
+    notes.extend(dedupe_list(&f, root, "data_source", &mut edits));
+    notes.extend(dedupe_list(&f, tags, "analytic_story", &mut edits));
+    notes.extend(data_source_notes(p, d));
+    notes.extend(lookup_notes(p, d.search.as_ref()));
+    drop_ignored_keys(p, d.common.file, &f, &mut edits);
     Some(Change {
         path: d.common.path.clone(),
         text: apply(text, edits),
@@ -414,6 +572,7 @@ fn story(p: &Project, s: &Story) -> Option<Change> {
     let mut edits = Vec::new();
     add_status(&f, root, &s.common.path, &mut edits);
     f.remove(root, "type", &mut edits);
+    drop_ignored_keys(p, s.common.file, &f, &mut edits);
     Some(Change {
         path: s.common.path.clone(),
         text: apply(text, edits),
@@ -435,15 +594,17 @@ fn baseline(p: &Project, b: &Baseline) -> Option<Change> {
             f.remove(tags, k, &mut edits);
         }
     }
+    let notes = lookup_notes(p, b.search.as_ref());
+    drop_ignored_keys(p, b.common.file, &f, &mut edits);
     Some(Change {
         path: b.common.path.clone(),
         text: apply(text, edits),
         renames: Vec::new(),
-        notes: Vec::new(),
+        notes,
     })
 }
 
-fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
+fn lookup(p: &Project, l: &Lookup, today: &str) -> Option<Change> {
     let text = text_of(p, l.common.file);
     let f = File::parse(text)?;
     let root = f.root()?;
@@ -472,6 +633,45 @@ fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
             ));
             renames.push((from, to));
         }
+    }
+    // 5.x requires the base fields that 4.x lookups go without (contentctl
+    // 5.6.2 `SecurityContentObject_Abstract`): a stable id (a UUID v5 of
+    // the lookup's name, so that migrating again gives the same one),
+    // version 1, today's date, and the app's author.
+    let mut base = String::new();
+    let author = if p.config.app.author_name.is_empty() {
+        "Splunk".to_string()
+    } else {
+        p.config.app.author_name.clone()
+    };
+    for (k, v) in [
+        (
+            "id",
+            uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_URL,
+                format!("detc-migrate:lookup:{}", l.common.name()).as_bytes(),
+            )
+            .to_string(),
+        ),
+        ("version", "1".to_string()),
+        ("date", format!("'{today}'")),
+        ("author", yaml_str(&author)),
+    ] {
+        if f.get(root, k).is_none() {
+            base.push_str(&format!("{k}: {v}\n"));
+        }
+    }
+    if !base.is_empty() {
+        let at = f.entry_lines(root, "name").map_or(0, |(_, e)| e);
+        if at > 0 && !text[..at].ends_with('\n') {
+            // `name` is the file's last line, without a newline.
+            base.insert(0, '\n');
+        }
+        edits.push(Edit {
+            start: at,
+            end: at,
+            text: base,
+        });
     }
     // lookup_type goes where `filename`/`collection` was.
     let anchor = ["filename", "collection"]
@@ -532,6 +732,7 @@ fn lookup(p: &Project, l: &Lookup) -> Option<Change> {
             });
         }
     }
+    drop_ignored_keys(p, l.common.file, &f, &mut edits);
     Some(Change {
         path: l.common.path.clone(),
         text: apply(text, edits),

@@ -411,7 +411,8 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
         return ExitCode::from(2);
     };
     let p = detc_content::load(&root);
-    let mut changes = detc_migrate::migrate(&p);
+    let today = jiff::Zoned::now().date().to_string();
+    let mut changes = detc_migrate::migrate(&p, &today);
     if let Some(f) = &only {
         changes.retain(|c| &c.path == f);
     }

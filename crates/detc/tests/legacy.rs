@@ -281,11 +281,64 @@ fn migrate_rewrites_4x_into_5x_that_validates_and_is_idempotent() {
         !out.contains("A004") && !out.contains("D002") && !out.contains("R005"),
         "{out}"
     );
+    // What contentctl 5.6.2 requires beyond the objects themselves: the base
+    // fields of every lookup (a stable id), and the playbooks/ and removed/
+    // folders, even empty.
+    let lookup =
+        std::fs::read_to_string(t.path().join("lookups/security_services_lookup.yml")).unwrap();
+    for line in ["\nversion: 1\n", "\ndate: '", "\nauthor: "] {
+        assert!(lookup.contains(line), "{line}: {lookup}");
+    }
+    assert!(
+        lookup.contains("\nid: 453214f7-4a8f-510d-adaf-525b0372998a\n"),
+        "a UUID v5 of the lookup's name, the same at every run: {lookup}"
+    );
+    for dir in ["playbooks", "removed"] {
+        assert!(t.path().join(dir).join(".gitkeep").is_file(), "{dir}/");
+    }
     // Twice changes nothing.
     let (code, out, _) = detc(&["migrate", "--in-place"], t.path());
     assert_eq!(code, 0);
     assert_eq!(out, "nothing to migrate: no contentctl 4.x file\n");
     assert_eq!(std::fs::read_to_string(&det).unwrap(), migrated);
+}
+
+/// What contentctl 5.6.2 will refuse and only a person can fix is listed by
+/// `detc migrate` with its line, and a name listed twice is deduplicated.
+#[test]
+fn migrate_lists_what_needs_a_human_and_drops_repeated_names() {
+    let t = pack();
+    let det = t
+        .path()
+        .join("detections/cloud/asl_aws_defense_evasion_stop_logging_cloudtrail.yml");
+    let text = std::fs::read_to_string(&det).unwrap();
+    let text = text.replacen(
+        "data_source: []\n",
+        "data_source:\n- AWS CloudTrail NoSuchEvent\n",
+        1,
+    );
+    let story_line = text
+        .lines()
+        .skip_while(|l| *l != "  analytic_story:")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let text = text.replacen(
+        &format!("{story_line}\n"),
+        &format!("{story_line}\n{story_line}\n"),
+        1,
+    );
+    std::fs::write(&det, text).unwrap();
+    let (_, out, _) = detc(&["migrate", "--in-place", "--color", "never"], t.path());
+    assert!(
+        out.contains(
+            "note: needs a human: line 10: no data source is named `AWS CloudTrail NoSuchEvent`"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("note: removed the second `"), "{out}");
+    let migrated = std::fs::read_to_string(&det).unwrap();
+    assert_eq!(migrated.matches(&story_line).count(), 1, "{migrated}");
 }
 
 #[test]

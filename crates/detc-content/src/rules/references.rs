@@ -9,6 +9,8 @@
 //!   `ESCU Default Configuration Baseline` (contentctl `getDeploymentFromType`).
 //! - `C008 unknown-detection`: a baseline's `tags.detections` names
 //!   detections; contentctl silently drops unknown names, so this is a warning.
+//! - `C009 duplicate-reference`: a story or data source named twice in one
+//!   list (contentctl 5.6.2 refuses it; 4.4.7 accepted it).
 
 use super::Cx;
 use crate::codes::diag;
@@ -34,6 +36,23 @@ fn unknown(
     }
 }
 
+/// `C009`: a name listed twice in one list (contentctl 5.6.2's
+/// `mapNamesToSecurityContentObjects` refuses "Duplicate Story ... found
+/// in list"; 4.4.7 accepted it).
+fn twice(list: &[Spanned<String>], what: &str, out: &mut Vec<Diagnostic>) {
+    for (i, v) in list.iter().enumerate() {
+        if let Some(first) = list[..i].iter().find(|f| f.value == v.value) {
+            out.push(
+                diag("C009", format!("the {what} `{}` is listed twice", v.value))
+                    .at(v.span)
+                    .label("again here")
+                    .with_secondary(first.span, "first here")
+                    .help("remove the second entry"),
+            );
+        }
+    }
+}
+
 /// The deployment name contentctl uses for a detection or baseline type.
 pub fn default_deployment_name(kind: &str) -> String {
     format!("ESCU Default Configuration {kind}")
@@ -52,6 +71,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         .collect();
     let detections: HashSet<&str> = c.detections.iter().map(|d| d.common.name()).collect();
     for d in &c.detections {
+        twice(&d.tags.analytic_story, "analytic story", out);
+        twice(&d.data_source, "data source", out);
         for s in &d.tags.analytic_story {
             if !stories.contains(s.value.as_str()) {
                 out.push(unknown("C004", "analytic story", s, &stories, "stories"));
@@ -92,6 +113,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
     }
     for b in &c.baselines {
+        twice(&b.analytic_story, "analytic story", out);
         for s in &b.analytic_story {
             if !stories.contains(s.value.as_str()) {
                 out.push(unknown("C004", "analytic story", s, &stories, "stories"));

@@ -19,6 +19,10 @@
 //! - `Q011 undefined-lookup-table`: `inputlookup`/`outputlookup` name a
 //!   lookup definition that does not exist (contentctl 5.6 checks it; 4.4.7
 //!   checks only `lookup`). A file name (`x.csv`) needs no definition.
+//! - `Q012 lookup-file-for-contentctl5` (a warning, 5.x content only):
+//!   `inputlookup x.csv`/`outputlookup x.csv` with no lookup named `x`,
+//!   which Splunk runs but contentctl 5.6.2 refuses (its `get_lookups`
+//!   takes the word before the `.` as a lookup name).
 
 use super::{Cx, file_stem_for};
 use crate::codes::diag;
@@ -29,6 +33,7 @@ use detc_yaml::{Spanned, did_you_mean};
 /// Checks the macros (`macros`, as `detc_spl::macros` found them) and lookups a search uses.
 fn check_uses(
     cx: &Cx,
+    format: crate::legacy::Format,
     search: &Spanned<String>,
     macros: &[detc_spl::MacroRef],
     own_filter: Option<&str>,
@@ -91,17 +96,41 @@ fn check_uses(
         );
     }
     for l in detc_spl::lookups(s) {
-        if LOOKUPS_TO_IGNORE.contains(&l.name.as_str()) || cx.lookup_names.contains(&l.name) {
+        let file = is_file_name(&l.name);
+        let by_file = file && matches!(l.command.as_str(), "inputlookup" | "outputlookup");
+        if !by_file
+            && (LOOKUPS_TO_IGNORE.contains(&l.name.as_str()) || cx.lookup_names.contains(&l.name))
+        {
             continue;
         }
-        let file = is_file_name(&l.name);
         let code = match l.command.as_str() {
             // `outputlookup x.csv` creates the file in the app's lookups
             // folder; `inputlookup x.csv` reads such a file, which a
             // baseline or another app may write: neither needs a lookup
             // definition (Search Reference, inputlookup and outputlookup:
             // "<filename>" or "<tablename>").
-            "inputlookup" | "outputlookup" if file => continue,
+            "inputlookup" | "outputlookup" if file => {
+                // contentctl 5.6.2 reads the word before the `.` as a
+                // lookup name and refuses the file without one (Q012).
+                let word: String = l
+                    .name
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if format == crate::legacy::Format::V5
+                    && !word.is_empty()
+                    && !cx.lookup_names.contains(&word)
+                    && !LOOKUPS_TO_IGNORE.contains(&word.as_str())
+                {
+                    out.push(
+                        diag("Q012", format!("contentctl 5.6.2 refuses `{} {}`: it looks for a lookup named `{word}`", l.command, l.name))
+                            .at(cx.locate(search, l.start, &l.name))
+                            .label("a file, no lookup definition")
+                            .help(format!("Splunk needs no definition for the file, and detc builds it; for contentctl 5, add lookups/{word}.yml (lookup_type csv)")),
+                    );
+                }
+                continue;
+            }
             "inputlookup" | "outputlookup" => "Q011",
             _ => "Q005",
         };
@@ -247,7 +276,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let stem = file_stem_for(d.common.name());
         let filter = format!("{stem}_filter");
         let macros = detc_spl::macros(&search.value);
-        check_uses(cx, search, &macros, Some(&filter), out);
+        check_uses(cx, d.format, search, &macros, Some(&filter), out);
         let uses: Vec<&detc_spl::MacroRef> = macros.iter().filter(|m| m.name == filter).collect();
         if uses.is_empty() {
             out.push(
@@ -262,7 +291,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
     for b in &cx.content.baselines {
         if let Some(search) = &b.search {
-            check_uses(cx, search, &detc_spl::macros(&search.value), None, out);
+            check_uses(
+                cx,
+                b.format,
+                search,
+                &detc_spl::macros(&search.value),
+                None,
+                out,
+            );
         }
     }
 }
