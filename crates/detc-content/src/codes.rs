@@ -51,7 +51,8 @@ rules! {
     "S003" "wrong-type" Error true "a value has the wrong type";
     "S004" "invalid-value" Error true "a value is not one of the allowed values";
     "S005" "constraint" Error true "a value breaks a length, range or format constraint";
-    "S006" "ignored-key" Warning false "a key that contentctl 4.x accepted has no effect";
+    "S006" "ignored-key" Warning false "a key that contentctl 4.4.7 ignores has no effect";
+    "S007" "contentctl5-strict" Error true "with extensions off: a detc extension, or something else contentctl 5.6.2 refuses";
     "C001" "duplicate-name" Error true "two content objects have the same name";
     "C002" "duplicate-id" Error true "two content objects have the same id";
     "C003" "file-name" Error true "the file name does not match the object's name";

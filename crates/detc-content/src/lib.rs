@@ -9,6 +9,7 @@
 
 pub mod codes;
 pub mod enums;
+pub mod extensions;
 pub mod legacy;
 pub mod lints;
 pub mod load;

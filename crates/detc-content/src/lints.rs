@@ -52,6 +52,9 @@ pub struct LintFlags {
     pub levels: Vec<(String, Level)>,
     /// `--cap-lints warn`.
     pub cap_warn: bool,
+    /// `--no-extensions`: refuse detc's extensions to the 5.x format, as
+    /// contentctl 5.6.2 does (beats `[schema] extensions` of detc.toml).
+    pub no_extensions: bool,
 }
 
 /// Finds a rule by code (`A004`) or name (`technique-and-subtechnique`).
@@ -80,17 +83,29 @@ pub fn check_flag(key: &str, level: Level) -> Result<&'static Rule, String> {
 struct DetcToml {
     #[serde(default)]
     lints: std::collections::BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    schema: SchemaToml,
+}
+
+/// `[schema]` of detc.toml.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SchemaToml {
+    /// `extensions = false`: detc's extensions to the 5.x format are
+    /// refused ([`crate::extensions`]).
+    extensions: Option<bool>,
 }
 
 /// Reads `detc.toml` in the content root, if there is one: the rule levels
-/// of its `[lints]` table. Problems are `F005` errors with their span.
-fn read_toml(p: &mut Project) -> Vec<(&'static Rule, Level)> {
+/// of its `[lints]` table, and `[schema] extensions` (`None` when not
+/// set). Problems are `F005` errors with their span.
+fn read_toml(p: &mut Project) -> (Vec<(&'static Rule, Level)>, Option<bool>) {
     let path = p.root.join("detc.toml");
     if !path.is_file() {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let Some(file) = crate::load::read_file(&mut p.sources, &mut p.diags, &p.root, &path) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let text = p.sources.get(file).text.clone();
     let parsed: DetcToml = match toml::from_str(&text) {
@@ -103,9 +118,10 @@ fn read_toml(p: &mut Project) -> Vec<(&'static Rule, Level)> {
                 None => d.in_file(file),
             };
             p.diags.push(d);
-            return Vec::new();
+            return (Vec::new(), None);
         }
     };
+    let extensions = parsed.schema.extensions;
     let mut out = Vec::new();
     for (key, value) in parsed.lints {
         let r = value.span();
@@ -128,7 +144,7 @@ fn read_toml(p: &mut Project) -> Vec<(&'static Rule, Level)> {
             ),
         }
     }
-    out
+    (out, extensions)
 }
 
 /// The generation of each content file, and the project's (the one most
@@ -138,9 +154,12 @@ fn file_formats(p: &Project) -> (HashMap<FileId, Format>, Format) {
     (m, p.format())
 }
 
-/// Applies every level (see the module documentation) to `p.diags`.
+/// Applies every level (see the module documentation) to `p.diags`; then,
+/// when extensions are off (`--no-extensions`, or `[schema] extensions =
+/// false`), the strict checks of [`crate::extensions::check_strict`].
 pub fn apply(p: &mut Project, flags: &LintFlags) {
-    let toml_levels = read_toml(p);
+    let (toml_levels, extensions) = read_toml(p);
+    let strict = flags.no_extensions || extensions == Some(false);
     let cli: Vec<(&'static Rule, Level)> = flags
         .levels
         .iter()
@@ -197,5 +216,8 @@ pub fn apply(p: &mut Project, flags: &LintFlags) {
         if keep {
             p.diags.push(d);
         }
+    }
+    if strict {
+        crate::extensions::check_strict(p);
     }
 }

@@ -225,7 +225,18 @@ fn read_config(p: &mut Project) {
                     .unwrap_or_default()
             };
             let app = &mut p.config.app;
-            app.uid = a.opt_int(&mut de, "uid").map(|v| v.value);
+            let uid = a.opt_int(&mut de, "uid");
+            // contentctl 5.6.2 `CustomApp.uid`: 2 <= uid < 100000.
+            if let Some(u) = &uid
+                && !(2..100_000).contains(&u.value)
+            {
+                de.push(
+                    diag("F004", format!("app.uid {} is outside 2..99999", u.value))
+                        .at(u.span)
+                        .help("contentctl 5 refuses it: use your app's Splunkbase uid, or any number from 2 to 99999 for an app not on Splunkbase"),
+                );
+            }
+            app.uid = uid.map(|v| v.value);
             app.title = s(&mut de, &mut a, "title", true);
             app.appid = s(&mut de, &mut a, "appid", true);
             app.version = s(&mut de, &mut a, "version", true);

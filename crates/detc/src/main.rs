@@ -50,6 +50,13 @@ struct LintArgs {
     /// known defects still builds. Schema errors stay errors.
     #[arg(long, value_name = "LEVEL", value_parser = ["warn"])]
     cap_lints: Option<String>,
+    /// Refuse detc's extensions to the contentctl 5.x format (ATT&CK
+    /// detection strategies and analytics, `written_by`, `field_types`)
+    /// and whatever else contentctl 5.6.2 refuses: content that passes
+    /// also passes contentctl 5.6.2. `[schema] extensions = false` in
+    /// detc.toml does the same.
+    #[arg(long)]
+    no_extensions: bool,
 }
 
 impl LintArgs {
@@ -74,6 +81,7 @@ impl LintArgs {
         Ok(detc_content::lints::LintFlags {
             levels,
             cap_warn: self.cap_lints.is_some(),
+            no_extensions: self.no_extensions,
         })
     }
 }

@@ -196,3 +196,81 @@ fn attack_bundle_flag_reads_a_stix_bundle() {
     assert_eq!(code, 1);
     assert!(out.contains("error[A001]"), "{out}");
 }
+
+/// Extensions off (`--no-extensions` or `[schema] extensions = false`):
+/// contentctl 5.6.2's own sample pack passes once it has the folders
+/// contentctl requires; detc's extensions and a root without those folders
+/// are refused, each where it is written.
+#[test]
+fn with_extensions_off_detc_refuses_what_contentctl_5_refuses() {
+    let t = pack("init");
+    let (code, out) = detc(
+        &["validate", "--color", "never", "--no-extensions"],
+        t.path(),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("error[S007]").count(), 2, "{out}");
+    assert!(out.contains("without a `playbooks/` folder"), "{out}");
+    for dir in ["playbooks", "removed"] {
+        std::fs::create_dir_all(t.path().join(dir)).unwrap();
+    }
+    let (code, out) = detc(
+        &["validate", "--color", "never", "--no-extensions"],
+        t.path(),
+    );
+    assert_eq!(code, 0, "{out}");
+    // The shipped content uses detc's extensions.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let (code, out) = detc(&["validate", "--color", "never", "--no-extensions"], &root);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.matches("`tags.mitre_attack_detection_strategies` is a detc extension")
+            .count(),
+        6,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("`written_by` is a detc extension").count(),
+        4,
+        "{out}"
+    );
+    assert!(
+        !out.contains("folder"),
+        "the repository has playbooks/ and removed/: {out}"
+    );
+    // The same from detc.toml.
+    std::fs::write(t.path().join("detc.toml"), "[schema]\nextensions = false\n").unwrap();
+    let ext = t
+        .path()
+        .join("detections/endpoint/anomalous_usage_of_7zip.yml");
+    let text = std::fs::read_to_string(&ext).unwrap();
+    std::fs::write(
+        &ext,
+        text.replacen(
+            "\ntags:\n",
+            "\ntags:\n  mitre_attack_analytics:\n  - AN0001\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let (code, out) = detc(&["validate", "--color", "never"], t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error[S007]: `tags.mitre_attack_analytics` is a detc extension"),
+        "{out}"
+    );
+}
+
+/// `docs/extensions.md` lists exactly the extensions detc reads.
+#[test]
+fn docs_extensions_md_lists_every_extension() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/extensions.md"),
+    )
+    .unwrap();
+    assert!(
+        doc.contains(&detc_content::extensions::markdown_table()),
+        "docs/extensions.md's table differs from detc_content::extensions::EXTENSIONS:\n{}",
+        detc_content::extensions::markdown_table()
+    );
+}
