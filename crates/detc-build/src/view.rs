@@ -391,6 +391,8 @@ pub struct LookupView {
     /// For csv: the file name in the app's `lookups/`
     /// (`<name>_<YYYYMMDD>.csv` from the lookup's date, as contentctl;
     /// `<name>.csv`, the file the command writes, for `written_by: firstseen`).
+    /// For a 4.x mlmodel: its file, which gets a transforms.conf stanza as in
+    /// contentctl 4.4.7; `None` for a 5.x one (no stanza, as 5.6.2).
     pub filename: Option<String>,
     /// For kvstore: `_key` then the other fields, comma-separated.
     pub fields_list: String,
@@ -1105,7 +1107,9 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
             };
             (Some(out.clone()), Some((format!("{stem}.csv"), out)))
         }
-        "mlmodel" if named.is_some() => (None, named),
+        // contentctl 4.4.7 writes a transforms.conf stanza for a 4.x model
+        // (`filename = <file>.mlmodel`); 5.6.2 writes none.
+        "mlmodel" if named.is_some() => (named.as_ref().map(|(_, f)| f.clone()), named),
         "mlmodel" => {
             let base = stem.rsplit('/').next().unwrap_or(&stem).to_string();
             (

@@ -1488,6 +1488,20 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         "max_matches",
         "case_sensitive_match",
     ] {
+        // contentctl 4.4.7's `Lookup` has no `max_matches`: it ignores the
+        // key (an `S006` from `finish`), so a 4.x build does not write it.
+        if format == Format::V4 && key == "max_matches" {
+            if let Some(span) = m.key_span(de, key) {
+                de.push(
+                    diag("S006", "`max_matches` has no effect in 4.x content: contentctl 4.4.7's lookups have no such field".to_string())
+                        .at(span)
+                        .label("ignored")
+                        .help("the build leaves it out, as 4.4.7 did, so Splunk's default applies; after `detc migrate` (which keeps it) it takes effect"),
+                );
+            }
+            let _ = m.get(key);
+            continue;
+        }
         let Some(n) = m.get_some(de, key) else {
             continue;
         };

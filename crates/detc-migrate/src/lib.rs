@@ -295,6 +295,11 @@ fn data_source_notes(p: &Project, d: &Detection) -> Vec<String> {
     out
 }
 
+/// Keys that contentctl 4.4.7 ignored but 5.x reads: `detc migrate` keeps
+/// them, and they take effect after the migration (a lookup's
+/// `max_matches`).
+const KEPT_IGNORED_KEYS: &[&str] = &["max_matches"];
+
 /// Removes, from `file`, every key that validation reported as having no
 /// effect (`S006`: a 4.x key that contentctl 4.4.7 ignores and contentctl
 /// 5 refuses, such as `datamodel`, `tags.context` or `tags.CVE`): its whole
@@ -308,6 +313,10 @@ fn drop_ignored_keys(p: &Project, file: FileId, f: &File, edits: &mut Vec<Edit>)
             continue;
         };
         if let Some((map, key)) = f.key_at(span.start) {
+            // Valid in 5.x, where it takes effect: kept (docs/legacy.md).
+            if KEPT_IGNORED_KEYS.contains(&key.as_str()) {
+                continue;
+            }
             f.remove(map, &key, edits);
         }
     }

@@ -97,9 +97,6 @@ fn content_that_never_calls_firstseen_builds_without_its_binary_and_ships_no_com
 
 #[test]
 fn the_fixture_pack_builds_byte_identically_twice() {
-    let Some(bin) = common::firstseen() else {
-        return;
-    };
     let out = tempfile::tempdir().unwrap();
     let mut tarballs = Vec::new();
     for i in 0..2 {
@@ -107,23 +104,16 @@ fn the_fixture_pack_builds_byte_identically_twice() {
         let r = detc()
             .args(["build", "--out"])
             .arg(&dist)
-            .arg("--firstseen")
-            .arg(&bin)
             .arg(repo().join("tests/fixtures/packs/build"))
             .env("SOURCE_DATE_EPOCH", "1767225600")
             .output()
             .unwrap();
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         let said = String::from_utf8_lossy(&r.stdout);
+        // No search of the pack calls firstseen: no binary, no command.
         assert!(
-            said.starts_with("built DetcBuildFixture 1.2.3: 15 files in "),
+            said.starts_with("built DetcBuildFixture 1.2.3: 13 files in "),
             "{said}"
-        );
-        let exe = dist.join("DetcBuildFixture/linux_x86_64/bin/firstseen");
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&exe).unwrap().permissions().mode() & 0o777,
-            0o755
         );
         assert!(said.contains("documentation files in"), "{said}");
         let index = std::fs::read_to_string(dist.join("docs/index.md")).unwrap();
@@ -132,6 +122,42 @@ fn the_fixture_pack_builds_byte_identically_twice() {
             "{index}"
         );
         tarballs.push(std::fs::read(dist.join("DetcBuildFixture-1.2.3.tar.gz")).unwrap());
+    }
+    assert_eq!(tarballs[0], tarballs[1]);
+}
+
+/// The shipped content calls firstseen: its app carries the binary, mode
+/// 0755, and builds to the same bytes twice.
+#[test]
+fn the_shipped_content_builds_with_its_firstseen_binary_byte_identically() {
+    let Some(bin) = common::firstseen() else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let mut tarballs = Vec::new();
+    for i in 0..2 {
+        let dist = out.path().join(format!("dist{i}"));
+        let r = detc()
+            .args(["build", "--no-docs", "--out"])
+            .arg(&dist)
+            .arg("--firstseen")
+            .arg(&bin)
+            .arg(repo())
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let exe = dist.join("DetcCloudFirstSeen/linux_x86_64/bin/firstseen");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&exe).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        assert!(
+            dist.join("DetcCloudFirstSeen/default/commands.conf")
+                .is_file()
+        );
+        tarballs.push(std::fs::read(dist.join("DetcCloudFirstSeen-0.1.0.tar.gz")).unwrap());
     }
     assert_eq!(tarballs[0], tarballs[1]);
 }
