@@ -403,7 +403,43 @@ fn merge_app_template(
             }),
         }
     }
+    define_template_lookups(files);
     Ok(())
+}
+
+/// Gives each csv file that the template ships in `lookups/` and no lookup
+/// defines a transforms.conf stanza of its name (`[mitre_enrichment]
+/// filename = mitre_enrichment.csv`), as contentctl 4.4.7's transforms
+/// template does for ESCU's `mitre_enrichment.csv`, so searches can use it
+/// by name.
+fn define_template_lookups(files: &mut Vec<AppFile>) {
+    let stems: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("lookups/"))
+        .filter(|n| !n.contains('/'))
+        .filter_map(|n| n.strip_suffix(".csv"))
+        .map(str::to_string)
+        .collect();
+    let Some(t) = files.iter_mut().find(|f| f.path == "default/transforms.conf") else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&t.data).into_owned();
+    let defined = |stem: &str| {
+        text.lines().any(|l| l.trim() == format!("[{stem}]"))
+            || text.lines().any(|l| {
+                l.split_once('=')
+                    .is_some_and(|(k, v)| k.trim() == "filename" && v.trim() == format!("{stem}.csv"))
+            })
+    };
+    let mut extra = String::new();
+    for stem in stems.iter().filter(|s| !defined(s)) {
+        if detc_conf::check_stanza_name(stem).is_ok() {
+            extra.push_str(&format!(
+                "\n# Shipped by app_template/lookups/{stem}.csv.\n[{stem}]\nfilename = {stem}.csv\n"
+            ));
+        }
+    }
+    t.data.extend_from_slice(extra.as_bytes());
 }
 
 #[cfg(unix)]
