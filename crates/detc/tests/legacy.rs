@@ -209,6 +209,10 @@ fn a_4x_pack_builds_its_response_tasks_and_app_template() {
     assert!(read("metadata/default.meta").contains("[correlationsearches]"));
     assert!(read("default/commands.conf").contains("#[dnstwist]"));
     assert!(!app.join("linux_x86_64/bin/firstseen").exists());
+    // A csv the template ships gets a transforms.conf stanza of its name.
+    assert!(app.join("lookups/mitre_enrichment.csv").is_file());
+    let transforms = read("default/transforms.conf");
+    assert!(transforms.contains("[mitre_enrichment]\nfilename = mitre_enrichment.csv\n"), "{transforms}");
     let version = read("default/content-version.conf");
     assert!(
         version.contains("version = 4.42.0"),
