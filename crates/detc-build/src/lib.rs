@@ -420,15 +420,19 @@ fn define_template_lookups(files: &mut Vec<AppFile>) {
         .filter_map(|n| n.strip_suffix(".csv"))
         .map(str::to_string)
         .collect();
-    let Some(t) = files.iter_mut().find(|f| f.path == "default/transforms.conf") else {
+    let Some(t) = files
+        .iter_mut()
+        .find(|f| f.path == "default/transforms.conf")
+    else {
         return;
     };
     let text = String::from_utf8_lossy(&t.data).into_owned();
     let defined = |stem: &str| {
         text.lines().any(|l| l.trim() == format!("[{stem}]"))
             || text.lines().any(|l| {
-                l.split_once('=')
-                    .is_some_and(|(k, v)| k.trim() == "filename" && v.trim() == format!("{stem}.csv"))
+                l.split_once('=').is_some_and(|(k, v)| {
+                    k.trim() == "filename" && v.trim() == format!("{stem}.csv")
+                })
             })
     };
     let mut extra = String::new();

@@ -212,7 +212,10 @@ fn a_4x_pack_builds_its_response_tasks_and_app_template() {
     // A csv the template ships gets a transforms.conf stanza of its name.
     assert!(app.join("lookups/mitre_enrichment.csv").is_file());
     let transforms = read("default/transforms.conf");
-    assert!(transforms.contains("[mitre_enrichment]\nfilename = mitre_enrichment.csv\n"), "{transforms}");
+    assert!(
+        transforms.contains("[mitre_enrichment]\nfilename = mitre_enrichment.csv\n"),
+        "{transforms}"
+    );
     let version = read("default/content-version.conf");
     assert!(
         version.contains("version = 4.42.0"),
@@ -515,4 +518,42 @@ fn a_baseline_fails_only_on_new_findings() {
     let (code, _, err) = detc(&["validate", "--baseline", &f], t.path());
     assert_eq!(code, 2);
     assert!(err.contains("--write-baseline"), "{err}");
+}
+
+/// The full security_content v4.42.0 (`../shared`, beside the clone; a
+/// hard failure under CI, skipped elsewhere without it): `detc build
+/// --cap-lints warn` builds it unmodified with no other flag and no
+/// firstseen binary, into the 1,824 saved searches contentctl 4.4.7 writes.
+#[test]
+fn the_full_security_content_v4_42_0_builds_with_cap_lints_alone() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/security_content-v4.42.0");
+    if !root.join("contentctl.yml").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs with ../shared beside the clone"
+        );
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let (code, stdout, err) = build(&root, &dist).unwrap();
+    assert_eq!(
+        code,
+        0,
+        "{stdout}{}",
+        &err[err.len().saturating_sub(3000)..]
+    );
+    assert!(
+        stdout.starts_with("built DA-ESS-ContentUpdate 4.42.0: "),
+        "{stdout}"
+    );
+    let ss = std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/savedsearches.conf"))
+        .unwrap();
+    assert_eq!(ss.lines().filter(|l| l.starts_with('[')).count(), 1824);
+    assert!(!dist.join("DA-ESS-ContentUpdate/linux_x86_64").exists());
+    // commands.conf is the app_template's own (commented-out examples).
+    let commands =
+        std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/commands.conf")).unwrap();
+    assert!(!commands.contains("[firstseen]"), "{commands}");
 }
