@@ -412,7 +412,7 @@ fn merge_app_template(
 /// filename = mitre_enrichment.csv`), as contentctl 4.4.7's transforms
 /// template does for ESCU's `mitre_enrichment.csv`, so searches can use it
 /// by name.
-fn define_template_lookups(files: &mut Vec<AppFile>) {
+fn define_template_lookups(files: &mut [AppFile]) {
     let stems: Vec<String> = files
         .iter()
         .filter_map(|f| f.path.strip_prefix("lookups/"))
