@@ -126,6 +126,13 @@ pub struct AppView {
     pub author_email: String,
     /// Author company.
     pub author_company: String,
+    /// The custom `.conf` files the app ships (Splunk has no spec of its
+    /// own for them: `analyticstories`, `content-version`,
+    /// `es_investigations`, and those of `app_template/default/` such as
+    /// ESCU's `use_case_library`), sorted: each gets an app.conf reload
+    /// trigger and a server.conf `conf_replication_include`, which
+    /// AppInspect requires and search head clusters need.
+    pub custom_confs: Vec<String>,
     /// Whether a search calls the `firstseen` command
     /// ([`detc_content::model::Content::uses_command`]): only then does the
     /// app define it (commands.conf, searchbnf.conf, its permissions).
@@ -1052,6 +1059,7 @@ pub(crate) fn context_unchecked(
         author_email: c.author_email.clone(),
         author_company: c.author_company.clone(),
         ships_firstseen: p.content.uses_command("firstseen"),
+        custom_confs: custom_confs(p),
     };
     for (field, v) in [
         ("title", &app.title),
@@ -1075,6 +1083,76 @@ pub(crate) fn context_unchecked(
         detc_version: env!("CARGO_PKG_VERSION"),
     };
     (cx, errors)
+}
+
+/// Splunk's own `.conf` files (those with a `.conf.spec` in
+/// `$SPLUNK_HOME/etc/system/README`) that an app may ship; any other name
+/// is a custom conf.
+const SPLUNK_CONFS: &[&str] = &[
+    "alert_actions",
+    "app",
+    "audit",
+    "authentication",
+    "authorize",
+    "collections",
+    "commands",
+    "datamodels",
+    "datatypesbnf",
+    "distsearch",
+    "event_renderers",
+    "eventtypes",
+    "fields",
+    "indexes",
+    "inputs",
+    "limits",
+    "macros",
+    "messages",
+    "multikv",
+    "outputs",
+    "passwords",
+    "props",
+    "restmap",
+    "savedsearches",
+    "searchbnf",
+    "segmenters",
+    "server",
+    "serverclass",
+    "tags",
+    "times",
+    "transactiontypes",
+    "transforms",
+    "ui-prefs",
+    "ui-tour",
+    "user-prefs",
+    "visualizations",
+    "web",
+    "workflow_actions",
+];
+
+/// The custom confs of the app: see [`AppView::custom_confs`].
+fn custom_confs(p: &Project) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    out.insert("analyticstories".to_string());
+    out.insert("content-version".to_string());
+    if p.content
+        .investigations
+        .iter()
+        .any(|i| !i.inputs().is_empty())
+    {
+        out.insert("es_investigations".to_string());
+    }
+    if let Ok(rd) = std::fs::read_dir(p.root.join("app_template/default")) {
+        for e in rd.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".conf")
+                && !SPLUNK_CONFS.contains(&stem)
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                out.insert(stem.to_string());
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
