@@ -133,6 +133,11 @@ pub struct AppView {
     /// trigger and a server.conf `conf_replication_include`, which
     /// AppInspect requires and search head clusters need.
     pub custom_confs: Vec<String>,
+    /// app.conf `[triggers]`: every custom conf, and the custom conf types
+    /// that `app_template/metadata/default.meta` sets permissions on
+    /// (ESCU's `correlationsearches`, `governance`...), which AppInspect
+    /// asks a reload trigger for; sorted.
+    pub reload_triggers: Vec<String>,
     /// Whether a search calls the `firstseen` command
     /// ([`detc_content::model::Content::uses_command`]): only then does the
     /// app define it (commands.conf, searchbnf.conf, its permissions).
@@ -1059,6 +1064,7 @@ pub(crate) fn context_unchecked(
         author_email: c.author_email.clone(),
         author_company: c.author_company.clone(),
         ships_firstseen: p.content.uses_command("firstseen"),
+        reload_triggers: reload_triggers(p),
         custom_confs: custom_confs(p),
     };
     for (field, v) in [
@@ -1149,6 +1155,33 @@ fn custom_confs(p: &Project) -> Vec<String> {
                 && e.file_type().is_ok_and(|t| t.is_file())
             {
                 out.insert(stem.to_string());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// See [`AppView::reload_triggers`].
+fn reload_triggers(p: &Project) -> Vec<String> {
+    let mut out: std::collections::BTreeSet<String> = custom_confs(p).into_iter().collect();
+    if let Ok(meta) = std::fs::read_to_string(p.root.join("app_template/metadata/default.meta")) {
+        for line in meta.lines() {
+            let Some(name) = line
+                .trim()
+                .strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+            else {
+                continue;
+            };
+            let conf = name.split('/').next().unwrap_or("").trim();
+            if !conf.is_empty()
+                && !SPLUNK_CONFS.contains(&conf)
+                && conf
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && !matches!(conf, "views" | "nav" | "lookups" | "viewstates" | "panels")
+            {
+                out.insert(conf.to_string());
             }
         }
     }
