@@ -278,6 +278,17 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
             executable: false,
         });
     }
+    for d in &p.content.dashboards {
+        let Some(json) = &d.json else { continue };
+        files.push(AppFile {
+            path: format!(
+                "default/data/ui/views/{}.xml",
+                d.common.file_stem().to_lowercase()
+            ),
+            data: dashboard_view(&cx.app.label, d, json).into_bytes(),
+            executable: false,
+        });
+    }
     for l in &cx.lookups {
         let Some((from, to)) = &l.copy else { continue };
         match std::fs::read(p.root.join(from)) {
@@ -469,6 +480,26 @@ fn workbench_panel(search: &str) -> String {
         .replace('>', "&gt;");
     format!(
         "<panel>\n  <table>\n    <search>\n      <query>{q}</query>\n    </search>\n    <option name=\"drilldown\">cell</option>\n    <option name=\"wrap\">false</option>\n  </table>\n</panel>\n"
+    )
+}
+
+/// A dashboard as the Simple XML view that holds its Dashboard Studio
+/// definition (`<dashboard version="2">`, the JSON in a CDATA section), as
+/// contentctl writes it: label `<app label> - <name>`, the theme (light
+/// by default), and the edit, open-in-search and export buttons shown. The
+/// JSON is kept as written (contentctl re-indents it); the loader refused
+/// one holding `]]>`.
+fn dashboard_view(label: &str, d: &detc_content::model::Dashboard, json: &str) -> String {
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let theme = d.theme.as_ref().map_or("light", |t| t.value.as_str());
+    format!(
+        "<dashboard version=\"2\" theme=\"{theme}\">\n    <label>{}</label>\n    <description></description>\n    <definition><![CDATA[\n{}\n    ]]></definition>\n    <meta type=\"hiddenElements\"><![CDATA[\n{{\n\t\"hideEdit\": false,\n\t\"hideOpenInSearch\": false,\n\t\"hideExport\": false\n}}\n    ]]></meta>\n</dashboard>\n",
+        esc(&format!("{label} - {}", d.common.name())),
+        json.trim_end()
     )
 }
 

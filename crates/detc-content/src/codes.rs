@@ -62,6 +62,7 @@ rules! {
     "C007" "future-date" Error true "a date is after today";
     "C008" "unknown-detection" Warning true "a baseline names a detection that does not exist";
     "C009" "duplicate-reference" Error true "a story or data source is named twice in one list";
+    "C010" "dashboard-definition" Error true "a dashboard's JSON definition is missing, invalid, or not titled with its name";
     "A001" "unknown-technique" Error true "a MITRE ATT&CK technique does not exist";
     "A002" "revoked-technique" Error false "a technique is revoked or deprecated in ATT&CK";
     "A003" "technique-moved" Warning false "a technique moves to another ID in the next ATT&CK version";

@@ -57,6 +57,7 @@ pub const CONTENT_DIRS: &[&str] = &[
     "data_sources",
     "deployments",
     "investigations",
+    "dashboards",
 ];
 
 /// A loaded content root.
@@ -265,6 +266,7 @@ enum Object {
     DataSource(Box<model::DataSource>),
     Deployment(Box<model::Deployment>),
     Investigation(Box<model::Investigation>),
+    Dashboard(Box<model::Dashboard>),
 }
 
 /// Decodes the object at a file's root node; the path is for messages.
@@ -295,6 +297,9 @@ const FOLDERS: &[(&str, DecodeFn)] = &[
     }),
     ("investigations", |de, n, p| {
         model::investigation(de, n, p).map(|o| Object::Investigation(Box::new(o)))
+    }),
+    ("dashboards", |de, n, p| {
+        model::dashboard(de, n, p).map(|o| Object::Dashboard(Box::new(o)))
     }),
 ];
 
@@ -356,6 +361,7 @@ fn load_content(p: &mut Project, c: &mut Content) {
             Some(Object::Lookup(o)) => c.lookups.push(*o),
             Some(Object::Baseline(o)) => c.baselines.push(*o),
             Some(Object::Investigation(o)) => c.investigations.push(*o),
+            Some(Object::Dashboard(o)) => c.dashboards.push(*o),
             Some(Object::DataSource(o)) => c.data_sources.push(*o),
             Some(Object::Deployment(o)) => c.deployments.push(*o),
         }
@@ -372,8 +378,84 @@ pub fn load(root: &Path) -> Project {
     read_config(&mut p);
     let mut c = Content::default();
     load_content(&mut p, &mut c);
+    for d in &mut c.dashboards {
+        read_dashboard_json(&p.root, d, &mut p.diags);
+    }
     p.content = c;
     p
+}
+
+/// Reads and checks a dashboard's JSON definition, `<stem>.json` beside
+/// its YAML (contentctl `Dashboard.validate_fields_from_json`): it must
+/// exist, be JSON, have a `title` equal to the dashboard's name and a
+/// `description`; and (for the build's CDATA section) hold no `]]>`.
+/// Problems are `C010` errors at the dashboard's name.
+fn read_dashboard_json(root: &Path, d: &mut crate::model::Dashboard, diags: &mut Vec<Diagnostic>) {
+    let Some(name) = d.common.name.as_ref() else {
+        return;
+    };
+    let rel = std::path::Path::new(&d.common.path).with_extension("json");
+    let problem = |msg: String, help: &str| {
+        diag("C010", msg)
+            .at(name.span)
+            .label("this dashboard")
+            .help(help.to_string())
+    };
+    let text = match std::fs::read_to_string(root.join(&rel)) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(problem(
+                format!(
+                    "cannot read the dashboard's definition `{}`: {e}",
+                    rel.display()
+                ),
+                "put the Dashboard Studio JSON beside the YAML, with the same file name",
+            ));
+            return;
+        }
+    };
+    let v: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(problem(
+                format!("`{}` is not JSON: {e}", rel.display()),
+                "export the definition again from Dashboard Studio (Source view)",
+            ));
+            return;
+        }
+    };
+    match v.get("title").and_then(|t| t.as_str()) {
+        Some(t) if t == name.value => {}
+        Some(t) => diags.push(problem(
+            format!(
+                "the title `{t}` in `{}` is not the dashboard's name `{}`",
+                rel.display(),
+                name.value
+            ),
+            "make the JSON's `title` and the YAML's `name` the same (contentctl requires it)",
+        )),
+        None => diags.push(problem(
+            format!("`{}` has no `title`", rel.display()),
+            "add `\"title\"` with the dashboard's name",
+        )),
+    }
+    if v.get("description").is_none() {
+        diags.push(problem(
+            format!("`{}` has no `description`", rel.display()),
+            "add `\"description\"` (contentctl requires it)",
+        ));
+    }
+    if text.contains("]]>") {
+        diags.push(problem(
+            format!(
+                "`{}` holds `]]>`, which would end the dashboard XML's CDATA section",
+                rel.display()
+            ),
+            "write it as `]]\\u003e` inside the JSON string",
+        ));
+        return;
+    }
+    d.json = Some(text);
 }
 
 #[cfg(test)]

@@ -393,6 +393,21 @@ impl Investigation {
     }
 }
 
+/// A dashboard (`dashboards/<name>.yml` beside `<name>.json`, a Dashboard
+/// Studio definition), as contentctl 4.4.7 and 5.6.2 read it: the YAML
+/// gives the base fields and the theme, the JSON's `title` must be the
+/// dashboard's name and it must have a `description`.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// Base fields.
+    pub common: Common,
+    /// `light` (default) or `dark`.
+    pub theme: Option<Spanned<String>>,
+    /// The JSON definition's text, as written, once it was read and checked
+    /// (by the loader, `C010`).
+    pub json: Option<String>,
+}
+
 /// A data source (`data_sources/*.yml`).
 #[derive(Debug, Clone)]
 pub struct DataSource {
@@ -425,6 +440,8 @@ pub struct Content {
     pub deployments: Vec<Deployment>,
     /// Response tasks (`investigations/`, 4.x).
     pub investigations: Vec<Investigation>,
+    /// Dashboards (`dashboards/`).
+    pub dashboards: Vec<Dashboard>,
 }
 
 impl Content {
@@ -1699,6 +1716,25 @@ pub fn investigation(de: &mut Decoder, root: NodeId, path: &str) -> Option<Inves
         search,
         how_to_implement,
         analytic_story,
+    })
+}
+
+/// Decodes a dashboard's YAML (contentctl `Dashboard`: base fields,
+/// `description`, `theme`; unknown keys have no effect, as in 4.4.7).
+pub fn dashboard(de: &mut Decoder, root: NodeId, path: &str) -> Option<Dashboard> {
+    ignore_extra_keys_in(de, Format::V4);
+    let mut m = de.map(root, "dashboard")?;
+    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V4);
+    let theme = m
+        .get_some(de, "theme")
+        .and_then(|n| de.string(n, "theme"))
+        .and_then(|v| one_of(de, v, &["light", "dark"], "theme"));
+    let _ = m.opt_str(de, "j2_template");
+    m.finish(de);
+    Some(Dashboard {
+        common,
+        theme,
+        json: None,
     })
 }
 

@@ -209,6 +209,10 @@ fn a_4x_pack_builds_its_response_tasks_and_app_template() {
     assert!(read("metadata/default.meta").contains("[correlationsearches]"));
     assert!(read("default/commands.conf").contains("#[dnstwist]"));
     assert!(!app.join("linux_x86_64/bin/firstseen").exists());
+    // A dashboard: its Dashboard Studio JSON in a Simple XML view.
+    let view = read("default/data/ui/views/rmm_software_tracking.xml");
+    assert!(view.starts_with("<dashboard version=\"2\" theme=\"light\">\n    <label>ESCU - RMM Software Tracking</label>"), "{view}");
+    assert!(view.contains("<definition><![CDATA[\n{"), "{view}");
     // A csv the template ships gets a transforms.conf stanza of its name.
     assert!(app.join("lookups/mitre_enrichment.csv").is_file());
     let transforms = read("default/transforms.conf");
