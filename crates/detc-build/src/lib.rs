@@ -278,6 +278,18 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
             executable: false,
         });
     }
+    if !p.content.data_sources.is_empty() {
+        match data_sources_csv(&p.content.data_sources) {
+            Ok(data) => files.push(AppFile {
+                path: "lookups/data_sources.csv".into(),
+                data,
+                executable: false,
+            }),
+            Err(e) => errors.push(BuildError::new(format!(
+                "cannot write lookups/data_sources.csv: {e}"
+            ))),
+        }
+    }
     for d in &p.content.dashboards {
         let Some(json) = &d.json else { continue };
         files.push(AppFile {
@@ -309,6 +321,7 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
     ) {
         return Err(vec![e]);
     }
+    define_template_lookups(&mut files);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(App {
         appid: cx.app.appid.clone(),
@@ -414,15 +427,15 @@ fn merge_app_template(
             }),
         }
     }
-    define_template_lookups(files);
     Ok(())
 }
 
-/// Gives each csv file that the template ships in `lookups/` and no lookup
-/// defines a transforms.conf stanza of its name (`[mitre_enrichment]
-/// filename = mitre_enrichment.csv`), as contentctl 4.4.7's transforms
-/// template does for ESCU's `mitre_enrichment.csv`, so searches can use it
-/// by name.
+/// Gives each csv file of the app's `lookups/` that no lookup defines (one
+/// the template ships, the `data_sources` lookup) a transforms.conf stanza
+/// of its name (`[mitre_enrichment] filename = mitre_enrichment.csv`), as
+/// contentctl 4.4.7's transforms template does for ESCU's
+/// `mitre_enrichment.csv` and its build for `data_sources`, so searches can
+/// use it by name.
 fn define_template_lookups(files: &mut [AppFile]) {
     let stems: Vec<String> = files
         .iter()
@@ -449,8 +462,13 @@ fn define_template_lookups(files: &mut [AppFile]) {
     let mut extra = String::new();
     for stem in stems.iter().filter(|s| !defined(s)) {
         if detc_conf::check_stanza_name(stem).is_ok() {
+            let what = if stem == "data_sources" {
+                "the content's data sources (data_sources/), as contentctl lists them"
+            } else {
+                "shipped by app_template/lookups/; no lookup of the content defines it"
+            };
             extra.push_str(&format!(
-                "\n# Shipped by app_template/lookups/{stem}.csv.\n[{stem}]\nfilename = {stem}.csv\n"
+                "\n# lookups/{stem}.csv: {what}.\n[{stem}]\nfilename = {stem}.csv\n"
             ));
         }
     }
@@ -481,6 +499,49 @@ fn workbench_panel(search: &str) -> String {
     format!(
         "<panel>\n  <table>\n    <search>\n      <query>{q}</query>\n    </search>\n    <option name=\"drilldown\">cell</option>\n    <option name=\"wrap\">false</option>\n  </table>\n</panel>\n"
     )
+}
+
+/// The `data_sources` lookup contentctl writes from `data_sources/`
+/// (`DataSourceWriter.writeDataSourceCsv`): one row per data source, sorted
+/// by name, with its first supported TA; its transforms.conf stanza comes
+/// from [`define_template_lookups`].
+fn data_sources_csv(sources: &[detc_content::model::DataSource]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "name",
+        "id",
+        "author",
+        "source",
+        "sourcetype",
+        "separator",
+        "supported_TA_name",
+        "supported_TA_version",
+        "supported_TA_url",
+        "description",
+    ])?;
+    let mut sorted: Vec<&detc_content::model::DataSource> = sources.iter().collect();
+    sorted.sort_by(|a, b| a.common.name().cmp(b.common.name()));
+    fn v(x: &Option<detc_yaml::Spanned<String>>) -> &str {
+        x.as_ref().map_or("", |s| s.value.as_str())
+    }
+    for d in sorted {
+        let (ta, ver, url) = d.supported_ta.as_ref().map_or(("", "", ""), |(a, b, c)| {
+            (a.as_str(), b.as_str(), c.as_str())
+        });
+        w.write_record([
+            d.common.name(),
+            v(&d.common.id),
+            v(&d.common.author),
+            v(&d.source),
+            v(&d.sourcetype),
+            d.separator.as_deref().unwrap_or(""),
+            ta,
+            ver,
+            url,
+            v(&d.common.description),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// A dashboard as the Simple XML view that holds its Dashboard Studio

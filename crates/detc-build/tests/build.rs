@@ -59,6 +59,7 @@ fn every_generated_file_matches_its_snapshot() {
             "default/server.conf",
             "default/transforms.conf",
             "lookups/aws_service_accounts_20260504.csv",
+            "lookups/data_sources.csv",
             "metadata/default.meta",
         ]
     );

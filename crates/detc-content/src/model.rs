@@ -419,6 +419,12 @@ pub struct DataSource {
     pub sourcetype: Option<Spanned<String>>,
     /// Fields that detections using it must mention.
     pub output_fields: Vec<Spanned<String>>,
+    /// `separator` (the field that tells event types apart, such as
+    /// `eventName`), if any.
+    pub separator: Option<String>,
+    /// The first `supported_TA` entry: `(name, version, url)`, the url
+    /// empty when not given (what contentctl's `data_sources` lookup lists).
+    pub supported_ta: Option<(String, String, String)>,
 }
 
 /// Everything the content root holds.
@@ -1749,21 +1755,27 @@ pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSou
     }
     let source = m.req_str(de, "source");
     let sourcetype = m.req_str(de, "sourcetype");
-    for k in [
-        "separator",
-        "separator_value",
-        "configuration",
-        "example_log",
-    ] {
+    let separator = m.opt_str(de, "separator").map(|v| v.value);
+    for k in ["separator_value", "configuration", "example_log"] {
         let _ = m.opt_str(de, k);
     }
+    let mut supported_ta = None;
     if let Some(n) = m.get_some(de, "supported_TA") {
         for item in de.seq(n, "supported_TA").unwrap_or_default() {
             if let Some(mut t) = de.map(item, "supported_TA entry") {
-                let _ = t.req_str(de, "name");
-                let _ = t.opt_str(de, "url");
-                if let Some(v) = t.req(de, "version", "a version string") {
-                    let _ = de.scalar_text(v, "version");
+                let name = t.req_str(de, "name");
+                let url = t.opt_str(de, "url");
+                let version = t
+                    .req(de, "version", "a version string")
+                    .and_then(|v| de.scalar_text(v, "version"));
+                if supported_ta.is_none()
+                    && let (Some(name), Some(version)) = (&name, &version)
+                {
+                    supported_ta = Some((
+                        name.value.clone(),
+                        version.value.clone(),
+                        url.map(|u| u.value).unwrap_or_default(),
+                    ));
                 }
                 t.finish(de);
             }
@@ -1782,6 +1794,8 @@ pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSou
         source,
         sourcetype,
         output_fields,
+        separator,
+        supported_ta,
     })
 }
 

@@ -112,7 +112,7 @@ fn the_fixture_pack_builds_byte_identically_twice() {
         let said = String::from_utf8_lossy(&r.stdout);
         // No search of the pack calls firstseen: no binary, no command.
         assert!(
-            said.starts_with("built DetcBuildFixture 1.2.3: 13 files in "),
+            said.starts_with("built DetcBuildFixture 1.2.3: 14 files in "),
             "{said}"
         );
         assert!(said.contains("documentation files in"), "{said}");
