@@ -207,14 +207,10 @@ fn lookup_notes(p: &Project, search: Option<&detc_yaml::Spanned<String>>) -> Vec
         if !matches!(l.command.as_str(), "inputlookup" | "outputlookup") {
             continue;
         }
-        let word: String = l
-            .name
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+        let word = detc_content::rules::search::contentctl5_lookup_name(&l.name);
         if word.is_empty()
-            || names.contains(word.as_str())
-            || detc_content::enums::LOOKUPS_TO_IGNORE.contains(&word.as_str())
+            || names.contains(word)
+            || detc_content::enums::LOOKUPS_TO_IGNORE.contains(&word)
         {
             continue;
         }

@@ -112,15 +112,11 @@ fn check_uses(
             "inputlookup" | "outputlookup" if file => {
                 // contentctl 5.6.2 reads the word before the `.` as a
                 // lookup name and refuses the file without one (Q012).
-                let word: String = l
-                    .name
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
+                let word = contentctl5_lookup_name(&l.name);
                 if format == crate::legacy::Format::V5
                     && !word.is_empty()
-                    && !cx.lookup_names.contains(&word)
-                    && !LOOKUPS_TO_IGNORE.contains(&word.as_str())
+                    && !cx.lookup_names.contains(word)
+                    && !LOOKUPS_TO_IGNORE.contains(&word)
                 {
                     out.push(
                         diag("Q012", format!("contentctl 5.6.2 refuses `{} {}`: it looks for a lookup named `{word}`", l.command, l.name))
@@ -158,6 +154,16 @@ fn check_uses(
         };
         out.push(d);
     }
+}
+
+/// The lookup name contentctl 5.6.2 reads for `inputlookup`/`outputlookup`
+/// `name` (`Lookup.get_lookups`: the leading `[\w]+`), so `seen.csv`
+/// becomes `seen`. Shared with `detc migrate`'s notes.
+pub fn contentctl5_lookup_name(name: &str) -> &str {
+    let end = name
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(name.len());
+    &name[..end]
 }
 
 /// Whether a lookup name is a file name (`x.csv`, `x.csv.gz`, `x.kmz`)
