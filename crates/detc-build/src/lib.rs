@@ -487,15 +487,19 @@ fn is_executable(_: &walkdir::DirEntry) -> bool {
     false
 }
 
+/// `text` as XML character data: `&`, `<` and `>` escaped.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The Simple XML of a response task's ES workbench panel: a table of
 /// its search (contentctl 4.4.7 `panel.j2`). The search is escaped for
 /// XML (`&`, `<`, `>`; contentctl escapes only `<` and `>`, so a search
 /// with `&` gave a panel Splunk could not parse).
 fn workbench_panel(search: &str) -> String {
-    let q = search
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let q = xml_text(search);
     format!(
         "<panel>\n  <table>\n    <search>\n      <query>{q}</query>\n    </search>\n    <option name=\"drilldown\">cell</option>\n    <option name=\"wrap\">false</option>\n  </table>\n</panel>\n"
     )
@@ -551,15 +555,10 @@ fn data_sources_csv(sources: &[detc_content::model::DataSource]) -> Result<Vec<u
 /// JSON is kept as written (contentctl re-indents it); the loader refused
 /// one holding `]]>`.
 fn dashboard_view(label: &str, d: &detc_content::model::Dashboard, json: &str) -> String {
-    let esc = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
     let theme = d.theme.as_ref().map_or("light", |t| t.value.as_str());
     format!(
         "<dashboard version=\"2\" theme=\"{theme}\">\n    <label>{}</label>\n    <description></description>\n    <definition><![CDATA[\n{}\n    ]]></definition>\n    <meta type=\"hiddenElements\"><![CDATA[\n{{\n\t\"hideEdit\": false,\n\t\"hideOpenInSearch\": false,\n\t\"hideExport\": false\n}}\n    ]]></meta>\n</dashboard>\n",
-        esc(&format!("{label} - {}", d.common.name())),
+        xml_text(&format!("{label} - {}", d.common.name())),
         json.trim_end()
     )
 }

@@ -1053,6 +1053,7 @@ pub(crate) fn context_unchecked(
     lookups.sort_by(|a, b| a.name.cmp(&b.name));
 
     let c = &p.config.app;
+    let customs = custom_confs(p);
     let app = AppView {
         uid: c.uid,
         title: c.title.clone(),
@@ -1064,8 +1065,8 @@ pub(crate) fn context_unchecked(
         author_email: c.author_email.clone(),
         author_company: c.author_company.clone(),
         ships_firstseen: p.content.uses_command("firstseen"),
-        reload_triggers: reload_triggers(p),
-        custom_confs: custom_confs(p),
+        reload_triggers: reload_triggers(p, &customs),
+        custom_confs: customs,
     };
     for (field, v) in [
         ("title", &app.title),
@@ -1162,8 +1163,8 @@ fn custom_confs(p: &Project) -> Vec<String> {
 }
 
 /// See [`AppView::reload_triggers`].
-fn reload_triggers(p: &Project) -> Vec<String> {
-    let mut out: std::collections::BTreeSet<String> = custom_confs(p).into_iter().collect();
+fn reload_triggers(p: &Project, custom_confs: &[String]) -> Vec<String> {
+    let mut out: std::collections::BTreeSet<String> = custom_confs.iter().cloned().collect();
     if let Ok(meta) = std::fs::read_to_string(p.root.join("app_template/metadata/default.meta")) {
         for line in meta.lines() {
             let Some(name) = line
