@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// A macro definition lookup: `(name, arity)` to (argument names, definition).
-pub type Macros<'a> = &'a dyn Fn(&str, usize) -> Option<(Vec<String>, String)>;
+pub type Macros<'a> = detc_spl::Definitions<'a>;
 
 /// What a replayed search runs against.
 pub struct Context<'a> {
@@ -53,28 +53,18 @@ pub struct Context<'a> {
     pub latest: i64,
 }
 
-/// Expands every macro of `search`, innermost last, up to 16 levels.
+/// Expands every macro of `search` with [`detc_spl::expand_macros`], the
+/// one expansion detc has.
 ///
 /// # Errors
-/// A macro without a definition of that arity, or expansion deeper than 16.
+/// A macro without a definition of that arity (the replay cannot run what
+/// it cannot see), or one that uses itself.
 pub fn expand_macros(search: &str, macros: Macros) -> Result<String, String> {
-    let mut s = search.to_string();
-    for _ in 0..16 {
-        let refs = detc_spl::macros(&s);
-        if refs.is_empty() {
-            return Ok(s);
-        }
-        for m in refs.iter().rev() {
-            let (names, def) = macros(&m.name, m.args.len())
-                .ok_or_else(|| format!("the macro `{}` is not defined", m.stanza()))?;
-            let mut body = def;
-            for (n, v) in names.iter().zip(&m.args) {
-                body = body.replace(&format!("${n}$"), v.trim_matches('"'));
-            }
-            s.replace_range(m.start..m.end, &body);
-        }
+    let e = detc_spl::expand_macros(search, macros).map_err(|e| e.to_string())?;
+    match e.undefined.first() {
+        Some(m) => Err(format!("the macro `{m}` is not defined")),
+        None => Ok(e.text),
     }
-    Err("macros nest deeper than 16 levels".into())
 }
 
 /// Runs `search` on `rows` (the events the base search would see).

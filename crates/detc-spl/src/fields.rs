@@ -606,10 +606,7 @@ fn apply_macro(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fiel
     let Some((names, def)) = r.macro_definition(&m.name, m.args.len()) else {
         return f.loosen();
     };
-    let mut text = def;
-    for (n, v) in names.iter().zip(&m.args) {
-        text = text.replace(&format!("${}$", n.trim()), v);
-    }
+    let text = crate::substitute(&def, &names, &m);
     // A definition is a pipeline fragment: `search *`, `convert ...`, `rename ...`.
     run(&format!("| {text}"), f, r, depth + 1)
 }

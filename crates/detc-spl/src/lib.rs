@@ -12,11 +12,17 @@
 //!   by`, `rename`, `eval`, `lookup ... OUTPUT`, `drop_dm_object_name`,
 //!   macros expanded from their definitions...). Where it cannot be known
 //!   it answers [`Fields::AtLeast`] and never guesses.
+//! - [`expand_macros`] expands a search's macros as Splunk does before it
+//!   runs it (arguments by position, nested macros, none inside quotes),
+//!   naming the cycle when a macro uses itself.
 //!
 //! All byte offsets are into the search text given.
 
+mod expand;
 mod fields;
 mod lex;
+
+pub use expand::{Definitions, ExpandError, Expanded, MAX_EXPANDED_LEN, expand_macros, substitute};
 
 pub use fields::{Fields, Resolver, output_fields};
 pub use lex::{Command, Token, matching_bracket, split_args, split_pipeline, split_words};
