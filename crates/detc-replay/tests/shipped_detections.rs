@@ -46,15 +46,7 @@ impl Content {
     }
 
     fn macro_def(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
-        for m in &self.project.content.macros {
-            if m.common.name() == name && m.arguments.len() == arity {
-                return Some((
-                    m.arguments.iter().map(|a| a.value.clone()).collect(),
-                    m.definition.as_ref()?.value.clone(),
-                ));
-            }
-        }
-        detc_content::rules::implicit_macro(name, arity)
+        detc_content::rules::MacroIndex::new(&self.project.content).definition(name, arity)
     }
 
     fn detection(&self, name: &str) -> &detc_content::model::Detection {

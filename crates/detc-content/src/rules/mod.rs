@@ -32,7 +32,7 @@ pub struct Cx<'a> {
     /// `app.label` from contentctl.yml.
     pub label: &'a str,
     /// Macros by name, then by arity.
-    pub macros: HashMap<&'a str, Vec<&'a Macro>>,
+    pub macros: MacroIndex<'a>,
     /// Lookup columns by lookup name (and by csv file name).
     pub lookup_columns: HashMap<String, Vec<String>>,
     /// Names of all lookups, and `<name>.csv` for csv lookups.
@@ -60,9 +60,46 @@ pub fn implicit_macro(name: &str, arity: usize) -> Option<(Vec<String>, String)>
     (arity == 0 && name.ends_with("_filter")).then(|| (Vec::new(), "search *".to_string()))
 }
 
-impl Resolver for Cx<'_> {
-    fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
-        if let Some(ms) = self.macros.get(name) {
+/// The content's macros by name (each name with its arities), and the
+/// definitions Splunk would expand: the one source for the rules, the
+/// build's snapshots and the replay.
+pub struct MacroIndex<'a> {
+    by_name: HashMap<&'a str, Vec<&'a Macro>>,
+}
+
+impl<'a> MacroIndex<'a> {
+    /// Indexes `content.macros` by name.
+    pub fn new(content: &'a Content) -> Self {
+        let mut by_name: HashMap<&str, Vec<&Macro>> = HashMap::new();
+        for m in &content.macros {
+            if let Some(n) = &m.common.name {
+                by_name.entry(n.value.as_str()).or_default().push(m);
+            }
+        }
+        MacroIndex { by_name }
+    }
+
+    /// The macros named `name`, of every arity.
+    pub fn get(&self, name: &str) -> Option<&Vec<&'a Macro>> {
+        self.by_name.get(name)
+    }
+
+    /// Whether a macro is named `name`.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// Every macro name.
+    pub fn keys(&self) -> impl Iterator<Item = &&'a str> {
+        self.by_name.keys()
+    }
+
+    /// The argument names and definition of macro `name` with `arity`
+    /// arguments; for a `<detection>_filter` macro that the content lacks,
+    /// the `search *` contentctl creates ([`implicit_macro`]). `None` when
+    /// neither applies.
+    pub fn definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+        if let Some(ms) = self.by_name.get(name) {
             let m = ms.iter().find(|m| m.arguments.len() == arity)?;
             return Some((
                 m.arguments.iter().map(|a| a.value.clone()).collect(),
@@ -70,6 +107,12 @@ impl Resolver for Cx<'_> {
             ));
         }
         implicit_macro(name, arity)
+    }
+}
+
+impl Resolver for Cx<'_> {
+    fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+        self.macros.definition(name, arity)
     }
 
     fn lookup_fields(&self, name: &str) -> Option<Vec<String>> {
@@ -136,12 +179,7 @@ pub fn run(p: &mut Project, opts: &Options) {
     let mut out: Vec<Diagnostic> = Vec::new();
     let (columns, row_checks) = lookups::check_files(p, &mut out);
     let content = &p.content;
-    let mut macros: HashMap<&str, Vec<&Macro>> = HashMap::new();
-    for m in &content.macros {
-        if let Some(n) = &m.common.name {
-            macros.entry(n.value.as_str()).or_default().push(m);
-        }
-    }
+    let macros = MacroIndex::new(content);
     let mut lookup_names = std::collections::HashSet::new();
     let mut lookup_columns = HashMap::new();
     for l in &content.lookups {
