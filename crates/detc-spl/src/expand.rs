@@ -57,7 +57,12 @@ impl std::fmt::Display for ExpandError {
         match self {
             ExpandError::Cycle(c) => {
                 let chain: Vec<String> = c.iter().map(|s| format!("`{s}`")).collect();
-                write!(f, "the macro {} uses itself: {}", chain[0], chain.join(" -> "))
+                write!(
+                    f,
+                    "the macro {} uses itself: {}",
+                    chain[0],
+                    chain.join(" -> ")
+                )
             }
             ExpandError::TooLong => write!(
                 f,
@@ -179,7 +184,10 @@ mod tests {
             ("boom12", 0) => (&[], "0123456789abcdef"),
             _ => return None,
         };
-        Some((args.iter().map(|s| s.to_string()).collect(), def.to_string()))
+        Some((
+            args.iter().map(|s| s.to_string()).collect(),
+            def.to_string(),
+        ))
     }
 
     #[test]
@@ -195,7 +203,10 @@ mod tests {
              | rename Processes.* as * | eval a=\"$b$\", t=\"$info_min_time$\" \
              | search v=x | summariesonly=false allow_old_summaries=true | `missing(1,2)` | `x_filter`"
         );
-        assert_eq!(e.used, ["summariesonly", "drop(1)", "pair(2)", "outer", "inner(1)"]);
+        assert_eq!(
+            e.used,
+            ["summariesonly", "drop(1)", "pair(2)", "outer", "inner(1)"]
+        );
         assert_eq!(e.undefined, ["missing(2)", "x_filter"]);
     }
 
@@ -210,7 +221,10 @@ mod tests {
     #[test]
     fn a_macro_that_uses_itself_is_an_error_naming_the_cycle() {
         let e = expand_macros("| `loop_a`", &defs).unwrap_err();
-        assert_eq!(e, ExpandError::Cycle(vec!["loop_a".into(), "loop_b(1)".into(), "loop_a".into()]));
+        assert_eq!(
+            e,
+            ExpandError::Cycle(vec!["loop_a".into(), "loop_b(1)".into(), "loop_a".into()])
+        );
         assert_eq!(
             e.to_string(),
             "the macro `loop_a` uses itself: `loop_a` -> `loop_b(1)` -> `loop_a`"
@@ -224,6 +238,9 @@ mod tests {
     #[test]
     fn an_exponential_expansion_stops_at_the_limit() {
         // 4^11 copies of 16 bytes: 64 MiB if it were expanded.
-        assert_eq!(expand_macros("`boom`", &defs).unwrap_err(), ExpandError::TooLong);
+        assert_eq!(
+            expand_macros("`boom`", &defs).unwrap_err(),
+            ExpandError::TooLong
+        );
     }
 }

@@ -175,6 +175,37 @@ enum Command {
         #[command(flatten)]
         lints: LintArgs,
     },
+    /// Write one reviewable text file per detection, baseline and analytic
+    /// story: the savedsearches.conf stanza as built, the search as Splunk
+    /// runs it (every macro expanded, one command per line), the macros it
+    /// used and where they are defined, and the schedule, notable, risk,
+    /// throttling and drilldown settings.
+    ///
+    /// Files are named after the YAML files (detections/endpoint/foo.yml
+    /// gives detections/endpoint/foo.txt). Without --check, the folder is
+    /// brought in line: changed and new files written, files of removed
+    /// searches deleted (only .txt files under detections/, baselines/ and
+    /// stories/). With --check, nothing is written: a unified diff per
+    /// changed file and a summary are printed. Exit status: 0 written or
+    /// unchanged, 1 content errors or (with --check) snapshots that differ,
+    /// 2 usage or I/O error.
+    Snapshot {
+        /// The content root: the folder holding contentctl.yml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Snapshot folder [default: `snapshots` under the content root].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Compare with the folder instead of writing it: exit 1 when a
+        /// snapshot changed, was added or was removed (the CI snapshot test).
+        #[arg(long)]
+        check: bool,
+        /// Color the diagnostics: auto, always or never.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+        color: String,
+        #[command(flatten)]
+        lints: LintArgs,
+    },
     /// Rewrite contentctl 4.x YAML (tags.observable, tags.risk_score,
     /// lookups with filename/collection, stories without status) into the
     /// 5.x format, keeping key order and comments.
@@ -312,6 +343,90 @@ fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> E
                 "wrote {} documentation files in {}",
                 files.len(),
                 d.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn snapshot(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    check: bool,
+    color: &str,
+    lints: &LintArgs,
+) -> ExitCode {
+    let p = match validated(&path, color, "writing snapshots", lints) {
+        Ok(p) => std::sync::Arc::new(p),
+        Err(code) => return code,
+    };
+    let opts = detc_build::Options {
+        attack: Attack::embedded(),
+        templates: None,
+    };
+    let app = match detc_build::generate(&p, &opts) {
+        Ok(a) => a,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!("error: no snapshots: {} build error(s)", errors.len());
+            return ExitCode::from(1);
+        }
+    };
+    let snaps = match detc_snapshot::snapshots(&p, &app, Attack::embedded()) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!("error: no snapshots: {} error(s)", errors.len());
+            return ExitCode::from(1);
+        }
+    };
+    let dir = out.unwrap_or_else(|| path.join("snapshots"));
+    if check {
+        return match detc_snapshot::compare(&dir, &snaps) {
+            Ok(cmp) if cmp.is_clean() => {
+                println!("snapshots in {} match: {}", dir.display(), cmp.summary());
+                ExitCode::SUCCESS
+            }
+            Ok(cmp) => {
+                let mut stdout = std::io::stdout().lock();
+                for c in &cmp.changed {
+                    let _ = write!(stdout, "{}", c.diff());
+                }
+                for a in &cmp.added {
+                    let _ = writeln!(stdout, "added: {a}");
+                }
+                for r in &cmp.removed {
+                    let _ = writeln!(stdout, "removed: {r}");
+                }
+                let _ = stdout.flush();
+                eprintln!(
+                    "error: snapshots in {} differ: {}\nhelp: review the diff, then run `detc snapshot` to accept it",
+                    dir.display(),
+                    cmp.summary()
+                );
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match detc_snapshot::write(&dir, &snaps) {
+        Ok(cmp) => {
+            println!(
+                "wrote {} snapshots in {}: {}",
+                snaps.len(),
+                dir.display(),
+                cmp.summary()
             );
             ExitCode::SUCCESS
         }
@@ -508,6 +623,13 @@ fn main() -> ExitCode {
             color,
             lints,
         } => docs(path, out, &color, &lints),
+        Command::Snapshot {
+            path,
+            out,
+            check,
+            color,
+            lints,
+        } => snapshot(path, out, check, &color, &lints),
         Command::Migrate {
             path,
             out,
