@@ -83,6 +83,7 @@ rules! {
     "Q010" "macro-in-quotes" Error false "a macro is written inside a quoted string, where Splunk does not expand it";
     "Q011" "undefined-lookup-table" Error true "`inputlookup` or `outputlookup` names a lookup definition that does not exist";
     "Q012" "lookup-file-for-contentctl5" Warning true "a lookup file read or written by name has no lookup of that name, which contentctl 5.6.2 refuses";
+    "Q013" "macro-cycle" Error false "a macro uses itself, directly or through other macros, so no search that expands it can run";
     "R001" "rba-message-field" Error false "a risk message token is not a field the search outputs";
     "R002" "risk-object-field" Error false "a risk object field is not a field the search outputs";
     "R003" "threat-object-field" Error false "a threat object field is not a field the search outputs";

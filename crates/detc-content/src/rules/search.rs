@@ -23,6 +23,10 @@
 //!   `inputlookup x.csv`/`outputlookup x.csv` with no lookup named `x`,
 //!   which Splunk runs but contentctl 5.6.2 refuses (its `get_lookups`
 //!   takes the word before the `.` as a lookup name).
+//! - `Q013 macro-cycle`: a macro whose definition uses itself, directly or
+//!   through others; Splunk refuses every search that expands it (detc;
+//!   the expansion is [`detc_spl::expand_macros`]). Reported once per
+//!   cycle, on the definition of its first macro by stanza name.
 
 use super::{Cx, file_stem_for};
 use crate::codes::diag;
@@ -295,6 +299,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             check_filter_placement(cx, search, &uses, &filter, out);
         }
     }
+    check_macro_cycles(cx, out);
     for b in &cx.content.baselines {
         if let Some(search) = &b.search {
             check_uses(
@@ -306,5 +311,48 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 out,
             );
         }
+    }
+}
+
+/// Q013: expands each macro's definition; a cycle is reported on the
+/// macro of the cycle whose stanza sorts first, at its call of the next one.
+fn check_macro_cycles(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    let defs = |n: &str, a: usize| cx.macros.definition(n, a);
+    for m in &cx.content.macros {
+        let Some(def) = &m.definition else { continue };
+        let stanza = detc_spl::macro_stanza(m.common.name(), m.arguments.len());
+        let Err(detc_spl::ExpandError::Cycle(chain)) = detc_spl::expand_macros(&def.value, &defs)
+        else {
+            continue;
+        };
+        let members = &chain[..chain.len().saturating_sub(1)];
+        if members.iter().min() != Some(&stanza) {
+            continue;
+        }
+        // The chain as seen from this macro: it, the ones it leads to, it.
+        let Some(i) = members.iter().position(|s| *s == stanza) else {
+            continue;
+        };
+        let mut cycle: Vec<&String> = members[i..].iter().chain(&members[..i]).collect();
+        cycle.push(&stanza);
+        let next = cycle[1];
+        let next_name = next.split('(').next().unwrap_or(next);
+        let call = detc_spl::macros(&def.value)
+            .into_iter()
+            .find(|c| c.name == next_name);
+        let (at, needle) = match &call {
+            Some(c) => (c.start, &def.value[c.start..c.end]),
+            None => (0, def.value.lines().next().unwrap_or("")),
+        };
+        let chain: Vec<String> = cycle.iter().map(|s| format!("`{s}`")).collect();
+        out.push(
+            diag(
+                "Q013",
+                format!("the macro `{stanza}` uses itself: {}", chain.join(" -> ")),
+            )
+            .at(cx.locate(def, at, needle))
+            .label(if cycle.len() == 2 { "calls itself" } else { "leads back to this macro" })
+            .help("Splunk refuses every search that expands this macro; break the cycle by writing out what one of these macros should expand to"),
+        );
     }
 }
