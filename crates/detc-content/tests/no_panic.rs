@@ -127,6 +127,7 @@ fn corrupted_content_files_never_panic() {
             &p.diags,
             &detc_content::codes::rule_infos(),
             "test",
+            None,
         );
         // The seed pack itself reports its four `$dest$` drilldown tokens unless the mutation hid them.
         if human != "0 errors, 0 warnings\n" {

@@ -15,7 +15,7 @@ mod render;
 mod source;
 
 pub use baseline::{Baseline, BaselineOutcome, BaselineState};
-pub use render::{RuleInfo, render_human, render_json, render_sarif};
+pub use render::{RuleInfo, SRCROOT, render_human, render_json, render_sarif};
 pub use source::{FileId, LineCol, SourceFile, SourceMap};
 
 use std::fmt;

@@ -207,14 +207,22 @@ fn sarif_region(map: &SourceMap, span: Span) -> Value {
     })
 }
 
+/// The SARIF `uriBaseId` of every location: paths are relative to the
+/// folder the command ran in, which `originalUriBaseIds` gives as a
+/// `file://` URI (GitHub code scanning resolves them against the checkout).
+pub const SRCROOT: &str = "%SRCROOT%";
+
 /// Renders diagnostics as a SARIF 2.1.0 log with one run whose driver is
 /// `detc` at `tool_version` and whose rules are `rules`. Paths are
-/// relative URIs; columns are `unicodeCodePoints`.
+/// relative URIs with the `uriBaseId` [`SRCROOT`]; `src_root`, a `file://`
+/// URI ending in `/` (the folder the paths are relative to), becomes the
+/// run's `originalUriBaseIds`. Columns are `unicodeCodePoints`.
 pub fn render_sarif(
     map: &SourceMap,
     diags: &[Diagnostic],
     rules: &[RuleInfo],
     tool_version: &str,
+    src_root: Option<&str>,
 ) -> String {
     let rule_index = |code: &str| rules.iter().position(|r| r.code == code);
     let results: Vec<Value> = diags
@@ -237,7 +245,7 @@ pub fn render_sarif(
                 r["baselineState"] = json!(b.sarif());
             }
             if let Some(file) = d.file {
-                let mut phys = json!({"artifactLocation": {"uri": map.get(file).path}});
+                let mut phys = json!({"artifactLocation": {"uri": map.get(file).path, "uriBaseId": SRCROOT}});
                 if let Some(span) = d.span {
                     phys["region"] = sarif_region(map, span);
                 }
@@ -250,7 +258,7 @@ pub fn render_sarif(
                         .enumerate()
                         .map(|(i, l)| {
                             json!({"id": i, "message": {"text": l.message}, "physicalLocation": {
-                                "artifactLocation": {"uri": map.get(l.span.file).path},
+                                "artifactLocation": {"uri": map.get(l.span.file).path, "uriBaseId": SRCROOT},
                                 "region": sarif_region(map, l.span)}})
                         })
                         .collect(),
@@ -263,14 +271,18 @@ pub fn render_sarif(
         .iter()
         .map(|r| json!({"id": r.code, "name": r.name, "shortDescription": {"text": r.summary}}))
         .collect();
+    let mut run = json!({
+        "tool": {"driver": {"name": "detc", "version": tool_version, "informationUri": "https://github.com/splunk/security_content", "rules": rules_json}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let Some(root) = src_root {
+        run["originalUriBaseIds"] = json!({SRCROOT: {"uri": root}});
+    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "detc", "version": tool_version, "informationUri": "https://github.com/splunk/security_content", "rules": rules_json}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
+        "runs": [run]
     });
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
 }
@@ -325,8 +337,22 @@ mod tests {
             name: "unknown-key",
             summary: "unknown keys are refused",
         }];
-        let v: Value = serde_json::from_str(&render_sarif(&map, &[d], &rules, "0.1.0")).unwrap();
+        let v: Value = serde_json::from_str(&render_sarif(
+            &map,
+            &[d],
+            &rules,
+            "0.1.0",
+            Some("file:///work/repo/"),
+        ))
+        .unwrap();
         let r = &v["runs"][0]["results"][0];
+        let loc = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(loc["uri"], "a.yml");
+        assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+        assert_eq!(
+            v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            "file:///work/repo/"
+        );
         assert_eq!(r["ruleIndex"], 0);
         assert_eq!(
             r["locations"][0]["physicalLocation"]["region"]["startLine"],

@@ -108,6 +108,14 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Rewrites every path with `f`, e.g. to show paths relative to the
+    /// folder a command runs in rather than to the content root.
+    pub fn map_paths(&mut self, f: impl Fn(&str) -> String) {
+        for file in &mut self.files {
+            file.path = f(&file.path);
+        }
+    }
+
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()

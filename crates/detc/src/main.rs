@@ -9,6 +9,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod targets;
+
 /// Detection-as-code compiler for Splunk.
 ///
 /// Reads content in the splunk/security_content layout (detections,
@@ -93,9 +95,13 @@ enum Command {
     /// Exit status: 0 when there is no error (warnings allowed), 1 when the
     /// content has errors, 2 on a usage or I/O error.
     Validate {
-        /// The content root: the folder holding contentctl.yml.
-        #[arg(default_value = ".")]
-        path: PathBuf,
+        /// Content files or folders. The content root (the folder holding
+        /// contentctl.yml) is found upward from each, as git finds its
+        /// repository; the whole content is checked (rules look across
+        /// files) and the findings in the files named are reported. Paths
+        /// print relative to the current folder.
+        #[arg(default_value = ".", value_name = "PATH")]
+        paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
@@ -276,9 +282,12 @@ fn validated(
         lints: lints.flags()?,
         ..Options::default()
     };
-    let p = detc_content::validate(path, &opts);
+    let mut p = detc_content::validate(path, &opts);
     let summary = Summary::of(&p.diags);
     if !p.diags.is_empty() {
+        // Shown relative to where the command runs (the sources' paths are
+        // only shown; nothing after this reads a file by them).
+        targets::show_from_cwd(&mut p.sources, path);
         eprint!("{}", render_human(&p.sources, &p.diags, use_color(color)));
     }
     if summary.errors > 0 {
@@ -673,7 +682,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Validate {
-            path,
+            paths,
             format,
             attack_bundle,
             color,
@@ -681,13 +690,13 @@ fn main() -> ExitCode {
             write_baseline,
             lints,
         } => {
-            if !path.is_dir() {
-                eprintln!(
-                    "error: `{}` is not a folder\nhelp: pass the content root, the folder holding contentctl.yml",
-                    path.display()
-                );
-                return ExitCode::from(2);
-            }
+            let targets = match targets::resolve(&paths) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let loaded;
             let attack: &Attack = match attack_bundle {
                 None => Attack::embedded(),
@@ -716,7 +725,14 @@ fn main() -> ExitCode {
                 lints,
                 ..Options::default()
             };
-            let mut p = detc_content::validate(&path, &opts);
+            let mut p = detc_content::validate(&targets.root, &opts);
+            if targets.selection.is_some() {
+                let sources = &p.sources;
+                p.diags.retain(|d| {
+                    d.file
+                        .is_some_and(|f| targets.selects(&sources.get(f).path))
+                });
+            }
             if let Some(file) = write_baseline {
                 let b = detc_diag::Baseline::from_diagnostics(&p.sources, &p.diags);
                 if let Err(e) = std::fs::write(&file, b.to_json()) {
@@ -764,6 +780,7 @@ fn main() -> ExitCode {
                     );
                 }
             }
+            targets::show_from_cwd(&mut p.sources, &targets.root);
             let text = match format {
                 Format::Human => render_human(&p.sources, &p.diags, use_color(&color)),
                 Format::Json => render_json(&p.sources, &p.diags),
@@ -772,6 +789,7 @@ fn main() -> ExitCode {
                     &p.diags,
                     &codes::rule_infos(),
                     env!("CARGO_PKG_VERSION"),
+                    targets::cwd_uri().as_deref(),
                 ),
             };
             let mut stdout = std::io::stdout().lock();

@@ -274,3 +274,178 @@ fn docs_extensions_md_lists_every_extension() {
         detc_content::extensions::markdown_table()
     );
 }
+
+/// `detc` with `args` run in the folder `cwd`: exit code, stdout, stderr.
+fn detc_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_detc"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn files_and_folders_are_checked_in_their_content_root_and_shown_from_where_detc_runs() {
+    // The content root is a sub-folder of a repository.
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("packs/seed"), &t.path().join("content"));
+    let det = "detections/cloud/cloud_api_calls_from_previously_unseen_user_roles.yml";
+    let clean = "detections/endpoint/anomalous_usage_of_7zip.yml";
+    assert!(t.path().join("content").join(clean).is_file());
+
+    // From the repository: the broken file, with its path from there.
+    let (code, out, _) = detc_in(
+        t.path(),
+        &["validate", "--color", "never", &format!("content/{det}")],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("--> content/{det}:31:43")), "{out}");
+    assert!(out.ends_with("4 errors, 0 warnings\n"), "{out}");
+
+    // A clean file of the same content reports nothing and passes.
+    let (code, out, _) = detc_in(
+        t.path(),
+        &["validate", "--color", "never", &format!("content/{clean}")],
+    );
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings\n"));
+
+    // From inside the content: paths as git shows them.
+    let (code, out, _) = detc_in(
+        &t.path().join("content/detections"),
+        &["validate", "--color", "never", "cloud"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("--> cloud/cloud_api_calls_from_previously_unseen_user_roles.yml:31:43"),
+        "{out}"
+    );
+
+    // Outside any content root: a usage error that says what to pass.
+    let (code, _, err) = detc_in(t.path(), &["validate", "."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error: no contentctl.yml in `.` or any folder above it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sarif_locations_are_relative_to_a_base_the_run_names() {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("packs/seed"), &t.path().join("content"));
+    let (code, out, _) = detc_in(t.path(), &["validate", "--format", "sarif", "content"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let run = &v["runs"][0];
+    let loc = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(
+        loc["uri"],
+        "content/detections/cloud/cloud_api_calls_from_previously_unseen_user_roles.yml"
+    );
+    assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    let cwd = t.path().canonicalize().unwrap();
+    assert_eq!(base, format!("file://{}/", cwd.display()));
+}
+
+#[test]
+fn sarif_validates_against_the_oasis_sarif_2_1_0_schema() {
+    let Some(python) = common::python() else {
+        return;
+    };
+    let schema = common::repo().join("target/sarif-schema/sarif-2.1.0-rtm.5.json");
+    assert!(
+        schema.is_file(),
+        "scripts/setup-py-tools.sh fetches the schema"
+    );
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("packs/seed"), &t.path().join("content"));
+    // With a baseline, so that baselineState is checked too.
+    let baseline = t.path().join("baseline.json");
+    let (code, _, err) = detc_in(
+        t.path(),
+        &[
+            "validate",
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+            "content",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let broken = t
+        .path()
+        .join("content/detections/endpoint/anomalous_usage_of_7zip.yml");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(
+        &broken,
+        text.replacen("message: ", "message: $no_such_field$ ", 1),
+    )
+    .unwrap();
+    let (code, sarif, _) = detc_in(
+        t.path(),
+        &[
+            "validate",
+            "--format",
+            "sarif",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "content",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(sarif.contains("\"baselineState\": \"new\""), "{sarif}");
+    assert!(
+        sarif.contains("\"baselineState\": \"unchanged\""),
+        "{sarif}"
+    );
+    let log = t.path().join("detc.sarif");
+    std::fs::write(&log, &sarif).unwrap();
+    let out = std::process::Command::new(python)
+        .arg(common::repo().join("scripts/check-sarif.py"))
+        .arg(&schema)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_documented_github_workflow_follows_githubs_schema() {
+    let Some(python) = common::python() else {
+        return;
+    };
+    let doc = std::fs::read_to_string(common::repo().join("docs/ci.md")).unwrap();
+    let workflow = doc
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .find(|b| b.contains("jobs:"))
+        .expect("docs/ci.md shows a workflow");
+    assert!(workflow.contains("upload-sarif") && workflow.contains("--format sarif"));
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("detc.yml");
+    std::fs::write(&file, workflow).unwrap();
+    let out = std::process::Command::new(python.with_file_name("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

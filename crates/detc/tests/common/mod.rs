@@ -62,3 +62,27 @@ pub fn firstseen() -> Option<PathBuf> {
     eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
     None
 }
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Python of the test tools (`scripts/setup-py-tools.sh`: target/pyvenv,
+/// or `$DETC_PYTHON`), or `None` (the caller skips, saying so) outside CI;
+/// in CI its absence fails the test.
+pub fn python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("DETC_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let venv = repo().join("target/pyvenv/bin/python");
+    if venv.exists() {
+        return Some(venv);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run scripts/setup-py-tools.sh first"
+    );
+    eprintln!("skipped: no target/pyvenv (run scripts/setup-py-tools.sh)");
+    None
+}
