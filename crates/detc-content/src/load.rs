@@ -320,7 +320,7 @@ fn decode_text(
         );
         return (None, diags);
     };
-    let mut de = Decoder::new(&doc, file);
+    let mut de = Decoder::new(&doc, file).with_source(text);
     let obj = decode(&mut de, root, path);
     diags.append(&mut de.diags);
     (obj, diags)

@@ -42,6 +42,10 @@ pub struct Decoder<'a> {
     /// no effect) rather than an `S002` error. [`MapReader::finish_strict`]
     /// keeps `S002` for the models that forbid extra keys even there.
     pub extra_keys_ignored_by: Option<&'static str>,
+    /// The file's text, when known: lets a missing key be found where it
+    /// was indented by mistake into a block scalar above
+    /// ([`MapReader::missing`]).
+    pub source: Option<&'a str>,
 }
 
 fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
@@ -167,7 +171,14 @@ impl<'a> Decoder<'a> {
             file,
             diags: Vec::new(),
             extra_keys_ignored_by: None,
+            source: None,
         }
+    }
+
+    /// The same decoder, knowing the file's text (see [`Decoder::source`]).
+    pub fn with_source(mut self, text: &'a str) -> Self {
+        self.source = Some(text);
+        self
     }
 
     /// The span of node `n`.
@@ -433,10 +444,54 @@ impl MapReader {
             .unwrap_or(self.span)
     }
 
-    /// Reports `key` as missing (`S001`).
+    /// Where `key:` was written inside the text of another key's value: a
+    /// line of a block scalar (`|-`, `>`) indented one step too far, so
+    /// that YAML reads it as text. `(span of the key's name, the key it
+    /// went into)`.
+    fn swallowed(&self, de: &Decoder, key: &str) -> Option<(Span, String)> {
+        let text = de.source?;
+        for (k, _, v) in &self.entries {
+            let NodeKind::Scalar(s) = &de.doc.node(*v).kind else {
+                continue;
+            };
+            if s.plain || !s.text.contains('\n') {
+                continue;
+            }
+            let span = de.span(*v);
+            let raw = text.get(span.start..span.end)?;
+            let mut at = 0;
+            for line in raw.split_inclusive('\n') {
+                let body = line.trim_start_matches(' ');
+                let indent = line.len() - body.len();
+                if at > 0 && body.strip_prefix(key).is_some_and(|r| r.starts_with(':')) {
+                    let start = span.start + at + indent;
+                    return Some((Span::new(span.file, start, start + key.len()), k.clone()));
+                }
+                at += line.len();
+            }
+        }
+        None
+    }
+
+    /// Reports `key` as missing (`S001`), at the mapping's first key, or
+    /// where its text sits when it was indented into a block scalar above.
     pub fn missing(&self, de: &mut Decoder, key: &str, expected: &str) {
-        let at = self.anchor(de);
         let what = self.what.clone();
+        if let Some((span, into)) = self.swallowed(de, key) {
+            de.push(
+                Diagnostic::new(
+                    "S001",
+                    "missing-field",
+                    Severity::Error,
+                    format!("{what} is missing required field `{key}`: it is indented into the text of `{into}`"),
+                )
+                .at(span)
+                .label(format!("part of `{into}`'s text, not a key"))
+                .help(format!("unindent `{key}:` to line up with `{into}:`; indented under a `|` or `>` block, YAML reads it as a line of that block")),
+            );
+            return;
+        }
+        let at = self.anchor(de);
         de.push(
             Diagnostic::new(
                 "S001",

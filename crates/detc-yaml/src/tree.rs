@@ -695,10 +695,36 @@ fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<D
                 .lines()
                 .last()
                 .is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'));
+            // A plain value continued on the next lines is scanned from its
+            // start: the scanner marks the value, not the tab it met later
+            // in the indentation of a following line. Find that tab.
+            let later_tab = if e.info().contains("found a tab") && !indent.contains('\t') {
+                let mut start = line_end + 1;
+                let mut found = None;
+                while start < text.len() {
+                    let rest = &text[start..];
+                    let l = rest.split('\n').next().unwrap_or("");
+                    let spaces = l.len() - l.trim_start_matches(' ').len();
+                    if l[spaces..].starts_with('\t') {
+                        found = Some(start + spaces);
+                        break;
+                    }
+                    if !l.trim().is_empty() && spaces == 0 {
+                        break;
+                    }
+                    start += l.len() + 1;
+                }
+                found
+            } else {
+                None
+            };
             if e.info().contains("recursion limit") {
                 b.too_deep(Span::new(file, at, at));
-            } else if indent.contains('\t') || prev_tab && line.trim().is_empty() {
-                let tab = f_line_start + indent.find('\t').unwrap_or(0);
+            } else if indent.contains('\t')
+                || prev_tab && line.trim().is_empty()
+                || later_tab.is_some()
+            {
+                let tab = later_tab.unwrap_or(f_line_start + indent.find('\t').unwrap_or(0));
                 b.diags.push(
                     Diagnostic::new(
                         "Y003",
@@ -818,6 +844,16 @@ mod tests {
         assert!(doc.is_none());
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("deep"), "{d:?}");
+    }
+
+    #[test]
+    fn a_tab_after_a_plain_value_is_marked_where_it_is() {
+        let t = "author: Michael Haag, Splunk\n\tstatus: production\nname: x\n";
+        let (_, d) = p(t);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "Y003", "{d:?}");
+        let tab = t.find('\t').unwrap();
+        assert_eq!(d[0].span, Some(Span::new(FileId(0), tab, tab + 1)));
     }
 
     #[test]
