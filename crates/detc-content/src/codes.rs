@@ -97,6 +97,7 @@ rules! {
     "P003" "throttling-field" Error true "a throttling field does not appear in the search";
     "P004" "data-source-output-field" Error true "a data source's output field does not appear in the search";
     "P005" "stanza-too-long" Error true "the savedsearches.conf stanza name would be too long";
+    "P006" "placeholder" Error false "a `TODO(detc new)` placeholder written by `detc new` is still in the file";
     "L001" "lookup-file-missing" Error true "a csv or mlmodel lookup's file does not exist";
     "L002" "lookup-file-columns" Error true "a csv lookup's rows do not all have the header's column count";
     "L003" "lookup-file-unreferenced" Error true "a file in lookups/ is not referenced by any lookup";

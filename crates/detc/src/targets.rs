@@ -142,6 +142,18 @@ pub fn show_from_cwd(sources: &mut detc_diag::SourceMap, root: &Path) {
     sources.map_paths(|p| relative(&cwd, &root.join(p)));
 }
 
+/// The content root as seen from the current folder, for paths the
+/// command prints: `` at the root, `content` above it, `..` inside it
+/// (as [`show_from_cwd`] shows diagnostics); the root's absolute path from
+/// anywhere else.
+pub fn shown_prefix_of(root: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    match std::env::current_dir().and_then(|d| d.canonicalize()) {
+        Ok(cwd) if root.starts_with(&cwd) || cwd.starts_with(&root) => relative(&cwd, &root),
+        _ => root.to_string_lossy().into_owned(),
+    }
+}
+
 /// The current folder as a `file://` URI ending in `/`, for SARIF's
 /// `originalUriBaseIds`; `None` when it cannot be known or is not valid
 /// UTF-8.

@@ -10,13 +10,48 @@
 //! - `P005 stanza-too-long`: `<app.label> - <name> - Rule` is at most 81
 //!   characters and `<security_domain> - <that>` at most 99 (contentctl's
 //!   build; Enterprise Security truncates longer names).
+//! - `P006 placeholder`: no `TODO(detc new)` placeholder that `detc new`
+//!   wrote is left in a content file ([`PLACEHOLDER`]).
 
 use super::Cx;
 use crate::codes::diag;
 use detc_diag::Diagnostic;
 
+/// The marker `detc new` puts before what the author must still write:
+/// `TODO(detc new): <what to write>`.
+pub const PLACEHOLDER: &str = "TODO(detc new)";
+
+/// P006: every placeholder left in the content's files, at its text, with
+/// the hint that follows it.
+fn check_placeholders(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    for i in 0..cx.sources.len() {
+        let file = detc_diag::FileId(i as u32);
+        let text = &cx.sources.get(file).text;
+        for (at, _) in text.match_indices(PLACEHOLDER) {
+            let rest = &text[at + PLACEHOLDER.len()..];
+            let hint: String = rest
+                .trim_start_matches(':')
+                .trim_start()
+                .chars()
+                .take_while(|&c| c != '\'' && c != '\n')
+                .collect();
+            out.push(
+                diag("P006", "a placeholder written by `detc new` is still here")
+                    .at(detc_diag::Span::new(file, at, at + PLACEHOLDER.len()))
+                    .label("write the value")
+                    .help(if hint.trim().is_empty() {
+                        "replace the placeholder with the value".to_string()
+                    } else {
+                        format!("replace the placeholder with {}", hint.trim())
+                    }),
+            );
+        }
+    }
+}
+
 /// Runs the policy rules.
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    check_placeholders(cx, out);
     for d in &cx.content.detections {
         let kind = d.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("");
         let production = d.common.is_production();
