@@ -14,7 +14,7 @@ pub mod legacy;
 pub mod lints;
 pub mod load;
 pub mod model;
-mod par;
+pub mod par;
 pub mod rules;
 pub mod synth;
 
@@ -46,10 +46,22 @@ impl Default for Options<'static> {
 
 /// Loads the content root `root` and runs every rule.
 pub fn validate(root: &std::path::Path, opts: &Options) -> Project {
+    validate_beside(root, opts, |_| ()).0
+}
+
+/// [`validate`], running `beside` on the decoded content while the rules
+/// run ([`rules::run_beside`]); what `beside` returns comes back with the
+/// project. A caller that needs a clean project (the docs) checks its
+/// diagnostics before using the result.
+pub fn validate_beside<R: Send>(
+    root: &std::path::Path,
+    opts: &Options,
+    beside: impl FnOnce(&Project) -> R + Send,
+) -> (Project, R) {
     let mut p = load(root);
-    rules::run(&mut p, opts);
+    let r = rules::run_beside(&mut p, opts, beside);
     lints::apply(&mut p, &opts.lints);
     p.diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     p.diags.dedup();
-    p
+    (p, r)
 }

@@ -1,4 +1,4 @@
-//! The one way this crate spreads work over cores.
+//! The one way detc spreads work over cores (the rules, the docs pages).
 
 /// Items a worker takes at a time: small enough that the threads finish
 /// together when items differ in cost (a 60 KiB detection beside a 1 KiB
@@ -10,7 +10,7 @@ const BATCH: usize = 16;
 /// output never depends on scheduling. Workers take [`BATCH`] items at a
 /// time from a shared counter, so a run of costly items does not leave
 /// one thread working alone. A panic in `f` is resumed on the caller.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)

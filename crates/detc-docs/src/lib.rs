@@ -119,11 +119,15 @@ fn story_page(name: &str) -> String {
 /// This is what ESCU's pages call required fields; contentctl 5 no longer
 /// keeps them in the YAML.
 pub fn required_fields(search: &str) -> Vec<String> {
-    let re = regex::Regex::new(
-        r"\b((?:All_[A-Za-z_]+|Processes|Filesystem|Registry|Services|Ports|Authentication|Web|Network_Traffic|Network_Resolution|DNS|Email|Certificates|Updates|Vulnerabilities|Malware_Attacks|IDS_Attacks|Risk|Endpoint)\.[A-Za-z_][A-Za-z0-9_]*)\b",
-    )
-    .expect("a valid regex");
-    let mut out: BTreeSet<String> = re
+    // Compiled once: compiling it for each of 1,711 pages took most of
+    // `detc docs` on security_content v4.42.0.
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b((?:All_[A-Za-z_]+|Processes|Filesystem|Registry|Services|Ports|Authentication|Web|Network_Traffic|Network_Resolution|DNS|Email|Certificates|Updates|Vulnerabilities|Malware_Attacks|IDS_Attacks|Risk|Endpoint)\.[A-Za-z_][A-Za-z0-9_]*)\b",
+        )
+        .expect("a valid regex")
+    });
+    let mut out: BTreeSet<String> = RE
         .captures_iter(search)
         .map(|c| c[1].to_string())
         .filter(|f| !f.ends_with('_'))
@@ -655,29 +659,42 @@ pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
                 + "\n",
         },
     ];
-    for d in &p.content.detections {
-        files.push(DocFile {
+    files.extend(detc_content::par::parallel_map(
+        &p.content.detections,
+        |d| DocFile {
             path: page_of(d),
             text: detection_page(p, d, attack),
-        });
-    }
-    for st in &p.content.stories {
-        files.push(DocFile {
+        },
+    ));
+    files.extend(detc_content::par::parallel_map(&p.content.stories, |st| {
+        DocFile {
             path: story_page(st.common.name()),
             text: story_page_text(p, st, attack),
-        });
-    }
+        }
+    }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
-/// Writes `files` as the folder `dir`, replacing it whole: they are written
-/// into a temporary folder beside it, then the old folder is removed and
-/// the new one renamed into place, so readers never see a half-written set.
+/// Writes `files` as the folder `dir`, so that it holds exactly them.
+///
+/// A new folder is written beside `dir` and renamed into place, so readers
+/// never see a half-written set. An existing folder is brought up to date
+/// in place: a file whose text changed is written to a temporary file and
+/// renamed over the old one, an unchanged file is not touched, and files
+/// and folders that are no longer generated are removed. Rewriting the
+/// 1,975 unchanged pages of security_content v4.42.0 on every run cost
+/// seconds on ext4 (each run deleted and created 1,975 inodes); an update
+/// that changes nothing now only reads them.
 ///
 /// # Errors
-/// The folder or a file cannot be written (the message names it).
+/// The folder or a file cannot be read, written or removed (the message
+/// names it).
 pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
+    if dir.is_dir() {
+        update(files, dir)?;
+        return Ok(dir.to_path_buf());
+    }
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -697,12 +714,65 @@ pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
         std::fs::write(&path, &f.text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir)
-            .map_err(|e| format!("cannot replace {}: {e}", dir.display()))?;
-    }
     let kept = tmp.keep();
     std::fs::rename(&kept, dir)
         .map_err(|e| format!("cannot move the docs to {}: {e}", dir.display()))?;
     Ok(dir.to_path_buf())
+}
+
+/// Brings the existing folder `dir` in line with `files` (see [`write`]).
+fn update(files: &[DocFile], dir: &Path) -> Result<(), String> {
+    let wanted: BTreeSet<PathBuf> = files.iter().map(|f| dir.join(&f.path)).collect();
+    // Reading back what is there is most of the work: on all cores.
+    let changed = detc_content::par::parallel_map(files, |f| {
+        !std::fs::read(dir.join(&f.path)).is_ok_and(|old| old == f.text.as_bytes())
+    });
+    for (f, _) in files.iter().zip(changed).filter(|(_, c)| *c) {
+        let path = dir.join(&f.path);
+        let d = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".page-")
+            .tempfile_in(d)
+            .map_err(|e| format!("cannot write in {}: {e}", d.display()))?;
+        std::io::Write::write_all(&mut tmp, f.text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        tmp.persist(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    // What is no longer generated goes, deepest first so that emptied
+    // folders can go too.
+    let mut stale: Vec<(PathBuf, bool)> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        for e in entries {
+            let e = e.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+            let path = e.path();
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                stack.push(path.clone());
+                if !wanted.iter().any(|w| w.starts_with(&path)) {
+                    stale.push((path, true));
+                }
+            } else if !wanted.contains(&path) {
+                stale.push((path, false));
+            }
+        }
+    }
+    stale.sort_by(|a, b| b.0.components().count().cmp(&a.0.components().count()));
+    for (path, is_dir) in stale {
+        let r = if is_dir {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match r {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+        }
+    }
+    Ok(())
 }

@@ -110,3 +110,60 @@ fn navigator_layer_names_real_techniques_under_their_tactics() {
 fn output_is_deterministic() {
     assert_eq!(docs(), docs());
 }
+
+#[test]
+fn an_existing_docs_folder_is_updated_in_place_and_holds_exactly_the_pages() {
+    use std::os::unix::fs::MetadataExt;
+    let page = |path: &str, text: &str| detc_docs::DocFile {
+        path: path.into(),
+        text: text.into(),
+    };
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("docs");
+    let first = vec![
+        page("index.md", "# Index\n"),
+        page("detections/a.md", "# A\n"),
+        page("detections/b.md", "# B\n"),
+        page("stories/s.md", "# S\n"),
+    ];
+    detc_docs::write(&first, &dir).unwrap();
+    let inode = |p: &str| std::fs::metadata(dir.join(p)).unwrap().ino();
+    let (index_ino, a_ino) = (inode("index.md"), inode("detections/a.md"));
+    std::fs::write(dir.join("detections/stray.md"), "left by hand\n").unwrap();
+
+    let second = vec![
+        page("index.md", "# Index\n"),
+        page("detections/a.md", "# A, changed\n"),
+        page("detections/c.md", "# C\n"),
+    ];
+    detc_docs::write(&second, &dir).unwrap();
+    // Unchanged pages are not rewritten; changed ones are replaced.
+    assert_eq!(inode("index.md"), index_ino);
+    assert_ne!(inode("detections/a.md"), a_ino);
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+    assert_eq!(read("detections/a.md"), "# A, changed\n");
+    assert_eq!(read("detections/c.md"), "# C\n");
+    // What is no longer generated is gone, emptied folders too.
+    assert!(!dir.join("detections/b.md").exists());
+    assert!(!dir.join("detections/stray.md").exists());
+    assert!(!dir.join("stories").exists());
+    let mut left: Vec<String> = walk(&dir);
+    left.sort();
+    assert_eq!(left, ["detections/a.md", "detections/c.md", "index.md"]);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}

@@ -180,7 +180,10 @@ enum Command {
     /// (attack.md) and an ATT&CK Navigator layer
     /// (attack-navigator-layer.json).
     ///
-    /// The folder is replaced whole. Exit status: 0 written, 1 content
+    /// The folder ends up holding exactly these files: a new one is written
+    /// aside and renamed into place; an existing one is updated in place
+    /// (changed pages replaced, unchanged ones left, others removed). The
+    /// pages are generated while the rules run. Exit status: 0 written, 1 content
     /// errors, 2 usage or I/O error.
     Docs {
         /// The content root: the folder holding contentctl.yml.
@@ -344,6 +347,19 @@ fn validated(
     what: &str,
     lints: &LintArgs,
 ) -> Result<detc_content::Project, ExitCode> {
+    validated_beside(path, color, what, lints, |_| ()).map(|(p, ())| p)
+}
+
+/// [`validated`], running `beside` on the decoded content while the rules
+/// run (see `detc_content::validate_beside`); its result is returned only
+/// when the content has no error.
+fn validated_beside<R: Send>(
+    path: &std::path::Path,
+    color: &str,
+    what: &str,
+    lints: &LintArgs,
+    beside: impl FnOnce(&detc_content::Project) -> R + Send,
+) -> Result<(detc_content::Project, R), ExitCode> {
     if !path.is_dir() {
         eprintln!(
             "error: `{}` is not a folder\nhelp: pass the content root, the folder holding contentctl.yml",
@@ -355,7 +371,7 @@ fn validated(
         lints: lints.flags()?,
         ..Options::default()
     };
-    let mut p = detc_content::validate(path, &opts);
+    let (mut p, result) = detc_content::validate_beside(path, &opts, beside);
     let summary = Summary::of(&p.diags);
     if !p.diags.is_empty() {
         // Shown relative to where the command runs (the sources' paths are
@@ -374,7 +390,7 @@ fn validated(
     p.sources = Default::default();
     p.diags = Vec::new();
     release_freed_memory();
-    Ok(p)
+    Ok((p, result))
 }
 
 /// Hands the heap memory freed so far back to the operating system.
@@ -413,12 +429,15 @@ fn keep_big_allocations_apart() {
 }
 
 fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> ExitCode {
-    let p = match validated(&path, color, "writing docs", lints) {
-        Ok(p) => p,
+    // The pages are written while the rules run; they are kept only when
+    // the content has no error.
+    let (p, files) = match validated_beside(&path, color, "writing docs", lints, |p| {
+        detc_docs::generate(p, Attack::embedded())
+    }) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let dir = out.unwrap_or_else(|| dist_of(&p, &path).join("docs"));
-    let files = detc_docs::generate(&p, Attack::embedded());
     match detc_docs::write(&files, &dir) {
         Ok(d) => {
             println!(

@@ -176,8 +176,21 @@ pub fn tokens(text: &str) -> Vec<(usize, &str)> {
 
 /// Runs every rule on `p`, appending to `p.diags`.
 pub fn run(p: &mut Project, opts: &Options) {
+    run_beside(p, opts, |_| ());
+}
+
+/// [`run`], with `beside` run on a thread of its own while the rules run
+/// (once the lookup files are read): work that needs the decoded content
+/// but not the findings, such as the documentation pages, then costs no
+/// wall time on cores the rules leave idle. Returns what `beside` returns.
+pub fn run_beside<R: Send>(
+    p: &mut Project,
+    opts: &Options,
+    beside: impl FnOnce(&Project) -> R + Send,
+) -> R {
     let mut out: Vec<Diagnostic> = Vec::new();
     let (columns, row_checks) = lookups::check_files(p, &mut out);
+    let whole: &Project = p;
     let content = &p.content;
     let macros = MacroIndex::new(content);
     let mut lookup_names = std::collections::HashSet::new();
@@ -225,7 +238,8 @@ pub fn run(p: &mut Project, opts: &Options) {
         policy::check,
         format::check,
     ];
-    std::thread::scope(|s| {
+    let result = std::thread::scope(|s| {
+        let beside = s.spawn(move || beside(whole));
         // The lookups' rows (a few MiB of csv) are read meanwhile.
         let rows = s.spawn(|| lookups::check_rows(&row_checks));
         // What each search outputs: per detection, on all cores.
@@ -250,8 +264,12 @@ pub fn run(p: &mut Project, opts: &Options) {
             out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
         out.extend(rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        beside
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
     p.diags.append(&mut out);
+    result
 }
 
 #[cfg(test)]
