@@ -548,6 +548,13 @@ fn publish_time(date: &str) -> Value {
 /// The view of one detection. With `errors`, every value of it that cannot
 /// be written is pushed there; without, the values are not checked (the
 /// templates read views whose values [`Detections::errors`] checks once).
+/// The view of one detection, as savedsearches.conf gets it: its
+/// schedule, notable, risk, drilldowns (`%original_detection_search%`
+/// filled) and throttling, for pages that describe the alert.
+pub fn detection(p: &Project, attack: &Attack, d: &Detection) -> DetectionView {
+    detection_view(p, attack, d, None)
+}
+
 fn detection_view(
     p: &Project,
     attack: &Attack,

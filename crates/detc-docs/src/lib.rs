@@ -141,6 +141,8 @@ pub fn required_fields(search: &str) -> Vec<String> {
 struct Cover<'a> {
     /// Technique id to the detections (names) mapped to it.
     by_technique: BTreeMap<String, BTreeSet<&'a str>>,
+    /// Detection name to its page, relative to the docs folder.
+    pages: BTreeMap<&'a str, String>,
 }
 
 fn cover<'a>(p: &'a Project) -> Cover<'a> {
@@ -153,7 +155,16 @@ fn cover<'a>(p: &'a Project) -> Cover<'a> {
                 .insert(d.common.name());
         }
     }
-    Cover { by_technique }
+    let pages = p
+        .content
+        .detections
+        .iter()
+        .map(|d| (d.common.name(), page_of(d)))
+        .collect();
+    Cover {
+        by_technique,
+        pages,
+    }
 }
 
 fn tactic_names(attack: &Attack, shortnames: &[String]) -> String {
@@ -171,12 +182,12 @@ fn tactic_names(attack: &Attack, shortnames: &[String]) -> String {
     v.join(", ")
 }
 
-fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
+fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> String {
     let mut o = String::new();
     let name = d.common.name();
     let _ = writeln!(o, "# {name}\n");
     let _ = writeln!(o, "{}\n", s(&d.common.description).trim());
-    let _ = writeln!(o, "| | |\n| --- | --- |");
+    let _ = writeln!(o, "| Fact | Value |\n| --- | --- |");
     let row = |o: &mut String, k: &str, v: &str| {
         if !v.is_empty() {
             let _ = writeln!(o, "| {k} | {} |", cell(v));
@@ -199,6 +210,8 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
     row(&mut o, "Author", s(&d.common.author));
     row(&mut o, "ID", s(&d.common.id));
     o.push('\n');
+    let view = detc_build::view::detection(p, attack, d);
+    alert_section(&mut o, &view, s(&d.search));
 
     let _ = writeln!(o, "## ATT&CK\n");
     if d.tags.mitre_attack_id.is_empty() {
@@ -249,7 +262,7 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
                 })
                 .collect();
             if ans.is_empty() {
-                let _ = writeln!(o, "| {} | {} | | |", det.value, cell(sname));
+                let _ = writeln!(o, "| {} | {} | | |", strategy_link(&det.value), cell(sname));
             }
             for a in ans {
                 listed.insert(a.value.as_str());
@@ -260,9 +273,9 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
                 let _ = writeln!(
                     o,
                     "| {} | {} | {} | {} |",
-                    det.value,
+                    strategy_link(&det.value),
                     cell(sname),
-                    a.value,
+                    analytic_link(attack, &a.value),
                     cell(&plat)
                 );
             }
@@ -277,13 +290,22 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
                 .analytic(&a.value)
                 .map(|x| x.platforms.join(", "))
                 .unwrap_or_default();
-            let _ = writeln!(o, "| | | {} | {} |", a.value, cell(&plat));
+            let _ = writeln!(
+                o,
+                "| | | {} | {} |",
+                analytic_link(attack, &a.value),
+                cell(&plat)
+            );
         }
         o.push('\n');
     }
 
     let search = s(&d.search);
-    let _ = writeln!(o, "## Search\n\n```spl\n{}\n```\n", search.trim_end());
+    let _ = writeln!(
+        o,
+        "## Search\n\n```spl\n{}```\n",
+        detc_spl::pipeline_lines(search)
+    );
 
     let _ = writeln!(o, "## Analytic stories\n");
     if d.tags.analytic_story.is_empty() {
@@ -353,18 +375,23 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
         o.push('\n');
     }
 
-    if !d.drilldowns.is_empty() {
+    if !view.drilldowns.is_empty() {
         let _ = writeln!(o, "## Drilldowns\n");
-        for dd in &d.drilldowns {
+        for dd in &view.drilldowns {
+            let range = match (&dd.earliest_offset, &dd.latest_offset) {
+                (Some(e), Some(l)) => format!(" (from `{e}` to `{l}`)"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 o,
-                "**{}**\n\n```spl\n{}\n```\n",
-                s(&dd.name),
-                s(&dd.search).trim()
+                "**{}**{range}\n\n```spl\n{}```\n",
+                dd.name,
+                detc_spl::pipeline_lines(dd.search.trim())
             );
         }
     }
 
+    related(&mut o, d, cov);
     references(&mut o, &d.common.references);
 
     let _ = writeln!(o, "## Test data\n");
@@ -377,11 +404,17 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
         );
         for t in &d.tests {
             for a in &t.attack_data {
+                let data = s(&a.data);
+                let data = if data.starts_with("https://") || data.starts_with("http://") {
+                    let file = data.rsplit('/').next().unwrap_or(data);
+                    format!("[{}]({data})", cell(file))
+                } else {
+                    format!("`{}`", cell(data))
+                };
                 let _ = writeln!(
                     o,
-                    "| {} | `{}` | {} | {} |",
+                    "| {} | {data} | {} | {} |",
                     cell(s(&t.name)),
-                    s(&a.data),
                     cell(s(&a.source)),
                     cell(s(&a.sourcetype))
                 );
@@ -389,6 +422,142 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack) -> String {
         }
     }
     o
+}
+
+/// The other detections of the same techniques, linked, at most 12 (by
+/// name), so an analyst finds what else covers the behaviour.
+fn related(o: &mut String, d: &Detection, cov: &Cover) {
+    const MAX: usize = 12;
+    let name = d.common.name();
+    let mut others: BTreeSet<&str> = BTreeSet::new();
+    for t in &d.tags.mitre_attack_id {
+        if let Some(ds) = cov.by_technique.get(&t.value) {
+            others.extend(ds.iter().copied().filter(|n| *n != name));
+        }
+    }
+    if others.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "## Related detections\n\nOther detections of the same ATT&CK techniques:\n"
+    );
+    for n in others.iter().take(MAX) {
+        if let Some(page) = cov.pages.get(n) {
+            let _ = writeln!(o, "- [{n}](../{page})");
+        }
+    }
+    if others.len() > MAX {
+        let _ = writeln!(
+            o,
+            "- and {} more (see [ATT&CK coverage](../attack.md))",
+            others.len() - MAX
+        );
+    }
+    o.push('\n');
+}
+
+/// `DET0546` as a link to its ATT&CK page.
+fn strategy_link(id: &str) -> String {
+    format!("[{id}](https://attack.mitre.org/detectionstrategies/{id}/)")
+}
+
+/// `AN1504` as a link to its place on its detection strategy's page
+/// (ATT&CK's own analytic URLs are `detectionstrategies/DET#####AN####`).
+fn analytic_link(attack: &Attack, id: &str) -> String {
+    match attack.analytic(id).and_then(|a| a.strategy.as_deref()) {
+        Some(det) => format!("[{id}](https://attack.mitre.org/detectionstrategies/{det}#{id})"),
+        None => id.to_string(),
+    }
+}
+
+/// What an analyst triaging the alert needs to know: when and how often
+/// the search runs and over what, whether it raises a notable (finding) or
+/// only risk, at which severity and title, throttling, and the state a
+/// `firstseen` command keeps.
+fn alert_section(o: &mut String, v: &detc_build::view::DetectionView, search: &str) {
+    let _ = writeln!(o, "## The alert\n\n| Setting | Value |\n| --- | --- |");
+    let sc = &v.schedule;
+    if !sc.cron_schedule.is_empty() {
+        let _ = writeln!(
+            o,
+            "| Runs | cron `{}` (schedule window {}) |",
+            sc.cron_schedule,
+            cell(&sc.schedule_window)
+        );
+        let _ = writeln!(
+            o,
+            "| Searches | from `{}` to `{}` |",
+            sc.earliest_time, sc.latest_time
+        );
+    }
+    let _ = writeln!(
+        o,
+        "| Enabled when installed | {} |",
+        if v.disabled {
+            "no: an admin turns it on"
+        } else {
+            "yes"
+        }
+    );
+    let raises = match (&v.notable, v.risk) {
+        (Some(_), true) => "a notable (finding) and risk events",
+        (Some(_), false) => "a notable (finding)",
+        (None, true) => "risk events only, no notable",
+        (None, false) => "nothing: its results are for hunting",
+    };
+    let _ = writeln!(o, "| Raises | {raises} |");
+    if v.notable.is_some() || v.risk {
+        let _ = writeln!(o, "| Severity | {} |", v.severity);
+    }
+    if let Some(n) = &v.notable {
+        let _ = writeln!(o, "| Notable title | {} |", cell(&n.rule_title));
+    }
+    if v.risk {
+        let _ = writeln!(o, "| Risk message | {} |", cell(&v.risk_message));
+    }
+    match &v.throttling {
+        Some(t) => {
+            let _ = writeln!(
+                o,
+                "| Throttling | one alert per `{}` per {} |",
+                cell(&t.fields),
+                t.period
+            );
+        }
+        None => {
+            let _ = writeln!(o, "| Throttling | none |");
+        }
+    }
+    for cmd in detc_spl::split_pipeline(search)
+        .iter()
+        .filter(|c| c.name == "firstseen")
+    {
+        let opt = |k: &str| {
+            detc_spl::split_words(cmd.args).iter().find_map(|t| {
+                t.text
+                    .strip_prefix(k)?
+                    .strip_prefix('=')
+                    .map(str::to_string)
+            })
+        };
+        let mut kept = format!(
+            "firstseen keeps the first and last time each `{}` was seen in the lookup `{}`",
+            opt("key").unwrap_or_default(),
+            opt("lookup").unwrap_or_default()
+        );
+        if let Some(r) = opt("retention") {
+            kept.push_str(&format!("; keys not seen since `{r}` are dropped"));
+        }
+        if let Some(w) = opt("window") {
+            kept.push_str(&format!("; it reports keys first seen since `{w}`"));
+        }
+        if let Some(h) = opt("min_history") {
+            kept.push_str(&format!(", once its history reaches back to `{h}`"));
+        }
+        let _ = writeln!(o, "| State | {} |", cell(&kept));
+    }
+    o.push('\n');
 }
 
 fn story_detections<'a>(p: &'a Project, story: &str) -> Vec<&'a Detection> {
@@ -526,24 +695,20 @@ fn attack_page(p: &Project, attack: &Attack) -> String {
         "# ATT&CK coverage\n\nTechniques mapped by the detections, under each ATT&CK Enterprise tactic (ATT&CK {}), with their number of detections. Open `attack-navigator-layer.json` in the ATT&CK Navigator for the full matrix.\n",
         attack.data.version
     );
-    let names: Vec<String> = TACTIC_ORDER
-        .iter()
-        .map(|t| {
-            attack
-                .tactic(t)
-                .map(|x| x.name.clone())
-                .unwrap_or_else(|| t.to_string())
-        })
-        .collect();
-    let _ = writeln!(o, "| {} |", names.join(" | "));
-    let _ = writeln!(o, "|{}", " --- |".repeat(names.len()));
-    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
-    for i in 0..rows {
-        let cells: Vec<&str> = columns
-            .iter()
-            .map(|c| c.get(i).map(String::as_str).unwrap_or(""))
-            .collect();
-        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    // One row per tactic, in the matrix's order: a 14-column table is
+    // wider than any page.
+    let _ = writeln!(o, "| Tactic | Techniques (detections) |\n| --- | --- |");
+    for (tac, col) in TACTIC_ORDER.iter().zip(&columns) {
+        let name = attack
+            .tactic(tac)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| tac.to_string());
+        let techniques = if col.is_empty() {
+            "none".to_string()
+        } else {
+            col.join(", ")
+        };
+        let _ = writeln!(o, "| {name} | {techniques} |");
     }
     let _ = writeln!(
         o,
@@ -659,11 +824,12 @@ pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
                 + "\n",
         },
     ];
+    let cov = cover(p);
     files.extend(detc_content::par::parallel_map(
         &p.content.detections,
         |d| DocFile {
             path: page_of(d),
-            text: detection_page(p, d, attack),
+            text: detection_page(p, d, attack, &cov),
         },
     ));
     files.extend(detc_content::par::parallel_map(&p.content.stories, |st| {

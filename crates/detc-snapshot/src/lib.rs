@@ -252,7 +252,7 @@ fn searched(
         .map_err(|e| format!("{e}; the search cannot run in Splunk"))?;
     let mut out = String::new();
     section(&mut out, "search, macros expanded (one command per line)");
-    out.push_str(&one_command_per_line(&e.text));
+    out.push_str(&detc_spl::pipeline_lines(&e.text));
     if !e.used.is_empty() || !e.undefined.is_empty() {
         section(&mut out, "macros");
         for stanza in &e.used {
@@ -283,27 +283,6 @@ fn split_stanza(stanza: &str) -> (&str, usize) {
         return (name, n);
     }
     (stanza, 0)
-}
-
-/// The search with each top-level command on its own line, `| ` before
-/// every command but an implicit first `search`; a command's own line
-/// breaks are kept, its continuation lines indented by four spaces.
-pub fn one_command_per_line(search: &str) -> String {
-    let mut out = String::new();
-    let starts_with_pipe = search.trim_start().starts_with('|');
-    for (i, cmd) in detc_spl::split_pipeline(search).iter().enumerate() {
-        if i > 0 || starts_with_pipe {
-            out.push_str("| ");
-        }
-        for (j, line) in cmd.text.lines().enumerate() {
-            if j > 0 {
-                out.push_str("    ");
-            }
-            out.push_str(if j > 0 { line.trim() } else { line.trim_end() });
-            out.push('\n');
-        }
-    }
-    out
 }
 
 fn schedule(text: &mut String, s: &ScheduleView, enabled: bool) {
@@ -374,7 +353,7 @@ fn alert(text: &mut String, d: &DetectionView) {
         if let (Some(e), Some(l)) = range {
             let _ = writeln!(text, "  over {e} to {l}");
         }
-        for line in one_command_per_line(&dd.search).lines() {
+        for line in detc_spl::pipeline_lines(&dd.search).lines() {
             let _ = writeln!(text, "  {line}");
         }
     }

@@ -201,6 +201,32 @@ fn scan_macros(search: &str) -> (Vec<MacroRef>, Vec<MacroRef>) {
     (out, quoted)
 }
 
+/// `search` laid out for reading: each top-level command on its own line,
+/// `| ` before every command but an implicit first `search`, a command's
+/// own line breaks kept and its continuation lines indented by four
+/// spaces. Pipes inside quotes, macro calls, subsearch brackets and
+/// comments do not split ([`split_pipeline`]). Ends with a newline unless
+/// empty.
+pub fn pipeline_lines(search: &str) -> String {
+    let mut out = String::new();
+    let starts_with_pipe = search.trim_start().starts_with('|');
+    for (i, cmd) in split_pipeline(search).iter().enumerate() {
+        if i > 0 || starts_with_pipe {
+            out.push_str("| ");
+        }
+        for (j, line) in cmd.text.lines().enumerate() {
+            if j > 0 {
+                out.push_str("    ");
+                out.push_str(line.trim());
+            } else {
+                out.push_str(line.trim_end());
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Whether `search` has four backticks in a row, which contentctl refuses.
 pub fn has_quadruple_backticks(search: &str) -> bool {
     search.contains("````")
@@ -269,6 +295,19 @@ fn collect_lookups(search: &str, base: usize, out: &mut Vec<LookupRef>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pipelines_are_laid_out_one_command_a_line() {
+        assert_eq!(
+            pipeline_lines("index=x \"a|b\" | stats count by u | where [search y | head 1]"),
+            "index=x \"a|b\"\n| stats count by u\n| where [search y | head 1]\n"
+        );
+        assert_eq!(
+            pipeline_lines("| tstats count\n   from datamodel=X | `m(a|b)`"),
+            "| tstats count\n    from datamodel=X\n| `m(a|b)`\n"
+        );
+        assert_eq!(pipeline_lines(""), "");
+    }
 
     #[test]
     fn macros_with_arity_and_comments_skipped() {
