@@ -927,7 +927,7 @@ fn update(files: &[DocFile], dir: &Path) -> Result<(), String> {
             }
         }
     }
-    stale.sort_by(|a, b| b.0.components().count().cmp(&a.0.components().count()));
+    stale.sort_by_key(|s| std::cmp::Reverse(s.0.components().count()));
     for (path, is_dir) in stale {
         let r = if is_dir {
             std::fs::remove_dir_all(&path)
