@@ -458,6 +458,26 @@ fn read_dashboard_json(root: &Path, d: &mut crate::model::Dashboard, diags: &mut
     d.json = Some(text);
 }
 
+/// How the content model reads the object of `text`, a file of the
+/// content folder `folder` (`detections`, `stories`, ...): each mapping its
+/// decoder read, with every key it knows and how ([`detc_yaml::MapShape`]),
+/// and the document, whose nodes tie a key's value to the mapping or list
+/// decoded from it. `None` for an unknown folder or a file that is not
+/// YAML. `detc schema` writes the JSON schemas from it.
+pub fn shapes(folder: &str, text: &str) -> Option<(detc_yaml::Doc, Vec<detc_yaml::MapShape>)> {
+    let (_, decode) = FOLDERS.iter().find(|(f, _)| *f == folder)?;
+    let (doc, _) = detc_yaml::parse(text, detc_diag::FileId(0), Limits::default());
+    let doc = doc?;
+    let root = doc.root?;
+    let shapes = {
+        let mut de = Decoder::new(&doc, detc_diag::FileId(0)).with_source(text);
+        de.shapes = Some(Vec::new());
+        let _ = decode(&mut de, root, "file.yml");
+        de.shapes.unwrap_or_default()
+    };
+    Some((doc, shapes))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

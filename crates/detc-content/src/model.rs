@@ -9,7 +9,7 @@ use crate::codes::diag;
 use crate::enums::*;
 pub use crate::legacy::{Format, LegacyTags, Observable};
 use detc_diag::{FileId, Span};
-use detc_yaml::{Decoder, MapReader, NodeId, Spanned};
+use detc_yaml::{Decoder, MapReader, NodeId, Shape, Spanned};
 
 /// Fields every content object has (`SecurityContentObject_Abstract`).
 #[derive(Debug, Clone)]
@@ -590,6 +590,7 @@ fn req_enum(
     key: &'static str,
     allowed: &[&str],
 ) -> Option<Spanned<String>> {
+    m.note_enum(key, allowed);
     let v = m.req_str(de, key)?;
     one_of(de, v, allowed, key)
 }
@@ -650,6 +651,8 @@ fn common(
 ) -> Common {
     let name = m.req_str(de, "name");
     max_len(de, &name, "name", name_max);
+    m.note("id", Shape::Pattern(UUID_PATTERN));
+    m.note("date", Shape::Pattern(DATE_PATTERN));
     let id = m.str_field(de, "id", !lenient);
     if let Some(id) = &id
         && uuid::Uuid::parse_str(&id.value).is_err()
@@ -688,6 +691,7 @@ fn common(
     let description = m.req_str(de, "description");
     max_len(de, &description, "description", 10000);
     let status = if lenient || format == Format::V4 {
+        m.note_enum("status", statuses);
         m.opt_str(de, "status")
             .and_then(|s| one_of(de, s, statuses, "status"))
     } else {
@@ -788,6 +792,7 @@ fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> 
             "list at least one product, e.g. `- Splunk Enterprise`",
         );
     }
+    m.note_enum_list("product", PRODUCTS);
     let product = enum_list(de, product, PRODUCTS, "product");
     let security_domain = req_enum(de, &mut m, "security_domain", SECURITY_DOMAINS);
     let mitre_attack_id = m.str_list(de, "mitre_attack_id");
@@ -865,6 +870,7 @@ fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> 
     let _ = m.opt_str(de, "research_site_url");
     let _ = m.opt_str(de, "event_schema");
     let _ = m.get("mappings");
+    let is_5x = legacy.is_none();
     if let Some(l) = legacy {
         decode_legacy_tags(de, &mut m, l);
     }
@@ -880,6 +886,9 @@ fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> 
         "message",
         "required_fields",
     ] {
+        if is_5x {
+            m.note(computed, Shape::Forbidden);
+        }
         if let Some(span) = m.key_span(de, computed)
             && !m.was_read(computed)
         {
@@ -1224,6 +1233,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         None => rba,
     };
     for k in ["baselines", "cve_enrichment"] {
+        m.note(k, Shape::Forbidden);
         if let Some(n) = m.get_some(de, k) {
             let empty = de.seq(n, k).is_some_and(|v| v.is_empty());
             if !empty {
@@ -1245,6 +1255,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         "test_groups",
         "splunk_app_enrichment",
     ] {
+        m.note(k, Shape::Forbidden);
         if let Some(span) = m.key_span(de, k) {
             de.push(
                 diag(
@@ -1300,8 +1311,10 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
         && let Some(mut t) = de.map(n, "tags")
     {
         let c = t.req_str_list(de, "category").unwrap_or_default();
+        t.note_enum_list("category", STORY_CATEGORIES);
         category = enum_list(de, c, STORY_CATEGORIES, "category");
         let p = t.req_str_list(de, "product").unwrap_or_default();
+        t.note_enum_list("product", PRODUCTS);
         product = enum_list(de, p, PRODUCTS, "product");
         usecase = req_enum(de, &mut t, "usecase", STORY_USECASES);
         let _ = t.str_list(de, "cve");
@@ -1414,6 +1427,13 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
             }
         }
     } else {
+        // The 5.x shape, as `detc schema` describes it: contentctl 4.x's
+        // keys do not belong in it.
+        m.note_enum("lookup_type", LOOKUP_TYPES);
+        m.note_required("lookup_type");
+        for k in ["filename", "collection", "fields_list"] {
+            m.note(k, Shape::Forbidden);
+        }
         match m.get_some(de, "lookup_type") {
             Some(n) => de
                 .string(n, "lookup_type")
@@ -1611,6 +1631,13 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     })
 }
 
+/// A UUID as contentctl's models accept it (JSON Schema `pattern`).
+pub const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// A date, `YYYY-MM-DD` (JSON Schema `pattern`).
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
 /// KV store field types (collections.conf.spec `field.<name>`).
 pub const KV_FIELD_TYPES: &[&str] = &["string", "number", "bool", "time", "array", "cidr"];
 
@@ -1647,6 +1674,7 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         analytic_story = t.req_str_list(de, "analytic_story").unwrap_or_default();
         detections = t.req_str_list(de, "detections").unwrap_or_default();
         let p = t.req_str_list(de, "product").unwrap_or_default();
+        t.note_enum_list("product", PRODUCTS);
         enum_list(de, p, PRODUCTS, "product");
         req_enum(de, &mut t, "security_domain", SECURITY_DOMAINS);
         if format == Format::V4 {

@@ -1,5 +1,6 @@
 //! Typed reads from a [`Doc`] that collect every error.
 
+use crate::shape::{KeyShape, MapShape, Shape};
 use crate::tree::{Doc, NodeId, NodeKind, ScalarValue};
 use detc_diag::{Diagnostic, FileId, Severity, Span};
 use rapidfuzz::distance::osa;
@@ -46,6 +47,11 @@ pub struct Decoder<'a> {
     /// was indented by mistake into a block scalar above
     /// ([`MapReader::missing`]).
     pub source: Option<&'a str>,
+    /// When set, every mapping read records here what it is and how its
+    /// decoder reads each key it knows ([`MapShape`]): the content model's
+    /// own description of its fields, from which `detc schema` writes JSON
+    /// schemas.
+    pub shapes: Option<Vec<MapShape>>,
 }
 
 fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
@@ -172,6 +178,7 @@ impl<'a> Decoder<'a> {
             diags: Vec::new(),
             extra_keys_ignored_by: None,
             source: None,
+            shapes: None,
         }
     }
 
@@ -269,6 +276,9 @@ impl<'a> Decoder<'a> {
                     what: what.to_string(),
                     entries,
                     used,
+                    node: n,
+                    shapes: Vec::new(),
+                    free_form: false,
                     known: Vec::new(),
                 })
             }
@@ -392,12 +402,46 @@ pub struct MapReader {
     entries: Vec<(String, NodeId, NodeId)>,
     used: Vec<bool>,
     known: Vec<&'static str>,
+    node: NodeId,
+    shapes: Vec<KeyShape>,
+    free_form: bool,
 }
 
 impl MapReader {
+    /// Records how the decoder reads `key` (see [`Decoder::shapes`]).
+    pub fn note(&mut self, key: &'static str, shape: Shape) {
+        crate::shape::note(&mut self.shapes, key, shape, false);
+    }
+
+    /// Records that `key` holds one of `allowed`.
+    pub fn note_enum(&mut self, key: &'static str, allowed: &[&str]) {
+        self.note(
+            key,
+            Shape::Enum(allowed.iter().map(|s| s.to_string()).collect()),
+        );
+    }
+
+    /// Records that `key` holds a list of values of `allowed`.
+    pub fn note_enum_list(&mut self, key: &'static str, allowed: &[&str]) {
+        self.note(
+            key,
+            Shape::EnumList(allowed.iter().map(|s| s.to_string()).collect()),
+        );
+    }
+
+    /// Records `key` as required (its absence is an error).
+    pub fn note_required(&mut self, key: &'static str) {
+        self.note_req(key, Shape::Any, true);
+    }
+
+    fn note_req(&mut self, key: &'static str, shape: Shape, required: bool) {
+        crate::shape::note(&mut self.shapes, key, shape, required);
+    }
+
     /// The value of `key`, or `None` when the key is absent.
     pub fn get(&mut self, key: &'static str) -> Option<NodeId> {
         self.known.push(key);
+        self.note_req(key, Shape::Any, false);
         let i = self.entries.iter().position(|(k, _, _)| k == key)?;
         self.used[i] = true;
         Some(self.entries[i].2)
@@ -419,6 +463,7 @@ impl MapReader {
     /// Every `(key, key node, value node)` of a mapping whose keys are data
     /// (not field names), in file order; all count as read.
     pub fn take_all(&mut self) -> Vec<(String, NodeId, NodeId)> {
+        self.free_form = true;
         self.used.iter_mut().for_each(|u| *u = true);
         self.entries.clone()
     }
@@ -507,6 +552,7 @@ impl MapReader {
 
     /// A required value node: reports `S001` when absent or null.
     pub fn req(&mut self, de: &mut Decoder, key: &'static str, expected: &str) -> Option<NodeId> {
+        self.note_req(key, Shape::Any, true);
         let n = self.get_some(de, key);
         if n.is_none() {
             self.missing(de, key, expected);
@@ -516,24 +562,28 @@ impl MapReader {
 
     /// A required string.
     pub fn req_str(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<String>> {
+        self.note_req(key, Shape::Str, true);
         let n = self.req(de, key, "a string")?;
         de.string(n, key)
     }
 
     /// An optional string (absent or null gives `None`).
     pub fn opt_str(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<String>> {
+        self.note(key, Shape::Str);
         let n = self.get_some(de, key)?;
         de.string(n, key)
     }
 
     /// A required integer.
     pub fn req_int(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<i64>> {
+        self.note_req(key, Shape::Int, true);
         let n = self.req(de, key, "a whole number")?;
         de.int(n, key)
     }
 
     /// An optional integer.
     pub fn opt_int(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<i64>> {
+        self.note(key, Shape::Int);
         let n = self.get_some(de, key)?;
         de.int(n, key)
     }
@@ -568,12 +618,14 @@ impl MapReader {
 
     /// An optional boolean.
     pub fn opt_bool(&mut self, de: &mut Decoder, key: &'static str) -> Option<Spanned<bool>> {
+        self.note(key, Shape::Bool);
         let n = self.get_some(de, key)?;
         de.bool(n, key)
     }
 
     /// An optional list of strings (absent gives an empty list).
     pub fn str_list(&mut self, de: &mut Decoder, key: &'static str) -> Vec<Spanned<String>> {
+        self.note(key, Shape::StrList);
         match self.get_some(de, key) {
             Some(n) => de.string_list(n, key).unwrap_or_default(),
             None => Vec::new(),
@@ -586,6 +638,7 @@ impl MapReader {
         de: &mut Decoder,
         key: &'static str,
     ) -> Option<Vec<Spanned<String>>> {
+        self.note_req(key, Shape::StrList, true);
         let n = self.req(de, key, "a list of strings")?;
         de.string_list(n, key)
     }
@@ -606,6 +659,22 @@ impl MapReader {
     }
 
     fn report_unknown(self, de: &mut Decoder, ignored_by: Option<&'static str>) {
+        if let Some(rec) = de.shapes.as_mut() {
+            let mut keys = self.shapes.clone();
+            for k in &mut keys {
+                k.value = self
+                    .entries
+                    .iter()
+                    .find(|(name, _, _)| name == k.key)
+                    .map(|e| e.2);
+            }
+            rec.push(MapShape {
+                what: self.what.clone(),
+                node: self.node,
+                keys,
+                free_form: self.free_form,
+            });
+        }
         for (i, (k, kn, _)) in self.entries.iter().enumerate() {
             if self.used[i] || self.known.contains(&k.as_str()) {
                 continue;

@@ -10,9 +10,13 @@
 //! [`Decoder`] and [`MapReader`] read typed values out of the tree the way
 //! pydantic's lax mode does for contentctl (YAML 1.1 scalars, as PyYAML
 //! resolves them), collecting every error instead of stopping at the first.
+//! Asked to, they record how they read each key ([`MapShape`]), the
+//! content model's own description of its fields.
 
 mod de;
+mod shape;
 mod tree;
 
 pub use de::{Decoder, MapReader, Spanned, did_you_mean};
+pub use shape::{KeyShape, MapShape, Shape};
 pub use tree::{Doc, Limits, Node, NodeId, NodeKind, Scalar, ScalarValue, parse};

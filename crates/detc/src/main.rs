@@ -288,6 +288,20 @@ enum Command {
         #[arg(long = "detection", value_name = "NAME")]
         detections: Vec<String>,
     },
+    /// Write JSON Schemas of every content type (detection, story, macro,
+    /// lookup, baseline, data_source, deployment) in contentctl 5.x's
+    /// format, detc's extensions marked, for editors and CI.
+    ///
+    /// They are generated from detc's content model, so they accept what
+    /// `detc validate` accepts as a file's shape (fields, types, enums,
+    /// patterns, required fields, no unknown key); references, SPL and
+    /// ATT&CK are left to `detc validate`. See docs/schemas.md. Exit
+    /// status: 0 written, 2 I/O error.
+    Schema {
+        /// Output folder [default: schemas].
+        #[arg(long, value_name = "DIR", default_value = "schemas")]
+        out: PathBuf,
+    },
     /// Rewrite contentctl 4.x YAML (tags.observable, tags.risk_score,
     /// lookups with filename/collection, stories without status) into the
     /// 5.x format, keeping key order and comments.
@@ -838,6 +852,28 @@ fn main() -> ExitCode {
                 detections,
             };
             new_content(&path, kind, &request)
+        }
+        Command::Schema { out } => {
+            let files = match detc_schema::schemas() {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if let Err(e) = std::fs::create_dir_all(&out) {
+                eprintln!("error: cannot create `{}`: {e}", out.display());
+                return ExitCode::from(2);
+            }
+            for (name, text) in &files {
+                let path = out.join(name);
+                if let Err(e) = std::fs::write(&path, text) {
+                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+            println!("wrote {} schemas in {}", files.len(), out.display());
+            ExitCode::SUCCESS
         }
         Command::Migrate {
             path,
