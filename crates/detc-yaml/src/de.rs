@@ -277,6 +277,7 @@ impl<'a> Decoder<'a> {
                     entries,
                     used,
                     node: n,
+                    record: self.shapes.is_some(),
                     shapes: Vec::new(),
                     free_form: false,
                     known: Vec::new(),
@@ -403,6 +404,9 @@ pub struct MapReader {
     used: Vec<bool>,
     known: Vec<&'static str>,
     node: NodeId,
+    /// Whether to record shapes ([`Decoder::shapes`] is set): off, noting
+    /// costs nothing on the validation path.
+    record: bool,
     shapes: Vec<KeyShape>,
     free_form: bool,
 }
@@ -410,11 +414,14 @@ pub struct MapReader {
 impl MapReader {
     /// Records how the decoder reads `key` (see [`Decoder::shapes`]).
     pub fn note(&mut self, key: &'static str, shape: Shape) {
-        crate::shape::note(&mut self.shapes, key, shape, false);
+        self.note_req(key, shape, false);
     }
 
     /// Records that `key` holds one of `allowed`.
     pub fn note_enum(&mut self, key: &'static str, allowed: &[&str]) {
+        if !self.record {
+            return;
+        }
         self.note(
             key,
             Shape::Enum(allowed.iter().map(|s| s.to_string()).collect()),
@@ -423,6 +430,9 @@ impl MapReader {
 
     /// Records that `key` holds a list of values of `allowed`.
     pub fn note_enum_list(&mut self, key: &'static str, allowed: &[&str]) {
+        if !self.record {
+            return;
+        }
         self.note(
             key,
             Shape::EnumList(allowed.iter().map(|s| s.to_string()).collect()),
@@ -435,7 +445,9 @@ impl MapReader {
     }
 
     fn note_req(&mut self, key: &'static str, shape: Shape, required: bool) {
-        crate::shape::note(&mut self.shapes, key, shape, required);
+        if self.record {
+            crate::shape::note(&mut self.shapes, key, shape, required);
+        }
     }
 
     /// The value of `key`, or `None` when the key is absent.
