@@ -610,7 +610,7 @@ fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack
     references(&mut o, &st.common.references);
     let _ = writeln!(
         o,
-        "| | |\n| --- | --- |\n| Category | {} |\n| Use case | {} |\n| Products | {} |\n| Version | {} ({}) |\n| Author | {} |\n| ID | {} |",
+        "| Fact | Value |\n| --- | --- |\n| Category | {} |\n| Use case | {} |\n| Products | {} |\n| Version | {} ({}) |\n| Author | {} |\n| ID | {} |",
         cell(&join(&st.category)),
         cell(s(&st.usecase)),
         cell(&join(&st.product)),
