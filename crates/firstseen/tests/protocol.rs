@@ -424,12 +424,23 @@ fn finds_its_app_lookups_folder_from_its_own_path() {
     std::fs::create_dir_all(home.path().join("etc/apps/detc_app/lookups")).unwrap();
     let exe = bin.join("firstseen");
     std::fs::copy(env!("CARGO_BIN_EXE_firstseen"), &exe).unwrap();
-    let mut s = Session::spawn(
-        Command::new(&exe)
-            .env("SPLUNK_HOME", home.path())
-            .env_remove("FIRSTSEEN_LOOKUPS_DIR"),
-    )
-    .unwrap();
+    // Another test thread that forks while the copy's write descriptor is
+    // open makes the child inherit it, and exec then fails with "Text file
+    // busy" (ETXTBSY) until that child execs or exits: retry briefly.
+    let mut tries = 0;
+    let mut s = loop {
+        match Session::spawn(
+            Command::new(&exe)
+                .env("SPLUNK_HOME", home.path())
+                .env_remove("FIRSTSEEN_LOOKUPS_DIR"),
+        ) {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => break r.unwrap(),
+        }
+    };
     s.send(&getinfo_meta(&ARGS, None, Some(LATEST), false), b"")
         .unwrap();
     let r = s
