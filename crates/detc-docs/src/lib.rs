@@ -560,18 +560,27 @@ fn alert_section(o: &mut String, v: &detc_build::view::DetectionView, search: &s
     o.push('\n');
 }
 
-fn story_detections<'a>(p: &'a Project, story: &str) -> Vec<&'a Detection> {
-    let mut v: Vec<&Detection> = p
-        .content
-        .detections
-        .iter()
-        .filter(|d| d.tags.analytic_story.iter().any(|s| s.value == story))
-        .collect();
-    v.sort_by_key(|d| d.common.name());
-    v
+/// The detections of each story, by story name, each list sorted by name:
+/// computed once for all pages (looking them up per story was quadratic).
+fn detections_by_story(p: &Project) -> std::collections::HashMap<&str, Vec<&Detection>> {
+    let mut by: std::collections::HashMap<&str, Vec<&Detection>> = Default::default();
+    for d in &p.content.detections {
+        for st in &d.tags.analytic_story {
+            by.entry(st.value.as_str()).or_default().push(d);
+        }
+    }
+    for v in by.values_mut() {
+        v.sort_by_key(|d| d.common.name());
+        v.dedup_by_key(|d| d.common.name());
+    }
+    by
 }
 
-fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack) -> String {
+fn story_page_text(
+    st: &detc_content::model::Story,
+    attack: &Attack,
+    by_story: &std::collections::HashMap<&str, Vec<&Detection>>,
+) -> String {
     let mut o = String::new();
     let name = st.common.name();
     let _ = writeln!(o, "# {name}\n\n{}\n", s(&st.common.description).trim());
@@ -579,13 +588,13 @@ fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack
     if !narrative.is_empty() {
         let _ = writeln!(o, "## Narrative\n\n{narrative}\n");
     }
-    let dets = story_detections(p, name);
+    let dets: &[&Detection] = by_story.get(name).map_or(&[], Vec::as_slice);
     let _ = writeln!(o, "## Detections\n");
     if dets.is_empty() {
         let _ = writeln!(o, "None.\n");
     } else {
         let _ = writeln!(o, "| Detection | Type | Techniques |\n| --- | --- | --- |");
-        for d in &dets {
+        for d in dets {
             let _ = writeln!(
                 o,
                 "| [{}](../{}) | {} | {} |",
@@ -626,7 +635,7 @@ fn story_page_text(p: &Project, st: &detc_content::model::Story, attack: &Attack
     o
 }
 
-fn index_page(p: &Project) -> String {
+fn index_page(p: &Project, by_story: &std::collections::HashMap<&str, Vec<&Detection>>) -> String {
     let mut o = String::new();
     let title = if p.config.app.title.is_empty() {
         "Content"
@@ -668,7 +677,7 @@ fn index_page(p: &Project) -> String {
             "| [{}]({}) | {} |",
             cell(st.common.name()),
             story_page(st.common.name()),
-            story_detections(p, st.common.name()).len()
+            by_story.get(st.common.name()).map_or(0, Vec::len)
         );
     }
     o
@@ -721,8 +730,7 @@ fn attack_page(p: &Project, attack: &Attack) -> String {
         };
         let links: Vec<String> = dets
             .iter()
-            .filter_map(|n| p.content.detections.iter().find(|d| d.common.name() == *n))
-            .map(|d| format!("[{}]({})", cell(d.common.name()), page_of(d)))
+            .filter_map(|n| Some(format!("[{}]({})", cell(n), cov.pages.get(n)?)))
             .collect();
         let _ = writeln!(
             o,
@@ -809,10 +817,11 @@ pub fn navigator_layer(p: &Project, attack: &Attack) -> serde_json::Value {
 
 /// Every documentation file of `p`, sorted by path.
 pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
+    let by_story = detections_by_story(p);
     let mut files = vec![
         DocFile {
             path: "index.md".into(),
-            text: index_page(p),
+            text: index_page(p, &by_story),
         },
         DocFile {
             path: "attack.md".into(),
@@ -835,7 +844,7 @@ pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
     files.extend(detc_content::par::parallel_map(&p.content.stories, |st| {
         DocFile {
             path: story_page(st.common.name()),
-            text: story_page_text(p, st, attack),
+            text: story_page_text(st, attack, &by_story),
         }
     }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
