@@ -116,7 +116,7 @@ impl Tracker {
                 for v in records.values(row, i).iter() {
                     let t = parse_time(v).ok_or_else(|| {
                         format!(
-                            "field {} has {v:?} in row {}, which is not a time in epoch seconds; \
+                            "field {} has {v:?} in row {}, which is not a time in epoch seconds between 1970 and 9999; \
                              convert it first, e.g. | eval {0}=strptime({0}, \"%Y-%m-%dT%H:%M:%S\")",
                             records.fields()[i],
                             self.rows_in
@@ -168,6 +168,7 @@ impl Tracker {
                     ));
                 }
                 for k in multivalue_keys(&records, row, &key_idx) {
+                    check_key_len(k.len(), self.rows_in)?;
                     let (id, _) = self.seen.upsert(&k, Seen { first, last })?;
                     ids.push(id);
                 }
@@ -175,6 +176,7 @@ impl Tracker {
             }
             self.scratch.clear();
             encode_key(&mut self.scratch, key.iter().copied());
+            check_key_len(self.scratch.len(), self.rows_in)?;
             let (id, _) = self.seen.upsert(&self.scratch, Seen { first, last })?;
             ids.push(id);
         }
@@ -438,8 +440,23 @@ fn multivalue_keys(records: &Records, row: usize, key_idx: &[Option<usize>]) -> 
         .collect()
 }
 
-/// Parses epoch seconds (`1689000000`, `1689000000.934`, `-5`); `None` for
-/// anything else, including NaN and infinities.
+/// The earliest time firstseen accepts, epoch seconds: 1970-01-01, the
+/// start of Splunk's `_time`.
+pub const MIN_TIME: f64 = 0.0;
+
+/// The latest time firstseen accepts, epoch seconds: 9999-12-31T23:59:59Z,
+/// the end of the calendar Splunk's time functions handle.
+pub const MAX_TIME: f64 = 253_402_300_799.0;
+
+/// The longest key firstseen stores, in bytes (the key fields' values
+/// together): 64 KiB holds the longest Windows command line (32,767
+/// characters) twice over; a longer value is a mistake (a whole event as
+/// key) that would bloat the state of every later search.
+pub const MAX_KEY_BYTES: usize = 64 << 10;
+
+/// Parses epoch seconds (`1689000000`, `1689000000.934`); `None` for
+/// anything else, including NaN, infinities and times outside
+/// [`MIN_TIME`]..=[`MAX_TIME`].
 pub fn parse_time(v: &str) -> Option<f64> {
     let v = v.trim();
     if v.is_empty()
@@ -449,7 +466,21 @@ pub fn parse_time(v: &str) -> Option<f64> {
     {
         return None;
     }
-    v.parse::<f64>().ok().filter(|t| t.is_finite())
+    v.parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && (MIN_TIME..=MAX_TIME).contains(t))
+}
+
+/// Refuses a key longer than [`MAX_KEY_BYTES`] (`row` is 1-based, for the
+/// message).
+fn check_key_len(len: usize, row: usize) -> Result<(), String> {
+    if len > MAX_KEY_BYTES {
+        return Err(format!(
+            "row {row}: the key fields' values are {len} bytes together, more than {MAX_KEY_BYTES}; \
+             key= must name short identifying fields (user, host, command), not whole events"
+        ));
+    }
+    Ok(())
 }
 
 /// Epoch seconds as an ISO 8601 UTC time, for messages.

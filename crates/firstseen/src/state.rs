@@ -58,7 +58,9 @@ impl State {
             return Ok(State::empty(fields));
         };
         let mut state = State::empty(fields);
-        state.keys = layout.rows(rdr, source, 0, KeyTable::default())?;
+        state.keys = layout
+            .rows(&mut rdr, source, 0, KeyTable::default(), None)?
+            .0;
         Ok(state)
     }
 
@@ -162,19 +164,29 @@ impl Layout {
     }
 
     /// Reads data rows; `line_base` is added to line numbers in messages.
+    /// With `stop_at` (a byte offset in what `rdr` reads), stops before the
+    /// first record that starts at or after it and returns where that
+    /// record starts; `None` when the reader reached its end.
     fn rows<R: Read>(
         &self,
-        mut rdr: csv::Reader<R>,
+        rdr: &mut csv::Reader<R>,
         source: &str,
         line_base: u64,
         mut keys: KeyTable,
-    ) -> Result<KeyTable, String> {
+        stop_at: Option<u64>,
+    ) -> Result<(KeyTable, Option<u64>), String> {
         let mut rec = csv::ByteRecord::new();
         let mut key = Vec::with_capacity(128);
         loop {
+            if let Some(stop) = stop_at {
+                let at = rdr.position().byte();
+                if at >= stop {
+                    return Ok((keys, Some(at)));
+                }
+            }
             match rdr.read_byte_record(&mut rec) {
                 Ok(true) => {}
-                Ok(false) => break,
+                Ok(false) => return Ok((keys, None)),
                 Err(e) => return Err(format!("state lookup {source} is not valid CSV: {e}")),
             }
             let line = line_base + rec.position().map_or(0, |p| p.line());
@@ -192,10 +204,10 @@ impl Layout {
                 if v.is_empty() {
                     return Ok(None);
                 }
-                match v.parse::<f64>() {
-                    Ok(t) if t.is_finite() => Ok(Some(t)),
-                    _ => Err(format!(
-                        "state lookup {source} line {line}: {name} {v:?} is not epoch seconds"
+                match crate::engine::parse_time(v) {
+                    Some(t) => Ok(Some(t)),
+                    None => Err(format!(
+                        "state lookup {source} line {line}: {name} {v:?} is not epoch seconds between 1970 and 9999"
                     )),
                 }
             };
@@ -213,6 +225,13 @@ impl Layout {
                 let v = text(c).map_err(utf8)?;
                 encode_key(&mut key, [v]);
             }
+            if key.len() > crate::engine::MAX_KEY_BYTES {
+                return Err(format!(
+                    "state lookup {source} line {line}: the key is {} bytes, more than {}; the file was not written by firstseen",
+                    key.len(),
+                    crate::engine::MAX_KEY_BYTES
+                ));
+            }
             keys.push(
                 &key,
                 Seen {
@@ -221,7 +240,6 @@ impl Layout {
                 },
             )?;
         }
-        Ok(keys)
     }
 }
 
@@ -231,12 +249,44 @@ pub const PARALLEL_READ_BYTES: u64 = 16 << 20;
 /// Reads a state file, splitting large ones at a line boundary (outside any
 /// quoted value) and parsing both halves at once.
 fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
+    read_file_split(path, fields, PARALLEL_READ_BYTES)
+}
+
+/// Opens `path` for reading without following a symbolic link at its last
+/// component (`O_NOFOLLOW`): a state file or seed planted as a link to a
+/// file outside the app is refused, not read.
+fn open_nofollow(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)
+}
+
+/// [`read_file`] with the size from which two threads parse it.
+fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result<State, String> {
     use io::{BufRead, Seek, SeekFrom};
     let source = path.display().to_string();
-    let cant = |e: io::Error| format!("state lookup {source} cannot be read: {e}");
-    let file = File::open(path).map_err(cant)?;
+    let cant = |e: io::Error| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            format!(
+                "state lookup {source} is a symbolic link; firstseen reads and writes only plain files in its app's lookups folder"
+            )
+        } else {
+            format!("state lookup {source} cannot be read: {e}")
+        }
+    };
+    let file = open_nofollow(path).map_err(cant)?;
     let len = file.metadata().map_err(cant)?.len();
-    if len < PARALLEL_READ_BYTES {
+    if len == 0 {
+        return Err(format!(
+            "state lookup {source} is empty (0 bytes), so it has lost its history; restore it from a backup, or delete it to start a new history"
+        ));
+    }
+    if len < parallel_from {
         return State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &source);
     }
     // Header and the split point: the first line end after the middle, checked
@@ -257,44 +307,61 @@ fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
     let mut rest = Vec::new();
     rd.read_until(b'\n', &mut rest).map_err(cant)?;
     let split = len / 2 + rest.len() as u64;
+    if split >= len {
+        let file = open_nofollow(path).map_err(cant)?;
+        return State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &source);
+    }
+    // Lines before the split, for the second half's line numbers.
     rd.seek(SeekFrom::Start(0)).map_err(cant)?;
-    let (mut quotes, mut lines, mut seen) = (0u64, 0u64, 0u64);
+    let (mut lines, mut seen) = (0u64, 0u64);
     while seen < split {
         let buf = rd.fill_buf().map_err(cant)?;
         if buf.is_empty() {
             break;
         }
         let n = buf.len().min((split - seen) as usize);
-        quotes += buf[..n].iter().filter(|&&c| c == b'"').count() as u64;
         lines += buf[..n].iter().filter(|&&c| c == b'\n').count() as u64;
         rd.consume(n);
         seen += n as u64;
     }
-    if quotes % 2 == 1 || split >= len {
-        let file = File::open(path).map_err(cant)?;
-        return State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &source);
-    }
-    // Reserve the first half's table for the whole file (capacity beyond what
-    // is used is never touched, so it costs address space, not memory), so
-    // appending the second half does not reallocate.
+    // The second half is parsed from the split on speculation: the split
+    // is a line end, which may lie inside a quoted multi-line value (no
+    // count of quote characters can tell, since an unquoted value may hold
+    // one). The first half's parser reads on until it reaches a record
+    // that starts at or after the split: only when that record starts
+    // exactly at the split is the second half's parse the file's, else
+    // the first parser reads on to the end alone.
     let est_rows = usize::try_from((len - body_start) / 32).unwrap_or(0);
-    let part = |start: u64, end: u64, line_base: u64, whole: bool| -> Result<KeyTable, String> {
-        let mut f = File::open(path).map_err(cant)?;
-        f.seek(SeekFrom::Start(start)).map_err(cant)?;
-        let r = io::BufReader::with_capacity(1 << 20, f.take(end - start));
-        let rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(r);
-        let mut keys = KeyTable::default();
-        if whole {
-            keys.reserve(est_rows, usize::try_from(len).unwrap_or(0));
-        }
-        layout.rows(rdr, &source, line_base, keys)
-    };
+    let reader =
+        |start: u64, end: u64| -> Result<csv::Reader<io::Take<io::BufReader<File>>>, String> {
+            let mut f = io::BufReader::with_capacity(1 << 20, open_nofollow(path).map_err(cant)?);
+            f.seek(SeekFrom::Start(start)).map_err(cant)?;
+            Ok(csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(f.take(end - start)))
+        };
     let (a, b) = std::thread::scope(|s| {
-        let second = s.spawn(|| part(split, len, lines, false));
-        let first = part(body_start, split, 1, true);
+        let second = s.spawn(|| {
+            let mut rdr = reader(split, len)?;
+            layout
+                .rows(&mut rdr, &source, lines, KeyTable::default(), None)
+                .map(|(keys, _)| keys)
+        });
+        let first = (|| {
+            let mut rdr = reader(body_start, len)?;
+            let mut keys = KeyTable::default();
+            // Capacity beyond what is used is never touched, so reserving
+            // for the whole file costs address space, not memory.
+            keys.reserve(est_rows, usize::try_from(len).unwrap_or(0));
+            let (keys, stopped) =
+                layout.rows(&mut rdr, &source, 1, keys, Some(split - body_start))?;
+            if stopped == Some(split - body_start) {
+                return Ok((keys, true));
+            }
+            let (keys, _) = layout.rows(&mut rdr, &source, 1, keys, None)?;
+            Ok::<_, String>((keys, false))
+        })();
         (
             first,
             second
@@ -302,8 +369,10 @@ fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
                 .unwrap_or_else(|_| Err("internal error: a reader thread stopped".to_string())),
         )
     });
-    let mut keys = a?;
-    keys.append(b?)?;
+    let (mut keys, split_holds) = a?;
+    if split_holds {
+        keys.append(b?)?;
+    }
     Ok(State {
         fields: fields.to_vec(),
         keys,
@@ -408,10 +477,13 @@ impl CsvStore {
     }
 
     fn read(&self, fields: &[String]) -> Result<State, String> {
-        match std::fs::metadata(&self.path) {
+        match std::fs::symlink_metadata(&self.path) {
             Ok(_) => read_file(&self.path, fields),
             Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.seed {
-                Some(seed) => read_file(seed, fields),
+                Some(seed) => {
+                    self.check_seed(seed)?;
+                    read_file(seed, fields)
+                }
                 None => Ok(State::empty(fields)),
             },
             Err(e) => Err(format!(
@@ -421,36 +493,132 @@ impl CsvStore {
         }
     }
 
+    /// A seed is read only from a `lookups/` folder of an app beside ours
+    /// (`<apps>/<app>/lookups/`, ESCU's included), found by its real path,
+    /// and never through a symbolic link at its name (`read_file` opens it
+    /// with `O_NOFOLLOW`): a link or a folder link cannot lead the command
+    /// to read files elsewhere.
+    fn check_seed(&self, seed: &Path) -> Result<(), String> {
+        let real_dir = |p: &Path| {
+            p.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .canonicalize()
+                .ok()
+        };
+        let apps_of = |lookups: PathBuf| -> Option<PathBuf> {
+            (lookups.file_name()? == "lookups")
+                .then(|| Some(lookups.parent()?.parent()?.to_path_buf()))?
+        };
+        let ours = real_dir(&self.path).and_then(apps_of);
+        let theirs = real_dir(seed).and_then(apps_of);
+        match (ours, theirs) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            // A store outside an app (tests, `firstseen run`): the seed
+            // must be beside the state file.
+            (None, _) if real_dir(seed).is_some() && real_dir(seed) == real_dir(&self.path) => {
+                Ok(())
+            }
+            _ => Err(format!(
+                "seed {} is not in the lookups folder of an app beside this one; firstseen reads seeds only from apps' lookups folders",
+                seed.display()
+            )),
+        }
+    }
+
+    /// The prefix of this store's temporary files: `.<file>.tmp.`.
+    fn tmp_prefix(&self) -> String {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!(".{name}.tmp.")
+    }
+
+    /// Removes temporary files that a killed run left. Called under the
+    /// lock: every writer creates its temporary file only while it holds
+    /// the lock, so any that exists now is stale. Symbolic links with that
+    /// name are removed too (removing one never touches its target).
+    fn remove_stale_temporaries(&self, dir: &Path) {
+        let prefix = self.tmp_prefix();
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+
     fn write(&self, state: &State, save: Save) -> Result<usize, String> {
         let dir = self
             .path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let tmp = self.sidecar(&format!(".tmp.{}", std::process::id()));
+        let unchanged = |e: &dyn std::fmt::Display| {
+            format!(
+                "state lookup {} cannot be written (it is unchanged): {e}",
+                self.path.display()
+            )
+        };
+        // The file as it is: kept read-only when an admin made it so, and
+        // replaced with its mode and owner.
+        let old = match fs::symlink_metadata(&self.path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(unchanged(
+                    &"it is a symbolic link; firstseen writes only plain files in its app's lookups folder",
+                ));
+            }
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(unchanged(&e)),
+        };
+        #[cfg(unix)]
+        if let Some(m) = &old {
+            use std::os::unix::fs::PermissionsExt;
+            if m.permissions().mode() & 0o200 == 0 {
+                return Err(unchanged(&format!(
+                    "it is read-only (mode {:04o}); make it writable to let firstseen update it, or run with update=false",
+                    m.permissions().mode() & 0o7777
+                )));
+            }
+        }
+        // Created exclusively (O_EXCL) under a random name: nothing planted
+        // at a predictable name can redirect the write.
         let result = (|| -> io::Result<usize> {
-            let file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&self.tmp_prefix())
+                .tempfile_in(dir)?;
+            #[cfg(unix)]
+            if old.is_none() {
+                use std::os::unix::fs::PermissionsExt;
+                // What a plain create under the usual umask (022) gives.
+                tmp.as_file()
+                    .set_permissions(fs::Permissions::from_mode(0o644))?;
+            }
+            #[cfg(unix)]
+            if let Some(m) = &old {
+                use std::os::unix::fs::{MetadataExt, PermissionsExt};
+                tmp.as_file()
+                    .set_permissions(fs::Permissions::from_mode(m.mode() & 0o7777))?;
+                // Keeping the owner needs the right to give files away; a
+                // search running as the file's owner (splunk) keeps it anyway.
+                let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
+            }
             let keep = |s: Seen| save.drop_before.is_none_or(|t| s.last >= t);
-            let n = state.write_csv(&file, keep, save.enough_data)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
+            let n = state.write_csv(tmp.as_file_mut(), keep, save.enough_data)?;
+            tmp.as_file().sync_all()?;
+            tmp.persist(&self.path).map_err(|e| e.error)?;
             // Make the rename itself durable.
             if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();
             }
             Ok(n)
         })();
-        result.map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            format!(
-                "state lookup {} cannot be written (it is unchanged): {e}",
-                self.path.display()
-            )
-        })
+        result.map_err(|e| unchanged(&e))
     }
 }
 
@@ -473,15 +641,35 @@ impl StateStore for CsvStore {
             fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create the lookups folder {}: {e}", dir.display()))?;
         }
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| format!("cannot create the lock file {}: {e}", lock_path.display()))?;
+        let mut o = OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A lock planted as a symbolic link must not create a file
+            // wherever it points.
+            o.custom_flags(libc::O_NOFOLLOW).mode(0o600);
+        }
+        let lock = o.open(&lock_path).map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                format!(
+                    "the lock file {} is a symbolic link; remove it",
+                    lock_path.display()
+                )
+            } else {
+                format!("cannot create the lock file {}: {e}", lock_path.display())
+            }
+        })?;
         lock.lock()
             .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        if let Some(dir) = self.path.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            self.remove_stale_temporaries(dir);
+        }
         let mut state = self.read(fields)?;
         let n = match merge(&mut state)? {
             Some(save) => self.write(&state, save)?,
@@ -666,6 +854,90 @@ mod tests {
         });
         let st = CsvStore::new(&path).load(&fields).unwrap();
         assert_eq!(st.keys.len(), 80);
+    }
+
+    #[test]
+    fn a_split_inside_a_quoted_value_after_a_stray_quote_loses_nothing() {
+        // The reproduction: an unquoted value holding a `"` earlier in the
+        // file made the old count of quotes odd, and the split landed inside
+        // a quoted multi-line value: one key lost, two bogus keys written.
+        let mut text = String::from("user,command,firstTimeSeen,lastTimeSeen,enough_data\n");
+        text.push_str("ab\"c,Get,1600000000,1600000000,1\n");
+        for i in 0..200 {
+            text.push_str(&format!("u{i},Get,1600000000,1600000000,1\n"));
+        }
+        let m = text.len();
+        text.push_str("\"multi\nline\nline\nline\",Put,1600000000,1600000000,1\n");
+        for i in 0.. {
+            let row = format!("w{i},Get,1600000000,1600000000,1\n");
+            if text.len() + row.len() + 64 > 2 * m {
+                break;
+            }
+            text.push_str(&row);
+        }
+        // A last row sized so that the middle of the file is inside the
+        // quoted value (before its first line break, at m + 6).
+        let pad = 2 * m + 4 - text.len() - ",Get,1600000000,1600000000,1\n".len();
+        text.push_str(&format!(
+            "{},Get,1600000000,1600000000,1\n",
+            "p".repeat(pad)
+        ));
+        let middle = text.len() / 2;
+        assert!((m..m + 6).contains(&middle), "{m} {middle}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        fs::write(&path, &text).unwrap();
+        let fields = f(&["user", "command"]);
+        let whole = State::read_csv(text.as_bytes(), &fields, "s").unwrap();
+        let halves = read_file_split(&path, &fields, 1).unwrap();
+        let a: Vec<(Vec<u8>, Seen)> = whole.keys.iter().map(|(k, s)| (k.to_vec(), s)).collect();
+        let b: Vec<(Vec<u8>, Seen)> = halves.keys.iter().map(|(k, s)| (k.to_vec(), s)).collect();
+        assert!(
+            a.iter()
+                .any(|(k, _)| k.windows(10).any(|w| w == b"multi\nline"))
+        );
+        assert!(a == b, "parallel read differs");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// On any file the csv crate reads, the two-thread read gives what a
+        /// plain read gives: values plain (a stray `"` inside included) or
+        /// quoted (with commas, doubled quotes and line breaks).
+        #[test]
+        fn the_two_thread_read_equals_a_plain_read(
+            rows in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        "[a-z0-9]{1,6}(\"[a-z]{0,3})?",
+                        "\"([a-z ,\n]|\"\"){0,12}\"",
+                    ],
+                    0u32..5,
+                    0u32..100_000,
+                ),
+                1..120,
+            )
+        ) {
+            let mut text = String::from("user,command,firstTimeSeen,lastTimeSeen,enough_data\n");
+            for (user, cmd, t) in &rows {
+                text.push_str(&format!("{user},c{cmd},{t},{t},1\n"));
+            }
+            let fields = f(&["user", "command"]);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("p.csv");
+            fs::write(&path, &text).unwrap();
+            let whole = State::read_csv(text.as_bytes(), &fields, "p");
+            let halves = read_file_split(&path, &fields, 1);
+            match (whole, halves) {
+                (Ok(a), Ok(b)) => {
+                    let a: Vec<(Vec<u8>, Seen)> = a.keys.iter().map(|(k, s)| (k.to_vec(), s)).collect();
+                    let b: Vec<(Vec<u8>, Seen)> = b.keys.iter().map(|(k, s)| (k.to_vec(), s)).collect();
+                    proptest::prop_assert_eq!(a, b);
+                }
+                (Err(_), Err(_)) => {}
+                (a, b) => proptest::prop_assert!(false, "plain {:?} vs halves {:?}", a.map(|s| s.keys.len()), b.map(|s| s.keys.len())),
+            }
+        }
     }
 
     #[test]

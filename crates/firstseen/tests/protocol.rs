@@ -276,6 +276,29 @@ fn bad_input_gets_an_error_and_leaves_the_state_alone() {
             "\"soon\" in row 1",
         ),
         (
+            "time far before 1970",
+            cat(&[
+                getinfo(&ARGS),
+                exec(true, b"_time,user,command\n-1e18,bob,Get\n"),
+            ]),
+            "\"-1e18\" in row 1, which is not a time in epoch seconds between 1970 and 9999",
+        ),
+        (
+            "a whole event as key",
+            cat(&[
+                getinfo(&ARGS),
+                exec(
+                    true,
+                    format!(
+                        "_time,user,command\n1689098000,{},Get\n",
+                        "x".repeat(70_000)
+                    )
+                    .as_bytes(),
+                ),
+            ]),
+            "row 1: the key fields' values are 70011 bytes together, more than 65536",
+        ),
+        (
             "unknown option",
             getinfo(&["lookup=api_calls", "key=user", "windw=-1d"]),
             "Unrecognized option: windw=-1d",
