@@ -48,6 +48,8 @@ pub struct Tracker {
     time_present: bool,
     /// Every plain field seen in a chunk, for error messages.
     fields_seen: Vec<String>,
+    /// The same names, for a linear-time "seen before?".
+    fields_seen_set: std::collections::HashSet<String>,
     scratch: Vec<u8>,
 }
 
@@ -71,6 +73,7 @@ impl Tracker {
             key_present: vec![false; n],
             time_present: false,
             fields_seen: Vec::new(),
+            fields_seen_set: std::collections::HashSet::new(),
             scratch: Vec::with_capacity(128),
         }
     }
@@ -100,7 +103,7 @@ impl Tracker {
         let last_idx = last_name.and_then(|l| records.field_index(l));
         self.time_present |= time_idx.is_some() && !records.is_empty();
         for f in records.fields() {
-            if !self.fields_seen.contains(f) {
+            if self.fields_seen_set.insert(f.clone()) {
                 self.fields_seen.push(f.clone());
             }
         }
@@ -321,19 +324,18 @@ impl Tracker {
         let ours = [FIRST_COLUMN, LAST_COLUMN, IS_NEW_COLUMN];
         let mut plain: Vec<&str> = Vec::new();
         let mut mv: Vec<&str> = Vec::new();
+        // Sets beside the lists: linear in the number of columns.
+        let mut listed: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for c in &self.chunks {
             for h in c.records.header() {
                 let base = h.strip_prefix(MV_PREFIX).unwrap_or(h);
-                if ours.contains(&base) {
+                if ours.contains(&base) || !listed.insert(h.as_str()) {
                     continue;
                 }
-                let list = if h.starts_with(MV_PREFIX) {
-                    &mut mv
+                if h.starts_with(MV_PREFIX) {
+                    mv.push(h);
                 } else {
-                    &mut plain
-                };
-                if !list.contains(&h.as_str()) {
-                    list.push(h);
+                    plain.push(h);
                 }
             }
         }
@@ -353,10 +355,11 @@ impl Tracker {
             (a, b)
         };
         for c in &self.chunks {
-            let map: Vec<Option<usize>> = header
-                .iter()
-                .map(|h| c.records.header().iter().position(|x| x == h))
-                .collect();
+            let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+            for (i, x) in c.records.header().iter().enumerate() {
+                at.entry(x.as_str()).or_insert(i);
+            }
+            let map: Vec<Option<usize>> = header.iter().map(|h| at.get(h).copied()).collect();
             for row in 0..c.records.len() {
                 let ids = &c.ids[c.starts[row] as usize..c.starts[row + 1] as usize];
                 let new = ids

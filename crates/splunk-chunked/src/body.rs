@@ -111,13 +111,19 @@ impl Records {
         }
         let mut names = Vec::new();
         let mut columns = Vec::new();
+        // Each `__mv_<name>` column by its name, first one kept: one pass,
+        // so a chunk of many columns costs linear time.
+        let mut mv_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, h) in header.iter().enumerate() {
+            if let Some(base) = h.strip_prefix(MV_PREFIX) {
+                mv_of.entry(base).or_insert(i);
+            }
+        }
         for (i, name) in header.iter().enumerate() {
             if name.starts_with(MV_PREFIX) {
                 continue;
             }
-            let mv = header
-                .iter()
-                .position(|h| h.strip_prefix(MV_PREFIX) == Some(name.as_str()));
+            let mv = mv_of.get(name.as_str()).copied();
             names.push(name.clone());
             columns.push((i, mv));
         }
