@@ -212,16 +212,23 @@ fn midnight(date: Date, tz: &TimeZone) -> Result<Zoned, jiff::Error> {
     date.to_zoned(tz.clone())
 }
 
+/// Rounds `z` down to the start of `u`. Seconds, minutes and hours snap in
+/// absolute time (a multiple of 1, 60 or 3,600 seconds since the epoch), so
+/// that in the hour repeated when clocks fall back `@h` stays in the same
+/// hour, not the first of the two; days and longer snap to local midnight
+/// in `tz`'s calendar (the first instant of the day where midnight does not
+/// exist).
 fn snap(z: &Zoned, u: Unit, tz: &TimeZone) -> Result<Zoned, jiff::Error> {
     let dt: DateTime = z.datetime();
     let date = dt.date();
-    let clock = |h: i8, m: i8, s: i8| -> Result<Zoned, jiff::Error> {
-        DateTime::from_parts(date, jiff::civil::time(h, m, s, 0)).to_zoned(tz.clone())
+    let absolute = |unit: i64| -> Result<Zoned, jiff::Error> {
+        let s = z.timestamp().as_second().div_euclid(unit) * unit;
+        Ok(Timestamp::from_second(s)?.to_zoned(tz.clone()))
     };
     match u {
-        Unit::Second => clock(dt.hour(), dt.minute(), dt.second()),
-        Unit::Minute => clock(dt.hour(), dt.minute(), 0),
-        Unit::Hour => clock(dt.hour(), 0, 0),
+        Unit::Second => absolute(1),
+        Unit::Minute => absolute(60),
+        Unit::Hour => absolute(3600),
         Unit::Day => midnight(date, tz),
         Unit::Week => {
             let back = i64::from(date.weekday().to_sunday_zero_offset());
@@ -277,6 +284,134 @@ mod tests {
         assert_eq!(at("-90s@s"), "2023-07-12T14:33:57Z");
         assert_eq!(at("+1hours"), "2023-07-12T15:35:27.5Z");
         assert_eq!(at("1689000000"), "2023-07-10T14:40:00Z");
+    }
+
+    /// Reference instants written out by hand from the zones' published
+    /// rules (not computed by jiff): `@h` in the repeated hour when clocks
+    /// fall back, `@d` on days of 23 and 25 hours, zones with half- and
+    /// quarter-hour offsets, and a day whose midnight does not exist.
+    #[test]
+    fn snaps_on_daylight_saving_days_match_hand_computed_instants() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            // New York falls back at 2023-11-05 02:00 EDT (06:00Z) to 01:00 EST.
+            // 01:30 EST (the second 01:30) is 06:30Z; @h is 01:00 EST = 06:00Z.
+            (
+                "America/New_York",
+                "2023-11-05T06:30:00Z",
+                "@h",
+                "2023-11-05T06:00:00Z",
+            ),
+            // The first 01:30 (EDT) is 05:30Z; @h is 01:00 EDT = 05:00Z.
+            (
+                "America/New_York",
+                "2023-11-05T05:30:00Z",
+                "@h",
+                "2023-11-05T05:00:00Z",
+            ),
+            // @d on the 25-hour day: midnight EDT = 04:00Z.
+            (
+                "America/New_York",
+                "2023-11-05T15:00:00Z",
+                "@d",
+                "2023-11-05T04:00:00Z",
+            ),
+            // -1d@d from noon EST on the 25-hour day: 2023-11-04 00:00 EDT.
+            (
+                "America/New_York",
+                "2023-11-05T17:00:00Z",
+                "-1d@d",
+                "2023-11-04T04:00:00Z",
+            ),
+            // Berlin springs forward 2024-03-31 02:00 CET -> 03:00 CEST (01:00Z).
+            // 03:30 CEST = 01:30Z: @h = 03:00 CEST = 01:00Z; @d = 00:00 CET = 2024-03-30T23:00Z.
+            (
+                "Europe/Berlin",
+                "2024-03-31T01:30:00Z",
+                "@h",
+                "2024-03-31T01:00:00Z",
+            ),
+            (
+                "Europe/Berlin",
+                "2024-03-31T01:30:00Z",
+                "@d",
+                "2024-03-30T23:00:00Z",
+            ),
+            // Berlin falls back 2024-10-27 03:00 CEST -> 02:00 CET (01:00Z):
+            // 02:45 CET = 01:45Z, @h = 02:00 CET = 01:00Z; @d = 00:00 CEST = 2024-10-26T22:00Z.
+            (
+                "Europe/Berlin",
+                "2024-10-27T01:45:00Z",
+                "@h",
+                "2024-10-27T01:00:00Z",
+            ),
+            (
+                "Europe/Berlin",
+                "2024-10-27T01:45:00Z",
+                "@d",
+                "2024-10-26T22:00:00Z",
+            ),
+            // Sydney falls back 2024-04-07 03:00 AEDT -> 02:00 AEST (16:00Z on the 6th):
+            // 02:10 AEST = 16:10Z, @h = 16:00Z; @d = 00:00 AEDT = 2024-04-06T13:00Z.
+            (
+                "Australia/Sydney",
+                "2024-04-06T16:10:00Z",
+                "@h",
+                "2024-04-06T16:00:00Z",
+            ),
+            (
+                "Australia/Sydney",
+                "2024-04-06T16:10:00Z",
+                "@d",
+                "2024-04-06T13:00:00Z",
+            ),
+            // Lord Howe moves by 30 minutes (+11 -> +10:30 at 2024-04-07 02:00 local, 15:00Z):
+            // @d at 12:00Z on the 7th (22:30 +10:30) is 00:00 +11 = 2024-04-06T13:00Z.
+            (
+                "Australia/Lord_Howe",
+                "2024-04-07T12:00:00Z",
+                "@d",
+                "2024-04-06T13:00:00Z",
+            ),
+            // Kolkata (+05:30, no DST): @h in absolute time is a whole UTC hour
+            // (local xx:30); @d is local midnight = 18:30Z the day before.
+            (
+                "Asia/Kolkata",
+                "2023-07-12T14:35:27Z",
+                "@h",
+                "2023-07-12T14:00:00Z",
+            ),
+            (
+                "Asia/Kolkata",
+                "2023-07-12T14:35:27Z",
+                "@d",
+                "2023-07-11T18:30:00Z",
+            ),
+            // Kathmandu (+05:45): @d = 2023-07-11T18:15Z.
+            (
+                "Asia/Kathmandu",
+                "2023-07-12T14:35:27Z",
+                "@d",
+                "2023-07-11T18:15:00Z",
+            ),
+            // Santiago springs forward at midnight (2023-09-03 00:00 -04 -> 01:00 -03,
+            // 04:00Z): that day starts at 01:00 -03 = 04:00Z.
+            (
+                "America/Santiago",
+                "2023-09-03T12:00:00Z",
+                "@d",
+                "2023-09-03T04:00:00Z",
+            ),
+        ];
+        for (zone, now, modifier, want) in cases {
+            let tz = TimeZone::get(zone).unwrap();
+            let now: Timestamp = now.parse().unwrap();
+            let t = RelTime::parse(modifier)
+                .unwrap()
+                .resolve(now.as_second() as f64, &tz)
+                .unwrap();
+            let got = Timestamp::from_second(t as i64).unwrap().to_string();
+            assert_eq!(&got, want, "{zone} {now} {modifier}");
+        }
     }
 
     #[test]
