@@ -4,9 +4,12 @@
 //! Rule: for each key, first seen = min(stored, this search) and last seen =
 //! max(stored, this search). A key is **new** when its merged first seen is at
 //! or after `window` resolved from the reference time (the search's
-//! `latest_time`, or now when the search has none), and the state covers
+//! `latest_time`, or now when the search has none), the state covers
 //! enough history (`min_history`, ESCU's `enough_data`: the earliest first
-//! seen of all keys is at or before `min_history`).
+//! seen of all keys is at or before `min_history`), and no search with
+//! another reference time has reported it yet (`reportedTime`): each new
+//! key is reported once across scheduled runs whose windows overlap, and
+//! again by a re-run over the same time range.
 
 use crate::keys::{KeyTable, Seen, encode_key};
 use crate::options::{Options, Output};
@@ -246,16 +249,36 @@ impl Tracker {
             .transpose()?;
 
         let mut merged: Vec<Seen> = Vec::with_capacity(self.seen.len());
+        let mut is_new: Vec<bool> = Vec::new();
         let mut enough = true;
         let mut earliest = None;
         let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, String> {
-            merged = state.keys.merge_from(&self.seen)?;
+            let (m, at) = state.keys.merge_from_indexed(&self.seen)?;
+            merged = m;
             earliest = state.keys.earliest();
             enough = match (history_needed, earliest) {
                 (Some(need), Some(e)) => e <= need,
                 (Some(_), None) => false,
                 (None, _) => true,
             };
+            // Reported once: a key first seen in the window is new unless
+            // a search over another time range already reported it; the
+            // search that reports it records its reference time, so that
+            // the next scheduled run (an overlapping window) stays quiet
+            // and a re-run over the same range reports it again.
+            is_new = merged
+                .iter()
+                .zip(&at)
+                .map(|(s, &i)| {
+                    let r = state.keys.reported(i);
+                    enough && s.first >= window_start && (r < 0.0 || r == reference)
+                })
+                .collect();
+            if write {
+                for (&i, _) in at.iter().zip(&is_new).filter(|(_, n)| **n) {
+                    state.keys.set_reported(i, reference);
+                }
+            }
             Ok(write.then_some(Save {
                 drop_before,
                 enough_data: enough,
@@ -269,10 +292,6 @@ impl Tracker {
             merge(&mut state)?;
             0
         };
-        let is_new: Vec<bool> = merged
-            .iter()
-            .map(|s| enough && s.first >= window_start)
-            .collect();
         let new_keys = is_new.iter().filter(|n| **n).count();
 
         let mut out = Outcome {

@@ -37,7 +37,13 @@ struct Entry {
     off: u32,
     len: u32,
     seen: Seen,
+    /// When the key was reported as new: the reference time (epoch
+    /// seconds) of the search that reported it, or [`NEVER`].
+    reported: f64,
 }
+
+/// [`KeyTable::reported`] of a key never reported as new.
+pub const NEVER: f64 = -1.0;
 
 impl Entry {
     fn range(&self) -> std::ops::Range<usize> {
@@ -138,7 +144,12 @@ impl KeyTable {
     /// More than 4,294,967,295 keys, or a key longer than 4 GiB.
     pub fn push(&mut self, key: &[u8], seen: Seen) -> Result<u32, String> {
         let (i, off, len) = self.room(key)?;
-        self.entries.push(Entry { off, len, seen });
+        self.entries.push(Entry {
+            off,
+            len,
+            seen,
+            reported: NEVER,
+        });
         self.arena.extend_from_slice(key);
         Ok(i)
     }
@@ -207,25 +218,52 @@ impl KeyTable {
     /// # Errors
     /// More than 4,294,967,295 keys.
     pub fn merge_from(&mut self, search: &KeyTable) -> Result<Vec<Seen>, String> {
+        Ok(self.merge_from_indexed(search)?.0)
+    }
+
+    /// [`KeyTable::merge_from`], also returning, for each key of `search`,
+    /// its entry number in `self` (for [`KeyTable::reported`]).
+    ///
+    /// # Errors
+    /// As [`KeyTable::push`].
+    pub fn merge_from_indexed(
+        &mut self,
+        search: &KeyTable,
+    ) -> Result<(Vec<Seen>, Vec<u32>), String> {
         let mut merged: Vec<Seen> = search.entries.iter().map(|e| e.seen).collect();
-        let mut found = vec![false; merged.len()];
+        let mut at: Vec<u32> = vec![u32::MAX; merged.len()];
         let mut matches: Vec<(usize, u32)> = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             if let Some(j) = search.find(&self.arena[e.range()]) {
                 merged[j as usize].merge(e.seen);
-                found[j as usize] = true;
+                if at[j as usize] == u32::MAX {
+                    at[j as usize] = i as u32;
+                }
                 matches.push((i, j));
             }
         }
         for (i, j) in matches {
             self.entries[i].seen = merged[j as usize];
         }
-        for (j, was_found) in found.iter().enumerate() {
-            if !was_found {
-                self.push(search.key(j as u32), merged[j])?;
+        for j in 0..at.len() {
+            if at[j] == u32::MAX {
+                at[j] = self.push(search.key(j as u32), merged[j])?;
             }
         }
-        Ok(merged)
+        Ok((merged, at))
+    }
+
+    /// When entry `i` was reported as new (see [`NEVER`]).
+    pub fn reported(&self, i: u32) -> f64 {
+        self.entries.get(i as usize).map_or(NEVER, |e| e.reported)
+    }
+
+    /// Records that entry `i` was reported as new by the search whose
+    /// reference time is `t`.
+    pub fn set_reported(&mut self, i: u32, t: f64) {
+        if let Some(e) = self.entries.get_mut(i as usize) {
+            e.reported = t;
+        }
     }
 
     /// Inserts `key` with `seen`, or widens its existing times. Returns its
@@ -246,7 +284,12 @@ impl KeyTable {
             return Ok((i, false));
         }
         let (i, off, len) = self.room(key)?;
-        self.entries.push(Entry { off, len, seen });
+        self.entries.push(Entry {
+            off,
+            len,
+            seen,
+            reported: NEVER,
+        });
         self.arena.extend_from_slice(key);
         self.index
             .insert_unique(spread(h), (i, h), |&(_, h)| spread(h));
@@ -272,6 +315,13 @@ impl KeyTable {
         self.entries
             .iter()
             .map(|e| (&self.arena[e.range()], e.seen))
+    }
+
+    /// Every key with its times and when it was reported as new.
+    pub fn iter_reported(&self) -> impl Iterator<Item = (&[u8], Seen, f64)> {
+        self.entries
+            .iter()
+            .map(|e| (&self.arena[e.range()], e.seen, e.reported))
     }
 
     /// The earliest first-seen time of all keys.

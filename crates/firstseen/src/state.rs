@@ -19,6 +19,12 @@ pub const FIRST_COLUMN: &str = "firstTimeSeen";
 pub const LAST_COLUMN: &str = "lastTimeSeen";
 /// Column ESCU uses to say the lookup covers enough history (1 or 0).
 pub const ENOUGH_COLUMN: &str = "enough_data";
+/// Column with when a key was reported as new: the latest time (epoch
+/// seconds) of the search that reported it; empty while it never was. A key
+/// is reported once: by the first search that finds it new, and again only
+/// by a search over the same time range (an analyst's re-run). ESCU's
+/// lookups do not have it; firstseen adds it.
+pub const REPORTED_COLUMN: &str = "reportedTime";
 
 /// Keys of one lookup and their times.
 #[derive(Debug, Default)]
@@ -87,11 +93,13 @@ impl State {
         line.push_str(LAST_COLUMN);
         line.push(',');
         line.push_str(ENOUGH_COLUMN);
+        line.push(',');
+        line.push_str(REPORTED_COLUMN);
         line.push('\n');
         w.write_all(line.as_bytes())?;
         let enough = if enough_data { "1" } else { "0" };
         let mut n = 0;
-        for (key, seen) in self.keys.iter() {
+        for (key, seen, reported) in self.keys.iter_reported() {
             if !keep(seen) {
                 continue;
             }
@@ -105,6 +113,10 @@ impl State {
             push_time(&mut line, seen.last);
             line.push(',');
             line.push_str(enough);
+            line.push(',');
+            if reported >= 0.0 {
+                push_time(&mut line, reported);
+            }
             line.push('\n');
             w.write_all(line.as_bytes())?;
             n += 1;
@@ -120,6 +132,7 @@ struct Layout {
     key_cols: Vec<usize>,
     first_col: usize,
     last_col: Option<usize>,
+    reported_col: Option<usize>,
 }
 
 impl Layout {
@@ -141,7 +154,7 @@ impl Layout {
         };
         let file_keys: Vec<&str> = header
             .iter()
-            .filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN].contains(h))
+            .filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN, REPORTED_COLUMN].contains(h))
             .collect();
         let mut a: Vec<&str> = file_keys.clone();
         let mut b: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -160,6 +173,7 @@ impl Layout {
             key_cols: fields.iter().filter_map(|f| col(f)).collect(),
             first_col,
             last_col: col(LAST_COLUMN),
+            reported_col: col(REPORTED_COLUMN),
         }))
     }
 
@@ -232,13 +246,20 @@ impl Layout {
                     crate::engine::MAX_KEY_BYTES
                 ));
             }
-            keys.push(
+            let reported = match self.reported_col {
+                Some(c) => time(c, REPORTED_COLUMN)?,
+                None => None,
+            };
+            let i = keys.push(
                 &key,
                 Seen {
                     first,
                     last: last.max(first),
                 },
             )?;
+            if let Some(t) = reported {
+                keys.set_reported(i, t);
+            }
         }
     }
 }
@@ -716,10 +737,10 @@ mod tests {
         s.write_csv(&mut out, |_| true, true).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "command,user,firstTimeSeen,lastTimeSeen,enough_data\n\
-             ListBuckets,alice,1689000000,1689100000,1\n\
-             \"Get,Thing\",bob,1689000000.5,1689000000.5,1\n\
-             ListBuckets,alice,1688000000,1689000000,1\n"
+            "command,user,firstTimeSeen,lastTimeSeen,enough_data,reportedTime\n\
+             ListBuckets,alice,1689000000,1689100000,1,\n\
+             \"Get,Thing\",bob,1689000000.5,1689000000.5,1,\n\
+             ListBuckets,alice,1688000000,1689000000,1,\n"
         );
     }
 
@@ -789,7 +810,7 @@ mod tests {
         let text = fs::read_to_string(dir.path().join("s.csv")).unwrap();
         assert_eq!(
             text,
-            "user,firstTimeSeen,lastTimeSeen,enough_data\nnew,1,100,0\n"
+            "user,firstTimeSeen,lastTimeSeen,enough_data,reportedTime\nnew,1,100,0,\n"
         );
         let names: Vec<String> = fs::read_dir(dir.path())
             .unwrap()

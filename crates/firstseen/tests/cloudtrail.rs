@@ -1,6 +1,8 @@
 //! Real CloudTrail rows, replayed as several searches split in time with the
 //! state carried between them: firstseen must report exactly the keys that a
-//! plain, independent computation over the same rows reports.
+//! plain, independent computation over the same rows reports, each once:
+//! a key already reported by an earlier search is not reported again when
+//! a later window still covers its first appearance.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -60,6 +62,7 @@ fn replay(window: &str, window_start: impl Fn(i64) -> i64, batches: usize, outpu
     let state = dir.path().join("state.csv");
     let (t0, t1) = (rows[0].0, rows[rows.len() - 1].0);
     let mut total_new = 0;
+    let mut reported: BTreeSet<Key> = BTreeSet::new();
     for b in 0..batches {
         // Search b covers (start, end]; the first one starts before all data.
         let start = if b == 0 {
@@ -96,7 +99,11 @@ fn replay(window: &str, window_start: impl Fn(i64) -> i64, batches: usize, outpu
                 .map(|r| (r[u].to_string(), r[c].to_string()))
                 .collect()
         };
-        let want = expected(&rows, end, &batch, window_start(end));
+        let want: BTreeSet<Key> = expected(&rows, end, &batch, window_start(end))
+            .difference(&reported)
+            .cloned()
+            .collect();
+        reported.extend(want.iter().cloned());
         assert_eq!(got, want, "window {window}, search {b} of {batches}");
         assert_eq!(out.new_keys, want.len());
         total_new += want.len();

@@ -17,7 +17,7 @@
 
 use super::Cx;
 use crate::codes::diag;
-use crate::enums::FIRSTSEEN_STATE_COLUMNS;
+use crate::enums::{FIRSTSEEN_REPORTED_COLUMN, FIRSTSEEN_STATE_COLUMNS};
 use detc_diag::Diagnostic;
 use detc_spl::{output_fields, split_pipeline, split_words};
 
@@ -75,13 +75,15 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         .help(format!("add `written_by: firstseen` to {}: the command writes the file at run time, and a shipped file would replace the state on every app upgrade", l.common.path)),
                 ),
                 Some(l) => {
+                    let have: Vec<&str> = l.fields.iter().map(|f| f.value.as_str()).collect();
+                    let reported = have.last() == Some(&FIRSTSEEN_REPORTED_COLUMN);
                     let want: Vec<&str> = opts
                         .key
                         .iter()
                         .map(String::as_str)
                         .chain(FIRSTSEEN_STATE_COLUMNS.iter().copied())
+                        .chain(reported.then_some(FIRSTSEEN_REPORTED_COLUMN))
                         .collect();
-                    let have: Vec<&str> = l.fields.iter().map(|f| f.value.as_str()).collect();
                     if have != want {
                         out.push(
                             diag("Q008", format!("the lookup `{name}` lists fields [{}], but this search keeps [{}] in it", have.join(", "), want.join(", ")))
