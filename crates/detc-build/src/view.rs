@@ -548,6 +548,24 @@ fn publish_time(date: &str) -> Value {
 /// The view of one detection. With `errors`, every value of it that cannot
 /// be written is pushed there; without, the values are not checked (the
 /// templates read views whose values [`Detections::errors`] checks once).
+/// `search` with `update=false` added to each `firstseen` command that does
+/// not set `update=`: a drilldown re-runs the detection's search for an
+/// analyst, and must read the first-seen state, not change it (a run over
+/// another time range would also not report the key again).
+pub fn read_only_firstseen(search: &str) -> String {
+    let mut out = search.to_string();
+    let cmds = detc_spl::split_pipeline(search);
+    for c in cmds.iter().rev().filter(|c| c.name == "firstseen") {
+        let has_update = detc_spl::split_words(c.args)
+            .iter()
+            .any(|t| t.text.to_ascii_lowercase().starts_with("update="));
+        if !has_update {
+            out.insert_str(c.start + c.text.len(), " update=false");
+        }
+    }
+    out
+}
+
 /// The view of one detection, as savedsearches.conf gets it: its
 /// schedule, notable, risk, drilldowns (`%original_detection_search%`
 /// filled) and throttling, for pages that describe the alert.
@@ -753,7 +771,8 @@ fn detection_view(
             earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
             latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
             name: s(&x.name),
-            search: s(&x.search).replace("%original_detection_search%", &search),
+            search: s(&x.search)
+                .replace("%original_detection_search%", &read_only_firstseen(&search)),
         })
         .collect();
     let throttling = d.tags.throttling.as_ref().map(|t| ThrottlingView {
@@ -1296,5 +1315,22 @@ fn notable_title(title: String, d: &Detection) -> String {
         format!("RBA: {title}")
     } else {
         title
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn drilldowns_read_the_first_seen_state_without_changing_it() {
+        assert_eq!(
+            super::read_only_firstseen(
+                "| tstats count by user | firstseen lookup=x key=user window=-24h@h\n| where isNew=1 | `f_filter`"
+            ),
+            "| tstats count by user | firstseen lookup=x key=user window=-24h@h update=false\n| where isNew=1 | `f_filter`"
+        );
+        let kept = "index=a | firstseen lookup=x key=user update=true";
+        assert_eq!(super::read_only_firstseen(kept), kept);
+        let none = "index=a | stats count by user";
+        assert_eq!(super::read_only_firstseen(none), none);
     }
 }
