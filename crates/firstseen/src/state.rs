@@ -218,7 +218,7 @@ impl Layout {
                 if v.is_empty() {
                     return Ok(None);
                 }
-                match crate::engine::parse_time(v) {
+                match crate::limits::parse_time(v) {
                     Some(t) => Ok(Some(t)),
                     None => Err(format!(
                         "state lookup {source} line {line}: {name} {v:?} is not epoch seconds between 1970 and 9999"
@@ -239,11 +239,11 @@ impl Layout {
                 let v = text(c).map_err(utf8)?;
                 encode_key(&mut key, [v]);
             }
-            if key.len() > crate::engine::MAX_KEY_BYTES {
+            if key.len() > crate::limits::MAX_KEY_BYTES {
                 return Err(format!(
                     "state lookup {source} line {line}: the key is {} bytes, more than {}; the file was not written by firstseen",
                     key.len(),
-                    crate::engine::MAX_KEY_BYTES
+                    crate::limits::MAX_KEY_BYTES
                 ));
             }
             let reported = match self.reported_col {
