@@ -118,6 +118,19 @@ pub(crate) fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// The bytes [`split_pipeline`] acts on outside strings and macro calls:
+/// quotes, the escape, brackets and the pipe.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'`' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t[b'|' as usize] = true;
+    t
+};
+
 /// Splits `search` at top-level pipes. Pipes inside double quotes,
 /// backtick macros, subsearch brackets and ```` ``` ```` comments do not
 /// split. Empty segments (a leading `|`, `||`) are dropped. A first
@@ -128,6 +141,14 @@ pub fn split_pipeline(search: &str) -> Vec<Command<'_>> {
     let (mut i, mut start, mut depth) = (0usize, 0usize, 0i32);
     let mut q = Quotes::new(true);
     while i < b.len() {
+        // Outside strings and macro calls only six bytes matter: skip to
+        // the next one (most of a search is plain words).
+        if !q.inside() && !q.esc {
+            match b[i..].iter().position(|&c| SPECIAL[c as usize]) {
+                Some(n) => i += n,
+                None => break,
+            }
+        }
         let c = b[i];
         // A ``` comment can only start outside strings and macro calls.
         if !q.inside() && b[i..].starts_with(b"```") {
@@ -243,6 +264,14 @@ fn split(args: &str, commas: bool) -> Vec<Token<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_escaped_byte_outside_strings_is_the_one_after_the_backslash() {
+        let c = split_pipeline("search a\\b | stats count | search x\\|y");
+        let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["search", "stats", "search"]);
+        assert_eq!(c[2].text, "search x\\|y");
+    }
 
     #[test]
     fn pipes_in_quotes_macros_subsearches_and_comments_do_not_split() {
