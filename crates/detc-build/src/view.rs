@@ -554,6 +554,14 @@ fn publish_time(date: &str) -> Value {
 /// another time range would also not report the key again).
 pub fn read_only_firstseen(search: &str) -> String {
     let mut out = search.to_string();
+    // Command names are matched without regard to case, as below.
+    if !search
+        .as_bytes()
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"firstseen"))
+    {
+        return out;
+    }
     let cmds = detc_spl::split_pipeline(search);
     for c in cmds.iter().rev().filter(|c| c.name == "firstseen") {
         let has_update = detc_spl::split_words(c.args)
@@ -764,6 +772,13 @@ fn detection_view(
         check("notable rule_title", &n.rule_title);
         check("notable rule_description", &n.rule_description);
     }
+    // The detection's search as drilldowns run it: made once per detection,
+    // not once per drilldown.
+    let original = if d.drilldowns.is_empty() {
+        String::new()
+    } else {
+        read_only_firstseen(&search)
+    };
     let drilldowns = d
         .drilldowns
         .iter()
@@ -771,8 +786,7 @@ fn detection_view(
             earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
             latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
             name: s(&x.name),
-            search: s(&x.search)
-                .replace("%original_detection_search%", &read_only_firstseen(&search)),
+            search: s(&x.search).replace("%original_detection_search%", &original),
         })
         .collect();
     let throttling = d.tags.throttling.as_ref().map(|t| ThrottlingView {
@@ -1332,5 +1346,9 @@ mod tests {
         assert_eq!(super::read_only_firstseen(kept), kept);
         let none = "index=a | stats count by user";
         assert_eq!(super::read_only_firstseen(none), none);
+        assert_eq!(
+            super::read_only_firstseen("index=a | FirstSeen lookup=x key=user"),
+            "index=a | FirstSeen lookup=x key=user update=false"
+        );
     }
 }
