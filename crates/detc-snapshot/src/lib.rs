@@ -35,6 +35,9 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The stanzas of one built conf file, by name: their `(key, value)` pairs.
+type Stanzas = BTreeMap<String, Vec<(String, String)>>;
+
 /// The extension of snapshot files.
 pub const EXTENSION: &str = "txt";
 
@@ -107,15 +110,14 @@ pub fn snapshots(
             continue;
         };
         let mut text = header("detection", &d.name, src);
-        section(&mut text, "savedsearches.conf");
-        text.push_str(&stanza_text(&saved, &d.stanza, src, &mut errors));
-        match searched(&d.search, &defs, &macros) {
-            Ok(s) => text.push_str(&s),
-            Err(message) => errors.push(SnapshotError {
-                file: src.to_string(),
-                message,
-            }),
-        }
+        saved_search(
+            &mut text,
+            (&saved, &d.stanza),
+            &d.search,
+            src,
+            (&defs, &macros),
+            &mut errors,
+        );
         alert(&mut text, &d);
         out.push(Snapshot {
             path: snapshot_path(src),
@@ -134,15 +136,14 @@ pub fn snapshots(
             continue;
         };
         let mut text = header("baseline", &b.name, src);
-        section(&mut text, "savedsearches.conf");
-        text.push_str(&stanza_text(&saved, &b.stanza, src, &mut errors));
-        match searched(&b.search, &defs, &macros) {
-            Ok(s) => text.push_str(&s),
-            Err(message) => errors.push(SnapshotError {
-                file: src.to_string(),
-                message,
-            }),
-        }
+        saved_search(
+            &mut text,
+            (&saved, &b.stanza),
+            &b.search,
+            src,
+            (&defs, &macros),
+            &mut errors,
+        );
         section(&mut text, "schedule");
         schedule(&mut text, &b.schedule, false);
         out.push(Snapshot {
@@ -170,6 +171,29 @@ pub fn snapshots(
     Ok(out)
 }
 
+/// The sections a detection's and a baseline's snapshot share: the stanza
+/// `name` of savedsearches.conf (`conf`), then the search with its macros
+/// expanded and the macros it used. A search that cannot be expanded is an
+/// error of `src`.
+fn saved_search(
+    text: &mut String,
+    (conf, name): (&Stanzas, &str),
+    search: &str,
+    src: &str,
+    (defs, macros): (detc_spl::Definitions, &MacroIndex),
+    errors: &mut Vec<SnapshotError>,
+) {
+    section(text, "savedsearches.conf");
+    text.push_str(&stanza_text(conf, name, src, errors));
+    match searched(search, defs, macros) {
+        Ok(s) => text.push_str(&s),
+        Err(message) => errors.push(SnapshotError {
+            file: src.to_string(),
+            message,
+        }),
+    }
+}
+
 /// `detections/endpoint/foo.yml` -> `detections/endpoint/foo.txt`.
 fn snapshot_path(src: &str) -> String {
     let stem = src
@@ -190,11 +214,7 @@ fn section(text: &mut String, title: &str) {
 }
 
 /// The stanzas of one built conf file, by name.
-fn stanzas(
-    app: &App,
-    path: &str,
-    errors: &mut Vec<SnapshotError>,
-) -> BTreeMap<String, Vec<(String, String)>> {
+fn stanzas(app: &App, path: &str, errors: &mut Vec<SnapshotError>) -> Stanzas {
     let Some(f) = app.file(path) else {
         return BTreeMap::new();
     };
@@ -222,12 +242,7 @@ fn stanzas(
 
 /// A stanza as the conf file writes it: `key = value`, a value's newlines
 /// continued with `\`.
-fn stanza_text(
-    conf: &BTreeMap<String, Vec<(String, String)>>,
-    name: &str,
-    src: &str,
-    errors: &mut Vec<SnapshotError>,
-) -> String {
+fn stanza_text(conf: &Stanzas, name: &str, src: &str, errors: &mut Vec<SnapshotError>) -> String {
     let Some(entries) = conf.get(name) else {
         errors.push(SnapshotError {
             file: src.to_string(),
