@@ -132,14 +132,22 @@ pub fn relative(from: &Path, to: &Path) -> String {
 /// else, or when the current folder cannot be known, paths stay relative
 /// to the content root.
 pub fn show_from_cwd(sources: &mut detc_diag::SourceMap, root: &Path) {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize()) else {
-        return;
-    };
-    if cwd == root || !(root.starts_with(&cwd) || cwd.starts_with(&root)) {
-        return;
+    if let Some((cwd, root)) = related_cwd(root)
+        && cwd != root
+    {
+        sources.map_paths(|p| relative(&cwd, &root.join(p)));
     }
-    sources.map_paths(|p| relative(&cwd, &root.join(p)));
+}
+
+/// The current folder and `root`, both canonical, when one holds the other
+/// (the only case where paths are shown relative to the current folder);
+/// `None` otherwise or when the current folder cannot be known.
+fn related_cwd(root: &Path) -> Option<(PathBuf, PathBuf)> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let cwd = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .ok()?;
+    (root.starts_with(&cwd) || cwd.starts_with(&root)).then_some((cwd, root))
 }
 
 /// The content root as seen from the current folder, for paths the
@@ -147,10 +155,13 @@ pub fn show_from_cwd(sources: &mut detc_diag::SourceMap, root: &Path) {
 /// (as [`show_from_cwd`] shows diagnostics); the root's absolute path from
 /// anywhere else.
 pub fn shown_prefix_of(root: &Path) -> String {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    match std::env::current_dir().and_then(|d| d.canonicalize()) {
-        Ok(cwd) if root.starts_with(&cwd) || cwd.starts_with(&root) => relative(&cwd, &root),
-        _ => root.to_string_lossy().into_owned(),
+    match related_cwd(root) {
+        Some((cwd, root)) => relative(&cwd, &root),
+        None => root
+            .canonicalize()
+            .unwrap_or_else(|_| root.to_path_buf())
+            .to_string_lossy()
+            .into_owned(),
     }
 }
 
