@@ -488,13 +488,18 @@ impl CsvStore {
         &self.path
     }
 
-    fn sidecar(&self, suffix: &str) -> PathBuf {
+    /// The name of a hidden file beside the state: `.<file><suffix>`.
+    fn sidecar_name(&self, suffix: &str) -> String {
         let name = self
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.path.with_file_name(format!(".{name}{suffix}"))
+        format!(".{name}{suffix}")
+    }
+
+    fn sidecar(&self, suffix: &str) -> PathBuf {
+        self.path.with_file_name(self.sidecar_name(suffix))
     }
 
     fn read(&self, fields: &[String]) -> Result<State, String> {
@@ -549,12 +554,7 @@ impl CsvStore {
 
     /// The prefix of this store's temporary files: `.<file>.tmp.`.
     fn tmp_prefix(&self) -> String {
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!(".{name}.tmp.")
+        self.sidecar_name(".tmp.")
     }
 
     /// Removes temporary files that a killed run left. Called under the
