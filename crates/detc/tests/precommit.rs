@@ -38,18 +38,14 @@ fn run_hook(pre_commit: &Path, dir: &Path, home: &Path) -> (i32, String) {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(pre_commit)
-        .args(["try-repo"])
-        .arg(repo())
-        .args(["detc-validate", "--all-files", "--color", "never"])
-        .current_dir(dir)
-        .env("PATH", path)
-        .env("PRE_COMMIT_HOME", home)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    common::run_tool(
+        Command::new(pre_commit)
+            .args(["try-repo"])
+            .arg(repo())
+            .args(["detc-validate", "--all-files", "--color", "never"])
+            .current_dir(dir)
+            .env("PATH", path)
+            .env("PRE_COMMIT_HOME", home),
     )
 }
 

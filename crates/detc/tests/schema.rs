@@ -27,16 +27,13 @@ fn yml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn check(python: &Path, schema: &Path, files: &[PathBuf]) -> (bool, String) {
-    let out = Command::new(python.with_file_name("check-jsonschema"))
-        .arg("--schemafile")
-        .arg(schema)
-        .args(files)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
+    let (code, out) = common::run_tool(
+        Command::new(python.with_file_name("check-jsonschema"))
+            .arg("--schemafile")
+            .arg(schema)
+            .args(files),
+    );
+    (code == 0, out)
 }
 
 #[test]

@@ -407,18 +407,13 @@ fn sarif_validates_against_the_oasis_sarif_2_1_0_schema() {
     );
     let log = t.path().join("detc.sarif");
     std::fs::write(&log, &sarif).unwrap();
-    let out = std::process::Command::new(python)
-        .arg(common::repo().join("scripts/check-sarif.py"))
-        .arg(&schema)
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (code, out) = common::run_tool(
+        std::process::Command::new(python)
+            .arg(common::repo().join("scripts/check-sarif.py"))
+            .arg(&schema)
+            .arg(&log),
     );
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
@@ -437,15 +432,10 @@ fn the_documented_github_workflow_follows_githubs_schema() {
     let t = tempfile::tempdir().unwrap();
     let file = t.path().join("detc.yml");
     std::fs::write(&file, workflow).unwrap();
-    let out = std::process::Command::new(python.with_file_name("check-jsonschema"))
-        .args(["--builtin-schema", "vendor.github-workflows"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (code, out) = common::run_tool(
+        std::process::Command::new(python.with_file_name("check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .arg(&file),
     );
+    assert_eq!(code, 0, "{out}");
 }

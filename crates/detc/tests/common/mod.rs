@@ -86,3 +86,14 @@ pub fn python() -> Option<PathBuf> {
     eprintln!("skipped: no target/pyvenv (run scripts/setup-py-tools.sh)");
     None
 }
+
+/// Runs an external tool (a checker from target/pyvenv): its exit code (-1
+/// when killed by a signal) and its standard output then error, for
+/// assertion messages.
+pub fn run_tool(cmd: &mut std::process::Command) -> (i32, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
