@@ -88,6 +88,77 @@ impl LintArgs {
     }
 }
 
+/// The answers contentctl's `new` asks for, as `detc new` options.
+#[derive(clap::Args)]
+struct NewArgs {
+    /// Its name (the file name is derived from it).
+    #[arg(long)]
+    name: String,
+    /// Author line [default: a placeholder].
+    #[arg(long)]
+    author: Option<String>,
+    /// Detection type: TTP, Anomaly, Hunting or Correlation [default: TTP].
+    #[arg(long = "type", value_name = "TYPE")]
+    detection_type: Option<String>,
+    /// Sub-folder of detections/ [default: endpoint].
+    #[arg(long)]
+    folder: Option<String>,
+    /// ATT&CK technique ID (T1059, T1059.001). Repeatable.
+    #[arg(long = "technique", value_name = "ID")]
+    techniques: Vec<String>,
+    /// Analytic story it belongs to. Repeatable.
+    #[arg(long = "story", value_name = "NAME")]
+    stories: Vec<String>,
+    /// Data source it reads. Repeatable.
+    #[arg(long = "data-source", value_name = "NAME")]
+    data_sources: Vec<String>,
+    /// tags.security_domain [default: endpoint].
+    #[arg(long)]
+    security_domain: Option<String>,
+    /// tags.asset_type of a detection [default: Endpoint].
+    #[arg(long)]
+    asset_type: Option<String>,
+    /// tags.category of a story [default: Adversary Tactics].
+    #[arg(long)]
+    category: Option<String>,
+    /// A macro's argument name. Repeatable.
+    #[arg(long = "argument", value_name = "NAME")]
+    arguments: Vec<String>,
+    /// A macro's definition [default: a placeholder].
+    #[arg(long)]
+    definition: Option<String>,
+    /// A lookup's csv column. Repeatable; required for a lookup.
+    #[arg(long = "field", value_name = "NAME")]
+    fields: Vec<String>,
+    /// A detection that a baseline feeds. Repeatable.
+    #[arg(long = "detection", value_name = "NAME")]
+    detections: Vec<String>,
+}
+
+impl NewArgs {
+    /// The request for `detc_new::scaffold`, with a fresh UUID and today's date.
+    fn request(self) -> detc_new::Request {
+        detc_new::Request {
+            name: self.name,
+            id: detc_new::fresh_id(),
+            date: jiff::Zoned::now().date().to_string(),
+            author: self.author,
+            detection_type: self.detection_type,
+            folder: self.folder,
+            techniques: self.techniques,
+            stories: self.stories,
+            data_sources: self.data_sources,
+            security_domain: self.security_domain,
+            asset_type: self.asset_type,
+            category: self.category,
+            arguments: self.arguments,
+            definition: self.definition,
+            fields: self.fields,
+            detections: self.detections,
+        }
+    }
+}
+
 /// What `detc new` creates.
 #[derive(Clone, Copy, ValueEnum)]
 enum NewKind {
@@ -242,51 +313,11 @@ enum Command {
         /// What to create.
         #[arg(value_enum)]
         kind: NewKind,
-        /// Its name (the file name is derived from it).
-        #[arg(long)]
-        name: String,
         /// The content root: the folder holding contentctl.yml (found upward).
         #[arg(default_value = ".")]
         path: PathBuf,
-        /// Author line [default: a placeholder].
-        #[arg(long)]
-        author: Option<String>,
-        /// Detection type: TTP, Anomaly, Hunting or Correlation [default: TTP].
-        #[arg(long = "type", value_name = "TYPE")]
-        detection_type: Option<String>,
-        /// Sub-folder of detections/ [default: endpoint].
-        #[arg(long)]
-        folder: Option<String>,
-        /// ATT&CK technique ID (T1059, T1059.001). Repeatable.
-        #[arg(long = "technique", value_name = "ID")]
-        techniques: Vec<String>,
-        /// Analytic story it belongs to. Repeatable.
-        #[arg(long = "story", value_name = "NAME")]
-        stories: Vec<String>,
-        /// Data source it reads. Repeatable.
-        #[arg(long = "data-source", value_name = "NAME")]
-        data_sources: Vec<String>,
-        /// tags.security_domain [default: endpoint].
-        #[arg(long)]
-        security_domain: Option<String>,
-        /// tags.asset_type of a detection [default: Endpoint].
-        #[arg(long)]
-        asset_type: Option<String>,
-        /// tags.category of a story [default: Adversary Tactics].
-        #[arg(long)]
-        category: Option<String>,
-        /// A macro's argument name. Repeatable.
-        #[arg(long = "argument", value_name = "NAME")]
-        arguments: Vec<String>,
-        /// A macro's definition [default: a placeholder].
-        #[arg(long)]
-        definition: Option<String>,
-        /// A lookup's csv column. Repeatable; required for a lookup.
-        #[arg(long = "field", value_name = "NAME")]
-        fields: Vec<String>,
-        /// A detection that a baseline feeds. Repeatable.
-        #[arg(long = "detection", value_name = "NAME")]
-        detections: Vec<String>,
+        #[command(flatten)]
+        answers: NewArgs,
     },
     /// Write JSON Schemas of every content type (detection, story, macro,
     /// lookup, baseline, data_source, deployment) in contentctl 5.x's
@@ -810,21 +841,8 @@ fn main() -> ExitCode {
         } => snapshot(path, out, check, &color, &lints),
         Command::New {
             kind,
-            name,
             path,
-            author,
-            detection_type,
-            folder,
-            techniques,
-            stories,
-            data_sources,
-            security_domain,
-            asset_type,
-            category,
-            arguments,
-            definition,
-            fields,
-            detections,
+            answers,
         } => {
             let kind = match kind {
                 NewKind::Detection => detc_new::Kind::Detection,
@@ -833,25 +851,7 @@ fn main() -> ExitCode {
                 NewKind::Lookup => detc_new::Kind::Lookup,
                 NewKind::Baseline => detc_new::Kind::Baseline,
             };
-            let request = detc_new::Request {
-                name,
-                id: detc_new::fresh_id(),
-                date: jiff::Zoned::now().date().to_string(),
-                author,
-                detection_type,
-                folder,
-                techniques,
-                stories,
-                data_sources,
-                security_domain,
-                asset_type,
-                category,
-                arguments,
-                definition,
-                fields,
-                detections,
-            };
-            new_content(&path, kind, &request)
+            new_content(&path, kind, &answers.request())
         }
         Command::Schema { out } => {
             let files = match detc_schema::schemas() {
