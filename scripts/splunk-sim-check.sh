@@ -14,7 +14,8 @@ cargo build --release --locked -p firstseen
 BIN=target/release/firstseen
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-export FIRSTSEEN_LOOKUPS_DIR=$WORK/lookups TZ=UTC
+# No splunkd here to ask for the edit_firstseen_state capability.
+export FIRSTSEEN_LOOKUPS_DIR=$WORK/lookups FIRSTSEEN_NO_SPLUNKD=1 TZ=UTC
 ROWS=tests/fixtures/cloudtrail/invictus_user_api_calls.csv
 run() { python3 "$SIM" --quiet --json-summary "$WORK/summary.json" "$@" -- "$BIN" >"$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt"; exit 1; }; }
 # CloudTrail rows in 500-row chunks, CRLF, probes, an empty final chunk.

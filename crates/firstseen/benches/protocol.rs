@@ -128,7 +128,8 @@ fn main() {
             let lookup = format!("lookup=bench{r}_{}", extra.len());
             let args = [lookup.as_str(), "key=user,command", "window=-24h", extra];
             let mut cmd = Command::new(exe);
-            cmd.env("FIRSTSEEN_LOOKUPS_DIR", dir.path());
+            cmd.env("FIRSTSEEN_LOOKUPS_DIR", dir.path())
+                .env("FIRSTSEEN_NO_SPLUNKD", "1");
             results.push(drive(&mut cmd, &args, &chunks));
         }
         report(name, &results);

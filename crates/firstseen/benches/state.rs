@@ -82,7 +82,7 @@ fn child(n: usize, path: &Path) {
     let start = Instant::now();
     let store = CsvStore::new(path);
     let written = store
-        .update(&fields(), &mut |state| {
+        .update(&fields(), &KeyTable::default(), &mut |state| {
             let merged = state.keys.merge_from(&search)?;
             assert_eq!(merged.len(), SEARCH_KEYS);
             Ok(Some(Save {

@@ -2,13 +2,31 @@
 //! state lives, and the getinfo/execute handlers.
 
 use crate::engine::Tracker;
-use crate::options::Options;
-use crate::state::CsvStore;
+use crate::kvstore::KvStore;
+use crate::options::{Options, Store};
+use crate::splunkd::Splunkd;
+use crate::state::{CsvStore, StateStore};
 use splunk_chunked::{Command, CommandType, Execute, Failure, Getinfo, GetinfoReply, Reply};
 use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the lookups folder (tests, unusual installs).
 pub const LOOKUPS_DIR_ENV: &str = "FIRSTSEEN_LOOKUPS_DIR";
+
+/// Environment variable naming the command's own app (tests, unusual
+/// installs); else the app folder holding the executable.
+pub const APP_ENV: &str = "FIRSTSEEN_APP";
+
+/// Environment variable that, set to `1`, runs the CSV store without asking
+/// splunkd who the user is (tests, and splunkd-less runs): writes are then
+/// not checked against [`WRITE_CAPABILITY`]. Only whoever starts splunkd
+/// sets its environment (splunk-launch.conf), never a search.
+pub const NO_SPLUNKD_ENV: &str = "FIRSTSEEN_NO_SPLUNKD";
+
+/// The capability (defined in the app's authorize.conf, granted to `admin`)
+/// a user needs to change a CSV state: update it, age it out with
+/// `retention=`, start it from `seed=` or create a new one. With
+/// `store=kvstore` the collection's write permission decides instead.
+pub const WRITE_CAPABILITY: &str = "edit_firstseen_state";
 
 /// Platform folders Splunk searches for a command's `filename` (commands.conf.spec).
 pub const PLATFORM_DIRS: &[&str] = &[
@@ -60,6 +78,51 @@ pub fn lookups_dir() -> Result<PathBuf, String> {
     })
 }
 
+/// The name of the app firstseen belongs to: `$FIRSTSEEN_APP`, else the
+/// folder name of the app holding the executable.
+///
+/// # Errors
+/// When neither gives a name.
+pub fn own_app() -> Result<String, String> {
+    if let Ok(a) = std::env::var(APP_ENV)
+        && !a.is_empty()
+    {
+        return Ok(a);
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    app_root(&exe)
+        .and_then(|a| a.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .ok_or_else(|| {
+            format!(
+                "{} is not inside a Splunk app (…/etc/apps/<app>/bin/)",
+                exe.display()
+            )
+        })
+}
+
+/// Checks that the user behind `splunkd`'s session key holds
+/// [`WRITE_CAPABILITY`] (`authentication/current-context`).
+///
+/// # Errors
+/// The user lacks it (the message names it and suggests `update=false`),
+/// or splunkd cannot say.
+pub fn check_write_capability(splunkd: &Splunkd) -> Result<(), String> {
+    let cx = splunkd.current_context().map_err(|e| {
+        format!("cannot check your permission to change the first-seen state ({e}); run with update=false to read it")
+    })?;
+    if cx.capabilities.iter().any(|c| c == WRITE_CAPABILITY) {
+        return Ok(());
+    }
+    Err(format!(
+        "user {} (roles: {}) may not change the first-seen state: it needs the capability {WRITE_CAPABILITY}, \
+         which an admin grants in authorize.conf; run with update=false to read the state",
+        cx.username,
+        cx.roles.join(", ")
+    ))
+}
+
 /// Finds seed lookup `file` (already checked by [`crate::options::lookup_file_name`]) in our
 /// own lookups folder, then in `lookups/` of every app under
 /// `$SPLUNK_HOME/etc/apps` (or the apps folder holding ours), in name order.
@@ -93,7 +156,9 @@ pub struct FirstSeen {
 
 struct Running {
     worker: Worker,
-    store: CsvStore,
+    store: Box<dyn StateStore + Send>,
+    /// splunkd to ask for [`WRITE_CAPABILITY`] before a CSV write.
+    check_writer: Option<Splunkd>,
     reference: f64,
     write: bool,
 }
@@ -154,20 +219,36 @@ pub fn now() -> f64 {
 impl Command for FirstSeen {
     fn getinfo(&mut self, info: &Getinfo) -> Result<GetinfoReply, Failure> {
         let opts = Options::parse(&info.searchinfo.args, true)?;
-        let dir = lookups_dir()?;
-        let Some(file) = opts.lookup.as_deref() else {
-            return Err("missing lookup=".into());
-        };
-        let seed = match opts.seed.as_deref() {
-            Some(f) => Some(
-                find_seed(&dir, f)
-                    .ok_or_else(|| format!("seed lookup {f} is not in any app's lookups folder"))?,
-            ),
-            None => None,
-        };
-        let store = CsvStore::new(dir.join(file)).with_seed(seed);
+        let si = &info.searchinfo;
         // No side effects here: probes run getinfo only. Preview runs never write.
         let write = opts.update && !info.preview;
+        let no_splunkd = std::env::var(NO_SPLUNKD_ENV).is_ok_and(|v| v == "1");
+        let mut check_writer = None;
+        let store: Box<dyn StateStore + Send> = match opts.store {
+            Store::KvStore => {
+                let Some(collection) = opts.collection() else {
+                    return Err("missing lookup=".into());
+                };
+                let splunkd = Splunkd::new(&si.splunkd_uri, &si.session_key)?;
+                Box::new(KvStore::new(splunkd, &own_app()?, collection))
+            }
+            Store::Csv => {
+                let dir = lookups_dir()?;
+                let Some(file) = opts.lookup.as_deref() else {
+                    return Err("missing lookup=".into());
+                };
+                let seed = match opts.seed.as_deref() {
+                    Some(f) => Some(find_seed(&dir, f).ok_or_else(|| {
+                        format!("seed lookup {f} is not in any app's lookups folder")
+                    })?),
+                    None => None,
+                };
+                if write && !no_splunkd {
+                    check_writer = Some(Splunkd::new(&si.splunkd_uri, &si.session_key)?);
+                }
+                Box::new(CsvStore::new(dir.join(file)).with_seed(seed))
+            }
+        };
         let reference = info
             .searchinfo
             .latest_time
@@ -175,6 +256,7 @@ impl Command for FirstSeen {
         self.run = Some(Running {
             worker: Worker::start(Tracker::new(opts)),
             store,
+            check_writer,
             reference,
             write,
         });
@@ -202,7 +284,10 @@ impl Command for FirstSeen {
             return Err("execute before getinfo".into());
         };
         let tracker = run.worker.join()?;
-        let out = tracker.finish(&run.store, run.reference, run.write)?;
+        if let Some(splunkd) = &run.check_writer {
+            check_write_capability(splunkd)?;
+        }
+        let out = tracker.finish(run.store.as_ref(), run.reference, run.write)?;
         Ok(Reply {
             body: out.body,
             messages: out.messages,

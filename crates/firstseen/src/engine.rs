@@ -14,7 +14,7 @@
 use crate::keys::{KeyTable, Seen, encode_key};
 pub use crate::limits::{MAX_KEY_BYTES, MAX_TIME, MIN_TIME, parse_time};
 use crate::options::{Options, Output};
-use crate::state::{FIRST_COLUMN, LAST_COLUMN, Save, StateStore, push_time};
+use crate::state::{FIRST_COLUMN, LAST_COLUMN, Save, StateStore, Written, push_time};
 use splunk_chunked::body::{BodyWriter, MV_PREFIX, Values};
 use splunk_chunked::{Level, Records};
 
@@ -256,7 +256,7 @@ impl Tracker {
         let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, String> {
             let (m, at) = state.keys.merge_from_indexed(&self.seen)?;
             merged = m;
-            earliest = state.keys.earliest();
+            earliest = state.earliest();
             enough = match (history_needed, earliest) {
                 (Some(need), Some(e)) => e <= need,
                 (Some(_), None) => false,
@@ -287,18 +287,18 @@ impl Tracker {
         };
         let fields = &self.opts.key;
         let written = if write {
-            store.update(fields, &mut merge)?
+            store.update(fields, &self.seen, &mut merge)?
         } else {
-            let mut state = store.load(fields)?;
+            let mut state = store.load(fields, &self.seen)?;
             merge(&mut state)?;
-            0
+            Written::default()
         };
         let new_keys = is_new.iter().filter(|n| **n).count();
 
         let mut out = Outcome {
             search_keys: self.seen.len(),
             new_keys,
-            written,
+            written: written.keys,
             ..Outcome::default()
         };
         let mut summary = format!(
@@ -309,11 +309,26 @@ impl Tracker {
             iso(window_start)
         );
         if write {
-            summary.push_str(&format!("; {} keys in {}", written, store.location()));
+            summary.push_str(&format!(
+                "; {} keys written to {}",
+                written.keys,
+                store.location()
+            ));
         } else {
             summary.push_str(&format!("; {} not updated", store.location()));
         }
         out.messages.push((Level::Info, summary));
+        if let Some(why) = &written.incomplete {
+            // The rows still go out: a key whose record was not saved is
+            // reported again by the next run rather than never.
+            out.messages.push((
+                Level::Error,
+                format!(
+                    "firstseen: the state was only partly saved to {} ({why}); keys not saved may be reported again by the next run",
+                    store.location()
+                ),
+            ));
+        }
         if self.skipped > 0 {
             out.messages.push((
                 Level::Warn,

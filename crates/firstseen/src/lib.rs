@@ -1,8 +1,10 @@
 pub mod command;
 pub mod engine;
 pub mod keys;
+pub mod kvstore;
 pub mod limits;
 pub mod options;
 pub mod reltime;
+pub mod splunkd;
 pub mod standalone;
 pub mod state;

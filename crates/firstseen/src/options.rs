@@ -14,6 +14,15 @@ pub enum Output {
     All,
 }
 
+/// Where the state is kept (`store=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// A CSV file in the app's `lookups/` folder (default): one search head.
+    Csv,
+    /// A KV store collection of the app, for search head clusters.
+    KvStore,
+}
+
 /// Parsed options. Times are resolved later, against the search's
 /// `latest_time` (or the current time).
 #[derive(Debug, Clone)]
@@ -41,6 +50,9 @@ pub struct Options {
     pub update: bool,
     /// Time zone for snapping days, weeks, months (default: `TZ`, else the system's, else UTC).
     pub tz: TimeZone,
+    /// Where the state lives: `store=csv` (default) or `store=kvstore`, the
+    /// collection named by `lookup=` (without `.csv`).
+    pub store: Store,
     /// File name (checked, `.csv` added) of a lookup in any app (for example
     /// ESCU's `previously_seen_cloud_api_calls_per_user_role.csv`) to start
     /// from while the state does not exist.
@@ -60,6 +72,7 @@ pub const NAMES: &[&str] = &[
     "update",
     "tz",
     "seed",
+    "store",
 ];
 
 /// Checks a lookup or seed name: letters, digits, `_`, `-`, `.`; no path
@@ -109,6 +122,7 @@ impl Options {
             output: Output::New,
             update: true,
             tz: default_tz(),
+            store: Store::Csv,
             seed: None,
         };
         let mut given: Vec<&str> = Vec::new();
@@ -182,6 +196,16 @@ impl Options {
                         _ => return Err(format!("update={value:?}: use true or false")),
                     }
                 }
+                "store" => {
+                    o.store = match value {
+                        "csv" => Store::Csv,
+                        "kvstore" => Store::KvStore,
+                        _ => return Err(format!(
+                            "store={value:?}: use store=csv (a lookup file on this search head) or store=kvstore \
+                             (a KV store collection, shared by a search head cluster)"
+                        )),
+                    }
+                }
                 "tz" => {
                     o.tz = TimeZone::get(value)
                         .map_err(|_| format!("tz={value:?} is not a known time zone; use an IANA name such as UTC or Europe/Paris"))?
@@ -201,7 +225,20 @@ impl Options {
                     .to_string(),
             );
         }
+        if o.store == Store::KvStore && o.seed.is_some() {
+            return Err(
+                "seed= works with store=csv only; move a CSV state into the KV store as docs/firstseen.md says"
+                    .to_string(),
+            );
+        }
         Ok(o)
+    }
+
+    /// The collection name for `store=kvstore`: `lookup=` without `.csv`.
+    pub fn collection(&self) -> Option<&str> {
+        self.lookup
+            .as_deref()
+            .map(|l| l.strip_suffix(".csv").unwrap_or(l))
     }
 }
 

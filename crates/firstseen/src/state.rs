@@ -33,6 +33,10 @@ pub struct State {
     pub fields: Vec<String>,
     /// The keys.
     pub keys: KeyTable,
+    /// The earliest first-seen time (epoch seconds) of the stored keys,
+    /// when the store loaded only some of them (the KV store loads the
+    /// search's keys); `None` when `keys` is the whole state.
+    pub earliest_stored: Option<f64>,
 }
 
 impl State {
@@ -41,6 +45,16 @@ impl State {
         State {
             fields: fields.to_vec(),
             keys: KeyTable::default(),
+            earliest_stored: None,
+        }
+    }
+
+    /// The earliest first-seen time of the whole stored state (ESCU's
+    /// `enough_data` test), epoch seconds; `None` when it is empty.
+    pub fn earliest(&self) -> Option<f64> {
+        match (self.keys.earliest(), self.earliest_stored) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -397,6 +411,7 @@ fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result
     Ok(State {
         fields: fields.to_vec(),
         keys,
+        earliest_stored: None,
     })
 }
 
@@ -432,29 +447,47 @@ pub struct Save {
     pub enough_data: bool,
 }
 
-/// Where the state lives. [`CsvStore`] is the file lookup; a KV store
-/// backend (for search head clusters) can implement the same trait.
+/// What [`StateStore::update`] wrote.
+#[derive(Debug, Default, Clone)]
+pub struct Written {
+    /// Keys written: the whole state for the CSV store, the changed
+    /// records for the KV store.
+    pub keys: usize,
+    /// Set when only part of the merge was saved (the KV store saves in
+    /// batches; a later batch failed after its retries): what was and was
+    /// not saved. Every record is either as it was or fully merged.
+    pub incomplete: Option<String>,
+}
+
+/// Where the state lives: [`CsvStore`], the file lookup (single search
+/// heads, `firstseen run`), or [`crate::kvstore::KvStore`], a KV store
+/// collection (search head clusters).
 pub trait StateStore {
     /// Where the state is, for messages (a path or a collection name).
     fn location(&self) -> String;
 
-    /// Reads the state without changing it (empty if it does not exist yet).
+    /// Reads the state without changing it (empty if it does not exist
+    /// yet): at least the keys of `search` (a store may load only those,
+    /// and then sets [`State::earliest_stored`]).
     ///
     /// # Errors
     /// Unreadable or corrupt state, with a message for the user.
-    fn load(&self, fields: &[String]) -> Result<State, String>;
+    fn load(&self, fields: &[String], search: &KeyTable) -> Result<State, String>;
 
-    /// Under an exclusive lock: reads the current state, lets `merge` update
-    /// it, and, if `merge` returns a [`Save`], replaces the stored state
-    /// atomically. Returns the number of keys written (0 when not written).
+    /// Reads the current state (as [`StateStore::load`]), lets `merge`
+    /// update it, and, if `merge` returns a [`Save`], stores the result:
+    /// the CSV store under an exclusive lock and atomically; the KV store
+    /// by changed records.
     ///
     /// # Errors
-    /// Lock, read, merge or write failures; the stored state is then unchanged.
+    /// Lock, read, merge or write failures, when nothing was changed; a
+    /// write that failed part way is [`Written::incomplete`] instead.
     fn update(
         &self,
         fields: &[String],
+        search: &KeyTable,
         merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
-    ) -> Result<usize, String>;
+    ) -> Result<Written, String>;
 }
 
 /// A state CSV file, written by lock, re-read, merge, temporary file, fsync
@@ -648,15 +681,16 @@ impl StateStore for CsvStore {
         self.path.display().to_string()
     }
 
-    fn load(&self, fields: &[String]) -> Result<State, String> {
+    fn load(&self, fields: &[String], _search: &KeyTable) -> Result<State, String> {
         self.read(fields)
     }
 
     fn update(
         &self,
         fields: &[String],
+        _search: &KeyTable,
         merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
-    ) -> Result<usize, String> {
+    ) -> Result<Written, String> {
         let lock_path = self.sidecar(".lock");
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir)
@@ -697,7 +731,10 @@ impl StateStore for CsvStore {
             None => 0,
         };
         drop(lock); // releases the lock
-        Ok(n)
+        Ok(Written {
+            keys: n,
+            incomplete: None,
+        })
     }
 }
 
@@ -781,7 +818,7 @@ mod tests {
         let store = CsvStore::new(dir.path().join("s.csv"));
         let fields = f(&["user"]);
         let n = store
-            .update(&fields, &mut |s| {
+            .update(&fields, &KeyTable::default(), &mut |s| {
                 let mut k = Vec::new();
                 encode_key(&mut k, ["old"]);
                 s.keys.upsert(
@@ -806,7 +843,7 @@ mod tests {
                 }))
             })
             .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(n.keys, 1);
         let text = fs::read_to_string(dir.path().join("s.csv")).unwrap();
         assert_eq!(
             text,
@@ -826,7 +863,7 @@ mod tests {
         fs::write(&path, "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n").unwrap();
         let store = CsvStore::new(&path);
         let e = store
-            .update(&f(&["user"]), &mut |_| Err("boom".to_string()))
+            .update(&f(&["user"]), &KeyTable::default(), &mut |_| Err("boom".to_string()))
             .unwrap_err();
         assert_eq!(e, "boom");
         assert_eq!(
@@ -834,7 +871,7 @@ mod tests {
             "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n"
         );
         fs::write(&path, "user,firstTimeSeen\nalice,garbage\n").unwrap();
-        let e = store.update(&f(&["user"]), &mut |_| Ok(None)).unwrap_err();
+        let e = store.update(&f(&["user"]), &KeyTable::default(), &mut |_| Ok(None)).unwrap_err();
         assert!(e.contains("not epoch seconds"));
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
@@ -853,7 +890,7 @@ mod tests {
                 s.spawn(move || {
                     for i in 0..10 {
                         CsvStore::new(&path)
-                            .update(&fields, &mut |st| {
+                            .update(&fields, &KeyTable::default(), &mut |st| {
                                 let mut k = Vec::new();
                                 encode_key(&mut k, [format!("t{t}-{i}").as_str()]);
                                 st.keys.upsert(
@@ -873,7 +910,7 @@ mod tests {
                 });
             }
         });
-        let st = CsvStore::new(&path).load(&fields).unwrap();
+        let st = CsvStore::new(&path).load(&fields, &KeyTable::default()).unwrap();
         assert_eq!(st.keys.len(), 80);
     }
 

@@ -11,6 +11,7 @@ fn spawn(lookups: &Path) -> Session {
     Session::spawn(
         Command::new(env!("CARGO_BIN_EXE_firstseen"))
             .env("FIRSTSEEN_LOOKUPS_DIR", lookups)
+            .env("FIRSTSEEN_NO_SPLUNKD", "1")
             .env("TZ", "UTC"),
     )
     .unwrap()
@@ -455,6 +456,7 @@ fn finds_its_app_lookups_folder_from_its_own_path() {
         match Session::spawn(
             Command::new(&exe)
                 .env("SPLUNK_HOME", home.path())
+                .env("FIRSTSEEN_NO_SPLUNKD", "1")
                 .env_remove("FIRSTSEEN_LOOKUPS_DIR"),
         ) {
             Err(e) if e.raw_os_error() == Some(26) && tries < 50 => {
@@ -498,6 +500,7 @@ fn seeds_from_an_escu_lookup_in_another_app() {
     let mut s = Session::spawn(
         Command::new(env!("CARGO_BIN_EXE_firstseen"))
             .env("SPLUNK_HOME", home.path())
+            .env("FIRSTSEEN_NO_SPLUNKD", "1")
             .env("FIRSTSEEN_LOOKUPS_DIR", &ours),
     )
     .unwrap();

@@ -4,7 +4,7 @@
 //! file's mode, a read-only state rewritten, an empty state read as "no
 //! history", absurd times and keys stored.
 
-use firstseen::keys::{Seen, encode_key};
+use firstseen::keys::{KeyTable, Seen, encode_key};
 use firstseen::state::{CsvStore, Save, StateStore};
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -18,7 +18,7 @@ fn fields() -> Vec<String> {
 
 /// Adds key `user` seen at `t` and saves: what a search with update=true does.
 fn add(store: &CsvStore, user: &str, t: f64) -> Result<usize, String> {
-    store.update(&fields(), &mut |s| {
+    store.update(&fields(), &KeyTable::default(), &mut |s| {
         let mut k = Vec::new();
         encode_key(&mut k, [user]);
         s.keys.upsert(&k, Seen { first: t, last: t })?;
@@ -27,6 +27,7 @@ fn add(store: &CsvStore, user: &str, t: f64) -> Result<usize, String> {
             enough_data: false,
         }))
     })
+    .map(|w| w.keys)
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -74,7 +75,7 @@ fn symbolic_links_planted_beside_the_state_lead_nowhere() {
     // The state itself as a link: neither read nor written through.
     fs::remove_file(lookups.join("s.csv")).unwrap();
     symlink(&victim, lookups.join("s.csv")).unwrap();
-    let e = store.load(&fields()).unwrap_err();
+    let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
     assert!(e.contains("is a symbolic link"), "{e}");
     let e = add(&store, "mallory", 1_700_000_000.0).unwrap_err();
     assert!(e.contains("symbolic link"), "{e}");
@@ -111,17 +112,17 @@ fn a_seed_is_read_only_from_an_apps_lookups_folder_and_never_through_a_link() {
     )
     .unwrap();
     let store = CsvStore::new(ours.join("s.csv")).with_seed(Some(escu.join("seen.csv")));
-    assert_eq!(store.load(&fields()).unwrap().keys.len(), 1);
+    assert_eq!(store.load(&fields(), &KeyTable::default()).unwrap().keys.len(), 1);
 
     // A link with a lookup's name, pointing out of the apps.
     symlink(&secret, escu.join("linked.csv")).unwrap();
     let store = CsvStore::new(ours.join("s.csv")).with_seed(Some(escu.join("linked.csv")));
-    let e = store.load(&fields()).unwrap_err();
+    let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
     assert!(e.contains("symbolic link"), "{e}");
 
     // A seed outside any app's lookups folder.
     let store = CsvStore::new(ours.join("s.csv")).with_seed(Some(secret.clone()));
-    let e = store.load(&fields()).unwrap_err();
+    let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
     assert!(e.contains("not in the lookups folder of an app"), "{e}");
 }
 
@@ -155,7 +156,7 @@ fn an_empty_state_file_is_an_error_not_an_empty_history() {
     let path = dir.path().join("s.csv");
     fs::write(&path, "").unwrap();
     let store = CsvStore::new(&path);
-    let e = store.load(&fields()).unwrap_err();
+    let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
     assert!(e.contains("is empty (0 bytes)"), "{e}");
     // And an update does not start a new history over it.
     assert!(add(&store, "alice", 1_700_000_000.0).is_err());
@@ -173,7 +174,7 @@ fn absurd_times_and_keys_in_a_state_file_are_refused_with_their_line() {
         ("a,1e300,1e300,0", "firstTimeSeen \"1e300\""),
     ] {
         fs::write(&path, format!("{HEADER}ok,1,1,0\n{row}\n")).unwrap();
-        let e = store.load(&fields()).unwrap_err();
+        let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
         assert!(
             e.contains(&format!("line 3: {what} is not epoch seconds")),
             "{e}"
@@ -181,7 +182,7 @@ fn absurd_times_and_keys_in_a_state_file_are_refused_with_their_line() {
     }
     let long = "k".repeat(firstseen::engine::MAX_KEY_BYTES + 1);
     fs::write(&path, format!("{HEADER}{long},1,1,0\n")).unwrap();
-    let e = store.load(&fields()).unwrap_err();
+    let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
     assert!(e.contains("line 2: the key is"), "{e}");
 }
 

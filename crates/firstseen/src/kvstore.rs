@@ -1,0 +1,476 @@
+//! The state in a KV store collection (`store=kvstore`), for search head
+//! clusters: the KV store is what the cluster replicates, so every member
+//! reads and writes one history.
+//!
+//! **Records.** One record per key in the collection named by `lookup=`, in
+//! the `nobody` namespace of firstseen's own app:
+//! `{"_key": …, "<key field>": "<value>", …, "firstTimeSeen": <epoch s>,
+//! "lastTimeSeen": <epoch s>, "reportedTime": <epoch s>}` (`reportedTime`
+//! left out while the key was never reported). `_key` is [`record_key`]: the
+//! lowercase hex SHA-256 of the key's values, each written as
+//! `<length in characters>:<value>`, in `key=` order. SPL computes the same
+//! with `sha256(len(user).":".user.len(role).":".role)`, which is how a CSV
+//! state is moved into a collection (docs/firstseen.md).
+//!
+//! **Cost per run.** A run reads only the records of the keys the search
+//! holds (`batch_find` by `_key`, at most [`KEYS_PER_FIND`] keys a request),
+//! the earliest `firstTimeSeen` with one sorted query of one record (for
+//! `min_history`), writes only the records whose times changed
+//! (`batch_save`, within `max_documents_per_batch_save` and
+//! `max_size_per_batch_save_mb` of limits.conf `[kvstore]`), and ages out
+//! with one delete by query (`lastTimeSeen` before `retention=`). None of
+//! it depends on how many keys the collection holds; collections.conf
+//! accelerates `firstTimeSeen` and `lastTimeSeen` so the KV store answers
+//! the last two from an index.
+//!
+//! **Faults.** Requests are retried ([`crate::splunkd`]); every write is a
+//! `batch_save` by `_key` of whole records whose times are already merged,
+//! so a repeated or interrupted batch leaves each record either as it was
+//! or as merged, never half-written. Two searches that update one key at
+//! the same moment can each write their own merge; the later write wins,
+//! which can keep a first-seen time later than the earlier search saw (the
+//! KV store has no compare-and-set). The scheduler does not run one saved
+//! search twice at once (`max_concurrent = 1`), so this needs two
+//! detections sharing a collection.
+
+use crate::keys::{KeyTable, encode_key, key_values};
+use crate::limits::parse_time;
+use crate::splunkd::{Answer, Splunkd, path_segment};
+use crate::state::{
+    FIRST_COLUMN, LAST_COLUMN, REPORTED_COLUMN, Save, State, StateStore, Written,
+};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// Most keys in one `batch_find` query (`{"$or": [{"_key": …}, …]}`).
+pub const KEYS_PER_FIND: usize = 1000;
+
+/// limits.conf `[kvstore]` values firstseen sizes its requests by; the
+/// defaults are those of Splunk 9.x's `etc/system/default/limits.conf`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// `max_documents_per_batch_save` (default 1000).
+    pub max_documents_per_batch_save: usize,
+    /// `max_size_per_batch_save_mb` (default 50), in bytes.
+    pub max_batch_save_bytes: usize,
+    /// `max_rows_per_query` (default 50000).
+    pub max_rows_per_query: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_documents_per_batch_save: 1000,
+            max_batch_save_bytes: 50 << 20,
+            max_rows_per_query: 50_000,
+        }
+    }
+}
+
+/// The `_key` of a key's record: lowercase hex SHA-256 of
+/// `<chars>:<value>` for each value (module doc). Fixed length (64), so any
+/// key fits the KV store's 1 KB limit on an indexed field.
+pub fn record_key<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for v in values {
+        h.update(format!("{}:", v.chars().count()).as_bytes());
+        h.update(v.as_bytes());
+    }
+    let digest = h.finalize();
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A state in a KV store collection.
+pub struct KvStore {
+    splunkd: Splunkd,
+    app: String,
+    collection: String,
+    limits: std::cell::Cell<Option<Limits>>,
+}
+
+impl KvStore {
+    /// The collection `collection` of app `app` (namespace `nobody`), reached
+    /// through `splunkd`.
+    pub fn new(splunkd: Splunkd, app: &str, collection: &str) -> KvStore {
+        KvStore {
+            splunkd,
+            app: app.to_string(),
+            collection: collection.to_string(),
+            limits: std::cell::Cell::new(None),
+        }
+    }
+
+    /// With these limits instead of asking splunkd (tests).
+    pub fn with_limits(self, limits: Limits) -> KvStore {
+        self.limits.set(Some(limits));
+        self
+    }
+
+    /// Requests sent and bytes moved (bodies, both ways) so far.
+    pub fn traffic(&self) -> (u64, u64) {
+        (self.splunkd.requests.get(), self.splunkd.bytes.get())
+    }
+
+    fn data_path(&self, tail: &str) -> String {
+        format!(
+            "/servicesNS/nobody/{}/storage/collections/data/{}{tail}",
+            path_segment(&self.app),
+            path_segment(&self.collection)
+        )
+    }
+
+    /// The limits in effect: `configs/conf-limits/kvstore`, else the defaults
+    /// (a role that may not list configurations gets 403 there).
+    fn limits(&self) -> Limits {
+        if let Some(l) = self.limits.get() {
+            return l;
+        }
+        let mut l = Limits::default();
+        let path = format!(
+            "/servicesNS/nobody/{}/configs/conf-limits/kvstore",
+            path_segment(&self.app)
+        );
+        if let Ok(a) = self
+            .splunkd
+            .send("GET", &path, &[("output_mode", "json")], None)
+            && a.status == 200
+            && let Ok(v) = serde_json::from_str::<Value>(&a.body)
+            && let Some(c) = v
+                .get("entry")
+                .and_then(|e| e.get(0))
+                .and_then(|e| e.get("content"))
+        {
+            let num = |name: &str| -> Option<f64> {
+                match c.get(name)? {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.trim().parse().ok(),
+                    _ => None,
+                }
+                .filter(|n| *n >= 1.0)
+            };
+            if let Some(n) = num("max_documents_per_batch_save") {
+                l.max_documents_per_batch_save = n as usize;
+            }
+            if let Some(n) = num("max_size_per_batch_save_mb") {
+                l.max_batch_save_bytes = (n * 1_048_576.0) as usize;
+            }
+            if let Some(n) = num("max_rows_per_query") {
+                l.max_rows_per_query = n as usize;
+            }
+        }
+        self.limits.set(Some(l));
+        l
+    }
+
+    /// Turns an answer that is not `ok` into the message for Splunk.
+    fn refused(&self, a: &Answer, doing: &str, write: bool) -> String {
+        let what = format!(
+            "KV store collection {} of app {}",
+            self.collection, self.app
+        );
+        match a.status {
+            401 => format!(
+                "splunkd refused the session key while {doing} {what} (HTTP 401: {})",
+                a.message()
+            ),
+            403 if write => format!(
+                "you may not change the first-seen state: {what} refuses writes from your roles ({}). \
+                 Ask an admin for write permission on the collection, or run with update=false to read the state",
+                a.message()
+            ),
+            403 => format!(
+                "you may not read the first-seen state: {what} refuses reads from your roles ({})",
+                a.message()
+            ),
+            404 => format!(
+                "{what} does not exist ({}): the app defines its state collections in collections.conf; \
+                 check lookup= against the app's collections.conf, or use store=csv",
+                a.message()
+            ),
+            503 => format!(
+                "the KV store is not ready while {doing} {what} ({}); try again when it has started, or use update=false",
+                a.message()
+            ),
+            s => format!("splunkd answered HTTP {s} while {doing} {what}: {}", a.message()),
+        }
+    }
+
+    /// Reads the records of `search`'s keys into a state.
+    fn read(&self, fields: &[String], search: &KeyTable) -> Result<State, String> {
+        let mut state = State::empty(fields);
+        let mut wanted: std::collections::HashMap<String, u32> =
+            std::collections::HashMap::with_capacity(search.len());
+        let mut keys: Vec<String> = Vec::with_capacity(search.len());
+        for i in 0..search.len() as u32 {
+            let k = record_key(key_values(search.key(i)));
+            wanted.insert(k.clone(), i);
+            keys.push(k);
+        }
+        let per = KEYS_PER_FIND.min(self.limits().max_rows_per_query).max(1);
+        let path = self.data_path("/batch_find");
+        let mut enc = Vec::new();
+        for batch in keys.chunks(per) {
+            let ors: Vec<Value> = batch.iter().map(|k| json!({ "_key": k })).collect();
+            let body = json!([{ "query": { "$or": ors }, "limit": batch.len() }]).to_string();
+            let a = self.splunkd.send("POST", &path, &[], Some(&body))?;
+            if a.status != 200 {
+                return Err(self.refused(&a, "reading", false));
+            }
+            let v: Value = serde_json::from_str(&a.body)
+                .map_err(|e| format!("batch_find on {} answered bad JSON: {e}", self.collection))?;
+            let records = v.get(0).and_then(Value::as_array).ok_or_else(|| {
+                format!(
+                    "batch_find on {} answered without an array of results",
+                    self.collection
+                )
+            })?;
+            for r in records {
+                let (values, first, last, reported) = self.parse_record(r, fields)?;
+                let key = r.get("_key").and_then(Value::as_str).unwrap_or_default();
+                if record_key(values.iter().map(String::as_str)) != key {
+                    return Err(format!(
+                        "record {key} of KV store collection {} holds {}, whose _key should be {}: \
+                         records must be keyed by sha256 of the key values (docs/firstseen.md, moving a CSV state)",
+                        self.collection,
+                        fields
+                            .iter()
+                            .zip(&values)
+                            .map(|(f, v)| format!("{f}={v:?}"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        record_key(values.iter().map(String::as_str))
+                    ));
+                }
+                if !wanted.contains_key(key) {
+                    continue;
+                }
+                enc.clear();
+                encode_key(&mut enc, values.iter().map(String::as_str));
+                let i = state.keys.push(
+                    &enc,
+                    crate::keys::Seen {
+                        first,
+                        last: last.unwrap_or(first),
+                    },
+                )?;
+                if let Some(t) = reported {
+                    state.keys.set_reported(i, t);
+                }
+            }
+        }
+        state.earliest_stored = self.earliest()?;
+        Ok(state)
+    }
+
+    /// The earliest `firstTimeSeen` in the collection: one record, sorted.
+    fn earliest(&self) -> Result<Option<f64>, String> {
+        let sort = format!("{FIRST_COLUMN}:1");
+        let a = self.splunkd.send(
+            "GET",
+            &self.data_path(""),
+            &[("sort", &sort), ("limit", "1"), ("fields", FIRST_COLUMN)],
+            None,
+        )?;
+        if a.status != 200 {
+            return Err(self.refused(&a, "reading", false));
+        }
+        let v: Value = serde_json::from_str(&a.body)
+            .map_err(|e| format!("{} answered bad JSON: {e}", self.collection))?;
+        Ok(v.get(0)
+            .and_then(|r| r.get(FIRST_COLUMN))
+            .and_then(time_of))
+    }
+
+    /// Key values and times of one record.
+    #[allow(clippy::type_complexity)]
+    fn parse_record(
+        &self,
+        r: &Value,
+        fields: &[String],
+    ) -> Result<(Vec<String>, f64, Option<f64>, Option<f64>), String> {
+        let key = r.get("_key").and_then(Value::as_str).unwrap_or("?");
+        let mut values = Vec::with_capacity(fields.len());
+        for f in fields {
+            let v = match r.get(f) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Bool(b)) => b.to_string(),
+                _ => {
+                    return Err(format!(
+                        "record {key} of KV store collection {} has no text value for key field {f}; \
+                         key= must name the collection's key fields",
+                        self.collection
+                    ));
+                }
+            };
+            values.push(v);
+        }
+        let time = |name: &str| -> Result<Option<f64>, String> {
+            match r.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.is_empty() => Ok(None),
+                Some(v) => time_of(v).map(Some).ok_or_else(|| {
+                    format!(
+                        "record {key} of KV store collection {}: {name} {v} is not epoch seconds between 1970 and 9999",
+                        self.collection
+                    )
+                }),
+            }
+        };
+        let first = time(FIRST_COLUMN)?.ok_or_else(|| {
+            format!(
+                "record {key} of KV store collection {} has no {FIRST_COLUMN}",
+                self.collection
+            )
+        })?;
+        Ok((values, first, time(LAST_COLUMN)?, time(REPORTED_COLUMN)?))
+    }
+
+    /// Saves `records` in batches within the limits. Returns how many were
+    /// saved before an error, with the error.
+    fn save(&self, records: &[String]) -> Result<usize, (usize, String)> {
+        let limits = self.limits();
+        let path = self.data_path("/batch_save");
+        let mut saved = 0;
+        let mut start = 0;
+        while start < records.len() {
+            // `[` + records joined by `,` + `]`, kept under the byte limit
+            // with room for the request's own framing.
+            let room = limits.max_batch_save_bytes.saturating_sub(1024).max(1);
+            let mut end = start;
+            let mut size = 2;
+            while end < records.len()
+                && end - start < limits.max_documents_per_batch_save.max(1)
+                && (end == start || size + records[end].len() + 1 <= room)
+            {
+                size += records[end].len() + 1;
+                end += 1;
+            }
+            let mut body = String::with_capacity(size);
+            body.push('[');
+            body.push_str(&records[start..end].join(","));
+            body.push(']');
+            let a = self
+                .splunkd
+                .send("POST", &path, &[], Some(&body))
+                .map_err(|e| (saved, e))?;
+            if a.status != 200 {
+                return Err((saved, self.refused(&a, "writing", true)));
+            }
+            saved += end - start;
+            start = end;
+        }
+        Ok(saved)
+    }
+}
+
+/// A JSON number or numeric string as epoch seconds within firstseen's limits.
+fn time_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64().and_then(|t| parse_time(&t.to_string())),
+        Value::String(s) => parse_time(s),
+        _ => None,
+    }
+}
+
+impl StateStore for KvStore {
+    fn location(&self) -> String {
+        format!("KV store collection {} (app {})", self.collection, self.app)
+    }
+
+    fn load(&self, fields: &[String], search: &KeyTable) -> Result<State, String> {
+        self.read(fields, search)
+    }
+
+    fn update(
+        &self,
+        fields: &[String],
+        search: &KeyTable,
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
+    ) -> Result<Written, String> {
+        let mut state = self.read(fields, search)?;
+        let before: Vec<(crate::keys::Seen, f64)> = state
+            .keys
+            .iter_reported()
+            .map(|(_, s, r)| (s, r))
+            .collect();
+        let Some(save) = merge(&mut state)? else {
+            return Ok(Written::default());
+        };
+        let mut records = Vec::new();
+        for (i, (key, seen, reported)) in state.keys.iter_reported().enumerate() {
+            let unchanged = before
+                .get(i)
+                .is_some_and(|&(s, r)| s == seen && r == reported);
+            if unchanged || save.drop_before.is_some_and(|t| seen.last < t) {
+                continue;
+            }
+            let values: Vec<&str> = key_values(key).collect();
+            let mut r = Map::new();
+            r.insert("_key".into(), Value::String(record_key(values.iter().copied())));
+            for (f, v) in fields.iter().zip(&values) {
+                r.insert(f.clone(), Value::String((*v).to_string()));
+            }
+            r.insert(FIRST_COLUMN.into(), json!(seen.first));
+            r.insert(LAST_COLUMN.into(), json!(seen.last));
+            if reported >= 0.0 {
+                r.insert(REPORTED_COLUMN.into(), json!(reported));
+            }
+            records.push(Value::Object(r).to_string());
+        }
+        let mut written = Written::default();
+        match self.save(&records) {
+            Ok(n) => written.keys = n,
+            // Refused before anything changed (permissions, a missing
+            // collection): the search fails.
+            Err((0, e)) => return Err(e),
+            Err((n, e)) => {
+                written.keys = n;
+                written.incomplete = Some(format!(
+                    "{n} of {} changed keys were saved: {e}",
+                    records.len()
+                ));
+                return Ok(written);
+            }
+        }
+        if let Some(t) = save.drop_before {
+            let query = json!({ LAST_COLUMN: { "$lt": t } }).to_string();
+            match self
+                .splunkd
+                .send("DELETE", &self.data_path(""), &[("query", &query)], None)
+            {
+                Ok(a) if a.status == 200 => {}
+                Ok(a) => written.incomplete = Some(self.refused(&a, "ageing out", true)),
+                Err(e) => written.incomplete = Some(e),
+            }
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_keys_are_what_spl_sha256_gives() {
+        // printf '5:alice4:ec2:' | sha256sum, i.e. SPL
+        // sha256(len(user).":".user.len(role).":".role) for alice / ec2:
+        assert_eq!(
+            record_key(["alice", "ec2:"]),
+            "2544d59da7e99dd5a896f4a78306186582f2e86fc2cbe070d78e5d3811177e51"
+        );
+        // printf '1:é' | sha256sum: the length is 1 character, not 2 bytes.
+        assert_eq!(
+            record_key(["é"]),
+            "1a07c0971c1bef61176a4e493d99aef3078331a44bc50f053e605690728f19f5"
+        );
+        // Lengths count characters, as SPL's len() does.
+        assert_ne!(record_key(["a:b", "c"]), record_key(["a", "b:c"]));
+        assert_ne!(record_key(["ab", ""]), record_key(["a", "b"]));
+    }
+}
