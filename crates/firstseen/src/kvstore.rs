@@ -36,9 +36,7 @@
 use crate::keys::{KeyTable, encode_key, key_values};
 use crate::limits::parse_time;
 use crate::splunkd::{Answer, Splunkd, path_segment};
-use crate::state::{
-    FIRST_COLUMN, LAST_COLUMN, REPORTED_COLUMN, Save, State, StateStore, Written,
-};
+use crate::state::{FIRST_COLUMN, LAST_COLUMN, REPORTED_COLUMN, Save, State, StateStore, Written};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -195,7 +193,10 @@ impl KvStore {
                 "the KV store is not ready while {doing} {what} ({}); try again when it has started, or use update=false",
                 a.message()
             ),
-            s => format!("splunkd answered HTTP {s} while {doing} {what}: {}", a.message()),
+            s => format!(
+                "splunkd answered HTTP {s} while {doing} {what}: {}",
+                a.message()
+            ),
         }
     }
 
@@ -280,9 +281,7 @@ impl KvStore {
         }
         let v: Value = serde_json::from_str(&a.body)
             .map_err(|e| format!("{} answered bad JSON: {e}", self.collection))?;
-        Ok(v.get(0)
-            .and_then(|r| r.get(FIRST_COLUMN))
-            .and_then(time_of))
+        Ok(v.get(0).and_then(|r| r.get(FIRST_COLUMN)).and_then(time_of))
     }
 
     /// Key values and times of one record.
@@ -393,11 +392,8 @@ impl StateStore for KvStore {
         merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
     ) -> Result<Written, String> {
         let mut state = self.read(fields, search)?;
-        let before: Vec<(crate::keys::Seen, f64)> = state
-            .keys
-            .iter_reported()
-            .map(|(_, s, r)| (s, r))
-            .collect();
+        let before: Vec<(crate::keys::Seen, f64)> =
+            state.keys.iter_reported().map(|(_, s, r)| (s, r)).collect();
         let Some(save) = merge(&mut state)? else {
             return Ok(Written::default());
         };
@@ -411,7 +407,10 @@ impl StateStore for KvStore {
             }
             let values: Vec<&str> = key_values(key).collect();
             let mut r = Map::new();
-            r.insert("_key".into(), Value::String(record_key(values.iter().copied())));
+            r.insert(
+                "_key".into(),
+                Value::String(record_key(values.iter().copied())),
+            );
             for (f, v) in fields.iter().zip(&values) {
                 r.insert(f.clone(), Value::String((*v).to_string()));
             }
@@ -444,6 +443,9 @@ impl StateStore for KvStore {
                 .send("DELETE", &self.data_path(""), &[("query", &query)], None)
             {
                 Ok(a) if a.status == 200 => {}
+                // Nothing saved before: the search fails, the state is as it was.
+                Ok(a) if written.keys == 0 => return Err(self.refused(&a, "ageing out", true)),
+                Err(e) if written.keys == 0 => return Err(e),
                 Ok(a) => written.incomplete = Some(self.refused(&a, "ageing out", true)),
                 Err(e) => written.incomplete = Some(e),
             }

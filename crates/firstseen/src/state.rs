@@ -863,7 +863,9 @@ mod tests {
         fs::write(&path, "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n").unwrap();
         let store = CsvStore::new(&path);
         let e = store
-            .update(&f(&["user"]), &KeyTable::default(), &mut |_| Err("boom".to_string()))
+            .update(&f(&["user"]), &KeyTable::default(), &mut |_| {
+                Err("boom".to_string())
+            })
             .unwrap_err();
         assert_eq!(e, "boom");
         assert_eq!(
@@ -871,7 +873,9 @@ mod tests {
             "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n"
         );
         fs::write(&path, "user,firstTimeSeen\nalice,garbage\n").unwrap();
-        let e = store.update(&f(&["user"]), &KeyTable::default(), &mut |_| Ok(None)).unwrap_err();
+        let e = store
+            .update(&f(&["user"]), &KeyTable::default(), &mut |_| Ok(None))
+            .unwrap_err();
         assert!(e.contains("not epoch seconds"));
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
@@ -910,7 +914,9 @@ mod tests {
                 });
             }
         });
-        let st = CsvStore::new(&path).load(&fields, &KeyTable::default()).unwrap();
+        let st = CsvStore::new(&path)
+            .load(&fields, &KeyTable::default())
+            .unwrap();
         assert_eq!(st.keys.len(), 80);
     }
 

@@ -18,16 +18,17 @@ fn fields() -> Vec<String> {
 
 /// Adds key `user` seen at `t` and saves: what a search with update=true does.
 fn add(store: &CsvStore, user: &str, t: f64) -> Result<usize, String> {
-    store.update(&fields(), &KeyTable::default(), &mut |s| {
-        let mut k = Vec::new();
-        encode_key(&mut k, [user]);
-        s.keys.upsert(&k, Seen { first: t, last: t })?;
-        Ok(Some(Save {
-            drop_before: None,
-            enough_data: false,
-        }))
-    })
-    .map(|w| w.keys)
+    store
+        .update(&fields(), &KeyTable::default(), &mut |s| {
+            let mut k = Vec::new();
+            encode_key(&mut k, [user]);
+            s.keys.upsert(&k, Seen { first: t, last: t })?;
+            Ok(Some(Save {
+                drop_before: None,
+                enough_data: false,
+            }))
+        })
+        .map(|w| w.keys)
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -112,7 +113,14 @@ fn a_seed_is_read_only_from_an_apps_lookups_folder_and_never_through_a_link() {
     )
     .unwrap();
     let store = CsvStore::new(ours.join("s.csv")).with_seed(Some(escu.join("seen.csv")));
-    assert_eq!(store.load(&fields(), &KeyTable::default()).unwrap().keys.len(), 1);
+    assert_eq!(
+        store
+            .load(&fields(), &KeyTable::default())
+            .unwrap()
+            .keys
+            .len(),
+        1
+    );
 
     // A link with a lookup's name, pointing out of the apps.
     symlink(&secret, escu.join("linked.csv")).unwrap();

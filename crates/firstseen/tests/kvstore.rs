@@ -1,0 +1,563 @@
+//! firstseen with its state in the KV store (`store=kvstore`), driven over
+//! pipes as splunkd drives it, against `../shared/splunkd/splunkd_sim.py`,
+//! an independent emulator of splunkd's KV store REST API (users, roles,
+//! collection permissions, limits, faults). Each test starts its own
+//! emulator on a free port. The tests say they are skipped when `../shared`
+//! or python3 is missing.
+
+use serde_json::{Value, json};
+use splunk_chunked::harness::{ReplyChunk, Session, execute_meta, getinfo_meta, splunkd_body};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const APP: &str = "detc_app";
+const ADMIN_KEY: &str = "0123456789abcdef0123456789abcdef";
+const ANALYST_KEY: &str = "fedcba9876543210fedcba9876543210";
+const DAY0: f64 = 1_699_920_000.0; // 2023-11-14T00:00:00Z, a UTC midnight
+
+fn emulator_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/splunkd/splunkd_sim.py")
+}
+
+/// A running emulator; killed when dropped.
+struct Splunkd {
+    child: Child,
+    uri: String,
+    _dir: tempfile::TempDir,
+    log: PathBuf,
+}
+
+impl Drop for Splunkd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Splunkd {
+    /// Starts the emulator with a `detc_app` holding the collections
+    /// `seen` (readable by all, writable by admin and ess_admin, as `detc
+    /// build` declares them), an `admin` and an `analyst` (role `user`),
+    /// and `extra` command-line options. `None` (the test is skipped) when
+    /// the emulator is not beside this repository.
+    fn start(extra: &[&str]) -> Option<Splunkd> {
+        let script = emulator_script();
+        if !script.is_file() {
+            eprintln!(
+                "SKIPPED: {} is missing (../shared not beside the repository)",
+                script.display()
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fields = json!({"user": "string", "firstTimeSeen": "time", "lastTimeSeen": "time", "reportedTime": "time"});
+        let acl = json!({"read": ["*"], "write": ["admin", "ess_admin"]});
+        let config = json!({
+            "users": {
+                "admin": {"password": "changeme", "roles": ["admin"]},
+                "analyst": {"password": "pw", "roles": ["user"]},
+            },
+            "roles": {
+                "admin": {"capabilities": ["admin_all_objects", "edit_firstseen_state"], "imported_roles": ["user"]},
+                "user": {"capabilities": ["search"]},
+            },
+            "session_keys": {ADMIN_KEY: "admin", ANALYST_KEY: "analyst"},
+            "apps": {APP: {"collections": {
+                "seen": {"fields": fields, "acl": acl},
+            }}},
+        });
+        let cfg = dir.path().join("sim.json");
+        std::fs::write(&cfg, config.to_string()).unwrap();
+        let log = dir.path().join("requests.jsonl");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .args(["--port", "0", "--seed", "7", "--config"])
+            .arg(&cfg)
+            .arg("--log")
+            .arg(&log)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let uri = line.trim().strip_prefix("LISTENING ").unwrap().to_string();
+        Some(Splunkd {
+            child,
+            uri,
+            _dir: dir,
+            log,
+        })
+    }
+
+    /// The collection's records, read as admin.
+    fn records(&self, collection: &str) -> Vec<Value> {
+        let url = format!(
+            "{}/servicesNS/nobody/{APP}/storage/collections/data/{collection}",
+            self.uri
+        );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(true)
+                    .build(),
+            )
+            .build()
+            .into();
+        let mut resp = agent
+            .get(&url)
+            .header("Authorization", format!("Splunk {ADMIN_KEY}"))
+            .call()
+            .unwrap();
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
+    }
+
+    /// Users in the collection with their first-seen times, sorted.
+    fn users(&self) -> Vec<(String, f64)> {
+        let mut v: Vec<(String, f64)> = self
+            .records("seen")
+            .iter()
+            .map(|r| {
+                (
+                    r["user"].as_str().unwrap().to_string(),
+                    r["firstTimeSeen"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// Logged requests whose path ends with `tail`.
+    fn requests_to(&self, tail: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<Value>(l)
+                    .ok()
+                    .and_then(|v| v["path"].as_str().map(|p| p.ends_with(tail)))
+                    .unwrap_or(false)
+            })
+            .count()
+    }
+}
+
+/// What one search gave back.
+struct Run {
+    /// Users reported as new, sorted.
+    new: Vec<String>,
+    /// Every message, `LEVEL: text`.
+    messages: Vec<String>,
+    /// Whether the command answered with an error.
+    failed: bool,
+}
+
+/// One search of `rows` (time, user) through the firstseen binary, as the
+/// user whose session key is `key`, with `args` after `lookup=seen
+/// store=kvstore key=user`.
+fn search(uri: &str, key: &str, rows: &[(f64, &str)], latest: f64, args: &[&str]) -> Run {
+    let mut all = vec!["lookup=seen", "store=kvstore", "key=user", "output=all"];
+    all.extend_from_slice(args);
+    let mut meta: Value =
+        serde_json::from_slice(&getinfo_meta(&all, None, Some(latest), false)).unwrap();
+    meta["searchinfo"]["splunkd_uri"] = json!(uri);
+    meta["searchinfo"]["session_key"] = json!(key);
+    let lookups = tempfile::tempdir().unwrap();
+    let mut s = Session::spawn(
+        Command::new(env!("CARGO_BIN_EXE_firstseen"))
+            .env("FIRSTSEEN_APP", APP)
+            .env("FIRSTSEEN_LOOKUPS_DIR", lookups.path())
+            .env("TZ", "UTC"),
+    )
+    .unwrap();
+    let mut replies: Vec<ReplyChunk> = vec![s.send(meta.to_string().as_bytes(), b"").unwrap()];
+    if !replies[0].finished() {
+        let body: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(t, u)| vec![t.to_string(), u.to_string()])
+            .collect();
+        replies.push(
+            s.send(
+                &execute_meta(true),
+                &splunkd_body(&["_time", "user"], &body),
+            )
+            .unwrap(),
+        );
+    }
+    let exit = s.finish().unwrap();
+    let last = replies.last().unwrap();
+    let messages: Vec<String> = replies
+        .iter()
+        .flat_map(|r| r.messages())
+        .map(|(l, t)| format!("{l}: {t}"))
+        .collect();
+    let failed = last.meta.get("error").is_some() || exit.code != Some(0);
+    let rows = last.rows();
+    let mut new = Vec::new();
+    if let Some(h) = rows.first() {
+        let u = h.iter().position(|x| x == "user").unwrap();
+        let n = h.iter().position(|x| x == "isNew").unwrap();
+        for r in &rows[1..] {
+            if r[n] == "1" {
+                new.push(r[u].clone());
+            }
+        }
+    }
+    new.sort();
+    new.dedup();
+    Run {
+        new,
+        messages,
+        failed,
+    }
+}
+
+/// A week of history: alice and bob every 6 hours before `DAY0 + 7 days`.
+fn history() -> Vec<(f64, &'static str)> {
+    (0..28)
+        .flat_map(|i| {
+            let t = DAY0 + i as f64 * 21_600.0;
+            [(t, "alice"), (t + 60.0, "bob")]
+        })
+        .collect()
+}
+
+const WEEK: f64 = 7.0 * 86_400.0;
+
+#[test]
+fn two_search_head_members_share_one_history() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    // Member 1 builds the history, then sees mallory for the first time.
+    let r = search(&sd.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+    assert!(!r.failed, "{:?}", r.messages);
+    let t = DAY0 + WEEK + 3600.0;
+    let r = search(
+        &sd.uri,
+        ADMIN_KEY,
+        &[(t, "mallory"), (t, "alice")],
+        t + 60.0,
+        &[],
+    );
+    assert_eq!(r.new, ["mallory"], "{:?}", r.messages);
+    // Member 2 (another process, another lookups folder, the same KV
+    // store) an hour later: mallory is not new there.
+    let t2 = t + 3600.0;
+    let r = search(
+        &sd.uri,
+        ADMIN_KEY,
+        &[(t2, "mallory"), (t2, "trudy")],
+        t2 + 60.0,
+        &[],
+    );
+    assert_eq!(r.new, ["trudy"], "{:?}", r.messages);
+    let users = sd.users();
+    assert_eq!(
+        users.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(),
+        ["alice", "bob", "mallory", "trudy"]
+    );
+    assert_eq!(users[2].1, t, "mallory keeps the time member 1 first saw");
+    // Records are keyed as the docs say, so SPL can compute the key.
+    let rec = sd
+        .records("seen")
+        .into_iter()
+        .find(|r| r["user"] == "mallory")
+        .unwrap();
+    assert_eq!(
+        rec["_key"].as_str().unwrap(),
+        firstseen::kvstore::record_key(["mallory"])
+    );
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.contains("keys written to KV store collection seen (app detc_app)")),
+        "{:?}",
+        r.messages
+    );
+}
+
+#[test]
+fn a_user_without_write_permission_cannot_change_the_state_but_can_read_it() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    search(&sd.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+    let before = sd.users();
+    let t = DAY0 + WEEK + 3600.0;
+    for args in [
+        &[][..],
+        &["retention=now"][..],
+        &["update=true", "window=-1y"][..],
+    ] {
+        let r = search(&sd.uri, ANALYST_KEY, &[(t, "mallory")], t + 60.0, args);
+        assert!(r.failed, "{args:?} was accepted: {:?}", r.messages);
+        let all = r.messages.join("\n");
+        assert!(
+            all.contains("may not change the first-seen state") && all.contains("update=false"),
+            "{all}"
+        );
+        assert_eq!(sd.users(), before, "{args:?} changed the state");
+    }
+    // Reading works, and shows what a write would have reported.
+    let r = search(
+        &sd.uri,
+        ANALYST_KEY,
+        &[(t, "mallory"), (t, "alice")],
+        t + 60.0,
+        &["update=false"],
+    );
+    assert!(!r.failed, "{:?}", r.messages);
+    assert_eq!(r.new, ["mallory"]);
+    assert_eq!(sd.users(), before);
+}
+
+#[test]
+fn a_new_key_is_reported_once_over_24_hourly_runs() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    search(&sd.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+    let start = DAY0 + WEEK;
+    let mut reported = Vec::new();
+    for h in 0..24 {
+        let latest = start + (10 + h) as f64 * 3600.0 + 3600.0;
+        let rows = [(latest - 3300.0, "mallory"), (latest - 3000.0, "alice")];
+        let r = search(&sd.uri, ADMIN_KEY, &rows, latest, &["window=-24h@h"]);
+        assert!(!r.failed, "{:?}", r.messages);
+        if r.new.contains(&"mallory".to_string()) {
+            reported.push(h);
+        }
+        assert!(!r.new.contains(&"alice".to_string()));
+    }
+    assert_eq!(reported, [0]);
+    // The analyst's re-run of the first search, read only: the same finding.
+    let first = start + 11.0 * 3600.0;
+    let r = search(
+        &sd.uri,
+        ANALYST_KEY,
+        &[(first - 3300.0, "mallory")],
+        first,
+        &["update=false", "window=-24h@h"],
+    );
+    assert_eq!(r.new, ["mallory"], "{:?}", r.messages);
+}
+
+#[test]
+fn min_history_uses_the_whole_collection_and_retention_ages_out() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    search(&sd.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+    let t = DAY0 + WEEK + 3600.0;
+    // Only mallory is in this search, yet the collection reaches back a
+    // week: the history is enough.
+    let r = search(
+        &sd.uri,
+        ADMIN_KEY,
+        &[(t, "mallory")],
+        t + 60.0,
+        &["min_history=-7d@d"],
+    );
+    assert_eq!(r.new, ["mallory"], "{:?}", r.messages);
+    // Not enough for 30 days.
+    let r = search(
+        &sd.uri,
+        ADMIN_KEY,
+        &[(t, "trudy")],
+        t + 60.0,
+        &["min_history=-30d@d"],
+    );
+    assert!(r.new.is_empty(), "{:?}", r.messages);
+    // Keys last seen before DAY0 + 6.5 days are dropped; mallory and
+    // trudy (seen after) and the keys seen since stay.
+    let r = search(
+        &sd.uri,
+        ADMIN_KEY,
+        &[(t, "trudy")],
+        t + 60.0,
+        &["retention=-1d"],
+    );
+    assert!(!r.failed, "{:?}", r.messages);
+    let users: Vec<String> = sd.users().into_iter().map(|(u, _)| u).collect();
+    assert_eq!(users, ["alice", "bob", "mallory", "trudy"]);
+    let r = search(
+        &sd.uri,
+        ADMIN_KEY,
+        &[(t + 10.0 * 86_400.0, "trudy")],
+        t + 10.0 * 86_400.0,
+        &["retention=-1d"],
+    );
+    assert!(!r.failed, "{:?}", r.messages);
+    let users: Vec<String> = sd.users().into_iter().map(|(u, _)| u).collect();
+    assert_eq!(users, ["trudy"]);
+}
+
+#[test]
+fn writes_stay_within_the_batch_limits_and_only_changed_keys_are_written() {
+    let Some(sd) = Splunkd::start(&["--limits", "max_documents_per_batch_save=10"]) else {
+        return;
+    };
+    let rows: Vec<(f64, String)> = (0..35)
+        .map(|i| (DAY0 + i as f64, format!("user{i:02}")))
+        .collect();
+    let rows: Vec<(f64, &str)> = rows.iter().map(|(t, u)| (*t, u.as_str())).collect();
+    let r = search(&sd.uri, ADMIN_KEY, &rows, DAY0 + 100.0, &[]);
+    assert!(!r.failed, "{:?}", r.messages);
+    assert_eq!(sd.users().len(), 35);
+    assert_eq!(
+        sd.requests_to("/batch_save"),
+        4,
+        "35 records in batches of 10"
+    );
+    // The same rows again: nothing changed, nothing written.
+    let r = search(&sd.uri, ADMIN_KEY, &rows, DAY0 + 100.0, &[]);
+    assert!(
+        r.messages.iter().any(|m| m.contains("; 0 keys written to")),
+        "{:?}",
+        r.messages
+    );
+    assert_eq!(sd.requests_to("/batch_save"), 4);
+}
+
+#[test]
+fn faults_are_retried_and_lose_no_key() {
+    let Some(sd) = Splunkd::start(&["--fail-rate", "0.25", "--drop-rate", "0.1"]) else {
+        return;
+    };
+    let Some(clean) = Splunkd::start(&[]) else {
+        return;
+    };
+    let t = DAY0 + WEEK + 3600.0;
+    for s in [&sd, &clean] {
+        let r = search(&s.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+        assert!(!r.failed, "{:?}", r.messages);
+        let r = search(
+            &s.uri,
+            ADMIN_KEY,
+            &[(t, "mallory"), (t, "bob")],
+            t + 60.0,
+            &[],
+        );
+        assert!(!r.failed, "{:?}", r.messages);
+        assert_eq!(r.new, ["mallory"]);
+    }
+    assert_eq!(sd.users(), clean.users());
+}
+
+#[test]
+fn an_unreachable_splunkd_or_a_missing_collection_is_an_error_splunk_shows() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    let t = DAY0 + 3600.0;
+    // A port nobody listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let r = search(&closed, ADMIN_KEY, &[(t, "alice")], t + 60.0, &[]);
+    assert!(r.failed);
+    assert!(
+        r.messages.iter().any(|m| m.starts_with("ERROR")
+            && m.contains("did not answer")
+            && m.contains("after 5 tries")),
+        "{:?}",
+        r.messages
+    );
+    let mut meta_args = vec!["lookup=nosuch", "store=kvstore", "key=user"];
+    meta_args.push("output=all");
+    let r = {
+        let mut meta: Value =
+            serde_json::from_slice(&getinfo_meta(&meta_args, None, Some(t + 60.0), false)).unwrap();
+        meta["searchinfo"]["splunkd_uri"] = json!(sd.uri);
+        meta["searchinfo"]["session_key"] = json!(ADMIN_KEY);
+        let mut s = Session::spawn(
+            Command::new(env!("CARGO_BIN_EXE_firstseen"))
+                .env("FIRSTSEEN_APP", APP)
+                .env("TZ", "UTC"),
+        )
+        .unwrap();
+        s.send(meta.to_string().as_bytes(), b"").unwrap();
+        let r = s
+            .send(
+                &execute_meta(true),
+                &splunkd_body(&["_time", "user"], &[vec![t.to_string(), "alice".into()]]),
+            )
+            .unwrap();
+        let _ = s.finish();
+        r
+    };
+    let text: Vec<String> = r.messages().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        text.iter()
+            .any(|m| m.contains("nosuch") && m.contains("collections.conf")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn csv_writes_need_the_capability_that_the_app_defines() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    let lookups = tempfile::tempdir().unwrap();
+    let t = DAY0 + 3600.0;
+    let run = |key: &str, args: &[&str]| -> Vec<(String, String)> {
+        let mut all = vec!["lookup=seen_csv", "key=user", "output=all"];
+        all.extend_from_slice(args);
+        let mut meta: Value =
+            serde_json::from_slice(&getinfo_meta(&all, None, Some(t + 60.0), false)).unwrap();
+        meta["searchinfo"]["splunkd_uri"] = json!(sd.uri);
+        meta["searchinfo"]["session_key"] = json!(key);
+        let mut s = Session::spawn(
+            Command::new(env!("CARGO_BIN_EXE_firstseen"))
+                .env("FIRSTSEEN_LOOKUPS_DIR", lookups.path())
+                .env("TZ", "UTC"),
+        )
+        .unwrap();
+        s.send(meta.to_string().as_bytes(), b"").unwrap();
+        let r = s
+            .send(
+                &execute_meta(true),
+                &splunkd_body(&["_time", "user"], &[vec![t.to_string(), "alice".into()]]),
+            )
+            .unwrap();
+        let _ = s.finish();
+        r.messages()
+    };
+    let state = lookups.path().join("seen_csv.csv");
+    let m = run(ANALYST_KEY, &[]);
+    assert!(
+        m.iter().any(|(l, t)| l == "ERROR"
+            && t.contains("edit_firstseen_state")
+            && t.contains("update=false")),
+        "{m:?}"
+    );
+    assert!(!state.exists(), "a refused user created the state");
+    let m = run(ANALYST_KEY, &["update=false"]);
+    assert!(m.iter().all(|(l, _)| l != "ERROR"), "{m:?}");
+    assert!(!state.exists());
+    let m = run(ADMIN_KEY, &[]);
+    assert!(m.iter().all(|(l, _)| l != "ERROR"), "{m:?}");
+    assert!(std::fs::read_to_string(&state).unwrap().contains("alice"));
+}
+
+#[test]
+fn splunkd_over_https_with_a_certificate_no_public_ca_signed() {
+    // splunkd's management port uses a certificate signed by Splunk's own
+    // CA; the emulator makes a self-signed one. firstseen connects as
+    // Splunk's SDKs do (crate::splunkd's module doc).
+    let Some(sd) = Splunkd::start(&["--tls"]) else {
+        return;
+    };
+    assert!(sd.uri.starts_with("https://"), "{}", sd.uri);
+    let t = DAY0 + 3600.0;
+    let r = search(&sd.uri, ADMIN_KEY, &[(t, "alice")], t + 60.0, &[]);
+    assert!(!r.failed, "{:?}", r.messages);
+    assert_eq!(r.new, ["alice"]);
+}
