@@ -351,6 +351,7 @@ const GENERATED_OVER_TEMPLATE: &[&str] = &[
 /// Files that detc writes for the `firstseen` command: when the template
 /// has one of them too, detc's stanzas are appended to the template's.
 const FIRSTSEEN_FILES: &[&str] = &[
+    "default/authorize.conf",
     "default/commands.conf",
     "default/searchbnf.conf",
     "metadata/default.meta",

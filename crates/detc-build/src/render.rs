@@ -138,6 +138,7 @@ pub const TEMPLATES: &[Template] = &[
     ),
     template!("workflow_actions.conf.j2", "default/workflow_actions.conf"),
     template!("commands.conf.j2", "default/commands.conf"),
+    template!("authorize.conf.j2", "default/authorize.conf"),
     template!("searchbnf.conf.j2", "default/searchbnf.conf"),
     template!("server.conf.j2", "default/server.conf"),
     template!("content-version.conf.j2", "default/content-version.conf"),

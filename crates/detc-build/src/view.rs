@@ -1301,7 +1301,12 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
                     .iter()
                     .find(|(k, _)| &k.value == f)
                     .map(|(_, t)| t.value.clone());
-                (f.clone(), t.unwrap_or_else(|| "string".to_string()))
+                // firstseen's time columns are epoch seconds: `time`, so
+                // the KV store converts and sorts them as numbers.
+                let state_time = l.written_by.is_some()
+                    && detc_content::enums::FIRSTSEEN_KV_COLUMNS.contains(&f.as_str());
+                let default = if state_time { "time" } else { "string" };
+                (f.clone(), t.unwrap_or_else(|| default.to_string()))
             })
             .collect(),
         options: l

@@ -25,19 +25,33 @@ fn text_files(app: &App) -> Vec<(&str, &str)> {
 }
 
 /// The shipped content calls `firstseen`: its app defines the command
-/// (commands.conf, searchbnf.conf, permissions) and asks for the binary;
-/// the build fixture pack, which never calls it, has none of them (above).
+/// (commands.conf, searchbnf.conf, permissions, the capability that lets
+/// admins change a CSV state) and the KV store collections that hold its
+/// state, writable by admins only, and asks for the binary; the build
+/// fixture pack, which never calls it, has none of them (above).
 #[test]
 fn an_app_whose_searches_call_firstseen_defines_the_command() {
     let app = generate(&repo());
     assert!(app.needs_firstseen);
-    for path in ["default/commands.conf", "default/searchbnf.conf"] {
+    for path in [
+        "default/authorize.conf",
+        "default/collections.conf",
+        "default/commands.conf",
+        "default/searchbnf.conf",
+        "metadata/default.meta",
+    ] {
         let text = std::str::from_utf8(&app.file(path).expect(path).data).unwrap();
         insta::assert_snapshot!(format!("shipped__{}", path.replace('/', "__")), text);
     }
     let meta = std::str::from_utf8(&app.file("metadata/default.meta").unwrap().data).unwrap();
     assert!(meta.contains("[commands/firstseen]"), "{meta}");
-    assert!(!generate(&pack("build")).needs_firstseen);
+    assert!(
+        meta.contains("[collections/detc_cloud_api_calls_per_user_role]\naccess = read : [ * ], write : [ admin, sc_admin, ess_admin ]"),
+        "{meta}"
+    );
+    let build = generate(&pack("build"));
+    assert!(!build.needs_firstseen);
+    assert!(build.file("default/authorize.conf").is_none());
 }
 
 #[test]

@@ -194,6 +194,10 @@ pub const WRITTEN_BY: &[&str] = &["firstseen"];
 /// The columns the `firstseen` command writes after the key fields
 /// (`crates/firstseen/src/state.rs`, ESCU's baseline layout).
 pub const FIRSTSEEN_STATE_COLUMNS: &[&str] = &["firstTimeSeen", "lastTimeSeen", "enough_data"];
+/// The columns a KV store collection written by `firstseen`
+/// (`store=kvstore`) holds after `_key` and the key fields
+/// (`crates/firstseen/src/kvstore.rs`).
+pub const FIRSTSEEN_KV_COLUMNS: &[&str] = &["firstTimeSeen", "lastTimeSeen", "reportedTime"];
 /// The column where firstseen records when it reported a key as new (each
 /// key is reported once); a lookup's `fields` may list it after the others
 /// (firstseen's `state.rs`, `REPORTED_COLUMN`).

@@ -1472,21 +1472,34 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         None => None,
     };
     if let Some(w) = &written_by {
-        if lookup_type.as_ref().is_some_and(|t| t.value != "csv") {
+        let kind = lookup_type.as_ref().map(|t| t.value.as_str());
+        if kind.is_some_and(|t| t != "csv" && t != "kvstore") {
             constraint(
                 de,
                 w.span,
-                "`written_by: firstseen` applies only to `lookup_type: csv`".into(),
-                "make the lookup `lookup_type: csv`: firstseen keeps its state in a csv file",
+                "`written_by: firstseen` applies only to `lookup_type: csv` or `kvstore`".into(),
+                "make the lookup `lookup_type: kvstore` (firstseen's store=kvstore, for search head clusters) \
+                 or `csv` (its file store)",
             );
         }
-        for col in FIRSTSEEN_STATE_COLUMNS {
+        let (columns, hint) = if kind == Some("kvstore") {
+            (
+                FIRSTSEEN_KV_COLUMNS,
+                "list _key, the key fields, then firstTimeSeen, lastTimeSeen and reportedTime",
+            )
+        } else {
+            (
+                FIRSTSEEN_STATE_COLUMNS,
+                "list the key fields, then firstTimeSeen, lastTimeSeen and enough_data",
+            )
+        };
+        for col in columns {
             if !fields.iter().any(|f| f.value == *col) {
                 constraint(
                     de,
                     w.span,
                     format!("a lookup written by firstseen must list `{col}` in `fields`"),
-                    "list the key fields, then firstTimeSeen, lastTimeSeen and enough_data",
+                    hint,
                 );
             }
         }

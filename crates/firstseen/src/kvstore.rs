@@ -344,7 +344,7 @@ impl KvStore {
             let mut size = 2;
             while end < records.len()
                 && end - start < limits.max_documents_per_batch_save.max(1)
-                && (end == start || size + records[end].len() + 1 <= room)
+                && (end == start || size + records[end].len() < room)
             {
                 size += records[end].len() + 1;
                 end += 1;

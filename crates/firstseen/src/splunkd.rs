@@ -19,9 +19,9 @@ use std::time::Duration;
 
 /// Tries per request, the first included.
 pub const ATTEMPTS: u32 = 5;
-/// Pause before the second try; doubled before each later one (0.25 + 0.5 +
-/// 1 + 2 = 3.75 s of pauses at most).
-pub const FIRST_PAUSE: Duration = Duration::from_millis(250);
+/// Pause before the second try; doubled before each later one (0.5 + 1 +
+/// 2 + 4 = 7.5 s of pauses at most).
+pub const FIRST_PAUSE: Duration = Duration::from_millis(500);
 /// Longest wait for one answer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Largest answer body read, bytes.

@@ -4,11 +4,15 @@
 //!   command's own parser (`firstseen::options::Options::parse`, the code
 //!   Splunk runs), so a typo fails at `detc validate`, not in the search bar.
 //! - `Q008 firstseen-state-lookup`: `lookup=<name>` names a lookup of the
-//!   content with `written_by: firstseen`, whose `fields` are the `key=`
-//!   fields followed by firstTimeSeen, lastTimeSeen and enough_data. The
-//!   command refuses a state file with other key columns
-//!   (`crates/firstseen/src/state.rs`), and the build ships the transforms.conf
-//!   stanza that makes the state readable with `| inputlookup <name>`.
+//!   content with `written_by: firstseen` of the kind `store=` says: with
+//!   `store=csv` (the default) a csv lookup whose `fields` are the `key=`
+//!   fields followed by firstTimeSeen, lastTimeSeen and enough_data (and
+//!   optionally reportedTime); with `store=kvstore` a kvstore lookup whose
+//!   `fields` are `_key`, the `key=` fields, firstTimeSeen, lastTimeSeen and
+//!   reportedTime. The command refuses a state with other key columns
+//!   (`crates/firstseen/src/state.rs`, `kvstore.rs`), and the build ships the
+//!   transforms.conf (and collections.conf) stanzas that make the state
+//!   readable with `| inputlookup <name>`.
 //! - `Q009 firstseen-field-not-output`: each `key=` field and the `time=`
 //!   field is output by the search before `firstseen`, when that is known
 //!   (detc's SPL field analysis); a missing key field fails the search.
@@ -17,9 +21,10 @@
 
 use super::Cx;
 use crate::codes::diag;
-use crate::enums::{FIRSTSEEN_REPORTED_COLUMN, FIRSTSEEN_STATE_COLUMNS};
+use crate::enums::{FIRSTSEEN_KV_COLUMNS, FIRSTSEEN_REPORTED_COLUMN, FIRSTSEEN_STATE_COLUMNS};
 use detc_diag::Diagnostic;
 use detc_spl::{output_fields, split_pipeline, split_words};
+use firstseen::options::Store;
 
 /// Checks every detection's and baseline's `firstseen` calls.
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
@@ -63,27 +68,62 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 .map(|f| f.trim_end_matches(".csv").to_string())
                 .unwrap_or_default();
             let lookup = cx.content.lookups.iter().find(|l| l.common.name() == name);
+            let kv = opts.store == Store::KvStore;
+            let (kind, columns) = if kv {
+                (
+                    "kvstore",
+                    format!(
+                        "_key, {}, {}",
+                        opts.key.join(", "),
+                        FIRSTSEEN_KV_COLUMNS.join(", ")
+                    ),
+                )
+            } else {
+                (
+                    "csv",
+                    format!(
+                        "{}, {}",
+                        opts.key.join(", "),
+                        FIRSTSEEN_STATE_COLUMNS.join(", ")
+                    ),
+                )
+            };
             match lookup {
                 None => out.push(
                     diag("Q008", format!("firstseen keeps its state in `lookup={name}`, which is not a lookup of this content"))
                         .at(at)
-                        .help(format!("add lookups/{name}.yml with `lookup_type: csv`, `written_by: firstseen` and `fields: [{}, firstTimeSeen, lastTimeSeen, enough_data]`, so the app ships its transforms.conf stanza", opts.key.join(", "))),
+                        .help(format!("add lookups/{name}.yml with `lookup_type: {kind}`, `written_by: firstseen` and `fields: [{columns}]`, so the app ships its stanzas")),
                 ),
                 Some(l) if l.written_by.is_none() => out.push(
                     diag("Q008", format!("the lookup `{name}` is not marked as written by firstseen"))
                         .at(at)
-                        .help(format!("add `written_by: firstseen` to {}: the command writes the file at run time, and a shipped file would replace the state on every app upgrade", l.common.path)),
+                        .help(format!("add `written_by: firstseen` to {}: the command writes the state at run time, and a shipped file would replace it on every app upgrade", l.common.path)),
+                ),
+                Some(l) if l.lookup_type.as_ref().is_some_and(|t| t.value != kind) => out.push(
+                    diag("Q008", format!(
+                        "firstseen keeps its state with store={} here, but the lookup `{name}` is a {} lookup",
+                        if kv { "kvstore" } else { "csv" },
+                        l.lookup_type.as_ref().map_or("", |t| t.value.as_str())
+                    ))
+                    .at(at)
+                    .help(format!("make {} `lookup_type: {kind}` with `fields: [{columns}]`, or change store=", l.common.path)),
                 ),
                 Some(l) => {
                     let have: Vec<&str> = l.fields.iter().map(|f| f.value.as_str()).collect();
-                    let reported = have.last() == Some(&FIRSTSEEN_REPORTED_COLUMN);
-                    let want: Vec<&str> = opts
-                        .key
-                        .iter()
-                        .map(String::as_str)
-                        .chain(FIRSTSEEN_STATE_COLUMNS.iter().copied())
-                        .chain(reported.then_some(FIRSTSEEN_REPORTED_COLUMN))
-                        .collect();
+                    let want: Vec<&str> = if kv {
+                        std::iter::once("_key")
+                            .chain(opts.key.iter().map(String::as_str))
+                            .chain(FIRSTSEEN_KV_COLUMNS.iter().copied())
+                            .collect()
+                    } else {
+                        let reported = have.last() == Some(&FIRSTSEEN_REPORTED_COLUMN);
+                        opts.key
+                            .iter()
+                            .map(String::as_str)
+                            .chain(FIRSTSEEN_STATE_COLUMNS.iter().copied())
+                            .chain(reported.then_some(FIRSTSEEN_REPORTED_COLUMN))
+                            .collect()
+                    };
                     if have != want {
                         out.push(
                             diag("Q008", format!("the lookup `{name}` lists fields [{}], but this search keeps [{}] in it", have.join(", "), want.join(", ")))
