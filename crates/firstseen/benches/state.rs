@@ -91,7 +91,7 @@ fn child(n: usize, path: &Path) {
             }))
         })
         .expect("update");
-    assert_eq!(written, n + SEARCH_KEYS / 2);
+    assert_eq!(written.keys, n + SEARCH_KEYS / 2);
     let secs = start.elapsed().as_secs_f64();
     println!("{n} {written} {secs} {}", peak_rss_mib());
 }
