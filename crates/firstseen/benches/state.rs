@@ -93,7 +93,7 @@ fn child(n: usize, path: &Path) {
         .expect("update");
     assert_eq!(written.keys, n + SEARCH_KEYS / 2);
     let secs = start.elapsed().as_secs_f64();
-    println!("{n} {written} {secs} {}", peak_rss_mib());
+    println!("{n} {} {secs} {}", written.keys, peak_rss_mib());
 }
 
 fn main() {
