@@ -78,7 +78,7 @@ rules! {
     "Q005" "undefined-lookup" Error true "the `lookup` command uses a lookup that is not defined";
     "Q006" "quadruple-backticks" Error true "the search has four backticks in a row";
     "Q007" "firstseen-options" Error false "the options of a `firstseen` command do not parse";
-    "Q008" "firstseen-state-lookup" Error false "firstseen's `lookup=` is not a lookup with `written_by: firstseen` and the key's fields";
+    "Q008" "firstseen-state-lookup" Error false "firstseen's `lookup=` is not a lookup with `written_by: firstseen` of the `store=` kind and the key's fields";
     "Q009" "firstseen-field-not-output" Error false "a `key=` or `time=` field of firstseen is not output before it";
     "Q010" "macro-in-quotes" Error false "a macro is written inside a quoted string, where Splunk does not expand it";
     "Q011" "undefined-lookup-table" Error true "`inputlookup` or `outputlookup` names a lookup definition that does not exist";

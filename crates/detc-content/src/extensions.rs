@@ -40,7 +40,7 @@ pub const EXTENSIONS: &[Extension] = &[
     Extension {
         key: "written_by",
         object: "lookup",
-        what: "`firstseen`: the lookup is the state the firstseen command keeps; no file ships, only its transforms.conf stanza",
+        what: "`firstseen`: the lookup is the state the firstseen command keeps (a csv file for `store=csv`, a KV store collection for `store=kvstore`); no data ships, only its transforms.conf (and collections.conf, with admin-only write) stanzas",
     },
     Extension {
         key: "field_types",

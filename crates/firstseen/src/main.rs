@@ -12,9 +12,12 @@ In Splunk (commands.conf: chunked = true), after rows with a time and key fields
 
   ... | firstseen lookup=<name> key=<field>[,<field>...] [time=<field>] [last_time=<field>]
         [window=<modifier>] [min_history=<modifier>] [retention=<modifier>]
-        [output=new|all] [update=true|false] [tz=<zone>] [seed=<lookup>]
+        [output=new|all] [update=true|false] [tz=<zone>] [store=csv|kvstore] [seed=<lookup>]
 
-  lookup=       state lookup <name>.csv in this app's lookups folder (no path)
+  lookup=       the state: lookup file <name>.csv in this app's lookups folder (no path),
+                or with store=kvstore the app's KV store collection <name>
+  store=        csv (default): a file on this search head; kvstore: a collection that
+                every member of a search head cluster shares
   key=          fields that make a key, e.g. user,command
   time=         field with epoch seconds (default _time)
   last_time=    field with the last time (default lastTime when time=firstTime, else time=)
@@ -25,13 +28,13 @@ In Splunk (commands.conf: chunked = true), after rows with a time and key fields
   output=       new: rows of new keys (default); all: every row, with isNew
   update=       false: read the state, do not save it
   tz=           time zone for @d, @w0, @mon snapping (default TZ, else the system's)
-  seed=         start from this existing lookup (e.g. an ESCU previously_seen_* lookup)
+  seed=         store=csv: start from this existing lookup (e.g. an ESCU previously_seen_*)
 
 Returned rows get firstTimeSeen, lastTimeSeen and isNew. Modifiers use Splunk's syntax:
 -24h@h, -7d@d, @w0, -1mon@mon, now, epoch seconds.";
 
 #[derive(Parser)]
-#[command(name = "firstseen", version, about = "First-seen detection for Splunk: a custom search command (protocol v2) with its state in a CSV lookup", after_help = SPL_HELP)]
+#[command(name = "firstseen", version, about = "First-seen detection for Splunk: a custom search command (protocol v2) with its state in a KV store collection or a CSV lookup", after_help = SPL_HELP)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
