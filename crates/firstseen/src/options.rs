@@ -325,10 +325,24 @@ mod tests {
                 "true or false",
             ),
             (vec!["key=", "lookup=a"], "needs a value"),
+            (vec!["key=user", "lookup=a", "store=mongo"], "store=kvstore"),
+            (
+                vec!["key=user", "lookup=a", "store=kvstore", "seed=old"],
+                "seed= works with store=csv only",
+            ),
         ] {
             let e = Options::parse(&args, true).unwrap_err();
             assert!(e.contains(want), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn store_kvstore_names_a_collection() {
+        let o = Options::parse(&["key=user", "lookup=seen_users", "store=kvstore"], true).unwrap();
+        assert_eq!(o.store, Store::KvStore);
+        assert_eq!(o.collection(), Some("seen_users"));
+        let o = Options::parse(&["key=user", "lookup=seen_users"], true).unwrap();
+        assert_eq!(o.store, Store::Csv, "the file store stays the default");
     }
 
     #[test]
