@@ -30,4 +30,22 @@ run --csv "$ROWS" --chunk-rows 1000 --latest 1688992000 --arg lookup=ct2 --arg k
 python3 "$SIM" --quiet --csv "$ROWS" --arg lookup=x --arg key=user --arg bogus=1 -- "$BIN" >"$WORK/out.txt" 2>&1 || true
 grep -q 'PROTOCOL-PASS (command declared failure' "$WORK/out.txt" && grep -q 'ERROR msg from command\] Unrecognized option: bogus=1' "$WORK/out.txt" \
     || { cat "$WORK/out.txt"; exit 1; }
-echo "splunk-sim-check: firstseen passes splunk_sim.py (probes, CRLF, empty final chunk, output=all, error path)"
+# store=kvstore against ../shared/splunkd/splunkd_sim.py (the KV store REST
+# API emulator), with the splunkd URI and session key splunk_sim.py passes in
+# getinfo, probes included: the collection ends with the same 298 keys.
+KV=../shared/splunkd/splunkd_sim.py
+if [[ -f $KV ]]; then
+    KEY=0123456789abcdef0123456789abcdef
+    printf '{"session_keys":{"%s":"admin"},"apps":{"detc_app":{"collections":{"ct_kv":{"fields":{"firstTimeSeen":"time","lastTimeSeen":"time","reportedTime":"time"}}}}}}' "$KEY" >"$WORK/kv.json"
+    python3 "$KV" --port 0 --config "$WORK/kv.json" >"$WORK/kv.out" 2>&1 &
+    KVPID=$!
+    trap 'kill $KVPID 2>/dev/null; rm -rf "$WORK"' EXIT
+    for _ in $(seq 50); do grep -q LISTENING "$WORK/kv.out" && break; sleep 0.1; done
+    URI=$(sed -n 's/^LISTENING //p' "$WORK/kv.out")
+    FIRSTSEEN_APP=detc_app run --csv "$ROWS" --chunk-rows 500 --probes 2 --latest 1688992000 \
+        --splunkd-uri "$URI" --session-key "$KEY" \
+        --arg lookup=ct_kv --arg store=kvstore --arg key=user,command --arg window=-30m
+    n=$(python3 -c 'import json,sys,urllib.request as u; r=u.Request(sys.argv[1]+"/servicesNS/nobody/detc_app/storage/collections/data/ct_kv",headers={"Authorization":"Splunk "+sys.argv[2]}); print(len(json.load(u.urlopen(r))))' "$URI" "$KEY")
+    [[ $n -eq 298 ]] || { echo "splunk-sim-check: expected 298 records in the KV store, got $n"; exit 1; }
+fi
+echo "splunk-sim-check: firstseen passes splunk_sim.py (probes, CRLF, empty final chunk, output=all, error path, KV store)"
