@@ -866,9 +866,37 @@ pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
 /// The folder or a file cannot be read, written or removed (the message
 /// names it).
 pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
+    stage(files, dir)?.commit()
+}
+
+/// The expensive half of [`write`], done before it is known whether the
+/// pages are wanted (`detc docs` stages them while the rules run, and
+/// commits only when the content has no error): a new folder is written
+/// whole as a hidden temporary folder beside `dir`; for an existing folder
+/// the pages are read back and compared, and the changed and the stale
+/// files are listed. Dropping the result leaves `dir` as it was (and
+/// removes the temporary folder).
+///
+/// # Errors
+/// As [`write`].
+pub fn stage(files: &[DocFile], dir: &Path) -> Result<Staged, String> {
     if dir.is_dir() {
-        update(files, dir)?;
-        return Ok(dir.to_path_buf());
+        let wanted: BTreeSet<PathBuf> = files.iter().map(|f| dir.join(&f.path)).collect();
+        // Reading back what is there is most of the work: on all cores.
+        let changed = detc_content::par::parallel_map(files, |f| {
+            !std::fs::read(dir.join(&f.path)).is_ok_and(|old| old == f.text.as_bytes())
+        });
+        let changed: Vec<DocFile> = files
+            .iter()
+            .zip(changed)
+            .filter(|(_, c)| *c)
+            .map(|(f, _)| f.clone())
+            .collect();
+        let stale = stale_entries(dir, &wanted)?;
+        return Ok(Staged {
+            dir: dir.to_path_buf(),
+            how: How::Update { changed, stale },
+        });
     }
     let parent = dir
         .parent()
@@ -889,34 +917,78 @@ pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
         std::fs::write(&path, &f.text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    let kept = tmp.keep();
-    std::fs::rename(&kept, dir)
-        .map_err(|e| format!("cannot move the docs to {}: {e}", dir.display()))?;
-    Ok(dir.to_path_buf())
+    Ok(Staged {
+        dir: dir.to_path_buf(),
+        how: How::Fresh(tmp),
+    })
 }
 
-/// Brings the existing folder `dir` in line with `files` (see [`write`]).
-fn update(files: &[DocFile], dir: &Path) -> Result<(), String> {
-    let wanted: BTreeSet<PathBuf> = files.iter().map(|f| dir.join(&f.path)).collect();
-    // Reading back what is there is most of the work: on all cores.
-    let changed = detc_content::par::parallel_map(files, |f| {
-        !std::fs::read(dir.join(&f.path)).is_ok_and(|old| old == f.text.as_bytes())
-    });
-    for (f, _) in files.iter().zip(changed).filter(|(_, c)| *c) {
-        let path = dir.join(&f.path);
-        let d = path.parent().unwrap_or(dir);
-        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".page-")
-            .tempfile_in(d)
-            .map_err(|e| format!("cannot write in {}: {e}", d.display()))?;
-        std::io::Write::write_all(&mut tmp, f.text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        tmp.persist(&path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+/// Pages staged by [`stage`], waiting for [`Staged::commit`].
+pub struct Staged {
+    dir: PathBuf,
+    how: How,
+}
+
+enum How {
+    /// The whole folder, written; renamed into place on commit.
+    Fresh(tempfile::TempDir),
+    /// The pages whose text changed, and the files and folders (with
+    /// `true` for a folder) no longer generated, deepest first.
+    Update {
+        changed: Vec<DocFile>,
+        stale: Vec<(PathBuf, bool)>,
+    },
+}
+
+impl Staged {
+    /// Puts the staged pages in place (see [`write`]) and returns the folder.
+    ///
+    /// # Errors
+    /// As [`write`].
+    pub fn commit(self) -> Result<PathBuf, String> {
+        let dir = self.dir;
+        match self.how {
+            How::Fresh(tmp) => {
+                let kept = tmp.keep();
+                std::fs::rename(&kept, &dir)
+                    .map_err(|e| format!("cannot move the docs to {}: {e}", dir.display()))?;
+            }
+            How::Update { changed, stale } => {
+                for f in &changed {
+                    let path = dir.join(&f.path);
+                    let d = path.parent().unwrap_or(&dir);
+                    std::fs::create_dir_all(d)
+                        .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+                    let mut tmp = tempfile::Builder::new()
+                        .prefix(".page-")
+                        .tempfile_in(d)
+                        .map_err(|e| format!("cannot write in {}: {e}", d.display()))?;
+                    std::io::Write::write_all(&mut tmp, f.text.as_bytes())
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    tmp.persist(&path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+                for (path, is_dir) in stale {
+                    let r = if is_dir {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                    match r {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+                    }
+                }
+            }
+        }
+        Ok(dir)
     }
-    // What is no longer generated goes, deepest first so that emptied
-    // folders can go too.
+}
+
+/// What in `dir` is not in `wanted` (and not a folder holding something
+/// wanted), deepest first so that emptied folders can go too.
+fn stale_entries(dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<Vec<(PathBuf, bool)>, String> {
     let mut stale: Vec<(PathBuf, bool)> = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -937,17 +1009,5 @@ fn update(files: &[DocFile], dir: &Path) -> Result<(), String> {
         }
     }
     stale.sort_by_key(|s| std::cmp::Reverse(s.0.components().count()));
-    for (path, is_dir) in stale {
-        let r = if is_dir {
-            std::fs::remove_dir_all(&path)
-        } else {
-            std::fs::remove_file(&path)
-        };
-        match r {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-        }
-    }
-    Ok(())
+    Ok(stale)
 }

@@ -474,22 +474,25 @@ fn keep_big_allocations_apart() {
 }
 
 fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> ExitCode {
-    // The pages are written while the rules run; they are kept only when
-    // the content has no error.
-    let (p, files) = match validated_beside(&path, color, "writing docs", lints, |p| {
-        detc_docs::generate(p, Attack::embedded())
-    }) {
-        Ok(r) => r,
+    // The pages are generated and written (or, for an existing folder,
+    // compared with what is there) while the rules run; they are put in
+    // place only when the content has no error.
+    let staged = validated_beside(&path, color, "writing docs", lints, |p| {
+        let files = detc_docs::generate(p, Attack::embedded());
+        let dir = out.unwrap_or_else(|| dist_of(p, &path).join("docs"));
+        detc_docs::stage(&files, &dir).map(|s| (files.len(), s))
+    });
+    let (n, staged) = match staged {
+        Ok((_, Ok(s))) => s,
+        Ok((_, Err(e))) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
         Err(code) => return code,
     };
-    let dir = out.unwrap_or_else(|| dist_of(&p, &path).join("docs"));
-    match detc_docs::write(&files, &dir) {
+    match staged.commit() {
         Ok(d) => {
-            println!(
-                "wrote {} documentation files in {}",
-                files.len(),
-                d.display()
-            );
+            println!("wrote {n} documentation files in {}", d.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
