@@ -1,7 +1,7 @@
 //! Searches that call the `firstseen` search command shipped with the app.
 //!
 //! - `Q007 firstseen-options`: the command's options parse with the
-//!   command's own parser (`firstseen::options::Options::parse`, the code
+//!   command's own parser (`firstseen_options::options::Options::parse`, the code
 //!   Splunk runs), so a typo fails at `detc validate`, not in the search bar.
 //! - `Q008 firstseen-state-lookup`: `lookup=<name>` names a lookup of the
 //!   content with `written_by: firstseen` of the kind `store=` says: with
@@ -24,7 +24,7 @@ use crate::codes::diag;
 use crate::enums::{FIRSTSEEN_KV_COLUMNS, FIRSTSEEN_REPORTED_COLUMN, FIRSTSEEN_STATE_COLUMNS};
 use detc_diag::Diagnostic;
 use detc_spl::{output_fields, split_pipeline, split_words};
-use firstseen::options::Store;
+use firstseen_options::options::Store;
 
 /// Checks every detection's and baseline's `firstseen` calls.
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
@@ -51,7 +51,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
             let args: Vec<&str> = split_words(cmd.args).iter().map(|t| t.text).collect();
             let at = cx.locate(search, cmd.start, cmd.text);
-            let opts = match firstseen::options::Options::parse(&args, true) {
+            let opts = match firstseen_options::options::Options::parse(&args, true) {
                 Ok(o) => o,
                 Err(e) => {
                     out.push(
