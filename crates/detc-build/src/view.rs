@@ -14,7 +14,7 @@ use crate::BuildError;
 use detc_attack::Attack;
 use detc_content::Project;
 use detc_content::model::{Deployment, Detection, Lookup};
-use detc_content::rules::{file_stem_for, rule_stanza};
+use detc_content::naming::{file_stem_for, rule_stanza};
 use detc_yaml::Spanned;
 use serde::Serialize;
 use serde_json::{Value, json};

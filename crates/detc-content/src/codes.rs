@@ -121,10 +121,10 @@ pub const NOT_IN_CONTENTCTL4: &[&str] = &[
 impl Rule {
     /// Whether the contentctl that builds content of `format` (4.4.7 for
     /// 4.x, 5.6 for 5.x) has this rule.
-    pub fn in_contentctl(&self, format: crate::legacy::Format) -> bool {
+    pub fn in_contentctl(&self, format: crate::format::Format) -> bool {
         match format {
-            crate::legacy::Format::V5 => self.contentctl,
-            crate::legacy::Format::V4 => {
+            crate::format::Format::V5 => self.contentctl,
+            crate::format::Format::V4 => {
                 self.contentctl && !NOT_IN_CONTENTCTL4.contains(&self.code)
             }
         }

@@ -16,30 +16,10 @@
 //! wrote a threat object type that 5.x does not have (`user`, `other`,
 //! `endpoint`), detc chooses; `docs/legacy.md` lists each choice.
 
-use crate::model::{Rba, RiskObject, ThreatObject};
+pub use crate::format::Format;
+use crate::risk::{Rba, RiskObject, ThreatObject};
 use detc_diag::Span;
 use detc_yaml::Spanned;
-
-/// Which generation of contentctl's YAML a file is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
-pub enum Format {
-    /// contentctl 5.x (`rba:`, `lookup_type`, `status` on stories).
-    #[default]
-    V5,
-    /// contentctl 4.x (`tags.observable`, `tags.risk_score`, lookups with
-    /// `filename`/`collection`, stories without `status`).
-    V4,
-}
-
-impl Format {
-    /// `4.x` or `5.x`, as messages write it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Format::V5 => "5.x",
-            Format::V4 => "4.x",
-        }
-    }
-}
 
 /// Keys of a detection's `tags` that only 4.x has. A detection with any of
 /// them and no top-level `rba:` is read as 4.x.

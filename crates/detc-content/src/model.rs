@@ -7,7 +7,9 @@
 
 use crate::codes::diag;
 use crate::enums::*;
-pub use crate::legacy::{Format, LegacyTags, Observable};
+pub use crate::format::Format;
+pub use crate::legacy::{LegacyTags, Observable};
+pub use crate::risk::{Rba, RiskObject, ThreatObject};
 use detc_diag::{FileId, Span};
 use detc_yaml::{Decoder, MapReader, NodeId, Shape, Spanned};
 
@@ -61,39 +63,6 @@ impl Common {
             .as_ref()
             .is_some_and(|s| s.value == "production")
     }
-}
-
-/// A risk object: `{field, type, score}`.
-#[derive(Debug, Clone)]
-pub struct RiskObject {
-    /// The result field holding the object.
-    pub field: Option<Spanned<String>>,
-    /// `user`, `system` or `other`.
-    pub kind: Option<Spanned<String>>,
-    /// 1..100.
-    pub score: Option<Spanned<i64>>,
-}
-
-/// A threat object: `{field, type}`.
-#[derive(Debug, Clone)]
-pub struct ThreatObject {
-    /// The result field holding the object.
-    pub field: Option<Spanned<String>>,
-    /// One of [`THREAT_OBJECT_TYPES`].
-    pub kind: Option<Spanned<String>>,
-}
-
-/// The `rba:` block.
-#[derive(Debug, Clone)]
-pub struct Rba {
-    /// The risk message, with `$field$` tokens.
-    pub message: Option<Spanned<String>>,
-    /// At least one.
-    pub risk_objects: Vec<RiskObject>,
-    /// May be empty.
-    pub threat_objects: Vec<ThreatObject>,
-    /// The block's span.
-    pub span: Span,
 }
 
 /// One entry of `drilldown_searches`.
@@ -460,7 +429,7 @@ impl Content {
         kind: &str,
     ) -> Option<&'a Deployment> {
         inline.or_else(|| {
-            let want = crate::rules::references::default_deployment_name(kind);
+            let want = crate::naming::default_deployment_name(kind);
             self.deployments
                 .iter()
                 .find(|d| d.common.as_ref().is_some_and(|c| c.name() == want))

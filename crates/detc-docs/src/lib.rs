@@ -26,7 +26,7 @@
 use detc_attack::Attack;
 use detc_content::load::Project;
 use detc_content::model::Detection;
-use detc_content::rules::file_stem_for;
+use detc_content::naming::file_stem_for;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

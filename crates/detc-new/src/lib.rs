@@ -17,7 +17,7 @@
 use detc_content::enums::{
     ASSET_TYPES, DETECTION_TYPES, SECURITY_DOMAINS, STORY_CATEGORIES, STORY_USECASES,
 };
-use detc_content::rules::file_stem_for;
+use detc_content::naming::file_stem_for;
 use detc_content::rules::policy::PLACEHOLDER;
 
 /// What to create.

@@ -7,9 +7,10 @@
 //!   `/` turned into `_`, lower-cased, plus `.yml` (contentctl's file-name rule).
 //! - `C007 future-date`: `date` is not after today, UTC.
 
-use super::{Cx, file_stem_for};
+use super::Cx;
 use crate::codes::diag;
 use crate::model::Common;
+use crate::naming::file_stem_for;
 use detc_diag::Diagnostic;
 use std::collections::HashMap;
 

@@ -41,18 +41,6 @@ pub struct Cx<'a> {
     pub outputs: Vec<Option<Fields>>,
 }
 
-/// A detection's savedsearches.conf stanza, `<app label> - <name> - Rule`,
-/// as contentctl names correlation searches.
-pub fn rule_stanza(label: &str, name: &str) -> String {
-    format!("{label} - {name} - Rule")
-}
-
-/// The file name contentctl derives from a name (`objects/.../security_content_object_abstract.py`):
-/// spaces, `-`, `.` and `/` become `_`, then lower case.
-pub fn file_stem_for(name: &str) -> String {
-    name.replace([' ', '-', '.', '/'], "_").to_lowercase()
-}
-
 /// The definition a macro has when the content does not define it:
 /// contentctl creates a missing `<detection>_filter` macro (no arguments)
 /// as `search *`. `None` for any other macro.
@@ -281,7 +269,7 @@ mod tests {
             [(5, "user"), (16, "command")]
         );
         assert_eq!(
-            super::file_stem_for("Cloud API Calls - v1.2/x"),
+            crate::naming::file_stem_for("Cloud API Calls - v1.2/x"),
             "cloud_api_calls___v1_2_x"
         );
     }

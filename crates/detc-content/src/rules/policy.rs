@@ -120,7 +120,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
         }
         if let Some(n) = &d.common.name {
-            let stanza = super::rule_stanza(cx.label, &n.value);
+            let stanza = crate::naming::rule_stanza(cx.label, &n.value);
             let len = stanza.chars().count();
             if len > 81 {
                 out.push(

@@ -14,6 +14,7 @@
 
 use super::Cx;
 use crate::codes::diag;
+use crate::naming::{default_deployment_name, file_stem_for};
 use detc_diag::Diagnostic;
 use detc_yaml::{Spanned, did_you_mean};
 use std::collections::HashSet;
@@ -51,11 +52,6 @@ fn twice(list: &[Spanned<String>], what: &str, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-/// The deployment name contentctl uses for a detection or baseline type.
-pub fn default_deployment_name(kind: &str) -> String {
-    format!("ESCU Default Configuration {kind}")
 }
 
 /// Runs the reference rules.
@@ -106,7 +102,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     .at(k.span)
                     .help(format!(
                         "add deployments/{}.yml, or give the detection an inline `deployment:`",
-                        super::file_stem_for(&name)
+                        file_stem_for(&name)
                     )),
                 );
             }

@@ -28,9 +28,10 @@
 //!   the expansion is [`detc_spl::expand_macros`]). Reported once per
 //!   cycle, on the definition of its first macro by stanza name.
 
-use super::{Cx, file_stem_for};
+use super::Cx;
 use crate::codes::diag;
 use crate::enums::{LOOKUPS_TO_IGNORE, MACROS_TO_IGNORE};
+use crate::naming::file_stem_for;
 use detc_diag::Diagnostic;
 use detc_yaml::{Spanned, did_you_mean};
 
