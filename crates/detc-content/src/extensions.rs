@@ -10,7 +10,7 @@
 //! without `playbooks/` or `removed/`): content that passes then passes
 //! contentctl 5.6.2 too, as far as detc checks it.
 
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::load::Project;
 use detc_diag::{Diagnostic, Severity};
 use detc_yaml::Spanned;
@@ -64,7 +64,7 @@ pub fn markdown_table() -> String {
 }
 
 fn strict(span: detc_diag::Span, what: String, help: &str) -> Diagnostic {
-    diag("S007", what)
+    diag(code::S007, what)
         .at(span)
         .label("a detc extension")
         .help(format!("{help} (extensions are off: `--no-extensions` or `[schema] extensions = false` in detc.toml)"))
@@ -119,14 +119,14 @@ pub fn check_strict(p: &mut Project) {
             && let Some(file) = config_file
         {
             out.push(
-                diag("S007", format!("contentctl 5.6.2 refuses a content root without a `{dir}/` folder"))
+                diag(code::S007, format!("contentctl 5.6.2 refuses a content root without a `{dir}/` folder"))
                     .in_file(file)
                     .help(format!("create `{dir}/` beside contentctl.yml (an empty folder with a .gitkeep will do)")),
             );
         }
     }
     for d in p.diags.iter_mut() {
-        if d.code == "Q012" {
+        if d.code == code::Q012.as_str() {
             d.severity = Severity::Error;
         }
     }

@@ -16,7 +16,7 @@
 //! `allow` drops the diagnostic. Schema and file rules (`F`, `Y`, `S`)
 //! cannot be lowered: content that breaks them cannot be read as meant.
 
-use crate::codes::{self, Rule, diag};
+use crate::codes::{self, Rule, code, diag};
 use crate::legacy::Format;
 use crate::load::Project;
 use detc_diag::{FileId, Severity, Span};
@@ -111,7 +111,7 @@ fn read_toml(p: &mut Project) -> (Vec<(&'static Rule, Level)>, Option<bool>) {
     let parsed: DetcToml = match toml::from_str(&text) {
         Ok(t) => t,
         Err(e) => {
-            let mut d = diag("F005", format!("detc.toml: {}", e.message()))
+            let mut d = diag(code::F005, format!("detc.toml: {}", e.message()))
                 .help("write rule levels as `[lints]` lines such as `A004 = \"warn\"` (allow, warn or deny)");
             d = match e.span() {
                 Some(r) => d.at(Span::new(file, r.start, r.end.max(r.start))),
@@ -128,17 +128,20 @@ fn read_toml(p: &mut Project) -> (Vec<(&'static Rule, Level)>, Option<bool>) {
         let span = Span::new(file, r.start, r.end);
         let Some(level) = Level::parse(value.get_ref()) else {
             p.diags.push(
-                diag("F005", format!("`{}` is not a lint level", value.get_ref()))
-                    .at(span)
-                    .label(format!("level of `{key}`"))
-                    .help("use \"allow\", \"warn\" or \"deny\""),
+                diag(
+                    code::F005,
+                    format!("`{}` is not a lint level", value.get_ref()),
+                )
+                .at(span)
+                .label(format!("level of `{key}`"))
+                .help("use \"allow\", \"warn\" or \"deny\""),
             );
             continue;
         };
         match check_flag(&key, level) {
             Ok(rule) => out.push((rule, level)),
             Err(msg) => p.diags.push(
-                diag("F005", format!("`{key}` in [lints]: {msg}"))
+                diag(code::F005, format!("`{key}` in [lints]: {msg}"))
                     .at(span)
                     .help("set levels of content rules (C, A, Q, R, D, P, L, M codes) only"),
             ),
@@ -180,7 +183,7 @@ pub fn apply(p: &mut Project, flags: &LintFlags) {
         if format == Format::V4
             && d.severity == Severity::Error
             && rule.contentctl
-            && !rule.in_contentctl(Format::V4)
+            && !codes::in_contentctl(rule, Format::V4)
         {
             d.severity = Severity::Warning;
             let note = "contentctl 4.4.7 accepts this in 4.x content; contentctl 5 refuses it";
@@ -209,7 +212,7 @@ pub fn apply(p: &mut Project, flags: &LintFlags) {
         if flags.cap_warn
             && d.severity == Severity::Error
             && !rule.is_schema()
-            && !rule.in_contentctl(format)
+            && !codes::in_contentctl(rule, format)
         {
             d.severity = Severity::Warning;
         }

@@ -1,7 +1,7 @@
 //! Reading a content root: `contentctl.yml` and every YAML file under the
 //! content folders.
 
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::model::{self, Content};
 use detc_diag::{Diagnostic, FileId, SourceMap, Span};
 use detc_yaml::{Decoder, Limits, Spanned};
@@ -125,7 +125,7 @@ pub(crate) fn read_file(
         Ok(Err(len)) => {
             let id = sources.add(shown, "");
             diags.push(
-                diag("F002", format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", len as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
+                diag(code::F002, format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", len as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
                     .in_file(id)
                     .help("a content file holds one object of a few KiB; check that this is the file you meant to commit"),
             );
@@ -134,7 +134,7 @@ pub(crate) fn read_file(
         Err(e) => {
             let id = sources.add(shown, "");
             diags.push(
-                diag("F001", format!("cannot read the file: {e}"))
+                diag(code::F001, format!("cannot read the file: {e}"))
                     .in_file(id)
                     .help("check the file's permissions"),
             );
@@ -149,7 +149,7 @@ pub(crate) fn read_file(
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let id = sources.add(shown, text);
             diags.push(
-                diag("F003", format!("the file is not valid UTF-8: byte 0x{bad:02X} cannot start a character"))
+                diag(code::F003, format!("the file is not valid UTF-8: byte 0x{bad:02X} cannot start a character"))
                     .at(Span::new(id, at, at + '\u{fffd}'.len_utf8()))
                     .label("invalid byte here")
                     .help("save the file as UTF-8 (it may be Latin-1 or Windows-1252: convert it with `iconv -f WINDOWS-1252 -t UTF-8`)"),
@@ -177,7 +177,7 @@ fn read_config(p: &mut Project) {
     if !path.exists() {
         let id = p.sources.add("contentctl.yml", "");
         p.diags.push(
-            diag("F004", format!("no contentctl.yml in {}", p.root.display()))
+            diag(code::F004, format!("no contentctl.yml in {}", p.root.display()))
                 .in_file(id)
                 .help("point detc at a content root (the folder with contentctl.yml and detections/), or create contentctl.yml with an `app:` section"),
         );
@@ -194,7 +194,7 @@ fn read_config(p: &mut Project) {
     let Some(doc) = doc else { return };
     let Some(root) = doc.root else {
         p.diags.push(
-            diag("F004", "contentctl.yml is empty")
+            diag(code::F004, "contentctl.yml is empty")
                 .in_file(file)
                 .help("add an `app:` section with appid, title, version, prefix and label"),
         );
@@ -232,7 +232,7 @@ fn read_config(p: &mut Project) {
                 && !(2..100_000).contains(&u.value)
             {
                 de.push(
-                    diag("F004", format!("app.uid {} is outside 2..99999", u.value))
+                    diag(code::F004, format!("app.uid {} is outside 2..99999", u.value))
                         .at(u.span)
                         .help("contentctl 5 refuses it: use your app's Splunkbase uid, or any number from 2 to 99999 for an app not on Splunkbase"),
                 );
@@ -314,7 +314,7 @@ fn decode_text(
     let Some(doc) = doc else { return (None, diags) };
     let Some(root) = doc.root else {
         diags.push(
-            diag("Y008", "the file is empty")
+            diag(code::Y008, "the file is empty")
                 .in_file(file)
                 .help("write the object's fields, or delete the file"),
         );
@@ -396,7 +396,7 @@ fn read_dashboard_json(root: &Path, d: &mut crate::model::Dashboard, diags: &mut
     };
     let rel = std::path::Path::new(&d.common.path).with_extension("json");
     let problem = |msg: String, help: &str| {
-        diag("C010", msg)
+        diag(code::C010, msg)
             .at(name.span)
             .label("this dashboard")
             .help(help.to_string())

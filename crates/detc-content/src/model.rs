@@ -5,7 +5,7 @@
 //! Field facts come from contentctl 5.6's pydantic models; see
 //! `docs/rules.md` for the list.
 
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::enums::*;
 pub use crate::format::Format;
 pub use crate::legacy::{LegacyTags, Observable};
@@ -511,7 +511,7 @@ pub(crate) fn one_of(
     if allowed.contains(&v.value.as_str()) {
         return Some(v);
     }
-    let mut d = diag("S004", format!("`{}` is not a valid {field}", v.value))
+    let mut d = diag(code::S004, format!("`{}` is not a valid {field}", v.value))
         .at(v.span)
         .label("not an allowed value");
     d = match detc_yaml::did_you_mean(&v.value, allowed.iter().copied()) {
@@ -523,7 +523,7 @@ pub(crate) fn one_of(
 }
 
 fn constraint(de: &mut Decoder, span: Span, msg: String, help: impl Into<String>) {
-    de.push(diag("S005", msg).at(span).help(help));
+    de.push(diag(code::S005, msg).at(span).help(help));
 }
 
 fn max_len(de: &mut Decoder, v: &Option<Spanned<String>>, field: &str, max: usize) {
@@ -875,7 +875,7 @@ fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> 
                     ),
                 ),
             };
-            de.push(diag("S002", msg).at(span).help(help));
+            de.push(diag(code::S002, msg).at(span).help(help));
         }
         let _ = m.get(computed);
     }
@@ -901,7 +901,7 @@ fn decode_tags(de: &mut Decoder, n: NodeId, legacy: Option<&mut LegacyTags>) -> 
 fn ignored_key(de: &mut Decoder, m: &mut MapReader, key: &'static str, why: &str) {
     if let Some(span) = m.key_span(de, key) {
         de.push(
-            diag("S006", format!("`{key}` has no effect: {why}"))
+            diag(code::S006, format!("`{key}` has no effect: {why}"))
                 .at(span)
                 .label("ignored")
                 .help(format!(
@@ -957,7 +957,7 @@ fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut LegacyTags) {
                         .map_or("this observable".to_string(), |n| format!("`{}`", n.value));
                     let at = name.as_ref().map_or(o.span, |n| n.span);
                     de.push(
-                        diag("S001", format!("observable {field} has no `role`"))
+                        diag(code::S001, format!("observable {field} has no `role`"))
                             .at(at)
                             .label("no role")
                             .help("add `role: [Victim]` when the field holds the entity at risk (it becomes a risk object), or `role: [Attacker]` when it holds the threat (a threat object)"),
@@ -1036,7 +1036,7 @@ fn decode_deployment_body(
         }
         for k in ["email", "slack", "phantom"] {
             if let Some(span) = a.key_span(de, k) {
-                de.push(diag("S004", format!("the `{k}` alert action is not supported"))
+                de.push(diag(code::S004, format!("the `{k}` alert action is not supported"))
                         .at(span)
                         .help("contentctl refuses to build it; remove it and configure the action in Splunk"));
             }
@@ -1208,7 +1208,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
             if !empty {
                 de.push(
                     diag(
-                        "S005",
+                        code::S005,
                         format!("`{k}` is computed and must not be set in YAML"),
                     )
                     .at(de.span(n))
@@ -1228,7 +1228,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
         if let Some(span) = m.key_span(de, k) {
             de.push(
                 diag(
-                    "S002",
+                    code::S002,
                     format!("`{k}` is computed from the search and cannot be set"),
                 )
                 .at(span)
@@ -1410,7 +1410,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
             None => {
                 let at = m.span;
                 de.push(
-                    diag("S001", "lookup is missing required field `lookup_type`")
+                    diag(code::S001, "lookup is missing required field `lookup_type`")
                         .at(detc_diag::Span::new(at.file, at.start, at.start))
                         .help("add `lookup_type:` with csv, kvstore or mlmodel"),
                 );
@@ -1518,7 +1518,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         if format == Format::V4 && key == "max_matches" {
             if let Some(span) = m.key_span(de, key) {
                 de.push(
-                    diag("S006", "`max_matches` has no effect in 4.x content: contentctl 4.4.7's lookups have no such field".to_string())
+                    diag(code::S006, "`max_matches` has no effect in 4.x content: contentctl 4.4.7's lookups have no such field".to_string())
                         .at(span)
                         .label("ignored")
                         .help("the build leaves it out, as 4.4.7 did, so Splunk's default applies; after `detc migrate` (which keeps it) it takes effect"),
@@ -1588,7 +1588,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     if format == Format::V5 {
         for k in ["filename", "collection", "fields_list"] {
             if let Some(span) = m.key_span(de, k) {
-                de.push(diag("S002", format!("`{k}` is a contentctl 4.x lookup field, but this lookup has a 5.x `lookup_type`"))
+                de.push(diag(code::S002, format!("`{k}` is a contentctl 4.x lookup field, but this lookup has a 5.x `lookup_type`"))
                     .at(span)
                     .help(match k {
                         "filename" => "remove it: the csv file is `lookups/<this file's stem>.csv` (`detc migrate` renames 4.x files)",

@@ -2,7 +2,8 @@
 
 use crate::shape::{KeyShape, MapShape, Shape};
 use crate::tree::{Doc, NodeId, NodeKind, ScalarValue};
-use detc_diag::{Diagnostic, FileId, Severity, Span};
+use detc_codes::{code, diag};
+use detc_diag::{Diagnostic, FileId, Span};
 use rapidfuzz::distance::osa;
 
 /// A value and the bytes it came from.
@@ -238,10 +239,8 @@ impl<'a> Decoder<'a> {
 
     fn type_error(&mut self, n: NodeId, field: &str, expected: &str, help: &str) {
         let found = kind_name(self.doc, n);
-        let d = Diagnostic::new(
-            "S003",
-            "wrong-type",
-            Severity::Error,
+        let d = diag(
+            code::S003,
             format!("`{field}` must be {expected}, found {found}"),
         )
         .at(self.span(n))
@@ -259,14 +258,9 @@ impl<'a> Decoder<'a> {
                     match &self.doc.node(*k).kind {
                         NodeKind::Scalar(s) => entries.push((s.text.clone(), *k, *v)),
                         _ => self.diags.push(
-                            Diagnostic::new(
-                                "S003",
-                                "wrong-type",
-                                Severity::Error,
-                                format!("a key of {what} is not a plain name"),
-                            )
-                            .at(self.span(*k))
-                            .help("keys are field names such as `name` or `search`"),
+                            diag(code::S003, format!("a key of {what} is not a plain name"))
+                                .at(self.span(*k))
+                                .help("keys are field names such as `name` or `search`"),
                         ),
                     }
                 }
@@ -536,11 +530,7 @@ impl MapReader {
         let what = self.what.clone();
         if let Some((span, into)) = self.swallowed(de, key) {
             de.push(
-                Diagnostic::new(
-                    "S001",
-                    "missing-field",
-                    Severity::Error,
-                    format!("{what} is missing required field `{key}`: it is indented into the text of `{into}`"),
+                diag(code::S001, format!("{what} is missing required field `{key}`: it is indented into the text of `{into}`"),
                 )
                 .at(span)
                 .label(format!("part of `{into}`'s text, not a key"))
@@ -550,10 +540,8 @@ impl MapReader {
         }
         let at = self.anchor(de);
         de.push(
-            Diagnostic::new(
-                "S001",
-                "missing-field",
-                Severity::Error,
+            diag(
+                code::S001,
                 format!("{what} is missing required field `{key}`"),
             )
             .at(at)
@@ -697,11 +685,7 @@ impl MapReader {
                     let typo = hint
                         .map(|s| format!("if you meant `{s}`, rename it; otherwise "))
                         .unwrap_or_default();
-                    Diagnostic::new(
-                        "S006",
-                        "ignored-key",
-                        Severity::Warning,
-                        format!("unknown key `{k}` in {} has no effect: {tool} ignores it", self.what),
+                    diag(code::S006, format!("unknown key `{k}` in {} has no effect: {tool} ignores it", self.what),
                     )
                     .at(de.span(*kn))
                     .label("ignored")
@@ -710,14 +694,9 @@ impl MapReader {
                     ))
                 }
                 None => {
-                    let d = Diagnostic::new(
-                        "S002",
-                        "unknown-key",
-                        Severity::Error,
-                        format!("unknown key `{k}` in {}", self.what),
-                    )
-                    .at(de.span(*kn))
-                    .label("not a field of this object");
+                    let d = diag(code::S002, format!("unknown key `{k}` in {}", self.what))
+                        .at(de.span(*kn))
+                        .label("not a field of this object");
                     match hint {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => {

@@ -1,6 +1,7 @@
 //! The node tree and the parser that builds it.
 
-use detc_diag::{Diagnostic, FileId, Severity, Span};
+use detc_codes::{code, diag};
+use detc_diag::{Diagnostic, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, SpannedEventReceiver};
 
 /// Index of a node in a [`Doc`].
@@ -287,7 +288,7 @@ impl Builder<'_> {
         if let Some((first, second)) = dup {
             let name = self.key_text(second).unwrap_or("").to_string();
             self.diags.push(
-                Diagnostic::new("Y002", "duplicate-key", Severity::Error, format!("duplicate key `{name}`"))
+                diag(code::Y002, format!("duplicate key `{name}`"))
                     .at(self.doc.node(second).span)
                     .label("defined again here")
                     .with_secondary(self.doc.node(first).span, "first defined here")
@@ -306,8 +307,7 @@ impl Builder<'_> {
         if total > max && !self.fatal {
             self.fatal = true;
             self.diags.push(
-                Diagnostic::new("Y007", "yaml-too-complex", Severity::Error,
-                    format!("the document expands to more than {max} nodes (aliases multiply what they refer to)"))
+                diag(code::Y007, format!("the document expands to more than {max} nodes (aliases multiply what they refer to)"))
                     .at(self.doc.node(id).span)
                     .label("expansion passes the limit here")
                     .help("content files are small; remove the aliases (`*name`) that repeat large nodes"),
@@ -327,11 +327,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 self.docs += 1;
                 if self.docs == 2 {
                     self.diags.push(
-                        Diagnostic::new(
-                            "Y009",
-                            "multiple-documents",
-                            Severity::Error,
-                            "the file holds more than one YAML document",
+                        diag(code::Y009, "the file holds more than one YAML document",
                         )
                         .at(sp)
                         .label("a second document starts here")
@@ -414,19 +410,16 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                     self.attach(id);
                 }
             }
-            Event::Alias(anchor) => {
-                match self.anchors.get(&anchor).copied() {
-                    Some(id) => self.attach(id),
-                    None => {
-                        self.diags.push(
-                        Diagnostic::new("Y001", "yaml-syntax", Severity::Error, "alias to an unknown anchor")
-                            .at(sp)
-                            .help("define the anchor (`&name`) before the alias (`*name`) that uses it"),
-                    );
-                        self.fatal = true;
-                    }
+            Event::Alias(anchor) => match self.anchors.get(&anchor).copied() {
+                Some(id) => self.attach(id),
+                None => {
+                    self.diags
+                        .push(diag(code::Y001, "alias to an unknown anchor").at(sp).help(
+                            "define the anchor (`&name`) before the alias (`*name`) that uses it",
+                        ));
+                    self.fatal = true;
                 }
-            }
+            },
             _ => {}
         }
     }
@@ -436,10 +429,8 @@ impl Builder<'_> {
     fn too_deep(&mut self, sp: Span) {
         self.fatal = true;
         self.diags.push(
-            Diagnostic::new(
-                "Y007",
-                "yaml-too-complex",
-                Severity::Error,
+            diag(
+                code::Y007,
                 format!(
                     "the document nests deeper than {} levels",
                     self.limits.max_depth
@@ -486,7 +477,7 @@ struct Relaxed {
 /// part of a quoted scalar's value, so the value does not change) and
 /// retries; up to 16 scalars a file.
 fn relax_quoted_indentation(text: &str, diags: &[Diagnostic]) -> Option<Relaxed> {
-    let first = diags.iter().find(|d| d.code == "Y001")?;
+    let first = diags.iter().find(|d| d.code == code::Y001.as_str())?;
     if !first
         .message
         .ends_with("invalid indentation in quoted scalar")
@@ -553,7 +544,7 @@ fn relax_quoted_indentation(text: &str, diags: &[Diagnostic]) -> Option<Relaxed>
         if doc.is_some() {
             return Some(r);
         }
-        let next = d.iter().find(|d| d.code == "Y001")?;
+        let next = d.iter().find(|d| d.code == code::Y001.as_str())?;
         if !next
             .message
             .ends_with("invalid indentation in quoted scalar")
@@ -611,11 +602,7 @@ impl Relaxed {
                 .take_while(|b| *b == b' ')
                 .count();
             diags.push(
-                Diagnostic::new(
-                    "Y010",
-                    "quoted-scalar-indentation",
-                    Severity::Warning,
-                    "the continuation lines of this quoted string are not indented past its key",
+                diag(code::Y010, "the continuation lines of this quoted string are not indented past its key",
                 )
                 .at(Span::new(file, at, at + 1))
                 .label("string starts here")
@@ -632,19 +619,16 @@ fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<D
     if text.starts_with('\u{feff}') {
         base = 3;
         pre.push(
-            Diagnostic::new(
-                "Y004",
-                "byte-order-mark",
-                Severity::Warning,
-                "the file starts with a UTF-8 byte-order mark",
-            )
-            .at(Span::new(file, 0, 3))
-            .help("save the file as UTF-8 without BOM; Splunk and most YAML tools do not need it"),
+            diag(code::Y004, "the file starts with a UTF-8 byte-order mark")
+                .at(Span::new(file, 0, 3))
+                .help(
+                    "save the file as UTF-8 without BOM; Splunk and most YAML tools do not need it",
+                ),
         );
     }
     if let Some(i) = text.find("\r\n") {
         pre.push(
-            Diagnostic::new("Y005", "crlf-line-endings", Severity::Warning, "the file uses CRLF (Windows) line endings")
+            diag(code::Y005, "the file uses CRLF (Windows) line endings")
                 .at(Span::new(file, i, i + 1))
                 .label("first carriage return here")
                 .help("use LF line endings (add `*.yml text eol=lf` to .gitattributes); multi-line searches keep stray carriage returns otherwise"),
@@ -726,20 +710,17 @@ fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<D
             {
                 let tab = later_tab.unwrap_or(f_line_start + indent.find('\t').unwrap_or(0));
                 b.diags.push(
-                    Diagnostic::new(
-                        "Y003",
-                        "tab-indentation",
-                        Severity::Error,
-                        "a tab character is used for indentation",
-                    )
-                    .at(Span::new(file, tab, tab + 1))
-                    .label("tab here")
-                    .help("YAML allows only spaces for indentation; replace the tab with spaces"),
+                    diag(code::Y003, "a tab character is used for indentation")
+                        .at(Span::new(file, tab, tab + 1))
+                        .label("tab here")
+                        .help(
+                            "YAML allows only spaces for indentation; replace the tab with spaces",
+                        ),
                 );
             } else {
                 let end = (at + 1).min(line_end).max(at);
                 b.diags.push(
-                    Diagnostic::new("Y001", "yaml-syntax", Severity::Error, format!("invalid YAML: {}", e.info()))
+                    diag(code::Y001, format!("invalid YAML: {}", e.info()))
                         .at(Span::new(file, at, end))
                         .help("fix the YAML syntax here; a quoted string may be unterminated, or the indentation may not line up with the keys around it"),
                 );

@@ -19,7 +19,7 @@
 //!   listed, to a strategy that detects a listed technique).
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use detc_diag::Diagnostic;
 
 /// Runs the ATT&CK rules.
@@ -32,7 +32,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             match a.technique(&t.value) {
                 None => {
                     let mut x = diag(
-                        "A001",
+                        code::A001,
                         format!("`{}` is not a technique in MITRE ATT&CK {ver}", t.value),
                     )
                     .at(t.span)
@@ -54,7 +54,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         .clone()
                         .or_else(|| a.moved(&t.value).and_then(|m| m.to.clone()));
                     let mut x = diag(
-                        "A002",
+                        code::A002,
                         format!(
                             "`{}` ({}) is {state} in MITRE ATT&CK {ver}",
                             t.value, tech.name
@@ -100,7 +100,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                             ),
                         };
                         out.push(
-                            diag("A003", msg)
+                            diag(code::A003, msg)
                                 .at(t.span)
                                 .label("moves in the next ATT&CK version")
                                 .help(help),
@@ -115,7 +115,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             {
                 out.push(
                     diag(
-                        "A004",
+                        code::A004,
                         format!(
                             "both `{}` and its own sub-technique `{}` are listed",
                             p.value, t.value
@@ -136,7 +136,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             match a.strategy(&s.value) {
                 None => out.push(
                     diag(
-                        "A005",
+                        code::A005,
                         format!(
                             "`{}` is not a detection strategy in MITRE ATT&CK {ver}",
                             s.value
@@ -149,7 +149,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 Some(det) => {
                     if !techs.iter().any(|t| a.strategy_fits(det, &t.value)) {
                         out.push(
-                            diag("A006", format!("`{}` ({}) detects {}, none of the listed techniques", s.value, det.name, det.techniques.join(", ")))
+                            diag(code::A006, format!("`{}` ({}) detects {}, none of the listed techniques", s.value, det.name, det.techniques.join(", ")))
                                 .at(s.span)
                                 .label("does not fit `mitre_attack_id`")
                                 .help(if tech_list.is_empty() {
@@ -165,7 +165,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         for an in &d.tags.analytics {
             match a.analytic(&an.value) {
                 None => out.push(
-                    diag("A007", format!("`{}` is not an analytic in MITRE ATT&CK {ver}", an.value))
+                    diag(code::A007, format!("`{}` is not an analytic in MITRE ATT&CK {ver}", an.value))
                         .at(an.span)
                         .label("unknown analytic")
                         .help("analytics are listed on their detection strategy's page, e.g. attack.mitre.org/detectionstrategies/DET0078"),
@@ -184,7 +184,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                             format!("`{}` belongs to `{strat}`: add `{strat}` to `tags.mitre_attack_detection_strategies`", an.value)
                         };
                         out.push(
-                            diag("A008", format!("`{}` is an analytic of `{strat}`, which this detection does not implement", an.value))
+                            diag(code::A008, format!("`{}` is an analytic of `{strat}`, which this detection does not implement", an.value))
                                 .at(an.span)
                                 .label("does not fit")
                                 .help(help),

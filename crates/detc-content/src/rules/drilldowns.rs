@@ -12,7 +12,7 @@
 //!   `%original_detection_search%`.
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use detc_diag::Diagnostic;
 
 /// Tokens Splunk or Enterprise Security provide themselves.
@@ -44,7 +44,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         .collect::<Vec<_>>()
                         .join(", ");
                     out.push(
-                        diag("D001", format!("the drilldown token `${tok}$` is not a field the search outputs"))
+                        diag(code::D001, format!("the drilldown token `${tok}$` is not a field the search outputs"))
                             .at(cx.locate(v, at, &format!("${tok}$")))
                             .label("not in the search's output")
                             .help(format!("the search outputs only: {list}. Use one of those, or output `{tok}` from the search")),
@@ -67,13 +67,13 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if let Some(at) = at {
                 if d.drilldowns.len() < 2 {
                     out.push(
-                        diag("D002", format!("a production detection needs at least 2 drilldowns, this one has {}", d.drilldowns.len()))
+                        diag(code::D002, format!("a production detection needs at least 2 drilldowns, this one has {}", d.drilldowns.len()))
                             .at(at)
                             .help("add `drilldown_searches:` entries: one on `%original_detection_search%`, one on the risk events of the risk objects"),
                     );
                 } else if !with_original {
                     out.push(
-                        diag("D002", "no drilldown uses `%original_detection_search%`")
+                        diag(code::D002, "no drilldown uses `%original_detection_search%`")
                             .at(at)
                             .help("add a drilldown whose search starts with `%original_detection_search% | search ...`"),
                     );

@@ -20,7 +20,7 @@
 //! All three are detc's own: contentctl does not know the command.
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::enums::{FIRSTSEEN_KV_COLUMNS, FIRSTSEEN_REPORTED_COLUMN, FIRSTSEEN_STATE_COLUMNS};
 use detc_diag::Diagnostic;
 use detc_spl::{output_fields, split_pipeline, split_words};
@@ -55,7 +55,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 Ok(o) => o,
                 Err(e) => {
                     out.push(
-                        diag("Q007", format!("firstseen: {e}"))
+                        diag(code::Q007, format!("firstseen: {e}"))
                             .at(at)
                             .help("see `firstseen` options in docs/firstseen.md"),
                     );
@@ -90,17 +90,17 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             };
             match lookup {
                 None => out.push(
-                    diag("Q008", format!("firstseen keeps its state in `lookup={name}`, which is not a lookup of this content"))
+                    diag(code::Q008, format!("firstseen keeps its state in `lookup={name}`, which is not a lookup of this content"))
                         .at(at)
                         .help(format!("add lookups/{name}.yml with `lookup_type: {kind}`, `written_by: firstseen` and `fields: [{columns}]`, so the app ships its stanzas")),
                 ),
                 Some(l) if l.written_by.is_none() => out.push(
-                    diag("Q008", format!("the lookup `{name}` is not marked as written by firstseen"))
+                    diag(code::Q008, format!("the lookup `{name}` is not marked as written by firstseen"))
                         .at(at)
                         .help(format!("add `written_by: firstseen` to {}: the command writes the state at run time, and a shipped file would replace it on every app upgrade", l.common.path)),
                 ),
                 Some(l) if l.lookup_type.as_ref().is_some_and(|t| t.value != kind) => out.push(
-                    diag("Q008", format!(
+                    diag(code::Q008, format!(
                         "firstseen keeps its state with store={} here, but the lookup `{name}` is a {} lookup",
                         if kv { "kvstore" } else { "csv" },
                         l.lookup_type.as_ref().map_or("", |t| t.value.as_str())
@@ -126,7 +126,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     };
                     if have != want {
                         out.push(
-                            diag("Q008", format!("the lookup `{name}` lists fields [{}], but this search keeps [{}] in it", have.join(", "), want.join(", ")))
+                            diag(code::Q008, format!("the lookup `{name}` lists fields [{}], but this search keeps [{}] in it", have.join(", "), want.join(", ")))
                                 .at(at)
                                 .help(format!("make `fields` of {} `[{}]`, or use another lookup for this key", l.common.path, want.join(", "))),
                         );
@@ -138,7 +138,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 if before.contains(f) == Some(false) {
                     let known: Vec<&str> = before.names().iter().map(String::as_str).collect();
                     out.push(
-                        diag("Q009", format!("firstseen uses the field `{f}`, which the search does not output before it"))
+                        diag(code::Q009, format!("firstseen uses the field `{f}`, which the search does not output before it"))
                             .at(at)
                             .help(format!("the search outputs {}; rename a field or change `key=`/`time=`", known.join(", "))),
                     );

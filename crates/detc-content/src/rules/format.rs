@@ -8,7 +8,7 @@
 //!   with neither. Each file of the less used generation is reported.
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::legacy::Format;
 use detc_diag::Diagnostic;
 
@@ -43,7 +43,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         };
         let at = common.name.as_ref().map_or(common.span, |n| n.span);
         out.push(
-            diag("M001", format!("this {kind} is in contentctl {this} format: {what}; {n} other files are {others}"))
+            diag(code::M001, format!("this {kind} is in contentctl {this} format: {what}; {n} other files are {others}"))
                 .at(at)
                 .help(help),
         );

@@ -8,7 +8,7 @@
 //! - `C007 future-date`: `date` is not after today, UTC.
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::model::Common;
 use crate::naming::file_stem_for;
 use detc_diag::Diagnostic;
@@ -41,7 +41,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if let Some(n) = &c.name {
             if let Some((k0, first)) = names.get(n.value.as_str()) {
                 let mut d = diag(
-                    "C001",
+                    code::C001,
                     format!(
                         "the name `{}` is already used by the {k0} in {}",
                         n.value, first.path
@@ -64,7 +64,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             let key = id.value.to_lowercase();
             if let Some((k0, first)) = ids.get(&key) {
                 let mut d = diag(
-                    "C002",
+                    code::C002,
                     format!(
                         "the id `{}` is already used by the {k0} in {}",
                         id.value, first.path
@@ -87,7 +87,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if actual != expected {
                 out.push(
                     diag(
-                        "C003",
+                        code::C003,
                         format!("the file name `{actual}` does not match the {kind}'s name"),
                     )
                     .at(n.span)
@@ -103,7 +103,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             && date > cx.opts.today
         {
             out.push(
-                diag("C007", format!("the date {} is in the future", d.value))
+                diag(code::C007, format!("the date {} is in the future", d.value))
                     .at(d.span)
                     .help("use the date of the last change, today or earlier"),
             );

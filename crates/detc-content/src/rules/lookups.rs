@@ -12,7 +12,7 @@
 //! - `L004 kvstore-fields`: a KV store lookup lists `fields`, starting
 //!   with `_key` (contentctl).
 
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::load::Project;
 use detc_diag::Diagnostic;
 use std::collections::{HashMap, HashSet};
@@ -59,16 +59,19 @@ pub fn check_rows(files: &[RowCheck]) -> Vec<Diagnostic> {
             Ok(ragged) => {
                 for (line, n) in ragged.iter().take(5) {
                     out.push(
-                        diag("L002", format!("line {line} of `{}` has {n} columns, the header has {}", f.rel, f.columns))
+                        diag(code::L002, format!("line {line} of `{}` has {n} columns, the header has {}", f.rel, f.columns))
                             .at(f.at)
                             .help("give every row the header's number of columns; quote values that hold commas"),
                     );
                 }
             }
             Err(e) => out.push(
-                diag("L002", format!("`{}` cannot be read as csv: {e}", f.rel))
-                    .at(f.at)
-                    .help("save the lookup as UTF-8 csv with a header row"),
+                diag(
+                    code::L002,
+                    format!("`{}` cannot be read as csv: {e}", f.rel),
+                )
+                .at(f.at)
+                .help("save the lookup as UTF-8 csv with a header row"),
             ),
         }
     }
@@ -107,9 +110,14 @@ pub fn check_files(
         for f in &l.fields {
             if !seen.insert(f.value.as_str()) {
                 out.push(
-                    diag("L005", format!("the field `{}` is listed twice", f.value))
-                        .at(f.span)
-                        .help("list each field once; a repeated name is usually a typo for another field"),
+                    diag(
+                        code::L005,
+                        format!("the field `{}` is listed twice", f.value),
+                    )
+                    .at(f.span)
+                    .help(
+                        "list each field once; a repeated name is usually a typo for another field",
+                    ),
                 );
             }
         }
@@ -139,7 +147,7 @@ pub fn check_files(
                 if !path.is_file() {
                     out.push(
                         diag(
-                            "L001",
+                            code::L001,
                             format!("the csv lookup's file `{}` does not exist", rel.display()),
                         )
                         .at(at)
@@ -162,7 +170,7 @@ pub fn check_files(
                     }
                     Err(e) => out.push(
                         diag(
-                            "L002",
+                            code::L002,
                             format!("`{}` cannot be read as csv: {e}", rel.display()),
                         )
                         .at(at)
@@ -176,14 +184,14 @@ pub fn check_files(
                 referenced.insert(rel.to_string_lossy().replace('\\', "/"));
                 if !file.starts_with("__mlspl_") {
                     out.push(
-                        diag("L001", format!("an mlmodel lookup's file name must start with `__mlspl_`, not `{stem}.yml`"))
+                        diag(code::L001, format!("an mlmodel lookup's file name must start with `__mlspl_`, not `{stem}.yml`"))
                             .at(at)
                             .help(format!("rename the files to `__mlspl_{stem}.yml` and `__mlspl_{stem}.mlmodel`")),
                     );
                 } else if !p.root.join(&rel).is_file() {
                     out.push(
                         diag(
-                            "L001",
+                            code::L001,
                             format!(
                                 "the mlmodel lookup's file `{}` does not exist",
                                 rel.display()
@@ -202,7 +210,7 @@ pub fn check_files(
                 let span = l.fields.first().map(|f| f.span).unwrap_or(at);
                 out.push(
                     diag(
-                        "L004",
+                        code::L004,
                         "a KV store lookup's `fields` must start with `_key`",
                     )
                     .at(span)
@@ -230,7 +238,7 @@ pub fn check_files(
                 let id = p.sources.add(rel.clone(), "");
                 out.push(
                     diag(
-                        "L003",
+                        code::L003,
                         format!("`{rel}` is not referenced by any lookup yml"),
                     )
                     .in_file(id)

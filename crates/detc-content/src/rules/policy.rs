@@ -14,7 +14,7 @@
 //!   wrote is left in a content file ([`PLACEHOLDER`]).
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use detc_diag::Diagnostic;
 
 /// The marker `detc new` puts before what the author must still write:
@@ -36,14 +36,17 @@ fn check_placeholders(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 .take_while(|&c| c != '\'' && c != '\n')
                 .collect();
             out.push(
-                diag("P006", "a placeholder written by `detc new` is still here")
-                    .at(detc_diag::Span::new(file, at, at + PLACEHOLDER.len()))
-                    .label("write the value")
-                    .help(if hint.trim().is_empty() {
-                        "replace the placeholder with the value".to_string()
-                    } else {
-                        format!("replace the placeholder with {}", hint.trim())
-                    }),
+                diag(
+                    code::P006,
+                    "a placeholder written by `detc new` is still here",
+                )
+                .at(detc_diag::Span::new(file, at, at + PLACEHOLDER.len()))
+                .label("write the value")
+                .help(if hint.trim().is_empty() {
+                    "replace the placeholder with the value".to_string()
+                } else {
+                    format!("replace the placeholder with {}", hint.trim())
+                }),
             );
         }
     }
@@ -61,7 +64,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation"))
         {
             out.push(
-                    diag("P001", format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {kind})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?")))
+                    diag(code::P001, format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {kind})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?")))
                         .at(e.span)
                         .help("set `enabled_by_default: false`"),
                 );
@@ -73,7 +76,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             && let Some(n) = &d.common.name
         {
             out.push(
-                    diag("P002", "a production detection needs at least one test")
+                    diag(code::P002, "a production detection needs at least one test")
                         .at(n.span)
                         .help("add `tests:` with attack data, or explain why it is tested by hand in `tags.manual_test`"),
                 );
@@ -83,7 +86,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 if !search.contains(f.value.as_str()) {
                     out.push(
                         diag(
-                            "P003",
+                            code::P003,
                             format!(
                                 "the throttling field `{}` does not appear in the search",
                                 f.value
@@ -109,7 +112,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     for f in &src.output_fields {
                         if !search.contains(f.value.as_str()) {
                             out.push(
-                                diag("P004", format!("the data source `{part}` outputs `{}`, which the search does not mention", f.value))
+                                diag(code::P004, format!("the data source `{part}` outputs `{}`, which the search does not mention", f.value))
                                     .at(ds.span)
                                     .with_secondary(f.span, "declared here")
                                     .help("use the field in the search, or remove it from the data source's output_fields"),
@@ -124,7 +127,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             let len = stanza.chars().count();
             if len > 81 {
                 out.push(
-                    diag("P005", format!("the savedsearches.conf stanza `{stanza}` is {len} characters, more than 81"))
+                    diag(code::P005, format!("the savedsearches.conf stanza `{stanza}` is {len} characters, more than 81"))
                         .at(n.span)
                         .help(format!("shorten the name by {} characters", len - 81)),
                 );
@@ -133,7 +136,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 if full > 99 {
                     out.push(
                         diag(
-                            "P005",
+                            code::P005,
                             format!(
                                 "`{} - {stanza}` is {full} characters, more than 99",
                                 dom.value

@@ -21,7 +21,7 @@
 //! contentctl 4.4.7 writes them to savedsearches.conf.
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{Code, code, diag};
 use crate::model::{Deployment, Detection};
 use detc_diag::Diagnostic;
 use detc_yaml::Spanned;
@@ -56,7 +56,7 @@ fn known_list(cx: &Cx, i: usize) -> String {
 fn field_check(
     cx: &Cx,
     i: usize,
-    code: &'static str,
+    code: Code,
     what: &str,
     field: &str,
     span: detc_diag::Span,
@@ -110,7 +110,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                           out: &mut Vec<Diagnostic>| {
             if production && !search.is_empty() && !in_search(search, name) {
                 out.push(
-                    diag("R004", format!("{what} `{name}` does not appear in the search"))
+                    diag(code::R004, format!("{what} `{name}` does not appear in the search"))
                         .at(span)
                         .help("contentctl requires every RBA field to be named in the search; output it from the search"),
                 );
@@ -120,7 +120,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if let Some(msg) = &rba.message {
                 for (at, tok) in super::tokens(&msg.value) {
                     let span = cx.locate(msg, at, &format!("${tok}$"));
-                    if !field_check(cx, i, "R001", "the risk message token", tok, span, out) {
+                    if !field_check(cx, i, code::R001, "the risk message token", tok, span, out) {
                         text_check(tok, span, "the risk message token", out);
                     }
                 }
@@ -130,7 +130,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     && !field_check(
                         cx,
                         i,
-                        "R002",
+                        code::R002,
                         "the risk object field",
                         &f.value,
                         f.span,
@@ -145,7 +145,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     && !field_check(
                         cx,
                         i,
-                        "R003",
+                        code::R003,
                         "the threat object field",
                         &f.value,
                         f.span,
@@ -178,14 +178,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             (None, true) => {
                 if let Some(a) = anchor {
                     out.push(
-                        diag("R005", "the detection's deployment enables risk-based alerting, but the detection has no `rba:` block")
+                        diag(code::R005, "the detection's deployment enables risk-based alerting, but the detection has no `rba:` block")
                             .at(a.span)
                             .help("add `rba:` with a message, risk_objects and threat_objects"),
                     );
                 }
             }
             (Some(rba), false) => out.push(
-                diag("R005", "the detection has an `rba:` block, but its deployment does not enable risk-based alerting")
+                diag(code::R005, "the detection has an `rba:` block, but its deployment does not enable risk-based alerting")
                     .at(rba.span)
                     .help("remove `rba:`, or use a deployment with `alert_action: {rba: {enabled: true}}`"),
             ),
@@ -208,7 +208,7 @@ fn duplicates<'a>(
         match seen.iter().find(|s| s.value == f.value) {
             Some(first) => out.push(
                 diag(
-                    "R006",
+                    code::R006,
                     format!("the {what} field `{}` is listed twice", f.value),
                 )
                 .at(f.span)

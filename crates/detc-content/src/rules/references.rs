@@ -13,14 +13,14 @@
 //!   list (contentctl 5.6.2 refuses it; 4.4.7 accepted it).
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{Code, code, diag};
 use crate::naming::{default_deployment_name, file_stem_for};
 use detc_diag::Diagnostic;
 use detc_yaml::{Spanned, did_you_mean};
 use std::collections::HashSet;
 
 fn unknown(
-    code: &'static str,
+    code: Code,
     what: &str,
     v: &Spanned<String>,
     known: &HashSet<&str>,
@@ -44,11 +44,14 @@ fn twice(list: &[Spanned<String>], what: &str, out: &mut Vec<Diagnostic>) {
     for (i, v) in list.iter().enumerate() {
         if let Some(first) = list[..i].iter().find(|f| f.value == v.value) {
             out.push(
-                diag("C009", format!("the {what} `{}` is listed twice", v.value))
-                    .at(v.span)
-                    .label("again here")
-                    .with_secondary(first.span, "first here")
-                    .help("remove the second entry"),
+                diag(
+                    code::C009,
+                    format!("the {what} `{}` is listed twice", v.value),
+                )
+                .at(v.span)
+                .label("again here")
+                .with_secondary(first.span, "first here")
+                .help("remove the second entry"),
             );
         }
     }
@@ -71,7 +74,13 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         twice(&d.data_source, "data source", out);
         for s in &d.tags.analytic_story {
             if !stories.contains(s.value.as_str()) {
-                out.push(unknown("C004", "analytic story", s, &stories, "stories"));
+                out.push(unknown(
+                    code::C004,
+                    "analytic story",
+                    s,
+                    &stories,
+                    "stories",
+                ));
             }
         }
         for ds in &d.data_source {
@@ -80,7 +89,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 if !part.is_empty() && !sources.contains(part) {
                     let sp = cx.locate(ds, ds.value.find(part).unwrap_or(0), part);
                     out.push(unknown(
-                        "C005",
+                        code::C005,
                         "data source",
                         &Spanned::new(part.to_string(), sp),
                         &sources,
@@ -96,7 +105,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if !deployments.contains(name.as_str()) {
                 out.push(
                     diag(
-                        "C006",
+                        code::C006,
                         format!("no deployment `{name}` for this {} detection", k.value),
                     )
                     .at(k.span)
@@ -112,12 +121,24 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         twice(&b.analytic_story, "analytic story", out);
         for s in &b.analytic_story {
             if !stories.contains(s.value.as_str()) {
-                out.push(unknown("C004", "analytic story", s, &stories, "stories"));
+                out.push(unknown(
+                    code::C004,
+                    "analytic story",
+                    s,
+                    &stories,
+                    "stories",
+                ));
             }
         }
         for s in &b.detections {
             if !detections.contains(s.value.as_str()) {
-                out.push(unknown("C008", "detection", s, &detections, "detections"));
+                out.push(unknown(
+                    code::C008,
+                    "detection",
+                    s,
+                    &detections,
+                    "detections",
+                ));
             }
         }
         if b.deployment.is_none() {
@@ -126,7 +147,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 && let Some(n) = &b.common.name
             {
                 out.push(
-                        diag("C006", format!("no deployment `{name}` for this baseline"))
+                        diag(code::C006, format!("no deployment `{name}` for this baseline"))
                             .at(n.span)
                             .help("add deployments/escu_default_configuration_baseline.yml, or give the baseline an inline `deployment:`"),
                     );

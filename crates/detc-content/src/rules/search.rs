@@ -29,7 +29,7 @@
 //!   cycle, on the definition of its first macro by stanza name.
 
 use super::Cx;
-use crate::codes::diag;
+use crate::codes::{code, diag};
 use crate::enums::{LOOKUPS_TO_IGNORE, MACROS_TO_IGNORE};
 use crate::naming::file_stem_for;
 use detc_diag::Diagnostic;
@@ -48,7 +48,7 @@ fn check_uses(
     if detc_spl::has_quadruple_backticks(s) {
         let at = s.find("````").unwrap_or(0);
         out.push(
-            diag("Q006", "the search has four backticks in a row")
+            diag(code::Q006, "the search has four backticks in a row")
                 .at(cx.locate(search, at, "````"))
                 .help(
                     "a macro is written `name`; a comment is ```text```; remove the extra backtick",
@@ -64,9 +64,12 @@ fn check_uses(
         let raw = &s[m.start..m.end];
         match cx.macros.get(m.name.as_str()) {
             None => {
-                let d = diag("Q003", format!("the macro `{}` is not defined", m.stanza()))
-                    .at(cx.locate(search, m.start, raw))
-                    .label("undefined macro");
+                let d = diag(
+                    code::Q003,
+                    format!("the macro `{}` is not defined", m.stanza()),
+                )
+                .at(cx.locate(search, m.start, raw))
+                .label("undefined macro");
                 let d = match did_you_mean(&m.name, cx.macros.keys().copied()) {
                     Some(x) => d.help(format!(
                         "did you mean `{x}`? Otherwise add macros/{}.yml",
@@ -80,7 +83,7 @@ fn check_uses(
                 let have: Vec<String> =
                     defs.iter().map(|d| d.arguments.len().to_string()).collect();
                 out.push(
-                    diag("Q004", format!("the macro `{}` is called with {} argument(s), but it is defined with {}", m.name, m.args.len(), have.join(" or ")))
+                    diag(code::Q004, format!("the macro `{}` is called with {} argument(s), but it is defined with {}", m.name, m.args.len(), have.join(" or ")))
                         .at(cx.locate(search, m.start, raw))
                         .help("Splunk looks up `name(N)` by the number of arguments: pass the arguments the definition expects"),
                 );
@@ -94,7 +97,7 @@ fn check_uses(
         }
         let raw = &s[m.start..m.end];
         out.push(
-            diag("Q010", format!("the macro `{}` is inside a quoted string, where Splunk does not expand it", m.name))
+            diag(code::Q010, format!("the macro `{}` is inside a quoted string, where Splunk does not expand it", m.name))
                 .at(cx.locate(search, m.start, raw))
                 .label("left as text")
                 .help(format!("\"Macros inside of quoted values are not expanded\" (Knowledge Manager Manual): take {raw} out of the quotes, or put the quotes in the macro's definition")),
@@ -108,7 +111,7 @@ fn check_uses(
         {
             continue;
         }
-        let code = match l.command.as_str() {
+        let rule = match l.command.as_str() {
             // `outputlookup x.csv` creates the file in the app's lookups
             // folder; `inputlookup x.csv` reads such a file, which a
             // baseline or another app may write: neither needs a lookup
@@ -124,7 +127,7 @@ fn check_uses(
                     && !LOOKUPS_TO_IGNORE.contains(&word)
                 {
                     out.push(
-                        diag("Q012", format!("contentctl 5.6.2 refuses `{} {}`: it looks for a lookup named `{word}`", l.command, l.name))
+                        diag(code::Q012, format!("contentctl 5.6.2 refuses `{} {}`: it looks for a lookup named `{word}`", l.command, l.name))
                             .at(cx.locate(search, l.start, &l.name))
                             .label("a file, no lookup definition")
                             .help(format!("Splunk needs no definition for the file, and detc builds it; for contentctl 5, add lookups/{word}.yml (lookup_type csv)")),
@@ -132,11 +135,11 @@ fn check_uses(
                 }
                 continue;
             }
-            "inputlookup" | "outputlookup" => "Q011",
-            _ => "Q005",
+            "inputlookup" | "outputlookup" => code::Q011,
+            _ => code::Q005,
         };
         let d = diag(
-            code,
+            rule,
             format!(
                 "the lookup `{}` used by `{}` is not defined",
                 l.name, l.command
@@ -146,7 +149,7 @@ fn check_uses(
         .label("undefined lookup");
         let d = match did_you_mean(&l.name, cx.lookup_names.iter().map(String::as_str)) {
             Some(x) => d.help(format!("did you mean `{x}`?")),
-            None if code == "Q011" => d.help(format!(
+            None if rule == code::Q011 => d.help(format!(
                 "add lookups/{0}.yml (a csv or kvstore lookup), or name the file itself: `{1} {0}.csv` {2} lookups/{0}.csv with no definition",
                 l.name,
                 l.command,
@@ -222,12 +225,15 @@ fn check_filter_placement(
         let at = cx.locate(search, m.start, raw);
         if n > 0 {
             out.push(
-                diag("Q002", format!("`{filter}` is used {} times", uses.len()))
-                    .at(at)
-                    .label("used again here")
-                    .help(format!(
-                        "keep one `| `{filter}``: a user's filter should run once"
-                    )),
+                diag(
+                    code::Q002,
+                    format!("`{filter}` is used {} times", uses.len()),
+                )
+                .at(at)
+                .label("used again here")
+                .help(format!(
+                    "keep one `| `{filter}``: a user's filter should run once"
+                )),
             );
             continue;
         }
@@ -252,7 +258,7 @@ fn check_filter_placement(
             c.name == "search" && c.text.len() > 6 && c.text[..6].eq_ignore_ascii_case("search");
         if explicit_search && c.args.trim() == raw {
             out.push(
-                diag("Q002", format!("`| search `{filter}`` expands to `search {def}`"))
+                diag(code::Q002, format!("`| search `{filter}`` expands to `search {def}`"))
                     .at(at)
                     .label("after `search`")
                     .help(format!("`search search *` keeps only events that contain the word `search`: write `| `{filter}`` without `search`")),
@@ -265,7 +271,7 @@ fn check_filter_placement(
             };
             out.push(
                 diag(
-                    "Q002",
+                    code::Q002,
                     format!(
                         "`{filter}` is written inside {within}, so its `{def}` becomes part of it"
                     ),
@@ -291,7 +297,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let uses: Vec<&detc_spl::MacroRef> = macros.iter().filter(|m| m.name == filter).collect();
         if uses.is_empty() {
             out.push(
-                diag("Q001", format!("the search does not end with its filter macro `{filter}`"))
+                diag(code::Q001, format!("the search does not end with its filter macro `{filter}`"))
                     .at(cx.locate(search, 0, search.value.lines().next().unwrap_or("")))
                     .label("in this search")
                     .help(format!("add `| `{filter}`` as the last command; users tune the detection by editing that macro")),
@@ -348,7 +354,7 @@ fn check_macro_cycles(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let chain: Vec<String> = cycle.iter().map(|s| format!("`{s}`")).collect();
         out.push(
             diag(
-                "Q013",
+                code::Q013,
                 format!("the macro `{stanza}` uses itself: {}", chain.join(" -> ")),
             )
             .at(cx.locate(def, at, needle))
