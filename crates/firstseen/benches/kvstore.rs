@@ -115,9 +115,10 @@ fn main() {
             .spawn()
             .expect("python3");
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("LISTENING");
+        // Kept open while the emulator runs: a closed pipe would end it at
+        // its next print.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut line).expect("LISTENING");
         let uri = line.trim().trim_start_matches("LISTENING ").to_string();
         let store = KvStore::new(Splunkd::new(&uri, KEY).expect("client"), "detc_app", "seen");
         let (new, secs) = run(&store, n);

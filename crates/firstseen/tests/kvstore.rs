@@ -23,6 +23,10 @@ fn emulator_script() -> PathBuf {
 /// A running emulator; killed when dropped.
 struct Splunkd {
     child: Child,
+    /// Its standard output, kept open: the emulator prints more lines after
+    /// `LISTENING` (`CERT <path>` with `--tls`), and a closed pipe would
+    /// kill it.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
     uri: String,
     _dir: tempfile::TempDir,
     log: PathBuf,
@@ -81,12 +85,12 @@ impl Splunkd {
             .spawn()
             .ok()?;
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
         let uri = line.trim().strip_prefix("LISTENING ").unwrap().to_string();
         Some(Splunkd {
             child,
+            _stdout: stdout,
             uri,
             _dir: dir,
             log,
