@@ -485,4 +485,24 @@ mod tests {
         let dirs: Vec<&str> = super::FOLDERS.iter().map(|(d, _)| *d).collect();
         assert_eq!(dirs, super::CONTENT_DIRS);
     }
+
+    /// F001: a listed file that cannot be read (here a folder opened as a
+    /// file; on a real repository a file without read permission, which the
+    /// tests, run as root, cannot make) is reported with its path, not skipped.
+    #[test]
+    fn a_file_that_cannot_be_read_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("detections").join("x.yml");
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut sources = detc_diag::SourceMap::default();
+        let mut diags = Vec::new();
+        assert!(super::read_file(&mut sources, &mut diags, dir.path(), &folder).is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "F001");
+        assert!(
+            diags[0].message.contains("cannot read the file"),
+            "{}",
+            diags[0].message
+        );
+    }
 }
