@@ -363,8 +363,32 @@ enum Command {
         /// A template name, e.g. savedsearches.conf.j2.
         name: Option<String>,
     },
-    /// List every rule with its code, default level and origin.
-    Rules,
+    /// List every rule with its code, default level and origin; with
+    /// CODE, print that rule's documentation.
+    Rules {
+        /// A rule code, e.g. Q002 (case-insensitive), or its name, e.g.
+        /// filter-macro-misplaced.
+        code: Option<String>,
+    },
+}
+
+/// `text` broken into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += n;
+    }
+    out
 }
 
 fn use_color(color: &str) -> bool {
@@ -904,7 +928,38 @@ fn main() -> ExitCode {
                 }
             },
         },
-        Command::Rules => {
+        Command::Rules { code: Some(want) } => {
+            let Some(r) = codes::RULES
+                .iter()
+                .find(|r| r.code.eq_ignore_ascii_case(&want) || r.name == want)
+            else {
+                eprintln!("error: no rule `{want}`; `detc rules` lists them");
+                return ExitCode::from(2);
+            };
+            println!(
+                "{} {} ({}, {})",
+                r.code,
+                r.name,
+                r.severity,
+                if r.contentctl {
+                    "contentctl 5.6 has it too"
+                } else {
+                    "detc's own"
+                }
+            );
+            println!("{}\n", r.summary);
+            match detc_content::rules::docs::rule_doc(r.code) {
+                Some((file, text)) => {
+                    println!("{}", wrap(&text, 78));
+                    println!("\n(crates/detc-content/src/{file}; all rules: docs/rules.md)");
+                }
+                None => println!(
+                    "Documented in docs/rules.md and beside the YAML and schema decoders (crates/detc-yaml, crates/detc-content/src/model.rs)."
+                ),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Rules { code: None } => {
             let mut out =
                 String::from("code  level    origin      name                          summary\n");
             for r in codes::RULES {

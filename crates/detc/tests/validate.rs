@@ -462,3 +462,28 @@ fn the_documented_github_workflow_follows_githubs_schema() {
     );
     assert_eq!(code, 0, "{out}");
 }
+
+/// `detc rules CODE` prints the rule's documentation from the comment
+/// beside its code; an unknown code is a usage error.
+#[test]
+fn rules_code_prints_one_rule() {
+    let t = pack("init");
+    let run = |code: &str| detc_in(t.path(), &["rules", code]);
+    let (code, out, _) = run("q008");
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Q008 firstseen-state-lookup (error, detc's own)"),
+        "{out}"
+    );
+    assert!(out.contains("store=kvstore"), "{out}");
+    assert!(
+        out.contains("crates/detc-content/src/rules/firstseen.rs"),
+        "{out}"
+    );
+    let (code, out, _) = run("filter-macro-misplaced");
+    assert_eq!(code, 0);
+    assert!(out.starts_with("Q002 "), "{out}");
+    let (code, _, err) = run("Z999");
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule `Z999`"), "{err}");
+}

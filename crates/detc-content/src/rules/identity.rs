@@ -6,6 +6,12 @@
 //! - `C003 file-name`: the file name is the name with spaces, `-`, `.` and
 //!   `/` turned into `_`, lower-cased, plus `.yml` (contentctl's file-name rule).
 //! - `C007 future-date`: `date` is not after today, UTC.
+//! - `C010 dashboard-definition`: a dashboard's JSON definition,
+//!   `<stem>.json` beside its YAML, exists, is JSON, has a `title` equal to
+//!   the dashboard's name and a `description`, and holds no `]]>` (the
+//!   build writes it in a CDATA section); contentctl's
+//!   `Dashboard.validate_fields_from_json`. Checked while loading
+//!   (`load.rs`), where the file is read.
 
 use super::Cx;
 use crate::codes::{code, diag};

@@ -3,6 +3,7 @@
 //! spec, an ATT&CK field) or why detc adds them.
 
 pub mod attack;
+pub mod docs;
 pub mod drilldowns;
 pub mod firstseen;
 pub mod format;
