@@ -69,6 +69,7 @@ impl Splunkd {
             "session_keys": {ADMIN_KEY: "admin", ANALYST_KEY: "analyst"},
             "apps": {APP: {"collections": {
                 "seen": {"fields": fields, "acl": acl},
+                "pairs": {"acl": acl},
             }}},
         });
         let cfg = dir.path().join("sim.json");
@@ -564,4 +565,65 @@ fn splunkd_over_https_with_a_certificate_no_public_ca_signed() {
     let r = search(&sd.uri, ADMIN_KEY, &[(t, "alice")], t + 60.0, &[]);
     assert!(!r.failed, "{:?}", r.messages);
     assert_eq!(r.new, ["alice"]);
+}
+
+#[test]
+fn keys_of_several_fields_with_any_text_round_trip() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    let t = DAY0 + 3600.0;
+    let rows: Vec<Vec<String>> = [
+        ("élodie", "s3:GetObject"),
+        ("bob", "Get\"Thing,1"),
+        ("multi\nline", "x"),
+        ("a:b", "c"),
+        ("a", "b:c"),
+    ]
+    .iter()
+    .map(|(u, c)| vec![t.to_string(), u.to_string(), c.to_string()])
+    .collect();
+    let run = || {
+        let args = [
+            "lookup=pairs",
+            "store=kvstore",
+            "key=user,command",
+            "output=all",
+        ];
+        let mut meta: Value =
+            serde_json::from_slice(&getinfo_meta(&args, None, Some(t + 60.0), false)).unwrap();
+        meta["searchinfo"]["splunkd_uri"] = json!(sd.uri);
+        meta["searchinfo"]["session_key"] = json!(ADMIN_KEY);
+        let mut s = Session::spawn(
+            Command::new(env!("CARGO_BIN_EXE_firstseen"))
+                .env("FIRSTSEEN_APP", APP)
+                .env("TZ", "UTC"),
+        )
+        .unwrap();
+        s.send(meta.to_string().as_bytes(), b"").unwrap();
+        let r = s
+            .send(
+                &execute_meta(true),
+                &splunkd_body(&["_time", "user", "command"], &rows),
+            )
+            .unwrap();
+        let _ = s.finish();
+        let out = r.rows();
+        let n = out[0].iter().position(|x| x == "isNew").unwrap();
+        out[1..].iter().filter(|r| r[n] == "1").count()
+    };
+    assert_eq!(run(), 5, "every key is new the first time");
+    assert_eq!(run(), 5, "a re-run over the same range reports them again");
+    let records = sd.records("pairs");
+    assert_eq!(records.len(), 5, "{records:?}");
+    for r in &records {
+        let (u, c) = (r["user"].as_str().unwrap(), r["command"].as_str().unwrap());
+        assert_eq!(
+            r["_key"].as_str().unwrap(),
+            firstseen::kvstore::record_key([u, c]),
+            "{r}"
+        );
+    }
+    assert!(records.iter().any(|r| r["user"] == "multi\nline"));
+    assert!(records.iter().any(|r| r["command"] == "Get\"Thing,1"));
 }
