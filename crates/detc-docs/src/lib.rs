@@ -541,8 +541,13 @@ fn alert_section(o: &mut String, v: &detc_build::view::DetectionView, search: &s
                     .map(str::to_string)
             })
         };
+        let place = if opt("store").as_deref() == Some("kvstore") {
+            "the KV store collection"
+        } else {
+            "the lookup"
+        };
         let mut kept = format!(
-            "firstseen keeps the first and last time each `{}` was seen in the lookup `{}`",
+            "firstseen keeps the first and last time each `{}` was seen in {place} `{}`",
             opt("key").unwrap_or_default(),
             opt("lookup").unwrap_or_default()
         );
