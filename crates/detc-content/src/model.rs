@@ -605,19 +605,55 @@ fn regex_like(de: &mut Decoder, v: &Spanned<String>, ok: bool, what: &str, examp
     }
 }
 
-/// Reads the base fields. `name_max` is 99 (67 for detections and
-/// baselines); `status` is checked against `statuses`; `lenient` makes
-/// id, version, date, author and status optional (macros, lookups);
-/// `format` V4 makes `status` optional (4.x stories and baselines have none).
+/// What one kind of object asks of its base fields (contentctl's
+/// `SecurityContentObject` subclasses and their validators).
+struct BaseFields {
+    /// Longest `name`: 67 where contentctl builds a savedsearches.conf
+    /// stanza from it (detections, baselines, investigations), else 99.
+    name_max: usize,
+    /// The allowed `status` values.
+    statuses: &'static [&'static str],
+    /// Whether `id`, `version`, `date`, `author` and `status` may be left
+    /// out (macros, lookups, dashboards, data sources, deployments).
+    optional_metadata: bool,
+}
+
+const DETECTION_BASE: BaseFields = BaseFields {
+    name_max: 67,
+    statuses: DETECTION_STATUS,
+    optional_metadata: false,
+};
+const STORY_BASE: BaseFields = BaseFields {
+    name_max: 99,
+    statuses: STORY_STATUS,
+    optional_metadata: false,
+};
+const BASELINE_BASE: BaseFields = BaseFields {
+    name_max: 67,
+    statuses: STORY_STATUS,
+    optional_metadata: false,
+};
+const INVESTIGATION_BASE: BaseFields = BASELINE_BASE;
+const SUPPORT_OBJECT_BASE: BaseFields = BaseFields {
+    name_max: 99,
+    statuses: PRODUCTION_ONLY,
+    optional_metadata: true,
+};
+
+/// Reads the base fields as `kind` asks (see [`BaseFields`]); `format` V4
+/// makes `status` optional (4.x stories and baselines have none).
 fn common(
     de: &mut Decoder,
     m: &mut MapReader,
     path: &str,
-    name_max: usize,
-    statuses: &[&str],
-    lenient: bool,
+    kind: &BaseFields,
     format: Format,
 ) -> Common {
+    let BaseFields {
+        name_max,
+        statuses,
+        optional_metadata: lenient,
+    } = *kind;
     let name = m.req_str(de, "name");
     max_len(de, &name, "name", name_max);
     m.note("id", Shape::Pattern(UUID_PATTERN));
@@ -1069,7 +1105,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
     };
     ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "detection")?;
-    let common = common(de, &mut m, path, 67, DETECTION_STATUS, false, Format::V5);
+    let common = common(de, &mut m, path, &DETECTION_BASE, Format::V5);
     let kind = req_enum(de, &mut m, "type", DETECTION_TYPES);
     let data_source = m.str_list(de, "data_source");
     let search = m.req_str(de, "search");
@@ -1268,7 +1304,7 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
     };
     ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "story")?;
-    let common = common(de, &mut m, path, 99, STORY_STATUS, false, format);
+    let common = common(de, &mut m, path, &STORY_BASE, format);
     if format == Format::V4 {
         ignored_key(de, &mut m, "type", "a story has no type");
     }
@@ -1305,7 +1341,7 @@ pub fn story(de: &mut Decoder, root: NodeId, path: &str) -> Option<Story> {
 /// Decodes a macro.
 pub fn macro_(de: &mut Decoder, root: NodeId, path: &str) -> Option<Macro> {
     let mut m = de.map(root, "macro")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
+    let common = common(de, &mut m, path, &SUPPORT_OBJECT_BASE, Format::V5);
     let definition = m.req_str(de, "definition");
     min_len(de, &definition, "definition", 1);
     let arguments = m.str_list(de, "arguments");
@@ -1320,7 +1356,7 @@ pub fn macro_(de: &mut Decoder, root: NodeId, path: &str) -> Option<Macro> {
 /// Decodes a lookup.
 pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
     let mut m = de.map(root, "lookup")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
+    let common = common(de, &mut m, path, &SUPPORT_OBJECT_BASE, Format::V5);
     // contentctl 4.4.7's `Lookup` has no `lookup_type`: `filename` makes a
     // file lookup, `collection` a KV store one.
     let format = if !m.has("lookup_type")
@@ -1634,7 +1670,7 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
     };
     ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "baseline")?;
-    let common = common(de, &mut m, path, 67, STORY_STATUS, false, format);
+    let common = common(de, &mut m, path, &BASELINE_BASE, format);
     if format == Format::V4 {
         let _ = m.str_list(de, "datamodel");
     }
@@ -1703,7 +1739,7 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
 pub fn investigation(de: &mut Decoder, root: NodeId, path: &str) -> Option<Investigation> {
     ignore_extra_keys_in(de, Format::V4);
     let mut m = de.map(root, "investigation")?;
-    let common = common(de, &mut m, path, 67, STORY_STATUS, false, Format::V4);
+    let common = common(de, &mut m, path, &INVESTIGATION_BASE, Format::V4);
     let _ = req_enum(de, &mut m, "type", &["Investigation"]);
     let datamodel = match m.req(de, "datamodel", "a list of data models (may be empty)") {
         Some(n) => de.string_list(n, "datamodel").unwrap_or_default(),
@@ -1740,7 +1776,7 @@ pub fn investigation(de: &mut Decoder, root: NodeId, path: &str) -> Option<Inves
 pub fn dashboard(de: &mut Decoder, root: NodeId, path: &str) -> Option<Dashboard> {
     ignore_extra_keys_in(de, Format::V4);
     let mut m = de.map(root, "dashboard")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V4);
+    let common = common(de, &mut m, path, &SUPPORT_OBJECT_BASE, Format::V4);
     let theme = m
         .get_some(de, "theme")
         .and_then(|n| de.string(n, "theme"))
@@ -1757,7 +1793,7 @@ pub fn dashboard(de: &mut Decoder, root: NodeId, path: &str) -> Option<Dashboard
 /// Decodes a data source.
 pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSource> {
     let mut m = de.map(root, "data source")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
+    let common = common(de, &mut m, path, &SUPPORT_OBJECT_BASE, Format::V5);
     for k in ["id", "date", "author"] {
         if !m.has(k) {
             m.missing(de, k, "a value");
@@ -1812,7 +1848,7 @@ pub fn data_source(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSou
 /// Decodes a named deployment.
 pub fn deployment(de: &mut Decoder, root: NodeId, path: &str) -> Option<Deployment> {
     let mut m = de.map(root, "deployment")?;
-    let common = common(de, &mut m, path, 99, PRODUCTION_ONLY, true, Format::V5);
+    let common = common(de, &mut m, path, &SUPPORT_OBJECT_BASE, Format::V5);
     for k in ["id", "date", "author"] {
         if !m.has(k) {
             m.missing(de, k, "a value");
