@@ -627,7 +627,8 @@ fn detection_view(
         .filter_map(|short| attack.tactic(short))
         .map(|t| t.name.clone())
         .collect();
-    let nist = vec![if kind == "TTP" { "DE.CM" } else { "DE.AE" }.to_string()];
+    let ttp = d.detection_type() == Some(detc_content::enums::DetectionType::Ttp);
+    let nist = vec![if ttp { "DE.CM" } else { "DE.AE" }.to_string()];
     // contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for
     // the network security domain, else CIS 10.
     let cis20 = vec![

@@ -3,6 +3,46 @@
 
 /// Detection `type`.
 pub const DETECTION_TYPES: &[&str] = &["TTP", "Anomaly", "Hunting", "Correlation"];
+
+/// A detection's `type`, once validated ([`DETECTION_TYPES`]; contentctl's
+/// `AnalyticsType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DetectionType {
+    /// Tactics, techniques and procedures: a notable (finding) and risk.
+    Ttp,
+    /// Risk only.
+    Anomaly,
+    /// A search an analyst runs; no alert.
+    Hunting,
+    /// A search over the risk index (risk-based alerting's correlation).
+    Correlation,
+}
+
+impl DetectionType {
+    /// The type written as `type:` (`TTP`, `Anomaly`, ...); `None` for any
+    /// other text (reported as S004 when the file is read).
+    pub fn parse(s: &str) -> Option<DetectionType> {
+        match s {
+            "TTP" => Some(DetectionType::Ttp),
+            "Anomaly" => Some(DetectionType::Anomaly),
+            "Hunting" => Some(DetectionType::Hunting),
+            "Correlation" => Some(DetectionType::Correlation),
+            _ => None,
+        }
+    }
+
+    /// Whether detections of this type raise an alert in production (a
+    /// notable or risk): TTP, Anomaly and Correlation (contentctl's
+    /// `enabled_by_default` and drilldown policies).
+    pub fn alerts(self) -> bool {
+        !matches!(self, DetectionType::Hunting)
+    }
+
+    /// TTP or Anomaly: the types that carry risk objects for a victim.
+    pub fn is_ttp_or_anomaly(self) -> bool {
+        matches!(self, DetectionType::Ttp | DetectionType::Anomaly)
+    }
+}
 /// Detection `status`.
 pub const DETECTION_STATUS: &[&str] = &["experimental", "production", "deprecated"];
 /// Story and baseline `status`.

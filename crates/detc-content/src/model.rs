@@ -194,6 +194,16 @@ pub struct Detection {
     pub legacy: Option<LegacyTags>,
 }
 
+impl Detection {
+    /// The validated `type` (`None` when missing or not one of
+    /// [`DETECTION_TYPES`], which the decoder reported).
+    pub fn detection_type(&self) -> Option<DetectionType> {
+        self.kind
+            .as_ref()
+            .and_then(|k| DetectionType::parse(&k.value))
+    }
+}
+
 /// An analytic story (`stories/*.yml`).
 #[derive(Debug, Clone)]
 pub struct Story {
@@ -1223,7 +1233,8 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
             let needs_victim = common.is_production()
                 && kind
                     .as_ref()
-                    .is_some_and(|k| k.value == "TTP" || k.value == "Anomaly");
+                    .and_then(|k| DetectionType::parse(&k.value))
+                    .is_some_and(DetectionType::is_ttp_or_anomaly);
             let victims = l
                 .observables
                 .iter()

@@ -52,7 +52,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        let hunting = d.kind.as_ref().is_some_and(|k| k.value == "Hunting");
+        let hunting = d.detection_type() == Some(crate::enums::DetectionType::Hunting);
         if d.common.is_production() && !hunting {
             let with_original = d.drilldowns.iter().any(|x| {
                 x.search

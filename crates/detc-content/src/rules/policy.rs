@@ -15,6 +15,7 @@
 
 use super::Cx;
 use crate::codes::{code, diag};
+use crate::enums::DetectionType;
 use detc_diag::Diagnostic;
 
 /// The marker `detc new` puts before what the author must still write:
@@ -56,21 +57,21 @@ fn check_placeholders(cx: &Cx, out: &mut Vec<Diagnostic>) {
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     check_placeholders(cx, out);
     for d in &cx.content.detections {
-        let kind = d.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("");
+        let kind = d.detection_type();
         let production = d.common.is_production();
         let search = d.search.as_ref().map(|s| s.value.as_str()).unwrap_or("");
         if let Some(e) = &d.enabled_by_default
             && e.value
-            && !(production && matches!(kind, "TTP" | "Anomaly" | "Correlation"))
+            && !(production && kind.is_some_and(DetectionType::alerts))
         {
             out.push(
-                    diag(code::P001, format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {kind})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?")))
+                    diag(code::P001, format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?"), d.kind.as_ref().map_or("", |k| k.value.as_str())))
                         .at(e.span)
                         .help("set `enabled_by_default: false`"),
                 );
         }
         if production
-            && kind != "Correlation"
+            && kind != Some(DetectionType::Correlation)
             && d.tags.manual_test.is_none()
             && d.tests.is_empty()
             && let Some(n) = &d.common.name
@@ -98,7 +99,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        if production && matches!(kind, "TTP" | "Anomaly") {
+        if production && kind.is_some_and(DetectionType::is_ttp_or_anomaly) {
             for ds in &d.data_source {
                 for part in ds.value.split("AND").map(str::trim) {
                     let Some(src) = cx
