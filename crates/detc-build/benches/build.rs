@@ -12,6 +12,9 @@
 //! The target is 200 ms for the build. Not a test: the machine is shared,
 //! so the figures are read, not asserted.
 
+#[path = "../../detc-content/benches/synth.rs"]
+mod synth;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -25,7 +28,7 @@ fn main() {
     const RUNS: usize = 15;
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
     let dir = tempfile::tempdir().expect("tempdir");
-    detc_content::synth::pack_with_copies(&fixtures, dir.path(), N).expect("write the pack");
+    synth::pack_with_copies(&fixtures, dir.path(), N).expect("write the pack");
     let vopts = detc_content::Options::default();
     let bopts = detc_build::Options {
         attack: detc_attack::Attack::embedded(),

@@ -9,6 +9,9 @@
 //! is shared, so the figure is read, not asserted. `DETC_BENCH_PHASES=1`
 //! also prints the load, SPL and bare read+parse phases.
 
+#[path = "synth.rs"]
+mod synth;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -17,8 +20,7 @@ fn main() {
     const RUNS: usize = 15;
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/init");
     let dir = tempfile::tempdir().expect("tempdir");
-    let bytes =
-        detc_content::synth::pack_with_copies(&fixtures, dir.path(), N).expect("write the pack");
+    let bytes = synth::pack_with_copies(&fixtures, dir.path(), N).expect("write the pack");
     let opts = detc_content::Options::default();
     // Warm-up: page cache, the embedded ATT&CK data parsed once per process.
     let p = detc_content::validate(dir.path(), &opts);

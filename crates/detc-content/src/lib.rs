@@ -19,7 +19,6 @@ pub mod naming;
 pub mod par;
 pub mod risk;
 pub mod rules;
-pub mod synth;
 
 pub use load::{AppConfig, Config, Project, load};
 

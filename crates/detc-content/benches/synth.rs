@@ -1,5 +1,6 @@
 //! Synthetic content for benchmarks: a fixture pack plus many copies of its
-//! 7zip detection.
+//! 7zip detection. Not part of any crate's API: the benchmarks that need it
+//! include this file (`#[path = ...] mod synth;`).
 
 use std::path::Path;
 
