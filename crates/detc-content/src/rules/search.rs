@@ -3,9 +3,13 @@
 //! - `Q001 missing-filter-macro`: a detection's search contains
 //!   `` `<stem>_filter` `` (contentctl rule 1).
 //! - `Q002 filter-macro-misplaced`: that macro is its own command and
-//!   used once; written inside another command or after `search` it
-//!   expands to a search for the word `search` (detc; see
-//!   [`check_filter_placement`]).
+//!   used once. A filter macro is usually `search *` (contentctl creates a
+//!   missing one so), so written inside
+//!   another command (`errorCode=success `x_filter``) or after `search`
+//!   (`| search `x_filter``) it expands to a search for the word `search`,
+//!   which matches nothing; a second call filters twice (detc). Placing it
+//!   before an aggregation, as ESCU's NTLM and password-spray detections
+//!   do on purpose, is fine.
 //! - `Q003 undefined-macro`: every macro used is defined, except those
 //!   contentctl ignores (`drop_dm_object_name`, `get_asset`...) and the
 //!   detection's own filter macro, which the build creates as `search *`.
