@@ -7,6 +7,10 @@
 //! - [`cloudtrail`]: CloudTrail records to CIM Change rows (the stand-in for
 //!   the Splunk Add-on for AWS and the Change data model; its table says
 //!   which field comes from where).
+//! - [`json`]: any JSON event to the fields Splunk extracts from it with
+//!   `KV_MODE = json` (`userIdentity.arn`, `resources{}.ARN`), the first
+//!   step towards raw-event searches in `detc test` (#20; not used by a
+//!   search yet).
 //! - [`spl`]: the commands the shipped searches use, evaluated on those
 //!   rows: `tstats` over `datamodel=Change` (its `where` clause and `by`
 //!   fields, `count`, `earliest`, `latest`, `min`, `max`, `values`, `dc`),
@@ -17,6 +21,7 @@
 //!   error, so a test never passes by skipping logic it cannot evaluate.
 
 pub mod cloudtrail;
+pub mod json;
 pub mod spl;
 
 use std::collections::BTreeMap;
