@@ -9,8 +9,8 @@
 //!   which field comes from where).
 //! - [`json`]: any JSON event to the fields Splunk extracts from it with
 //!   `KV_MODE = json` (`userIdentity.arn`, `resources{}.ARN`), the first
-//!   step towards raw-event searches in `detc test` (#20; not used by a
-//!   search yet).
+//!   step towards raw-event searches in `detc test` (#20); [`spl::run`]
+//!   runs a search that starts with search terms over such events.
 //! - [`spl`]: the commands the shipped searches use, evaluated on those
 //!   rows: `tstats` over `datamodel=Change` (its `where` clause and `by`
 //!   fields, `count`, `earliest`, `latest`, `min`, `max`, `values`, `dc`),

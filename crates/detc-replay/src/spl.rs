@@ -22,8 +22,15 @@
 //! - `stats <aggregates> by <fields>`, with the aggregates of tstats.
 //! - `rename a as b` and `rename prefix.* as *`; `table` and `fields`
 //!   (keep the listed fields, `*` wildcards allowed); `convert
-//!   timeformat="..." ctime(f)` (UTC); `search *` (the default filter
-//!   macro).
+//!   timeformat="..." ctime(f)` (UTC); `search <terms>` (the default
+//!   filter macro `search *` included).
+//! - A search that starts with search terms instead of `| tstats` runs
+//!   over events (the rows given are then the events' fields, for JSON
+//!   events [`crate::json::fields`]): `field=value`, `field!=value`,
+//!   `field IN (...)` (values case-insensitive, `*` wildcards), `AND`,
+//!   `OR`, `NOT`, parentheses, and bare words, which match the event's
+//!   `_raw` as a substring (Splunk matches whole indexed tokens, so this
+//!   may keep more events). `<`/`>` comparisons are an error.
 //! - `firstseen <options>`: the real engine on the rows, the state file
 //!   `<lookup>.csv` in [`Context::state_dir`], the window resolved from
 //!   [`Context::latest`].
@@ -82,7 +89,17 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String>
         cur = match cmd.name.as_str() {
             "tstats" if i == 0 => tstats(args, rows).map_err(err)?,
             "tstats" => return Err(err("tstats must be the first command".into())),
-            _ if i == 0 => return Err(err("the search must start with `| tstats`".into())),
+            // A search over events: `rows` are the events' fields
+            // ([`crate::json::fields`] and the test's `sourcetype`, `source`).
+            "search" if i == 0 => {
+                let t = parse_terms(args).map_err(err)?;
+                rows.iter().filter(|r| t.matches(r)).cloned().collect()
+            }
+            _ if i == 0 => {
+                return Err(err(
+                    "the search must start with `| tstats` or a search of events".into(),
+                ));
+            }
             "rename" => rename(args, cur).map_err(err)?,
             "where" => {
                 let e = Expr::parse(args).map_err(err)?;
@@ -97,6 +114,10 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String>
             }
             "convert" => convert(args, cur).map_err(err)?,
             "search" if args == "*" => cur,
+            "search" => {
+                let t = parse_terms(args).map_err(err)?;
+                cur.into_iter().filter(|r| t.matches(r)).collect()
+            }
             "firstseen" => firstseen(args, cur, cx).map_err(err)?,
             other => return Err(err(format!("`{other}` is not in the replay's SPL subset"))),
         };
@@ -138,6 +159,10 @@ enum Term {
     Not(Box<Term>),
     Cmp(String, bool, String),
     In(String, Vec<String>),
+    /// A bare word: matches events whose `_raw` holds it (case-insensitive,
+    /// `*` as wildcard). Splunk matches whole tokens of the indexed text;
+    /// this matches any substring, so it may keep more events.
+    Word(String),
 }
 
 impl Term {
@@ -158,6 +183,13 @@ impl Term {
                 .values(f)
                 .iter()
                 .any(|x| vs.iter().any(|v| glob_match(v, x))),
+            Term::Word(w) => {
+                let w = w.trim_matches('*');
+                r.first("_raw").is_some_and(|raw| {
+                    w.split('*')
+                        .all(|part| raw.to_lowercase().contains(&part.to_lowercase()))
+                })
+            }
         }
     }
 }
@@ -296,8 +328,16 @@ impl TermParser {
                 }
                 Ok(Term::In(field, vs))
             }
+            // A bare word (the next token belongs to the next term).
+            Some(_) | None
+                if !field.contains(['<', '>'])
+                    && !["AND", "OR", "NOT", ")"].contains(&field.as_str()) =>
+            {
+                self.at -= 1;
+                Ok(Term::Word(unq(&field)))
+            }
             other => Err(format!(
-                "`{field}` followed by {other:?}: only field=value, field!=value and field IN (...) terms are read"
+                "`{field}` followed by {other:?}: only field=value, field!=value, field IN (...) and bare words are read"
             )),
         }
     }
@@ -1049,7 +1089,81 @@ mod tests {
         assert!(t("NOT c=1"));
         assert!(!t("c!=1"));
         assert!(t("(a=x OR a=AssumedRole) b!=y"));
-        assert!(parse_terms("a>1").is_err());
+        assert!(
+            parse_terms("a>1").is_err(),
+            "comparisons are not read, never taken as words"
+        );
+    }
+
+    /// A search over raw CloudTrail events, field names as Splunk's
+    /// `KV_MODE = json` gives them.
+    #[test]
+    fn a_search_over_raw_json_events() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/cloudtrail/invictus-aws-dataset.jsonl.gz");
+        let events: Vec<Row> = crate::cloudtrail::read_records(&path)
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut r = crate::json::fields(e);
+                r.set("sourcetype", "aws:cloudtrail");
+                r
+            })
+            .collect();
+        let cx = Context {
+            macros: &|n: &str, a: usize| {
+                (n == "cloudtrail" && a == 0)
+                    .then(|| (Vec::new(), "sourcetype=aws:cloudtrail".to_string()))
+            },
+            state_dir: std::env::temp_dir(),
+            latest: 0,
+        };
+        let out = run(
+            "`cloudtrail` eventName IN (GetBucketLogging, ListBuckets) NOT userIdentity.type=AssumedRole \
+             | stats count by eventName userIdentity.arn",
+            &events,
+            &cx,
+        )
+        .unwrap();
+        let expected: std::collections::BTreeMap<(String, String), usize> = {
+            let mut m = std::collections::BTreeMap::new();
+            for e in &events {
+                let name = e.first("eventName").unwrap_or("");
+                if matches!(name, "GetBucketLogging" | "ListBuckets")
+                    && e.first("userIdentity.type") != Some("AssumedRole")
+                    && let Some(arn) = e.first("userIdentity.arn")
+                {
+                    *m.entry((name.to_string(), arn.to_string())).or_default() += 1;
+                }
+            }
+            m
+        };
+        assert!(!expected.is_empty());
+        assert_eq!(out.len(), expected.len(), "{out:?}");
+        for r in &out {
+            let k = (
+                r.first("eventName").unwrap().to_string(),
+                r.first("userIdentity.arn").unwrap().to_string(),
+            );
+            assert_eq!(
+                r.first("count"),
+                Some(expected[&k].to_string().as_str()),
+                "{k:?}"
+            );
+        }
+        // A bare word searches the raw event.
+        let words = run(
+            "sourcetype=aws:cloudtrail benjamin GetBucketLogging",
+            &events,
+            &cx,
+        )
+        .unwrap();
+        assert!(!words.is_empty());
+        assert!(
+            words
+                .iter()
+                .all(|r| r.first("_raw").unwrap().contains("benjamin"))
+        );
     }
 
     #[test]
@@ -1106,8 +1220,13 @@ mod tests {
             e.contains("`join` is not in the replay's SPL subset"),
             "{e}"
         );
-        let e = run("index=main | table x", &[], &cx).unwrap_err();
-        assert!(e.contains("must start with `| tstats`"), "{e}");
+        let e = run("| inputlookup x | table x", &[], &cx).unwrap_err();
+        assert!(
+            e.contains("must start with `| tstats` or a search of events"),
+            "{e}"
+        );
+        let e = run("index=main x>1 | table x", &[], &cx).unwrap_err();
+        assert!(e.contains("`x>1` followed by"), "{e}");
         let e = run("| tstats count from datamodel=Change | `nope`", &[], &cx).unwrap_err();
         assert!(e.contains("`nope` is not defined"), "{e}");
     }
