@@ -227,6 +227,11 @@ pub const DATA_MODELS: &[&str] = &[
     "Splunk_Audit",
 ];
 
+/// Values of a test's `expect` (a detc extension read by `detc test`):
+/// `results`, at least one result (contentctl's meaning, the default), or
+/// `none`, no result (benign data).
+pub const TEST_EXPECTATIONS: &[&str] = &["results", "none"];
+
 /// Values of a lookup's `written_by` (a detc extension): the search command
 /// that writes the lookup's file at run time.
 pub const WRITTEN_BY: &[&str] = &["firstseen"];

@@ -38,6 +38,11 @@ pub const EXTENSIONS: &[Extension] = &[
         what: "ATT&CK analytics (`AN####`), checked against the detection strategies and techniques and written to the annotations",
     },
     Extension {
+        key: "tests[].expect",
+        object: "detection",
+        what: "`results` (the default: at least one result, contentctl's meaning) or `none` (benign data: no result), checked by `detc test`",
+    },
+    Extension {
         key: "written_by",
         object: "lookup",
         what: "`firstseen`: the lookup is the state the firstseen command keeps (a csv file for `store=csv`, a KV store collection for `store=kvstore`); no data ships, only its transforms.conf (and collections.conf, with admin-only write) stanzas",
@@ -91,6 +96,17 @@ pub fn check_strict(p: &mut Project) {
                     span,
                     format!("`{key}` is a detc extension that contentctl 5.6.2 refuses"),
                     "remove it, or turn extensions on",
+                ));
+            }
+        }
+    }
+    for d in &p.content.detections {
+        for t in &d.tests {
+            if let Some(e) = &t.expect {
+                out.push(strict(
+                    e.span,
+                    "`expect` in a test is a detc extension that contentctl 5.6.2 refuses".into(),
+                    "remove it (contentctl's tests all expect results), or turn extensions on",
                 ));
             }
         }

@@ -289,6 +289,10 @@ pub struct DetectionTest {
     pub name: Option<Spanned<String>>,
     /// `attack_data`: the data to replay.
     pub attack_data: Vec<AttackData>,
+    /// `expect` (a detc extension): `results` (the default, contentctl's
+    /// meaning: at least one result) or `none` (benign data: the search
+    /// must return nothing). Read by `detc test`.
+    pub expect: Option<Spanned<String>>,
 }
 
 /// One `attack_data` entry of a test: a file (URL, or a path relative to the
@@ -1194,8 +1198,17 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
                     }
                     let _ = t.opt_str(de, "earliest_time");
                     let _ = t.opt_str(de, "latest_time");
+                    t.note_enum("expect", TEST_EXPECTATIONS);
+                    let expect = t
+                        .get_some(de, "expect")
+                        .and_then(|n| de.string(n, "expect"))
+                        .and_then(|v| one_of(de, v, TEST_EXPECTATIONS, "expect"));
                     t.finish(de);
-                    tests.push(DetectionTest { name, attack_data });
+                    tests.push(DetectionTest {
+                        name,
+                        attack_data,
+                        expect,
+                    });
                 }
             }
             tests

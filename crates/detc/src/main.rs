@@ -284,6 +284,34 @@ enum Command {
     /// changed file and a summary are printed. Exit status: 0 written or
     /// unchanged, 1 content errors or (with --check) snapshots that differ,
     /// 2 usage or I/O error.
+    /// Run the detections' tests offline, on their local attack data, with
+    /// detc's SPL interpreter and the real firstseen engine.
+    ///
+    /// A test passes when its search returns at least one result on its
+    /// attack data (contentctl's meaning). A test is skipped, with the
+    /// reason, when its attack data is a URL, its sourcetype has no field
+    /// extraction in detc yet (aws:cloudtrail only), its search uses a
+    /// command outside the interpreter's subset (named with file:line), or
+    /// it keeps firstseen history (min_history=), which needs a timeline of
+    /// runs. The content is validated first. Exit status: 0 no test failed,
+    /// 1 a test failed or the content has errors, 2 usage or I/O error.
+    Test {
+        /// The content root: the folder holding contentctl.yml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Only this detection's tests (its name; repeat for more).
+        #[arg(long = "detection", value_name = "NAME")]
+        detections: Vec<String>,
+        /// Output: text (a line per test and a summary), json, or junit
+        /// (JUnit XML, which CI systems display).
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "junit"])]
+        format: String,
+        /// Color the diagnostics: auto, always or never.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+        color: String,
+        #[command(flatten)]
+        lints: LintArgs,
+    },
     Snapshot {
         /// The content root: the folder holding contentctl.yml.
         #[arg(default_value = ".")]
@@ -866,6 +894,45 @@ fn main() -> ExitCode {
             color,
             lints,
         } => snapshot(path, out, check, &color, &lints),
+        Command::Test {
+            path,
+            detections,
+            format,
+            color,
+            lints,
+        } => {
+            // The tests run while the rules do; their results count only
+            // when the content has no error.
+            let results = match validated_beside(&path, &color, "testing", &lints, |p| {
+                detc_test::run(p, &detections)
+            }) {
+                Ok((_, r)) => r,
+                Err(code) => return code,
+            };
+            if results.is_empty() {
+                eprintln!(
+                    "warning: no test ran{}",
+                    if detections.is_empty() {
+                        ": no detection has `tests:`"
+                    } else {
+                        ": no detection of that name has `tests:`"
+                    }
+                );
+            }
+            print!(
+                "{}",
+                match format.as_str() {
+                    "json" => detc_test::json(&results),
+                    "junit" => detc_test::junit(&results),
+                    _ => detc_test::text(&results),
+                }
+            );
+            if detc_test::any_failed(&results) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Command::New {
             kind,
             path,
