@@ -161,46 +161,67 @@ struct Run {
     failed: bool,
 }
 
+/// Drives one search through the firstseen binary as splunkd does: getinfo
+/// with `args`, `uri` and session `key`, then one finished chunk of `rows`
+/// under `header` (not sent when getinfo already failed). `env` is added to
+/// the command's environment. Returns every reply and the exit code.
+fn drive(
+    uri: &str,
+    key: &str,
+    args: &[&str],
+    header: &[&str],
+    rows: &[Vec<String>],
+    latest: f64,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (Vec<ReplyChunk>, Option<i32>) {
+    let mut meta: Value =
+        serde_json::from_slice(&getinfo_meta(args, None, Some(latest), false)).unwrap();
+    meta["searchinfo"]["splunkd_uri"] = json!(uri);
+    meta["searchinfo"]["session_key"] = json!(key);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_firstseen"));
+    cmd.env("FIRSTSEEN_APP", APP).env("TZ", "UTC");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut s = Session::spawn(&mut cmd).unwrap();
+    let mut replies = vec![s.send(meta.to_string().as_bytes(), b"").unwrap()];
+    if !replies[0].finished() {
+        replies.push(
+            s.send(&execute_meta(true), &splunkd_body(header, rows))
+                .unwrap(),
+        );
+    }
+    let exit = s.finish().unwrap();
+    (replies, exit.code)
+}
+
 /// One search of `rows` (time, user) through the firstseen binary, as the
 /// user whose session key is `key`, with `args` after `lookup=seen
 /// store=kvstore key=user`.
 fn search(uri: &str, key: &str, rows: &[(f64, &str)], latest: f64, args: &[&str]) -> Run {
     let mut all = vec!["lookup=seen", "store=kvstore", "key=user", "output=all"];
     all.extend_from_slice(args);
-    let mut meta: Value =
-        serde_json::from_slice(&getinfo_meta(&all, None, Some(latest), false)).unwrap();
-    meta["searchinfo"]["splunkd_uri"] = json!(uri);
-    meta["searchinfo"]["session_key"] = json!(key);
     let lookups = tempfile::tempdir().unwrap();
-    let mut s = Session::spawn(
-        Command::new(env!("CARGO_BIN_EXE_firstseen"))
-            .env("FIRSTSEEN_APP", APP)
-            .env("FIRSTSEEN_LOOKUPS_DIR", lookups.path())
-            .env("TZ", "UTC"),
-    )
-    .unwrap();
-    let mut replies: Vec<ReplyChunk> = vec![s.send(meta.to_string().as_bytes(), b"").unwrap()];
-    if !replies[0].finished() {
-        let body: Vec<Vec<String>> = rows
-            .iter()
-            .map(|(t, u)| vec![t.to_string(), u.to_string()])
-            .collect();
-        replies.push(
-            s.send(
-                &execute_meta(true),
-                &splunkd_body(&["_time", "user"], &body),
-            )
-            .unwrap(),
-        );
-    }
-    let exit = s.finish().unwrap();
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(t, u)| vec![t.to_string(), u.to_string()])
+        .collect();
+    let (replies, code) = drive(
+        uri,
+        key,
+        &all,
+        &["_time", "user"],
+        &body,
+        latest,
+        &[("FIRSTSEEN_LOOKUPS_DIR", lookups.path().as_os_str())],
+    );
     let last = replies.last().unwrap();
     let messages: Vec<String> = replies
         .iter()
         .flat_map(|r| r.messages())
         .map(|(l, t)| format!("{l}: {t}"))
         .collect();
-    let failed = last.meta.get("error").is_some() || exit.code != Some(0);
+    let failed = last.meta.get("error").is_some() || code != Some(0);
     let rows = last.rows();
     let mut new = Vec::new();
     if let Some(h) = rows.first() {
@@ -476,27 +497,16 @@ fn an_unreachable_splunkd_or_a_missing_collection_is_an_error_splunk_shows() {
     );
     let mut meta_args = vec!["lookup=nosuch", "store=kvstore", "key=user"];
     meta_args.push("output=all");
-    let r = {
-        let mut meta: Value =
-            serde_json::from_slice(&getinfo_meta(&meta_args, None, Some(t + 60.0), false)).unwrap();
-        meta["searchinfo"]["splunkd_uri"] = json!(sd.uri);
-        meta["searchinfo"]["session_key"] = json!(ADMIN_KEY);
-        let mut s = Session::spawn(
-            Command::new(env!("CARGO_BIN_EXE_firstseen"))
-                .env("FIRSTSEEN_APP", APP)
-                .env("TZ", "UTC"),
-        )
-        .unwrap();
-        s.send(meta.to_string().as_bytes(), b"").unwrap();
-        let r = s
-            .send(
-                &execute_meta(true),
-                &splunkd_body(&["_time", "user"], &[vec![t.to_string(), "alice".into()]]),
-            )
-            .unwrap();
-        let _ = s.finish();
-        r
-    };
+    let (replies, _) = drive(
+        &sd.uri,
+        ADMIN_KEY,
+        &meta_args,
+        &["_time", "user"],
+        &[vec![t.to_string(), "alice".into()]],
+        t + 60.0,
+        &[],
+    );
+    let r = replies.last().unwrap();
     let text: Vec<String> = r.messages().into_iter().map(|(_, t)| t).collect();
     assert!(
         text.iter()
@@ -515,25 +525,16 @@ fn csv_writes_need_the_capability_that_the_app_defines() {
     let run = |key: &str, args: &[&str]| -> Vec<(String, String)> {
         let mut all = vec!["lookup=seen_csv", "key=user", "output=all"];
         all.extend_from_slice(args);
-        let mut meta: Value =
-            serde_json::from_slice(&getinfo_meta(&all, None, Some(t + 60.0), false)).unwrap();
-        meta["searchinfo"]["splunkd_uri"] = json!(sd.uri);
-        meta["searchinfo"]["session_key"] = json!(key);
-        let mut s = Session::spawn(
-            Command::new(env!("CARGO_BIN_EXE_firstseen"))
-                .env("FIRSTSEEN_LOOKUPS_DIR", lookups.path())
-                .env("TZ", "UTC"),
-        )
-        .unwrap();
-        s.send(meta.to_string().as_bytes(), b"").unwrap();
-        let r = s
-            .send(
-                &execute_meta(true),
-                &splunkd_body(&["_time", "user"], &[vec![t.to_string(), "alice".into()]]),
-            )
-            .unwrap();
-        let _ = s.finish();
-        r.messages()
+        let (replies, _) = drive(
+            &sd.uri,
+            key,
+            &all,
+            &["_time", "user"],
+            &[vec![t.to_string(), "alice".into()]],
+            t + 60.0,
+            &[("FIRSTSEEN_LOOKUPS_DIR", lookups.path().as_os_str())],
+        );
+        replies.last().unwrap().messages()
     };
     let state = lookups.path().join("seen_csv.csv");
     let m = run(ANALYST_KEY, &[]);
@@ -590,24 +591,16 @@ fn keys_of_several_fields_with_any_text_round_trip() {
             "key=user,command",
             "output=all",
         ];
-        let mut meta: Value =
-            serde_json::from_slice(&getinfo_meta(&args, None, Some(t + 60.0), false)).unwrap();
-        meta["searchinfo"]["splunkd_uri"] = json!(sd.uri);
-        meta["searchinfo"]["session_key"] = json!(ADMIN_KEY);
-        let mut s = Session::spawn(
-            Command::new(env!("CARGO_BIN_EXE_firstseen"))
-                .env("FIRSTSEEN_APP", APP)
-                .env("TZ", "UTC"),
-        )
-        .unwrap();
-        s.send(meta.to_string().as_bytes(), b"").unwrap();
-        let r = s
-            .send(
-                &execute_meta(true),
-                &splunkd_body(&["_time", "user", "command"], &rows),
-            )
-            .unwrap();
-        let _ = s.finish();
+        let (replies, _) = drive(
+            &sd.uri,
+            ADMIN_KEY,
+            &args,
+            &["_time", "user", "command"],
+            &rows,
+            t + 60.0,
+            &[],
+        );
+        let r = replies.last().unwrap();
         let out = r.rows();
         let n = out[0].iter().position(|x| x == "isNew").unwrap();
         out[1..].iter().filter(|r| r[n] == "1").count()
