@@ -23,7 +23,11 @@
 //! - `rename a as b` and `rename prefix.* as *`; `table` and `fields`
 //!   (keep the listed fields, `*` wildcards allowed); `convert
 //!   timeformat="..." ctime(f)` (UTC); `search <terms>` (the default
-//!   filter macro `search *` included).
+//!   filter macro `search *` included); `dedup f...` (first row of each
+//!   combination, rows without a field dropped); `head [N]`; `sort [N]
+//!   [-|+]f...` (numbers as numbers, at most 10,000 rows by default);
+//!   `fillnull [value=V] [f...]`. Other forms of these commands are
+//!   reported as outside the subset.
 //! - A search that starts with search terms instead of `| tstats` runs
 //!   over events (the rows given are then the events' fields, for JSON
 //!   events [`crate::json::fields`]): `field=value`, `field!=value`,
@@ -39,7 +43,7 @@
 //! ([`Context::macros`]), arguments substituted as Splunk does (`$arg$`).
 
 use crate::Row;
-use detc_spl::{split_args, split_pipeline};
+use detc_spl::{split_args, split_pipeline, split_words};
 use regex::Regex;
 use splunk_chunked::Records;
 use splunk_chunked::body::{BodyWriter, MV_PREFIX, encode_mv};
@@ -113,6 +117,10 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String>
                 group(&refs, &aggs, &by)
             }
             "convert" => convert(args, cur).map_err(err)?,
+            "dedup" => dedup(args, cur).map_err(err)?,
+            "head" => head_rows(args, cur).map_err(err)?,
+            "sort" => sort(args, cur).map_err(err)?,
+            "fillnull" => fillnull(args, cur).map_err(err)?,
             "search" if args == "*" => cur,
             "search" => {
                 let t = parse_terms(args).map_err(err)?;
@@ -596,6 +604,146 @@ fn select(args: &str, rows: Vec<Row>) -> Vec<Row> {
                 .collect())
         })
         .collect()
+}
+
+/// The error for a form of a command this subset does not run: worded as
+/// for a command outside the subset, so that `detc test` skips the test.
+fn unsupported(what: &str) -> String {
+    format!("`{what}` is not in the replay's SPL subset")
+}
+
+/// `dedup f1 f2 ...`: the first row of each combination of values; rows
+/// without one of the fields are dropped (Splunk's default, `keepempty=false`).
+fn dedup(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let fields: Vec<&str> = field_list(args).collect();
+    if fields.is_empty()
+        || fields.iter().any(|f| {
+            f.contains('=') || f.parse::<u64>().is_ok() || f.eq_ignore_ascii_case("sortby")
+        })
+    {
+        return Err(unsupported(&format!("dedup {args}")));
+    }
+    let mut seen = BTreeSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            let key: Option<Vec<Vec<String>>> = fields
+                .iter()
+                .map(|f| {
+                    let v = r.values(f);
+                    (!v.is_empty()).then(|| v.to_vec())
+                })
+                .collect();
+            key.is_some_and(|k| seen.insert(k))
+        })
+        .collect())
+}
+
+/// `head [N]` or `head limit=N`: the first N rows (10 by default).
+fn head_rows(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let a = args.trim();
+    let n = if a.is_empty() {
+        10
+    } else {
+        a.strip_prefix("limit=")
+            .unwrap_or(a)
+            .parse::<usize>()
+            .map_err(|_| unsupported(&format!("head {a}")))?
+    };
+    Ok(rows.into_iter().take(n).collect())
+}
+
+/// `sort [N] [-|+]f1 ...`: by each field in turn, `-` descending; numbers
+/// compare as numbers when both values are numbers, else as text. At most
+/// N rows (10,000 without N, Splunk's default; `0` for all). `num()`,
+/// `str()`, `ip()` and `auto()` wrappers are not read.
+fn sort(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let mut words: Vec<&str> = field_list(args).collect();
+    let mut limit = 10_000;
+    if let Some(first) = words.first() {
+        if let Ok(n) = first.parse::<usize>() {
+            limit = if n == 0 { usize::MAX } else { n };
+            words.remove(0);
+        } else if let Some(n) = first.strip_prefix("limit=") {
+            let n: usize = n
+                .parse()
+                .map_err(|_| unsupported(&format!("sort {args}")))?;
+            limit = if n == 0 { usize::MAX } else { n };
+            words.remove(0);
+        }
+    }
+    let mut keys: Vec<(String, bool)> = Vec::new();
+    let mut sign_pending: Option<bool> = None;
+    for w in words {
+        if w == "-" || w == "+" {
+            sign_pending = Some(w == "-");
+            continue;
+        }
+        let (desc, name) = match w.strip_prefix('-') {
+            Some(n) => (true, n),
+            None => (
+                sign_pending.unwrap_or(false),
+                w.strip_prefix('+').unwrap_or(w),
+            ),
+        };
+        sign_pending = None;
+        if name.contains('(') || name.is_empty() || name == "d" {
+            return Err(unsupported(&format!("sort {args}")));
+        }
+        keys.push((name.to_string(), desc));
+    }
+    if keys.is_empty() {
+        return Err(unsupported(&format!("sort {args}")));
+    }
+    let mut rows = rows;
+    rows.sort_by(|a, b| {
+        for (f, desc) in &keys {
+            let (x, y) = (a.first(f).unwrap_or(""), b.first(f).unwrap_or(""));
+            let o = match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(p), Ok(q)) => p.partial_cmp(&q).unwrap_or(std::cmp::Ordering::Equal),
+                _ => x.cmp(y),
+            };
+            let o = if *desc { o.reverse() } else { o };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+/// `fillnull [value=V] [f1 f2 ...]`: missing or empty fields become V
+/// (`0` by default); without fields, every field of any row.
+fn fillnull(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let mut value = "0".to_string();
+    let mut fields: Vec<String> = Vec::new();
+    for w in split_words(args) {
+        let w = w.text.trim();
+        if let Some(v) = w.strip_prefix("value=") {
+            value = v.trim_matches('"').to_string();
+        } else if w.contains('=') {
+            return Err(unsupported(&format!("fillnull {args}")));
+        } else if !w.is_empty() {
+            fields.push(w.to_string());
+        }
+    }
+    if fields.is_empty() {
+        let all: BTreeSet<String> = rows.iter().flat_map(|r| r.0.keys().cloned()).collect();
+        fields = all.into_iter().collect();
+    }
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            for f in &fields {
+                if r.values(f).iter().all(|v| v.is_empty()) {
+                    r.set(f, value.clone());
+                }
+            }
+            r
+        })
+        .collect())
 }
 
 fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
@@ -1164,6 +1312,57 @@ mod tests {
                 .iter()
                 .all(|r| r.first("_raw").unwrap().contains("benjamin"))
         );
+    }
+
+    #[test]
+    fn dedup_head_sort_and_fillnull() {
+        let rows = vec![
+            row(&[("user", "bob"), ("n", "10")]),
+            row(&[("user", "alice"), ("n", "9")]),
+            row(&[("user", "bob"), ("n", "2")]),
+            row(&[("n", "100")]),
+        ];
+        let users = |rs: &[Row]| -> Vec<String> {
+            rs.iter()
+                .map(|r| r.first("user").unwrap_or("-").to_string())
+                .collect()
+        };
+        // The first row of each user; the row without `user` is dropped.
+        assert_eq!(
+            users(&dedup("user", rows.clone()).unwrap()),
+            ["bob", "alice"]
+        );
+        assert_eq!(
+            users(&head_rows("2", rows.clone()).unwrap()),
+            ["bob", "alice"]
+        );
+        assert_eq!(head_rows("", rows.clone()).unwrap().len(), 4);
+        // Numbers sort as numbers (10 after 9), descending with `-`.
+        let by_n = |a: &str| -> Vec<String> {
+            sort(a, rows.clone())
+                .unwrap()
+                .iter()
+                .map(|r| r.first("n").unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(by_n("n"), ["2", "9", "10", "100"]);
+        assert_eq!(by_n("- n"), ["100", "10", "9", "2"]);
+        assert_eq!(by_n("2 -n"), ["100", "10"]);
+        // fillnull: the missing user becomes the value.
+        let filled = fillnull("value=\"N/A\" user", rows.clone()).unwrap();
+        assert_eq!(users(&filled), ["bob", "alice", "bob", "N/A"]);
+        assert_eq!(users(&fillnull("", rows.clone()).unwrap())[3], "0");
+        // Forms outside the subset are reported as such (detc test skips them).
+        for (cmd, e) in [
+            ("dedup", dedup("3 user", rows.clone()).unwrap_err()),
+            ("sort", sort("num(n)", rows.clone()).unwrap_err()),
+            ("head", head_rows("count>2", rows.clone()).unwrap_err()),
+        ] {
+            assert!(
+                e.contains("is not in the replay's SPL subset"),
+                "{cmd}: {e}"
+            );
+        }
     }
 
     #[test]
