@@ -29,7 +29,6 @@
 use detc_content::Project;
 use detc_content::model::{Detection, DetectionTest};
 use detc_replay::{Row, cloudtrail, json, spl};
-use std::path::Path;
 
 /// How one test ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -323,9 +322,4 @@ pub fn junit(results: &[TestResult]) -> String {
     }
     o.push_str("</testsuite>\n");
     o
-}
-
-/// Loads the content at `root` (no validation).
-pub fn load(root: &Path) -> Project {
-    detc_content::load::load(root)
 }

@@ -67,10 +67,19 @@ pub fn lookups_dir() -> Result<PathBuf, String> {
     if let Some(d) = std::env::var_os(LOOKUPS_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
+    Ok(this_app()?.join("lookups"))
+}
+
+/// The folder of the app holding this executable ([`app_root`] of its
+/// real path).
+///
+/// # Errors
+/// When the executable cannot be found or is not inside an app.
+fn this_app() -> Result<PathBuf, String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
     let exe = exe.canonicalize().unwrap_or(exe);
-    app_root(&exe).map(|a| a.join("lookups")).ok_or_else(|| {
+    app_root(&exe).ok_or_else(|| {
         format!(
             "{} is not inside a Splunk app (…/etc/apps/<app>/bin/)",
             exe.display()
@@ -89,17 +98,10 @@ pub fn own_app() -> Result<String, String> {
     {
         return Ok(a);
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
-    let exe = exe.canonicalize().unwrap_or(exe);
-    app_root(&exe)
-        .and_then(|a| a.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .ok_or_else(|| {
-            format!(
-                "{} is not inside a Splunk app (…/etc/apps/<app>/bin/)",
-                exe.display()
-            )
-        })
+    let app = this_app()?;
+    app.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("the app folder {} has no name", app.display()))
 }
 
 /// Checks that the user behind `splunkd`'s session key holds

@@ -203,14 +203,10 @@ impl KvStore {
     /// Reads the records of `search`'s keys into a state.
     fn read(&self, fields: &[String], search: &KeyTable) -> Result<State, String> {
         let mut state = State::empty(fields);
-        let mut wanted: std::collections::HashMap<String, u32> =
-            std::collections::HashMap::with_capacity(search.len());
-        let mut keys: Vec<String> = Vec::with_capacity(search.len());
-        for i in 0..search.len() as u32 {
-            let k = record_key(key_values(search.key(i)));
-            wanted.insert(k.clone(), i);
-            keys.push(k);
-        }
+        let keys: Vec<String> = (0..search.len() as u32)
+            .map(|i| record_key(key_values(search.key(i))))
+            .collect();
+        let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
         let per = KEYS_PER_FIND.min(self.limits().max_rows_per_query).max(1);
         let path = self.data_path("/batch_find");
         let mut enc = Vec::new();
@@ -246,7 +242,7 @@ impl KvStore {
                         record_key(values.iter().map(String::as_str))
                     ));
                 }
-                if !wanted.contains_key(key) {
+                if !wanted.contains(key) {
                     continue;
                 }
                 enc.clear();
