@@ -43,6 +43,21 @@ pub const EXTENSIONS: &[Extension] = &[
         what: "`results` (the default: at least one result, contentctl's meaning) or `none` (benign data: no result), checked by `detc test`",
     },
     Extension {
+        key: "tests[].count",
+        object: "detection",
+        what: "the exact number of results the search returns on the attack data, checked by `detc test`",
+    },
+    Extension {
+        key: "tests[].rows",
+        object: "detection",
+        what: "results that must come out (field to value, or a list for a multivalue field), checked by `detc test`",
+    },
+    Extension {
+        key: "tests[].timeline",
+        object: "detection",
+        what: "runs of the search in order (`events`, `shift`, `latest`, `reset_state`, and each run's `expect`, `count`, `rows`), sharing one firstseen state, run by `detc test`",
+    },
+    Extension {
         key: "written_by",
         object: "lookup",
         what: "`firstseen`: the lookup is the state the firstseen command keeps (a csv file for `store=csv`, a KV store collection for `store=kvstore`); no data ships, only its transforms.conf (and collections.conf, with admin-only write) stanzas",
@@ -51,6 +66,11 @@ pub const EXTENSIONS: &[Extension] = &[
         key: "field_types",
         object: "lookup",
         what: "KV store field types (`string`, `number`, `bool`, `time`, `array`, `cidr`) written to collections.conf",
+    },
+    Extension {
+        key: "sourcetypes/",
+        object: "folder",
+        what: "how `detc test` reads a sourcetype's events (`time`) and maps them to CIM data models (`datamodels`: a constraint and an eval expression per field); contentctl does not read the folder and nothing of it is built",
     },
     Extension {
         key: "investigations/",
@@ -102,12 +122,23 @@ pub fn check_strict(p: &mut Project) {
     }
     for d in &p.content.detections {
         for t in &d.tests {
-            if let Some(e) = &t.expect {
-                out.push(strict(
-                    e.span,
-                    "`expect` in a test is a detc extension that contentctl 5.6.2 refuses".into(),
-                    "remove it (contentctl's tests all expect results), or turn extensions on",
-                ));
+            let e = &t.expectation;
+            let found = [
+                ("expect", e.expect.as_ref().map(|x| x.span)),
+                ("count", e.count.as_ref().map(|x| x.span)),
+                ("rows", e.rows.first().map(|r| r.span)),
+                ("timeline", t.timeline.first().map(|r| r.span)),
+            ];
+            for (key, span) in found {
+                if let Some(span) = span {
+                    out.push(strict(
+                        span,
+                        format!(
+                            "`{key}` in a test is a detc extension that contentctl 5.6.2 refuses"
+                        ),
+                        "remove it (contentctl's tests all expect results), or turn extensions on",
+                    ));
+                }
             }
         }
     }

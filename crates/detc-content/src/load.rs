@@ -58,6 +58,7 @@ pub const CONTENT_DIRS: &[&str] = &[
     "deployments",
     "investigations",
     "dashboards",
+    "sourcetypes",
 ];
 
 /// A loaded content root.
@@ -267,6 +268,7 @@ enum Object {
     Deployment(Box<model::Deployment>),
     Investigation(Box<model::Investigation>),
     Dashboard(Box<model::Dashboard>),
+    Sourcetype(Box<model::Sourcetype>),
 }
 
 /// Decodes the object at a file's root node; the path is for messages.
@@ -300,6 +302,9 @@ const FOLDERS: &[(&str, DecodeFn)] = &[
     }),
     ("dashboards", |de, n, p| {
         model::dashboard(de, n, p).map(|o| Object::Dashboard(Box::new(o)))
+    }),
+    ("sourcetypes", |de, n, p| {
+        model::sourcetype(de, n, p).map(|o| Object::Sourcetype(Box::new(o)))
     }),
 ];
 
@@ -364,6 +369,7 @@ fn load_content(p: &mut Project, c: &mut Content) {
             Some(Object::Dashboard(o)) => c.dashboards.push(*o),
             Some(Object::DataSource(o)) => c.data_sources.push(*o),
             Some(Object::Deployment(o)) => c.deployments.push(*o),
+            Some(Object::Sourcetype(o)) => c.sourcetypes.push(*o),
         }
     }
 }
@@ -480,6 +486,76 @@ pub fn shapes(folder: &str, text: &str) -> Option<(detc_yaml::Doc, Vec<detc_yaml
 
 #[cfg(test)]
 mod tests {
+    /// A test's expectations and timeline (detc extensions read by `detc
+    /// test`): what is read, and the three mistakes the decoder reports.
+    #[test]
+    fn test_expectations_and_timelines() {
+        let text = concat!(
+            "name: X\ntests:\n",
+            "- name: rows\n  attack_data: []\n  count: 2\n",
+            "  rows:\n  - {user: alice, command: [A, B], n: 3}\n",
+            "- name: both\n  attack_data: []\n  count: 1\n  timeline:\n",
+            "  - {shift: 8 days, expect: none}\n",
+            "  - {name: attack, shift: -1d, latest: +2h, reset_state: true, events: user=a*,",
+            " expect: none, rows: [{user: a}]}\n",
+        );
+        let mut sources = detc_diag::SourceMap::default();
+        let id = sources.add("detections/x.yml", text);
+        let (obj, diags) = super::decode_text(text, id, "detections/x.yml", super::FOLDERS[0].1);
+        let Some(super::Object::Detection(d)) = obj else {
+            panic!("a detection: {diags:?}")
+        };
+        let s005: Vec<&str> = diags
+            .iter()
+            .filter(|d| d.code == "S005")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            s005,
+            [
+                "`8 days` is not a time offset",
+                "`expect: none` says the search returns nothing, but `count` or `rows` expect results",
+                "a test with a `timeline` has its expectations on each run",
+            ],
+            "{diags:?}"
+        );
+        let rows = &d.tests[0].expectation.rows;
+        assert_eq!(
+            d.tests[0].expectation.count.as_ref().map(|c| c.value),
+            Some(2)
+        );
+        let fields: Vec<(&str, Vec<&str>)> = rows[0]
+            .fields
+            .iter()
+            .map(|(f, v)| (f.value.as_str(), v.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("user", vec!["alice"]),
+                ("command", vec!["A", "B"]),
+                ("n", vec!["3"])
+            ]
+        );
+        assert_eq!(d.tests[1].timeline.len(), 2, "{diags:?}");
+        let run = &d.tests[1].timeline[1];
+        assert_eq!(run.name.as_ref().map(|n| n.value.as_str()), Some("attack"));
+        assert_eq!(
+            run.events.as_ref().map(|n| n.value.as_str()),
+            Some("user=a*")
+        );
+        assert_eq!(run.reset_state.as_ref().map(|b| b.value), Some(true));
+        assert_eq!(
+            run.shift
+                .as_ref()
+                .and_then(|s| crate::model::time_offset(&s.value)),
+            Some(-86_400)
+        );
+        assert_eq!(crate::model::time_offset("+2h"), Some(7_200));
+        assert_eq!(crate::model::time_offset("2h"), None);
+        assert_eq!(crate::model::time_offset("+99999999999999999w"), None);
+    }
+
     #[test]
     fn every_content_folder_has_a_decoder_in_order() {
         let dirs: Vec<&str> = super::FOLDERS.iter().map(|(d, _)| *d).collect();

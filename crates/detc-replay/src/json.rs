@@ -14,6 +14,48 @@
 
 use crate::Row;
 use serde_json::Value;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads JSON events from `path`: a JSON array, CloudTrail's S3-delivery
+/// object `{"Records": [...]}`, or one JSON object a line; gzip-compressed when the
+/// name ends with `.gz`.
+///
+/// # Errors
+/// The file cannot be read, is not gzip when named so, or is not JSON of
+/// one of those shapes (the message names the file and the line).
+pub fn read_events(path: &Path) -> Result<Vec<Value>, String> {
+    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = if path.extension().is_some_and(|e| e == "gz") {
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_string(&mut s)
+            .map_err(|e| format!("{}: not gzip-compressed UTF-8: {e}", path.display()))?;
+        s
+    } else {
+        String::from_utf8(raw).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?
+    };
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with("{\"Records\"") {
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        return match v {
+            Value::Array(a) => Ok(a),
+            Value::Object(mut o) => match o.remove("Records") {
+                Some(Value::Array(a)) => Ok(a),
+                _ => Err(format!("{}: `Records` is not a list", path.display())),
+            },
+            _ => Err(format!("{}: not a list of records", path.display())),
+        };
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))
+        })
+        .collect()
+}
 
 /// The fields of `event` (see the module doc), with `_raw` set to its JSON.
 pub fn fields(event: &Value) -> Row {
@@ -105,7 +147,7 @@ mod tests {
     fn every_record_of_the_real_dataset_extracts() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/fixtures/cloudtrail/invictus-aws-dataset.jsonl.gz");
-        let records = crate::cloudtrail::read_records(&path).unwrap();
+        let records = crate::json::read_events(&path).unwrap();
         assert!(records.len() > 1000);
         for r in &records {
             let row = fields(r);

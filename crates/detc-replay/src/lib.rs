@@ -1,27 +1,25 @@
-//! Replays real events through a detection's search, outside Splunk.
+//! Replays real events through a detection's search, outside Splunk: the
+//! engine of `detc test`. Splunk is not available, so this crate runs a
+//! documented subset of SPL on rows made from the events:
 //!
-//! The shipped detections are tested on real CloudTrail data
-//! (`tests/fixtures/cloudtrail/`). Splunk is not available to the tests, so
-//! this crate runs a documented subset of SPL on rows made from the events:
-//!
-//! - [`cloudtrail`]: CloudTrail records to CIM Change rows (the stand-in for
-//!   the Splunk Add-on for AWS and the Change data model; its table says
-//!   which field comes from where).
-//! - [`json`]: any JSON event to the fields Splunk extracts from it with
-//!   `KV_MODE = json` (`userIdentity.arn`, `resources{}.ARN`), the first
-//!   step towards raw-event searches in `detc test` (#20); [`spl::run`]
-//!   runs a search that starts with search terms over such events.
-//! - [`spl`]: the commands the shipped searches use, evaluated on those
-//!   rows: `tstats` over `datamodel=Change` (its `where` clause and `by`
-//!   fields, `count`, `earliest`, `latest`, `min`, `max`, `values`, `dc`),
-//!   macro expansion from the content's own definitions, `stats`, `rename`, `where`,
-//!   `eval`, `convert ctime()`, `table`, `fields`, the default filter
-//!   `search *`, and `firstseen`, which runs the real firstseen engine
+//! - [`json`]: JSON events read from a file, and their fields as Splunk
+//!   extracts them with `KV_MODE = json` (`userIdentity.arn`,
+//!   `resources{}.ARN`); [`spl::run`] runs a search that starts with
+//!   search terms over such events.
+//! - [`mapping`]: events to rows of a CIM data model, as the content
+//!   declares it (`sourcetypes/*.yml`: a constraint and an eval expression
+//!   per field), for searches that start with `| tstats`.
+//! - [`spl`]: the commands the searches use, evaluated on those rows:
+//!   `tstats` (its `where` clause and `by` fields, `count`, `earliest`,
+//!   `latest`, `min`, `max`, `values`, `dc`), macro expansion from the
+//!   content's own definitions, `search`, `stats`, `rename`, `where`,
+//!   `eval`, `convert ctime()`, `table`, `fields`, `dedup`, `head`, `sort`,
+//!   `fillnull`, and `firstseen`, which runs the real firstseen engine
 //!   (`firstseen::standalone::run`) on a state file. Any other command is an
 //!   error, so a test never passes by skipping logic it cannot evaluate.
 
-pub mod cloudtrail;
 pub mod json;
+pub mod mapping;
 pub mod spl;
 
 use std::collections::BTreeMap;

@@ -2,11 +2,13 @@
 //!
 //! Semantics follow Splunk's where the subset reaches:
 //!
-//! - `tstats <aggregates> from datamodel=Change where <search terms> by
-//!   <fields>` must be the first command. Terms are `field=value`,
+//! - `tstats <aggregates> from datamodel=<name> where <search terms> by
+//!   <fields>` must be the first command; the rows given are the data
+//!   model's (the caller maps events with [`crate::mapping`]). Terms are `field=value`,
 //!   `field!=value`, `field IN (v1, v2)`, with `AND` (also implied by a
 //!   space), `OR`, `NOT` and parentheses; values match without regard to
-//!   case and `*` is a wildcard, as in a search. `field!=value` needs the
+//!   case and `*` is a wildcard, as in a search; a value in CIDR notation
+//!   (`10.0.0.0/8`) matches the IP addresses inside the block. `field!=value` needs the
 //!   field; `NOT field=value` also matches rows without it. Rows missing a
 //!   `by` field are dropped (tstats without `fillnull_value`). Options
 //!   (`summariesonly=...`) are accepted and change nothing here.
@@ -76,6 +78,25 @@ pub fn expand_macros(search: &str, macros: Macros) -> Result<String, String> {
         Some(m) => Err(format!("the macro `{m}` is not defined")),
         None => Ok(e.text),
     }
+}
+
+/// The data model a search reads when it starts with `| tstats ... from
+/// datamodel=<name>[.<dataset>]`: `<name>`; `None` for any other search.
+pub fn tstats_datamodel(search: &str) -> Option<String> {
+    let first = split_pipeline(search).into_iter().next()?;
+    if first.name != "tstats" {
+        return None;
+    }
+    let words = split_words(first.args);
+    let at = words
+        .iter()
+        .position(|w| w.text.eq_ignore_ascii_case("from"))?;
+    let dm = words.get(at + 1)?.text;
+    let name = dm
+        .get(..10)
+        .filter(|p| p.eq_ignore_ascii_case("datamodel="))?;
+    let rest = &dm[name.len()..];
+    Some(rest.split('.').next().unwrap_or(rest).to_string())
 }
 
 /// Runs `search` on `rows` (the events the base search would see).
@@ -158,6 +179,85 @@ fn glob_match(pattern: &str, value: &str) -> bool {
     true
 }
 
+/// `like(s, pattern)`: SQL LIKE, `%` any run of characters, `_` one
+/// character, case-sensitive as in Splunk.
+fn like(s: &str, pattern: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = s.chars().collect();
+    // Classic wildcard matching with backtracking on the last `%`.
+    let (mut i, mut j) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while i < t.len() {
+        if j < p.len() && (p[j] == '_' || p[j] == t[i]) {
+            i += 1;
+            j += 1;
+        } else if j < p.len() && p[j] == '%' {
+            star = Some(j);
+            mark = i;
+            j += 1;
+        } else if let Some(st) = star {
+            j = st + 1;
+            mark += 1;
+            i = mark;
+        } else {
+            return false;
+        }
+    }
+    p[j..].iter().all(|c| *c == '%')
+}
+
+/// Whether a search term's value matches a field value: a CIDR block
+/// (`10.0.0.0/8`, `fd00::/8`) matches the IP addresses inside it, as
+/// Splunk's search does for a value in CIDR notation; anything else as
+/// [`glob_match`].
+fn term_match(pattern: &str, value: &str) -> bool {
+    match cidr_contains(pattern, value) {
+        Some(inside) => inside,
+        None => glob_match(pattern, value),
+    }
+}
+
+/// `Some(inside)` when `cidr` is a CIDR block and `value` an IP address of
+/// the same family; `None` when either is not.
+fn cidr_contains(cidr: &str, value: &str) -> Option<bool> {
+    use std::net::IpAddr;
+    let (net, bits) = cidr.split_once('/')?;
+    let bits: u32 = bits.parse().ok()?;
+    let (net, ip): (IpAddr, IpAddr) = (net.parse().ok()?, value.trim().parse().ok()?);
+    let (n, i, width) = match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => (u32::from(n) as u128, u32::from(i) as u128, 32),
+        (IpAddr::V6(n), IpAddr::V6(i)) => (u128::from(n), u128::from(i), 128),
+        _ => return Some(false),
+    };
+    if bits > width {
+        return None;
+    }
+    let shift = width - bits;
+    Some(shift >= 128 || (n >> shift) == (i >> shift))
+}
+
+/// Search terms (`field=value`, `field!=value`, `field IN (...)`, `AND`,
+/// `OR`, `NOT`, parentheses, bare words against `_raw`; values
+/// case-insensitive with `*` wildcards and CIDR blocks), parsed once and
+/// matched against rows: what a search's first command does to events.
+#[derive(Debug)]
+pub struct SearchTerms(Term);
+
+impl SearchTerms {
+    /// Parses `terms`.
+    ///
+    /// # Errors
+    /// A syntax the subset does not read, with what was found.
+    pub fn parse(terms: &str) -> Result<SearchTerms, String> {
+        parse_terms(terms).map(SearchTerms)
+    }
+
+    /// Whether the row matches.
+    pub fn matches(&self, r: &Row) -> bool {
+        self.0.matches(r)
+    }
+}
+
 // ---- search terms (tstats where) ----
 
 #[derive(Debug)]
@@ -182,15 +282,15 @@ impl Term {
             Term::Cmp(f, eq, v) => {
                 let vals = r.values(f);
                 if *eq {
-                    vals.iter().any(|x| glob_match(v, x))
+                    vals.iter().any(|x| term_match(v, x))
                 } else {
-                    !vals.is_empty() && !vals.iter().any(|x| glob_match(v, x))
+                    !vals.is_empty() && !vals.iter().any(|x| term_match(v, x))
                 }
             }
             Term::In(f, vs) => r
                 .values(f)
                 .iter()
-                .any(|x| vs.iter().any(|v| glob_match(v, x))),
+                .any(|x| vs.iter().any(|v| term_match(v, x))),
             Term::Word(w) => {
                 let w = w.trim_matches('*');
                 r.first("_raw").is_some_and(|raw| {
@@ -213,14 +313,15 @@ fn search_tokens(s: &str) -> Result<Vec<String>, String> {
             i += 1;
         } else if c == b'"' {
             let mut j = i + 1;
-            let mut v = String::new();
+            let mut v: Vec<u8> = Vec::new();
             while j < b.len() && b[j] != b'"' {
                 if b[j] == b'\\' && j + 1 < b.len() {
                     j += 1;
                 }
-                v.push(b[j] as char);
+                v.push(b[j]);
                 j += 1;
             }
+            let v = String::from_utf8_lossy(&v);
             if j >= b.len() {
                 return Err("unclosed quote".into());
             }
@@ -380,12 +481,8 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     let from = lower.find(" from ").ok_or("no `from datamodel=...`")?;
     let after_from = &args[from + 6..];
     let dm = after_from.split_whitespace().next().unwrap_or("");
-    if !dm.eq_ignore_ascii_case("datamodel=Change")
-        && !dm.eq_ignore_ascii_case("datamodel=Change.All_Changes")
-    {
-        return Err(format!(
-            "only `from datamodel=Change` is replayed, not `{dm}`"
-        ));
+    if !dm.to_ascii_lowercase().starts_with("datamodel=") {
+        return Err(format!("only `from datamodel=...` is replayed, not `{dm}`"));
     }
     let rest = after_from[dm.len()..].trim_start();
     let (where_part, by_part) = {
@@ -831,6 +928,24 @@ fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, Strin
 
 // ---- eval expressions ----
 
+thread_local! {
+    /// Compiled regular expressions of eval functions, by pattern: an
+    /// expression evaluated on every row compiles its pattern once.
+    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `pattern` compiled (once per thread), or `None` when it is not a valid
+/// regular expression.
+fn cached_regex(pattern: &str) -> Option<Regex> {
+    REGEXES.with(|c| {
+        c.borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| Regex::new(pattern).ok())
+            .clone()
+    })
+}
+
 /// A value of an eval expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -855,7 +970,7 @@ impl Value {
             _ => None,
         }
     }
-    fn text(&self) -> Option<String> {
+    pub(crate) fn text(&self) -> Option<String> {
         match self {
             Value::Num(n) => Some(num(*n)),
             Value::Str(s) => Some(s.clone()),
@@ -909,6 +1024,14 @@ fn eval_tokens(s: &str) -> Result<Vec<String>, String> {
         } else if "()+-*/,<>=".contains(c) {
             out.push(c.to_string());
             i += 1;
+        } else if c == '\'' {
+            // A quoted field name: any characters (`'resources{}.ARN'`).
+            let end = cs[i + 1..]
+                .iter()
+                .position(|&x| x == '\'')
+                .ok_or("unclosed single quote")?;
+            out.push(cs[i + 1..i + 1 + end].iter().collect());
+            i += end + 2;
         } else {
             let start = i;
             while i < cs.len() && (cs[i].is_alphanumeric() || "_.'".contains(cs[i])) {
@@ -1037,6 +1160,39 @@ impl Expr {
         Ok(e)
     }
 
+    /// Parses an eval expression and checks that every function it calls
+    /// is one the subset evaluates.
+    ///
+    /// # Errors
+    /// Syntax outside the subset, or a function it does not evaluate.
+    pub fn compile(s: &str) -> Result<Expr, String> {
+        let e = Expr::parse(s)?;
+        e.check_functions()?;
+        Ok(e)
+    }
+
+    /// The expression with every reference to a field of `defs` replaced
+    /// by that field's expression (what `eval a=..., b=f(a)` means for
+    /// `b`).
+    pub(crate) fn substitute(self, defs: &[(String, Expr)]) -> Expr {
+        match self {
+            Expr::Field(f) => match defs.iter().rev().find(|(n, _)| *n == f) {
+                Some((_, e)) => e.clone(),
+                None => Expr::Field(f),
+            },
+            Expr::Bin(op, a, b) => Expr::Bin(
+                op,
+                Box::new(a.substitute(defs)),
+                Box::new(b.substitute(defs)),
+            ),
+            Expr::Not(a) => Expr::Not(Box::new(a.substitute(defs))),
+            Expr::Call(f, args) => {
+                Expr::Call(f, args.into_iter().map(|a| a.substitute(defs)).collect())
+            }
+            lit @ Expr::Lit(_) => lit,
+        }
+    }
+
     /// Parses the longest expression at the start of `s`; returns it and
     /// the number of tokens it used.
     fn parse_prefix(s: &str) -> Result<(Expr, usize), String> {
@@ -1098,9 +1254,57 @@ impl Expr {
                     }
                 }
             }
+            Expr::Call(f, args) if f == "case" => args
+                .chunks(2)
+                .find(|p| p.len() == 2 && p[0].eval(r).truthy())
+                .map_or(Value::Null, |p| p[1].eval(r)),
+            Expr::Call(f, args) if f == "coalesce" => args
+                .iter()
+                .map(|a| a.eval(r))
+                .find(|v| *v != Value::Null)
+                .unwrap_or(Value::Null),
             Expr::Call(f, args) => {
                 let v: Vec<Value> = args.iter().map(|a| a.eval(r)).collect();
+                let text =
+                    |x: &Value, f: fn(&str) -> Value| x.text().map_or(Value::Null, |s| f(&s));
                 match (f.as_str(), v.as_slice()) {
+                    ("null", []) => Value::Null,
+                    ("upper", [x]) => text(x, |s| Value::Str(s.to_uppercase())),
+                    ("len", [x]) => text(x, |s| Value::Num(s.chars().count() as f64)),
+                    ("tostring", [x]) => text(x, |s| Value::Str(s.to_string())),
+                    ("tonumber", [x]) => x.as_num().map_or(Value::Null, Value::Num),
+                    ("match", [s, re]) => match (s.text(), re.text()) {
+                        (Some(s), Some(re)) => match cached_regex(&re) {
+                            Some(re) => Value::Bool(re.is_match(&s)),
+                            None => Value::Null,
+                        },
+                        _ => Value::Bool(false),
+                    },
+                    ("like", [s, pat]) => match (s.text(), pat.text()) {
+                        (Some(s), Some(p)) => Value::Bool(like(&s, &p)),
+                        _ => Value::Bool(false),
+                    },
+                    ("cidrmatch", [cidr, ip]) => match (cidr.text(), ip.text()) {
+                        (Some(c), Some(ip)) => Value::Bool(cidr_contains(&c, &ip) == Some(true)),
+                        _ => Value::Bool(false),
+                    },
+                    ("substr", [s, start, rest @ ..]) if rest.len() <= 1 => {
+                        let (Some(s), Some(start)) = (s.text(), start.as_num()) else {
+                            return Value::Null;
+                        };
+                        let chars: Vec<char> = s.chars().collect();
+                        // Splunk: 1-based; a negative start counts from the end.
+                        let from = if start < 0.0 {
+                            chars.len().saturating_sub((-start) as usize)
+                        } else {
+                            (start as usize).saturating_sub(1)
+                        };
+                        let n = rest
+                            .first()
+                            .and_then(Value::as_num)
+                            .map_or(chars.len(), |n| n.max(0.0) as usize);
+                        Value::Str(chars.iter().skip(from).take(n).collect())
+                    }
                     ("isnull", [x]) => Value::Bool(*x == Value::Null),
                     ("isnotnull", [x]) => Value::Bool(*x != Value::Null),
                     ("if", [c, a, b]) => {
@@ -1130,11 +1334,11 @@ impl Expr {
                         else {
                             return Value::Null;
                         };
-                        let Ok(re) = Regex::new(&re) else {
+                        let Some(re) = cached_regex(&re) else {
                             return Value::Null;
                         };
                         // PCRE's \1 is the regex crate's ${1}.
-                        let rep = Regex::new(r"\\(\d)")
+                        let rep = cached_regex(r"\\(\d)")
                             .map(|b| b.replace_all(&rep, "$${$1}").into_owned())
                             .unwrap_or(rep);
                         Value::Str(re.replace_all(&s, rep.as_str()).into_owned())
@@ -1154,9 +1358,19 @@ impl Expr {
                         | ("isnotnull", 1)
                         | ("if", 3)
                         | ("lower", 1)
+                        | ("upper", 1)
+                        | ("len", 1)
+                        | ("tostring", 1)
+                        | ("tonumber", 1)
                         | ("round", 1 | 2)
                         | ("replace", 3)
-                );
+                        | ("match", 2)
+                        | ("like", 2)
+                        | ("cidrmatch", 2)
+                        | ("substr", 2 | 3)
+                        | ("null", 0)
+                ) || (f == "coalesce" && !args.is_empty())
+                    || (f == "case" && !args.is_empty() && args.len() % 2 == 0);
                 if !ok {
                     return Err(format!(
                         "the function `{f}` with {} argument(s) is not replayed",
@@ -1249,7 +1463,7 @@ mod tests {
     fn a_search_over_raw_json_events() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/fixtures/cloudtrail/invictus-aws-dataset.jsonl.gz");
-        let events: Vec<Row> = crate::cloudtrail::read_records(&path)
+        let events: Vec<Row> = crate::json::read_events(&path)
             .unwrap()
             .iter()
             .map(|e| {
@@ -1376,6 +1590,36 @@ mod tests {
             e(r#"replace(src, "^(\d+\.\d+\.\d+)\.\d+$", "\1.0/24")"#),
             Value::Str("10.1.2.0/24".into())
         );
+        let s = |x: &str| Value::Str(x.into());
+        let r = row(&[
+            ("t", "AssumedRole"),
+            ("n", "alice"),
+            ("{}x", "é-1"),
+            ("ip", "10.1.2.3"),
+        ]);
+        let e = |x: &str| Expr::compile(x).unwrap().eval(&r);
+        assert_eq!(
+            e(r#"case(t="IAMUser", n, t="AssumedRole", "role")"#),
+            s("role")
+        );
+        assert_eq!(
+            e(r#"case(t="Root", "root")"#),
+            Value::Null,
+            "no condition holds"
+        );
+        assert_eq!(e(r#"coalesce(nope, null(), n, "x")"#), s("alice"));
+        assert_eq!(e("upper('{}x')"), s("É-1"), "a quoted field name");
+        assert_eq!(e("len('{}x')"), Value::Num(3.0), "characters, not bytes");
+        assert_eq!(e("substr(n, 2, 3)"), s("lic"));
+        assert_eq!(e("substr(n, -2)"), s("ce"));
+        assert_eq!(e(r#"like(n, "a_i%")"#), Value::Bool(true));
+        assert_eq!(e(r#"like(n, "A%")"#), Value::Bool(false), "case-sensitive");
+        assert_eq!(e(r#"match(t, "^Assumed")"#), Value::Bool(true));
+        assert_eq!(e(r#"cidrmatch("10.0.0.0/8", ip)"#), Value::Bool(true));
+        assert_eq!(e(r#"cidrmatch("10.0.0.0/8", n)"#), Value::Bool(false));
+        assert_eq!(e("tonumber(\"42\") + 1"), Value::Num(43.0));
+        assert!(Expr::compile("case(t)").is_err(), "case needs pairs");
+        assert!(Expr::compile("mvzip(a, b)").is_err(), "outside the subset");
     }
 
     #[test]
@@ -1428,5 +1672,40 @@ mod tests {
         assert!(e.contains("`x>1` followed by"), "{e}");
         let e = run("| tstats count from datamodel=Change | `nope`", &[], &cx).unwrap_err();
         assert!(e.contains("`nope` is not defined"), "{e}");
+    }
+
+    #[test]
+    fn cidr_blocks_and_quoted_utf8_in_search_terms() {
+        let r = |ip: &str, name: &str| {
+            let mut row = Row::new();
+            row.set("ip", ip);
+            row.set("name", name);
+            row
+        };
+        let t = SearchTerms::parse("ip=192.168.0.0/16 NOT name=\"é*\"").unwrap();
+        assert!(t.matches(&r("192.168.10.20", "bob")));
+        assert!(!t.matches(&r("192.169.0.1", "bob")));
+        assert!(
+            !t.matches(&r("192.168.10.20", "Élodie")),
+            "case-insensitive é*"
+        );
+        assert!(
+            !t.matches(&r("ec2.amazonaws.com", "bob")),
+            "a host name is not inside"
+        );
+        let v6 = SearchTerms::parse("ip=fd00::/8").unwrap();
+        assert!(v6.matches(&r("fd12::1", "x")));
+        assert!(!v6.matches(&r("10.0.0.1", "x")));
+        assert!(
+            SearchTerms::parse("ip=0.0.0.0/0")
+                .unwrap()
+                .matches(&r("8.8.8.8", "x"))
+        );
+        // Not a CIDR block (prefix too long): compared as text.
+        assert!(
+            SearchTerms::parse("ip=1.2.3.4/40")
+                .unwrap()
+                .matches(&r("1.2.3.4/40", "x"))
+        );
     }
 }

@@ -80,6 +80,12 @@ pub const SAMPLES: &[Sample] = &[
         title: "detc deployment (contentctl 5.x format)",
         texts: &[include_str!("../samples/deployment.yml")],
     },
+    Sample {
+        folder: "sourcetypes",
+        object: "sourcetype",
+        title: "detc sourcetype definition for detc test (a detc extension)",
+        texts: &[include_str!("../samples/sourcetype.yml")],
+    },
 ];
 
 /// Where the schemas say they live (`$id`), relative to a repository's
@@ -136,7 +142,17 @@ pub fn schemas() -> Result<Vec<(String, String)>, String> {
 /// The schema of the mapping `m`; `path` is its keys' prefix (`tags.`),
 /// for the extensions' names.
 fn object(m: &MapShape, all: &[MapShape], doc: &Doc, object_name: &str, path: &str) -> Value {
+    if m.free_form && m.what == "expected row" {
+        // A test's expected result: field to a value (a YAML scalar of any
+        // type, compared as text) or a list of values.
+        let scalar = json!({"type": ["string", "number", "boolean"]});
+        return json!({"type": "object", "additionalProperties": {
+            "anyOf": [scalar, {"type": "array", "items": scalar}]
+        }});
+    }
     if m.free_form {
+        // Data as keys: `field_types` (field to type), a mapping's
+        // `fields` (field to eval expression).
         return json!({"type": "object", "additionalProperties": {"type": "string"}});
     }
     let mut props = Map::new();

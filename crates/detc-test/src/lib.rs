@@ -4,31 +4,42 @@
 //!
 //! A test keeps contentctl's meaning: it passes when the search returns at
 //! least one result on the attack data of all its `attack_data` entries.
-//! With `expect: none` (a detc extension, for benign data) it passes when
-//! the search returns nothing.
+//! detc extensions say more (docs/testing.md): `expect: none` (benign
+//! data: no result), `count` (exactly that many results), `rows` (results
+//! that must come out, matched on the fields they list), and `timeline`:
+//! runs in order sharing one firstseen state, each picking its events
+//! (`events`), moving them in time (`shift`), with its latest time
+//! (`latest`), optionally after losing the state (`reset_state`), and with
+//! its own expectation. A timeline's runs are reported one by one.
+//!
 //! What runs today, and what is skipped with its reason:
 //!
 //! - Attack data must be a local file (a path relative to the content
 //!   root); a URL is skipped (contentctl downloads it into Splunk).
-//! - Events are read for the sourcetype `aws:cloudtrail` (a JSON list,
-//!   `{"Records": [...]}`, or JSON lines, optionally gzip): a search that
-//!   starts with `| tstats ... from datamodel=Change` gets CIM Change rows
-//!   (`detc_replay::cloudtrail`, the Splunk Add-on for AWS's mapping written
-//!   in Rust); any other search gets the events' fields as Splunk's
-//!   `KV_MODE = json` names them (`detc_replay::json`), with `sourcetype`
-//!   and `source` from the test. Other sourcetypes are skipped.
+//! - Events are JSON (a list, `{"Records": [...]}`, or JSON lines,
+//!   optionally gzip) of a sourcetype the content defines in
+//!   `sourcetypes/` (a detc extension: its `time` field gives `_time`); a
+//!   sourcetype without a definition is skipped. A search that starts with
+//!   `| tstats ... from datamodel=<name>` gets the data model rows the
+//!   definition's mapping gives (`detc_replay::mapping`); any other search
+//!   gets the events' fields as Splunk's `KV_MODE = json` names them
+//!   (`detc_replay::json`), with `sourcetype` and `source` from the test.
 //! - A search with a command outside the interpreter's subset
 //!   (`detc_replay::spl`) is skipped, naming the command and the file:line
 //!   of the search.
-//! - A firstseen search with `min_history=` reports nothing until its state
-//!   holds that much history: it needs a sequence of runs (a timeline),
-//!   which `detc test` does not run yet, so it is skipped and says so.
+//! - A firstseen search with `min_history=` and no timeline is skipped: it
+//!   reports nothing until its state holds that much history.
 //!
-//! The search's latest time is one second after the last event.
+//! Without `latest`, a run's latest time is one second after its last
+//! event.
 
 use detc_content::Project;
-use detc_content::model::{Detection, DetectionTest};
-use detc_replay::{Row, cloudtrail, json, spl};
+use detc_content::model::Sourcetype;
+use detc_content::model::{
+    Detection, DetectionTest, Expectation, ExpectedRow, TimelineRun, time_offset,
+};
+use detc_replay::mapping::{Mapping, MappingError};
+use detc_replay::{Row, json, spl};
 
 /// How one test ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,30 +68,33 @@ pub struct TestResult {
 }
 
 /// Runs the tests of every detection of `p` (or only of those named in
-/// `only`, matched case-insensitively), in the order of the content.
+/// `only`, matched case-insensitively), in the order of the content. A
+/// test with a `timeline` gives one result per run, named
+/// `<test> > <run>`.
 pub fn run(p: &Project, only: &[String]) -> Vec<TestResult> {
     let macros = detc_content::rules::MacroIndex::new(&p.content);
     let defs = |n: &str, a: usize| macros.definition(n, a);
     let mut out = Vec::new();
+    let mut cache = Cache::new();
     for d in &p.content.detections {
         let name = d.common.name();
         if !only.is_empty() && !only.iter().any(|o| o.eq_ignore_ascii_case(name)) {
             continue;
         }
         for t in &d.tests {
-            let start = std::time::Instant::now();
-            let outcome = run_one(p, d, t, &defs);
-            out.push(TestResult {
-                detection: name.to_string(),
-                file: d.common.path.clone(),
-                test: t
-                    .name
-                    .as_ref()
-                    .map_or("test", |n| n.value.as_str())
-                    .to_string(),
-                outcome,
-                seconds: start.elapsed().as_secs_f64(),
-            });
+            let test = t.name.as_ref().map_or("test", |n| n.value.as_str());
+            for (run, outcome, seconds) in run_test(p, d, t, &defs, &mut cache) {
+                out.push(TestResult {
+                    detection: name.to_string(),
+                    file: d.common.path.clone(),
+                    test: match run {
+                        Some(r) => format!("{test} > {r}"),
+                        None => test.to_string(),
+                    },
+                    outcome,
+                    seconds,
+                });
+            }
         }
     }
     out
@@ -91,105 +105,451 @@ fn line_of(p: &Project, span: detc_diag::Span) -> usize {
     p.sources.get(span.file).line_col(span.start).line
 }
 
-fn run_one(p: &Project, d: &Detection, t: &DetectionTest, defs: spl::Macros) -> Outcome {
+/// `file:line` of a span.
+fn at(p: &Project, span: detc_diag::Span) -> String {
+    format!("{}:{}", p.sources.get(span.file).path, line_of(p, span))
+}
+
+/// One event of the attack data, with the fields a search sees.
+struct Event {
+    /// Its fields (`KV_MODE = json` names), with `_time`, `sourcetype`,
+    /// `source`.
+    fields: Row,
+    /// Its data model row, when the test's search reads a data model
+    /// (`None`: the mapping's constraint leaves it out).
+    row: Option<Row>,
+}
+
+/// The events of each attack data file already read, by (path,
+/// sourcetype, source, data model): tests that share a dataset read it
+/// once.
+type Cache =
+    std::collections::HashMap<(String, String, String, Option<String>), std::rc::Rc<Vec<Event>>>;
+
+/// The events of one attack data file: their fields, `_time` from the
+/// sourcetype's `time` field (ISO 8601 with a zone, or epoch seconds), and
+/// their data model rows when `mapping` is given.
+///
+/// # Errors
+/// The file cannot be read or is not JSON (the message names the file and
+/// line).
+fn read_events(
+    path: &std::path::Path,
+    st: &Sourcetype,
+    source: &str,
+    mapping: Option<&Mapping>,
+) -> Result<Vec<Event>, String> {
+    let sourcetype = st.name.as_ref().map_or("", |n| n.value.as_str());
+    let time = st.time.as_ref().map_or("", |t| t.value.as_str());
+    let records = json::read_events(path)?;
+    Ok(records
+        .into_iter()
+        .map(|record| {
+            let mut fields = json::fields(&record);
+            fields.set("sourcetype", sourcetype);
+            if !source.is_empty() {
+                fields.set("source", source);
+            }
+            if let Some(t) = fields.first(time).and_then(epoch) {
+                fields.set("_time", t.to_string());
+            }
+            let row = mapping.and_then(|m| m.apply(&fields));
+            Event { fields, row }
+        })
+        .collect())
+}
+
+/// Epoch seconds of an event's time: ISO 8601 with a zone
+/// (`2023-07-10T11:54:47Z`) or a number of seconds.
+fn epoch(v: &str) -> Option<i64> {
+    if let Ok(t) = v.parse::<jiff::Timestamp>() {
+        return Some(t.as_second());
+    }
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .map(|x| x as i64)
+}
+
+/// The compiled mapping of `st`'s events to data model `dm`.
+///
+/// # Errors
+/// As a test outcome: skipped when `st` maps nothing to `dm`; failed with
+/// the file:line of the constraint or expression outside the SPL subset.
+fn mapping_for(p: &Project, st: &Sourcetype, dm: &str) -> Result<Mapping, Outcome> {
+    let name = st.name.as_ref().map_or("", |n| n.value.as_str());
+    let Some(m) = st.datamodels.iter().find(|m| {
+        m.datamodel
+            .as_ref()
+            .is_some_and(|d| d.value.eq_ignore_ascii_case(dm))
+    }) else {
+        return Err(Outcome::Skipped(format!(
+            "{} maps no `{name}` events to the data model `{dm}`: add it under `datamodels` (docs/testing.md)",
+            st.path
+        )));
+    };
+    let fields: Vec<(&str, &str)> = m
+        .fields
+        .iter()
+        .map(|(f, e)| (f.value.as_str(), e.value.as_str()))
+        .collect();
+    let dataset = m.dataset.as_ref().map_or(dm, |d| d.value.as_str());
+    Mapping::compile(dataset, m.constraint.as_ref().map(|c| c.value.as_str()), &fields).map_err(
+        |e| {
+            let (span, what, why) = match e {
+                MappingError::Constraint(why) => (
+                    m.constraint.as_ref().map_or(m.span, |c| c.span),
+                    "`constraint`".to_string(),
+                    why,
+                ),
+                MappingError::Field(i, why) => match m.fields.get(i) {
+                    Some((f, e)) => (e.span, format!("the field `{}`", f.value), why),
+                    None => (m.span, "a field".to_string(), why),
+                },
+            };
+            Outcome::Failed(format!(
+                "{}: {what} of the `{dm}` mapping: {why}; write it with the eval functions of docs/testing.md",
+                at(p, span)
+            ))
+        },
+    )
+}
+
+/// The content's definition of sourcetype `name`.
+fn sourcetypes<'p>(p: &'p Project, name: &str) -> Option<&'p Sourcetype> {
+    p.content
+        .sourcetypes
+        .iter()
+        .find(|s| s.name.as_ref().is_some_and(|n| n.value == name))
+}
+
+/// Why a test cannot run at all: skipped or failed, before any run.
+fn refuse(outcome: Outcome) -> Vec<(Option<String>, Outcome, f64)> {
+    vec![(None, outcome, 0.0)]
+}
+
+/// Runs one test: its runs in order (one when it has no timeline), sharing
+/// one firstseen state. Returns `(run name, outcome, seconds)` per run.
+fn run_test(
+    p: &Project,
+    d: &Detection,
+    t: &DetectionTest,
+    defs: spl::Macros,
+    cache: &mut Cache,
+) -> Vec<(Option<String>, Outcome, f64)> {
     let Some(search) = d.search.as_ref() else {
-        return Outcome::Failed("the detection has no search".into());
+        return refuse(Outcome::Failed("the detection has no search".into()));
     };
     // What cannot run at all comes first: the data.
     if t.attack_data.is_empty() {
-        return Outcome::Skipped("the test has no attack_data".into());
+        return refuse(Outcome::Skipped("the test has no attack_data".into()));
     }
     for a in &t.attack_data {
         let Some(data) = a.data.as_ref() else {
-            return Outcome::Failed("an attack_data entry has no `data`".into());
+            return refuse(Outcome::Failed("an attack_data entry has no `data`".into()));
         };
         if data.value.starts_with("http://") || data.value.starts_with("https://") {
-            return Outcome::Skipped(format!(
+            return refuse(Outcome::Skipped(format!(
                 "the attack data is a URL ({}); detc test runs local files",
                 data.value
-            ));
+            )));
         }
         let sourcetype = a.sourcetype.as_ref().map_or("", |s| s.value.as_str());
-        if sourcetype != "aws:cloudtrail" {
-            return Outcome::Skipped(format!(
-                "no field extraction for sourcetype `{sourcetype}` in detc test yet (aws:cloudtrail only)"
-            ));
+        if sourcetypes(p, sourcetype).is_none() {
+            return refuse(Outcome::Skipped(format!(
+                "no `sourcetypes/` definition for sourcetype `{sourcetype}`, so detc test cannot read its events: add one (docs/testing.md)"
+            )));
         }
     }
-    let at = format!("{}:{}", d.common.path, line_of(p, search.span));
+    let search_at = at(p, search.span);
     let expanded = match spl::expand_macros(&search.value, defs) {
         Ok(s) => s,
-        Err(e) => return Outcome::Skipped(format!("{at}: {e}")),
+        Err(e) => return refuse(Outcome::Skipped(format!("{search_at}: {e}"))),
     };
     let pipeline = detc_spl::split_pipeline(&expanded);
-    if let Some(fs) = pipeline.iter().find(|c| c.name == "firstseen")
+    if t.timeline.is_empty()
+        && let Some(fs) = pipeline.iter().find(|c| c.name == "firstseen")
         && fs.args.contains("min_history=")
     {
-        return Outcome::Skipped(format!(
-            "{at}: firstseen with min_history= needs a timeline of runs to build its history, which detc test does not run yet"
-        ));
+        return refuse(Outcome::Skipped(format!(
+            "{search_at}: firstseen with min_history= reports nothing until its state holds that much history: give the test a `timeline` of runs (docs/testing.md)"
+        )));
     }
-    let on_datamodel = pipeline.first().is_some_and(|c| c.name == "tstats");
-    let mut rows: Vec<Row> = Vec::new();
+    let datamodel = spl::tstats_datamodel(&expanded);
+    let mut events: Vec<std::rc::Rc<Vec<Event>>> = Vec::new();
     for a in &t.attack_data {
         let Some(data) = a.data.as_ref() else {
             continue;
         };
         let sourcetype = a.sourcetype.as_ref().map_or("", |s| s.value.as_str());
-        let path = p.root.join(&data.value);
-        let records = match cloudtrail::read_records(&path) {
-            Ok(r) => r,
-            Err(e) => {
-                return Outcome::Failed(format!(
-                    "{}:{}: the attack data cannot be read: {e}",
-                    d.common.path,
-                    line_of(p, data.span)
-                ));
-            }
+        let Some(st) = sourcetypes(p, sourcetype) else {
+            continue;
         };
-        for r in &records {
-            if on_datamodel {
-                rows.extend(cloudtrail::change_row(r));
-            } else {
-                let mut row = json::fields(r);
-                row.set("sourcetype", sourcetype);
-                if let Some(s) = &a.source {
-                    row.set("source", s.value.as_str());
-                }
-                rows.push(row);
+        let source = a.source.as_ref().map_or("", |s| s.value.as_str());
+        let key = (
+            data.value.clone(),
+            sourcetype.to_string(),
+            source.to_string(),
+            datamodel.clone(),
+        );
+        if let Some(e) = cache.get(&key) {
+            events.push(e.clone());
+            continue;
+        }
+        let mapping = match &datamodel {
+            None => None,
+            Some(dm) => match mapping_for(p, st, dm) {
+                Ok(m) => Some(m),
+                Err(o) => return refuse(o),
+            },
+        };
+        match read_events(&p.root.join(&data.value), st, source, mapping.as_ref()) {
+            Ok(e) => {
+                let e = std::rc::Rc::new(e);
+                cache.insert(key, e.clone());
+                events.push(e);
+            }
+            Err(e) => {
+                return refuse(Outcome::Failed(format!(
+                    "{}: the attack data cannot be read: {e}",
+                    at(p, data.span)
+                )));
             }
         }
     }
-    let latest = rows
-        .iter()
-        .filter_map(|r| r.first("_time").and_then(|t| t.parse::<f64>().ok()))
-        .fold(0.0_f64, f64::max) as i64
-        + 1;
     let Ok(state) = tempfile::tempdir() else {
-        return Outcome::Failed("cannot create a temporary folder for firstseen's state".into());
+        return refuse(Outcome::Failed(
+            "cannot create a temporary folder for firstseen's state".into(),
+        ));
     };
-    let cx = spl::Context {
+    let cx = |latest| spl::Context {
         macros: defs,
         state_dir: state.path().to_path_buf(),
         latest,
     };
-    let benign = t.expect.as_ref().is_some_and(|e| e.value == "none");
-    match spl::run(&expanded, &rows, &cx) {
-        Ok(found) if benign && !found.is_empty() => Outcome::Failed(format!(
-            "expect: none, but the search returned {} results on the attack data",
-            found.len()
-        )),
-        Ok(_) if benign => Outcome::Passed(0),
-        Ok(found) if found.is_empty() => {
-            Outcome::Failed("the search returned no results on the attack data".into())
+    let runs: Vec<(Option<String>, Option<&TimelineRun>, &Expectation)> = if t.timeline.is_empty() {
+        vec![(None, None, &t.expectation)]
+    } else {
+        t.timeline
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let name = r
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("run {}", i + 1), |n| n.value.clone());
+                (Some(name), Some(r), &r.expectation)
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    let mut previous: Option<i64> = None;
+    for (name, run, expectation) in runs {
+        let start = std::time::Instant::now();
+        let outcome = match prepare(p, run, &events, datamodel.is_some(), previous) {
+            Err(o) => o,
+            Ok((rows, latest)) => {
+                previous = Some(latest);
+                if run.is_some_and(|r| r.reset_state.as_ref().is_some_and(|b| b.value)) {
+                    clear(state.path());
+                }
+                match spl::run(&expanded, &rows, &cx(latest)) {
+                    Ok(found) => check(expectation, &found),
+                    Err(e)
+                        if e.contains("is not in the replay's SPL subset")
+                            || e.contains("must start with") =>
+                    {
+                        Outcome::Skipped(format!("{search_at}: {e}"))
+                    }
+                    Err(e) => Outcome::Failed(format!("{search_at}: {e}")),
+                }
+            }
+        };
+        let skipped = matches!(outcome, Outcome::Skipped(_));
+        out.push((name, outcome, start.elapsed().as_secs_f64()));
+        if skipped {
+            // The search is the same in every run: one reason is enough.
+            break;
         }
-        Ok(found) => Outcome::Passed(found.len()),
-        Err(e)
-            if e.contains("is not in the replay's SPL subset") || e.contains("must start with") =>
+    }
+    out
+}
+
+/// Removes every file of firstseen's state folder (a run with
+/// `reset_state: true`).
+fn clear(dir: &std::path::Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// A run's rows (its events picked by `events`, moved by `shift`, as data
+/// model rows or event fields) and its latest time (one second, or
+/// `latest`, after its last event).
+fn prepare(
+    p: &Project,
+    run: Option<&TimelineRun>,
+    events: &[std::rc::Rc<Vec<Event>>],
+    on_datamodel: bool,
+    previous: Option<i64>,
+) -> Result<(Vec<Row>, i64), Outcome> {
+    let offset = |v: Option<&detc_yaml::Spanned<String>>, default: i64| match v {
+        None => Ok(default),
+        Some(s) => time_offset(&s.value).ok_or_else(|| {
+            Outcome::Failed(format!(
+                "{}: `{}` is not a time offset such as `-8d` or `+1h`",
+                at(p, s.span),
+                s.value
+            ))
+        }),
+    };
+    let shift = offset(run.and_then(|r| r.shift.as_ref()), 0)?;
+    let after = offset(run.and_then(|r| r.latest.as_ref()), 1)?;
+    let filter = match run.and_then(|r| r.events.as_ref()) {
+        None => None,
+        Some(e) => Some(
+            spl::SearchTerms::parse(&e.value)
+                .map_err(|err| Outcome::Failed(format!("{}: `events`: {err}", at(p, e.span))))?,
+        ),
+    };
+    let mut rows = Vec::new();
+    for e in events.iter().flat_map(|e| e.iter()) {
+        if filter.as_ref().is_some_and(|f| !f.matches(&e.fields)) {
+            continue;
+        }
+        let mut row = if on_datamodel {
+            match &e.row {
+                Some(r) => r.clone(),
+                None => continue,
+            }
+        } else {
+            e.fields.clone()
+        };
+        if shift != 0
+            && let Some(t) = row.first("_time").and_then(|t| t.parse::<i64>().ok())
         {
-            Outcome::Skipped(format!("{at}: {e}"))
+            row.set("_time", (t + shift).to_string());
         }
-        Err(e) => Outcome::Failed(format!("{at}: {e}")),
+        rows.push(row);
+    }
+    let last = rows
+        .iter()
+        .filter_map(|r| r.first("_time").and_then(|t| t.parse::<i64>().ok()))
+        .max();
+    let Some(last) = last else {
+        let where_ = run.map_or_else(|| "the attack data".to_string(), |r| at(p, r.span));
+        return Err(Outcome::Failed(format!(
+            "{where_}: no event with a time to run the search on; check `events` and the attack data"
+        )));
+    };
+    let latest = last + after;
+    if let Some(prev) = previous
+        && latest < prev
+    {
+        let where_ = run.map_or_else(String::new, |r| format!("{}: ", at(p, r.span)));
+        return Err(Outcome::Failed(format!(
+            "{where_}the run's latest time ({latest}) is before the previous run's ({prev}): a timeline's runs go forward in time; shift this run later"
+        )));
+    }
+    Ok((rows, latest))
+}
+
+/// Compares a run's results with what the test expects.
+fn check(e: &Expectation, found: &[Row]) -> Outcome {
+    let none = e.expect.as_ref().is_some_and(|x| x.value == "none");
+    if none && !found.is_empty() {
+        return Outcome::Failed(format!(
+            "expect: none, but the search returned {} results: {}",
+            found.len(),
+            show(found, &[])
+        ));
+    }
+    if let Some(c) = &e.count
+        && found.len() as i64 != c.value
+    {
+        return Outcome::Failed(format!(
+            "count: {}, but the search returned {} results: {}",
+            c.value,
+            found.len(),
+            show(found, &[])
+        ));
+    }
+    for want in &e.rows {
+        if !found.iter().any(|r| row_matches(want, r)) {
+            let fields: Vec<&str> = want.fields.iter().map(|(f, _)| f.value.as_str()).collect();
+            return Outcome::Failed(format!(
+                "no result has {}; the search returned {} results: {}",
+                describe(want),
+                found.len(),
+                show(found, &fields)
+            ));
+        }
+    }
+    if !none && e.count.is_none() && found.is_empty() {
+        return Outcome::Failed("the search returned no results on the attack data".into());
+    }
+    Outcome::Passed(found.len())
+}
+
+/// Whether result `r` has every field of `want` with the same values
+/// (multivalue fields compared without regard to order).
+fn row_matches(want: &ExpectedRow, r: &Row) -> bool {
+    want.fields.iter().all(|(f, vs)| {
+        let mut a: Vec<&str> = r.values(&f.value).iter().map(String::as_str).collect();
+        let mut b: Vec<&str> = vs.iter().map(String::as_str).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        a == b
+    })
+}
+
+/// `{user=alice, command=[A, B]}`.
+fn describe(want: &ExpectedRow) -> String {
+    let parts: Vec<String> = want
+        .fields
+        .iter()
+        .map(|(f, vs)| match vs.as_slice() {
+            [one] => format!("{}={one}", f.value),
+            _ => format!("{}=[{}]", f.value, vs.join(", ")),
+        })
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// Up to five results, each as `{field=value, ...}` (only `fields` when
+/// given, else every field but `_raw`).
+fn show(found: &[Row], fields: &[&str]) -> String {
+    let mut parts: Vec<String> = found
+        .iter()
+        .take(5)
+        .map(|r| {
+            let kv: Vec<String> =
+                r.0.iter()
+                    .filter(|(k, _)| {
+                        if fields.is_empty() {
+                            k.as_str() != "_raw"
+                        } else {
+                            fields.contains(&k.as_str())
+                        }
+                    })
+                    .map(|(k, vs)| match vs.as_slice() {
+                        [one] => format!("{k}={one}"),
+                        _ => format!("{k}=[{}]", vs.join(", ")),
+                    })
+                    .collect();
+            format!("{{{}}}", kv.join(", "))
+        })
+        .collect();
+    if found.len() > 5 {
+        parts.push(format!("and {} more", found.len() - 5));
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join("; ")
     }
 }
 
@@ -322,4 +682,86 @@ pub fn junit(results: &[TestResult]) -> String {
     }
     o.push_str("</testsuite>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The shipped `sourcetypes/aws_cloudtrail.yml` mapping to `Change`,
+    /// applied to one CloudTrail record.
+    fn change_row(record: serde_json::Value) -> Option<Row> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let p = detc_content::load::load(&root);
+        let st = sourcetypes(&p, "aws:cloudtrail").expect("the shipped definition");
+        let m = mapping_for(&p, st, "Change").expect("it compiles");
+        let mut fields = json::fields(&record);
+        if let Some(t) = fields.first("eventTime").and_then(epoch) {
+            fields.set("_time", t.to_string());
+        }
+        m.apply(&fields)
+    }
+
+    #[test]
+    fn an_assumed_role_is_its_role_and_a_failed_call_is_a_failure() {
+        let row = change_row(json!({
+            "eventType": "AwsApiCall", "eventTime": "2023-07-10T11:54:47Z",
+            "eventName": "GetPasswordData", "errorCode": "Client.UnauthorizedOperation",
+            "sourceIPAddress": "192.168.10.20", "userAgent": "stratus-red-team_x",
+            "recipientAccountId": "123837392027", "awsRegion": "us-east-1",
+            "userIdentity": {"type": "AssumedRole",
+                "arn": "arn:aws:sts::123837392027:assumed-role/pw-role/aws-go-sdk-1",
+                "sessionContext": {"sessionIssuer": {"userName": "pw-role"}}}
+        }))
+        .expect("an API call is a change");
+        assert_eq!(row.first("_time"), Some("1688990087"));
+        assert_eq!(row.first("All_Changes.user"), Some("pw-role"));
+        assert_eq!(row.first("All_Changes.user_type"), Some("AssumedRole"));
+        assert_eq!(row.first("All_Changes.status"), Some("failure"));
+        assert_eq!(
+            row.first("All_Changes.result"),
+            Some("Client.UnauthorizedOperation")
+        );
+        assert_eq!(row.first("All_Changes.object"), None);
+        assert_eq!(
+            row.first("All_Changes.vendor_product"),
+            Some("AWS CloudTrail")
+        );
+    }
+
+    #[test]
+    fn objects_and_callers() {
+        let key = change_row(
+            json!({"eventName": "CreateAccessKey", "eventTime": "2023-07-10T12:24:29Z",
+            "userIdentity": {"type": "IAMUser", "userName": "alice"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            key.first("All_Changes.object"),
+            Some("alice"),
+            "the caller itself"
+        );
+        let assume = change_row(
+            json!({"eventName": "AssumeRole", "eventTime": "2023-07-10T12:24:29Z",
+            "requestParameters": {"roleArn": "arn:aws:iam::1:role/admin-role"},
+            "userIdentity": {"type": "Root"}}),
+        )
+        .unwrap();
+        assert_eq!(assume.first("All_Changes.object"), Some("admin-role"));
+        assert_eq!(assume.first("All_Changes.user"), Some("root"));
+        // A role session without a session issuer: the ARN's role part.
+        let federated = change_row(
+            json!({"eventName": "ListBuckets", "eventTime": "2023-07-10T12:24:29Z",
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r1/s"}}),
+        )
+        .unwrap();
+        assert_eq!(federated.first("All_Changes.user"), Some("r1"));
+        let service = json!({"eventType": "AwsServiceEvent", "eventTime": "2023-07-10T12:24:29Z"});
+        assert!(
+            change_row(service).is_none(),
+            "AWS acting on its own is not a change"
+        );
+        assert!(change_row(json!({"eventName": "X"})).is_none(), "no time");
+    }
 }

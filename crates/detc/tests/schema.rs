@@ -53,6 +53,7 @@ fn shipped_content_and_the_init_pack_pass_and_broken_files_fail() {
         ("lookup", "lookups"),
         ("data_source", "data_sources"),
         ("deployment", "deployments"),
+        ("sourcetype", "sourcetypes"),
     ] {
         let mut files = yml_files(&repo().join(folder));
         files.extend(yml_files(&init.join(folder)));

@@ -19,8 +19,9 @@ fn detc_test(args: &[&str], dir: &Path) -> (i32, String) {
 }
 
 /// A copy of the shipped content (and the attack data its tests name),
-/// with the CloudTrail logging detection's file rewritten by `edit`.
-fn shipped_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+/// with the file `file` (relative to the content root) rewritten by
+/// `edit`.
+fn shipped_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let root = repo();
     for dir in [
@@ -32,48 +33,55 @@ fn shipped_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
         "stories",
         "playbooks",
         "removed",
-        "tests/fixtures/cloudtrail/stratus",
+        "sourcetypes",
+        "tests/fixtures/cloudtrail",
     ] {
         copy_dir(&root.join(dir), &t.path().join(dir));
     }
     std::fs::copy(root.join("contentctl.yml"), t.path().join("contentctl.yml")).unwrap();
-    let det = t
-        .path()
-        .join("detections/cloud/aws_cloudtrail_logging_stopped_or_altered.yml");
+    let det = t.path().join(file);
     let text = std::fs::read_to_string(&det).unwrap();
-    // Keep only the tests on the small Stratus files.
-    let text = text.replace(
-        "- name: Attack simulation\n  attack_data:\n  - data: tests/fixtures/cloudtrail/invictus-aws-dataset.jsonl.gz\n    source: aws_cloudtrail\n    sourcetype: aws:cloudtrail\n",
-        "",
-    );
-    std::fs::write(&det, edit(text)).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changes {file}");
+    std::fs::write(&det, edited).unwrap();
     t
 }
 
+const LOGGING: &str = "detections/cloud/aws_cloudtrail_logging_stopped_or_altered.yml";
+const ROLES: &str = "detections/cloud/aws_role_assumed_for_the_first_time_by_principal.yml";
+const CLOUDTRAIL: &str = "sourcetypes/aws_cloudtrail.yml";
+
 #[test]
-fn the_shipped_tests_pass_and_the_first_seen_ones_say_why_they_are_skipped() {
+fn the_shipped_tests_pass_first_seen_timelines_included() {
     let (code, out) = detc_test(&[], &repo());
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.ends_with("11 tests: 7 passed, 0 failed, 4 skipped\n"),
+        out.ends_with("23 tests: 23 passed, 0 failed, 0 skipped\n"),
         "{out}"
     );
     assert!(
-        out.contains("passed   AWS IAM User Created And Given An Access Key / Access key for an existing user"),
+        out.contains("passed   AWS IAM User Created And Given An Access Key / Access key for an existing user (0 results)"),
         "the benign test (expect: none) passes: {out}"
     );
-    for line in out.lines().filter(|l| l.starts_with("skipped")) {
-        assert!(line.contains("needs a timeline of runs"), "{line}");
+    // Each first-seen detection: quiet while learning, its findings on the
+    // attack day, each reported once, quiet again after the state is lost.
+    for run in [
+        "True Positive Test > A week of usual activity (0 results)",
+        "True Positive Test > Attack day (5 results)",
+        "True Positive Test > An hour later (0 results)",
+        "True Positive Test > After the state is lost (0 results)",
+    ] {
         assert!(
-            line.contains("detections/cloud/"),
-            "file:line named: {line}"
+            out.contains(&format!(
+                "passed   AWS Role Assumed For The First Time By Principal / {run}"
+            )),
+            "{run}: {out}"
         );
     }
     let (code, xml) = detc_test(&["--format", "junit"], &repo());
     assert_eq!(code, 0);
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"detc test\" tests=\"11\" failures=\"0\" errors=\"0\" skipped=\"4\""), "{xml}");
-    assert_eq!(xml.matches("<testcase ").count(), 11);
-    assert_eq!(xml.matches("<skipped message=").count(), 4);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"detc test\" tests=\"23\" failures=\"0\" errors=\"0\" skipped=\"0\""), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 23);
     let (_, json) = detc_test(
         &[
             "--format",
@@ -96,48 +104,159 @@ fn a_url_is_skipped_a_missed_expectation_fails_and_an_unknown_command_is_named()
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("skipped  Anomalous usage of 7zip / True Positive Test: the attack data is a URL (https://"), "{out}");
 
-    // A test on events the search does not match.
-    let t = shipped_with(|s| {
-        s.replace(
-            "- name: StopLogging\n  attack_data:",
-            "- name: StopLogging\n  expect: none\n  attack_data:",
+    let only = ["--detection", "aws cloudtrail logging stopped or altered"];
+    // A count the search does not return.
+    let t = shipped_with(LOGGING, |s| s.replacen("  count: 1\n", "  count: 2\n", 1));
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAILED   AWS CloudTrail Logging Stopped Or Altered / StopLogging: count: 2, but the search returned 1 results: {"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("4 tests: 3 passed, 1 failed, 0 skipped\n"),
+        "{out}"
+    );
+    // A row that does not come out: the results are shown on its fields.
+    let t = shipped_with(LOGGING, |s| {
+        s.replacen(
+            "object: stratus-red-team-ct-stop-trail-buykxbqejv",
+            "object: other-trail",
+            1,
         )
     });
-    let (code, out) = detc_test(
-        &["--detection", "aws cloudtrail logging stopped or altered"],
-        t.path(),
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("StopLogging: no result has {user=christophe, command=StopLogging, object=other-trail, status=success}; the search returned 1 results: {command=StopLogging, object=stratus-red-team-ct-stop-trail-buykxbqejv, status=success, user=christophe}"),
+        "{out}"
     );
+    // Benign data on which the search fires.
+    let t = shipped_with(LOGGING, |s| {
+        s.replacen(
+            "- name: StopLogging\n  attack_data:",
+            "- name: StopLogging\n  expect: none\n  attack_data:",
+            1,
+        )
+        .replacen("  count: 1\n  rows:\n  - {user: christophe, command: StopLogging, object: stratus-red-team-ct-stop-trail-buykxbqejv, status: success}\n", "", 1)
+    });
+    let (code, out) = detc_test(&only, t.path());
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("FAILED   AWS CloudTrail Logging Stopped Or Altered / StopLogging: expect: none, but the search returned 1 results"),
         "{out}"
     );
-    assert!(
-        out.ends_with("3 tests: 2 passed, 1 failed, 0 skipped\n"),
-        "{out}"
-    );
 
     // A command the interpreter does not run: skipped, named, never passed.
-    let t = shipped_with(|s| {
+    let t = shipped_with(LOGGING, |s| {
         s.replacen(
             "| `detc_ctime(firstTime)`",
             "| iplocation src | `detc_ctime(firstTime)`",
             1,
         )
     });
-    let (code, out) = detc_test(
-        &["--detection", "AWS CloudTrail Logging Stopped Or Altered"],
-        t.path(),
-    );
+    let (code, out) = detc_test(&only, t.path());
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         out.matches("`iplocation` is not in the replay's SPL subset")
             .count(),
-        3,
+        4,
         "{out}"
     );
     assert!(
         out.contains("detections/cloud/aws_cloudtrail_logging_stopped_or_altered.yml:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_timeline_needs_its_history_and_goes_forward_in_time() {
+    let only = [
+        "--detection",
+        "AWS Role Assumed For The First Time By Principal",
+    ];
+    // Without the week of history, min_history keeps the attack day quiet:
+    // the expected findings do not come out.
+    let t = shipped_with(ROLES, |s| s.replacen("    shift: -8d\n", "", 1));
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAILED   AWS Role Assumed For The First Time By Principal / True Positive Test > Attack day: count: 5, but the search returned 0 results: none"),
+        "{out}"
+    );
+    // A run whose latest time is before the previous run's.
+    let t = shipped_with(ROLES, |s| {
+        s.replacen("    shift: +1h\n", "    shift: -2d\n", 1)
+    });
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("True Positive Test > An hour later: detections/cloud/aws_role_assumed_for_the_first_time_by_principal.yml:"),
+        "{out}"
+    );
+    assert!(out.contains("is before the previous run's"), "{out}");
+    // After the state is lost, min_history keeps the detection quiet while
+    // it learns again; without it, every key of the day is new.
+    let t = shipped_with(ROLES, |s| s.replacen(" min_history=-7d@d", "", 1));
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("True Positive Test > After the state is lost: expect: none, but the search returned 5 results"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("4 tests: 3 passed, 1 failed, 0 skipped\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_fields_come_from_the_contents_sourcetype_definition() {
+    let only = ["--detection", "aws cloudtrail logging stopped or altered"];
+    // An expression outside the eval subset: failed, with the line of the
+    // expression in the sourcetype's file.
+    let t = shipped_with(CLOUDTRAIL, |s| {
+        s.replacen(
+            "status: if(isnotnull(errorCode)",
+            "status: iff(isnotnull(errorCode)",
+            1,
+        )
+    });
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    let line = std::fs::read_to_string(t.path().join(CLOUDTRAIL))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("status: iff("))
+        .unwrap()
+        + 1;
+    assert!(
+        out.contains(&format!("FAILED   AWS CloudTrail Logging Stopped Or Altered / StopLogging: sourcetypes/aws_cloudtrail.yml:{line}: the field `status` of the `Change` mapping: the function `iff` with 3 argument(s) is not replayed")),
+        "{out}"
+    );
+    // The mapping decides what the data model holds: without the failed
+    // calls (a constraint on errorCode), the Invictus failures are gone.
+    let t = shipped_with(CLOUDTRAIL, |s| {
+        s.replacen(
+            "  constraint: eventType=AwsApiCall OR eventType=AwsConsoleSignIn OR NOT eventType=*",
+            "  constraint: (eventType=AwsApiCall OR eventType=AwsConsoleSignIn OR NOT eventType=*) NOT errorCode=*",
+            1,
+        )
+    });
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Attack simulation: count: 5, but the search returned 3 results"),
+        "{out}"
+    );
+    // No definition for the sourcetype: skipped, saying what to add.
+    let t = shipped_with(CLOUDTRAIL, |s| {
+        s.replacen("name: aws:cloudtrail", "name: aws:cloudtrail:other", 1)
+    });
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("skipped  AWS CloudTrail Logging Stopped Or Altered / StopLogging: no `sourcetypes/` definition for sourcetype `aws:cloudtrail`"),
         "{out}"
     );
 }
