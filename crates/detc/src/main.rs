@@ -270,31 +270,21 @@ enum Command {
         #[command(flatten)]
         lints: LintArgs,
     },
-    /// Write one reviewable text file per detection, baseline and analytic
-    /// story: the savedsearches.conf stanza as built, the search as Splunk
-    /// runs it (every macro expanded, one command per line), the macros it
-    /// used and where they are defined, and the schedule, notable, risk,
-    /// throttling and drilldown settings.
-    ///
-    /// Files are named after the YAML files (detections/endpoint/foo.yml
-    /// gives detections/endpoint/foo.txt). Without --check, the folder is
-    /// brought in line: changed and new files written, files of removed
-    /// searches deleted (only .txt files under detections/, baselines/ and
-    /// stories/). With --check, nothing is written: a unified diff per
-    /// changed file and a summary are printed. Exit status: 0 written or
-    /// unchanged, 1 content errors or (with --check) snapshots that differ,
-    /// 2 usage or I/O error.
     /// Run the detections' tests offline, on their local attack data, with
     /// detc's SPL interpreter and the real firstseen engine.
     ///
     /// A test passes when its search returns at least one result on its
-    /// attack data (contentctl's meaning). A test is skipped, with the
-    /// reason, when its attack data is a URL, its sourcetype has no field
-    /// extraction in detc yet (aws:cloudtrail only), its search uses a
-    /// command outside the interpreter's subset (named with file:line), or
-    /// it keeps firstseen history (min_history=), which needs a timeline of
-    /// runs. The content is validated first. Exit status: 0 no test failed,
-    /// 1 a test failed or the content has errors, 2 usage or I/O error.
+    /// attack data (contentctl's meaning), or what its detc extensions say:
+    /// expect: none, count, rows, and timelines of runs sharing one
+    /// firstseen state (docs/testing.md). Events are read as the content's
+    /// sourcetypes/ definitions say. A test is skipped, with the reason,
+    /// when its attack data is a URL, its sourcetype has no definition in
+    /// sourcetypes/ (or it maps no events to the data model the search
+    /// reads), its search uses a command outside the interpreter's subset
+    /// (named with file:line), or it keeps firstseen history (min_history=)
+    /// without a timeline. The content is validated first. Exit status: 0
+    /// no test failed, 1 a test failed or the content has errors, 2 usage
+    /// or I/O error.
     Test {
         /// The content root: the folder holding contentctl.yml.
         #[arg(default_value = ".")]
@@ -312,6 +302,20 @@ enum Command {
         #[command(flatten)]
         lints: LintArgs,
     },
+    /// Write one reviewable text file per detection, baseline and analytic
+    /// story: the savedsearches.conf stanza as built, the search as Splunk
+    /// runs it (every macro expanded, one command per line), the macros it
+    /// used and where they are defined, and the schedule, notable, risk,
+    /// throttling and drilldown settings.
+    ///
+    /// Files are named after the YAML files (detections/endpoint/foo.yml
+    /// gives detections/endpoint/foo.txt). Without --check, the folder is
+    /// brought in line: changed and new files written, files of removed
+    /// searches deleted (only .txt files under detections/, baselines/ and
+    /// stories/). With --check, nothing is written: a unified diff per
+    /// changed file and a summary are printed. Exit status: 0 written or
+    /// unchanged, 1 content errors or (with --check) snapshots that differ,
+    /// 2 usage or I/O error.
     Snapshot {
         /// The content root: the folder holding contentctl.yml.
         #[arg(default_value = ".")]
