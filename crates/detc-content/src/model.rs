@@ -508,6 +508,12 @@ pub struct Sourcetype {
     /// `time`: the event field that holds the event's time (`_time`):
     /// ISO 8601 with a zone, or epoch seconds.
     pub time: Option<Spanned<String>>,
+    /// `calculated_fields`: search-time fields the add-on gives every
+    /// event (props.conf `EVAL-<field>` and `FIELDALIAS-`): field to an
+    /// eval expression over the extracted fields, each evaluated on those
+    /// alone (as Splunk evaluates calculated fields independently of one
+    /// another); a null result removes the field.
+    pub calculated_fields: Vec<(Spanned<String>, Spanned<String>)>,
     /// `datamodels`: the CIM data models its events map to.
     pub datamodels: Vec<DatamodelMapping>,
 }
@@ -1623,6 +1629,10 @@ pub fn sourcetype(de: &mut Decoder, root: NodeId, path: &str) -> Option<Sourcety
     let name = m.req_str(de, "name");
     let description = m.opt_str(de, "description");
     let time = m.req_str(de, "time");
+    let calculated_fields = m
+        .get_some(de, "calculated_fields")
+        .map(|n| expressions(de, n, "calculated_fields"))
+        .unwrap_or_default();
     let mut datamodels = Vec::new();
     if let Some(n) = m.get_some(de, "datamodels") {
         for dn in de.seq(n, "datamodels").unwrap_or_default() {
@@ -1633,17 +1643,10 @@ pub fn sourcetype(de: &mut Decoder, root: NodeId, path: &str) -> Option<Sourcety
             let datamodel = d.req_str(de, "datamodel");
             let dataset = d.req_str(de, "dataset");
             let constraint = d.opt_str(de, "constraint");
-            let mut fields = Vec::new();
-            if let Some(fnode) = d.req(de, "fields", "a mapping of field to eval expression")
-                && let Some(mut fm) = de.map(fnode, "fields")
-            {
-                for (k, kn, vn) in fm.take_all() {
-                    if let Some(v) = de.string(vn, "fields") {
-                        fields.push((Spanned::new(k, de.span(kn)), v));
-                    }
-                }
-                fm.finish(de);
-            }
+            let fields = d
+                .req(de, "fields", "a mapping of field to eval expression")
+                .map(|n| expressions(de, n, "fields"))
+                .unwrap_or_default();
             d.finish(de);
             datamodels.push(DatamodelMapping {
                 span,
@@ -1660,8 +1663,23 @@ pub fn sourcetype(de: &mut Decoder, root: NodeId, path: &str) -> Option<Sourcety
         name,
         description,
         time,
+        calculated_fields,
         datamodels,
     })
+}
+
+/// A mapping of field name to eval expression, in file order.
+fn expressions(de: &mut Decoder, n: NodeId, what: &str) -> Vec<(Spanned<String>, Spanned<String>)> {
+    let mut out = Vec::new();
+    if let Some(mut fm) = de.map(n, what) {
+        for (k, kn, vn) in fm.take_all() {
+            if let Some(v) = de.string(vn, what) {
+                out.push((Spanned::new(k, de.span(kn)), v));
+            }
+        }
+        fm.finish(de);
+    }
+    out
 }
 
 /// Decodes a lookup.

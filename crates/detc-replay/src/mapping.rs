@@ -83,6 +83,50 @@ impl Mapping {
     }
 }
 
+/// Search-time calculated fields of a sourcetype (props.conf
+/// `EVAL-<field>`, and `FIELDALIAS-` written as an expression naming the
+/// field): each expression is evaluated on the event's extracted fields
+/// alone, never on another calculated field, as Splunk evaluates them; the
+/// results then replace the fields (a null removes it).
+#[derive(Debug, Default)]
+pub struct CalculatedFields(Vec<(String, Expr)>);
+
+impl CalculatedFields {
+    /// Compiles `(field, eval expression)` pairs.
+    ///
+    /// # Errors
+    /// The index of the first expression outside the SPL subset, and why.
+    pub fn compile(fields: &[(&str, &str)]) -> Result<CalculatedFields, (usize, String)> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, (f, e))| {
+                Expr::compile(e)
+                    .map(|x| (f.to_string(), x))
+                    .map_err(|err| (i, err))
+            })
+            .collect::<Result<_, _>>()
+            .map(CalculatedFields)
+    }
+
+    /// Adds the calculated fields to `event`.
+    pub fn apply(&self, event: &mut Row) {
+        let values: Vec<Option<String>> = self
+            .0
+            .iter()
+            .map(|(_, e)| e.eval(event).into_text())
+            .collect();
+        for ((name, _), v) in self.0.iter().zip(values) {
+            match v {
+                Some(v) => event.set(name, v),
+                None => {
+                    event.0.remove(name);
+                }
+            }
+        }
+    }
+}
+
 impl Value {
     /// The value as a field value: `None` for null.
     pub fn into_text(self) -> Option<String> {
@@ -93,6 +137,29 @@ impl Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calculated_fields_see_only_the_extracted_fields() {
+        let c = CalculatedFields::compile(&[
+            ("errorCode", "coalesce(errorCode, \"success\")"),
+            ("src", "sourceIPAddress"),
+            ("copy", "src"),
+        ])
+        .unwrap();
+        let mut e = Row::new();
+        e.set("sourceIPAddress", "1.2.3.4");
+        e.set("src", "old");
+        c.apply(&mut e);
+        assert_eq!(e.first("errorCode"), Some("success"));
+        assert_eq!(e.first("src"), Some("1.2.3.4"));
+        assert_eq!(e.first("copy"), Some("old"), "not the calculated src");
+        let mut e = Row::new();
+        e.set("errorCode", "AccessDenied");
+        c.apply(&mut e);
+        assert_eq!(e.first("errorCode"), Some("AccessDenied"));
+        assert_eq!(e.first("src"), None, "null removes the field");
+        assert_eq!(CalculatedFields::compile(&[("a", "f(")]).unwrap_err().0, 0);
+    }
 
     #[test]
     fn constraint_order_and_nulls() {

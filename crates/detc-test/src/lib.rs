@@ -38,7 +38,7 @@ use detc_content::model::Sourcetype;
 use detc_content::model::{
     Detection, DetectionTest, Expectation, ExpectedRow, TimelineRun, time_offset,
 };
-use detc_replay::mapping::{Mapping, MappingError};
+use detc_replay::mapping::{CalculatedFields, Mapping, MappingError};
 use detc_replay::{Row, json, spl};
 
 /// How one test ended.
@@ -137,6 +137,7 @@ fn read_events(
     path: &std::path::Path,
     st: &Sourcetype,
     source: &str,
+    calculated: &CalculatedFields,
     mapping: Option<&Mapping>,
 ) -> Result<Vec<Event>, String> {
     let sourcetype = st.name.as_ref().map_or("", |n| n.value.as_str());
@@ -153,6 +154,7 @@ fn read_events(
             if let Some(t) = fields.first(time).and_then(epoch) {
                 fields.set("_time", t.to_string());
             }
+            calculated.apply(&mut fields);
             let row = mapping.and_then(|m| m.apply(&fields));
             Event { fields, row }
         })
@@ -170,6 +172,28 @@ fn epoch(v: &str) -> Option<i64> {
         .ok()
         .filter(|x| x.is_finite())
         .map(|x| x as i64)
+}
+
+/// The compiled calculated fields of `st`.
+///
+/// # Errors
+/// As a failed test outcome, with the file:line of the expression outside
+/// the SPL subset.
+fn calculated_for(p: &Project, st: &Sourcetype) -> Result<CalculatedFields, Outcome> {
+    let fields: Vec<(&str, &str)> = st
+        .calculated_fields
+        .iter()
+        .map(|(f, e)| (f.value.as_str(), e.value.as_str()))
+        .collect();
+    CalculatedFields::compile(&fields).map_err(|(i, why)| {
+        let (at_, name) = match st.calculated_fields.get(i) {
+            Some((f, e)) => (at(p, e.span), f.value.as_str()),
+            None => (st.path.clone(), "?"),
+        };
+        Outcome::Failed(format!(
+            "{at_}: the calculated field `{name}`: {why}; write it with the eval functions of docs/testing.md"
+        ))
+    })
 }
 
 /// The compiled mapping of `st`'s events to data model `dm`.
@@ -297,6 +321,10 @@ fn run_test(
             events.push(e.clone());
             continue;
         }
+        let calculated = match calculated_for(p, st) {
+            Ok(c) => c,
+            Err(o) => return refuse(o),
+        };
         let mapping = match &datamodel {
             None => None,
             Some(dm) => match mapping_for(p, st, dm) {
@@ -304,7 +332,13 @@ fn run_test(
                 Err(o) => return refuse(o),
             },
         };
-        match read_events(&p.root.join(&data.value), st, source, mapping.as_ref()) {
+        match read_events(
+            &p.root.join(&data.value),
+            st,
+            source,
+            &calculated,
+            mapping.as_ref(),
+        ) {
             Ok(e) => {
                 let e = std::rc::Rc::new(e);
                 cache.insert(key, e.clone());

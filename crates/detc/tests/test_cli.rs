@@ -22,6 +22,17 @@ fn detc_test(args: &[&str], dir: &Path) -> (i32, String) {
 /// with the file `file` (relative to the content root) rewritten by
 /// `edit`.
 fn shipped_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let t = shipped();
+    let det = t.path().join(file);
+    let text = std::fs::read_to_string(&det).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changes {file}");
+    std::fs::write(&det, edited).unwrap();
+    t
+}
+
+/// A copy of the shipped content and the attack data its tests name.
+fn shipped() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let root = repo();
     for dir in [
@@ -39,11 +50,6 @@ fn shipped_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDi
         copy_dir(&root.join(dir), &t.path().join(dir));
     }
     std::fs::copy(root.join("contentctl.yml"), t.path().join("contentctl.yml")).unwrap();
-    let det = t.path().join(file);
-    let text = std::fs::read_to_string(&det).unwrap();
-    let edited = edit(text.clone());
-    assert_ne!(edited, text, "the edit changes {file}");
-    std::fs::write(&det, edited).unwrap();
     t
 }
 
@@ -216,11 +222,7 @@ fn the_fields_come_from_the_contents_sourcetype_definition() {
     // An expression outside the eval subset: failed, with the line of the
     // expression in the sourcetype's file.
     let t = shipped_with(CLOUDTRAIL, |s| {
-        s.replacen(
-            "status: if(isnotnull(errorCode)",
-            "status: iff(isnotnull(errorCode)",
-            1,
-        )
+        s.replacen("status: if(errorCode=", "status: iff(errorCode=", 1)
     });
     let (code, out) = detc_test(&only, t.path());
     assert_eq!(code, 1, "{out}");
@@ -234,12 +236,12 @@ fn the_fields_come_from_the_contents_sourcetype_definition() {
         out.contains(&format!("FAILED   AWS CloudTrail Logging Stopped Or Altered / StopLogging: sourcetypes/aws_cloudtrail.yml:{line}: the field `status` of the `Change` mapping: the function `iff` with 3 argument(s) is not replayed")),
         "{out}"
     );
-    // The mapping decides what the data model holds: without the failed
+    // The mapping decides what the data model holds: with only successful
     // calls (a constraint on errorCode), the Invictus failures are gone.
     let t = shipped_with(CLOUDTRAIL, |s| {
         s.replacen(
             "  constraint: eventType=AwsApiCall OR eventType=AwsConsoleSignIn OR NOT eventType=*",
-            "  constraint: (eventType=AwsApiCall OR eventType=AwsConsoleSignIn OR NOT eventType=*) NOT errorCode=*",
+            "  constraint: (eventType=AwsApiCall OR eventType=AwsConsoleSignIn OR NOT eventType=*) errorCode=success",
             1,
         )
     });
@@ -257,6 +259,75 @@ fn the_fields_come_from_the_contents_sourcetype_definition() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("skipped  AWS CloudTrail Logging Stopped Or Altered / StopLogging: no `sourcetypes/` definition for sourcetype `aws:cloudtrail`"),
+        "{out}"
+    );
+}
+
+/// A detection someone else wrote: ESCU's own "AWS Defense Evasion Delete
+/// Cloudtrail" (security_content v4.42.0, 4.x format, a raw-event search
+/// on `errorCode = success`, `src`, `region`, `user_arn` and
+/// `aws_account_id`, which the add-on's search-time fields give), added to
+/// the shipped content unchanged but for its tests: Stratus Red Team's
+/// DeleteTrail detonation must fire, its StopLogging detonation must not.
+#[test]
+fn escus_raw_cloudtrail_detection_fires_on_the_detonation_and_not_on_other_events() {
+    let corpus = repo().join("../shared/corpus/security_content-v4.42.0");
+    let stratus = repo().join("../shared/datasets/cloudtrail/stratus-red-team-detonations");
+    let t = shipped();
+    for (from, to) in [
+        (
+            "stories/aws_defense_evasion.yml",
+            "stories/aws_defense_evasion.yml",
+        ),
+        ("macros/cloudtrail.yml", "macros/cloudtrail.yml"),
+        (
+            "macros/security_content_ctime.yml",
+            "macros/security_content_ctime.yml",
+        ),
+    ] {
+        std::fs::copy(corpus.join(from), t.path().join(to)).unwrap();
+    }
+    std::fs::create_dir_all(t.path().join("data")).unwrap();
+    for f in [
+        "aws.defense-evasion.cloudtrail-delete.json",
+        "aws.defense-evasion.cloudtrail-stop.json",
+    ] {
+        std::fs::copy(stratus.join(f), t.path().join("data").join(f)).unwrap();
+    }
+    let escu = std::fs::read_to_string(
+        corpus.join("detections/cloud/aws_defense_evasion_delete_cloudtrail.yml"),
+    )
+    .unwrap();
+    let at = escu.find("\ntests:\n").expect("ESCU's tests") + 1;
+    let tests = "tests:\n\
+- name: True Positive Test\n  attack_data:\n  - data: data/aws.defense-evasion.cloudtrail-delete.json\n    sourcetype: aws:cloudtrail\n    source: aws_cloudtrail\n  count: 1\n  rows:\n  - {eventName: DeleteTrail, src: 08.1.250.216, region: megov-westwest-1r, deleted_cloudtrail_name: stratus-red-team-cloudtraild-trail-kvrwohmiai}\n\
+- name: Another technique\n  expect: none\n  attack_data:\n  - data: data/aws.defense-evasion.cloudtrail-stop.json\n    sourcetype: aws:cloudtrail\n    source: aws_cloudtrail\n";
+    std::fs::write(
+        t.path()
+            .join("detections/cloud/aws_defense_evasion_delete_cloudtrail.yml"),
+        format!("{}{tests}", &escu[..at]),
+    )
+    .unwrap();
+    let only = ["--detection", "AWS Defense Evasion Delete Cloudtrail"];
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.ends_with("passed   AWS Defense Evasion Delete Cloudtrail / True Positive Test (1 results)\npassed   AWS Defense Evasion Delete Cloudtrail / Another technique (0 results)\n2 tests: 2 passed, 0 failed, 0 skipped\n"),
+        "{out}"
+    );
+    // Without the add-on's errorCode=success, the search finds nothing, as
+    // it would in a Splunk without the add-on.
+    let cloudtrail = t.path().join(CLOUDTRAIL);
+    let def = std::fs::read_to_string(&cloudtrail).unwrap();
+    std::fs::write(
+        &cloudtrail,
+        def.replacen("  errorCode: coalesce(errorCode, \"success\")\n", "", 1),
+    )
+    .unwrap();
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAILED   AWS Defense Evasion Delete Cloudtrail / True Positive Test: count: 1, but the search returned 0 results"),
         "{out}"
     );
 }
