@@ -18,6 +18,7 @@
 //!   (`firstseen::standalone::run`) on a state file. Any other command is an
 //!   error, so a test never passes by skipping logic it cannot evaluate.
 
+mod extract;
 pub mod json;
 pub mod mapping;
 pub mod spl;

@@ -99,18 +99,39 @@ pub fn tstats_datamodel(search: &str) -> Option<String> {
     Some(rest.split('.').next().unwrap_or(rest).to_string())
 }
 
+/// Why a search did not run to the end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    /// The search uses a command, a form of one, a function or a syntax
+    /// outside the subset (or a macro without a definition): the replay
+    /// cannot say what Splunk would return, so a test of it is skipped.
+    Outside(String),
+    /// The search fails as it would in Splunk (a firstseen error): a test
+    /// of it fails.
+    Failed(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Outside(m) | RunError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Runs `search` on `rows` (the events the base search would see).
 ///
 /// # Errors
-/// A command outside the subset, a syntax the subset does not read, or a
-/// firstseen error; the message names the command.
-pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String> {
-    let search = expand_macros(search, cx.macros)?;
+/// [`RunError::Outside`] for what the subset does not read,
+/// [`RunError::Failed`] for a firstseen error; the message names the
+/// command.
+pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunError> {
+    let search = expand_macros(search, cx.macros).map_err(RunError::Outside)?;
     let mut cur: Vec<Row> = Vec::new();
     for (i, cmd) in split_pipeline(&search).into_iter().enumerate() {
         let args = cmd.args.trim();
         let head: String = cmd.text.chars().take(60).collect();
-        let err = |e: String| format!("`{head}`: {e}");
+        let err = |e: String| RunError::Outside(format!("`{head}`: {e}"));
         cur = match cmd.name.as_str() {
             "tstats" if i == 0 => tstats(args, rows).map_err(err)?,
             "tstats" => return Err(err("tstats must be the first command".into())),
@@ -147,7 +168,17 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, String>
                 let t = parse_terms(args).map_err(err)?;
                 cur.into_iter().filter(|r| t.matches(r)).collect()
             }
-            "firstseen" => firstseen(args, cur, cx).map_err(err)?,
+            "firstseen" => {
+                firstseen(args, cur, cx).map_err(|e| RunError::Failed(format!("`{head}`: {e}")))?
+            }
+            "spath" => crate::extract::spath(args, cur).map_err(err)?,
+            "rex" => crate::extract::rex(args, cur).map_err(err)?,
+            "bin" | "bucket" => crate::extract::bin(args, cur).map_err(err)?,
+            "mvexpand" => crate::extract::mvexpand(args, cur).map_err(err)?,
+            "eventstats" => {
+                let (aggs, by) = stats(args).map_err(err)?;
+                eventstats(cur, &aggs, &by)
+            }
             other => return Err(err(format!("`{other}` is not in the replay's SPL subset"))),
         };
     }
@@ -471,9 +502,16 @@ enum Agg {
     Count,
     Min(String),
     Max(String),
+    /// The value of the field in the earliest event that has it.
+    Earliest(String),
+    /// The value of the field in the latest event that has it.
+    Latest(String),
     Values(String),
     Dc(String),
     Sum(String),
+    Avg(String),
+    /// The sample standard deviation.
+    Stdev(String),
 }
 
 fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
@@ -553,8 +591,14 @@ fn aggregates(text: &str) -> Result<Vec<(Agg, String)>, String> {
         };
         let agg = match func.as_str() {
             "count" => Agg::Count,
-            "earliest" | "min" => Agg::Min(arg.clone()),
-            "latest" | "max" => Agg::Max(arg.clone()),
+            "min" => Agg::Min(arg.clone()),
+            "max" => Agg::Max(arg.clone()),
+            "earliest" if arg == "_time" => Agg::Min(arg.clone()),
+            "latest" if arg == "_time" => Agg::Max(arg.clone()),
+            "earliest" => Agg::Earliest(arg.clone()),
+            "latest" => Agg::Latest(arg.clone()),
+            "avg" | "mean" => Agg::Avg(arg.clone()),
+            "stdev" => Agg::Stdev(arg.clone()),
             "values" => Agg::Values(arg.clone()),
             "dc" => Agg::Dc(arg.clone()),
             "sum" => Agg::Sum(arg.clone()),
@@ -624,6 +668,38 @@ fn group(rows: &[&Row], aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
                 }
                 Agg::Dc(f) => row.set(name, distinct(f).len().to_string()),
                 Agg::Sum(f) => row.set(name, num(nums(f).into_iter().sum())),
+                Agg::Avg(f) => {
+                    let v = nums(f);
+                    if !v.is_empty() {
+                        row.set(name, num(v.iter().sum::<f64>() / v.len() as f64));
+                    }
+                }
+                Agg::Stdev(f) => {
+                    let v = nums(f);
+                    if v.len() > 1 {
+                        let mean = v.iter().sum::<f64>() / v.len() as f64;
+                        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+                            / (v.len() - 1) as f64;
+                        row.set(name, num(var.sqrt()));
+                    }
+                }
+                Agg::Earliest(f) | Agg::Latest(f) => {
+                    let time = |r: &&&Row| {
+                        r.first("_time")
+                            .and_then(|t| t.parse::<f64>().ok())
+                            .unwrap_or(f64::NAN)
+                    };
+                    let with: Vec<&&Row> =
+                        members.iter().filter(|r| !r.values(f).is_empty()).collect();
+                    let pick = if matches!(agg, Agg::Earliest(_)) {
+                        with.into_iter().min_by(|a, b| time(a).total_cmp(&time(b)))
+                    } else {
+                        with.into_iter().max_by(|a, b| time(a).total_cmp(&time(b)))
+                    };
+                    if let Some(r) = pick {
+                        row.0.insert(name.clone(), r.values(f).to_vec());
+                    }
+                }
             }
         }
         out.push(row);
@@ -655,6 +731,41 @@ fn num(x: f64) -> String {
 }
 
 // ---- rename, table, convert ----
+
+/// `eventstats <aggregates> [by <fields>]`: the aggregates of each row's
+/// group added to the row (rows without a `by` field get none, and stay).
+fn eventstats(rows: Vec<Row>, aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
+    let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+    'rows: for (i, r) in rows.iter().enumerate() {
+        let mut key = Vec::new();
+        for b in by {
+            match r.first(b) {
+                Some(v) => key.push(v.to_string()),
+                None => continue 'rows,
+            }
+        }
+        groups.entry(key).or_default().push(i);
+    }
+    let mut added: Vec<Option<Row>> = vec![None; rows.len()];
+    for members in groups.values() {
+        let refs: Vec<&Row> = members.iter().map(|&i| &rows[i]).collect();
+        let Some(totals) = group(&refs, aggs, &[]).pop() else {
+            continue;
+        };
+        for &i in members {
+            added[i] = Some(totals.clone());
+        }
+    }
+    rows.into_iter()
+        .zip(added)
+        .map(|(mut r, a)| {
+            if let Some(a) = a {
+                r.0.extend(a.0);
+            }
+            r
+        })
+        .collect()
+}
 
 fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
     let toks: Vec<&str> = field_list(args).collect();
@@ -937,7 +1048,7 @@ thread_local! {
 
 /// `pattern` compiled (once per thread), or `None` when it is not a valid
 /// regular expression.
-fn cached_regex(pattern: &str) -> Option<Regex> {
+pub(crate) fn cached_regex(pattern: &str) -> Option<Regex> {
     REGEXES.with(|c| {
         c.borrow_mut()
             .entry(pattern.to_string())
@@ -1032,6 +1143,15 @@ fn eval_tokens(s: &str) -> Result<Vec<String>, String> {
                 .ok_or("unclosed single quote")?;
             out.push(cs[i + 1..i + 1 + end].iter().collect());
             i += end + 2;
+        } else if c == '.'
+            && (!cs.get(i + 1).is_some_and(|n| n.is_alphanumeric())
+                || out
+                    .last()
+                    .is_some_and(|t: &String| t.starts_with('"') || t == ")"))
+        {
+            // `.` between operands: string concatenation.
+            out.push(".".into());
+            i += 1;
         } else {
             let start = i;
             while i < cs.len() && (cs[i].is_alphanumeric() || "_.'".contains(cs[i])) {
@@ -1040,7 +1160,11 @@ fn eval_tokens(s: &str) -> Result<Vec<String>, String> {
             if i == start {
                 return Err(format!("unexpected `{c}`"));
             }
-            out.push(cs[start..i].iter().collect::<String>().replace('\'', ""));
+            let word = cs[start..i].iter().collect::<String>().replace('\'', "");
+            // `name."text"`: the dot after the name is the operator.
+            let trailing = word.len() - word.trim_end_matches('.').len();
+            out.push(word.trim_end_matches('.').to_string());
+            out.extend(std::iter::repeat_n(".".to_string(), trailing.min(1)));
         }
     }
     Ok(out)
@@ -1099,7 +1223,7 @@ impl ExprParser {
         Ok(l)
     }
     fn add(&mut self) -> Result<Expr, String> {
-        self.left(&["+", "-"], Self::mul)
+        self.left(&["+", "-", "."], Self::mul)
     }
     fn mul(&mut self) -> Result<Expr, String> {
         self.left(&["*", "/"], Self::unary)
@@ -1219,6 +1343,10 @@ impl Expr {
             Expr::Bin(op, a, b) => {
                 let (x, y) = (a.eval(r), b.eval(r));
                 match op.as_str() {
+                    "." => match (x.text(), y.text()) {
+                        (Some(a), Some(b)) => Value::Str(a + &b),
+                        _ => Value::Null,
+                    },
                     "AND" => Value::Bool(x.truthy() && y.truthy()),
                     "OR" => Value::Bool(x.truthy() || y.truthy()),
                     "+" | "-" | "*" | "/" => match (x.as_num(), y.as_num()) {
@@ -1529,6 +1657,51 @@ mod tests {
     }
 
     #[test]
+    fn averages_deviations_and_the_earliest_value() {
+        let rows = vec![
+            row(&[("_time", "30"), ("n", "2"), ("ip", "c")]),
+            row(&[("_time", "10"), ("n", "4"), ("ip", "b")]),
+            row(&[("_time", "20"), ("n", "9")]),
+        ];
+        let refs: Vec<&Row> = rows.iter().collect();
+        let (aggs, _) =
+            stats("avg(n) as a stdev(n) as s earliest(ip) as first latest(ip) as last").unwrap();
+        let out = group(&refs, &aggs, &[]);
+        assert_eq!(out[0].first("a"), Some("5"));
+        assert_eq!(out[0].first("s").map(|x| &x[..6]), Some("3.6055"));
+        assert_eq!(
+            out[0].first("first"),
+            Some("b"),
+            "the value of the earliest event"
+        );
+        assert_eq!(out[0].first("last"), Some("c"));
+    }
+
+    #[test]
+    fn eventstats_adds_each_groups_aggregates() {
+        let rows = vec![
+            row(&[("user", "bob"), ("n", "10")]),
+            row(&[("user", "alice"), ("n", "9")]),
+            row(&[("user", "bob"), ("n", "2")]),
+            row(&[("n", "100")]),
+        ];
+        let (aggs, by) = stats("count as c max(n) as top by user").unwrap();
+        let out = eventstats(rows, &aggs, &by);
+        let got: Vec<(Option<&str>, Option<&str>)> =
+            out.iter().map(|r| (r.first("c"), r.first("top"))).collect();
+        assert_eq!(
+            got,
+            [
+                (Some("2"), Some("10")),
+                (Some("1"), Some("9")),
+                (Some("2"), Some("10")),
+                (None, None),
+            ]
+        );
+        assert_eq!(out[3].first("n"), Some("100"), "kept, unchanged");
+    }
+
+    #[test]
     fn dedup_head_sort_and_fillnull() {
         let rows = vec![
             row(&[("user", "bob"), ("n", "10")]),
@@ -1618,6 +1791,9 @@ mod tests {
         assert_eq!(e(r#"cidrmatch("10.0.0.0/8", ip)"#), Value::Bool(true));
         assert_eq!(e(r#"cidrmatch("10.0.0.0/8", n)"#), Value::Bool(false));
         assert_eq!(e("tonumber(\"42\") + 1"), Value::Num(43.0));
+        assert_eq!(e(r#"n.", ".t"#), s("alice, AssumedRole"));
+        assert_eq!(e(r#"n . "-" . 1"#), s("alice-1"));
+        assert_eq!(e(r#"nope."x""#), Value::Null, "null concatenated is null");
         assert!(Expr::compile("case(t)").is_err(), "case needs pairs");
         assert!(Expr::compile("mvzip(a, b)").is_err(), "outside the subset");
     }
@@ -1658,19 +1834,27 @@ mod tests {
             state_dir: PathBuf::from("."),
             latest: 0,
         };
-        let e = run("| tstats count from datamodel=Change | join x", &[], &cx).unwrap_err();
+        let e = run("| tstats count from datamodel=Change | join x", &[], &cx)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("`join` is not in the replay's SPL subset"),
             "{e}"
         );
-        let e = run("| inputlookup x | table x", &[], &cx).unwrap_err();
+        let e = run("| inputlookup x | table x", &[], &cx)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("must start with `| tstats` or a search of events"),
             "{e}"
         );
-        let e = run("index=main x>1 | table x", &[], &cx).unwrap_err();
+        let e = run("index=main x>1 | table x", &[], &cx)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`x>1` followed by"), "{e}");
         let e = run("| tstats count from datamodel=Change | `nope`", &[], &cx).unwrap_err();
+        assert!(matches!(e, RunError::Outside(_)));
+        let e = e.to_string();
         assert!(e.contains("`nope` is not defined"), "{e}");
     }
 

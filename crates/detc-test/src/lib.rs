@@ -390,13 +390,8 @@ fn run_test(
                 }
                 match spl::run(&expanded, &rows, &cx(latest)) {
                     Ok(found) => check(expectation, &found),
-                    Err(e)
-                        if e.contains("is not in the replay's SPL subset")
-                            || e.contains("must start with") =>
-                    {
-                        Outcome::Skipped(format!("{search_at}: {e}"))
-                    }
-                    Err(e) => Outcome::Failed(format!("{search_at}: {e}")),
+                    Err(spl::RunError::Outside(e)) => Outcome::Skipped(format!("{search_at}: {e}")),
+                    Err(spl::RunError::Failed(e)) => Outcome::Failed(format!("{search_at}: {e}")),
                 }
             }
         };
