@@ -1658,7 +1658,7 @@ mod tests {
 
     #[test]
     fn averages_deviations_and_the_earliest_value() {
-        let rows = vec![
+        let rows = [
             row(&[("_time", "30"), ("n", "2"), ("ip", "c")]),
             row(&[("_time", "10"), ("n", "4"), ("ip", "b")]),
             row(&[("_time", "20"), ("n", "9")]),
