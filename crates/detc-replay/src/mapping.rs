@@ -75,8 +75,9 @@ impl Mapping {
         let mut out = Row::new();
         out.set("_time", time);
         for (name, e) in &self.fields {
-            if let Some(v) = e.eval(event).into_text() {
-                out.set(&format!("{}{name}", self.prefix), v);
+            let v = e.eval(event).into_values();
+            if !v.is_empty() {
+                out.0.insert(format!("{}{name}", self.prefix), v);
             }
         }
         Some(out)
@@ -111,26 +112,26 @@ impl CalculatedFields {
 
     /// Adds the calculated fields to `event`.
     pub fn apply(&self, event: &mut Row) {
-        let values: Vec<Option<String>> = self
+        let values: Vec<Vec<String>> = self
             .0
             .iter()
-            .map(|(_, e)| e.eval(event).into_text())
+            .map(|(_, e)| e.eval(event).into_values())
             .collect();
         for ((name, _), v) in self.0.iter().zip(values) {
-            match v {
-                Some(v) => event.set(name, v),
-                None => {
-                    event.0.remove(name);
-                }
+            if v.is_empty() {
+                event.0.remove(name);
+            } else {
+                event.0.insert(name.clone(), v);
             }
         }
     }
 }
 
 impl Value {
-    /// The value as a field value: `None` for null.
-    pub fn into_text(self) -> Option<String> {
-        self.text()
+    /// The value as a field's values: none for null, several for a
+    /// multivalue.
+    pub fn into_values(self) -> Vec<String> {
+        self.values()
     }
 }
 

@@ -127,6 +127,7 @@ impl std::fmt::Display for RunError {
 /// command.
 pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunError> {
     let search = expand_macros(search, cx.macros).map_err(RunError::Outside)?;
+    NOW.with(|n| n.set(cx.latest));
     let mut cur: Vec<Row> = Vec::new();
     for (i, cmd) in split_pipeline(&search).into_iter().enumerate() {
         let args = cmd.args.trim();
@@ -297,6 +298,8 @@ enum Term {
     Or(Vec<Term>),
     Not(Box<Term>),
     Cmp(String, bool, String),
+    /// `field<value`, `<=`, `>`, `>=`: numbers as numbers, else text.
+    Order(String, String, String),
     In(String, Vec<String>),
     /// A bare word: matches events whose `_raw` holds it (case-insensitive,
     /// `*` as wildcard). Splunk matches whole tokens of the indexed text;
@@ -318,6 +321,18 @@ impl Term {
                     !vals.is_empty() && !vals.iter().any(|x| term_match(v, x))
                 }
             }
+            Term::Order(f, op, v) => r.values(f).iter().any(|x| {
+                let o = match (x.trim().parse::<f64>(), v.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => a.partial_cmp(&b),
+                    _ => Some(x.as_str().cmp(v.as_str())),
+                };
+                o.is_some_and(|o| match op.as_str() {
+                    "<" => o.is_lt(),
+                    "<=" => o.is_le(),
+                    ">" => o.is_gt(),
+                    _ => o.is_ge(),
+                })
+            }),
             Term::In(f, vs) => r
                 .values(f)
                 .iter()
@@ -358,17 +373,17 @@ fn search_tokens(s: &str) -> Result<Vec<String>, String> {
             }
             out.push(format!("\"{v}"));
             i = j + 1;
-        } else if c == b'!' && b.get(i + 1) == Some(&b'=') {
-            out.push("!=".into());
+        } else if matches!(c, b'!' | b'<' | b'>') && b.get(i + 1) == Some(&b'=') {
+            out.push(format!("{}=", c as char));
             i += 2;
-        } else if matches!(c, b'(' | b')' | b',' | b'=') {
+        } else if matches!(c, b'(' | b')' | b',' | b'=' | b'<' | b'>') {
             out.push((c as char).to_string());
             i += 1;
         } else {
             let start = i;
             while i < b.len()
                 && !b[i].is_ascii_whitespace()
-                && !matches!(b[i], b'(' | b')' | b',' | b'=' | b'"')
+                && !matches!(b[i], b'(' | b')' | b',' | b'=' | b'"' | b'<' | b'>')
                 && (b[i] != b'!' || b.get(i + 1) != Some(&b'='))
             {
                 i += 1;
@@ -453,6 +468,14 @@ impl TermParser {
                 false,
                 unq(&self.next().ok_or("a value is missing")?),
             )),
+            Some(op @ ("<" | "<=" | ">" | ">=")) => {
+                let op = op.to_string();
+                Ok(Term::Order(
+                    field,
+                    op,
+                    unq(&self.next().ok_or("a value is missing")?),
+                ))
+            }
             Some("IN") | Some("in") => {
                 if self.next().as_deref() != Some("(") {
                     return Err(format!("`{field} IN` needs `(`"));
@@ -1040,6 +1063,9 @@ fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, Strin
 // ---- eval expressions ----
 
 thread_local! {
+    /// `now()`: the running search's latest time, epoch seconds (set by
+    /// [`run`] from [`Context::latest`]).
+    static NOW: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
     /// Compiled regular expressions of eval functions, by pattern: an
     /// expression evaluated on every row compiles its pattern once.
     static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
@@ -1068,6 +1094,9 @@ pub enum Value {
     Str(String),
     /// A boolean (comparisons, `AND`...).
     Bool(bool),
+    /// A multivalue (`split`, `mvappend`, a multivalue field given to an
+    /// `mv*` function); elsewhere it acts as its first value.
+    Mv(Vec<String>),
 }
 
 impl Value {
@@ -1078,6 +1107,7 @@ impl Value {
         match self {
             Value::Num(n) => Some(*n),
             Value::Str(s) => s.trim().parse().ok(),
+            Value::Mv(v) => v.first().and_then(|s| s.trim().parse().ok()),
             _ => None,
         }
     }
@@ -1086,7 +1116,23 @@ impl Value {
             Value::Num(n) => Some(num(*n)),
             Value::Str(s) => Some(s.clone()),
             Value::Bool(b) => Some(b.to_string()),
+            Value::Mv(v) => v.first().cloned(),
             Value::Null => None,
+        }
+    }
+    /// Every value: one for a single value, none for null.
+    pub(crate) fn values(&self) -> Vec<String> {
+        match self {
+            Value::Mv(v) => v.clone(),
+            other => other.text().into_iter().collect(),
+        }
+    }
+    /// A multivalue of `v`: null when empty, a single value when one.
+    fn from_values(mut v: Vec<String>) -> Value {
+        match v.len() {
+            0 => Value::Null,
+            1 => Value::Str(v.remove(0)),
+            _ => Value::Mv(v),
         }
     }
 }
@@ -1391,12 +1437,117 @@ impl Expr {
                 .map(|a| a.eval(r))
                 .find(|v| *v != Value::Null)
                 .unwrap_or(Value::Null),
+            Expr::Call(f, args) if f.starts_with("mv") || f == "split" => {
+                // A field argument keeps all its values.
+                let v: Vec<Value> = args
+                    .iter()
+                    .map(|a| match a {
+                        Expr::Field(name) => Value::from_values(r.values(name).to_vec()),
+                        other => other.eval(r),
+                    })
+                    .collect();
+                match (f.as_str(), v.as_slice()) {
+                    ("mvcount", [x]) => match x.values().len() {
+                        0 => Value::Null,
+                        n => Value::Num(n as f64),
+                    },
+                    ("mvindex", [x, start, rest @ ..]) if rest.len() <= 1 => {
+                        let vals = x.values();
+                        let n = vals.len() as i64;
+                        let at = |i: &Value| {
+                            i.as_num().map(|i| {
+                                let i = i as i64;
+                                if i < 0 { n + i } else { i }
+                            })
+                        };
+                        let (Some(a), b) = (at(start), rest.first().map(at)) else {
+                            return Value::Null;
+                        };
+                        let b = match b {
+                            None => a,
+                            Some(Some(b)) => b,
+                            Some(None) => return Value::Null,
+                        };
+                        if a < 0 || a >= n || b < a {
+                            return Value::Null;
+                        }
+                        let b = b.min(n - 1);
+                        Value::from_values(vals[a as usize..=b as usize].to_vec())
+                    }
+                    ("mvjoin", [x, sep]) => match (x.values(), sep.text()) {
+                        (v, Some(sep)) if !v.is_empty() => Value::Str(v.join(&sep)),
+                        _ => Value::Null,
+                    },
+                    ("mvappend", parts) => {
+                        Value::from_values(parts.iter().flat_map(Value::values).collect())
+                    }
+                    ("mvdedup", [x]) => {
+                        let mut seen = BTreeSet::new();
+                        Value::from_values(
+                            x.values()
+                                .into_iter()
+                                .filter(|v| seen.insert(v.clone()))
+                                .collect(),
+                        )
+                    }
+                    ("mvsort", [x]) => {
+                        let mut v = x.values();
+                        v.sort();
+                        Value::from_values(v)
+                    }
+                    ("split", [x, sep]) => match (x.text(), sep.text()) {
+                        (Some(x), Some(sep)) if !sep.is_empty() => {
+                            Value::from_values(x.split(sep.as_str()).map(str::to_string).collect())
+                        }
+                        // Splunk: an empty delimiter splits into characters.
+                        (Some(x), Some(_)) => {
+                            Value::from_values(x.chars().map(String::from).collect())
+                        }
+                        _ => Value::Null,
+                    },
+                    _ => Value::Null,
+                }
+            }
             Expr::Call(f, args) => {
                 let v: Vec<Value> = args.iter().map(|a| a.eval(r)).collect();
                 let text =
                     |x: &Value, f: fn(&str) -> Value| x.text().map_or(Value::Null, |s| f(&s));
                 match (f.as_str(), v.as_slice()) {
                     ("null", []) => Value::Null,
+                    ("now", []) => Value::Num(NOW.with(|n| n.get()) as f64),
+                    ("relative_time", [t, m]) => match (t.as_num(), m.text()) {
+                        (Some(t), Some(m)) => firstseen_options::reltime::RelTime::parse(&m)
+                            .and_then(|rt| rt.resolve(t, &jiff::tz::TimeZone::UTC))
+                            .map_or(Value::Null, Value::Num),
+                        _ => Value::Null,
+                    },
+                    ("strftime", [t, fmt]) => match (t.as_num(), fmt.text()) {
+                        (Some(t), Some(fmt)) => jiff::Timestamp::from_second(t.floor() as i64)
+                            .ok()
+                            .and_then(|ts| {
+                                jiff::fmt::strtime::format(
+                                    fmt.as_str(),
+                                    &ts.to_zoned(jiff::tz::TimeZone::UTC),
+                                )
+                                .ok()
+                            })
+                            .map_or(Value::Null, Value::Str),
+                        _ => Value::Null,
+                    },
+                    ("strptime", [s, fmt]) => match (s.text(), fmt.text()) {
+                        (Some(s), Some(fmt)) => jiff::fmt::strtime::parse(fmt.as_str(), s.as_str())
+                            .ok()
+                            .and_then(|p| {
+                                p.to_timestamp().ok().or_else(|| {
+                                    p.to_datetime()
+                                        .ok()
+                                        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                                        .map(|z| z.timestamp())
+                                })
+                            })
+                            .map_or(Value::Null, |t| Value::Num(t.as_second() as f64)),
+                        _ => Value::Null,
+                    },
                     ("upper", [x]) => text(x, |s| Value::Str(s.to_uppercase())),
                     ("len", [x]) => text(x, |s| Value::Num(s.chars().count() as f64)),
                     ("tostring", [x]) => text(x, |s| Value::Str(s.to_string())),
@@ -1497,7 +1648,18 @@ impl Expr {
                         | ("cidrmatch", 2)
                         | ("substr", 2 | 3)
                         | ("null", 0)
+                        | ("mvcount", 1)
+                        | ("mvindex", 2 | 3)
+                        | ("mvjoin", 2)
+                        | ("mvdedup", 1)
+                        | ("mvsort", 1)
+                        | ("split", 2)
+                        | ("strftime", 2)
+                        | ("strptime", 2)
+                        | ("relative_time", 2)
+                        | ("now", 0)
                 ) || (f == "coalesce" && !args.is_empty())
+                    || (f == "mvappend" && !args.is_empty())
                     || (f == "case" && !args.is_empty() && args.len() % 2 == 0);
                 if !ok {
                     return Err(format!(
@@ -1545,11 +1707,11 @@ fn eval(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
         .into_iter()
         .map(|mut r| {
             for (n, e) in &assigns {
-                match e.eval(&r).text() {
-                    Some(v) => r.set(n, v),
-                    None => {
-                        r.0.remove(n);
-                    }
+                let v = e.eval(&r).values();
+                if v.is_empty() {
+                    r.0.remove(n);
+                } else {
+                    r.0.insert(n.clone(), v);
                 }
             }
             r
@@ -1579,10 +1741,13 @@ mod tests {
         assert!(t("NOT c=1"));
         assert!(!t("c!=1"));
         assert!(t("(a=x OR a=AssumedRole) b!=y"));
-        assert!(
-            parse_terms("a>1").is_err(),
-            "comparisons are not read, never taken as words"
-        );
+        let n = row(&[("n", "9"), ("s", "beta")]);
+        let c = |x: &str| parse_terms(x).unwrap().matches(&n);
+        assert!(c("n>8") && c("n>=9") && c("n<10") && !c("n<9"));
+        assert!(c("n > 10 OR n <= 9"), "spaces around the operator");
+        assert!(!c("n>10"), "9 > 10 as numbers, not as text");
+        assert!(c("s>alpha") && !c("s<alpha"), "text compares as text");
+        assert!(!c("missing>0"));
     }
 
     /// A search over raw CloudTrail events, field names as Splunk's
@@ -1795,6 +1960,38 @@ mod tests {
         assert_eq!(e(r#"n . "-" . 1"#), s("alice-1"));
         assert_eq!(e(r#"nope."x""#), Value::Null, "null concatenated is null");
         assert!(Expr::compile("case(t)").is_err(), "case needs pairs");
+        // Multivalues.
+        let mut m = row(&[("one", "x"), ("csv", "a,b,c"), ("t", "1688990087")]);
+        m.0.insert("many".into(), vec!["p".into(), "q".into(), "p".into()]);
+        let e = |x: &str| Expr::compile(x).unwrap().eval(&m);
+        let mv = |v: &[&str]| Value::Mv(v.iter().map(|x| x.to_string()).collect());
+        assert_eq!(e("mvcount(many)"), Value::Num(3.0));
+        assert_eq!(e("mvcount(nope)"), Value::Null);
+        assert_eq!(e(r#"split(csv, ",")"#), mv(&["a", "b", "c"]));
+        assert_eq!(e(r#"mvindex(split(csv, ","), -1)"#), s("c"));
+        assert_eq!(e(r#"mvindex(split(csv, ","), 0, 1)"#), mv(&["a", "b"]));
+        assert_eq!(e(r#"mvindex(split(csv, ","), 5)"#), Value::Null);
+        assert_eq!(e(r#"mvjoin(many, ";")"#), s("p;q;p"));
+        assert_eq!(e("mvdedup(many)"), mv(&["p", "q"]));
+        assert_eq!(e("mvappend(one, many)"), mv(&["x", "p", "q", "p"]));
+        assert_eq!(e("many"), s("p"), "outside mv functions: the first value");
+        // Times (UTC).
+        assert_eq!(e(r#"strftime(t, "%Y-%m-%d %H:%M")"#), s("2023-07-10 11:54"));
+        assert_eq!(
+            e(r#"relative_time(t, "-1d@d")"#),
+            Value::Num(1_688_860_800.0)
+        );
+        assert_eq!(
+            e(r#"strptime("2023-07-10 11:54:47", "%Y-%m-%d %H:%M:%S")"#),
+            Value::Num(1_688_990_087.0)
+        );
+        let eval_rows = super::eval(
+            r#"parts=split(csv, ","), n=mvcount(parts)"#,
+            vec![m.clone()],
+        )
+        .unwrap();
+        assert_eq!(eval_rows[0].values("parts"), ["a", "b", "c"]);
+        assert_eq!(eval_rows[0].first("n"), Some("3"));
         assert!(Expr::compile("mvzip(a, b)").is_err(), "outside the subset");
     }
 
@@ -1848,10 +2045,10 @@ mod tests {
             e.contains("must start with `| tstats` or a search of events"),
             "{e}"
         );
-        let e = run("index=main x>1 | table x", &[], &cx)
+        let e = run("index=main x> | table x", &[], &cx)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("`x>1` followed by"), "{e}");
+        assert!(e.contains("a value is missing"), "{e}");
         let e = run("| tstats count from datamodel=Change | `nope`", &[], &cx).unwrap_err();
         assert!(matches!(e, RunError::Outside(_)));
         let e = e.to_string();
