@@ -1,19 +1,23 @@
-//! The documentation of the shipped content (the repository's top level):
-//! every page reviewed as a snapshot, every link checked, the Navigator
-//! layer checked against ATT&CK.
+//! The documentation of a fixed content pack (`tests/fixtures/packs/build`:
+//! detections of two kinds, a baseline, stories, lookups): every page
+//! reviewed as a snapshot, every link checked, the Navigator layer checked
+//! against ATT&CK. A fixture, not the shipped content, so that adding a
+//! detection to the shipped content changes no test here; the shipped
+//! content's pages are built by `scripts/build-app.sh` and rendered by
+//! `scripts/check-docs-render.sh` in CI.
 
 use detc_attack::Attack;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 fn docs() -> Vec<detc_docs::DocFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
     let p = detc_content::validate(&root, &detc_content::Options::default());
     assert!(
         p.diags
             .iter()
             .all(|d| d.severity != detc_diag::Severity::Error),
-        "the shipped content must validate"
+        "the fixture pack must validate"
     );
     detc_docs::generate(&p, Attack::embedded())
 }
@@ -61,7 +65,7 @@ fn relative_links_resolve() {
             checked += 1;
         }
     }
-    assert!(checked > 20, "{checked} links");
+    assert!(checked > 10, "{checked} links");
 }
 
 #[test]
@@ -92,17 +96,12 @@ fn navigator_layer_names_real_techniques_under_their_tactics() {
             scored.insert(id);
         }
     }
-    assert_eq!(
-        scored,
-        ["T1059.009", "T1078.004", "T1136.003", "T1562.008"]
-            .into_iter()
-            .collect()
-    );
+    assert_eq!(scored, ["T1136.003", "T1560.001"].into_iter().collect());
     // The parents of sub-techniques are expanded so the sub-techniques show.
     assert!(
         techniques
             .iter()
-            .any(|t| t["techniqueID"] == "T1078" && t["showSubtechniques"] == true)
+            .any(|t| t["techniqueID"] == "T1136" && t["showSubtechniques"] == true)
     );
 }
 
