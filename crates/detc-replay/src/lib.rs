@@ -20,6 +20,7 @@
 
 mod extract;
 pub mod json;
+pub mod lookup;
 pub mod mapping;
 pub mod spl;
 

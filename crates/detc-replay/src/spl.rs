@@ -62,8 +62,10 @@ pub struct Context<'a> {
     /// Folder of firstseen's state files (the app's `lookups/`).
     pub state_dir: PathBuf,
     /// The search's latest time, epoch seconds: firstseen resolves its
-    /// window from it.
+    /// window from it, and it is `now()`.
     pub latest: i64,
+    /// The content's CSV lookups, for `lookup`.
+    pub lookups: crate::lookup::Resolver<'a>,
 }
 
 /// Expands every macro of `search` with [`detc_spl::expand_macros`], the
@@ -176,6 +178,8 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunErro
             "rex" => crate::extract::rex(args, cur).map_err(err)?,
             "bin" | "bucket" => crate::extract::bin(args, cur).map_err(err)?,
             "mvexpand" => crate::extract::mvexpand(args, cur).map_err(err)?,
+            "lookup" => crate::lookup::lookup(args, cur, cx.lookups).map_err(err)?,
+            "streamstats" => streamstats(args, cur).map_err(err)?,
             "eventstats" => {
                 let (aggs, by) = stats(args).map_err(err)?;
                 eventstats(cur, &aggs, &by)
@@ -788,6 +792,69 @@ fn eventstats(rows: Vec<Row>, aggs: &[(Agg, String)], by: &[String]) -> Vec<Row>
             r
         })
         .collect()
+}
+
+/// `streamstats [current=<bool>] [window=<n>] <aggregates> [by <fields>]`:
+/// each row gets the aggregates of the rows before it in its group (and
+/// itself unless `current=f`), the last `window` of them when `window` is
+/// set. Other options (`reset_on_change`, `time_window`...) are outside
+/// the subset.
+fn streamstats(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
+    let mut current = true;
+    let mut window = 0usize;
+    let mut rest = Vec::new();
+    for w in split_words(args) {
+        let t = w.text.trim();
+        match t.split_once('=') {
+            Some((k, v)) if k.eq_ignore_ascii_case("current") => {
+                current = !matches!(v.to_ascii_lowercase().as_str(), "f" | "false" | "0");
+            }
+            Some((k, v)) if k.eq_ignore_ascii_case("window") => {
+                window = v
+                    .parse()
+                    .map_err(|_| format!("streamstats window={v} is not a number"))?;
+            }
+            Some((k, _)) if !k.contains('(') && !k.is_empty() => {
+                return Err(unsupported(&format!("streamstats {k}=")));
+            }
+            _ => rest.push(t),
+        }
+    }
+    let (aggs, by) = stats(&rest.join(" "))?;
+    let mut seen: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+    let mut added: Vec<Option<Row>> = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let key: Option<Vec<String>> = by.iter().map(|b| r.first(b).map(str::to_string)).collect();
+        let Some(key) = key else {
+            added.push(None);
+            continue;
+        };
+        let before = seen.entry(key).or_default();
+        let mut members: Vec<usize> = before.clone();
+        if current {
+            members.push(i);
+        }
+        if window > 0 && members.len() > window {
+            members.drain(..members.len() - window);
+        }
+        let refs: Vec<&Row> = members.iter().map(|&m| &rows[m]).collect();
+        added.push(if refs.is_empty() {
+            None
+        } else {
+            group(&refs, &aggs, &[]).pop()
+        });
+        before.push(i);
+    }
+    Ok(rows
+        .into_iter()
+        .zip(added)
+        .map(|(mut r, a)| {
+            if let Some(a) = a {
+                r.0.extend(a.0);
+            }
+            r
+        })
+        .collect())
 }
 
 fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
@@ -1772,6 +1839,7 @@ mod tests {
             },
             state_dir: std::env::temp_dir(),
             latest: 0,
+            lookups: &|n: &str| Err(format!("no lookup `{n}`")),
         };
         let out = run(
             "`cloudtrail` eventName IN (GetBucketLogging, ListBuckets) NOT userIdentity.type=AssumedRole \
@@ -1840,6 +1908,26 @@ mod tests {
             "the value of the earliest event"
         );
         assert_eq!(out[0].first("last"), Some("c"));
+    }
+
+    #[test]
+    fn streamstats_counts_as_the_rows_go() {
+        let rows = vec![
+            row(&[("user", "bob"), ("n", "1")]),
+            row(&[("user", "bob"), ("n", "2")]),
+            row(&[("user", "al"), ("n", "5")]),
+            row(&[("user", "bob"), ("n", "3")]),
+        ];
+        let out = streamstats("count as c sum(n) as total by user", rows.clone()).unwrap();
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|r| (r.first("c").unwrap(), r.first("total").unwrap()))
+            .collect();
+        assert_eq!(got, [("1", "1"), ("2", "3"), ("1", "5"), ("3", "6")]);
+        let out = streamstats("current=f window=1 max(n) as prev", rows.clone()).unwrap();
+        assert_eq!(out[0].first("prev"), None, "nothing before the first row");
+        assert_eq!(out[3].first("prev"), Some("5"));
+        assert!(streamstats("reset_on_change=t count", rows).is_err());
     }
 
     #[test]
@@ -2030,6 +2118,7 @@ mod tests {
             macros: &none,
             state_dir: PathBuf::from("."),
             latest: 0,
+            lookups: &|n: &str| Err(format!("no lookup `{n}`")),
         };
         let e = run("| tstats count from datamodel=Change | join x", &[], &cx)
             .unwrap_err()

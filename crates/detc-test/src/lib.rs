@@ -240,6 +240,32 @@ fn mapping_for(p: &Project, st: &Sourcetype, dm: &str) -> Result<Mapping, Outcom
     )
 }
 
+/// The CSV file of the content's lookup `name` (its definition's name, or
+/// its file name), or why `lookup` cannot read it.
+fn csv_lookup(p: &Project, name: &str) -> Result<std::path::PathBuf, String> {
+    let l = p
+        .content
+        .lookups
+        .iter()
+        .find(|l| l.common.name() == name || l.file_name().as_deref() == Some(name))
+        .ok_or_else(|| format!("no lookup named `{name}` in lookups/"))?;
+    if l.written_by.is_some() {
+        return Err(format!(
+            "`{name}` is firstseen's state, not a lookup to read"
+        ));
+    }
+    if let Some((k, _)) = l.options.first() {
+        return Err(format!(
+            "the lookup `{name}` sets `{k}`, which detc test does not replay"
+        ));
+    }
+    let file = l
+        .file_name()
+        .filter(|f| f.ends_with(".csv"))
+        .ok_or_else(|| format!("`{name}` is not a CSV lookup; detc test reads CSV lookups only"))?;
+    Ok(p.root.join("lookups").join(file))
+}
+
 /// The content's definition of sourcetype `name`.
 fn sourcetypes<'p>(p: &'p Project, name: &str) -> Option<&'p Sourcetype> {
     p.content
@@ -357,10 +383,12 @@ fn run_test(
             "cannot create a temporary folder for firstseen's state".into(),
         ));
     };
+    let lookups = |name: &str| csv_lookup(p, name);
     let cx = |latest| spl::Context {
         macros: defs,
         state_dir: state.path().to_path_buf(),
         latest,
+        lookups: &lookups,
     };
     let runs: Vec<(Option<String>, Option<&TimelineRun>, &Expectation)> = if t.timeline.is_empty() {
         vec![(None, None, &t.expectation)]
@@ -730,6 +758,40 @@ mod tests {
             fields.set("_time", t.to_string());
         }
         m.apply(&fields)
+    }
+
+    #[test]
+    fn lookups_resolve_to_csv_files_or_say_why_not() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/packs/build");
+        let p = detc_content::load::load(&root);
+        // Options (case_sensitive_match=false, default_match) change matching.
+        let e = csv_lookup(&p, "aws_service_accounts").unwrap_err();
+        assert!(e.contains("which detc test does not replay"), "{e}");
+        let e = csv_lookup(&p, "cloud_identity_first_seen").unwrap_err();
+        assert!(e.contains("CSV lookups only"), "{e}");
+        let e = csv_lookup(&p, "nosuch").unwrap_err();
+        assert!(e.contains("no lookup named `nosuch`"), "{e}");
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("lookups")).unwrap();
+        std::fs::write(
+            t.path().join("lookups/admins.yml"),
+            "name: admins\nlookup_type: csv\n",
+        )
+        .unwrap();
+        let p = detc_content::load::load(t.path());
+        assert_eq!(
+            csv_lookup(&p, "admins").unwrap(),
+            t.path().join("lookups/admins.csv")
+        );
+        assert_eq!(
+            csv_lookup(&p, "admins.csv").unwrap(),
+            t.path().join("lookups/admins.csv"),
+            "by file name too"
+        );
+        let shipped = detc_content::load::load(&root.join("../../../.."));
+        let e = csv_lookup(&shipped, "detc_cloud_roles_assumed_per_principal").unwrap_err();
+        assert!(e.contains("firstseen's state"), "{e}");
     }
 
     #[test]
