@@ -64,6 +64,16 @@ impl Mapping {
         })
     }
 
+    /// The dataset prefix with its dot (`All_Changes.`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Whether the mapping gives the field `name` (without the prefix).
+    pub fn maps(&self, name: &str) -> bool {
+        self.fields.iter().any(|(f, _)| f == name)
+    }
+
     /// The data model row of `event` (its fields, with `_time`), or `None`
     /// when the constraint leaves it out or it has no `_time` (an event
     /// without a time cannot be placed in a search's time range).

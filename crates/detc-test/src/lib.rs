@@ -240,6 +240,32 @@ fn mapping_for(p: &Project, st: &Sourcetype, dm: &str) -> Result<Mapping, Outcom
     )
 }
 
+/// The fields of a data model dataset that `search` names, without the
+/// prefix (`All_Changes.user` gives `user`); `prefix` ends with a dot.
+fn dataset_fields(search: &str, prefix: &str) -> std::collections::BTreeSet<String> {
+    if prefix.is_empty() {
+        return std::collections::BTreeSet::new();
+    }
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = search;
+    while let Some(at) = rest.find(prefix) {
+        let before_ok = rest[..at]
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+        let after = &rest[at + prefix.len()..];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if before_ok && !name.is_empty() {
+            out.insert(name);
+        }
+        rest = after;
+    }
+    out
+}
+
 /// The CSV file of the content's lookup `name` (its definition's name, or
 /// its file name), or why `lookup` cannot read it.
 fn csv_lookup(p: &Project, name: &str) -> Result<std::path::PathBuf, String> {
@@ -328,6 +354,9 @@ fn run_test(
     }
     let datamodel = spl::tstats_datamodel(&expanded);
     let mut events: Vec<std::rc::Rc<Vec<Event>>> = Vec::new();
+    // Data model fields the search reads that a mapping does not give: a
+    // hint when the test fails.
+    let mut unmapped: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for a in &t.attack_data {
         let Some(data) = a.data.as_ref() else {
             continue;
@@ -343,6 +372,21 @@ fn run_test(
             source.to_string(),
             datamodel.clone(),
         );
+        let mapping = match &datamodel {
+            None => None,
+            Some(dm) => match mapping_for(p, st, dm) {
+                Ok(m) => Some(m),
+                Err(o) => return refuse(o),
+            },
+        };
+        if let Some(m) = &mapping {
+            unmapped.extend(
+                dataset_fields(&expanded, m.prefix())
+                    .into_iter()
+                    .filter(|f| !m.maps(f))
+                    .map(|f| format!("`{}{f}`, which {} does not map", m.prefix(), st.path)),
+            );
+        }
         if let Some(e) = cache.get(&key) {
             events.push(e.clone());
             continue;
@@ -350,13 +394,6 @@ fn run_test(
         let calculated = match calculated_for(p, st) {
             Ok(c) => c,
             Err(o) => return refuse(o),
-        };
-        let mapping = match &datamodel {
-            None => None,
-            Some(dm) => match mapping_for(p, st, dm) {
-                Ok(m) => Some(m),
-                Err(o) => return refuse(o),
-            },
         };
         match read_events(
             &p.root.join(&data.value),
@@ -417,7 +454,13 @@ fn run_test(
                     clear(state.path());
                 }
                 match spl::run(&expanded, &rows, &cx(latest)) {
-                    Ok(found) => check(expectation, &found),
+                    Ok(found) => match check(expectation, &found) {
+                        Outcome::Failed(why) if !unmapped.is_empty() => Outcome::Failed(format!(
+                            "{why} (the search reads {})",
+                            unmapped.iter().cloned().collect::<Vec<_>>().join(", ")
+                        )),
+                        o => o,
+                    },
                     Err(spl::RunError::Outside(e)) => Outcome::Skipped(format!("{search_at}: {e}")),
                     Err(spl::RunError::Failed(e)) => Outcome::Failed(format!("{search_at}: {e}")),
                 }
@@ -758,6 +801,16 @@ mod tests {
             fields.set("_time", t.to_string());
         }
         m.apply(&fields)
+    }
+
+    #[test]
+    fn the_dataset_fields_a_search_names() {
+        let f = dataset_fields(
+            "| tstats count from datamodel=Change where All_Changes.user=é by All_Changes.src, X.All_Changes.no `m(All_Changes.obj)`",
+            "All_Changes.",
+        );
+        assert_eq!(f.into_iter().collect::<Vec<_>>(), ["obj", "src", "user"]);
+        assert!(dataset_fields("All_Changes.x", "").is_empty());
     }
 
     #[test]

@@ -255,6 +255,17 @@ fn the_fields_come_from_the_contents_sourcetype_definition() {
         out.contains("Attack simulation: count: 5, but the search returned 3 results"),
         "{out}"
     );
+    // A field the search reads that the mapping does not give: the failure
+    // says so.
+    let t = shipped_with(CLOUDTRAIL, |s| {
+        s.replacen("    command: eventName\n", "", 1)
+    });
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("StopLogging: count: 1, but the search returned 0 results: none (the search reads `All_Changes.command`, which sourcetypes/aws_cloudtrail.yml does not map)"),
+        "{out}"
+    );
     // No definition for the sourcetype: skipped, saying what to add.
     let t = shipped_with(CLOUDTRAIL, |s| {
         s.replacen("name: aws:cloudtrail", "name: aws:cloudtrail:other", 1)
@@ -333,5 +344,57 @@ fn escus_raw_cloudtrail_detection_fires_on_the_detonation_and_not_on_other_event
     assert!(
         out.contains("FAILED   AWS Defense Evasion Delete Cloudtrail / True Positive Test: count: 1, but the search returned 0 results"),
         "{out}"
+    );
+}
+
+/// Attack data that is not JSON, or not there: the test fails with the
+/// file:line of its `data:` and what is wrong, and the run goes on.
+#[test]
+fn unreadable_attack_data_fails_with_where_and_why() {
+    let t = shipped_with(LOGGING, |s| {
+        s.replacen(
+            "tests/fixtures/cloudtrail/stratus/aws.defense-evasion.cloudtrail-stop.json",
+            "data/broken.json",
+            1,
+        )
+        .replacen(
+            "tests/fixtures/cloudtrail/stratus/aws.defense-evasion.cloudtrail-delete.json",
+            "data/missing.json",
+            1,
+        )
+    });
+    std::fs::create_dir_all(t.path().join("data")).unwrap();
+    std::fs::write(
+        t.path().join("data/broken.json"),
+        "[{\"eventName\": \"StopLogging\"},\n  {\"eventName\": ",
+    )
+    .unwrap();
+    let (code, out) = detc_test(
+        &["--detection", "AWS CloudTrail Logging Stopped Or Altered"],
+        t.path(),
+    );
+    assert_eq!(code, 1, "{out}");
+    let text = std::fs::read_to_string(t.path().join(LOGGING)).unwrap();
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        out.contains(&format!(
+            "FAILED   AWS CloudTrail Logging Stopped Or Altered / StopLogging: {LOGGING}:{}:",
+            line("data/broken.json")
+        )),
+        "{out}"
+    );
+    assert!(out.contains("broken.json: EOF while parsing"), "{out}");
+    assert!(out.contains("at line 2 column"), "the position in the file: {out}");
+    assert!(
+        out.contains(&format!(
+            "FAILED   AWS CloudTrail Logging Stopped Or Altered / DeleteTrail: {LOGGING}:{}: the attack data cannot be read:",
+            line("data/missing.json")
+        )),
+        "{out}"
+    );
+    assert!(out.contains("No such file or directory"), "{out}");
+    assert!(
+        out.contains("passed   AWS CloudTrail Logging Stopped Or Altered / PutEventSelectors"),
+        "the other tests still run: {out}"
     );
 }
