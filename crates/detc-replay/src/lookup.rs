@@ -1,6 +1,7 @@
 //! `lookup` against the content's CSV lookups (Search Reference,
 //! "lookup"): `lookup [local=<bool>] [update=<bool>] <table> <field> [AS
-//! <event-field>]... [OUTPUT|OUTPUTNEW <field> [AS <event-field>]...]`.
+//! <event-field>]... [OUTPUT|OUTPUTNEW <field> [AS <event-field>]...]`, read
+//! by [`detc_spl::command::lookup_call`] as the output-field rules read it.
 //!
 //! A lookup row matches when each of its match fields equals (exactly, as
 //! CSV lookups match by default) one of the values of the event field; the
@@ -57,66 +58,16 @@ fn table(path: &Path) -> Result<Rc<Table>, String> {
     Ok(t)
 }
 
-/// `(lookup field, event field)` pairs.
-type Pairs = Vec<(String, String)>;
-
-/// The table name, the match pairs, the output pairs (`None`: every other
-/// column) and whether it is OUTPUTNEW.
-fn parse(args: &str) -> Result<(String, Pairs, Option<Pairs>, bool), String> {
-    let words: Vec<String> = args
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.trim_matches('"').to_string())
-        .collect();
-    let mut it = words.into_iter().peekable();
-    let mut name = None;
-    while let Some(w) = it.peek() {
-        let l = w.to_ascii_lowercase();
-        if l.starts_with("local=") || l.starts_with("update=") {
-            it.next();
-        } else {
-            name = it.next();
-            break;
-        }
-    }
-    let name = name.ok_or("lookup needs a table name")?;
-    let mut matches = Vec::new();
-    let mut outputs: Option<Pairs> = None;
-    let mut new_only = false;
-    let mut cur = &mut matches;
-    let mut words: Vec<String> = it.collect();
-    words.reverse();
-    while let Some(w) = words.pop() {
-        if w.eq_ignore_ascii_case("OUTPUT") || w.eq_ignore_ascii_case("OUTPUTNEW") {
-            if outputs.is_some() {
-                return Err("lookup with two OUTPUT clauses".into());
-            }
-            new_only = w.eq_ignore_ascii_case("OUTPUTNEW");
-            outputs = Some(Vec::new());
-            cur = outputs.as_mut().ok_or("lookup OUTPUT")?;
-            continue;
-        }
-        if w.eq_ignore_ascii_case("AS") {
-            let to = words.pop().ok_or("`AS` without a field")?;
-            let last = cur.last_mut().ok_or("`AS` without a field before it")?;
-            last.1 = to;
-            continue;
-        }
-        cur.push((w.clone(), w));
-    }
-    if matches.is_empty() {
-        return Err("lookup needs a field to match".into());
-    }
-    Ok((name, matches, outputs, new_only))
-}
-
 /// Runs `lookup <args>` on `rows`.
 ///
 /// # Errors
 /// A form outside the subset, a lookup the resolver refuses, an unreadable
 /// file, or a match field missing from the file.
 pub fn lookup(args: &str, rows: Vec<Row>, resolve: Resolver) -> Result<Vec<Row>, String> {
-    let (name, matches, outputs, new_only) = parse(args)?;
+    let call =
+        detc_spl::command::lookup_call(args).ok_or("lookup needs a table and a field to match")?;
+    let (name, matches, outputs, new_only) =
+        (call.table, call.matches, call.outputs, call.new_only);
     let path = resolve(&name)?;
     let t = table(&path)?;
     let col = |f: &str| t.header.iter().position(|h| h == f);

@@ -527,6 +527,8 @@ fn parse_terms(s: &str) -> Result<Term, String> {
 #[derive(Debug)]
 enum Agg {
     Count,
+    /// `count(f)`: the number of values of the field.
+    CountOf(String),
     Min(String),
     Max(String),
     /// The value of the field in the earliest event that has it.
@@ -542,33 +544,31 @@ enum Agg {
 }
 
 fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
-    let lower = args.to_lowercase();
-    let from = lower.find(" from ").ok_or("no `from datamodel=...`")?;
-    let after_from = &args[from + 6..];
-    let dm = after_from.split_whitespace().next().unwrap_or("");
+    let toks = split_args(args);
+    let kw = |k: &str| toks.iter().position(|t| t.text.eq_ignore_ascii_case(k));
+    let from = kw("from").ok_or("no `from datamodel=...`")?;
+    let dm = toks.get(from + 1).map_or("", |t| t.text);
     if !dm.to_ascii_lowercase().starts_with("datamodel=") {
         return Err(format!("only `from datamodel=...` is replayed, not `{dm}`"));
     }
-    let rest = after_from[dm.len()..].trim_start();
-    let (where_part, by_part) = {
-        let l = rest.to_lowercase();
-        let by = find_word(&l, "by");
-        let w = rest
-            .get(..5)
-            .filter(|x| x.eq_ignore_ascii_case("where"))
-            .map(|_| &rest[5..by.unwrap_or(rest.len())]);
-        (w.unwrap_or(""), by.map(|b| &rest[b + 2..]).unwrap_or(""))
+    let by_at = kw("by");
+    let where_text = match kw("where") {
+        Some(w) if w > from => toks[w + 1..by_at.filter(|b| *b > w).unwrap_or(toks.len())]
+            .iter()
+            .map(|t| t.text)
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
     };
-    let filter = if where_part.trim().is_empty() {
+    let filter = if where_text.trim().is_empty() {
         None
     } else {
-        Some(parse_terms(where_part)?)
+        Some(parse_terms(&where_text)?)
     };
-    let by: Vec<String> = field_list(by_part).map(str::to_string).collect();
-    if by.iter().any(|b| b.contains('=')) {
+    if by_at.is_some_and(|b| toks[b..].iter().any(|t| t.text.contains('='))) {
         return Err("tstats `span=` is not replayed".into());
     }
-    let aggs = aggregates(&args[..from])?;
+    let (aggs, by) = stats(args)?;
     let rows: Vec<&Row> = rows
         .iter()
         .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r)))
@@ -585,60 +585,58 @@ fn field_list(text: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Parses `stats <aggregates> by <fields>`.
+/// Reads `stats <aggregates> by <fields>` with detc-spl's reader, the one
+/// the output-field rules use.
 fn stats(args: &str) -> Result<Grouping, String> {
-    let lower = args.to_lowercase();
-    let by_at = find_word(&lower, "by");
-    let aggs = aggregates(&args[..by_at.unwrap_or(args.len())])?;
-    let by = by_at
-        .map(|b| field_list(&args[b + 2..]).map(str::to_string).collect())
-        .unwrap_or_default();
-    Ok((aggs, by))
+    let a = detc_spl::command::aggregations(args).ok_or("an `as` without a name")?;
+    let aggs = a
+        .aggs
+        .iter()
+        .map(|g| {
+            let arg = g.arg.clone();
+            let agg = match g.func.as_str() {
+                "count" if arg.is_empty() => Agg::Count,
+                "count" => Agg::CountOf(arg),
+                "min" => Agg::Min(arg),
+                "max" => Agg::Max(arg),
+                "earliest" if arg == "_time" => Agg::Min(arg),
+                "latest" if arg == "_time" => Agg::Max(arg),
+                "earliest" => Agg::Earliest(arg),
+                "latest" => Agg::Latest(arg),
+                "avg" | "mean" => Agg::Avg(arg),
+                "stdev" => Agg::Stdev(arg),
+                "values" => Agg::Values(arg),
+                "dc" => Agg::Dc(arg),
+                "sum" => Agg::Sum(arg),
+                _ => return Err(format!("the aggregate `{}` is not replayed", g.call)),
+            };
+            if agg_arg(&agg).is_some_and(|a| a.contains('*')) {
+                return Err(format!(
+                    "the aggregate `{}` over a wildcard is not replayed",
+                    g.call
+                ));
+            }
+            Ok((agg, g.name.clone()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((aggs, a.by))
 }
 
-/// Parses `f(x) [as name]` and `count [as name]` aggregates; options
-/// (`name=value`) are skipped.
-fn aggregates(text: &str) -> Result<Vec<(Agg, String)>, String> {
-    let mut aggs: Vec<(Agg, String)> = Vec::new();
-    let toks: Vec<&str> = split_args(text)
-        .iter()
-        .map(|t| t.text.trim_end_matches(','))
-        .filter(|t| !t.is_empty())
-        .collect();
-    let mut i = 0;
-    while i < toks.len() {
-        let t = toks[i];
-        i += 1;
-        if t.contains('=') && !t.contains('(') {
-            continue; // an option such as summariesonly=true
-        }
-        let (func, arg) = match t.split_once('(') {
-            Some((f, a)) => (f.to_lowercase(), a.trim_end_matches(')').to_string()),
-            None => (t.to_lowercase(), String::new()),
-        };
-        let agg = match func.as_str() {
-            "count" => Agg::Count,
-            "min" => Agg::Min(arg.clone()),
-            "max" => Agg::Max(arg.clone()),
-            "earliest" if arg == "_time" => Agg::Min(arg.clone()),
-            "latest" if arg == "_time" => Agg::Max(arg.clone()),
-            "earliest" => Agg::Earliest(arg.clone()),
-            "latest" => Agg::Latest(arg.clone()),
-            "avg" | "mean" => Agg::Avg(arg.clone()),
-            "stdev" => Agg::Stdev(arg.clone()),
-            "values" => Agg::Values(arg.clone()),
-            "dc" => Agg::Dc(arg.clone()),
-            "sum" => Agg::Sum(arg.clone()),
-            _ => return Err(format!("the aggregate `{t}` is not replayed")),
-        };
-        let mut name = t.to_string();
-        if toks.get(i).is_some_and(|x| x.eq_ignore_ascii_case("as")) {
-            name = toks.get(i + 1).ok_or("`as` without a name")?.to_string();
-            i += 2;
-        }
-        aggs.push((agg, name));
+/// The field an aggregate reads (`None` for `count`).
+fn agg_arg(a: &Agg) -> Option<&str> {
+    match a {
+        Agg::Count => None,
+        Agg::CountOf(f)
+        | Agg::Min(f)
+        | Agg::Max(f)
+        | Agg::Earliest(f)
+        | Agg::Latest(f)
+        | Agg::Values(f)
+        | Agg::Dc(f)
+        | Agg::Sum(f)
+        | Agg::Avg(f)
+        | Agg::Stdev(f) => Some(f),
     }
-    Ok(aggs)
 }
 
 /// Groups `rows` by the `by` fields (rows missing one are dropped) and
@@ -677,6 +675,14 @@ fn group(rows: &[&Row], aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
             };
             match agg {
                 Agg::Count => row.set(name, members.len().to_string()),
+                Agg::CountOf(f) => row.set(
+                    name,
+                    members
+                        .iter()
+                        .map(|r| r.values(f).len())
+                        .sum::<usize>()
+                        .to_string(),
+                ),
                 Agg::Min(f) => {
                     if let Some(m) = nums(f).into_iter().reduce(f64::min) {
                         row.set(name, num(m));
@@ -732,21 +738,6 @@ fn group(rows: &[&Row], aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
         out.push(row);
     }
     out
-}
-
-fn find_word(lower: &str, w: &str) -> Option<usize> {
-    let b = lower.as_bytes();
-    let mut from = 0;
-    while let Some(p) = lower[from..].find(w) {
-        let at = from + p;
-        let before = at == 0 || b[at - 1].is_ascii_whitespace();
-        let after = b.get(at + w.len()).is_none_or(|c| c.is_ascii_whitespace());
-        if before && after {
-            return Some(at);
-        }
-        from = at + w.len();
-    }
-    None
 }
 
 fn num(x: f64) -> String {
@@ -857,33 +848,28 @@ fn streamstats(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
         .collect())
 }
 
+/// `rename a AS b, c* AS d*` with detc-spl's reader and its wildcard rule
+/// (a `*` anywhere), the ones the output-field rules use; each pair in
+/// turn, as Splunk applies them.
 fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let toks: Vec<&str> = field_list(args).collect();
-    let mut pairs = Vec::new();
-    for c in toks.chunks(3) {
-        match c {
-            [a, as_, b] if as_.eq_ignore_ascii_case("as") => pairs.push((*a, *b)),
-            _ => return Err("only `rename a as b` pairs are read".into()),
-        }
+    let pairs = detc_spl::command::renames(args).ok_or("only `rename a as b` pairs are read")?;
+    if pairs
+        .iter()
+        .any(|(a, b)| a.matches('*').count() > 1 || b.matches('*').count() > 1)
+    {
+        return Err(unsupported(&format!("rename {args}")));
     }
     Ok(rows
         .into_iter()
         .map(|r| {
-            let mut out = Row::new();
-            for (k, v) in r.0 {
-                let mut name = k.clone();
-                for (a, b) in &pairs {
-                    if let (Some(pa), Some(pb)) = (a.strip_suffix('*'), b.strip_suffix('*')) {
-                        if let Some(rest) = k.strip_prefix(pa) {
-                            name = format!("{pb}{rest}");
-                        }
-                    } else if k == *a {
-                        name = b.to_string();
-                    }
+            pairs.iter().fold(r, |r, (from, to)| {
+                let mut out = Row::new();
+                for (k, v) in r.0 {
+                    let name = detc_spl::command::renamed(&k, from, to).unwrap_or(k);
+                    out.0.insert(name, v);
                 }
-                out.0.insert(name, v);
-            }
-            out
+                out
+            })
         })
         .collect())
 }
@@ -1908,6 +1894,27 @@ mod tests {
             "the value of the earliest event"
         );
         assert_eq!(out[0].first("last"), Some("c"));
+    }
+
+    /// The readers detc-spl shares with the output-field rules: a `*`
+    /// anywhere in a rename, and text whose lower case is longer than
+    /// itself (which once made byte offsets found in lowercased text slice
+    /// the original in the middle of a character).
+    #[test]
+    fn shared_readers_wildcards_anywhere_and_unicode() {
+        let rows = vec![row(&[("Proc.dest_x", "h1"), ("İİ", "1"), ("é", "a")])];
+        let out = rename("Proc.*_x AS host_*", rows.clone()).unwrap();
+        assert_eq!(out[0].first("host_dest"), Some("h1"));
+        let (aggs, by) = stats("count(İİ) AS n BY é").unwrap();
+        let refs: Vec<&Row> = rows.iter().collect();
+        let g = group(&refs, &aggs, &by);
+        assert_eq!(g[0].first("é"), Some("a"));
+        let t = tstats("count(İİ) AS n FROM datamodel=Change WHERE é=a BY é", &rows).unwrap();
+        assert_eq!(t[0].first("é"), Some("a"));
+        assert!(
+            stats("values(*) as *").is_err(),
+            "wildcard aggregates are not replayed"
+        );
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Inference of the fields a search outputs.
 
+use crate::command::{
+    Aggregation, Aggregations, aggregations, glob, is_option, lookup_call, renamed, renames,
+    unquote,
+};
 use crate::lex::{Command, Token, split_args, split_pipeline};
 use std::collections::BTreeSet;
 
@@ -69,35 +73,6 @@ pub trait Resolver {
     fn lookup_fields(&self, name: &str) -> Option<Vec<String>>;
 }
 
-/// Strips one level of `"..."` or `'...'` quoting from a field name.
-fn unquote(s: &str) -> &str {
-    let s = s.trim();
-    for q in ['"', '\''] {
-        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
-            return &s[1..s.len() - 1];
-        }
-    }
-    s
-}
-
-/// Matches `name` against a pattern with `*` wildcards; returns the text
-/// the first `*` matched.
-fn glob<'n>(pat: &str, name: &'n str) -> Option<&'n str> {
-    let Some(star) = pat.find('*') else {
-        return (pat == name).then_some("");
-    };
-    let (pre, post) = (&pat[..star], &pat[star + 1..]);
-    if post.contains('*') {
-        // Only one wildcard is interpreted; more cannot be followed.
-        return None;
-    }
-    if name.len() >= pre.len() + post.len() && name.starts_with(pre) && name.ends_with(post) {
-        Some(&name[pre.len()..name.len() - post.len()])
-    } else {
-        None
-    }
-}
-
 const MAX_MACRO_DEPTH: usize = 16;
 
 /// Infers the fields `search` outputs. `resolver` supplies macro
@@ -118,22 +93,12 @@ fn is_kw(t: &Token, kw: &str) -> bool {
     t.text.eq_ignore_ascii_case(kw)
 }
 
-fn is_option(t: &Token) -> bool {
-    // key=value with a bare key (not `count(x)=`, not a quoted string).
-    t.text.split_once('=').is_some_and(|(k, _)| {
-        !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    })
+/// What an aggregation outputs.
+trait Outputs {
+    fn outputs(&self, input: &Fields, out: &mut BTreeSet<String>) -> bool;
 }
 
-/// One aggregation of stats, eventstats, streamstats or tstats: the
-/// function call as written (`values(*)`, `count`) and the field it
-/// outputs (its `as` name, else the call itself).
-struct Agg {
-    call: String,
-    name: String,
-}
-
-impl Agg {
+impl Outputs for Aggregation {
     /// The fields the aggregation outputs, given the input fields `input`.
     /// A call over a wildcard (`values(*) as *`, `latest(Proc.*) as
     /// last_*`) outputs one field per matching input field, the `*` of the
@@ -167,55 +132,6 @@ impl Agg {
     }
 }
 
-/// Parses `agg [as name]` lists followed by an optional `by` clause, as in
-/// stats, eventstats, streamstats and tstats. Returns (aggregations,
-/// by-fields), or `None` when the syntax is not followed.
-fn aggregates(toks: &[Token]) -> Option<(Vec<Agg>, Vec<String>)> {
-    let mut aggs: Vec<Agg> = Vec::new();
-    let mut by = Vec::new();
-    let mut i = 0;
-    let mut in_by = false;
-    while i < toks.len() {
-        let t = &toks[i];
-        if in_by {
-            if is_kw(t, "where") || is_kw(t, "span") {
-                break;
-            }
-            if !is_option(t) {
-                by.push(unquote(t.text).to_string());
-            }
-            i += 1;
-            continue;
-        }
-        if is_kw(t, "by") {
-            in_by = true;
-        } else if is_kw(t, "from") || is_kw(t, "where") {
-            // tstats: skip the datamodel and where clause up to `by`.
-            i += 1;
-            while i < toks.len() && !is_kw(&toks[i], "by") {
-                i += 1;
-            }
-            continue;
-        } else if is_option(t) || t.text.starts_with('`') {
-            // Options such as allnum=t, or a macro that expands to options.
-        } else if is_kw(t, "as") {
-            let name = toks.get(i + 1)?;
-            let last = aggs.last_mut()?;
-            last.name = unquote(name.text).to_string();
-            i += 2;
-            continue;
-        } else {
-            let call = unquote(t.text).to_string();
-            aggs.push(Agg {
-                name: call.clone(),
-                call,
-            });
-        }
-        i += 1;
-    }
-    Some((aggs, by))
-}
-
 fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
     let toks = split_args(cmd.args);
     match cmd.name.as_str() {
@@ -229,7 +145,7 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
             adds(cmd.name.as_str(), &toks, f)
         }
         "table" | "fields" => select(cmd.name.as_str(), &toks, f),
-        "rename" => rename(&toks, f),
+        "rename" => rename(cmd.args, f),
         "eval" => {
             let mut f = f;
             for (_, part) in crate::split_commas(cmd.args) {
@@ -251,8 +167,8 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
             }) {
                 return Fields::unknown();
             }
-            match aggregates(&toks) {
-                Some((aggs, by)) => {
+            match aggregations(cmd.args) {
+                Some(Aggregations { aggs, by }) => {
                     let mut out: BTreeSet<String> = by.into_iter().collect();
                     let mut exact = true;
                     for a in &aggs {
@@ -270,8 +186,8 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
                 None => Fields::unknown(),
             }
         }
-        "eventstats" | "streamstats" => match aggregates(&toks) {
-            Some((aggs, _)) => {
+        "eventstats" | "streamstats" => match aggregations(cmd.args) {
+            Some(Aggregations { aggs, .. }) => {
                 let mut out = BTreeSet::new();
                 let mut exact = true;
                 for a in &aggs {
@@ -314,7 +230,7 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
             out.extend(percent);
             Fields::Known(out)
         }
-        "lookup" => lookup(&toks, f, r),
+        "lookup" => lookup(cmd.args, f, r),
         "inputlookup" => {
             let append = toks.iter().any(|t| {
                 t.text.eq_ignore_ascii_case("append=t")
@@ -494,37 +410,25 @@ fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
 }
 
 /// `rename a as b, x.* as *`.
-fn rename(toks: &[Token], f: Fields) -> Fields {
-    let mut f = f;
-    let mut i = 0;
-    while i + 2 < toks.len() {
-        if !is_kw(&toks[i + 1], "as") {
-            return f.loosen();
-        }
-        let (from, to) = (unquote(toks[i].text), unquote(toks[i + 2].text));
-        f = rename_one(f, from, to);
-        i += 3;
+fn rename(args: &str, f: Fields) -> Fields {
+    match renames(args) {
+        Some(pairs) => pairs
+            .iter()
+            .fold(f, |f, (from, to)| rename_one(f, from, to)),
+        None => f.loosen(),
     }
-    if i != toks.len() {
-        return f.loosen();
-    }
-    f
 }
 
 fn rename_one(f: Fields, from: &str, to: &str) -> Fields {
     let map = |s: BTreeSet<String>| -> Option<BTreeSet<String>> {
         let mut out = BTreeSet::new();
         for n in s {
-            match glob(from, &n) {
-                Some(m) if from.contains('*') => {
-                    if to.matches('*').count() > 1 {
-                        return None;
-                    }
-                    out.insert(to.replacen('*', m, 1));
+            match renamed(&n, from, to) {
+                Some(x) => {
+                    out.insert(x);
                 }
-                Some(_) => {
-                    out.insert(to.to_string());
-                }
+                // A wildcard rename this analysis does not follow.
+                None if glob(from, &n).is_some() => return None,
                 None => {
                     out.insert(n);
                 }
@@ -545,35 +449,23 @@ fn rename_one(f: Fields, from: &str, to: &str) -> Fields {
     }
 }
 
-/// `lookup [opts] name in [as x], ... [OUTPUT|OUTPUTNEW out [as y], ...]`.
-fn lookup(toks: &[Token], f: Fields, r: &dyn Resolver) -> Fields {
+/// `lookup` ([`crate::command::lookup_call`]): its output fields, or
+/// every column of the lookup but the match fields when it has no OUTPUT.
+fn lookup(args: &str, f: Fields, r: &dyn Resolver) -> Fields {
     let mut f = f;
-    let mut it = toks.iter().skip_while(|t| is_option(t));
-    let Some(name) = it.next() else {
+    let Some(call) = lookup_call(args) else {
         return f.loosen();
     };
-    let rest: Vec<&Token> = it.collect();
-    let out_at = rest
-        .iter()
-        .position(|t| is_kw(t, "output") || is_kw(t, "outputnew"));
-    match out_at {
-        Some(p) => {
-            let outs = &rest[p + 1..];
-            let mut i = 0;
-            while i < outs.len() {
-                if i + 2 < outs.len() && is_kw(outs[i + 1], "as") {
-                    f.add(unquote(outs[i + 2].text));
-                    i += 3;
-                } else {
-                    f.add(unquote(outs[i].text));
-                    i += 1;
-                }
+    match call.outputs {
+        Some(outs) => {
+            for (_, event) in outs {
+                f.add(event);
             }
             f
         }
         None => {
-            let inputs: BTreeSet<&str> = rest.iter().map(|t| unquote(t.text)).collect();
-            match r.lookup_fields(unquote(name.text)) {
+            let inputs: BTreeSet<&str> = call.matches.iter().map(|(l, _)| l.as_str()).collect();
+            match r.lookup_fields(&call.table) {
                 Some(cols) => {
                     for c in cols
                         .iter()

@@ -18,6 +18,7 @@
 //!
 //! All byte offsets are into the search text given.
 
+pub mod command;
 mod expand;
 mod fields;
 mod lex;

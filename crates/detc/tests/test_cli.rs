@@ -384,7 +384,10 @@ fn unreadable_attack_data_fails_with_where_and_why() {
         "{out}"
     );
     assert!(out.contains("broken.json: EOF while parsing"), "{out}");
-    assert!(out.contains("at line 2 column"), "the position in the file: {out}");
+    assert!(
+        out.contains("at line 2 column"),
+        "the position in the file: {out}"
+    );
     assert!(
         out.contains(&format!(
             "FAILED   AWS CloudTrail Logging Stopped Or Altered / DeleteTrail: {LOGGING}:{}: the attack data cannot be read:",
