@@ -155,7 +155,7 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunErro
                 cur.into_iter().filter(|r| e.eval(r).truthy()).collect()
             }
             "eval" => eval(args, cur).map_err(err)?,
-            "table" | "fields" => select(args, cur),
+            "table" | "fields" => select(&cmd.name, args, cur),
             "stats" => {
                 let (aggs, by) = stats(args).map_err(err)?;
                 let refs: Vec<&Row> = cur.iter().collect();
@@ -874,17 +874,21 @@ fn rename(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
         .collect())
 }
 
-fn select(args: &str, rows: Vec<Row>) -> Vec<Row> {
-    let keep: Vec<&str> = field_list(args).filter(|s| *s != "+").collect();
+/// `table` and `fields` with detc-spl's reader (`fields - x` removes),
+/// the one the output-field rules use; names match case-sensitively.
+fn select(command: &str, args: &str, rows: Vec<Row>) -> Vec<Row> {
+    let sel = detc_spl::command::field_selection(command, args);
+    let hit = |k: &str| {
+        sel.patterns
+            .iter()
+            .any(|p| detc_spl::command::matches_field(p, k))
+    };
     rows.into_iter()
         .map(|r| {
             Row(r
                 .0
                 .into_iter()
-                .filter(|(k, _)| {
-                    keep.iter()
-                        .any(|p| glob_match(p, k) && (p.contains('*') || *p == k))
-                })
+                .filter(|(k, _)| hit(k) != sel.remove)
                 .collect())
         })
         .collect()
@@ -1905,6 +1909,10 @@ mod tests {
         let rows = vec![row(&[("Proc.dest_x", "h1"), ("İİ", "1"), ("é", "a")])];
         let out = rename("Proc.*_x AS host_*", rows.clone()).unwrap();
         assert_eq!(out[0].first("host_dest"), Some("h1"));
+        let out = select("fields", "- İİ Proc.*", rows.clone());
+        assert_eq!(out[0].0.keys().collect::<Vec<_>>(), ["é"], "fields - removes");
+        let out = select("table", "é proc.*", rows.clone());
+        assert_eq!(out[0].0.keys().collect::<Vec<_>>(), ["é"], "names are case-sensitive");
         let (aggs, by) = stats("count(İİ) AS n BY é").unwrap();
         let refs: Vec<&Row> = rows.iter().collect();
         let g = group(&refs, &aggs, &by);

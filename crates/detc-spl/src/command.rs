@@ -39,6 +39,60 @@ pub fn glob<'n>(pat: &str, name: &'n str) -> Option<&'n str> {
     }
 }
 
+/// Whether field `name` matches `pat`, a field name with any number of `*`
+/// wildcards, case-sensitively (field names in `table`, `fields`).
+pub fn matches_field(pat: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pat.split('*').collect();
+    if parts.len() == 1 {
+        return pat == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if name.len() < first.len() + last.len() || !name.starts_with(first) || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(at) => rest = &rest[at + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// What `table` or `fields` keeps: `fields - a b` removes, anything else
+/// keeps only the fields matching one of the patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSelection {
+    /// `fields - ...`: the patterns are removed.
+    pub remove: bool,
+    /// Field names with `*` wildcards, unquoted.
+    pub patterns: Vec<String>,
+}
+
+/// Reads `table` (`command` = `"table"`) or `fields` arguments.
+pub fn field_selection(command: &str, args: &str) -> FieldSelection {
+    let toks = split_args(args);
+    let mut toks: Vec<&Token> = toks.iter().collect();
+    let mut remove = false;
+    if command == "fields"
+        && let Some(first) = toks.first()
+    {
+        if first.text == "-" {
+            remove = true;
+            toks.remove(0);
+        } else if first.text == "+" {
+            toks.remove(0);
+        }
+    }
+    let patterns = toks
+        .iter()
+        .map(|t| unquote(t.text).to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    FieldSelection { remove, patterns }
+}
+
 fn is_kw(t: &Token, kw: &str) -> bool {
     t.text.eq_ignore_ascii_case(kw)
 }
@@ -275,6 +329,24 @@ mod tests {
             None,
             "two wildcards in the target"
         );
+    }
+
+    #[test]
+    fn table_and_fields() {
+        let keep = field_selection("fields", "+ user, \"src ip\" All_*");
+        assert!(!keep.remove);
+        assert_eq!(keep.patterns, ["user", "src ip", "All_*"]);
+        let drop = field_selection("fields", "- _raw");
+        assert!(drop.remove);
+        assert_eq!(drop.patterns, ["_raw"]);
+        assert!(
+            !field_selection("table", "- x").remove,
+            "table has no removal"
+        );
+        assert!(matches_field("All_*.u*r", "All_Changes.user"));
+        assert!(!matches_field("all_*", "All_Changes"), "case-sensitive");
+        assert!(matches_field("x", "x") && !matches_field("x", "xy"));
+        assert!(matches_field("*", ""));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Inference of the fields a search outputs.
 
 use crate::command::{
-    Aggregation, Aggregations, aggregations, glob, is_option, lookup_call, renamed, renames,
-    unquote,
+    Aggregation, Aggregations, FieldSelection, aggregations, field_selection, glob, is_option,
+    lookup_call, matches_field, renamed, renames, unquote,
 };
 use crate::lex::{Command, Token, split_args, split_pipeline};
 use std::collections::BTreeSet;
@@ -144,7 +144,7 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
         | "bucket" | "fillnull" | "rex" | "iplocation" | "strcat" | "addinfo" | "transaction" => {
             adds(cmd.name.as_str(), &toks, f)
         }
-        "table" | "fields" => select(cmd.name.as_str(), &toks, f),
+        "table" | "fields" => select(cmd.name.as_str(), cmd.args, f),
         "rename" => rename(cmd.args, f),
         "eval" => {
             let mut f = f;
@@ -356,34 +356,19 @@ fn adds(name: &str, toks: &[Token], mut f: Fields) -> Fields {
 }
 
 /// `table a b*` and `fields [+|-] a b*`.
-fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
-    let mut toks: Vec<&Token> = toks.iter().collect();
-    let mut remove = false;
-    if name == "fields"
-        && let Some(first) = toks.first()
-    {
-        if first.text == "-" {
-            remove = true;
-            toks.remove(0);
-        } else if first.text == "+" {
-            toks.remove(0);
-        }
-    }
-    let pats: Vec<&str> = toks
-        .iter()
-        .map(|t| unquote(t.text))
-        .filter(|p| !p.is_empty())
-        .collect();
+fn select(name: &str, args: &str, f: Fields) -> Fields {
+    let FieldSelection { remove, patterns } = field_selection(name, args);
+    let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
     if remove {
         return match f {
             Fields::Known(s) => Fields::Known(
                 s.into_iter()
-                    .filter(|n| !pats.iter().any(|p| glob(p, n).is_some()))
+                    .filter(|n| !pats.iter().any(|p| matches_field(p, n)))
                     .collect(),
             ),
             Fields::AtLeast(s) => Fields::AtLeast(
                 s.into_iter()
-                    .filter(|n| !pats.iter().any(|p| glob(p, n).is_some()))
+                    .filter(|n| !pats.iter().any(|p| matches_field(p, n)))
                     .collect(),
             ),
         };
@@ -400,7 +385,7 @@ fn select(name: &str, toks: &[Token], f: Fields) -> Fields {
             // A named field that does not exist yet is still a column (empty) in Splunk's table.
             out.extend(
                 s.into_iter()
-                    .filter(|n| pats.iter().any(|p| p.contains('*') && glob(p, n).is_some())),
+                    .filter(|n| pats.iter().any(|p| p.contains('*') && matches_field(p, n))),
             );
             Fields::Known(out)
         }
