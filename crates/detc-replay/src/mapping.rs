@@ -12,7 +12,7 @@
 //! the event's `_time`; the other fields are named `<dataset>.<field>`.
 
 use crate::Row;
-use crate::spl::{Expr, SearchTerms, Value};
+use crate::spl::{Evaluate, Expr, SearchTerms, Value, compile};
 
 /// A compiled mapping of events to one data model dataset.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ impl Mapping {
         // expression, so each expression evaluates on the event alone.
         let mut compiled: Vec<(String, Expr)> = Vec::with_capacity(fields.len());
         for (i, (f, e)) in fields.iter().enumerate() {
-            let x = Expr::compile(e).map_err(|err| MappingError::Field(i, err))?;
+            let x = compile(e).map_err(|err| MappingError::Field(i, err))?;
             let x = x.substitute(&compiled);
             compiled.push((f.to_string(), x));
         }
@@ -112,7 +112,7 @@ impl CalculatedFields {
             .iter()
             .enumerate()
             .map(|(i, (f, e))| {
-                Expr::compile(e)
+                compile(e)
                     .map(|x| (f.to_string(), x))
                     .map_err(|err| (i, err))
             })

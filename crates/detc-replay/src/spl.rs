@@ -45,6 +45,8 @@
 //! ([`Context::macros`]), arguments substituted as Splunk does (`$arg$`).
 
 use crate::Row;
+pub use detc_spl::expr::Expr;
+use detc_spl::terms::Term;
 use detc_spl::{split_args, split_pipeline, split_words};
 use regex::Regex;
 use splunk_chunked::Records;
@@ -141,8 +143,11 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunErro
             // A search over events: `rows` are the events' fields
             // ([`crate::json::fields`] and the test's `sourcetype`, `source`).
             "search" if i == 0 => {
-                let t = parse_terms(args).map_err(err)?;
-                rows.iter().filter(|r| t.matches(r)).cloned().collect()
+                let t = detc_spl::terms::parse_terms(args).map_err(err)?;
+                rows.iter()
+                    .filter(|r| term_matches(&t, r))
+                    .cloned()
+                    .collect()
             }
             _ if i == 0 => {
                 return Err(err(
@@ -168,8 +173,8 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunErro
             "fillnull" => fillnull(args, cur).map_err(err)?,
             "search" if args == "*" => cur,
             "search" => {
-                let t = parse_terms(args).map_err(err)?;
-                cur.into_iter().filter(|r| t.matches(r)).collect()
+                let t = detc_spl::terms::parse_terms(args).map_err(err)?;
+                cur.into_iter().filter(|r| term_matches(&t, r)).collect()
             }
             "firstseen" => {
                 firstseen(args, cur, cx).map_err(|e| RunError::Failed(format!("`{head}`: {e}")))?
@@ -272,6 +277,46 @@ fn cidr_contains(cidr: &str, value: &str) -> Option<bool> {
     Some(shift >= 128 || (n >> shift) == (i >> shift))
 }
 
+/// Whether a row matches search terms.
+fn term_matches(t: &Term, r: &Row) -> bool {
+    match t {
+        Term::And(v) => v.iter().all(|t| term_matches(t, r)),
+        Term::Or(v) => v.iter().any(|t| term_matches(t, r)),
+        Term::Not(t) => !term_matches(t, r),
+        Term::Cmp(f, eq, v) => {
+            let vals = r.values(f);
+            if *eq {
+                vals.iter().any(|x| term_match(v, x))
+            } else {
+                !vals.is_empty() && !vals.iter().any(|x| term_match(v, x))
+            }
+        }
+        Term::Order(f, op, v) => r.values(f).iter().any(|x| {
+            let o = match (x.trim().parse::<f64>(), v.parse::<f64>()) {
+                (Ok(a), Ok(b)) => a.partial_cmp(&b),
+                _ => Some(x.as_str().cmp(v.as_str())),
+            };
+            o.is_some_and(|o| match op.as_str() {
+                "<" => o.is_lt(),
+                "<=" => o.is_le(),
+                ">" => o.is_gt(),
+                _ => o.is_ge(),
+            })
+        }),
+        Term::In(f, vs) => r
+            .values(f)
+            .iter()
+            .any(|x| vs.iter().any(|v| term_match(v, x))),
+        Term::Word(w) => {
+            let w = w.trim_matches('*');
+            r.first("_raw").is_some_and(|raw| {
+                w.split('*')
+                    .all(|part| raw.to_lowercase().contains(&part.to_lowercase()))
+            })
+        }
+    }
+}
+
 /// Search terms (`field=value`, `field!=value`, `field IN (...)`, `AND`,
 /// `OR`, `NOT`, parentheses, bare words against `_raw`; values
 /// case-insensitive with `*` wildcards and CIDR blocks), parsed once and
@@ -285,242 +330,16 @@ impl SearchTerms {
     /// # Errors
     /// A syntax the subset does not read, with what was found.
     pub fn parse(terms: &str) -> Result<SearchTerms, String> {
-        parse_terms(terms).map(SearchTerms)
+        detc_spl::terms::parse_terms(terms).map(SearchTerms)
     }
 
     /// Whether the row matches.
     pub fn matches(&self, r: &Row) -> bool {
-        self.0.matches(r)
+        term_matches(&self.0, r)
     }
 }
 
 // ---- search terms (tstats where) ----
-
-#[derive(Debug)]
-enum Term {
-    And(Vec<Term>),
-    Or(Vec<Term>),
-    Not(Box<Term>),
-    Cmp(String, bool, String),
-    /// `field<value`, `<=`, `>`, `>=`: numbers as numbers, else text.
-    Order(String, String, String),
-    In(String, Vec<String>),
-    /// A bare word: matches events whose `_raw` holds it (case-insensitive,
-    /// `*` as wildcard). Splunk matches whole tokens of the indexed text;
-    /// this matches any substring, so it may keep more events.
-    Word(String),
-}
-
-impl Term {
-    fn matches(&self, r: &Row) -> bool {
-        match self {
-            Term::And(v) => v.iter().all(|t| t.matches(r)),
-            Term::Or(v) => v.iter().any(|t| t.matches(r)),
-            Term::Not(t) => !t.matches(r),
-            Term::Cmp(f, eq, v) => {
-                let vals = r.values(f);
-                if *eq {
-                    vals.iter().any(|x| term_match(v, x))
-                } else {
-                    !vals.is_empty() && !vals.iter().any(|x| term_match(v, x))
-                }
-            }
-            Term::Order(f, op, v) => r.values(f).iter().any(|x| {
-                let o = match (x.trim().parse::<f64>(), v.parse::<f64>()) {
-                    (Ok(a), Ok(b)) => a.partial_cmp(&b),
-                    _ => Some(x.as_str().cmp(v.as_str())),
-                };
-                o.is_some_and(|o| match op.as_str() {
-                    "<" => o.is_lt(),
-                    "<=" => o.is_le(),
-                    ">" => o.is_gt(),
-                    _ => o.is_ge(),
-                })
-            }),
-            Term::In(f, vs) => r
-                .values(f)
-                .iter()
-                .any(|x| vs.iter().any(|v| term_match(v, x))),
-            Term::Word(w) => {
-                let w = w.trim_matches('*');
-                r.first("_raw").is_some_and(|raw| {
-                    w.split('*')
-                        .all(|part| raw.to_lowercase().contains(&part.to_lowercase()))
-                })
-            }
-        }
-    }
-}
-
-/// Splits search terms into words, quoted strings and `( ) , = !=`.
-fn search_tokens(s: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-        } else if c == b'"' {
-            let mut j = i + 1;
-            let mut v: Vec<u8> = Vec::new();
-            while j < b.len() && b[j] != b'"' {
-                if b[j] == b'\\' && j + 1 < b.len() {
-                    j += 1;
-                }
-                v.push(b[j]);
-                j += 1;
-            }
-            let v = String::from_utf8_lossy(&v);
-            if j >= b.len() {
-                return Err("unclosed quote".into());
-            }
-            out.push(format!("\"{v}"));
-            i = j + 1;
-        } else if matches!(c, b'!' | b'<' | b'>') && b.get(i + 1) == Some(&b'=') {
-            out.push(format!("{}=", c as char));
-            i += 2;
-        } else if matches!(c, b'(' | b')' | b',' | b'=' | b'<' | b'>') {
-            out.push((c as char).to_string());
-            i += 1;
-        } else {
-            let start = i;
-            while i < b.len()
-                && !b[i].is_ascii_whitespace()
-                && !matches!(b[i], b'(' | b')' | b',' | b'=' | b'"' | b'<' | b'>')
-                && (b[i] != b'!' || b.get(i + 1) != Some(&b'='))
-            {
-                i += 1;
-            }
-            out.push(s[start..i].to_string());
-        }
-    }
-    Ok(out)
-}
-
-fn unq(t: &str) -> String {
-    t.strip_prefix('"').unwrap_or(t).to_string()
-}
-
-struct TermParser {
-    toks: Vec<String>,
-    at: usize,
-}
-
-impl TermParser {
-    fn peek(&self) -> Option<&str> {
-        self.toks.get(self.at).map(String::as_str)
-    }
-    fn next(&mut self) -> Option<String> {
-        let t = self.toks.get(self.at).cloned();
-        self.at += 1;
-        t
-    }
-    fn kw(&self, k: &str) -> bool {
-        self.peek().is_some_and(|t| t == k)
-    }
-    fn or(&mut self) -> Result<Term, String> {
-        let mut v = vec![self.and()?];
-        while self.kw("OR") {
-            self.at += 1;
-            v.push(self.and()?);
-        }
-        Ok(if v.len() == 1 {
-            v.remove(0)
-        } else {
-            Term::Or(v)
-        })
-    }
-    fn and(&mut self) -> Result<Term, String> {
-        let mut v = vec![self.not()?];
-        loop {
-            if self.kw("AND") {
-                self.at += 1;
-            } else if self.peek().is_none() || self.kw(")") || self.kw("OR") {
-                break;
-            }
-            v.push(self.not()?);
-        }
-        Ok(if v.len() == 1 {
-            v.remove(0)
-        } else {
-            Term::And(v)
-        })
-    }
-    fn not(&mut self) -> Result<Term, String> {
-        if self.kw("NOT") {
-            self.at += 1;
-            return Ok(Term::Not(Box::new(self.not()?)));
-        }
-        if self.kw("(") {
-            self.at += 1;
-            let t = self.or()?;
-            if self.next().as_deref() != Some(")") {
-                return Err("missing `)`".into());
-            }
-            return Ok(t);
-        }
-        let field = self.next().ok_or("a term is missing")?;
-        match self.next().as_deref() {
-            Some("=") => Ok(Term::Cmp(
-                field,
-                true,
-                unq(&self.next().ok_or("a value is missing")?),
-            )),
-            Some("!=") => Ok(Term::Cmp(
-                field,
-                false,
-                unq(&self.next().ok_or("a value is missing")?),
-            )),
-            Some(op @ ("<" | "<=" | ">" | ">=")) => {
-                let op = op.to_string();
-                Ok(Term::Order(
-                    field,
-                    op,
-                    unq(&self.next().ok_or("a value is missing")?),
-                ))
-            }
-            Some("IN") | Some("in") => {
-                if self.next().as_deref() != Some("(") {
-                    return Err(format!("`{field} IN` needs `(`"));
-                }
-                let mut vs = Vec::new();
-                loop {
-                    match self.next() {
-                        Some(t) if t == ")" => break,
-                        Some(t) if t == "," => {}
-                        Some(t) => vs.push(unq(&t)),
-                        None => return Err("missing `)` after IN".into()),
-                    }
-                }
-                Ok(Term::In(field, vs))
-            }
-            // A bare word (the next token belongs to the next term).
-            Some(_) | None
-                if !field.contains(['<', '>'])
-                    && !["AND", "OR", "NOT", ")"].contains(&field.as_str()) =>
-            {
-                self.at -= 1;
-                Ok(Term::Word(unq(&field)))
-            }
-            other => Err(format!(
-                "`{field}` followed by {other:?}: only field=value, field!=value, field IN (...) and bare words are read"
-            )),
-        }
-    }
-}
-
-fn parse_terms(s: &str) -> Result<Term, String> {
-    let mut p = TermParser {
-        toks: search_tokens(s)?,
-        at: 0,
-    };
-    let t = p.or()?;
-    match p.peek() {
-        None => Ok(t),
-        Some(x) => Err(format!("unexpected `{x}` in the where clause")),
-    }
-}
 
 // ---- tstats ----
 
@@ -563,7 +382,7 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     let filter = if where_text.trim().is_empty() {
         None
     } else {
-        Some(parse_terms(&where_text)?)
+        Some(detc_spl::terms::parse_terms(&where_text)?)
     };
     if by_at.is_some_and(|b| toks[b..].iter().any(|t| t.text.contains('='))) {
         return Err("tstats `span=` is not replayed".into());
@@ -571,7 +390,7 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     let (aggs, by) = stats(args)?;
     let rows: Vec<&Row> = rows
         .iter()
-        .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r)))
+        .filter(|r| filter.as_ref().is_none_or(|f| term_matches(f, r)))
         .collect();
     Ok(group(&rows, &aggs, &by))
 }
@@ -1194,247 +1013,28 @@ impl Value {
     }
 }
 
-/// An eval expression.
-#[derive(Debug, Clone)]
-pub enum Expr {
-    /// A literal.
-    Lit(Value),
-    /// A field's first value.
-    Field(String),
-    /// A binary operation: `+ - * / = == != < <= > >= AND OR`.
-    Bin(String, Box<Expr>, Box<Expr>),
-    /// `NOT x`.
-    Not(Box<Expr>),
-    /// A function call.
-    Call(String, Vec<Expr>),
+/// Parses an eval expression and checks that every function it calls is
+/// one the subset evaluates.
+///
+/// # Errors
+/// Syntax outside the subset, or a function it does not evaluate.
+pub fn compile(s: &str) -> Result<Expr, String> {
+    let e = Expr::parse(s)?;
+    check_functions(&e)?;
+    Ok(e)
 }
 
-fn eval_tokens(s: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let cs: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < cs.len() {
-        let c = cs[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '"' {
-            let mut v = String::from("\"");
-            i += 1;
-            while i < cs.len() && cs[i] != '"' {
-                if cs[i] == '\\' && i + 1 < cs.len() && cs[i + 1] == '"' {
-                    i += 1;
-                }
-                v.push(cs[i]);
-                i += 1;
-            }
-            if i >= cs.len() {
-                return Err("unclosed quote".into());
-            }
-            i += 1;
-            out.push(v);
-        } else if "<>!=".contains(c) && cs.get(i + 1) == Some(&'=') {
-            out.push(format!("{c}="));
-            i += 2;
-        } else if "()+-*/,<>=".contains(c) {
-            out.push(c.to_string());
-            i += 1;
-        } else if c == '\'' {
-            // A quoted field name: any characters (`'resources{}.ARN'`).
-            let end = cs[i + 1..]
-                .iter()
-                .position(|&x| x == '\'')
-                .ok_or("unclosed single quote")?;
-            out.push(cs[i + 1..i + 1 + end].iter().collect());
-            i += end + 2;
-        } else if c == '.'
-            && (!cs.get(i + 1).is_some_and(|n| n.is_alphanumeric())
-                || out
-                    .last()
-                    .is_some_and(|t: &String| t.starts_with('"') || t == ")"))
-        {
-            // `.` between operands: string concatenation.
-            out.push(".".into());
-            i += 1;
-        } else {
-            let start = i;
-            while i < cs.len() && (cs[i].is_alphanumeric() || "_.'".contains(cs[i])) {
-                i += 1;
-            }
-            if i == start {
-                return Err(format!("unexpected `{c}`"));
-            }
-            let word = cs[start..i].iter().collect::<String>().replace('\'', "");
-            // `name."text"`: the dot after the name is the operator.
-            let trailing = word.len() - word.trim_end_matches('.').len();
-            out.push(word.trim_end_matches('.').to_string());
-            out.extend(std::iter::repeat_n(".".to_string(), trailing.min(1)));
-        }
-    }
-    Ok(out)
+/// Evaluating an eval expression ([`detc_spl::expr::Expr`]) on a row.
+pub trait Evaluate {
+    /// The value of the expression on `r`.
+    fn eval(&self, r: &Row) -> Value;
 }
 
-struct ExprParser {
-    toks: Vec<String>,
-    at: usize,
-}
-
-impl ExprParser {
-    fn peek(&self) -> Option<&str> {
-        self.toks.get(self.at).map(String::as_str)
-    }
-    fn eat(&mut self, t: &str) -> bool {
-        if self.peek().is_some_and(|x| x.eq_ignore_ascii_case(t)) {
-            self.at += 1;
-            true
-        } else {
-            false
-        }
-    }
-    /// One left-associative precedence level: `next (op next)*`.
-    fn left(
-        &mut self,
-        ops: &[&str],
-        next: fn(&mut Self) -> Result<Expr, String>,
-    ) -> Result<Expr, String> {
-        let mut l = next(self)?;
-        while let Some(op) = ops.iter().find(|op| self.eat(op)) {
-            l = Expr::Bin(op.to_string(), Box::new(l), Box::new(next(self)?));
-        }
-        Ok(l)
-    }
-    fn or(&mut self) -> Result<Expr, String> {
-        self.left(&["OR"], Self::and)
-    }
-    fn and(&mut self) -> Result<Expr, String> {
-        self.left(&["AND"], Self::not)
-    }
-    fn not(&mut self) -> Result<Expr, String> {
-        if self.eat("NOT") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
-        }
-        self.cmp()
-    }
-    fn cmp(&mut self) -> Result<Expr, String> {
-        let l = self.add()?;
-        for op in ["==", "!=", "<=", ">=", "=", "<", ">"] {
-            if self.eat(op) {
-                let r = self.add()?;
-                let op = if op == "==" { "=" } else { op };
-                return Ok(Expr::Bin(op.into(), Box::new(l), Box::new(r)));
-            }
-        }
-        Ok(l)
-    }
-    fn add(&mut self) -> Result<Expr, String> {
-        self.left(&["+", "-", "."], Self::mul)
-    }
-    fn mul(&mut self) -> Result<Expr, String> {
-        self.left(&["*", "/"], Self::unary)
-    }
-    fn unary(&mut self) -> Result<Expr, String> {
-        if self.eat("-") {
-            let e = self.unary()?;
-            return Ok(Expr::Bin(
-                "-".into(),
-                Box::new(Expr::Lit(Value::Num(0.0))),
-                Box::new(e),
-            ));
-        }
-        if self.eat("(") {
-            let e = self.or()?;
-            if !self.eat(")") {
-                return Err("missing `)`".into());
-            }
-            return Ok(e);
-        }
-        let t = self.peek().ok_or("an operand is missing")?.to_string();
-        self.at += 1;
-        if let Some(s) = t.strip_prefix('"') {
-            return Ok(Expr::Lit(Value::Str(s.to_string())));
-        }
-        if let Ok(n) = t.parse::<f64>() {
-            return Ok(Expr::Lit(Value::Num(n)));
-        }
-        if self.eat("(") {
-            let mut args = Vec::new();
-            if !self.eat(")") {
-                loop {
-                    args.push(self.or()?);
-                    if self.eat(")") {
-                        break;
-                    }
-                    if !self.eat(",") {
-                        return Err(format!("`{t}(`: expected `,` or `)`"));
-                    }
-                }
-            }
-            return Ok(Expr::Call(t.to_lowercase(), args));
-        }
-        Ok(Expr::Field(t))
-    }
-}
-
-impl Expr {
-    /// Parses an eval expression.
-    ///
-    /// # Errors
-    /// Syntax outside the subset, with what was found.
-    pub fn parse(s: &str) -> Result<Expr, String> {
-        let (e, rest) = Expr::parse_prefix(s)?;
-        if rest < eval_tokens(s)?.len() {
-            return Err("unexpected text after the expression".into());
-        }
-        Ok(e)
-    }
-
-    /// Parses an eval expression and checks that every function it calls
-    /// is one the subset evaluates.
-    ///
-    /// # Errors
-    /// Syntax outside the subset, or a function it does not evaluate.
-    pub fn compile(s: &str) -> Result<Expr, String> {
-        let e = Expr::parse(s)?;
-        e.check_functions()?;
-        Ok(e)
-    }
-
-    /// The expression with every reference to a field of `defs` replaced
-    /// by that field's expression (what `eval a=..., b=f(a)` means for
-    /// `b`).
-    pub(crate) fn substitute(self, defs: &[(String, Expr)]) -> Expr {
+impl Evaluate for Expr {
+    fn eval(&self, r: &Row) -> Value {
         match self {
-            Expr::Field(f) => match defs.iter().rev().find(|(n, _)| *n == f) {
-                Some((_, e)) => e.clone(),
-                None => Expr::Field(f),
-            },
-            Expr::Bin(op, a, b) => Expr::Bin(
-                op,
-                Box::new(a.substitute(defs)),
-                Box::new(b.substitute(defs)),
-            ),
-            Expr::Not(a) => Expr::Not(Box::new(a.substitute(defs))),
-            Expr::Call(f, args) => {
-                Expr::Call(f, args.into_iter().map(|a| a.substitute(defs)).collect())
-            }
-            lit @ Expr::Lit(_) => lit,
-        }
-    }
-
-    /// Parses the longest expression at the start of `s`; returns it and
-    /// the number of tokens it used.
-    fn parse_prefix(s: &str) -> Result<(Expr, usize), String> {
-        let mut p = ExprParser {
-            toks: eval_tokens(s)?,
-            at: 0,
-        };
-        let e = p.or()?;
-        Ok((e, p.at))
-    }
-
-    /// Evaluates on a row.
-    pub fn eval(&self, r: &Row) -> Value {
-        match self {
-            Expr::Lit(v) => v.clone(),
+            Expr::Num(n) => Value::Num(*n),
+            Expr::Str(x) => Value::Str(x.clone()),
             Expr::Field(f) => r
                 .first(f)
                 .map(|v| Value::Str(v.to_string()))
@@ -1684,55 +1284,56 @@ impl Expr {
             }
         }
     }
+}
 
-    fn check_functions(&self) -> Result<(), String> {
-        match self {
-            Expr::Call(f, args) => {
-                let ok = matches!(
-                    (f.as_str(), args.len()),
-                    ("isnull", 1)
-                        | ("isnotnull", 1)
-                        | ("if", 3)
-                        | ("lower", 1)
-                        | ("upper", 1)
-                        | ("len", 1)
-                        | ("tostring", 1)
-                        | ("tonumber", 1)
-                        | ("round", 1 | 2)
-                        | ("replace", 3)
-                        | ("match", 2)
-                        | ("like", 2)
-                        | ("cidrmatch", 2)
-                        | ("substr", 2 | 3)
-                        | ("null", 0)
-                        | ("mvcount", 1)
-                        | ("mvindex", 2 | 3)
-                        | ("mvjoin", 2)
-                        | ("mvdedup", 1)
-                        | ("mvsort", 1)
-                        | ("split", 2)
-                        | ("strftime", 2)
-                        | ("strptime", 2)
-                        | ("relative_time", 2)
-                        | ("now", 0)
-                ) || (f == "coalesce" && !args.is_empty())
-                    || (f == "mvappend" && !args.is_empty())
-                    || (f == "case" && !args.is_empty() && args.len() % 2 == 0);
-                if !ok {
-                    return Err(format!(
-                        "the function `{f}` with {} argument(s) is not replayed",
-                        args.len()
-                    ));
-                }
-                args.iter().try_for_each(Expr::check_functions)
+/// Whether every function `e` calls is one the subset evaluates.
+fn check_functions(e: &Expr) -> Result<(), String> {
+    match e {
+        Expr::Call(f, args) => {
+            let ok = matches!(
+                (f.as_str(), args.len()),
+                ("isnull", 1)
+                    | ("isnotnull", 1)
+                    | ("if", 3)
+                    | ("lower", 1)
+                    | ("upper", 1)
+                    | ("len", 1)
+                    | ("tostring", 1)
+                    | ("tonumber", 1)
+                    | ("round", 1 | 2)
+                    | ("replace", 3)
+                    | ("match", 2)
+                    | ("like", 2)
+                    | ("cidrmatch", 2)
+                    | ("substr", 2 | 3)
+                    | ("null", 0)
+                    | ("mvcount", 1)
+                    | ("mvindex", 2 | 3)
+                    | ("mvjoin", 2)
+                    | ("mvdedup", 1)
+                    | ("mvsort", 1)
+                    | ("split", 2)
+                    | ("strftime", 2)
+                    | ("strptime", 2)
+                    | ("relative_time", 2)
+                    | ("now", 0)
+            ) || (f == "coalesce" && !args.is_empty())
+                || (f == "mvappend" && !args.is_empty())
+                || (f == "case" && !args.is_empty() && args.len() % 2 == 0);
+            if !ok {
+                return Err(format!(
+                    "the function `{f}` with {} argument(s) is not replayed",
+                    args.len()
+                ));
             }
-            Expr::Bin(_, a, b) => {
-                a.check_functions()?;
-                b.check_functions()
-            }
-            Expr::Not(a) => a.check_functions(),
-            _ => Ok(()),
+            args.iter().try_for_each(check_functions)
         }
+        Expr::Bin(_, a, b) => {
+            check_functions(a)?;
+            check_functions(b)
+        }
+        Expr::Not(a) => check_functions(a),
+        _ => Ok(()),
     }
 }
 
@@ -1756,8 +1357,7 @@ fn eval(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
     let mut assigns = Vec::new();
     for p in parts {
         let (name, e) = p.split_once('=').ok_or("eval needs name=expression")?;
-        let e = Expr::parse(e)?;
-        e.check_functions()?;
+        let e = compile(e)?;
         assigns.push((name.trim().to_string(), e));
     }
     Ok(rows
@@ -1791,7 +1391,7 @@ mod tests {
     #[test]
     fn search_terms_follow_splunk() {
         let r = row(&[("a", "AssumedRole"), ("b", "x.amazonaws.com")]);
-        let t = |s: &str| parse_terms(s).unwrap().matches(&r);
+        let t = |s: &str| term_matches(&detc_spl::terms::parse_terms(s).unwrap(), &r);
         assert!(t("a=assumedrole"));
         assert!(t("a=Assumed* AND b IN (\"y\", \"*.amazonaws.com\")"));
         assert!(!t("NOT b IN (\"*.amazonaws.com\")"));
@@ -1799,7 +1399,7 @@ mod tests {
         assert!(!t("c!=1"));
         assert!(t("(a=x OR a=AssumedRole) b!=y"));
         let n = row(&[("n", "9"), ("s", "beta")]);
-        let c = |x: &str| parse_terms(x).unwrap().matches(&n);
+        let c = |x: &str| term_matches(&detc_spl::terms::parse_terms(x).unwrap(), &n);
         assert!(c("n>8") && c("n>=9") && c("n<10") && !c("n<9"));
         assert!(c("n > 10 OR n <= 9"), "spaces around the operator");
         assert!(!c("n>10"), "9 > 10 as numbers, not as text");
@@ -1910,9 +1510,17 @@ mod tests {
         let out = rename("Proc.*_x AS host_*", rows.clone()).unwrap();
         assert_eq!(out[0].first("host_dest"), Some("h1"));
         let out = select("fields", "- İİ Proc.*", rows.clone());
-        assert_eq!(out[0].0.keys().collect::<Vec<_>>(), ["é"], "fields - removes");
+        assert_eq!(
+            out[0].0.keys().collect::<Vec<_>>(),
+            ["é"],
+            "fields - removes"
+        );
         let out = select("table", "é proc.*", rows.clone());
-        assert_eq!(out[0].0.keys().collect::<Vec<_>>(), ["é"], "names are case-sensitive");
+        assert_eq!(
+            out[0].0.keys().collect::<Vec<_>>(),
+            ["é"],
+            "names are case-sensitive"
+        );
         let (aggs, by) = stats("count(İİ) AS n BY é").unwrap();
         let refs: Vec<&Row> = rows.iter().collect();
         let g = group(&refs, &aggs, &by);
@@ -2038,7 +1646,7 @@ mod tests {
             ("{}x", "é-1"),
             ("ip", "10.1.2.3"),
         ]);
-        let e = |x: &str| Expr::compile(x).unwrap().eval(&r);
+        let e = |x: &str| compile(x).unwrap().eval(&r);
         assert_eq!(
             e(r#"case(t="IAMUser", n, t="AssumedRole", "role")"#),
             s("role")
@@ -2062,11 +1670,11 @@ mod tests {
         assert_eq!(e(r#"n.", ".t"#), s("alice, AssumedRole"));
         assert_eq!(e(r#"n . "-" . 1"#), s("alice-1"));
         assert_eq!(e(r#"nope."x""#), Value::Null, "null concatenated is null");
-        assert!(Expr::compile("case(t)").is_err(), "case needs pairs");
+        assert!(compile("case(t)").is_err(), "case needs pairs");
         // Multivalues.
         let mut m = row(&[("one", "x"), ("csv", "a,b,c"), ("t", "1688990087")]);
         m.0.insert("many".into(), vec!["p".into(), "q".into(), "p".into()]);
-        let e = |x: &str| Expr::compile(x).unwrap().eval(&m);
+        let e = |x: &str| compile(x).unwrap().eval(&m);
         let mv = |v: &[&str]| Value::Mv(v.iter().map(|x| x.to_string()).collect());
         assert_eq!(e("mvcount(many)"), Value::Num(3.0));
         assert_eq!(e("mvcount(nope)"), Value::Null);
@@ -2095,7 +1703,7 @@ mod tests {
         .unwrap();
         assert_eq!(eval_rows[0].values("parts"), ["a", "b", "c"]);
         assert_eq!(eval_rows[0].first("n"), Some("3"));
-        assert!(Expr::compile("mvzip(a, b)").is_err(), "outside the subset");
+        assert!(compile("mvzip(a, b)").is_err(), "outside the subset");
     }
 
     #[test]

@@ -20,8 +20,10 @@
 
 pub mod command;
 mod expand;
+pub mod expr;
 mod fields;
 mod lex;
+pub mod terms;
 
 pub use expand::{Definitions, ExpandError, Expanded, MAX_EXPANDED_LEN, expand_macros, substitute};
 
