@@ -215,7 +215,7 @@ fn a_timeline_needs_its_history_and_goes_forward_in_time() {
         "{out}"
     );
     assert!(
-        out.ends_with("4 tests: 3 passed, 1 failed, 0 skipped\n"),
+        out.ends_with("6 tests: 5 passed, 1 failed, 0 skipped\n"),
         "{out}"
     );
 }
