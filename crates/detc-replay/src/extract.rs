@@ -5,34 +5,10 @@
 
 use crate::Row;
 use crate::spl::cached_regex;
-use detc_spl::split_words;
 use serde_json::Value;
 
 fn unsupported(what: &str) -> String {
     format!("`{what}` is not in the replay's SPL subset")
-}
-
-/// `key=value` arguments and the other words of a command, in order.
-fn options(args: &str) -> (Vec<(String, String)>, Vec<String>) {
-    let mut opts = Vec::new();
-    let mut words = Vec::new();
-    for t in split_words(args) {
-        let w = t.text.trim();
-        match w.split_once('=') {
-            Some((k, v)) if !k.is_empty() && !k.starts_with('"') => {
-                opts.push((k.to_ascii_lowercase(), unquote(v).to_string()));
-            }
-            _ if !w.is_empty() => words.push(w.to_string()),
-            _ => {}
-        }
-    }
-    (opts, words)
-}
-
-fn unquote(s: &str) -> &str {
-    s.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(s)
 }
 
 /// `spath [input=<field>] [output=<field>] [path=<path> | <path>]`.
@@ -46,23 +22,10 @@ fn unquote(s: &str) -> &str {
 /// first value (`_raw` by default); input that is not JSON extracts
 /// nothing.
 pub fn spath(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let (opts, words) = options(args);
-    let mut input = "_raw".to_string();
-    let mut output = None;
-    let mut path = None;
-    for (k, v) in opts {
-        match k.as_str() {
-            "input" => input = v,
-            "output" => output = Some(v),
-            "path" => path = Some(v),
-            _ => return Err(unsupported(&format!("spath {k}="))),
-        }
-    }
-    match words.as_slice() {
-        [] => {}
-        [p] if path.is_none() => path = Some(p.clone()),
-        _ => return Err(unsupported(&format!("spath {args}"))),
-    }
+    let call = detc_spl::command::spath_call(args)
+        .filter(|c| c.other.is_empty())
+        .ok_or_else(|| unsupported(&format!("spath {args}")))?;
+    let (input, output, path) = (call.input, call.output, call.path);
     Ok(rows
         .into_iter()
         .map(|mut r| {
@@ -135,27 +98,16 @@ fn at_path(v: &Value, path: &str, out: &mut Vec<String>) {
 /// `_raw` by default; its first value is matched. A field with no match is
 /// left unchanged. `mode=sed` and other options are outside the subset.
 pub fn rex(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let (opts, words) = options(args);
-    let mut field = "_raw".to_string();
-    let mut max = 1usize;
-    for (k, v) in opts {
-        match k.as_str() {
-            "field" => field = v,
-            "max_match" => {
-                max = v
-                    .parse::<usize>()
-                    .map_err(|_| format!("rex max_match={v} is not a number"))?;
-                if max == 0 {
-                    max = usize::MAX;
-                }
-            }
-            _ => return Err(unsupported(&format!("rex {k}="))),
-        }
-    }
-    let [pattern] = words.as_slice() else {
-        return Err(unsupported(&format!("rex {args}")));
+    let call = detc_spl::command::rex_call(args)
+        .filter(|c| !c.sed && c.other.is_empty())
+        .ok_or_else(|| unsupported(&format!("rex {args}")))?;
+    let field = call.field;
+    let max = if call.max_match == 0 {
+        usize::MAX
+    } else {
+        call.max_match
     };
-    let pattern = pcre_braces(&unquote(pattern).replace("\\\"", "\""));
+    let pattern = pcre_braces(&call.pattern);
     let re = cached_regex(&pattern)
         .ok_or_else(|| format!("rex: `{pattern}` is not a regular expression the replay reads"))?;
     let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
@@ -232,20 +184,12 @@ fn pcre_braces(p: &str) -> String {
 /// time zone). Other options (`bins=`, `start=`, `aligntime=`) are outside
 /// the subset.
 pub fn bin(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let (opts, words) = options(args);
-    let mut span = None;
-    for (k, v) in opts {
-        match k.as_str() {
-            "span" => span = Some(v),
-            _ => return Err(unsupported(&format!("bin {k}="))),
-        }
-    }
-    let field = match words.as_slice() {
-        [] => "_time".to_string(),
-        [f] => f.clone(),
-        _ => return Err(unsupported(&format!("bin {args}"))),
-    };
-    let span = span.ok_or_else(|| unsupported("bin without span="))?;
+    let call = detc_spl::command::bin_call(args)
+        .filter(|c| c.other.is_empty())
+        .ok_or_else(|| unsupported(&format!("bin {args}")))?;
+    let field = call.field;
+    let target = call.as_name.unwrap_or_else(|| field.clone());
+    let span = call.span.ok_or_else(|| unsupported("bin without span="))?;
     let secs = span_seconds(&span).ok_or_else(|| unsupported(&format!("bin span={span}")))?;
     Ok(rows
         .into_iter()
@@ -257,7 +201,7 @@ pub fn bin(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
                 .map(|t| ((t / secs as f64).floor() as i64 * secs).to_string())
                 .collect();
             if !binned.is_empty() {
-                r.0.insert(field.clone(), binned);
+                r.0.insert(target.clone(), binned);
             }
             r
         })
@@ -282,21 +226,9 @@ fn span_seconds(s: &str) -> Option<i64> {
 /// `mvexpand <field> [limit=<n>]`: one row per value of the field (the
 /// other fields copied); a row without the field is dropped, as in Splunk.
 pub fn mvexpand(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let (opts, words) = options(args);
-    let mut limit = usize::MAX;
-    for (k, v) in opts {
-        match k.as_str() {
-            "limit" => {
-                limit = v
-                    .parse()
-                    .map_err(|_| format!("mvexpand limit={v} is not a number"))?
-            }
-            _ => return Err(unsupported(&format!("mvexpand {k}="))),
-        }
-    }
-    let [field] = words.as_slice() else {
-        return Err(unsupported(&format!("mvexpand {args}")));
-    };
+    let (field, limit) = detc_spl::command::mvexpand_call(args)
+        .ok_or_else(|| unsupported(&format!("mvexpand {args}")))?;
+    let (field, limit) = (&field, limit.unwrap_or(usize::MAX));
     let mut out = Vec::new();
     for r in rows {
         for v in r.values(field).iter().take(limit) {

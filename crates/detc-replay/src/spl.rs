@@ -398,12 +398,6 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
 /// Aggregates with their output names, and the `by` fields.
 type Grouping = (Vec<(Agg, String)>, Vec<String>);
 
-/// The words of a field list: split at whitespace and commas.
-fn field_list(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|s| !s.is_empty())
-}
-
 /// Reads `stats <aggregates> by <fields>` with detc-spl's reader, the one
 /// the output-field rules use.
 fn stats(args: &str) -> Result<Grouping, String> {
@@ -722,14 +716,8 @@ fn unsupported(what: &str) -> String {
 /// `dedup f1 f2 ...`: the first row of each combination of values; rows
 /// without one of the fields are dropped (Splunk's default, `keepempty=false`).
 fn dedup(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let fields: Vec<&str> = field_list(args).collect();
-    if fields.is_empty()
-        || fields.iter().any(|f| {
-            f.contains('=') || f.parse::<u64>().is_ok() || f.eq_ignore_ascii_case("sortby")
-        })
-    {
-        return Err(unsupported(&format!("dedup {args}")));
-    }
+    let fields =
+        detc_spl::command::dedup_call(args).ok_or_else(|| unsupported(&format!("dedup {args}")))?;
     let mut seen = BTreeSet::new();
     Ok(rows
         .into_iter()
@@ -748,15 +736,8 @@ fn dedup(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 
 /// `head [N]` or `head limit=N`: the first N rows (10 by default).
 fn head_rows(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let a = args.trim();
-    let n = if a.is_empty() {
-        10
-    } else {
-        a.strip_prefix("limit=")
-            .unwrap_or(a)
-            .parse::<usize>()
-            .map_err(|_| unsupported(&format!("head {a}")))?
-    };
+    let n = detc_spl::command::head_call(args)
+        .ok_or_else(|| unsupported(&format!("head {}", args.trim())))?;
     Ok(rows.into_iter().take(n).collect())
 }
 
@@ -765,43 +746,9 @@ fn head_rows(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 /// N rows (10,000 without N, Splunk's default; `0` for all). `num()`,
 /// `str()`, `ip()` and `auto()` wrappers are not read.
 fn sort(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let mut words: Vec<&str> = field_list(args).collect();
-    let mut limit = 10_000;
-    if let Some(first) = words.first() {
-        if let Ok(n) = first.parse::<usize>() {
-            limit = if n == 0 { usize::MAX } else { n };
-            words.remove(0);
-        } else if let Some(n) = first.strip_prefix("limit=") {
-            let n: usize = n
-                .parse()
-                .map_err(|_| unsupported(&format!("sort {args}")))?;
-            limit = if n == 0 { usize::MAX } else { n };
-            words.remove(0);
-        }
-    }
-    let mut keys: Vec<(String, bool)> = Vec::new();
-    let mut sign_pending: Option<bool> = None;
-    for w in words {
-        if w == "-" || w == "+" {
-            sign_pending = Some(w == "-");
-            continue;
-        }
-        let (desc, name) = match w.strip_prefix('-') {
-            Some(n) => (true, n),
-            None => (
-                sign_pending.unwrap_or(false),
-                w.strip_prefix('+').unwrap_or(w),
-            ),
-        };
-        sign_pending = None;
-        if name.contains('(') || name.is_empty() || name == "d" {
-            return Err(unsupported(&format!("sort {args}")));
-        }
-        keys.push((name.to_string(), desc));
-    }
-    if keys.is_empty() {
-        return Err(unsupported(&format!("sort {args}")));
-    }
+    let (limit, keys) = detc_spl::command::sort_call(args)
+        .filter(|(_, k)| !k.is_empty())
+        .ok_or_else(|| unsupported(&format!("sort {args}")))?;
     let mut rows = rows;
     rows.sort_by(|a, b| {
         for (f, desc) in &keys {
@@ -824,17 +771,9 @@ fn sort(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 /// `fillnull [value=V] [f1 f2 ...]`: missing or empty fields become V
 /// (`0` by default); without fields, every field of any row.
 fn fillnull(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let mut value = "0".to_string();
-    let mut fields: Vec<String> = Vec::new();
-    for w in split_words(args) {
-        let w = w.text.trim();
-        if let Some(v) = w.strip_prefix("value=") {
-            value = v.trim_matches('"').to_string();
-        } else if w.contains('=') {
-            return Err(unsupported(&format!("fillnull {args}")));
-        } else if !w.is_empty() {
-            fields.push(w.to_string());
-        }
+    let (value, mut fields, other) = detc_spl::command::fillnull_call(args);
+    if !other.is_empty() {
+        return Err(unsupported(&format!("fillnull {args}")));
     }
     if fields.is_empty() {
         let all: BTreeSet<String> = rows.iter().flat_map(|r| r.0.keys().cloned()).collect();
@@ -853,29 +792,35 @@ fn fillnull(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
         .collect())
 }
 
+/// `convert [timeformat="..."] ctime(f) [AS g]...`: epoch seconds to text
+/// in the format (UTC); other conversion functions are outside the subset.
 fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let re =
-        Regex::new(r#"^timeformat="([^"]*)"\s+ctime\(([^)]+)\)$"#).map_err(|e| e.to_string())?;
-    let c = re
-        .captures(args.trim())
-        .ok_or("only `convert timeformat=\"...\" ctime(field)` is read")?;
-    let (fmt, field) = (c[1].to_string(), c[2].trim().to_string());
+    let (fmt, conversions) = detc_spl::command::convert_call(args)
+        .filter(|(_, c)| !c.is_empty() && c.iter().all(|(f, _, _)| f == "ctime"))
+        .ok_or("only `convert [timeformat=\"...\"] ctime(field) [AS name]` is read")?;
     Ok(rows
         .into_iter()
         .map(|mut r| {
-            if let Some(vs) = r.0.get_mut(&field) {
-                for v in vs.iter_mut() {
-                    if let Some(t) = v
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(|s| jiff::Timestamp::from_second(s as i64).ok())
-                        && let Ok(s) = jiff::fmt::strtime::format(
-                            fmt.as_str(),
-                            &t.to_zoned(jiff::tz::TimeZone::UTC),
-                        )
-                    {
-                        *v = s;
-                    }
+            for (_, field, name) in &conversions {
+                let out: Vec<String> = r
+                    .values(field)
+                    .iter()
+                    .map(|v| {
+                        v.parse::<f64>()
+                            .ok()
+                            .and_then(|s| jiff::Timestamp::from_second(s as i64).ok())
+                            .and_then(|t| {
+                                jiff::fmt::strtime::format(
+                                    fmt.as_str(),
+                                    &t.to_zoned(jiff::tz::TimeZone::UTC),
+                                )
+                                .ok()
+                            })
+                            .unwrap_or_else(|| v.clone())
+                    })
+                    .collect();
+                if !out.is_empty() {
+                    r.0.insert(name.clone(), out);
                 }
             }
             r
@@ -1338,28 +1283,11 @@ fn check_functions(e: &Expr) -> Result<(), String> {
 }
 
 fn eval(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    // name=expr[, name=expr]...: split at top-level commas.
-    let mut parts = Vec::new();
-    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
-    for (i, c) in args.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                parts.push(&args[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&args[start..]);
-    let mut assigns = Vec::new();
-    for p in parts {
-        let (name, e) = p.split_once('=').ok_or("eval needs name=expression")?;
-        let e = compile(e)?;
-        assigns.push((name.trim().to_string(), e));
-    }
+    let assigns: Vec<(String, Expr)> = detc_spl::command::eval_assignments(args)
+        .ok_or("eval needs name=expression")?
+        .into_iter()
+        .map(|(n, e)| compile(&e).map(|e| (n, e)))
+        .collect::<Result<_, _>>()?;
     Ok(rows
         .into_iter()
         .map(|mut r| {

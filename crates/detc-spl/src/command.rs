@@ -280,6 +280,318 @@ pub fn lookup_call(args: &str) -> Option<LookupCall> {
     })
 }
 
+/// `key=value` options and the other words of command arguments, in
+/// order; values unquoted, keys in lower case.
+fn options_and_words(args: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let mut opts = Vec::new();
+    let mut words = Vec::new();
+    for t in split_args(args) {
+        if is_option(&t) {
+            if let Some((k, v)) = t.text.split_once('=') {
+                opts.push((k.to_ascii_lowercase(), unquote(v).to_string()));
+            }
+        } else if !t.text.trim().is_empty() {
+            words.push(t.text.trim().to_string());
+        }
+    }
+    (opts, words)
+}
+
+/// The `name=expression` assignments of `eval`, split at top-level commas:
+/// `(name, expression text)`; `None` when a part has no `=`.
+pub fn eval_assignments(args: &str) -> Option<Vec<(String, String)>> {
+    crate::split_commas(args)
+        .into_iter()
+        .filter(|(_, part)| !part.trim().is_empty())
+        .map(|(_, part)| {
+            let (name, e) = part.split_once('=')?;
+            Some((unquote(name).to_string(), e.trim().to_string()))
+        })
+        .collect()
+}
+
+/// `rex [field=<f>] [max_match=<n>] [mode=sed] "<regex>"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RexCall {
+    /// `field=`, `_raw` by default.
+    pub field: String,
+    /// `max_match=`: 1 by default, 0 for all.
+    pub max_match: usize,
+    /// `mode=sed`: a substitution, which adds no field.
+    pub sed: bool,
+    /// The regular expression, unquoted (`\"` read as `"`).
+    pub pattern: String,
+    /// Options other than those above, as written.
+    pub other: Vec<String>,
+}
+
+impl RexCall {
+    /// The named groups of the pattern (`(?<name>...)`, `(?P<name>...)`):
+    /// the fields it extracts.
+    pub fn groups(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = self.pattern.as_str();
+        while let Some(p) = rest.find("(?<").or_else(|| rest.find("(?P<")) {
+            let after = &rest[p..];
+            let after = after.trim_start_matches("(?P<").trim_start_matches("(?<");
+            if let Some(e) = after.find('>')
+                && !after[..e].is_empty()
+                && !after[..e].starts_with(['=', '!'])
+            {
+                out.push(after[..e].to_string());
+            }
+            rest = &rest[p + 3..];
+        }
+        out
+    }
+}
+
+/// Reads `rex` arguments; `None` without exactly one pattern or with a
+/// `max_match` that is not a number.
+pub fn rex_call(args: &str) -> Option<RexCall> {
+    let (opts, words) = options_and_words(args);
+    let mut call = RexCall {
+        field: "_raw".into(),
+        max_match: 1,
+        sed: false,
+        pattern: String::new(),
+        other: Vec::new(),
+    };
+    for (k, v) in opts {
+        match k.as_str() {
+            "field" => call.field = v,
+            "max_match" => call.max_match = v.parse().ok()?,
+            "mode" if v.eq_ignore_ascii_case("sed") => call.sed = true,
+            _ => call.other.push(format!("{k}={v}")),
+        }
+    }
+    let [pattern] = words.as_slice() else {
+        return None;
+    };
+    call.pattern = unquote(pattern).replace("\\\"", "\"");
+    Some(call)
+}
+
+/// `spath [input=<f>] [output=<f>] [path=<p> | <p>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpathCall {
+    /// `input=`, `_raw` by default.
+    pub input: String,
+    /// `output=`.
+    pub output: Option<String>,
+    /// `path=` or the bare path.
+    pub path: Option<String>,
+    /// Options other than those above.
+    pub other: Vec<String>,
+}
+
+/// Reads `spath` arguments; `None` with more than one bare path.
+pub fn spath_call(args: &str) -> Option<SpathCall> {
+    let (opts, words) = options_and_words(args);
+    let mut call = SpathCall {
+        input: "_raw".into(),
+        output: None,
+        path: None,
+        other: Vec::new(),
+    };
+    for (k, v) in opts {
+        match k.as_str() {
+            "input" => call.input = v,
+            "output" => call.output = Some(v),
+            "path" => call.path = Some(v),
+            _ => call.other.push(k),
+        }
+    }
+    match words.as_slice() {
+        [] => {}
+        [p] if call.path.is_none() => call.path = Some(unquote(p).to_string()),
+        _ => return None,
+    }
+    Some(call)
+}
+
+/// `fillnull [value=<v>] [<field>...]`: the value (`0` by default), the
+/// fields (every field when empty), and other options as written.
+pub fn fillnull_call(args: &str) -> (String, Vec<String>, Vec<String>) {
+    let (opts, words) = options_and_words(args);
+    let mut value = "0".to_string();
+    let mut other = Vec::new();
+    for (k, v) in opts {
+        if k == "value" {
+            value = v;
+        } else {
+            other.push(k);
+        }
+    }
+    let fields = words.iter().map(|w| unquote(w).to_string()).collect();
+    (value, fields, other)
+}
+
+/// `bin`/`bucket [<field>] [span=<s>] [AS <name>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinCall {
+    /// The field, `_time` by default.
+    pub field: String,
+    /// `span=`, as written.
+    pub span: Option<String>,
+    /// `AS <name>`: where the result goes (the field itself by default).
+    pub as_name: Option<String>,
+    /// Options other than `span`.
+    pub other: Vec<String>,
+}
+
+/// Reads `bin` arguments; `None` with more than one field.
+pub fn bin_call(args: &str) -> Option<BinCall> {
+    let (opts, words) = options_and_words(args);
+    let mut call = BinCall {
+        field: "_time".into(),
+        span: None,
+        as_name: None,
+        other: Vec::new(),
+    };
+    for (k, v) in opts {
+        if k == "span" {
+            call.span = Some(v);
+        } else {
+            call.other.push(k);
+        }
+    }
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].eq_ignore_ascii_case("as") {
+            call.as_name = Some(unquote(words.get(i + 1)?).to_string());
+            i += 2;
+        } else {
+            fields.push(unquote(&words[i]).to_string());
+            i += 1;
+        }
+    }
+    match fields.as_slice() {
+        [] => {}
+        [f] => call.field = f.clone(),
+        _ => return None,
+    }
+    Some(call)
+}
+
+/// `convert [timeformat=<fmt>] <func>(<field>) [AS <name>]...`: the
+/// format (`%m/%d/%Y %H:%M:%S` by default, Splunk's) and the conversions
+/// `(function, field, output name)`.
+pub fn convert_call(args: &str) -> Option<(String, Vec<(String, String, String)>)> {
+    let (opts, words) = options_and_words(args);
+    let mut format = "%m/%d/%Y %H:%M:%S".to_string();
+    for (k, v) in opts {
+        if k == "timeformat" {
+            format = v;
+        } else {
+            return None;
+        }
+    }
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        if w.eq_ignore_ascii_case("as") {
+            let name = unquote(words.get(i + 1)?).to_string();
+            out.last_mut()?.2 = name;
+            i += 2;
+            continue;
+        }
+        let (f, rest) = w.split_once('(')?;
+        let field = unquote(rest.strip_suffix(')')?).to_string();
+        out.push((f.to_ascii_lowercase(), field.clone(), field));
+        i += 1;
+    }
+    Some((format, out))
+}
+
+/// `mvexpand <field> [limit=<n>]`: the field and the limit; `None` for
+/// another form.
+pub fn mvexpand_call(args: &str) -> Option<(String, Option<usize>)> {
+    let (opts, words) = options_and_words(args);
+    let mut limit = None;
+    for (k, v) in opts {
+        if k == "limit" {
+            limit = Some(v.parse().ok()?);
+        } else {
+            return None;
+        }
+    }
+    let [field] = words.as_slice() else {
+        return None;
+    };
+    Some((unquote(field).to_string(), limit))
+}
+
+/// `dedup <field>...` in its plain form (no count, no options, no
+/// `sortby`): the fields; `None` for another form.
+pub fn dedup_call(args: &str) -> Option<Vec<String>> {
+    let (opts, words) = options_and_words(args);
+    if !opts.is_empty()
+        || words.is_empty()
+        || words
+            .iter()
+            .any(|w| w.parse::<u64>().is_ok() || w.eq_ignore_ascii_case("sortby"))
+    {
+        return None;
+    }
+    Some(words.iter().map(|w| unquote(w).to_string()).collect())
+}
+
+/// `head [N]` or `head limit=N`: N (10 by default); `None` for another
+/// form (a condition).
+pub fn head_call(args: &str) -> Option<usize> {
+    let a = args.trim();
+    if a.is_empty() {
+        return Some(10);
+    }
+    a.strip_prefix("limit=").unwrap_or(a).parse().ok()
+}
+
+/// `sort [N | limit=N] [+|-]<field>...`: the row limit (10,000 by
+/// default, Splunk's; `0` for all, as `usize::MAX`) and `(field,
+/// descending)` keys; `None` for a form not read (`num(x)`, `d`).
+pub fn sort_call(args: &str) -> Option<(usize, Vec<(String, bool)>)> {
+    let mut words: Vec<String> = split_args(args)
+        .iter()
+        .map(|t| t.text.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut limit = 10_000;
+    if let Some(first) = words.first() {
+        let n = first
+            .parse::<usize>()
+            .ok()
+            .or_else(|| first.strip_prefix("limit=").and_then(|n| n.parse().ok()));
+        if let Some(n) = n {
+            limit = if n == 0 { usize::MAX } else { n };
+            words.remove(0);
+        }
+    }
+    let mut keys = Vec::new();
+    let mut pending: Option<bool> = None;
+    for w in words {
+        if w == "-" || w == "+" {
+            pending = Some(w == "-");
+            continue;
+        }
+        let (desc, name) = match w.strip_prefix('-') {
+            Some(n) => (true, n.to_string()),
+            None => (
+                pending.unwrap_or(false),
+                w.strip_prefix('+').unwrap_or(&w).to_string(),
+            ),
+        };
+        pending = None;
+        if name.contains(['(', '=']) || name.is_empty() || name == "d" {
+            return None;
+        }
+        keys.push((unquote(&name).to_string(), desc));
+    }
+    Some((limit, keys))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +659,55 @@ mod tests {
         assert!(!matches_field("all_*", "All_Changes"), "case-sensitive");
         assert!(matches_field("x", "x") && !matches_field("x", "xy"));
         assert!(matches_field("*", ""));
+    }
+
+    #[test]
+    fn the_other_commands() {
+        assert_eq!(
+            eval_assignments("a=if(x, \"1,2\", 3), b = lower(y)").unwrap(),
+            [
+                ("a".into(), "if(x, \"1,2\", 3)".into()),
+                ("b".into(), "lower(y)".into())
+            ]
+        );
+        assert!(eval_assignments("nothing").is_none());
+        let r = rex_call(r#"field=arn max_match=0 "(?<acct>\d+):(?P<role>[^/]+)(?=x)""#).unwrap();
+        assert_eq!((r.field.as_str(), r.max_match, r.sed), ("arn", 0, false));
+        assert_eq!(r.groups(), ["acct", "role"]);
+        assert!(rex_call("mode=sed \"s/a/b/\"").unwrap().sed);
+        assert!(rex_call("field=x").is_none());
+        let sp = spath_call("input=doc output=o a.b{}.c").unwrap();
+        assert_eq!(
+            (sp.input.as_str(), sp.output.as_deref(), sp.path.as_deref()),
+            ("doc", Some("o"), Some("a.b{}.c"))
+        );
+        assert_eq!(fillnull_call("value=NULL a b").0, "NULL");
+        let b = bin_call("span=5m _time AS t").unwrap();
+        assert_eq!(
+            (b.field.as_str(), b.span.as_deref(), b.as_name.as_deref()),
+            ("_time", Some("5m"), Some("t"))
+        );
+        let (fmt, conv) =
+            convert_call(r#"timeformat="%Y" ctime(firstTime) AS ft, ctime(lastTime)"#).unwrap();
+        assert_eq!(fmt, "%Y");
+        assert_eq!(
+            conv,
+            [
+                ("ctime".into(), "firstTime".into(), "ft".into()),
+                ("ctime".into(), "lastTime".into(), "lastTime".into())
+            ]
+        );
+        assert_eq!(mvexpand_call("v limit=3"), Some(("v".into(), Some(3))));
+        assert_eq!(dedup_call("a, b"), Some(vec!["a".into(), "b".into()]));
+        assert!(dedup_call("3 a").is_none() && dedup_call("a sortby -b").is_none());
+        assert_eq!(head_call(""), Some(10));
+        assert_eq!(head_call("limit=5"), Some(5));
+        assert!(head_call("count>2").is_none());
+        assert_eq!(
+            sort_call("0 - n, +user").unwrap(),
+            (usize::MAX, vec![("n".into(), true), ("user".into(), false)])
+        );
+        assert!(sort_call("num(n)").is_none());
     }
 
     #[test]

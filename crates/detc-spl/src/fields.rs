@@ -1,8 +1,9 @@
 //! Inference of the fields a search outputs.
 
 use crate::command::{
-    Aggregation, Aggregations, FieldSelection, aggregations, field_selection, glob, is_option,
-    lookup_call, matches_field, renamed, renames, unquote,
+    Aggregation, Aggregations, FieldSelection, aggregations, bin_call, convert_call,
+    eval_assignments, field_selection, fillnull_call, glob, is_option, lookup_call, matches_field,
+    renamed, renames, rex_call, spath_call, unquote,
 };
 use crate::lex::{Command, Token, split_args, split_pipeline};
 use std::collections::BTreeSet;
@@ -142,20 +143,20 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
         | "makemv" | "mvexpand" | "mvcombine" | "nomv" | "collect" | "outputlookup"
         | "sendalert" | "sendemail" | "noop" | "localop" | "fieldformat" | "convert" | "bin"
         | "bucket" | "fillnull" | "rex" | "iplocation" | "strcat" | "addinfo" | "transaction" => {
-            adds(cmd.name.as_str(), &toks, f)
+            adds(cmd.name.as_str(), cmd.args, &toks, f)
         }
         "table" | "fields" => select(cmd.name.as_str(), cmd.args, f),
         "rename" => rename(cmd.args, f),
         "eval" => {
             let mut f = f;
             for (_, part) in crate::split_commas(cmd.args) {
-                if let Some((name, _)) = part.split_once('=') {
-                    let name = unquote(name);
-                    if !name.is_empty() && !name.contains(char::is_whitespace)
-                        || name.starts_with('"')
-                    {
-                        f.add(name);
-                    }
+                // Each `name=expression` (eval_assignments reads them all
+                // or none; a part without `=` adds nothing here).
+                if let Some((name, _)) = eval_assignments(part).and_then(|a| a.into_iter().next())
+                    && !name.is_empty()
+                    && !name.contains(char::is_whitespace)
+                {
+                    f.add(name);
                 }
             }
             f
@@ -260,15 +261,9 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
         "makeresults" => Fields::Known(["_time".to_string()].into_iter().collect()),
         "spath" => {
             let mut f = f;
-            let out = toks.iter().find_map(|t| {
-                t.text
-                    .split_once('=')
-                    .filter(|(k, _)| k.eq_ignore_ascii_case("output"))
-                    .map(|(_, v)| v)
-            });
-            match out {
+            match spath_call(cmd.args).and_then(|c| c.output) {
                 Some(o) => {
-                    f.add(unquote(o));
+                    f.add(o);
                     f
                 }
                 None => f.loosen(),
@@ -280,33 +275,31 @@ fn apply(cmd: &Command, f: Fields, r: &dyn Resolver, depth: usize) -> Fields {
 }
 
 /// Commands that keep every field and may add some.
-fn adds(name: &str, toks: &[Token], mut f: Fields) -> Fields {
+fn adds(name: &str, args: &str, toks: &[Token], mut f: Fields) -> Fields {
     match name {
-        "convert" | "bin" | "bucket" => {
-            for w in toks.windows(2) {
-                if is_kw(&w[0], "as") {
-                    f.add(unquote(w[1].text));
+        "convert" => {
+            if let Some((_, conversions)) = convert_call(args) {
+                for (_, field, name) in conversions {
+                    if name != field {
+                        f.add(name);
+                    }
                 }
             }
         }
+        "bin" | "bucket" => {
+            if let Some(name) = bin_call(args).and_then(|b| b.as_name) {
+                f.add(name);
+            }
+        }
         "fillnull" => {
-            for t in toks.iter().filter(|t| !is_option(t)) {
-                f.add(unquote(t.text));
+            for field in fillnull_call(args).1 {
+                f.add(field);
             }
         }
         "rex" => {
-            if toks.iter().any(|t| t.text.eq_ignore_ascii_case("mode=sed")) {
-                return f;
-            }
-            for t in toks.iter().filter(|t| t.text.starts_with('"')) {
-                let mut rest = t.text;
-                while let Some(p) = rest.find("(?<").or_else(|| rest.find("(?P<")) {
-                    let after = &rest[p..];
-                    let after = after.trim_start_matches("(?P<").trim_start_matches("(?<");
-                    if let Some(e) = after.find('>') {
-                        f.add(&after[..e]);
-                    }
-                    rest = &rest[p + 3..];
+            if let Some(r) = rex_call(args).filter(|r| !r.sed) {
+                for g in r.groups() {
+                    f.add(g);
                 }
             }
         }
