@@ -475,10 +475,12 @@ pub fn bin_call(args: &str) -> Option<BinCall> {
     Some(call)
 }
 
+/// One conversion of `convert`: `(function, field, output name)`.
+pub type Conversion = (String, String, String);
+
 /// `convert [timeformat=<fmt>] <func>(<field>) [AS <name>]...`: the
-/// format (`%m/%d/%Y %H:%M:%S` by default, Splunk's) and the conversions
-/// `(function, field, output name)`.
-pub fn convert_call(args: &str) -> Option<(String, Vec<(String, String, String)>)> {
+/// format (`%m/%d/%Y %H:%M:%S` by default, Splunk's) and the conversions.
+pub fn convert_call(args: &str) -> Option<(String, Vec<Conversion>)> {
     let (opts, words) = options_and_words(args);
     let mut format = "%m/%d/%Y %H:%M:%S".to_string();
     for (k, v) in opts {
@@ -488,7 +490,7 @@ pub fn convert_call(args: &str) -> Option<(String, Vec<(String, String, String)>
             return None;
         }
     }
-    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut out: Vec<Conversion> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
