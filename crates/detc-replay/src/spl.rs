@@ -195,23 +195,41 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunErro
     Ok(cur)
 }
 
+/// Whether `value` matches a search value with `*` wildcards, without
+/// regard to case (as a search compares field values).
 fn glob_match(pattern: &str, value: &str) -> bool {
-    let (p, v) = (pattern.to_lowercase(), value.to_lowercase());
-    if !p.contains('*') {
-        return p == v;
+    if pattern.is_ascii() && value.is_ascii() {
+        // The common case, compared in place: no lower-cased copies.
+        return glob_bytes(pattern.as_bytes(), value.as_bytes());
     }
-    let parts: Vec<&str> = p.split('*').collect();
-    let mut rest = v.as_str();
+    let (p, v) = (pattern.to_lowercase(), value.to_lowercase());
+    glob_bytes(p.as_bytes(), v.as_bytes())
+}
+
+/// [`glob_match`] on bytes, ASCII letters compared without regard to case.
+fn glob_bytes(p: &[u8], v: &[u8]) -> bool {
+    let eq = |a: &[u8], b: &[u8]| a.eq_ignore_ascii_case(b);
+    let find = |hay: &[u8], needle: &[u8]| {
+        if needle.is_empty() {
+            return Some(0);
+        }
+        hay.windows(needle.len()).position(|w| eq(w, needle))
+    };
+    let parts: Vec<&[u8]> = p.split(|b| *b == b'*').collect();
+    if parts.len() == 1 {
+        return eq(p, v);
+    }
+    let mut rest = v;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
+            if rest.len() < part.len() || !eq(&rest[..part.len()], part) {
+                return false;
             }
+            rest = &rest[part.len()..];
         } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
+            return rest.len() >= part.len() && eq(&rest[rest.len() - part.len()..], part);
         } else {
-            match rest.find(part) {
+            match find(rest, part) {
                 Some(at) => rest = &rest[at + part.len()..],
                 None => return false,
             }
@@ -1693,6 +1711,31 @@ mod tests {
         assert!(matches!(e, RunError::Outside(_)));
         let e = e.to_string();
         assert!(e.contains("`nope` is not defined"), "{e}");
+    }
+
+    #[test]
+    fn wildcards_without_regard_to_case() {
+        for (p, v, want) in [
+            ("stratus-red-team_*", "Stratus-Red-Team_abc", true),
+            (
+                "*:assumed-role/*/i-*",
+                "arn:aws:sts::1:assumed-role/r/i-0abc",
+                true,
+            ),
+            (
+                "*:assumed-role/*/i-*",
+                "arn:aws:sts::1:assumed-role/r/bob",
+                false,
+            ),
+            ("a*a", "a", false),
+            ("a*a", "aa", true),
+            ("*", "", true),
+            ("abc", "ABC", true),
+            ("abc", "abcd", false),
+            ("É*", "élodie", true),
+        ] {
+            assert_eq!(glob_match(p, v), want, "{p} ~ {v}");
+        }
     }
 
     #[test]
