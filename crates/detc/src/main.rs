@@ -1025,7 +1025,7 @@ fn main() -> ExitCode {
                     println!("\n(crates/detc-content/src/{file}; all rules: docs/rules.md)");
                 }
                 None => println!(
-                    "Documented in docs/rules.md and beside the YAML and schema decoders (crates/detc-yaml, crates/detc-content/src/model.rs)."
+                    "Documented in docs/rules.md and beside the YAML and schema decoders (crates/detc-yaml, crates/detc-content/src/model/)."
                 ),
             }
             ExitCode::SUCCESS

@@ -21,7 +21,7 @@ const FAMILIES: &[(&str, &str)] = &[
 /// doc bullet that names it, joined into paragraphs, and the file it is
 /// in (`rules/search.rs`, under `crates/detc-content/src/`). `None` for a
 /// rule documented elsewhere (the YAML and schema rules, in `detc-yaml`
-/// and `model.rs`).
+/// and `model/`).
 pub fn rule_doc(code: &str) -> Option<(&'static str, String)> {
     for (file, src) in FAMILIES {
         let doc: Vec<&str> = src
