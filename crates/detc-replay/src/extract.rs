@@ -244,13 +244,7 @@ pub fn mvexpand(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 mod tests {
     use super::*;
 
-    fn row(kv: &[(&str, &str)]) -> Row {
-        let mut r = Row::new();
-        for (k, v) in kv {
-            r.set(k, *v);
-        }
-        r
-    }
+    use crate::test_row as row;
 
     #[test]
     fn spath_paths_arrays_and_whole_documents() {

@@ -55,3 +55,13 @@ impl Row {
         self.0.get(field).map(Vec::as_slice).unwrap_or(&[])
     }
 }
+
+/// A row of single values, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn test_row(kv: &[(&str, &str)]) -> Row {
+    let mut r = Row::new();
+    for (k, v) in kv {
+        r.set(k, *v);
+    }
+    r
+}

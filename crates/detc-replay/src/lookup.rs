@@ -139,13 +139,7 @@ pub fn lookup(args: &str, rows: Vec<Row>, resolve: Resolver) -> Result<Vec<Row>,
 mod tests {
     use super::*;
 
-    fn row(kv: &[(&str, &str)]) -> Row {
-        let mut r = Row::new();
-        for (k, v) in kv {
-            r.set(k, *v);
-        }
-        r
-    }
+    use crate::test_row as row;
 
     #[test]
     fn matches_outputs_and_refusals() {

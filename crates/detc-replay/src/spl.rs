@@ -1326,13 +1326,7 @@ fn eval(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 mod tests {
     use super::*;
 
-    fn row(kv: &[(&str, &str)]) -> Row {
-        let mut r = Row::new();
-        for (k, v) in kv {
-            r.set(k, *v);
-        }
-        r
-    }
+    use crate::test_row as row;
 
     #[test]
     fn search_terms_follow_splunk() {
