@@ -4,12 +4,8 @@
 //! naming it, so a test is skipped rather than passed on a guess.
 
 use crate::Row;
-use crate::spl::cached_regex;
+use crate::spl::{cached_regex, unsupported};
 use serde_json::Value;
-
-fn unsupported(what: &str) -> String {
-    format!("`{what}` is not in the replay's SPL subset")
-}
 
 /// `spath [input=<field>] [output=<field>] [path=<path> | <path>]`.
 ///
@@ -48,11 +44,7 @@ pub fn spath(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
                     let mut values = Vec::new();
                     at_path(&doc, p, &mut values);
                     let name = output.clone().unwrap_or_else(|| p.clone());
-                    if values.is_empty() {
-                        r.0.remove(&name);
-                    } else {
-                        r.0.insert(name, values);
-                    }
+                    r.put(&name, values);
                 }
             }
             r

@@ -42,6 +42,16 @@ impl Row {
         self.0.insert(field.to_string(), vec![v.into()]);
     }
 
+    /// Sets `field` to `values`, or removes it when there are none (what
+    /// an eval or an extraction that gives null does).
+    pub fn put(&mut self, field: &str, values: Vec<String>) {
+        if values.is_empty() {
+            self.0.remove(field);
+        } else {
+            self.0.insert(field.to_string(), values);
+        }
+    }
+
     /// The first value of `field`, if it has one.
     pub fn first(&self, field: &str) -> Option<&str> {
         self.0

@@ -96,7 +96,6 @@ pub fn lookup(args: &str, rows: Vec<Row>, resolve: Resolver) -> Result<Vec<Row>,
             .map(|(i, h)| (i, h.clone()))
             .collect(),
     };
-    let explicit_output = !new_only;
     rows.into_iter()
         .map(|mut r| {
             let hits: Vec<&Vec<String>> = t
@@ -121,7 +120,7 @@ pub fn lookup(args: &str, rows: Vec<Row>, resolve: Resolver) -> Result<Vec<Row>,
                     .cloned()
                     .collect();
                 if vals.is_empty() {
-                    if explicit_output && !r.values(ef).is_empty() {
+                    if !new_only && !r.values(ef).is_empty() {
                         return Err(format!(
                             "lookup OUTPUT over the existing field `{ef}` on an event with no matching row (whether Splunk clears it is not verified)"
                         ));

@@ -12,7 +12,7 @@
 //! the event's `_time`; the other fields are named `<dataset>.<field>`.
 
 use crate::Row;
-use crate::spl::{Evaluate, Expr, SearchTerms, Value, compile};
+use crate::spl::{Evaluate, Expr, SearchTerms, compile};
 
 /// A compiled mapping of events to one data model dataset.
 #[derive(Debug)]
@@ -85,7 +85,7 @@ impl Mapping {
         let mut out = Row::new();
         out.set("_time", time);
         for (name, e) in &self.fields {
-            let v = e.eval(event).into_values();
+            let v = e.eval(event).values();
             if !v.is_empty() {
                 out.0.insert(format!("{}{name}", self.prefix), v);
             }
@@ -122,26 +122,10 @@ impl CalculatedFields {
 
     /// Adds the calculated fields to `event`.
     pub fn apply(&self, event: &mut Row) {
-        let values: Vec<Vec<String>> = self
-            .0
-            .iter()
-            .map(|(_, e)| e.eval(event).into_values())
-            .collect();
+        let values: Vec<Vec<String>> = self.0.iter().map(|(_, e)| e.eval(event).values()).collect();
         for ((name, _), v) in self.0.iter().zip(values) {
-            if v.is_empty() {
-                event.0.remove(name);
-            } else {
-                event.0.insert(name.clone(), v);
-            }
+            event.put(name, v);
         }
-    }
-}
-
-impl Value {
-    /// The value as a field's values: none for null, several for a
-    /// multivalue.
-    pub fn into_values(self) -> Vec<String> {
-        self.values()
     }
 }
 

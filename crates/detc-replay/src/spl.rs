@@ -474,15 +474,10 @@ fn agg_arg(a: &Agg) -> Option<&str> {
 /// computes the aggregates of each group.
 fn group(rows: &[&Row], aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
     let mut groups: BTreeMap<Vec<String>, Vec<&Row>> = BTreeMap::new();
-    'rows: for r in rows {
-        let mut key = Vec::new();
-        for b in by {
-            match r.first(b) {
-                Some(v) => key.push(v.to_string()),
-                None => continue 'rows,
-            }
+    for r in rows {
+        if let Some(key) = group_key(r, by) {
+            groups.entry(key).or_default().push(r);
         }
-        groups.entry(key).or_default().push(r);
     }
     let mut out = Vec::new();
     for (key, members) in groups {
@@ -581,19 +576,34 @@ fn num(x: f64) -> String {
 
 // ---- rename, table, convert ----
 
+/// A row's values of the `by` fields (first values), or `None` when it
+/// lacks one: such rows are in no group, as in Splunk.
+fn group_key(r: &Row, by: &[String]) -> Option<Vec<String>> {
+    by.iter().map(|b| r.first(b).map(str::to_string)).collect()
+}
+
+/// Each row with the fields of its entry of `added` (eventstats,
+/// streamstats).
+fn with_added(rows: Vec<Row>, added: Vec<Option<Row>>) -> Vec<Row> {
+    rows.into_iter()
+        .zip(added)
+        .map(|(mut r, a)| {
+            if let Some(a) = a {
+                r.0.extend(a.0);
+            }
+            r
+        })
+        .collect()
+}
+
 /// `eventstats <aggregates> [by <fields>]`: the aggregates of each row's
 /// group added to the row (rows without a `by` field get none, and stay).
 fn eventstats(rows: Vec<Row>, aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
     let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-    'rows: for (i, r) in rows.iter().enumerate() {
-        let mut key = Vec::new();
-        for b in by {
-            match r.first(b) {
-                Some(v) => key.push(v.to_string()),
-                None => continue 'rows,
-            }
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(key) = group_key(r, by) {
+            groups.entry(key).or_default().push(i);
         }
-        groups.entry(key).or_default().push(i);
     }
     let mut added: Vec<Option<Row>> = vec![None; rows.len()];
     for members in groups.values() {
@@ -605,15 +615,7 @@ fn eventstats(rows: Vec<Row>, aggs: &[(Agg, String)], by: &[String]) -> Vec<Row>
             added[i] = Some(totals.clone());
         }
     }
-    rows.into_iter()
-        .zip(added)
-        .map(|(mut r, a)| {
-            if let Some(a) = a {
-                r.0.extend(a.0);
-            }
-            r
-        })
-        .collect()
+    with_added(rows, added)
 }
 
 /// `streamstats [current=<bool>] [window=<n>] <aggregates> [by <fields>]`:
@@ -646,8 +648,7 @@ fn streamstats(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
     let mut seen: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
     let mut added: Vec<Option<Row>> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
-        let key: Option<Vec<String>> = by.iter().map(|b| r.first(b).map(str::to_string)).collect();
-        let Some(key) = key else {
+        let Some(key) = group_key(r, &by) else {
             added.push(None);
             continue;
         };
@@ -667,16 +668,7 @@ fn streamstats(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
         });
         before.push(i);
     }
-    Ok(rows
-        .into_iter()
-        .zip(added)
-        .map(|(mut r, a)| {
-            if let Some(a) = a {
-                r.0.extend(a.0);
-            }
-            r
-        })
-        .collect())
+    Ok(with_added(rows, added))
 }
 
 /// `rename a AS b, c* AS d*` with detc-spl's reader and its wildcard rule
@@ -727,7 +719,7 @@ fn select(command: &str, args: &str, rows: Vec<Row>) -> Vec<Row> {
 
 /// The error for a form of a command this subset does not run: worded as
 /// for a command outside the subset, so that `detc test` skips the test.
-fn unsupported(what: &str) -> String {
+pub(crate) fn unsupported(what: &str) -> String {
     format!("`{what}` is not in the replay's SPL subset")
 }
 
@@ -960,7 +952,7 @@ impl Value {
         }
     }
     /// Every value: one for a single value, none for null.
-    pub(crate) fn values(&self) -> Vec<String> {
+    pub fn values(&self) -> Vec<String> {
         match self {
             Value::Mv(v) => v.clone(),
             other => other.text().into_iter().collect(),
@@ -1310,12 +1302,7 @@ fn eval(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
         .into_iter()
         .map(|mut r| {
             for (n, e) in &assigns {
-                let v = e.eval(&r).values();
-                if v.is_empty() {
-                    r.0.remove(n);
-                } else {
-                    r.0.insert(n.clone(), v);
-                }
+                r.put(n, e.eval(&r).values());
             }
             r
         })
