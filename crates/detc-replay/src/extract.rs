@@ -4,7 +4,7 @@
 //! naming it, so a test is skipped rather than passed on a guess.
 
 use crate::Row;
-use crate::spl::{cached_regex, unsupported};
+use crate::support::{cached_regex, unsupported};
 use serde_json::Value;
 
 /// `spath [input=<field>] [output=<field>] [path=<path> | <path>]`.

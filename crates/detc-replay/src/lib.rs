@@ -23,6 +23,7 @@ pub mod json;
 pub mod lookup;
 pub mod mapping;
 pub mod spl;
+mod support;
 
 use std::collections::BTreeMap;
 

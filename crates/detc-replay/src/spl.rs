@@ -45,10 +45,10 @@
 //! ([`Context::macros`]), arguments substituted as Splunk does (`$arg$`).
 
 use crate::Row;
+use crate::support::{cached_regex, unsupported};
 pub use detc_spl::expr::Expr;
 use detc_spl::terms::Term;
 use detc_spl::{split_args, split_pipeline, split_words};
-use regex::Regex;
 use splunk_chunked::Records;
 use splunk_chunked::body::{BodyWriter, MV_PREFIX, encode_mv};
 use std::collections::{BTreeMap, BTreeSet};
@@ -717,12 +717,6 @@ fn select(command: &str, args: &str, rows: Vec<Row>) -> Vec<Row> {
         .collect()
 }
 
-/// The error for a form of a command this subset does not run: worded as
-/// for a command outside the subset, so that `detc test` skips the test.
-pub(crate) fn unsupported(what: &str) -> String {
-    format!("`{what}` is not in the replay's SPL subset")
-}
-
 /// `dedup f1 f2 ...`: the first row of each combination of values; rows
 /// without one of the fields are dropped (Splunk's default, `keepempty=false`).
 fn dedup(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
@@ -897,21 +891,6 @@ thread_local! {
     /// `now()`: the running search's latest time, epoch seconds (set by
     /// [`run`] from [`Context::latest`]).
     static NOW: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
-    /// Compiled regular expressions of eval functions, by pattern: an
-    /// expression evaluated on every row compiles its pattern once.
-    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
-
-/// `pattern` compiled (once per thread), or `None` when it is not a valid
-/// regular expression.
-pub(crate) fn cached_regex(pattern: &str) -> Option<Regex> {
-    REGEXES.with(|c| {
-        c.borrow_mut()
-            .entry(pattern.to_string())
-            .or_insert_with(|| Regex::new(pattern).ok())
-            .clone()
-    })
 }
 
 /// A value of an eval expression.
