@@ -61,8 +61,9 @@ pub fn validate_beside<R: Send>(
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> (Project, R) {
     let mut p = load(root);
-    let r = rules::run_beside(&mut p, opts, beside);
-    lints::apply(&mut p, &opts.lints);
+    let levels = lints::Levels::read(&mut p, &opts.lints);
+    let r = rules::run_beside(&mut p, opts, &levels, beside);
+    lints::apply(&mut p, &levels);
     p.diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     p.diags.dedup();
     (p, r)

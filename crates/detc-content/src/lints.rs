@@ -157,17 +157,55 @@ fn file_formats(p: &Project) -> (HashMap<FileId, Format>, Format) {
     (m, p.format())
 }
 
+/// The levels set for one run: `detc.toml`'s `[lints]` then the command
+/// line's, in the order they apply, and whether extensions are off. Read
+/// by [`Levels::read`] before the rules run, so that a rule set to
+/// `allow` everywhere is not run at all ([`Levels::is_off`]).
+#[derive(Debug, Default)]
+pub struct Levels {
+    /// `[lints]` of detc.toml, then `--allow`/`--warn`/`--deny`, in order.
+    set: Vec<(&'static Rule, Level)>,
+    /// `--cap-lints warn`.
+    cap_warn: bool,
+    /// `--no-extensions` or `[schema] extensions = false`.
+    strict: bool,
+}
+
+impl Levels {
+    /// Reads `detc.toml` (problems are `F005` errors in `p.diags`) and
+    /// joins its levels with `flags`.
+    pub fn read(p: &mut Project, flags: &LintFlags) -> Levels {
+        let (mut set, extensions) = read_toml(p);
+        set.extend(
+            flags
+                .levels
+                .iter()
+                .filter_map(|(k, l)| check_flag(k, *l).ok().map(|r| (r, *l))),
+        );
+        Levels {
+            set,
+            cap_warn: flags.cap_warn,
+            strict: flags.no_extensions || extensions == Some(false),
+        }
+    }
+
+    /// Whether `code` is set to `allow` (the last level set for it): its
+    /// findings would all be dropped, so its check need not run. Levels
+    /// depend on the file only between warning and error, never to or
+    /// from `allow`.
+    pub fn is_off(&self, code: codes::Code) -> bool {
+        self.set
+            .iter()
+            .rev()
+            .find(|(r, _)| r.code == code.as_str())
+            .is_some_and(|(_, l)| *l == Level::Allow)
+    }
+}
+
 /// Applies every level (see the module documentation) to `p.diags`; then,
 /// when extensions are off (`--no-extensions`, or `[schema] extensions =
 /// false`), the strict checks of [`crate::extensions::check_strict`].
-pub fn apply(p: &mut Project, flags: &LintFlags) {
-    let (toml_levels, extensions) = read_toml(p);
-    let strict = flags.no_extensions || extensions == Some(false);
-    let cli: Vec<(&'static Rule, Level)> = flags
-        .levels
-        .iter()
-        .filter_map(|(k, l)| check_flag(k, *l).ok().map(|r| (r, *l)))
-        .collect();
+pub fn apply(p: &mut Project, levels: &Levels) {
     let (formats, project_format) = file_formats(p);
     let diags = std::mem::take(&mut p.diags);
     for mut d in diags {
@@ -193,7 +231,7 @@ pub fn apply(p: &mut Project, flags: &LintFlags) {
             });
         }
         let mut keep = true;
-        for (r, level) in toml_levels.iter().chain(&cli) {
+        for (r, level) in &levels.set {
             if r.code != rule.code {
                 continue;
             }
@@ -209,7 +247,7 @@ pub fn apply(p: &mut Project, flags: &LintFlags) {
                 }
             }
         }
-        if flags.cap_warn
+        if levels.cap_warn
             && d.severity == Severity::Error
             && !rule.is_schema()
             && !codes::in_contentctl(rule, format)
@@ -220,7 +258,42 @@ pub fn apply(p: &mut Project, flags: &LintFlags) {
             p.diags.push(d);
         }
     }
-    if strict {
+    if levels.strict {
         crate::extensions::check_strict(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(toml: Option<&str>, cli: &[(&str, Level)]) -> Levels {
+        let t = tempfile::tempdir().expect("a temporary folder");
+        if let Some(text) = toml {
+            std::fs::write(t.path().join("detc.toml"), text).expect("write detc.toml");
+        }
+        let mut p = Project {
+            root: t.path().to_path_buf(),
+            ..Default::default()
+        };
+        let flags = LintFlags {
+            levels: cli.iter().map(|(k, l)| (k.to_string(), *l)).collect(),
+            ..Default::default()
+        };
+        Levels::read(&mut p, &flags)
+    }
+
+    /// A rule is off (and is not run) exactly when the last level set for
+    /// it, detc.toml first and then the command line, is `allow`.
+    #[test]
+    fn the_last_level_set_decides_whether_a_rule_runs() {
+        assert!(!levels(None, &[]).is_off(code::A004));
+        assert!(levels(Some("[lints]\nA004 = \"allow\"\n"), &[]).is_off(code::A004));
+        assert!(!levels(Some("[lints]\nA004 = \"allow\"\n"), &[]).is_off(code::A001));
+        // By name, and overridden on the command line.
+        let by_name = Some("[lints]\ntechnique-and-subtechnique = \"allow\"\n");
+        assert!(levels(by_name, &[]).is_off(code::A004));
+        assert!(!levels(by_name, &[("A004", Level::Warn)]).is_off(code::A004));
+        assert!(levels(None, &[("a004", Level::Deny), ("A004", Level::Allow)]).is_off(code::A004));
     }
 }

@@ -404,25 +404,6 @@ enum Command {
     },
 }
 
-/// `text` broken into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = 0;
-    for word in text.split_whitespace() {
-        let n = word.chars().count();
-        if line > 0 && line + 1 + n > width {
-            out.push('\n');
-            line = 0;
-        } else if line > 0 {
-            out.push(' ');
-            line += 1;
-        }
-        out.push_str(word);
-        line += n;
-    }
-    out
-}
-
 fn use_color(color: &str) -> bool {
     match color {
         "always" => true,
@@ -1007,26 +988,30 @@ fn main() -> ExitCode {
                 eprintln!("error: no rule `{want}`; `detc rules` lists them");
                 return ExitCode::from(2);
             };
+            println!("{} {}: {}", r.code, r.name, r.summary);
             println!(
-                "{} {} ({}, {})",
-                r.code,
-                r.name,
+                "Default level: {}. contentctl 4.4.7: {}. contentctl 5.6: {}.\n",
                 r.severity,
-                if r.contentctl {
-                    "contentctl 5.6 has it too"
+                if r.in_contentctl4() {
+                    "has it"
                 } else {
-                    "detc's own"
-                }
+                    "does not have it"
+                },
+                if r.contentctl {
+                    "has it"
+                } else {
+                    "does not have it"
+                },
             );
-            println!("{}\n", r.summary);
             match detc_content::rules::docs::rule_doc(r.code) {
-                Some((file, text)) => {
-                    println!("{}", wrap(&text, 78));
-                    println!("\n(crates/detc-content/src/{file}; all rules: docs/rules.md)");
+                Some(doc) => {
+                    println!("{}", doc.body);
+                    println!(
+                        "\n(crates/detc-content/src/{}; all rules: docs/rules.md)",
+                        doc.file
+                    );
                 }
-                None => println!(
-                    "Documented in docs/rules.md and beside the YAML and schema decoders (crates/detc-yaml, crates/detc-content/src/model/)."
-                ),
+                None => println!("(no documentation file; see docs/rules.md)"),
             }
             ExitCode::SUCCESS
         }

@@ -212,7 +212,7 @@ fn docs_are_written_for_valid_content_and_refused_for_broken_content() {
     let broken = detc()
         .args(["docs", "--out"])
         .arg(out.path().join("broken-docs"))
-        .arg(repo().join("tests/fixtures/broken/schema_bad_uuid"))
+        .arg(repo().join("tests/fixtures/broken/S005_bad_uuid"))
         .output()
         .unwrap();
     assert_eq!(broken.status.code(), Some(1));

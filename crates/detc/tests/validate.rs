@@ -474,21 +474,26 @@ fn the_documented_github_workflow_follows_githubs_schema() {
     assert_eq!(code, 0, "{out}");
 }
 
-/// `detc rules CODE` prints the rule's documentation from the comment
-/// beside its code; an unknown code is a usage error.
+/// `detc rules CODE` prints the rule's documentation from the doc comment
+/// of its own file, with its level and which contentctl has it; an
+/// unknown code is a usage error.
 #[test]
 fn rules_code_prints_one_rule() {
     let t = pack("init");
     let run = |code: &str| detc_in(t.path(), &["rules", code]);
     let (code, out, _) = run("q008");
     assert_eq!(code, 0);
+    assert!(out.starts_with("Q008 firstseen-state-lookup: "), "{out}");
     assert!(
-        out.starts_with("Q008 firstseen-state-lookup (error, detc's own)"),
+        out.contains("Default level: error. contentctl 4.4.7: does not have it. contentctl 5.6: does not have it."),
         "{out}"
     );
+    for section in detc_content::rules::docs::SECTIONS {
+        assert!(out.contains(section), "{section}: {out}");
+    }
     assert!(out.contains("store=kvstore"), "{out}");
     assert!(
-        out.contains("crates/detc-content/src/rules/firstseen.rs"),
+        out.contains("crates/detc-content/src/rules/firstseen/q008_firstseen_state_lookup.rs"),
         "{out}"
     );
     let (code, out, _) = run("filter-macro-misplaced");

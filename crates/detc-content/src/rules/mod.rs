@@ -1,26 +1,73 @@
-//! Validation rules. Each module checks one concern and documents the
-//! rules it holds, with their source (contentctl 5.6 behaviour, a Splunk
-//! spec, an ATT&CK field) or why detc adds them.
+//! Validation rules, one file per rule, grouped in families (a folder
+//! each): `rules/<family>/<code>_<name>.rs` holds the rule's check and its
+//! documentation ([`docs`] gives the fixed shape), and a test that runs
+//! its fixtures ([`fixture`]). The family's `mod.rs` walks the content
+//! once and calls each of its rules that is on ([`Cx::enabled`]).
+//!
+//! The YAML, schema and file rules (`yaml/`, `schema/`, `files/`) are
+//! reported by the YAML reader, the decoders and the loader; their files
+//! hold their documentation and their fixture test.
+
+/// Declares a family's rule files: a module for each, and `FILES`, the
+/// file names and sources that [`docs`] reads the documentation from.
+macro_rules! rule_files {
+    ($($m:ident),* $(,)?) => {
+        $(mod $m;)*
+        /// This family's rule files: (file name, source), for their docs.
+        pub(crate) const FILES: &[(&str, &str)] = &[
+            $((concat!(stringify!($m), ".rs"), include_str!(concat!(stringify!($m), ".rs")))),*
+        ];
+    };
+}
 
 pub mod attack;
 pub mod docs;
 pub mod drilldowns;
+mod files;
 pub mod firstseen;
+#[cfg(test)]
+mod fixture;
 pub mod format;
 pub mod identity;
 pub mod lookups;
 pub mod policy;
 pub mod rba;
 pub mod references;
+mod schema;
 pub mod search;
+mod yaml;
 
 use crate::Options;
+use crate::codes::Code;
+use crate::lints::Levels;
 use crate::load::Project;
 use crate::model::{Content, Detection, Macro};
 use detc_diag::{Diagnostic, SourceMap, Span};
 use detc_spl::{Fields, Resolver};
 use detc_yaml::Spanned;
 use std::collections::HashMap;
+
+/// A rule that looks at one detection at a time: given the detection and
+/// its index in `content.detections` (for [`Cx::output`]).
+pub(crate) type DetectionRule = fn(&Cx, usize, &Detection, &mut Vec<Diagnostic>);
+
+/// Runs each rule of `rules` that is on over every detection, detection
+/// by detection (the rules of a family share the walk).
+pub(crate) fn per_detection(cx: &Cx, rules: &[(Code, DetectionRule)], out: &mut Vec<Diagnostic>) {
+    let on: Vec<&DetectionRule> = rules
+        .iter()
+        .filter(|(c, _)| cx.enabled(*c))
+        .map(|(_, f)| f)
+        .collect();
+    if on.is_empty() {
+        return;
+    }
+    for (i, d) in cx.content.detections.iter().enumerate() {
+        for f in &on {
+            f(cx, i, d, out);
+        }
+    }
+}
 
 /// What every rule may read.
 pub struct Cx<'a> {
@@ -40,6 +87,8 @@ pub struct Cx<'a> {
     pub lookup_names: std::collections::HashSet<String>,
     /// The output fields of each detection's search, by index.
     pub outputs: Vec<Option<Fields>>,
+    /// The levels of this run: a rule set to `allow` does not run.
+    pub levels: &'a Levels,
 }
 
 /// The definition a macro has when the content does not define it:
@@ -110,6 +159,13 @@ impl Resolver for Cx<'_> {
 }
 
 impl Cx<'_> {
+    /// Whether rule `code` runs: not set to `allow` by `detc.toml` or the
+    /// command line. Each rule's call is guarded by it, so a rule that is
+    /// off costs nothing.
+    pub fn enabled(&self, code: Code) -> bool {
+        !self.levels.is_off(code)
+    }
+
     /// The span of `needle` inside the value `s`, where `at` is the byte
     /// offset of that occurrence in the value. Values are unescaped and
     /// folded, so the occurrence is found again in the raw source text of
@@ -164,8 +220,8 @@ pub fn tokens(text: &str) -> Vec<(usize, &str)> {
 }
 
 /// Runs every rule on `p`, appending to `p.diags`.
-pub fn run(p: &mut Project, opts: &Options) {
-    run_beside(p, opts, |_| ());
+pub fn run(p: &mut Project, opts: &Options, levels: &Levels) {
+    run_beside(p, opts, levels, |_| ());
 }
 
 /// [`run`], with `beside` run on a thread of its own while the rules run
@@ -175,10 +231,11 @@ pub fn run(p: &mut Project, opts: &Options) {
 pub fn run_beside<R: Send>(
     p: &mut Project,
     opts: &Options,
+    levels: &Levels,
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> R {
     let mut out: Vec<Diagnostic> = Vec::new();
-    let (columns, row_checks) = lookups::check_files(p, &mut out);
+    let (columns, row_checks) = lookups::check_files(p, levels, &mut out);
     let whole: &Project = p;
     let content = &p.content;
     let macros = MacroIndex::new(content);
@@ -212,6 +269,7 @@ pub fn run_beside<R: Send>(
         lookup_columns,
         lookup_names,
         outputs: Vec::new(),
+        levels,
     };
     // The rule families are independent: each runs on its own thread and
     // their findings are appended in this fixed order, so the report does
