@@ -233,10 +233,11 @@ fn spawn_pool(threads: usize, level: u32) -> io::Result<Pool> {
     })
 }
 
-/// Gzips `data` in memory with [`GzipWriter`].
+/// Gzips `data` in memory with [`GzipWriter`] (for the tests).
 ///
 /// # Errors
 /// As [`GzipWriter::finish`].
+#[cfg(test)]
 pub fn gzip(data: &[u8], level: u32) -> io::Result<Vec<u8>> {
     let mut w = GzipWriter::new(Vec::new(), level)?;
     w.write_all(data)?;

@@ -10,7 +10,7 @@
 //! is in `docs/build.md`.
 
 pub mod elf;
-pub mod gzip;
+mod gzip;
 pub mod render;
 pub mod view;
 

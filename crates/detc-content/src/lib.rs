@@ -10,14 +10,14 @@
 pub mod codes;
 pub mod enums;
 pub mod extensions;
-pub mod format;
+mod format;
 pub mod legacy;
 pub mod lints;
 pub mod load;
 pub mod model;
 pub mod naming;
 pub mod par;
-pub mod risk;
+mod risk;
 pub mod rules;
 
 pub use load::{AppConfig, Config, Project, load};

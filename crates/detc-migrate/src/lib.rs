@@ -207,7 +207,7 @@ fn lookup_notes(p: &Project, search: Option<&detc_yaml::Spanned<String>>) -> Vec
         if !matches!(l.command.as_str(), "inputlookup" | "outputlookup") {
             continue;
         }
-        let word = detc_content::rules::search::contentctl5_lookup_name(&l.name);
+        let word = detc_content::rules::contentctl5_lookup_name(&l.name);
         if word.is_empty()
             || names.contains(word)
             || detc_content::enums::LOOKUPS_TO_IGNORE.contains(&word)

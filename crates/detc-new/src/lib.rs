@@ -18,7 +18,7 @@ use detc_content::enums::{
     ASSET_TYPES, DETECTION_TYPES, SECURITY_DOMAINS, STORY_CATEGORIES, STORY_USECASES,
 };
 use detc_content::naming::file_stem_for;
-use detc_content::rules::policy::PLACEHOLDER;
+use detc_content::rules::PLACEHOLDER;
 
 /// What to create.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

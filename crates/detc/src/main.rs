@@ -588,10 +588,7 @@ fn new_content(path: &std::path::Path, kind: detc_new::Kind, r: &detc_new::Reque
             eprintln!("error: cannot write `{}`: {e}", shown(&f.path));
             return ExitCode::from(2);
         }
-        let todo = f
-            .text
-            .matches(detc_content::rules::policy::PLACEHOLDER)
-            .count();
+        let todo = f.text.matches(detc_content::rules::PLACEHOLDER).count();
         if todo > 0 {
             println!("created {} ({todo} placeholder(s) to fill)", shown(&f.path));
         } else {

@@ -20,22 +20,25 @@ macro_rules! rule_files {
     };
 }
 
-pub mod attack;
+mod attack;
 pub mod docs;
-pub mod drilldowns;
+mod drilldowns;
 mod files;
-pub mod firstseen;
+mod firstseen;
 #[cfg(test)]
 mod fixture;
-pub mod format;
-pub mod identity;
-pub mod lookups;
-pub mod policy;
-pub mod rba;
-pub mod references;
+mod format;
+mod identity;
+mod lookups;
+mod policy;
+mod rba;
+mod references;
 mod schema;
-pub mod search;
+mod search;
 mod yaml;
+
+pub use policy::PLACEHOLDER;
+pub use search::contentctl5_lookup_name;
 
 use crate::Options;
 use crate::codes::Code;
