@@ -48,7 +48,7 @@ use crate::Row;
 use crate::support::{cached_regex, unsupported};
 pub use detc_spl::expr::Expr;
 use detc_spl::terms::Term;
-use detc_spl::{split_args, split_pipeline, split_words};
+use detc_spl::{split_pipeline, split_words};
 use splunk_chunked::Records;
 use splunk_chunked::body::{BodyWriter, MV_PREFIX, encode_mv};
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,16 +91,7 @@ pub fn tstats_datamodel(search: &str) -> Option<String> {
     if first.name != "tstats" {
         return None;
     }
-    let words = split_words(first.args);
-    let at = words
-        .iter()
-        .position(|w| w.text.eq_ignore_ascii_case("from"))?;
-    let dm = words.get(at + 1)?.text;
-    let name = dm
-        .get(..10)
-        .filter(|p| p.eq_ignore_ascii_case("datamodel="))?;
-    let rest = &dm[name.len()..];
-    Some(rest.split('.').next().unwrap_or(rest).to_string())
+    detc_spl::command::tstats_call(first.args).map(|t| t.datamodel_name().to_string())
 }
 
 /// Why a search did not run to the end.
@@ -381,31 +372,17 @@ enum Agg {
 }
 
 fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
-    let toks = split_args(args);
-    let kw = |k: &str| toks.iter().position(|t| t.text.eq_ignore_ascii_case(k));
-    let from = kw("from").ok_or("no `from datamodel=...`")?;
-    let dm = toks.get(from + 1).map_or("", |t| t.text);
-    if !dm.to_ascii_lowercase().starts_with("datamodel=") {
-        return Err(format!("only `from datamodel=...` is replayed, not `{dm}`"));
-    }
-    let by_at = kw("by");
-    let where_text = match kw("where") {
-        Some(w) if w > from => toks[w + 1..by_at.filter(|b| *b > w).unwrap_or(toks.len())]
-            .iter()
-            .map(|t| t.text)
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => String::new(),
-    };
-    let filter = if where_text.trim().is_empty() {
+    let t = detc_spl::command::tstats_call(args)
+        .ok_or("only `tstats ... from datamodel=...` is replayed")?;
+    let filter = if t.where_text.trim().is_empty() {
         None
     } else {
-        Some(detc_spl::terms::parse_terms(&where_text)?)
+        Some(detc_spl::terms::parse_terms(&t.where_text)?)
     };
-    if by_at.is_some_and(|b| toks[b..].iter().any(|t| t.text.contains('='))) {
+    if t.by_options {
         return Err("tstats `span=` is not replayed".into());
     }
-    let (aggs, by) = stats(args)?;
+    let (aggs, by) = grouping(t.aggregations)?;
     let rows: Vec<&Row> = rows
         .iter()
         .filter(|r| filter.as_ref().is_none_or(|f| term_matches(f, r)))
@@ -419,7 +396,11 @@ type Grouping = (Vec<(Agg, String)>, Vec<String>);
 /// Reads `stats <aggregates> by <fields>` with detc-spl's reader, the one
 /// the output-field rules use.
 fn stats(args: &str) -> Result<Grouping, String> {
-    let a = detc_spl::command::aggregations(args).ok_or("an `as` without a name")?;
+    grouping(detc_spl::command::aggregations(args).ok_or("an `as` without a name")?)
+}
+
+/// The aggregations this subset runs, from detc-spl's reading of them.
+fn grouping(a: detc_spl::command::Aggregations) -> Result<Grouping, String> {
     let aggs = a
         .aggs
         .iter()
@@ -624,27 +605,13 @@ fn eventstats(rows: Vec<Row>, aggs: &[(Agg, String)], by: &[String]) -> Vec<Row>
 /// set. Other options (`reset_on_change`, `time_window`...) are outside
 /// the subset.
 fn streamstats(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
-    let mut current = true;
-    let mut window = 0usize;
-    let mut rest = Vec::new();
-    for w in split_words(args) {
-        let t = w.text.trim();
-        match t.split_once('=') {
-            Some((k, v)) if k.eq_ignore_ascii_case("current") => {
-                current = !matches!(v.to_ascii_lowercase().as_str(), "f" | "false" | "0");
-            }
-            Some((k, v)) if k.eq_ignore_ascii_case("window") => {
-                window = v
-                    .parse()
-                    .map_err(|_| format!("streamstats window={v} is not a number"))?;
-            }
-            Some((k, _)) if !k.contains('(') && !k.is_empty() => {
-                return Err(unsupported(&format!("streamstats {k}=")));
-            }
-            _ => rest.push(t),
-        }
+    let call = detc_spl::command::streamstats_call(args)
+        .ok_or("streamstats: `window=` is not a number, or an `as` without a name")?;
+    if let Some(k) = call.other_options.first() {
+        return Err(unsupported(&format!("streamstats {k}=")));
     }
-    let (aggs, by) = stats(&rest.join(" "))?;
+    let (current, window) = (call.current, call.window);
+    let (aggs, by) = grouping(call.aggregations)?;
     let mut seen: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
     let mut added: Vec<Option<Row>> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
@@ -835,14 +802,13 @@ fn convert(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
 // ---- firstseen ----
 
 fn firstseen(args: &str, rows: Vec<Row>, cx: &Context) -> Result<Vec<Row>, String> {
-    let argv: Vec<String> = detc_spl::split_words(args)
+    let argv: Vec<String> = split_words(args)
         .iter()
         .map(|t| t.text.to_string())
         .collect();
-    let lookup = argv
-        .iter()
-        .find_map(|a| a.strip_prefix("lookup="))
-        .ok_or("firstseen needs lookup=")?;
+    // The command's own option parser, as the rules read the call.
+    let opts = firstseen_options::options::Options::parse(&argv, true)?;
+    let lookup = opts.lookup.as_deref().ok_or("firstseen needs lookup=")?;
     let state = cx
         .state_dir
         .join(format!("{}.csv", lookup.trim_end_matches(".csv")));

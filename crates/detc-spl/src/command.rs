@@ -8,7 +8,7 @@
 //! command and returns `None` for a form it does not follow (callers then
 //! say nothing, or skip the test).
 
-use crate::lex::{Token, split_args};
+use crate::lex::{Token, split_args, split_words};
 
 /// Strips one level of `"..."` or `'...'` quoting from a field name.
 pub fn unquote(s: &str) -> &str {
@@ -594,6 +594,101 @@ pub fn sort_call(args: &str) -> Option<(usize, Vec<(String, bool)>)> {
     Some((limit, keys))
 }
 
+/// `tstats` arguments beyond its aggregations (Search Reference,
+/// "tstats"): the data model it reads and its `where` clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TstatsCall {
+    /// `from datamodel=<datamodel>` as written: `Change` or
+    /// `Endpoint.Processes`.
+    pub datamodel: String,
+    /// The text of the `where` clause (search terms), empty when there is
+    /// none.
+    pub where_text: String,
+    /// Whether the `by` clause has an option such as `span=1h`.
+    pub by_options: bool,
+    /// The aggregations and `by` fields ([`aggregations`]).
+    pub aggregations: Aggregations,
+}
+
+impl TstatsCall {
+    /// The data model's name, without its dataset (`Endpoint`).
+    pub fn datamodel_name(&self) -> &str {
+        self.datamodel.split('.').next().unwrap_or(&self.datamodel)
+    }
+}
+
+/// Reads `tstats` arguments; `None` when they do not read from a data
+/// model (`from datamodel=...`) or the aggregations do not read.
+pub fn tstats_call(args: &str) -> Option<TstatsCall> {
+    let toks = split_args(args);
+    let kw = |k: &str| toks.iter().position(|t| is_kw(t, k));
+    let from = kw("from")?;
+    let dm = toks.get(from + 1)?.text;
+    let datamodel = dm
+        .get(..10)
+        .filter(|p| p.eq_ignore_ascii_case("datamodel="))
+        .map(|p| unquote(&dm[p.len()..]).to_string())?;
+    let by_at = kw("by");
+    let where_text = match kw("where") {
+        Some(w) if w > from => toks[w + 1..by_at.filter(|b| *b > w).unwrap_or(toks.len())]
+            .iter()
+            .map(|t| t.text)
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    let by_options = by_at.is_some_and(|b| toks[b..].iter().any(|t| t.text.contains('=')));
+    Some(TstatsCall {
+        datamodel,
+        where_text,
+        by_options,
+        aggregations: aggregations(args)?,
+    })
+}
+
+/// `streamstats` arguments (Search Reference, "streamstats"): the
+/// `current` and `window` options, any other option by name, and the
+/// aggregations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamstatsCall {
+    /// `current=<bool>`: whether a row's own values count (default true).
+    pub current: bool,
+    /// `window=<n>`: the number of earlier rows aggregated, 0 for all.
+    pub window: usize,
+    /// The names of the other options given (`reset_on_change`,
+    /// `time_window`...), in order.
+    pub other_options: Vec<String>,
+    /// The aggregations and `by` fields.
+    pub aggregations: Aggregations,
+}
+
+/// Reads `streamstats` arguments; `None` when `window=` is not a number or
+/// the aggregations do not read.
+pub fn streamstats_call(args: &str) -> Option<StreamstatsCall> {
+    let mut call = StreamstatsCall {
+        current: true,
+        window: 0,
+        other_options: Vec::new(),
+        aggregations: Aggregations::default(),
+    };
+    let mut rest = Vec::new();
+    for w in split_words(args) {
+        let t = w.text.trim();
+        match t.split_once('=') {
+            Some((k, v)) if k.eq_ignore_ascii_case("current") => {
+                call.current = !matches!(v.to_ascii_lowercase().as_str(), "f" | "false" | "0");
+            }
+            Some((k, v)) if k.eq_ignore_ascii_case("window") => call.window = v.parse().ok()?,
+            Some((k, _)) if !k.contains('(') && !k.is_empty() => {
+                call.other_options.push(k.to_string())
+            }
+            _ => rest.push(t),
+        }
+    }
+    call.aggregations = aggregations(&rest.join(" "))?;
+    Some(call)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,5 +831,35 @@ mod tests {
         assert_eq!(lookup_call("t f").unwrap().outputs, None);
         assert!(lookup_call("t").is_none());
         assert!(lookup_call("t f OUTPUT a OUTPUT b").is_none());
+    }
+
+    #[test]
+    fn tstats_reads_its_data_model_where_clause_and_by_options() {
+        let t = tstats_call(
+            "summariesonly=t count min(_time) as firstTime from datamodel=Endpoint.Processes where Processes.process_name=7z.exe by Processes.dest",
+        )
+        .expect("a tstats call");
+        assert_eq!(t.datamodel, "Endpoint.Processes");
+        assert_eq!(t.datamodel_name(), "Endpoint");
+        assert_eq!(t.where_text, "Processes.process_name=7z.exe");
+        assert!(!t.by_options);
+        assert_eq!(t.aggregations.by, ["Processes.dest"]);
+        assert!(
+            tstats_call("count from datamodel=Change by _time span=1h")
+                .is_some_and(|t| t.by_options)
+        );
+        assert_eq!(tstats_call("count from summary_index"), None);
+    }
+
+    #[test]
+    fn streamstats_reads_current_window_and_other_options() {
+        let s = streamstats_call("current=f window=5 count by user").expect("a call");
+        assert!(!s.current);
+        assert_eq!(s.window, 5);
+        assert!(s.other_options.is_empty());
+        assert_eq!(s.aggregations.by, ["user"]);
+        let s = streamstats_call("reset_on_change=t dc(x) as n").expect("a call");
+        assert_eq!(s.other_options, ["reset_on_change"]);
+        assert_eq!(streamstats_call("window=five count"), None);
     }
 }
