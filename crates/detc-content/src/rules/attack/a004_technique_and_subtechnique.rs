@@ -18,8 +18,8 @@
 //! Fix: keep only the more precise `T1560.001`.
 //!
 //! ## Source
-//! contentctl 5.6 (`DetectionTags`'s technique validator); contentctl
-//! 4.4.7 accepts it, so it is a warning in 4.x content.
+//! contentctl 5.6 (`DetectionTags.sameTypeAndSubtypeNotPresent`);
+//! contentctl 4.4.7 accepts it, so it is a warning in 4.x content.
 
 use crate::codes::{Code, code, diag};
 use crate::model::Detection;

@@ -19,8 +19,9 @@
 //! both).
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s drilldown validator); contentctl 4.4.7
-//! does not require drilldowns, so it is a warning in 4.x content.
+//! contentctl 5.6 (`Detection_Abstract.model_post_init`, for production
+//! detections that are not Hunting); contentctl 4.4.7 does not require
+//! drilldowns, so it is a warning in 4.x content.
 
 use crate::codes::{Code, code, diag};
 use crate::model::Detection;

@@ -14,8 +14,8 @@
 //! rename one (and its file, see C003).
 //!
 //! ## Source
-//! contentctl 5.6 (the Director's name uniqueness check of
-//! `SecurityContentObject`s).
+//! contentctl 5.6 (`DirectorOutputDto.addContentToDictMappings`: "Duplicate
+//! name").
 
 use super::Objects;
 use crate::codes::{Code, code, diag};

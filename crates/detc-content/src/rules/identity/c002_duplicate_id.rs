@@ -14,7 +14,8 @@
 //! a fresh UUID (`uuidgen`, or `detc new detection` for a new file).
 //!
 //! ## Source
-//! contentctl 5.6 (the Director's UUID uniqueness check).
+//! contentctl 5.6 (`DirectorOutputDto.addContentToDictMappings`: "Duplicate
+//! id"); detc compares ids without regard to case.
 
 use super::Objects;
 use crate::codes::{Code, code, diag};

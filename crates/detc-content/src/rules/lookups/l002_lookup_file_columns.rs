@@ -18,7 +18,7 @@
 //! hold commas (`"cdn,extra"`).
 //!
 //! ## Source
-//! contentctl 5.6 (`lookup.py`'s csv check).
+//! contentctl 5.6 (`CSVLookup.ensure_correct_csv_structure`).
 
 use super::{RowCheck, open_csv};
 use crate::codes::{Code, code, diag};

@@ -20,8 +20,8 @@
 //! Fix: list `_key` first, then the collection's fields.
 //!
 //! ## Source
-//! contentctl 5.6 (`KVStoreLookup`'s fields validator); contentctl 4.4.7
-//! does not have it, so it is a warning in 4.x content.
+//! contentctl 5.6 (`KVStoreLookup.ensure_key`); contentctl 4.4.7 does not
+//! have it, so it is a warning in 4.x content.
 
 use crate::codes::{Code, code, diag};
 use crate::model::Lookup;

@@ -17,7 +17,7 @@
 //! Fix: `enabled_by_default: false`.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s enabled_by_default validator).
+//! contentctl 5.6 (`Detection_Abstract.only_enabled_if_production_status`).
 
 use crate::codes::{Code, code, diag};
 use crate::enums::DetectionType;

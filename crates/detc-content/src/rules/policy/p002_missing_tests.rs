@@ -17,7 +17,7 @@
 //! say in `tags.manual_test` why it is tested by hand.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s tests validator).
+//! contentctl 5.6 (`Detection_Abstract.tests_validate`).
 
 use crate::codes::{Code, code, diag};
 use crate::enums::DetectionType;

@@ -19,7 +19,7 @@
 //! Fix: throttle on a field the search outputs (`user`).
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s throttling validator).
+//! contentctl 5.6 (`Detection_Abstract.ensureThrottlingFieldsExist`).
 
 use crate::codes::{Code, code, diag};
 use crate::model::Detection;

@@ -16,7 +16,8 @@
 //! the search. Fix: output the field, or use one the search names.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s RBA field validator, a text search).
+//! contentctl 5.6 (`Detection_Abstract.search_rba_fields_exist_validate`,
+//! a text search).
 
 use crate::codes::{Code, code, diag};
 use crate::model::Detection;

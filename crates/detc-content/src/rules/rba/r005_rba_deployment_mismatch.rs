@@ -15,7 +15,7 @@
 //! `alert_action: {rba: {enabled: true}}`.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s RBA/deployment validator); contentctl
+//! contentctl 5.6 (`Detection_Abstract.ensureProperRBAConfig`); contentctl
 //! 4.4.7 does not have it, so it is a warning in 4.x content.
 
 use crate::codes::{Code, code, diag};

@@ -16,8 +16,8 @@
 //! deployment, or an inline `deployment:` to the detection.
 //!
 //! ## Source
-//! contentctl 5.6 (`getDeploymentFromType`); detc's copy of the naming is
-//! `naming::default_deployment_name`.
+//! contentctl 5.6 (`SecurityContentObject_Abstract.getDeploymentFromType`);
+//! detc's copy of the naming is `naming::default_deployment_name`.
 
 use super::Names;
 use crate::codes::{Code, code, diag};

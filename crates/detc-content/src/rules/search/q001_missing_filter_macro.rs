@@ -16,7 +16,7 @@
 //! Fix: end the search with `` | `anomalous_usage_of_7zip_filter` ``.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s search validator, rule 1).
+//! contentctl 5.6 (`Detection_Abstract.validate_presence_of_filter_macro`).
 
 use crate::codes::{Code, code, diag};
 use crate::rules::Cx;

@@ -19,7 +19,8 @@
 //! `macros/sysmom.yml`.
 //!
 //! ## Source
-//! contentctl 5.6 (`Macro.get_macros`), with its `MACROS_TO_IGNORE`.
+//! contentctl 5.6 (`Detection_Abstract.getDetectionMacros` and
+//! `Macro.get_macros`), with its `MACROS_TO_IGNORE`.
 
 use crate::codes::{Code, code, diag};
 use crate::rules::Cx;

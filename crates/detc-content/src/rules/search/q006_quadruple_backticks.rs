@@ -14,7 +14,7 @@
 //! Fix: remove the extra backticks.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection`'s search validator).
+//! contentctl 5.6 (`Macro.get_macros` refuses the substring `````` ```` ``````).
 
 use crate::codes::{Code, code, diag};
 use crate::rules::Cx;
