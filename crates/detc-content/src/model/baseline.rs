@@ -51,20 +51,7 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         }
         t.finish(de);
     }
-    let deployment = m.get_some(de, "deployment").and_then(|n| {
-        let mut dm = de.map(n, "deployment")?;
-        let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
-        let span = dm.span;
-        dm.finish(de);
-        Some(Deployment {
-            common: None,
-            kind: None,
-            scheduling,
-            rba_enabled,
-            notable,
-            span,
-        })
-    });
+    let deployment = inline_deployment(de, &mut m);
     m.finish(de);
     Some(Baseline {
         common,

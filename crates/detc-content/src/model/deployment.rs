@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(super) fn decode_deployment_body(
+fn decode_deployment_body(
     de: &mut Decoder,
     m: &mut MapReader,
     inline: bool,
@@ -80,6 +80,24 @@ pub fn deployment(de: &mut Decoder, root: NodeId, path: &str) -> Option<Deployme
     Some(Deployment {
         common: Some(common),
         kind,
+        scheduling,
+        rba_enabled,
+        notable,
+        span,
+    })
+}
+
+/// A detection's or baseline's inline `deployment:` (a deployment
+/// without base fields), if it has one.
+pub(super) fn inline_deployment(de: &mut Decoder, m: &mut MapReader) -> Option<Deployment> {
+    let n = m.get_some(de, "deployment")?;
+    let mut dm = de.map(n, "deployment")?;
+    let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
+    let span = dm.span;
+    dm.finish(de);
+    Some(Deployment {
+        common: None,
+        kind: None,
         scheduling,
         rba_enabled,
         notable,

@@ -350,20 +350,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
     let tests = testing::tests(de, &mut m, format);
     let enabled_by_default = m.opt_bool(de, "enabled_by_default");
     let _ = m.opt_str(de, "explanation");
-    let deployment = m.get_some(de, "deployment").and_then(|n| {
-        let mut dm = de.map(n, "deployment")?;
-        let (scheduling, rba_enabled, notable) = decode_deployment_body(de, &mut dm, true);
-        let span = dm.span;
-        dm.finish(de);
-        Some(Deployment {
-            common: None,
-            kind: None,
-            scheduling,
-            rba_enabled,
-            notable,
-            span,
-        })
-    });
+    let deployment = inline_deployment(de, &mut m);
     let tags_node = m.req(
         de,
         "tags",
