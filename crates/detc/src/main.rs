@@ -491,6 +491,19 @@ fn release_freed_memory() {
     }
 }
 
+/// Ends the process quietly, as other Unix tools do, when the reader of
+/// its output goes away (`detc rules | head`): Rust ignores SIGPIPE, so
+/// `println!` would otherwise panic on the closed pipe. Elsewhere this
+/// does nothing.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any
+    // thread is started; no handler of ours is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Serves every allocation of 128 KiB or more with its own mapping, given
 /// back to the operating system when freed.
 ///
@@ -851,6 +864,7 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     keep_big_allocations_apart();
     let cli = Cli::parse();
     match cli.command {

@@ -503,3 +503,20 @@ fn rules_code_prints_one_rule() {
     assert_eq!(code, 2);
     assert!(err.contains("no rule `Z999`"), "{err}");
 }
+
+/// A reader that goes away (`detc rules | head -1`) ends detc quietly, as
+/// it ends other Unix tools, instead of a panic on the closed pipe.
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_detc"))
+        .arg("rules")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before detc has started writing.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
