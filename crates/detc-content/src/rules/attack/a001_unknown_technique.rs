@@ -17,7 +17,8 @@
 //!   mitre_attack_id:
 //!   - T9999
 //! ```
-//! Fix: write the technique's ID as attack.mitre.org gives it (`T1560.001`).
+//! Fix: write the technique's ID as attack.mitre.org gives it
+//! (`T1560.001`).
 //!
 //! ## Source
 //! contentctl checks it only with `--enrichments`, against ATT&CK fetched

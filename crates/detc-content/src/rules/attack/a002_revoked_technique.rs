@@ -1,9 +1,9 @@
 //! # `A002 revoked-technique`
 //!
 //! ## What it checks
-//! No `tags.mitre_attack_id` entry is revoked or deprecated in ATT&CK.
-//! The help names the replacement: the STIX `revoked-by` relationship, or
-//! the next version's ID map.
+//! No `tags.mitre_attack_id` entry is revoked or deprecated in ATT&CK. The
+//! help names the replacement: the STIX `revoked-by` relationship, or the
+//! next version's ID map.
 //!
 //! ## Why it matters
 //! A revoked technique has left the matrix: the detection drops out of

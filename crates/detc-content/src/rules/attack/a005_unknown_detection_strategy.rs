@@ -5,8 +5,8 @@
 //! detection strategy of the embedded ATT&CK data.
 //!
 //! ## Why it matters
-//! Detection strategies are how ATT&CK v18 describes detections; an
-//! unknown ID links the detection's documentation page to nothing.
+//! Detection strategies are how ATT&CK v18 describes detections; an unknown
+//! ID links the detection's documentation page to nothing.
 //!
 //! ## Example
 //! ```yaml

@@ -1,13 +1,14 @@
 //! # `A006 detection-strategy-mismatch`
 //!
 //! ## What it checks
-//! Each known detection strategy in `tags.mitre_attack_detection_strategies`
-//! detects one of the listed techniques (or its parent or a
-//! sub-technique), by the strategy's `detects` relationships.
+//! Each known detection strategy in
+//! `tags.mitre_attack_detection_strategies` detects one of the listed
+//! techniques (or its parent or a sub-technique), by the strategy's
+//! `detects` relationships.
 //!
 //! ## Why it matters
-//! A strategy for another technique is a copy-paste slip: the page and
-//! the coverage say the detection implements something it does not.
+//! A strategy for another technique is a copy-paste slip: the page and the
+//! coverage say the detection implements something it does not.
 //!
 //! ## Example
 //! ```yaml

@@ -1,7 +1,9 @@
 //! # `F005 detc-toml`
 //!
 //! ## What it checks
-//! `detc.toml` beside contentctl.yml is valid TOML with known sections, each `[lints]` key a rule code or name, each level `allow`, `warn` or `deny`, and no schema rule (F, Y, S) lowered. Reported by `lints.rs`.
+//! `detc.toml` beside contentctl.yml is valid TOML with known sections,
+//! each `[lints]` key a rule code or name, each level `allow`, `warn` or
+//! `deny`, and no schema rule (F, Y, S) lowered. Reported by `lints.rs`.
 //!
 //! ## Why it matters
 //! A mistyped rule name would silently leave a rule at its default level.

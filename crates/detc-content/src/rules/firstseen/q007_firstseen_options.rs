@@ -6,8 +6,8 @@
 //!
 //! ## Why it matters
 //! A typo in an option fails the search in Splunk, on every scheduled run,
-//! with an error only the search's owner sees; here it fails at
-//! `detc validate`.
+//! with an error only the search's owner sees; here it fails at `detc
+//! validate`.
 //!
 //! ## Example
 //! ```spl

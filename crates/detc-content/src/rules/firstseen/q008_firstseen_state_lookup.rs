@@ -12,8 +12,8 @@
 //! The command refuses a state with other key columns
 //! (`crates/firstseen/src/state.rs`, `kvstore.rs`), and only a lookup of
 //! the content makes the build ship the transforms.conf (and
-//! collections.conf) stanzas that keep the state readable with
-//! `| inputlookup <name>` and out of the app's upgrades.
+//! collections.conf) stanzas that keep the state readable with `|
+//! inputlookup <name>` and out of the app's upgrades.
 //!
 //! ## Example
 //! ```spl

@@ -11,9 +11,9 @@
 //! 'lookup_type'"), so a repository that mixes them builds with neither.
 //!
 //! ## Example
-//! A 4.x detection (risk settings under `tags`: `observable`,
-//! `risk_score`, `message`) among 5.x ones. Fix: `detc migrate FILE`
-//! rewrites it in the 5.x format (`detc migrate .` for every 4.x file).
+//! A 4.x detection (risk settings under `tags`: `observable`, `risk_score`,
+//! `message`) among 5.x ones. Fix: `detc migrate FILE` rewrites it in the
+//! 5.x format (`detc migrate .` for every 4.x file).
 //!
 //! ## Source
 //! contentctl 4.4.7's and 5.6.2's models; detc's own rule.

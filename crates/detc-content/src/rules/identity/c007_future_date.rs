@@ -14,7 +14,8 @@
 //! Fix: the date of the last change, today or earlier.
 //!
 //! ## Source
-//! contentctl 5.6 (`SecurityContentObject_Abstract.ensure_date_is_not_in_future`);
+//! contentctl 5.6
+//! (`SecurityContentObject_Abstract.ensure_date_is_not_in_future`);
 //! contentctl 4.4.7 accepts it, so it is a warning in 4.x content.
 
 use super::Objects;

@@ -16,8 +16,8 @@
 //! change `lookup_type`.
 //!
 //! ## Source
-//! contentctl 5.6 (`CSVLookup.ensure_lookup_file_exists`,
-//! `MlModel`'s file name rule in `lookup.py`).
+//! contentctl 5.6 (`CSVLookup.ensure_lookup_file_exists`, `MlModel`'s file
+//! name rule in `lookup.py`).
 
 use crate::codes::{Code, code, diag};
 use detc_diag::{Diagnostic, Span};

@@ -8,8 +8,8 @@
 //! by file name works on the author's Splunk and fails on every customer's.
 //!
 //! ## Example
-//! `lookups/old_domains.csv` with no `lookups/old_domains.yml`. Fix: add the
-//! YAML describing it (`lookup_type: csv`), or delete the file.
+//! `lookups/old_domains.csv` with no `lookups/old_domains.yml`. Fix: add
+//! the YAML describing it (`lookup_type: csv`), or delete the file.
 //!
 //! ## Source
 //! contentctl 5.6 (`validate`'s lookup file check); contentctl 4.4.7 does

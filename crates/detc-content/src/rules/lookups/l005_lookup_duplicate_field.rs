@@ -1,7 +1,8 @@
 //! # `L005 lookup-duplicate-field`
 //!
 //! ## What it checks
-//! No field is listed twice in a lookup's `fields` (or a 4.x `fields_list`).
+//! No field is listed twice in a lookup's `fields` (or a 4.x
+//! `fields_list`).
 //!
 //! ## Why it matters
 //! A repeated name is usually a typo for another field: the column the

@@ -14,8 +14,9 @@
 //! field, or remove it from the data source's `output_fields`.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection_Abstract.validate_data_source_output_fields`);
-//! contentctl 4.4.7 does not have it, so it is a warning in 4.x content.
+//! contentctl 5.6
+//! (`Detection_Abstract.validate_data_source_output_fields`); contentctl
+//! 4.4.7 does not have it, so it is a warning in 4.x content.
 
 use crate::codes::{Code, code, diag};
 use crate::enums::DetectionType;

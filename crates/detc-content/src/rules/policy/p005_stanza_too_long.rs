@@ -15,7 +15,8 @@
 //! ## Source
 //! contentctl 5.6 (`get_action_dot_correlationsearch_dot_label` against
 //! `ES_MAX_STANZA_LENGTH`, 99; `CONTENTCTL_MAX_STANZA_LENGTH` for the
-//! stanza itself, `constants.py`); detc's copy of the stanza rule is `naming::rule_stanza`.
+//! stanza itself, `constants.py`); detc's copy of the stanza rule is
+//! `naming::rule_stanza`.
 
 use crate::codes::{Code, code, diag};
 use crate::model::Detection;

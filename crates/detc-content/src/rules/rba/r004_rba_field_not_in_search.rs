@@ -11,13 +11,13 @@
 //! the risk event would carry an empty value.
 //!
 //! ## Example
-//! A search that ends in a macro detc cannot read, with
-//! `message: $parent_process$ ran ...` and no `parent_process` anywhere in
-//! the search. Fix: output the field, or use one the search names.
+//! A search that ends in a macro detc cannot read, with `message:
+//! $parent_process$ ran ...` and no `parent_process` anywhere in the
+//! search. Fix: output the field, or use one the search names.
 //!
 //! ## Source
-//! contentctl 5.6 (`Detection_Abstract.search_rba_fields_exist_validate`,
-//! a text search).
+//! contentctl 5.6 (`Detection_Abstract.search_rba_fields_exist_validate`, a
+//! text search).
 
 use crate::codes::{Code, code, diag};
 use crate::model::Detection;

@@ -1,9 +1,9 @@
 //! # `C006 unknown-deployment`
 //!
 //! ## What it checks
-//! A detection without an inline `deployment:` needs the deployment
-//! `ESCU Default Configuration <type>` (`deployments/`); a baseline needs
-//! `ESCU Default Configuration Baseline`.
+//! A detection without an inline `deployment:` needs the deployment `ESCU
+//! Default Configuration <type>` (`deployments/`); a baseline needs `ESCU
+//! Default Configuration Baseline`.
 //!
 //! ## Why it matters
 //! The deployment gives the schedule, the notable and the RBA settings of

@@ -1,10 +1,12 @@
 //! # `S001 missing-field`
 //!
 //! ## What it checks
-//! A required field of the object is present. When the key's text sits indented into the block scalar above it, the message points there.
+//! A required field of the object is present. When the key's text sits
+//! indented into the block scalar above it, the message points there.
 //!
 //! ## Why it matters
-//! contentctl refuses the object; the build has nothing to write for the field.
+//! contentctl refuses the object; the build has nothing to write for the
+//! field.
 //!
 //! ## Example
 //! ```yaml
@@ -15,7 +17,8 @@
 //! Fix: unindent `how_to_implement:` to line up with `search:`.
 //!
 //! ## Source
-//! contentctl 5.6's pydantic models (required fields); detc's model is in `model/`.
+//! contentctl 5.6's pydantic models (required fields); detc's model is in
+//! `model/`.
 
 #[cfg(test)]
 #[test]

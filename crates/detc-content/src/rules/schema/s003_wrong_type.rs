@@ -4,7 +4,8 @@
 //! A value has the type the field needs (string, integer, list, mapping).
 //!
 //! ## Why it matters
-//! A number where a string is meant, or a list where a mapping is, is read differently by each tool.
+//! A number where a string is meant, or a list where a mapping is, is read
+//! differently by each tool.
 //!
 //! ## Example
 //! ```yaml

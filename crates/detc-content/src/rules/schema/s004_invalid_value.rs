@@ -1,10 +1,13 @@
 //! # `S004 invalid-value`
 //!
 //! ## What it checks
-//! An enumerated value is one of the allowed values (detection type, security_domain, risk object types, KV store field types...), with a did-you-mean.
+//! An enumerated value is one of the allowed values (detection type,
+//! security_domain, risk object types, KV store field types...), with a
+//! did-you-mean.
 //!
 //! ## Why it matters
-//! ES and the build switch on these values: an unknown one gives a search that is never scheduled, or a risk object of no type.
+//! ES and the build switch on these values: an unknown one gives a search
+//! that is never scheduled, or a risk object of no type.
 //!
 //! ## Example
 //! ```yaml
@@ -13,7 +16,8 @@
 //! Fix: `TTP`.
 //!
 //! ## Source
-//! contentctl 5.6's enums; Splunk's collections.conf.spec for KV store field types.
+//! contentctl 5.6's enums; Splunk's collections.conf.spec for KV store
+//! field types.
 
 #[cfg(test)]
 #[test]

@@ -1,10 +1,13 @@
 //! # `S005 constraint`
 //!
 //! ## What it checks
-//! A value meets its length, range or format constraint: UUIDs, `YYYY-MM-DD` dates, risk scores 1 to 100, name lengths, field types of listed fields only.
+//! A value meets its length, range or format constraint: UUIDs,
+//! `YYYY-MM-DD` dates, risk scores 1 to 100, name lengths, field types of
+//! listed fields only.
 //!
 //! ## Why it matters
-//! Values out of range are refused by contentctl or read wrongly by ES (a risk score of 150).
+//! Values out of range are refused by contentctl or read wrongly by ES (a
+//! risk score of 150).
 //!
 //! ## Example
 //! ```yaml

@@ -1,7 +1,8 @@
 //! # `Q001 missing-filter-macro`
 //!
 //! ## What it checks
-//! A detection's search contains its filter macro, `` `<file stem>_filter` ``.
+//! A detection's search contains its filter macro, `` `<file stem>_filter`
+//! ``.
 //!
 //! ## Why it matters
 //! The filter macro is how each customer tunes a detection (excluding their

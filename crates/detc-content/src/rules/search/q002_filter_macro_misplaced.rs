@@ -4,10 +4,10 @@
 //! The filter macro is its own command and used once. A filter macro is
 //! usually `search *` (contentctl creates a missing one so); only uses that
 //! break the search are reported:
-//! - written inside another command (``errorCode=success `x_filter` ``): the
-//!   expansion lands among that command's arguments;
-//! - after `search` (`` | search `x_filter` ``): `search search *` keeps only
-//!   events that hold the word `search`;
+//! - written inside another command (``errorCode=success `x_filter` ``):
+//!   the expansion lands among that command's arguments;
+//! - after `search` (`` | search `x_filter` ``): `search search *` keeps
+//!   only events that hold the word `search`;
 //! - used a second time: the user's filter runs twice.
 //!
 //! A filter macro that is its own command anywhere in the pipeline works:

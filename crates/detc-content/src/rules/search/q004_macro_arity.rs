@@ -15,7 +15,8 @@
 //! call (`` `security_content_ctime(firstTime)` ``).
 //!
 //! ## Source
-//! detc's own, from Splunk's macros.conf (`[name(N)]` stanzas, macros.conf.spec).
+//! detc's own, from Splunk's macros.conf (`[name(N)]` stanzas,
+//! macros.conf.spec).
 
 use crate::codes::{Code, code, diag};
 use crate::rules::Cx;

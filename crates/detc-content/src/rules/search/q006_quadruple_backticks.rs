@@ -14,7 +14,8 @@
 //! Fix: remove the extra backticks.
 //!
 //! ## Source
-//! contentctl 5.6 (`Macro.get_macros` refuses the substring `````` ```` ``````).
+//! contentctl 5.6 (`Macro.get_macros` refuses a search that holds four
+//! backticks in a row).
 
 use crate::codes::{Code, code, diag};
 use crate::rules::Cx;

@@ -4,7 +4,8 @@
 //! No mapping has the same key twice. Reported by the YAML reader.
 //!
 //! ## Why it matters
-//! YAML loaders keep one of the values without a word (PyYAML the last): half of an edit is silently lost.
+//! YAML loaders keep one of the values without a word (PyYAML the last):
+//! half of an edit is silently lost.
 //!
 //! ## Example
 //! ```yaml

@@ -4,10 +4,12 @@
 //! A warning when the file starts with a UTF-8 byte-order mark.
 //!
 //! ## Why it matters
-//! The mark is invisible and needed by nothing here; some tools read it as part of the first key.
+//! The mark is invisible and needed by nothing here; some tools read it as
+//! part of the first key.
 //!
 //! ## Example
-//! A file saved by an editor set to "UTF-8 with BOM". Fix: save it as UTF-8 without BOM.
+//! A file saved by an editor set to "UTF-8 with BOM". Fix: save it as UTF-8
+//! without BOM.
 //!
 //! ## Source
 //! detc's own.

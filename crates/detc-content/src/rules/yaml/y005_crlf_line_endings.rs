@@ -4,10 +4,12 @@
 //! A warning when the file uses CRLF (Windows) line endings.
 //!
 //! ## Why it matters
-//! Multi-line searches and descriptions keep stray carriage returns, which end up in savedsearches.conf.
+//! Multi-line searches and descriptions keep stray carriage returns, which
+//! end up in savedsearches.conf.
 //!
 //! ## Example
-//! A detection edited on Windows with `core.autocrlf` off. Fix: LF line endings (`*.yml text eol=lf` in .gitattributes).
+//! A detection edited on Windows with `core.autocrlf` off. Fix: LF line
+//! endings (`*.yml text eol=lf` in .gitattributes).
 //!
 //! ## Source
 //! detc's own.

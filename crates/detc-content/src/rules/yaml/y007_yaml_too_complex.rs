@@ -1,10 +1,12 @@
 //! # `Y007 yaml-too-complex`
 //!
 //! ## What it checks
-//! The document nests at most 64 levels and expands (aliases included) to at most 100,000 nodes.
+//! The document nests at most 64 levels and expands (aliases included) to
+//! at most 100,000 nodes.
 //!
 //! ## Why it matters
-//! Content files are small; a document past these limits is an alias bomb or runaway brackets, which would exhaust memory.
+//! Content files are small; a document past these limits is an alias bomb
+//! or runaway brackets, which would exhaust memory.
 //!
 //! ## Example
 //! ```yaml

@@ -4,7 +4,8 @@
 //! The file holds one YAML document (no second `---`).
 //!
 //! ## Why it matters
-//! contentctl reads one object per file; the objects after the first are silently lost.
+//! contentctl reads one object per file; the objects after the first are
+//! silently lost.
 //!
 //! ## Example
 //! ```yaml
