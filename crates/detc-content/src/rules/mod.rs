@@ -41,7 +41,7 @@ pub use policy::PLACEHOLDER;
 pub use search::contentctl5_lookup_name;
 
 use crate::Options;
-use crate::codes::Code;
+use crate::codes::{Code, code};
 use crate::lints::Levels;
 use crate::load::Project;
 use crate::model::{Content, Detection, Macro};
@@ -88,7 +88,8 @@ pub struct Cx<'a> {
     pub lookup_columns: HashMap<String, Vec<String>>,
     /// Names of all lookups, and `<name>.csv` for csv lookups.
     pub lookup_names: std::collections::HashSet<String>,
-    /// The output fields of each detection's search, by index.
+    /// The output fields of each detection's search, by index; empty when
+    /// no rule that reads them (R001-R004, D001) is on.
     pub outputs: Vec<Option<Fields>>,
     /// The levels of this run: a rule set to `allow` does not run.
     pub levels: &'a Levels,
@@ -292,13 +293,16 @@ pub fn run_beside<R: Send>(
         let beside = s.spawn(move || beside(whole));
         // The lookups' rows (a few MiB of csv) are read meanwhile.
         let rows = s.spawn(|| lookups::check_rows(&row_checks));
-        // What each search outputs: per detection, on all cores.
-        let outputs = crate::par::parallel_map(&content.detections, |d: &Detection| {
-            d.search
-                .as_ref()
-                .map(|s| detc_spl::output_fields(&s.value, &cx))
-        });
-        cx.outputs = outputs;
+        // What each search outputs: per detection, on all cores; only
+        // when a rule that reads it is on.
+        let readers = [code::R001, code::R002, code::R003, code::R004, code::D001];
+        if readers.iter().any(|c| cx.enabled(*c)) {
+            cx.outputs = crate::par::parallel_map(&content.detections, |d: &Detection| {
+                d.search
+                    .as_ref()
+                    .map(|s| detc_spl::output_fields(&s.value, &cx))
+            });
+        }
         let cx = &cx;
         let handles: Vec<_> = families
             .iter()
