@@ -49,6 +49,7 @@ use detc_diag::{Diagnostic, SourceMap, Span};
 use detc_spl::{Fields, Resolver};
 use detc_yaml::Spanned;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A rule that looks at one detection at a time: given the detection and
 /// its index in `content.detections` (for [`Cx::output`]).
@@ -88,9 +89,11 @@ pub struct Cx<'a> {
     pub lookup_columns: HashMap<String, Vec<String>>,
     /// Names of all lookups, and `<name>.csv` for csv lookups.
     pub lookup_names: std::collections::HashSet<String>,
-    /// The output fields of each detection's search, by index; empty when
-    /// no rule that reads them (R001-R004, D001) is on.
-    pub outputs: Vec<Option<Fields>>,
+    /// The output fields of each detection's search, by index, each
+    /// computed once when first read ([`Cx::output`]); all of them, on all
+    /// cores, before the rules run when a rule that reads every one
+    /// (R001-R003, D001) is on.
+    outputs: Vec<OnceLock<Option<Fields>>>,
     /// The levels of this run: a rule set to `allow` does not run.
     pub levels: &'a Levels,
 }
@@ -195,9 +198,21 @@ impl Cx<'_> {
         }
     }
 
-    /// The output fields of detection number `i`, when its search could be read.
+    /// The output fields of detection number `i`, when its search could be
+    /// read; computed on first use.
     pub fn output(&self, i: usize) -> Option<&Fields> {
-        self.outputs.get(i).and_then(Option::as_ref)
+        self.outputs
+            .get(i)?
+            .get_or_init(|| self.output_of(i))
+            .as_ref()
+    }
+
+    /// What detection number `i`'s search outputs (`detc-spl`'s analysis).
+    fn output_of(&self, i: usize) -> Option<Fields> {
+        let d = self.content.detections.get(i)?;
+        d.search
+            .as_ref()
+            .map(|s| detc_spl::output_fields(&s.value, self))
     }
 }
 
@@ -264,7 +279,7 @@ pub fn run_beside<R: Send>(
             lookup_columns.insert(name, c);
         }
     }
-    let mut cx = Cx {
+    let cx = Cx {
         content,
         sources: &p.sources,
         opts,
@@ -272,7 +287,7 @@ pub fn run_beside<R: Send>(
         macros,
         lookup_columns,
         lookup_names,
-        outputs: Vec::new(),
+        outputs: content.detections.iter().map(|_| OnceLock::new()).collect(),
         levels,
     };
     // The rule families are independent: each runs on its own thread and
@@ -293,14 +308,14 @@ pub fn run_beside<R: Send>(
         let beside = s.spawn(move || beside(whole));
         // The lookups' rows (a few MiB of csv) are read meanwhile.
         let rows = s.spawn(|| lookups::check_rows(&row_checks));
-        // What each search outputs: per detection, on all cores; only
-        // when a rule that reads it is on.
-        let readers = [code::R001, code::R002, code::R003, code::R004, code::D001];
+        // What each search outputs: per detection, on all cores, when a
+        // rule that reads every one is on (R004 reads a few, on demand).
+        let readers = [code::R001, code::R002, code::R003, code::D001];
         if readers.iter().any(|c| cx.enabled(*c)) {
-            cx.outputs = crate::par::parallel_map(&content.detections, |d: &Detection| {
-                d.search
-                    .as_ref()
-                    .map(|s| detc_spl::output_fields(&s.value, &cx))
+            let indexes: Vec<usize> = (0..content.detections.len()).collect();
+            let cx = &cx;
+            crate::par::parallel_map(&indexes, |&i| {
+                cx.output(i);
             });
         }
         let cx = &cx;
