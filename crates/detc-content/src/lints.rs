@@ -55,6 +55,10 @@ pub struct LintFlags {
     /// `--no-extensions`: refuse detc's extensions to the 5.x format, as
     /// contentctl 5.6.2 does (beats `[schema] extensions` of detc.toml).
     pub no_extensions: bool,
+    /// Check for errors only: a rule that could report nothing but
+    /// warnings on this content, at these levels, is not run (`detc docs`,
+    /// which leaves warnings to `detc validate`).
+    pub errors_only: bool,
 }
 
 /// Finds a rule by code (`A004`) or name (`technique-and-subtechnique`).
@@ -169,6 +173,11 @@ pub struct Levels {
     cap_warn: bool,
     /// `--no-extensions` or `[schema] extensions = false`.
     strict: bool,
+    /// [`LintFlags::errors_only`].
+    errors_only: bool,
+    /// The generations of the content's files (each object's, and the
+    /// project's for other files), for [`Levels::can_error`].
+    formats: Vec<Format>,
 }
 
 impl Levels {
@@ -182,23 +191,70 @@ impl Levels {
                 .iter()
                 .filter_map(|(k, l)| check_flag(k, *l).ok().map(|r| (r, *l))),
         );
+        let (by_file, project) = file_formats(p);
+        let mut formats: Vec<Format> = by_file.into_values().chain([project]).collect();
+        formats.sort_by_key(|f| *f == Format::V4);
+        formats.dedup();
         Levels {
             set,
             cap_warn: flags.cap_warn,
             strict: flags.no_extensions || extensions == Some(false),
+            errors_only: flags.errors_only,
+            formats,
         }
+    }
+
+    /// The level a finding of `rule` gets in a file of `format`: `None`
+    /// when it is dropped (`allow`). The same steps as [`apply`], in the
+    /// same order.
+    fn level_in(&self, rule: &Rule, format: Format) -> Option<Severity> {
+        let mut sev = rule.severity;
+        if format == Format::V4
+            && sev == Severity::Error
+            && rule.contentctl
+            && !codes::in_contentctl(rule, Format::V4)
+        {
+            sev = Severity::Warning;
+        }
+        match self.set.iter().rev().find(|(r, _)| r.code == rule.code) {
+            Some((_, Level::Allow)) => return None,
+            Some((_, Level::Warn)) => sev = Severity::Warning,
+            Some((_, Level::Deny)) => sev = Severity::Error,
+            None => {}
+        }
+        if self.cap_warn
+            && sev == Severity::Error
+            && !rule.is_schema()
+            && !codes::in_contentctl(rule, format)
+        {
+            sev = Severity::Warning;
+        }
+        Some(sev)
+    }
+
+    /// Whether `code` could report an error in a file of this content.
+    pub fn can_error(&self, code: codes::Code) -> bool {
+        let rule = code.rule();
+        self.formats
+            .iter()
+            .any(|f| self.level_in(rule, *f) == Some(Severity::Error))
     }
 
     /// Whether `code` is set to `allow` (the last level set for it): its
     /// findings would all be dropped, so its check need not run. Levels
     /// depend on the file only between warning and error, never to or
     /// from `allow`.
+    ///
+    /// With [`LintFlags::errors_only`], a rule that [cannot report an
+    /// error](Levels::can_error) is off too.
     pub fn is_off(&self, code: codes::Code) -> bool {
-        self.set
+        let allowed = self
+            .set
             .iter()
             .rev()
             .find(|(r, _)| r.code == code.as_str())
-            .is_some_and(|(_, l)| *l == Level::Allow)
+            .is_some_and(|(_, l)| *l == Level::Allow);
+        allowed || (self.errors_only && !self.can_error(code))
     }
 }
 
@@ -268,6 +324,20 @@ mod tests {
     use super::*;
 
     fn levels(toml: Option<&str>, cli: &[(&str, Level)]) -> Levels {
+        read(toml, cli, false, false)
+    }
+
+    /// Levels for `detc docs`: errors only.
+    fn levels_with(toml: Option<&str>, cli: &[(&str, Level)], cap_warn: bool) -> Levels {
+        read(toml, cli, cap_warn, true)
+    }
+
+    fn read(
+        toml: Option<&str>,
+        cli: &[(&str, Level)],
+        cap_warn: bool,
+        errors_only: bool,
+    ) -> Levels {
         let t = tempfile::tempdir().expect("a temporary folder");
         if let Some(text) = toml {
             std::fs::write(t.path().join("detc.toml"), text).expect("write detc.toml");
@@ -278,6 +348,8 @@ mod tests {
         };
         let flags = LintFlags {
             levels: cli.iter().map(|(k, l)| (k.to_string(), *l)).collect(),
+            cap_warn,
+            errors_only,
             ..Default::default()
         };
         Levels::read(&mut p, &flags)
@@ -295,5 +367,28 @@ mod tests {
         assert!(levels(by_name, &[]).is_off(code::A004));
         assert!(!levels(by_name, &[("A004", Level::Warn)]).is_off(code::A004));
         assert!(levels(None, &[("a004", Level::Deny), ("A004", Level::Allow)]).is_off(code::A004));
+    }
+
+    /// With errors only (`detc docs`), a rule runs when one of the
+    /// content's files could get an error from it: its default level, a
+    /// level set for it, and `--cap-lints warn` for rules the file's
+    /// contentctl does not have, as [`apply`] levels a finding.
+    #[test]
+    fn errors_only_runs_the_rules_that_could_report_an_error() {
+        // No content: only the project's own format (5.x) counts.
+        let plain = levels_with(None, &[], false);
+        assert!(plain.can_error(code::R001) && !plain.is_off(code::R001));
+        assert!(!plain.can_error(code::A003), "A003 is a warning by default");
+        assert!(plain.is_off(code::A003));
+        // Capped: detc's own rules can only warn; contentctl's still err.
+        let capped = levels_with(None, &[], true);
+        assert!(capped.is_off(code::R001) && capped.is_off(code::D001));
+        assert!(!capped.is_off(code::Q001) && !capped.is_off(code::C001));
+        // A level set for a rule wins over its default; the cap over deny.
+        assert!(levels_with(None, &[("Q001", Level::Warn)], false).is_off(code::Q001));
+        assert!(!levels_with(None, &[("A003", Level::Deny)], false).is_off(code::A003));
+        assert!(levels_with(None, &[("R001", Level::Deny)], true).is_off(code::R001));
+        // Schema rules are never capped.
+        assert!(!capped.is_off(code::S002));
     }
 }

@@ -84,6 +84,7 @@ impl LintArgs {
             levels,
             cap_warn: self.cap_lints.is_some(),
             no_extensions: self.no_extensions,
+            errors_only: false,
         })
     }
 }
@@ -254,8 +255,10 @@ enum Command {
     /// The folder ends up holding exactly these files: a new one is written
     /// aside and renamed into place; an existing one is updated in place
     /// (changed pages replaced, unchanged ones left, others removed). The
-    /// pages are generated while the rules run. Exit status: 0 written, 1 content
-    /// errors, 2 usage or I/O error.
+    /// pages are generated while the content is checked for errors: only
+    /// the rules that could report an error at the levels in force run,
+    /// and only errors are printed (`detc validate` reports the warnings).
+    /// Exit status: 0 written, 1 content errors, 2 usage or I/O error.
     Docs {
         /// The content root: the folder holding contentctl.yml.
         #[arg(default_value = ".")]
@@ -429,7 +432,18 @@ fn validated(
     what: &str,
     lints: &LintArgs,
 ) -> Result<detc_content::Project, ExitCode> {
-    validated_beside(path, color, what, lints, |_| ()).map(|(p, ())| p)
+    validated_beside(path, color, what, lints, Check::All, |_| ()).map(|(p, ())| p)
+}
+
+/// What [`validated_beside`] checks and reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Every rule; every diagnostic is printed.
+    All,
+    /// Only what could stop the command: rules that could report nothing
+    /// but warnings at these levels do not run, and only errors are
+    /// printed (`detc docs`; warnings are `detc validate`'s to report).
+    ErrorsOnly,
 }
 
 /// [`validated`], running `beside` on the decoded content while the rules
@@ -440,6 +454,7 @@ fn validated_beside<R: Send>(
     color: &str,
     what: &str,
     lints: &LintArgs,
+    check: Check,
     beside: impl FnOnce(&detc_content::Project) -> R + Send,
 ) -> Result<(detc_content::Project, R), ExitCode> {
     if !path.is_dir() {
@@ -449,11 +464,16 @@ fn validated_beside<R: Send>(
         );
         return Err(ExitCode::from(2));
     }
+    let mut flags = lints.flags()?;
+    flags.errors_only = check == Check::ErrorsOnly;
     let opts = Options {
-        lints: lints.flags()?,
+        lints: flags,
         ..Options::default()
     };
     let (mut p, result) = detc_content::validate_beside(path, &opts, beside);
+    if check == Check::ErrorsOnly {
+        p.diags.retain(|d| d.severity == detc_diag::Severity::Error);
+    }
     let summary = Summary::of(&p.diags);
     if !p.diags.is_empty() {
         // Shown relative to where the command runs (the sources' paths are
@@ -525,13 +545,20 @@ fn keep_big_allocations_apart() {
 
 fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> ExitCode {
     // The pages are generated and written (or, for an existing folder,
-    // compared with what is there) while the rules run; they are put in
-    // place only when the content has no error.
-    let staged = validated_beside(&path, color, "writing docs", lints, |p| {
-        let files = detc_docs::generate(p, Attack::embedded());
-        let dir = out.unwrap_or_else(|| dist_of(p, &path).join("docs"));
-        detc_docs::stage(&files, &dir).map(|s| (files.len(), s))
-    });
+    // compared with what is there) while the rules that could report an
+    // error run; they are put in place only when the content has none.
+    let staged = validated_beside(
+        &path,
+        color,
+        "writing docs",
+        lints,
+        Check::ErrorsOnly,
+        |p| {
+            let files = detc_docs::generate(p, Attack::embedded());
+            let dir = out.unwrap_or_else(|| dist_of(p, &path).join("docs"));
+            detc_docs::stage(&files, &dir).map(|s| (files.len(), s))
+        },
+    );
     let (n, staged) = match staged {
         Ok((_, Ok(s))) => s,
         Ok((_, Err(e))) => {
@@ -899,12 +926,13 @@ fn main() -> ExitCode {
         } => {
             // The tests run while the rules do; their results count only
             // when the content has no error.
-            let results = match validated_beside(&path, &color, "testing", &lints, |p| {
-                detc_test::run(p, &detections)
-            }) {
-                Ok((_, r)) => r,
-                Err(code) => return code,
-            };
+            let results =
+                match validated_beside(&path, &color, "testing", &lints, Check::All, |p| {
+                    detc_test::run(p, &detections)
+                }) {
+                    Ok((_, r)) => r,
+                    Err(code) => return code,
+                };
             if results.is_empty() {
                 eprintln!(
                     "warning: no test ran{}",

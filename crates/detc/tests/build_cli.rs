@@ -219,3 +219,45 @@ fn docs_are_written_for_valid_content_and_refused_for_broken_content() {
     assert!(String::from_utf8_lossy(&broken.stderr).contains("not writing docs"));
     assert!(!out.path().join("broken-docs").exists());
 }
+
+/// `detc docs` checks only what could stop it: a finding that can only be
+/// a warning at the levels in force (here R001, which `--cap-lints warn`
+/// lowers) is neither looked for nor printed, while `detc validate` on the
+/// same content reports it; an error is still found and printed.
+#[test]
+fn docs_check_for_errors_only_and_leave_warnings_to_validate() {
+    let t = common::pack("init");
+    common::copy_dir(
+        &common::fixtures().join("broken/R001_message_token_not_output"),
+        t.path(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    // validate's report is its output (stdout).
+    let (code, report, _) = common::detc(
+        &["validate", "--cap-lints", "warn", "--color", "never"],
+        t.path(),
+    );
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("warning[R001]"), "{report}");
+    let r = detc()
+        .args(["docs", "--cap-lints", "warn", "--color", "never", "--out"])
+        .arg(out.path().join("docs"))
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(!err.contains("warning["), "{err}");
+    assert!(out.path().join("docs/index.md").is_file());
+    // Without the cap R001 is an error: docs find it, print it and refuse.
+    let r = detc()
+        .args(["docs", "--color", "never", "--out"])
+        .arg(out.path().join("refused"))
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[R001]"), "{err}");
+    assert!(!out.path().join("refused").exists());
+}
