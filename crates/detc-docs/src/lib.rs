@@ -820,38 +820,47 @@ pub fn navigator_layer(p: &Project, attack: &Attack) -> serde_json::Value {
     })
 }
 
-/// Every documentation file of `p`, sorted by path.
+/// One page [`generate`] writes.
+enum Page<'a> {
+    Index,
+    Attack,
+    Navigator,
+    Detection(&'a Detection),
+    Story(&'a detc_content::model::Story),
+}
+
+/// Every documentation file of `p`, sorted by path. All pages are made in
+/// one pass on all cores, the three that cover the whole content first,
+/// so that no core waits for another at the end.
 pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
     let by_story = detections_by_story(p);
-    let mut files = vec![
-        DocFile {
+    let cov = cover(p);
+    let mut pages = vec![Page::Index, Page::Attack, Page::Navigator];
+    pages.extend(p.content.detections.iter().map(Page::Detection));
+    pages.extend(p.content.stories.iter().map(Page::Story));
+    let mut files = detc_content::par::parallel_map(&pages, |page| match page {
+        Page::Index => DocFile {
             path: "index.md".into(),
             text: index_page(p, &by_story),
         },
-        DocFile {
+        Page::Attack => DocFile {
             path: "attack.md".into(),
             text: attack_page(p, attack),
         },
-        DocFile {
+        Page::Navigator => DocFile {
             path: "attack-navigator-layer.json".into(),
             text: serde_json::to_string_pretty(&navigator_layer(p, attack)).unwrap_or_default()
                 + "\n",
         },
-    ];
-    let cov = cover(p);
-    files.extend(detc_content::par::parallel_map(
-        &p.content.detections,
-        |d| DocFile {
+        Page::Detection(d) => DocFile {
             path: page_of(d),
             text: detection_page(p, d, attack, &cov),
         },
-    ));
-    files.extend(detc_content::par::parallel_map(&p.content.stories, |st| {
-        DocFile {
+        Page::Story(st) => DocFile {
             path: story_page(st.common.name()),
             text: story_page_text(st, attack, &by_story),
-        }
-    }));
+        },
+    });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
