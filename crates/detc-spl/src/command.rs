@@ -8,7 +8,7 @@
 //! command and returns `None` for a form it does not follow (callers then
 //! say nothing, or skip the test).
 
-use crate::lex::{Token, split_args, split_words};
+use crate::lex::{Token, split_args};
 
 /// Strips one level of `"..."` or `'...'` quoting from a field name.
 pub fn unquote(s: &str) -> &str {
@@ -665,27 +665,23 @@ pub struct StreamstatsCall {
 /// Reads `streamstats` arguments; `None` when `window=` is not a number or
 /// the aggregations do not read.
 pub fn streamstats_call(args: &str) -> Option<StreamstatsCall> {
+    let (opts, _) = options_and_words(args);
     let mut call = StreamstatsCall {
         current: true,
         window: 0,
         other_options: Vec::new(),
-        aggregations: Aggregations::default(),
+        // Passes over the options itself.
+        aggregations: aggregations(args)?,
     };
-    let mut rest = Vec::new();
-    for w in split_words(args) {
-        let t = w.text.trim();
-        match t.split_once('=') {
-            Some((k, v)) if k.eq_ignore_ascii_case("current") => {
+    for (k, v) in opts {
+        match k.as_str() {
+            "current" => {
                 call.current = !matches!(v.to_ascii_lowercase().as_str(), "f" | "false" | "0");
             }
-            Some((k, v)) if k.eq_ignore_ascii_case("window") => call.window = v.parse().ok()?,
-            Some((k, _)) if !k.contains('(') && !k.is_empty() => {
-                call.other_options.push(k.to_string())
-            }
-            _ => rest.push(t),
+            "window" => call.window = v.parse().ok()?,
+            _ => call.other_options.push(k),
         }
     }
-    call.aggregations = aggregations(&rest.join(" "))?;
     Some(call)
 }
 
