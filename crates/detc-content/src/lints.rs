@@ -204,22 +204,28 @@ impl Levels {
         }
     }
 
-    /// The level a finding of `rule` gets in a file of `format`: `None`
-    /// when it is dropped (`allow`). The same steps as [`apply`], in the
-    /// same order.
+    /// The last level set for `rule` (detc.toml, then the command line).
+    fn last_level(&self, rule: &Rule) -> Option<Level> {
+        self.set
+            .iter()
+            .rev()
+            .find(|(r, _)| r.code == rule.code)
+            .map(|(_, l)| *l)
+    }
+
+    /// The level a finding of `rule` gets in a file of `format` (the steps
+    /// of the module documentation, in order): `None` when it is dropped
+    /// (`allow`). [`apply`] levels every finding with it.
     fn level_in(&self, rule: &Rule, format: Format) -> Option<Severity> {
-        let mut sev = rule.severity;
-        if format == Format::V4
-            && sev == Severity::Error
-            && rule.contentctl
-            && !codes::in_contentctl(rule, Format::V4)
-        {
-            sev = Severity::Warning;
-        }
-        match self.set.iter().rev().find(|(r, _)| r.code == rule.code) {
-            Some((_, Level::Allow)) => return None,
-            Some((_, Level::Warn)) => sev = Severity::Warning,
-            Some((_, Level::Deny)) => sev = Severity::Error,
+        let mut sev = if lowered_for_4x(rule, format) {
+            Severity::Warning
+        } else {
+            rule.severity
+        };
+        match self.last_level(rule) {
+            Some(Level::Allow) => return None,
+            Some(Level::Warn) => sev = Severity::Warning,
+            Some(Level::Deny) => sev = Severity::Error,
             None => {}
         }
         if self.cap_warn
@@ -248,14 +254,18 @@ impl Levels {
     /// With [`LintFlags::errors_only`], a rule that [cannot report an
     /// error](Levels::can_error) is off too.
     pub fn is_off(&self, code: codes::Code) -> bool {
-        let allowed = self
-            .set
-            .iter()
-            .rev()
-            .find(|(r, _)| r.code == code.as_str())
-            .is_some_and(|(_, l)| *l == Level::Allow);
-        allowed || (self.errors_only && !self.can_error(code))
+        self.last_level(code.rule()) == Some(Level::Allow)
+            || (self.errors_only && !self.can_error(code))
     }
+}
+
+/// Step 2 of the module documentation: an error of a rule that contentctl
+/// 5 has and contentctl 4.4.7 does not is a warning in a 4.x file.
+fn lowered_for_4x(rule: &Rule, format: Format) -> bool {
+    format == Format::V4
+        && rule.severity == Severity::Error
+        && rule.contentctl
+        && !codes::in_contentctl(rule, Format::V4)
 }
 
 /// Applies every level (see the module documentation) to `p.diags`; then,
@@ -274,45 +284,18 @@ pub fn apply(p: &mut Project, levels: &Levels) {
             .or(d.span.map(|s| s.file))
             .and_then(|f| formats.get(&f).copied())
             .unwrap_or(project_format);
-        if format == Format::V4
-            && d.severity == Severity::Error
-            && rule.contentctl
-            && !codes::in_contentctl(rule, Format::V4)
-        {
-            d.severity = Severity::Warning;
+        let Some(severity) = levels.level_in(rule, format) else {
+            continue;
+        };
+        if lowered_for_4x(rule, format) {
             let note = "contentctl 4.4.7 accepts this in 4.x content; contentctl 5 refuses it";
             d.help = Some(match d.help.take() {
                 Some(h) => format!("{h} ({note})"),
                 None => note.to_string(),
             });
         }
-        let mut keep = true;
-        for (r, level) in &levels.set {
-            if r.code != rule.code {
-                continue;
-            }
-            match level {
-                Level::Allow => keep = false,
-                Level::Warn => {
-                    keep = true;
-                    d.severity = Severity::Warning;
-                }
-                Level::Deny => {
-                    keep = true;
-                    d.severity = Severity::Error;
-                }
-            }
-        }
-        if levels.cap_warn
-            && d.severity == Severity::Error
-            && !rule.is_schema()
-            && !codes::in_contentctl(rule, format)
-        {
-            d.severity = Severity::Warning;
-        }
-        if keep {
-            p.diags.push(d);
-        }
+        d.severity = severity;
+        p.diags.push(d);
     }
     if levels.strict {
         crate::extensions::check_strict(p);
