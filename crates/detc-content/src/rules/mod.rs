@@ -58,6 +58,16 @@ pub(crate) type DetectionRule = fn(&Cx, usize, &Detection, &mut Vec<Diagnostic>)
 /// Runs each rule of `rules` that is on over every detection, detection
 /// by detection (the rules of a family share the walk).
 pub(crate) fn per_detection(cx: &Cx, rules: &[(Code, DetectionRule)], out: &mut Vec<Diagnostic>) {
+    per_detection_where(cx, rules, |_| true, out);
+}
+
+/// [`per_detection`] over the detections `keep` accepts.
+pub(crate) fn per_detection_where(
+    cx: &Cx,
+    rules: &[(Code, DetectionRule)],
+    keep: impl Fn(&Detection) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
     let on: Vec<&DetectionRule> = rules
         .iter()
         .filter(|(c, _)| cx.enabled(*c))
@@ -67,6 +77,9 @@ pub(crate) fn per_detection(cx: &Cx, rules: &[(Code, DetectionRule)], out: &mut 
         return;
     }
     for (i, d) in cx.content.detections.iter().enumerate() {
+        if !keep(d) {
+            continue;
+        }
         for f in &on {
             f(cx, i, d, out);
         }

@@ -85,15 +85,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             r006_duplicate_rba_field::check,
         ),
     ];
-    let on: Vec<_> = rules.iter().filter(|(c, _)| cx.enabled(*c)).collect();
-    for (i, d) in cx.content.detections.iter().enumerate() {
-        if !in_scope(cx, d) {
-            continue;
-        }
-        for (_, rule) in &on {
-            rule(cx, i, d, out);
-        }
-    }
+    super::per_detection_where(cx, rules, |d| in_scope(cx, d), out);
 }
 
 /// Whether a detection's risk settings are used: always in 5.x; in 4.x
