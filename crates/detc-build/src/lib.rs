@@ -593,6 +593,50 @@ pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> 
         .tempdir_in(dist)
         .map_err(|e| io("write into the output folder", dist, e))?;
     let staged = tmp.path().join(&app.appid);
+    let staged_tgz = tmp.path().join(app.tarball_name());
+    // The folder is written on a thread of its own while the tarball is
+    // deflated on the others: the one is mostly the kernel copying bytes,
+    // the other deflate.
+    let (files, tarball_bytes) = std::thread::scope(|s| {
+        let files = s.spawn(|| write_files(app, &staged, mtime));
+        // Streamed to its file: the tarball is never whole in memory.
+        let tarball_bytes = std::fs::File::create(&staged_tgz)
+            .and_then(|file| app.write_tarball(mtime, std::io::BufWriter::new(file)))
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+            .and_then(|f| f.metadata())
+            .map(|m| m.len())
+            .map_err(|e| io("write", &staged_tgz, e));
+        let files = files
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (files, tarball_bytes)
+    });
+    files?;
+    let tarball_bytes = tarball_bytes?;
+    let folder = dist.join(&app.appid);
+    let tarball = dist.join(app.tarball_name());
+    // Move the previous build aside, put the new one in place, then delete
+    // the old one with the temporary folder.
+    if folder.exists() {
+        let old = tmp.path().join(".previous");
+        std::fs::rename(&folder, &old).map_err(|e| io("replace", &folder, e))?;
+    }
+    std::fs::rename(&staged, &folder).map_err(|e| io("move the app into", &folder, e))?;
+    std::fs::rename(&staged_tgz, &tarball).map_err(|e| io("move the tarball into", &tarball, e))?;
+    Ok(Written {
+        folder,
+        tarball,
+        tarball_bytes,
+    })
+}
+
+/// Writes the app's files under `staged` (the app's folder, created),
+/// each with its mode (0755 for executables, else 0644) and `mtime`
+/// (seconds since the Unix epoch).
+fn write_files(app: &App, staged: &Path, mtime: u64) -> Result<(), BuildError> {
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        BuildError::new(format!("cannot {what} `{}`: {e}", p.display()))
+    };
     let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
     for f in &app.files {
         let path = staged.join(&f.path);
@@ -611,28 +655,5 @@ pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> 
         file.set_modified(when)
             .map_err(|e| io("set the time of", &path, e))?;
     }
-    // Streamed to its file: the tarball is never whole in memory.
-    let staged_tgz = tmp.path().join(app.tarball_name());
-    let file = std::fs::File::create(&staged_tgz).map_err(|e| io("create", &staged_tgz, e))?;
-    let tarball_bytes = app
-        .write_tarball(mtime, std::io::BufWriter::new(file))
-        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-        .and_then(|f| f.metadata())
-        .map_err(|e| io("write", &staged_tgz, e))?
-        .len();
-    let folder = dist.join(&app.appid);
-    let tarball = dist.join(app.tarball_name());
-    // Move the previous build aside, put the new one in place, then delete
-    // the old one with the temporary folder.
-    if folder.exists() {
-        let old = tmp.path().join(".previous");
-        std::fs::rename(&folder, &old).map_err(|e| io("replace", &folder, e))?;
-    }
-    std::fs::rename(&staged, &folder).map_err(|e| io("move the app into", &folder, e))?;
-    std::fs::rename(&staged_tgz, &tarball).map_err(|e| io("move the tarball into", &tarball, e))?;
-    Ok(Written {
-        folder,
-        tarball,
-        tarball_bytes,
-    })
+    Ok(())
 }
