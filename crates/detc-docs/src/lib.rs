@@ -429,29 +429,45 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
 fn related(o: &mut String, d: &Detection, cov: &Cover) {
     const MAX: usize = 12;
     let name = d.common.name();
-    let mut others: BTreeSet<&str> = BTreeSet::new();
-    for t in &d.tags.mitre_attack_id {
-        if let Some(ds) = cov.by_technique.get(&t.value) {
-            others.extend(ds.iter().copied().filter(|n| *n != name));
+    // The union of the techniques' detections, in name order, by merging
+    // their (sorted) sets: the first MAX names and how many there are.
+    let mut sets: Vec<_> = d
+        .tags
+        .mitre_attack_id
+        .iter()
+        .filter_map(|t| cov.by_technique.get(&t.value))
+        .map(|ds| ds.iter().copied().peekable())
+        .collect();
+    let mut first: Vec<&str> = Vec::with_capacity(MAX);
+    let mut count = 0usize;
+    while let Some(next) = sets.iter_mut().filter_map(|s| s.peek().copied()).min() {
+        for s in &mut sets {
+            s.next_if_eq(&next);
+        }
+        if next != name {
+            count += 1;
+            if first.len() < MAX {
+                first.push(next);
+            }
         }
     }
-    if others.is_empty() {
+    if count == 0 {
         return;
     }
     let _ = writeln!(
         o,
         "## Related detections\n\nOther detections of the same ATT&CK techniques:\n"
     );
-    for n in others.iter().take(MAX) {
+    for n in first {
         if let Some(page) = cov.pages.get(n) {
             let _ = writeln!(o, "- [{n}](../{page})");
         }
     }
-    if others.len() > MAX {
+    if count > MAX {
         let _ = writeln!(
             o,
             "- and {} more (see [ATT&CK coverage](../attack.md))",
-            others.len() - MAX
+            count - MAX
         );
     }
     o.push('\n');
