@@ -574,11 +574,86 @@ pub fn read_only_firstseen(search: &str) -> String {
     out
 }
 
-/// The view of one detection, as savedsearches.conf gets it: its
-/// schedule, notable, risk, drilldowns (`%original_detection_search%`
-/// filled) and throttling, for pages that describe the alert.
-pub fn detection(p: &Project, attack: &Attack, d: &Detection) -> DetectionView {
-    detection_view(p, attack, d, None)
+/// What a detection's correlation search does when it runs and fires, as
+/// savedsearches.conf gets it (the same values as its [`DetectionView`]):
+/// for pages that describe the alert without building the whole view.
+#[derive(Debug)]
+pub struct AlertView {
+    /// Schedule, from the deployment.
+    pub schedule: ScheduleView,
+    /// `disabled` (from `enabled_by_default`).
+    pub disabled: bool,
+    /// `informational`, `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// Whether the deployment turns risk-based alerting on and the
+    /// detection has `rba:`.
+    pub risk: bool,
+    /// The risk message (also when `risk` is false).
+    pub risk_message: String,
+    /// Notable settings, when the deployment has `alert_action.notable`.
+    pub notable: Option<NotableView>,
+    /// Drilldown searches, `%original_detection_search%` filled.
+    pub drilldowns: Vec<DrilldownView>,
+    /// Throttling, if any.
+    pub throttling: Option<ThrottlingView>,
+}
+
+/// The [`AlertView`] of `d`.
+pub fn alert(p: &Project, d: &Detection) -> AlertView {
+    let kind = s(&d.kind);
+    let search = s(&d.search);
+    let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
+    let max_score = d.rba.as_ref().and_then(|r| {
+        r.risk_objects
+            .iter()
+            .filter_map(|o| o.score.as_ref().map(|v| v.value))
+            .max()
+    });
+    let rba_on = deployment.is_some_and(|dep| dep.rba_enabled);
+    let notable = deployment
+        .and_then(|dep| dep.notable.as_ref())
+        .map(|n| NotableView {
+            rule_title: notable_title(fill(&s(&n.rule_title), d), d),
+            rule_description: fill(&s(&n.rule_description), d),
+            nes_fields: list(&n.nes_fields).join(","),
+        });
+    // The detection's search as drilldowns run it: made once per detection,
+    // not once per drilldown.
+    let original = if d.drilldowns.is_empty() {
+        String::new()
+    } else {
+        read_only_firstseen(&search)
+    };
+    let drilldowns = d
+        .drilldowns
+        .iter()
+        .map(|x| DrilldownView {
+            earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
+            latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
+            name: s(&x.name),
+            search: s(&x.search).replace("%original_detection_search%", &original),
+        })
+        .collect();
+    AlertView {
+        schedule: schedule(deployment),
+        disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
+        // contentctl 4.4.7 rates a 4.x detection by its computed score
+        // (`DetectionTags.severity`), whatever its observables.
+        severity: severity(
+            d.legacy
+                .as_ref()
+                .map_or(max_score, |l| l.computed_score().or(max_score)),
+        )
+        .to_string(),
+        risk: rba_on && d.rba.is_some(),
+        risk_message: d.rba.as_ref().map(|r| s(&r.message)).unwrap_or_default(),
+        notable,
+        drilldowns,
+        throttling: d.tags.throttling.as_ref().map(|t| ThrottlingView {
+            fields: list(&t.fields).join(","),
+            period: s(&t.period),
+        }),
+    }
 }
 
 fn detection_view(
@@ -601,7 +676,6 @@ fn detection_view(
     };
     let kind = s(&d.kind);
     let search = s(&d.search);
-    let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
     let description = prose(&d.common.description);
     let stated = match s(&d.common.status).as_str() {
         "experimental" => format!("{EXPERIMENTAL_NOTE}{description}"),
@@ -695,26 +769,17 @@ fn detection_view(
     metadata.insert("detection_version", json!(version.to_string()));
     metadata.insert("publish_time", publish_time(&date));
 
-    let rba_on = deployment.is_some_and(|dep| dep.rba_enabled);
-    let max_score = d.rba.as_ref().and_then(|r| {
-        r.risk_objects
-            .iter()
-            .filter_map(|o| o.score.as_ref().map(|v| v.value))
-            .max()
-    });
-    let (risk, risk_message, risk_objects) = match &d.rba {
+    let alert = alert(p, d);
+    let risk_objects = match &d.rba {
         // A 4.x detection gets the `_risk` list contentctl 4.4.7 writes
         // from its observables, in their order (docs/build.md).
-        Some(r) if rba_on && d.legacy.is_some() => {
+        Some(_) if alert.risk && d.legacy.is_some() => {
             let l = d
                 .legacy
                 .as_ref()
                 .map(detc_content::legacy::contentctl4_risk)
                 .unwrap_or_default();
-            let msg = s(&r.message);
-            check("rba.message", &msg);
-            let objects = l
-                .into_iter()
+            l.into_iter()
                 .map(|e| match e {
                     detc_content::legacy::Risk4::Risk { field, kind, score } => {
                         json!({"risk_object_field": field, "risk_object_type": kind, "risk_score": score})
@@ -723,10 +788,9 @@ fn detection_view(
                         json!({"threat_object_field": field, "threat_object_type": kind})
                     }
                 })
-                .collect();
-            (true, msg, objects)
+                .collect()
         }
-        Some(r) if rba_on => {
+        Some(r) if alert.risk => {
             let mut ro: Vec<(String, Value)> = r
                 .risk_objects
                 .iter()
@@ -755,45 +819,17 @@ fn detection_view(
                 })
                 .collect();
             to.sort_by(|a, b| a.0.cmp(&b.0));
-            let msg = s(&r.message);
-            check("rba.message", &msg);
-            (true, msg, ro.into_iter().chain(to).map(|x| x.1).collect())
+            ro.into_iter().chain(to).map(|x| x.1).collect()
         }
-        Some(r) => (false, s(&r.message), Vec::new()),
-        None => (false, String::new(), Vec::new()),
+        _ => Vec::new(),
     };
-    let notable = deployment
-        .and_then(|dep| dep.notable.as_ref())
-        .map(|n| NotableView {
-            rule_title: notable_title(fill(&s(&n.rule_title), d), d),
-            rule_description: fill(&s(&n.rule_description), d),
-            nes_fields: list(&n.nes_fields).join(","),
-        });
-    if let Some(n) = &notable {
+    if alert.risk {
+        check("rba.message", &alert.risk_message);
+    }
+    if let Some(n) = &alert.notable {
         check("notable rule_title", &n.rule_title);
         check("notable rule_description", &n.rule_description);
     }
-    // The detection's search as drilldowns run it: made once per detection,
-    // not once per drilldown.
-    let original = if d.drilldowns.is_empty() {
-        String::new()
-    } else {
-        read_only_firstseen(&search)
-    };
-    let drilldowns = d
-        .drilldowns
-        .iter()
-        .map(|x| DrilldownView {
-            earliest_offset: x.earliest_offset.as_ref().map(|v| v.value.clone()),
-            latest_offset: x.latest_offset.as_ref().map(|v| v.value.clone()),
-            name: s(&x.name),
-            search: s(&x.search).replace("%original_detection_search%", &original),
-        })
-        .collect();
-    let throttling = d.tags.throttling.as_ref().map(|t| ThrottlingView {
-        fields: list(&t.fields).join(","),
-        period: s(&t.period),
-    });
     let data_models = detc_content::enums::DATA_MODELS
         .iter()
         .filter(|m| search.contains(*m))
@@ -832,22 +868,15 @@ fn detection_view(
         metadata,
         mitre_attack,
         tactics: tactics.into_iter().collect(),
-        // contentctl 4.4.7 rates a 4.x detection by its computed score
-        // (`DetectionTags.severity`), whatever its observables.
-        severity: severity(
-            d.legacy
-                .as_ref()
-                .map_or(max_score, |l| l.computed_score().or(max_score)),
-        )
-        .to_string(),
-        disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
-        schedule: schedule(deployment),
-        risk,
-        risk_message,
+        severity: alert.severity,
+        disabled: alert.disabled,
+        schedule: alert.schedule,
+        risk: alert.risk,
+        risk_message: alert.risk_message,
         risk_objects,
-        notable,
-        drilldowns,
-        throttling,
+        notable: alert.notable,
+        drilldowns: alert.drilldowns,
+        throttling: alert.throttling,
         kind,
         name,
     }

@@ -27,7 +27,7 @@ use detc_attack::Attack;
 use detc_content::load::Project;
 use detc_content::model::Detection;
 use detc_content::naming::file_stem_for;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -123,13 +123,14 @@ pub fn required_fields(search: &str) -> Vec<String> {
     // `detc docs` on security_content v4.42.0.
     static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"\b((?:All_[A-Za-z_]+|Processes|Filesystem|Registry|Services|Ports|Authentication|Web|Network_Traffic|Network_Resolution|DNS|Email|Certificates|Updates|Vulnerabilities|Malware_Attacks|IDS_Attacks|Risk|Endpoint)\.[A-Za-z_][A-Za-z0-9_]*)\b",
+            r"(?-u:\b)((?:All_[A-Za-z_]+|Processes|Filesystem|Registry|Services|Ports|Authentication|Web|Network_Traffic|Network_Resolution|DNS|Email|Certificates|Updates|Vulnerabilities|Malware_Attacks|IDS_Attacks|Risk|Endpoint)\.[A-Za-z_][A-Za-z0-9_]*)(?-u:\b)",
         )
         .expect("a valid regex")
     });
+    // The word boundaries match no text: each match is the field.
     let mut out: BTreeSet<String> = RE
-        .captures_iter(search)
-        .map(|c| c[1].to_string())
+        .find_iter(search)
+        .map(|m| m.as_str().to_string())
         .filter(|f| !f.ends_with('_'))
         .collect();
     if search.contains("_time") {
@@ -143,6 +144,12 @@ struct Cover<'a> {
     by_technique: BTreeMap<String, BTreeSet<&'a str>>,
     /// Detection name to its page, relative to the docs folder.
     pages: BTreeMap<&'a str, String>,
+    /// Every detection name, sorted and without repeats.
+    names: Vec<&'a str>,
+    /// Technique id to its detections, as a bit set over `names` (bit `i`
+    /// of word `i / 64` for `names[i]`): `by_technique` in a form whose
+    /// unions are cheap.
+    ranked: HashMap<String, Vec<u64>>,
 }
 
 fn cover<'a>(p: &'a Project) -> Cover<'a> {
@@ -161,9 +168,70 @@ fn cover<'a>(p: &'a Project) -> Cover<'a> {
         .iter()
         .map(|d| (d.common.name(), page_of(d)))
         .collect();
-    Cover {
-        by_technique,
-        pages,
+    Cover::new(by_technique, pages)
+}
+
+impl<'a> Cover<'a> {
+    /// The cover of detections mapped to techniques (`by_technique`), with
+    /// their pages (`pages`, by detection name).
+    fn new(
+        by_technique: BTreeMap<String, BTreeSet<&'a str>>,
+        pages: BTreeMap<&'a str, String>,
+    ) -> Self {
+        let mut names: Vec<&str> = pages.keys().copied().collect();
+        names.extend(by_technique.values().flatten().copied());
+        names.sort_unstable();
+        names.dedup();
+        let ranked = by_technique
+            .iter()
+            .map(|(t, ds)| {
+                let mut bits = vec![0u64; names.len().div_ceil(64)];
+                for i in ds.iter().filter_map(|n| names.binary_search(n).ok()) {
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+                (t.clone(), bits)
+            })
+            .collect();
+        Cover {
+            by_technique,
+            pages,
+            names,
+            ranked,
+        }
+    }
+
+    /// The detections mapped to any of `techniques`, but `own`: the first
+    /// `max` in name order, and how many there are.
+    fn related<'t>(
+        &self,
+        techniques: impl Iterator<Item = &'t str>,
+        own: &str,
+        max: usize,
+    ) -> (Vec<&'a str>, usize) {
+        let mut union = vec![0u64; self.names.len().div_ceil(64)];
+        for t in techniques {
+            if let Some(bits) = self.ranked.get(t) {
+                for (u, b) in union.iter_mut().zip(bits) {
+                    *u |= b;
+                }
+            }
+        }
+        if let Ok(i) = self.names.binary_search(&own) {
+            union[i / 64] &= !(1 << (i % 64));
+        }
+        let count: usize = union.iter().map(|w| w.count_ones() as usize).sum();
+        let first = union
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                (0..64)
+                    .filter(move |b| bits & (1 << b) != 0)
+                    .map(move |b| w * 64 + b)
+            })
+            .filter_map(|i| self.names.get(i).copied())
+            .take(max)
+            .collect();
+        (first, count)
     }
 }
 
@@ -210,7 +278,7 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
     row(&mut o, "Author", s(&d.common.author));
     row(&mut o, "ID", s(&d.common.id));
     o.push('\n');
-    let view = detc_build::view::detection(p, attack, d);
+    let view = detc_build::view::alert(p, d);
     alert_section(&mut o, &view, s(&d.search));
 
     let _ = writeln!(o, "## ATT&CK\n");
@@ -428,29 +496,8 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
 /// name), so an analyst finds what else covers the behaviour.
 fn related(o: &mut String, d: &Detection, cov: &Cover) {
     const MAX: usize = 12;
-    let name = d.common.name();
-    // The union of the techniques' detections, in name order, by merging
-    // their (sorted) sets: the first MAX names and how many there are.
-    let mut sets: Vec<_> = d
-        .tags
-        .mitre_attack_id
-        .iter()
-        .filter_map(|t| cov.by_technique.get(&t.value))
-        .map(|ds| ds.iter().copied().peekable())
-        .collect();
-    let mut first: Vec<&str> = Vec::with_capacity(MAX);
-    let mut count = 0usize;
-    while let Some(next) = sets.iter_mut().filter_map(|s| s.peek().copied()).min() {
-        for s in &mut sets {
-            s.next_if_eq(&next);
-        }
-        if next != name {
-            count += 1;
-            if first.len() < MAX {
-                first.push(next);
-            }
-        }
-    }
+    let techniques = d.tags.mitre_attack_id.iter().map(|t| t.value.as_str());
+    let (first, count) = cov.related(techniques, d.common.name(), MAX);
     if count == 0 {
         return;
     }
@@ -491,7 +538,7 @@ fn analytic_link(attack: &Attack, id: &str) -> String {
 /// the search runs and over what, whether it raises a notable (finding) or
 /// only risk, at which severity and title, throttling, and the state a
 /// `firstseen` command keeps.
-fn alert_section(o: &mut String, v: &detc_build::view::DetectionView, search: &str) {
+fn alert_section(o: &mut String, v: &detc_build::view::AlertView, search: &str) {
     let _ = writeln!(o, "## The alert\n\n| Setting | Value |\n| --- | --- |");
     let sc = &v.schedule;
     if !sc.cron_schedule.is_empty() {
@@ -545,10 +592,13 @@ fn alert_section(o: &mut String, v: &detc_build::view::DetectionView, search: &s
             let _ = writeln!(o, "| Throttling | none |");
         }
     }
-    for cmd in detc_spl::split_pipeline(search)
-        .iter()
-        .filter(|c| c.name == "firstseen")
-    {
+    // Most searches do not call firstseen: those are not split.
+    let calls = if search.contains("firstseen") {
+        detc_spl::split_pipeline(search)
+    } else {
+        Vec::new()
+    };
+    for cmd in calls.iter().filter(|c| c.name == "firstseen") {
         let opt = |k: &str| {
             detc_spl::split_words(cmd.args).iter().find_map(|t| {
                 t.text
@@ -1040,4 +1090,39 @@ fn stale_entries(dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<Vec<(PathBuf,
     }
     stale.sort_by_key(|s| std::cmp::Reverse(s.0.components().count()));
     Ok(stale)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn related_detections_are_the_union_of_the_techniques_but_the_page_own() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let names: Vec<String> = (0..70).map(|i| format!("d{i:02}")).collect();
+        let mut by_technique: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        // T1: d00..d59; T2: d50..d69 (d50..d59 in both); T3: only d05.
+        for (i, n) in names.iter().enumerate() {
+            if i < 60 {
+                by_technique.entry("T1".into()).or_default().insert(n);
+            }
+            if i >= 50 {
+                by_technique.entry("T2".into()).or_default().insert(n);
+            }
+        }
+        by_technique.entry("T3".into()).or_default().insert("d05");
+        let pages = names
+            .iter()
+            .map(|n| (n.as_str(), format!("{n}.md")))
+            .collect();
+        let cov = super::Cover::new(by_technique, pages);
+        let (first, count) = cov.related(["T1", "T2"].into_iter(), "d01", 3);
+        assert_eq!(first, ["d00", "d02", "d03"]);
+        assert_eq!(count, 69, "70 in the union, less the page's own");
+        let (first, count) = cov.related(["T2", "T9"].into_iter(), "d00", 12);
+        assert_eq!(first.first(), Some(&"d50"));
+        assert_eq!(first.len(), 12);
+        assert_eq!(count, 20);
+        let (first, count) = cov.related(["T3"].into_iter(), "d05", 12);
+        assert!(first.is_empty());
+        assert_eq!(count, 0);
+    }
 }
