@@ -251,7 +251,10 @@ fn tactic_names(attack: &Attack, shortnames: &[String]) -> String {
 }
 
 fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> String {
-    let mut o = String::new();
+    // Room for the whole page (6 KiB is typical, 12 KiB the most on
+    // security_content v4.42.0): growing it step by step was a tenth of
+    // the page's cost.
+    let mut o = String::with_capacity(16 * 1024);
     let name = d.common.name();
     let _ = writeln!(o, "# {name}\n");
     let _ = writeln!(o, "{}\n", s(&d.common.description).trim());
@@ -489,6 +492,8 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
             }
         }
     }
+    // Every page is held until all are written: no room to spare.
+    o.shrink_to_fit();
     o
 }
 
