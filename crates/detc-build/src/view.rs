@@ -49,7 +49,7 @@ impl Detections {
     /// Values that cannot be written are left to [`Detections::errors`].
     pub fn get(&self, i: usize) -> Option<DetectionView> {
         let d = self.project.content.detections.get(*self.order.get(i)?)?;
-        Some(detection_view(&self.project, self.attack, d, None))
+        Some(detection_view(&self.project, self.attack, d))
     }
 
     /// Every value of every detection that cannot be written (a stanza
@@ -59,7 +59,7 @@ impl Detections {
         let mut errors = Vec::new();
         for &i in &self.order {
             if let Some(d) = self.project.content.detections.get(i) {
-                detection_view(&self.project, self.attack, d, Some(&mut errors));
+                detection_errors(&self.project, d, &mut errors);
             }
         }
         errors
@@ -656,24 +656,41 @@ pub fn alert(p: &Project, d: &Detection) -> AlertView {
     }
 }
 
-fn detection_view(
-    p: &Project,
-    attack: &Attack,
-    d: &Detection,
-    mut errors: Option<&mut Vec<BuildError>>,
-) -> DetectionView {
-    let name = d.common.name().to_string();
+/// The values of `d`'s [`DetectionView`] that cannot be written (its
+/// stanza name, then its `.conf` values in the view's order), computed
+/// with the same functions as the view but without the rest of it.
+fn detection_errors(p: &Project, d: &Detection, errors: &mut Vec<BuildError>) {
+    let name = d.common.name();
     let file = d.common.path.as_str();
     let what = format!("detection `{name}`");
-    let stanza = rule_stanza(&p.config.app.label, &name);
-    if let Some(e) = errors.as_deref_mut() {
-        stanza_ok(e, &what, file, &stanza);
+    stanza_ok(errors, &what, file, &rule_stanza(&p.config.app.label, name));
+    for (field, v) in [
+        ("description", prose(&d.common.description)),
+        ("search", s(&d.search)),
+        ("how_to_implement", prose(&d.how_to_implement)),
+        ("known_false_positives", prose(&d.known_false_positives)),
+    ] {
+        conf_ok(errors, &what, file, field, &v);
     }
-    let mut check = |field: &str, v: &str| {
-        if let Some(e) = errors.as_deref_mut() {
-            conf_ok(e, &what, file, field, v);
-        }
-    };
+    let alert = alert(p, d);
+    if alert.risk {
+        conf_ok(errors, &what, file, "rba.message", &alert.risk_message);
+    }
+    if let Some(n) = &alert.notable {
+        conf_ok(errors, &what, file, "notable rule_title", &n.rule_title);
+        conf_ok(
+            errors,
+            &what,
+            file,
+            "notable rule_description",
+            &n.rule_description,
+        );
+    }
+}
+
+fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView {
+    let name = d.common.name().to_string();
+    let stanza = rule_stanza(&p.config.app.label, &name);
     let kind = s(&d.kind);
     let search = s(&d.search);
     let description = prose(&d.common.description);
@@ -684,14 +701,6 @@ fn detection_view(
     };
     let how_to_implement = prose(&d.how_to_implement);
     let known_false_positives = prose(&d.known_false_positives);
-    for (field, v) in [
-        ("description", &description),
-        ("search", &search),
-        ("how_to_implement", &how_to_implement),
-        ("known_false_positives", &known_false_positives),
-    ] {
-        check(field, v);
-    }
     let version = d.common.version.as_ref().map(|v| v.value).unwrap_or(1);
     let mitre_attack = list(&d.tags.mitre_attack_id);
     let tactics: BTreeSet<String> = mitre_attack
@@ -823,13 +832,6 @@ fn detection_view(
         }
         _ => Vec::new(),
     };
-    if alert.risk {
-        check("rba.message", &alert.risk_message);
-    }
-    if let Some(n) = &alert.notable {
-        check("notable rule_title", &n.rule_title);
-        check("notable rule_description", &n.rule_description);
-    }
     let data_models = detc_content::enums::DATA_MODELS
         .iter()
         .filter(|m| search.contains(*m))

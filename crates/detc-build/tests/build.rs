@@ -368,6 +368,19 @@ fn a_search_line_ending_in_a_backslash_is_refused_with_the_detection_and_file() 
     assert!(text[0].starts_with("detection `AWS IAM User Created With Access Key` (`detections/cloud/aws_iam_user_created_with_access_key.yml`): `search` cannot be written to a .conf file: line 4 of the value ends with a backslash"), "{}", text[0]);
 }
 
+#[test]
+fn a_risk_message_ending_in_a_backslash_is_refused_with_the_detection_and_file() {
+    let dir = edited(
+        "detections/cloud/aws_iam_user_created_with_access_key.yml",
+        |t| t.replace("from $src$\n", "from $src$ \\\\\n"),
+    );
+    let p = std::sync::Arc::new(detc_content::load(dir.path()));
+    let errs = detc_build::generate(&p, &options(None)).unwrap_err();
+    let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 1, "{text:#?}");
+    assert!(text[0].starts_with("detection `AWS IAM User Created With Access Key` (`detections/cloud/aws_iam_user_created_with_access_key.yml`): `rba.message` cannot be written to a .conf file"), "{}", text[0]);
+}
+
 fn override_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
