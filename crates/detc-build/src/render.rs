@@ -152,8 +152,8 @@ pub fn builtin(name: &str) -> Option<&'static str> {
     TEMPLATES.iter().find(|t| t.name == name).map(|t| t.source)
 }
 
-fn conf_filter(v: String) -> Result<String, minijinja::Error> {
-    detc_conf::value_text(&v).map_err(|m| {
+fn conf_filter(v: &str) -> Result<String, minijinja::Error> {
+    detc_conf::value_text(v).map_err(|m| {
         let head: String = v.chars().take(60).collect();
         minijinja::Error::new(
             ErrorKind::InvalidOperation,
@@ -162,9 +162,9 @@ fn conf_filter(v: String) -> Result<String, minijinja::Error> {
     })
 }
 
-fn stanza_filter(v: String) -> Result<String, minijinja::Error> {
-    detc_conf::check_stanza_name(&v)
-        .map(|_| v.clone())
+fn stanza_filter(v: &str) -> Result<String, minijinja::Error> {
+    detc_conf::check_stanza_name(v)
+        .map(|_| v.to_string())
         .map_err(|m| minijinja::Error::new(ErrorKind::InvalidOperation, format!("[{v}]: {m}")))
 }
 
