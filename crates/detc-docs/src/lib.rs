@@ -146,6 +146,8 @@ struct Cover<'a> {
     pages: BTreeMap<&'a str, String>,
     /// Every detection name, sorted and without repeats.
     names: Vec<&'a str>,
+    /// The page of each of `names`, at the same index.
+    names_pages: Vec<Option<String>>,
     /// Technique id to its detections, as a bit set over `names` (bit `i`
     /// of word `i / 64` for `names[i]`): `by_technique` in a form whose
     /// unions are cheap.
@@ -192,22 +194,25 @@ impl<'a> Cover<'a> {
                 (t.clone(), bits)
             })
             .collect();
+        let names_pages = names.iter().map(|n| pages.get(n).cloned()).collect();
         Cover {
             by_technique,
             pages,
             names,
+            names_pages,
             ranked,
         }
     }
 
     /// The detections mapped to any of `techniques`, but `own`: the first
-    /// `max` in name order, and how many there are.
+    /// `max` in name order, each with its page if it has one, and how many
+    /// there are.
     fn related<'t>(
         &self,
         techniques: impl Iterator<Item = &'t str>,
         own: &str,
         max: usize,
-    ) -> (Vec<&'a str>, usize) {
+    ) -> (Vec<(&'a str, Option<&str>)>, usize) {
         let mut union = vec![0u64; self.names.len().div_ceil(64)];
         for t in techniques {
             if let Some(bits) = self.ranked.get(t) {
@@ -228,7 +233,10 @@ impl<'a> Cover<'a> {
                     .filter(move |b| bits & (1 << b) != 0)
                     .map(move |b| w * 64 + b)
             })
-            .filter_map(|i| self.names.get(i).copied())
+            .filter_map(|i| {
+                let page = self.names_pages.get(i)?.as_deref();
+                Some((*self.names.get(i)?, page))
+            })
             .take(max)
             .collect();
         (first, count)
@@ -251,10 +259,19 @@ fn tactic_names(attack: &Attack, shortnames: &[String]) -> String {
 }
 
 fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> String {
-    // Room for the whole page (6 KiB is typical, 12 KiB the most on
-    // security_content v4.42.0): growing it step by step was a tenth of
-    // the page's cost.
-    let mut o = String::with_capacity(16 * 1024);
+    // Written into a buffer kept by the thread (6 KiB is a typical page,
+    // 12 KiB the most on security_content v4.42.0), then copied out at its
+    // size: growing each page step by step, or reserving room for the
+    // largest in each, cost a tenth of the page.
+    thread_local!(static PAGE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
+    PAGE.with_borrow_mut(|o| {
+        o.clear();
+        write_detection_page(o, p, d, attack, cov);
+        o.as_str().to_owned()
+    })
+}
+
+fn write_detection_page(o: &mut String, p: &Project, d: &Detection, attack: &Attack, cov: &Cover) {
     let name = d.common.name();
     let _ = writeln!(o, "# {name}\n");
     let _ = writeln!(o, "{}\n", s(&d.common.description).trim());
@@ -264,25 +281,25 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
             let _ = writeln!(o, "| {k} | {} |", cell(v));
         }
     };
-    row(&mut o, "Type", s(&d.kind));
-    row(&mut o, "Status", s(&d.common.status));
-    row(&mut o, "Products", &join(&d.tags.product));
-    row(&mut o, "Data sources", &join(&d.data_source));
-    row(&mut o, "Security domain", s(&d.tags.security_domain));
-    row(&mut o, "Asset type", s(&d.tags.asset_type));
+    row(o, "Type", s(&d.kind));
+    row(o, "Status", s(&d.common.status));
+    row(o, "Products", &join(&d.tags.product));
+    row(o, "Data sources", &join(&d.data_source));
+    row(o, "Security domain", s(&d.tags.security_domain));
+    row(o, "Asset type", s(&d.tags.asset_type));
     let version = d
         .common
         .version
         .as_ref()
         .map(|v| v.value.to_string())
         .unwrap_or_default();
-    row(&mut o, "Version", &version);
-    row(&mut o, "Date", s(&d.common.date));
-    row(&mut o, "Author", s(&d.common.author));
-    row(&mut o, "ID", s(&d.common.id));
+    row(o, "Version", &version);
+    row(o, "Date", s(&d.common.date));
+    row(o, "Author", s(&d.common.author));
+    row(o, "ID", s(&d.common.id));
     o.push('\n');
     let view = detc_build::view::alert(p, d);
-    alert_section(&mut o, &view, s(&d.search));
+    alert_section(o, &view, s(&d.search));
 
     let _ = writeln!(o, "## ATT&CK\n");
     if d.tags.mitre_attack_id.is_empty() {
@@ -462,8 +479,8 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
         }
     }
 
-    related(&mut o, d, cov);
-    references(&mut o, &d.common.references);
+    related(o, d, cov);
+    references(o, &d.common.references);
 
     let _ = writeln!(o, "## Test data\n");
     if d.tests.is_empty() {
@@ -492,9 +509,6 @@ fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> S
             }
         }
     }
-    // Every page is held until all are written: no room to spare.
-    o.shrink_to_fit();
-    o
 }
 
 /// The other detections of the same techniques, linked, at most 12 (by
@@ -510,8 +524,8 @@ fn related(o: &mut String, d: &Detection, cov: &Cover) {
         o,
         "## Related detections\n\nOther detections of the same ATT&CK techniques:\n"
     );
-    for n in first {
-        if let Some(page) = cov.pages.get(n) {
+    for (n, page) in first {
+        if let Some(page) = page {
             let _ = writeln!(o, "- [{n}](../{page})");
         }
     }
@@ -1120,10 +1134,17 @@ mod tests {
             .collect();
         let cov = super::Cover::new(by_technique, pages);
         let (first, count) = cov.related(["T1", "T2"].into_iter(), "d01", 3);
-        assert_eq!(first, ["d00", "d02", "d03"]);
+        assert_eq!(
+            first,
+            [
+                ("d00", Some("d00.md")),
+                ("d02", Some("d02.md")),
+                ("d03", Some("d03.md"))
+            ]
+        );
         assert_eq!(count, 69, "70 in the union, less the page's own");
         let (first, count) = cov.related(["T2", "T9"].into_iter(), "d00", 12);
-        assert_eq!(first.first(), Some(&"d50"));
+        assert_eq!(first.first(), Some(&("d50", Some("d50.md"))));
         assert_eq!(first.len(), 12);
         assert_eq!(count, 20);
         let (first, count) = cov.related(["T3"].into_iter(), "d05", 12);
