@@ -601,11 +601,14 @@ pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> 
         let files = s.spawn(|| write_files(app, &staged, mtime));
         // Streamed to its file: the tarball is never whole in memory.
         let tarball_bytes = std::fs::File::create(&staged_tgz)
-            .and_then(|file| app.write_tarball(mtime, std::io::BufWriter::new(file)))
-            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-            .and_then(|f| f.metadata())
-            .map(|m| m.len())
-            .map_err(|e| io("write", &staged_tgz, e));
+            .map_err(|e| io("create", &staged_tgz, e))
+            .and_then(|file| {
+                app.write_tarball(mtime, std::io::BufWriter::new(file))
+                    .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+                    .and_then(|f| f.metadata())
+                    .map(|m| m.len())
+                    .map_err(|e| io("write", &staged_tgz, e))
+            });
         let files = files
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));

@@ -601,7 +601,6 @@ pub struct AlertView {
 /// The [`AlertView`] of `d`.
 pub fn alert(p: &Project, d: &Detection) -> AlertView {
     let kind = s(&d.kind);
-    let search = s(&d.search);
     let deployment = p.content.deployment_for(d.deployment.as_ref(), &kind);
     let max_score = d.rba.as_ref().and_then(|r| {
         r.risk_objects
@@ -622,7 +621,7 @@ pub fn alert(p: &Project, d: &Detection) -> AlertView {
     let original = if d.drilldowns.is_empty() {
         String::new()
     } else {
-        read_only_firstseen(&search)
+        read_only_firstseen(&s(&d.search))
     };
     let drilldowns = d
         .drilldowns

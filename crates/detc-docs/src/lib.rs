@@ -142,11 +142,10 @@ pub fn required_fields(search: &str) -> Vec<String> {
 struct Cover<'a> {
     /// Technique id to the detections (names) mapped to it.
     by_technique: BTreeMap<String, BTreeSet<&'a str>>,
-    /// Detection name to its page, relative to the docs folder.
-    pages: BTreeMap<&'a str, String>,
     /// Every detection name, sorted and without repeats.
     names: Vec<&'a str>,
-    /// The page of each of `names`, at the same index.
+    /// The page of each of `names` (relative to the docs folder), at the
+    /// same index.
     names_pages: Vec<Option<String>>,
     /// Technique id to its detections, as a bit set over `names` (bit `i`
     /// of word `i / 64` for `names[i]`): `by_technique` in a form whose
@@ -194,14 +193,20 @@ impl<'a> Cover<'a> {
                 (t.clone(), bits)
             })
             .collect();
-        let names_pages = names.iter().map(|n| pages.get(n).cloned()).collect();
+        let mut pages = pages;
+        let names_pages = names.iter().map(|n| pages.remove(n)).collect();
         Cover {
             by_technique,
-            pages,
             names,
             names_pages,
             ranked,
         }
+    }
+
+    /// The page of the detection `name`, relative to the docs folder.
+    fn page(&self, name: &str) -> Option<&str> {
+        let i = self.names.binary_search(&name).ok()?;
+        self.names_pages.get(i)?.as_deref()
     }
 
     /// The detections mapped to any of `techniques`, but `own`: the first
@@ -820,7 +825,7 @@ fn attack_page(p: &Project, attack: &Attack) -> String {
         };
         let links: Vec<String> = dets
             .iter()
-            .filter_map(|n| Some(format!("[{}]({})", cell(n), cov.pages.get(n)?)))
+            .filter_map(|n| Some(format!("[{}]({})", cell(n), cov.page(n)?)))
             .collect();
         let _ = writeln!(
             o,
