@@ -27,7 +27,7 @@ use detc_attack::Attack;
 use detc_content::load::Project;
 use detc_content::model::Detection;
 use detc_content::naming::file_stem_for;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -985,18 +985,16 @@ pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
 /// As [`write`].
 pub fn stage(files: &[DocFile], dir: &Path) -> Result<Staged, String> {
     if dir.is_dir() {
-        let wanted: BTreeSet<PathBuf> = files.iter().map(|f| dir.join(&f.path)).collect();
         // Reading back what is there is most of the work: on all cores.
-        let changed = detc_content::par::parallel_map(files, |f| {
-            !std::fs::read(dir.join(&f.path)).is_ok_and(|old| old == f.text.as_bytes())
-        });
+        let changed =
+            detc_content::par::parallel_map(files, |f| !holds(&dir.join(&f.path), &f.text));
         let changed: Vec<DocFile> = files
             .iter()
             .zip(changed)
             .filter(|(_, c)| *c)
             .map(|(f, _)| f.clone())
             .collect();
-        let stale = stale_entries(dir, &wanted)?;
+        let stale = stale_entries(dir, files)?;
         return Ok(Staged {
             dir: dir.to_path_buf(),
             how: How::Update { changed, stale },
@@ -1058,6 +1056,20 @@ impl Staged {
                     .map_err(|e| format!("cannot move the docs to {}: {e}", dir.display()))?;
             }
             How::Update { changed, stale } => {
+                // Stale entries go first: a folder or file may stand where a
+                // page or a page's folder now belongs.
+                for (path, is_dir) in stale {
+                    let r = if is_dir {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                    match r {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+                    }
+                }
                 for f in &changed {
                     let path = dir.join(&f.path);
                     let d = path.parent().unwrap_or(&dir);
@@ -1072,42 +1084,65 @@ impl Staged {
                     tmp.persist(&path)
                         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 }
-                for (path, is_dir) in stale {
-                    let r = if is_dir {
-                        std::fs::remove_dir_all(&path)
-                    } else {
-                        std::fs::remove_file(&path)
-                    };
-                    match r {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-                    }
-                }
             }
         }
         Ok(dir)
     }
 }
 
-/// What in `dir` is not in `wanted` (and not a folder holding something
-/// wanted), deepest first so that emptied folders can go too.
-fn stale_entries(dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<Vec<(PathBuf, bool)>, String> {
+/// Whether the file at `path` holds exactly `text`: one open, reads into
+/// a buffer one byte longer than `text` until the end of the file (a
+/// longer file fills it), no size query. Any failure to read is `false`:
+/// the page is then written again.
+fn holds(path: &Path, text: &str) -> bool {
+    use std::io::Read as _;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; text.len() + 1];
+    let mut n = 0;
+    loop {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => return &buf[..n] == text.as_bytes(),
+            Ok(k) => {
+                n += k;
+                if n == buf.len() {
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// What in `dir` is not one of `files` (and not a folder holding one of
+/// them), deepest first so that emptied folders can go too. Entries are
+/// matched by their `/`-separated path relative to `dir`, as
+/// [`DocFile::path`] is written; a name that is not UTF-8 is never a page.
+fn stale_entries(dir: &Path, files: &[DocFile]) -> Result<Vec<(PathBuf, bool)>, String> {
+    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let wanted_dirs: HashSet<&str> = files
+        .iter()
+        .flat_map(|f| f.path.match_indices('/').map(|(i, _)| &f.path[..i]))
+        .collect();
     let mut stale: Vec<(PathBuf, bool)> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, prefix)) = stack.pop() {
         let entries =
             std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
         for e in entries {
             let e = e.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
             let path = e.path();
+            let rel = e.file_name().to_str().map(|name| format!("{prefix}{name}"));
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
             if is_dir {
-                stack.push(path.clone());
-                if !wanted.iter().any(|w| w.starts_with(&path)) {
-                    stale.push((path, true));
+                // A stale folder goes whole: nothing in it is looked at.
+                match rel.filter(|r| wanted_dirs.contains(r.as_str())) {
+                    Some(r) => stack.push((path, r + "/")),
+                    None => stale.push((path, true)),
                 }
-            } else if !wanted.contains(&path) {
+            } else if !rel.as_deref().is_some_and(|r| wanted.contains(r)) {
                 stale.push((path, false));
             }
         }

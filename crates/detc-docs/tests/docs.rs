@@ -149,6 +149,24 @@ fn an_existing_docs_folder_is_updated_in_place_and_holds_exactly_the_pages() {
     let mut left: Vec<String> = walk(&dir);
     left.sort();
     assert_eq!(left, ["detections/a.md", "detections/c.md", "index.md"]);
+
+    // A page edited by hand is written again, whether the edit made it
+    // longer or shorter than the page; a folder where a page belongs and a
+    // nested folder that holds no page are removed.
+    std::fs::write(dir.join("index.md"), "# Index\nedited by hand\n").unwrap();
+    std::fs::write(dir.join("detections/a.md"), "# A").unwrap();
+    std::fs::remove_file(dir.join("detections/c.md")).unwrap();
+    std::fs::create_dir_all(dir.join("detections/c.md/inside")).unwrap();
+    std::fs::create_dir_all(dir.join("old/deep")).unwrap();
+    std::fs::write(dir.join("old/deep/x.md"), "old\n").unwrap();
+    detc_docs::write(&second, &dir).unwrap();
+    assert_eq!(read("index.md"), "# Index\n");
+    assert_eq!(read("detections/a.md"), "# A, changed\n");
+    assert_eq!(read("detections/c.md"), "# C\n");
+    let mut left: Vec<String> = walk(&dir);
+    left.sort();
+    assert_eq!(left, ["detections/a.md", "detections/c.md", "index.md"]);
+    assert!(!dir.join("old").exists());
 }
 
 fn walk(dir: &std::path::Path) -> Vec<String> {
