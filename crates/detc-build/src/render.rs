@@ -16,17 +16,17 @@
 //! build with the template's name and line.
 
 use crate::BuildError;
-use crate::view::Context;
+use crate::view::{Context, Field};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A list of the context that can hand out one template value at a time.
 trait Items: Send + Sync + 'static {
     fn count(&self) -> usize;
-    fn value(&self, i: usize) -> Option<Value>;
+    fn value(&self, cx: &Arc<Context>, i: usize) -> Option<Value>;
 }
 
 impl<T: Serialize + Send + Sync + 'static> Items for [T] {
@@ -34,19 +34,78 @@ impl<T: Serialize + Send + Sync + 'static> Items for [T] {
         self.len()
     }
 
-    fn value(&self, i: usize) -> Option<Value> {
+    fn value(&self, _: &Arc<Context>, i: usize) -> Option<Value> {
         self.get(i).map(Value::from_serialize)
     }
 }
 
-/// Detections' views are built on demand, then converted.
+/// A detection is a [`DetectionValue`]: its fields are computed as a
+/// template reads them.
 impl Items for crate::view::Detections {
     fn count(&self) -> usize {
         self.len()
     }
 
-    fn value(&self, i: usize) -> Option<Value> {
-        self.get(i).map(|v| Value::from_serialize(&v))
+    fn value(&self, cx: &Arc<Context>, i: usize) -> Option<Value> {
+        (i < self.len()).then(|| {
+            Value::from_object(DetectionValue {
+                cx: Arc::clone(cx),
+                i,
+                full: OnceLock::new(),
+            })
+        })
+    }
+}
+
+/// The `i`th detection as a template sees it: a map with the fields of
+/// [`crate::view::DetectionView`]. A field of
+/// [`crate::view::CHEAP_FIELDS`] read before any other is computed alone
+/// (`analyticstories.conf` reads nothing else, and building and converting
+/// a whole view for each of 1,711 detections was most of its render); the
+/// first other field builds and converts the whole view, which then
+/// serves every field.
+#[derive(Debug)]
+struct DetectionValue {
+    cx: Arc<Context>,
+    i: usize,
+    full: OnceLock<Value>,
+}
+
+impl DetectionValue {
+    fn full(&self) -> &Value {
+        self.full.get_or_init(|| {
+            self.cx
+                .detections
+                .get(self.i)
+                .map(|v| Value::from_serialize(&v))
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl Object for DetectionValue {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        if self.full.get().is_none()
+            && let Some(f) = self.cx.detections.field(self.i, key)
+        {
+            return Some(match f {
+                Field::Text(t) => Value::from(t),
+                other => Value::from_serialize(&other),
+            });
+        }
+        self.full().get_attr(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.full().try_iter() {
+            Ok(keys) => Enumerator::Values(keys.collect()),
+            Err(_) => Enumerator::Empty,
+        }
     }
 }
 
@@ -71,7 +130,7 @@ impl<L: Items + ?Sized> Object for LazyList<L> {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        (self.list)(&self.cx).value(key.as_usize()?)
+        (self.list)(&self.cx).value(&self.cx, key.as_usize()?)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -52,6 +52,15 @@ impl Detections {
         Some(detection_view(&self.project, self.attack, d))
     }
 
+    /// The field `key` of the `i`th detection's view, computed without
+    /// building the rest of the view, when it is one of [`CHEAP_FIELDS`];
+    /// `None` for other keys and past the end. Equal to the same field of
+    /// [`Detections::get`] (a test checks every one on real content).
+    pub fn field(&self, i: usize, key: &str) -> Option<Field> {
+        let d = self.project.content.detections.get(*self.order.get(i)?)?;
+        field(&self.project, d, key)
+    }
+
     /// Every value of every detection that cannot be written (a stanza
     /// name or a `.conf` value Splunk would read differently), each naming
     /// the detection and its file, in name order.
@@ -709,24 +718,9 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
         .filter_map(|short| attack.tactic(short))
         .map(|t| t.name.clone())
         .collect();
-    let ttp = d.detection_type() == Some(detc_content::enums::DetectionType::Ttp);
-    let nist = vec![if ttp { "DE.CM" } else { "DE.AE" }.to_string()];
-    // contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for
-    // the network security domain, else CIS 10.
-    let cis20 = vec![
-        if s(&d.tags.security_domain) == "network" {
-            "CIS 13"
-        } else {
-            "CIS 10"
-        }
-        .to_string(),
-    ];
-    let mut mappings = BTreeMap::new();
-    mappings.insert("cis20", cis20.clone());
-    if !mitre_attack.is_empty() {
-        mappings.insert("mitre_attack", mitre_attack.clone());
-    }
-    mappings.insert("nist", nist.clone());
+    let nist = nist(d);
+    let cis20 = cis20(d);
+    let mappings = mappings(d);
     let mut analytic_story = list(&d.tags.analytic_story);
     analytic_story.sort();
     let data_source = list(&d.data_source);
@@ -881,6 +875,79 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
         kind,
         name,
     }
+}
+
+/// NIST CSF function: `DE.CM` for a TTP detection, else `DE.AE`
+/// (contentctl `DetectionTags.nist`).
+fn nist(d: &Detection) -> Vec<String> {
+    let ttp = d.detection_type() == Some(detc_content::enums::DetectionType::Ttp);
+    vec![if ttp { "DE.CM" } else { "DE.AE" }.to_string()]
+}
+
+/// contentctl `DetectionTags.cis20`: CIS 13 (network monitoring) for the
+/// network security domain, else CIS 10.
+fn cis20(d: &Detection) -> Vec<String> {
+    let network = d
+        .tags
+        .security_domain
+        .as_ref()
+        .is_some_and(|v| v.value == "network");
+    vec![if network { "CIS 13" } else { "CIS 10" }.to_string()]
+}
+
+/// `action.escu.mappings`: `cis20`, `mitre_attack` (when there is a
+/// technique) and `nist`.
+fn mappings(d: &Detection) -> BTreeMap<&'static str, Vec<String>> {
+    let mut m = BTreeMap::new();
+    m.insert("cis20", cis20(d));
+    if !d.tags.mitre_attack_id.is_empty() {
+        m.insert("mitre_attack", list(&d.tags.mitre_attack_id));
+    }
+    m.insert("nist", nist(d));
+    m
+}
+
+/// One field of a detection's view, computed on its own (see
+/// [`Detections::field`]).
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Field {
+    /// A text field.
+    Text(String),
+    /// A list of texts.
+    List(Vec<String>),
+    /// `mappings`.
+    Map(BTreeMap<&'static str, Vec<String>>),
+}
+
+/// The fields of [`DetectionView`] that [`Detections::field`] computes
+/// without the rest of the view: the ones each a copy of a YAML value or
+/// nearly (what `analyticstories.conf` reads, among others).
+pub const CHEAP_FIELDS: &[&str] = &[
+    "name",
+    "stanza",
+    "description",
+    "how_to_implement",
+    "known_false_positives",
+    "asset_type",
+    "security_domain",
+    "data_source",
+    "mappings",
+];
+
+fn field(p: &Project, d: &Detection, key: &str) -> Option<Field> {
+    Some(match key {
+        "name" => Field::Text(d.common.name().to_string()),
+        "stanza" => Field::Text(rule_stanza(&p.config.app.label, d.common.name())),
+        "description" => Field::Text(prose(&d.common.description)),
+        "how_to_implement" => Field::Text(prose(&d.how_to_implement)),
+        "known_false_positives" => Field::Text(prose(&d.known_false_positives)),
+        "asset_type" => Field::Text(s(&d.tags.asset_type)),
+        "security_domain" => Field::Text(s(&d.tags.security_domain)),
+        "data_source" => Field::List(list(&d.data_source)),
+        "mappings" => Field::Map(mappings(d)),
+        _ => return None,
+    })
 }
 
 /// Builds the context.

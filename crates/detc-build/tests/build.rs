@@ -494,3 +494,43 @@ fn the_firstseen_binary_is_checked_before_it_is_packaged() {
     assert!(commands.contains("[firstseen]\nfilename = firstseen\nchunked = true\n"));
     let _ = Path::new("");
 }
+
+/// Every field that `Detections::field` computes alone equals the same
+/// field of the whole view, for every detection of `root`; returns how
+/// many detections were compared.
+fn cheap_fields_equal_the_view(p: &std::sync::Arc<detc_content::Project>) -> usize {
+    let cx = detc_build::view::context(p, detc_attack::Attack::embedded())
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let dets = &cx.detections;
+    for i in 0..dets.len() {
+        let whole = serde_json::to_value(dets.get(i).unwrap()).unwrap();
+        for key in detc_build::view::CHEAP_FIELDS {
+            let alone = serde_json::to_value(dets.field(i, key).unwrap()).unwrap();
+            assert_eq!(alone, whole[key], "detection {i} `{key}`");
+        }
+        assert!(dets.field(i, "drilldowns").is_none());
+    }
+    assert!(dets.field(dets.len(), "name").is_none());
+    dets.len()
+}
+
+#[test]
+fn a_detection_field_computed_alone_equals_the_whole_views() {
+    for pack in ["build", "legacy4", "seed"] {
+        let p = std::sync::Arc::new(detc_content::load(&common::pack(pack)));
+        assert!(cheap_fields_equal_the_view(&p) > 0, "{pack}");
+    }
+    // And on the full security_content (1,711 detections), when it is
+    // beside the clone, as in CI.
+    let root = common::repo().join("../shared/corpus/security_content-v4.42.0");
+    if !root.join("contentctl.yml").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs with ../shared beside the clone"
+        );
+        return;
+    }
+    // The views need no rule to pass: the project's own errors do not matter here.
+    let p = std::sync::Arc::new(detc_content::load(&root));
+    assert_eq!(cheap_fields_equal_the_view(&p), 1711);
+}
