@@ -268,6 +268,34 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
         })),
         Err(e) => errors.extend(e),
     }
+    content_files(p, &cx, &mut files, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let template = read_app_template(&p.root.join("app_template")).map_err(|e| vec![e])?;
+    merge_app_template(template, &mut files, cx.app.ships_firstseen);
+    define_template_lookups(&mut files);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(App {
+        appid: cx.app.appid.clone(),
+        version: cx.app.version.clone(),
+        files,
+        needs_firstseen: cx.app.ships_firstseen,
+    })
+}
+
+/// The files written from the content without a template: a workbench
+/// panel per response task with inputs, `lookups/data_sources.csv`, a view
+/// per dashboard with a definition, and every csv and mlmodel lookup's
+/// file copied into `lookups/`, added to `files`; the problems (an
+/// unreadable lookup file, a data source list that cannot be written) are
+/// added to `errors`.
+fn content_files(
+    p: &Project,
+    cx: &view::Context,
+    files: &mut Vec<AppFile>,
+    errors: &mut Vec<BuildError>,
+) {
     for r in cx.investigations.iter().filter(|r| !r.inputs.is_empty()) {
         files.push(AppFile {
             path: format!(
@@ -311,24 +339,6 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
             ))),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    if let Err(e) = merge_app_template(
-        &p.root.join("app_template"),
-        &mut files,
-        cx.app.ships_firstseen,
-    ) {
-        return Err(vec![e]);
-    }
-    define_template_lookups(&mut files);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(App {
-        appid: cx.app.appid.clone(),
-        version: cx.app.version.clone(),
-        files,
-        needs_firstseen: cx.app.ships_firstseen,
-    })
 }
 
 /// Files that the build writes from the content even when `app_template/`
@@ -357,26 +367,21 @@ const FIRSTSEEN_FILES: &[&str] = &[
     "metadata/default.meta",
 ];
 
-/// Copies the content pack's `app_template/` folder into the app, as
-/// contentctl does before it writes anything (`ConfOutput.__init__`):
+/// Reads the content pack's `app_template/` folder, which the app copies
+/// as contentctl does before it writes anything (`ConfOutput.__init__`):
 /// icons, views, navigation, README, `metadata/default.meta`, lookups
-/// such as `mitre_enrichment.csv`. A template file replaces what detc
-/// would write at the same path, except the files both contentctl and
-/// detc generate ([`GENERATED_OVER_TEMPLATE`]); for the firstseen files
-/// ([`FIRSTSEEN_FILES`]) of an app that ships the command, detc's
-/// stanzas follow the template's. Links are not followed: a template
-/// cannot pull files from outside the content root. No folder, nothing
-/// copied.
+/// such as `mitre_enrichment.csv`. Every regular file with its
+/// `/`-separated path in the app, in path order. Links are not followed:
+/// a template cannot pull files from outside the content root. No folder,
+/// no file. [`merge_app_template`] says which of a template file and
+/// detc's file of the same path wins.
 ///
 /// # Errors
 /// A file or folder of the template that cannot be read, or a link in it.
-fn merge_app_template(
-    dir: &Path,
-    files: &mut Vec<AppFile>,
-    firstseen: bool,
-) -> Result<(), BuildError> {
+fn read_app_template(dir: &Path) -> Result<Vec<AppFile>, BuildError> {
+    let mut out = Vec::new();
     if !dir.is_dir() {
-        return Ok(());
+        return Ok(out);
     }
     let err = |p: &Path, e: &dyn std::fmt::Display| {
         BuildError::new(format!("app_template: cannot read `{}`: {e}", p.display()))
@@ -405,11 +410,28 @@ fn merge_app_template(
             .collect::<Vec<_>>()
             .join("/");
         let data = std::fs::read(entry.path()).map_err(|e| err(entry.path(), &e))?;
-        let executable = is_executable(&entry);
+        out.push(AppFile {
+            path: rel,
+            data,
+            executable: is_executable(&entry),
+        });
+    }
+    Ok(out)
+}
+
+/// Merges the files of `app_template/` (from [`read_app_template`]) into
+/// the app's. A template file replaces what detc would write at the same
+/// path, except the files both contentctl and detc generate
+/// ([`GENERATED_OVER_TEMPLATE`]); for the firstseen files
+/// ([`FIRSTSEEN_FILES`]) of an app that ships the command, detc's stanzas
+/// follow the template's.
+fn merge_app_template(template: Vec<AppFile>, files: &mut Vec<AppFile>, firstseen: bool) {
+    for t in template {
+        let rel = t.path.as_str();
         match files.iter_mut().find(|f| f.path == rel) {
-            Some(_) if GENERATED_OVER_TEMPLATE.contains(&rel.as_str()) => {}
-            Some(f) if firstseen && FIRSTSEEN_FILES.contains(&rel.as_str()) => {
-                let mut merged = data;
+            Some(_) if GENERATED_OVER_TEMPLATE.contains(&rel) => {}
+            Some(f) if firstseen && FIRSTSEEN_FILES.contains(&rel) => {
+                let mut merged = t.data;
                 if !merged.ends_with(b"\n") {
                     merged.push(b'\n');
                 }
@@ -418,17 +440,12 @@ fn merge_app_template(
                 f.data = merged;
             }
             Some(f) => {
-                f.data = data;
-                f.executable = executable;
+                f.data = t.data;
+                f.executable = t.executable;
             }
-            None => files.push(AppFile {
-                path: rel,
-                data,
-                executable,
-            }),
+            None => files.push(t),
         }
     }
-    Ok(())
 }
 
 /// Gives each csv file of the app's `lookups/` that no lookup defines (one
@@ -451,17 +468,23 @@ fn define_template_lookups(files: &mut [AppFile]) {
     else {
         return;
     };
-    let text = String::from_utf8_lossy(&t.data).into_owned();
-    let defined = |stem: &str| {
-        text.lines().any(|l| l.trim() == format!("[{stem}]"))
-            || text.lines().any(|l| {
-                l.split_once('=').is_some_and(|(k, v)| {
-                    k.trim() == "filename" && v.trim() == format!("{stem}.csv")
-                })
-            })
-    };
+    // What transforms.conf already defines, read once: stanza names and
+    // the stems of `filename = <stem>.csv`.
+    let text = String::from_utf8_lossy(&t.data);
+    let mut defined: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for l in text.lines() {
+        let l = l.trim();
+        if let Some(name) = l.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            defined.insert(name);
+        } else if let Some((k, v)) = l.split_once('=')
+            && k.trim() == "filename"
+            && let Some(stem) = v.trim().strip_suffix(".csv")
+        {
+            defined.insert(stem);
+        }
+    }
     let mut extra = String::new();
-    for stem in stems.iter().filter(|s| !defined(s)) {
+    for stem in stems.iter().filter(|s| !defined.contains(s.as_str())) {
         if detc_conf::check_stanza_name(stem).is_ok() {
             let what = if stem == "data_sources" {
                 "the content's data sources (data_sources/), as contentctl lists them"
