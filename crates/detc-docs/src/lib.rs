@@ -27,6 +27,7 @@ use detc_attack::Attack;
 use detc_content::load::Project;
 use detc_content::model::Detection;
 use detc_content::naming::file_stem_for;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -128,15 +129,15 @@ pub fn required_fields(search: &str) -> Vec<String> {
         .expect("a valid regex")
     });
     // The word boundaries match no text: each match is the field.
-    let mut out: BTreeSet<String> = RE
+    let mut out: BTreeSet<&str> = RE
         .find_iter(search)
-        .map(|m| m.as_str().to_string())
+        .map(|m| m.as_str())
         .filter(|f| !f.ends_with('_'))
         .collect();
     if search.contains("_time") {
-        out.insert("_time".into());
+        out.insert("_time");
     }
-    out.into_iter().collect()
+    out.into_iter().map(str::to_string).collect()
 }
 
 struct Cover<'a> {
@@ -263,16 +264,23 @@ fn tactic_names(attack: &Attack, shortnames: &[String]) -> String {
     v.join(", ")
 }
 
-fn detection_page(p: &Project, d: &Detection, attack: &Attack, cov: &Cover) -> String {
+fn with_detection_page<R>(
+    p: &Project,
+    d: &Detection,
+    attack: &Attack,
+    cov: &Cover,
+    f: impl FnOnce(&str) -> R,
+) -> R {
     // Written into a buffer kept by the thread (6 KiB is a typical page,
-    // 12 KiB the most on security_content v4.42.0), then copied out at its
-    // size: growing each page step by step, or reserving room for the
-    // largest in each, cost a tenth of the page.
+    // 12 KiB the most on security_content v4.42.0) and handed to `f` there:
+    // growing each page step by step, or reserving room for the largest in
+    // each, cost a tenth of the page, and a page that is already on disk
+    // is never copied.
     thread_local!(static PAGE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
     PAGE.with_borrow_mut(|o| {
         o.clear();
         write_detection_page(o, p, d, attack, cov);
-        o.as_str().to_owned()
+        f(o.as_str())
     })
 }
 
@@ -394,11 +402,9 @@ fn write_detection_page(o: &mut String, p: &Project, d: &Detection, attack: &Att
     }
 
     let search = s(&d.search);
-    let _ = writeln!(
-        o,
-        "## Search\n\n```spl\n{}```\n",
-        detc_spl::pipeline_lines(search)
-    );
+    o.push_str("## Search\n\n```spl\n");
+    detc_spl::write_pipeline_lines(o, search);
+    o.push_str("```\n\n");
 
     let _ = writeln!(o, "## Analytic stories\n");
     if d.tags.analytic_story.is_empty() {
@@ -475,12 +481,9 @@ fn write_detection_page(o: &mut String, p: &Project, d: &Detection, attack: &Att
                 (Some(e), Some(l)) => format!(" (from `{e}` to `{l}`)"),
                 _ => String::new(),
             };
-            let _ = writeln!(
-                o,
-                "**{}**{range}\n\n```spl\n{}```\n",
-                dd.name,
-                detc_spl::pipeline_lines(dd.search.trim())
-            );
+            let _ = write!(o, "**{}**{range}\n\n```spl\n", dd.name);
+            detc_spl::write_pipeline_lines(o, dd.search.trim());
+            o.push_str("```\n\n");
         }
     }
 
@@ -919,40 +922,148 @@ enum Page<'a> {
     Story(&'a detc_content::model::Story),
 }
 
+/// What the pages share: the detections by story and the coverage.
+struct Maker<'a> {
+    p: &'a Project,
+    attack: &'a Attack,
+    by_story: HashMap<&'a str, Vec<&'a Detection>>,
+    cov: Cover<'a>,
+}
+
+impl<'a> Maker<'a> {
+    fn new(p: &'a Project, attack: &'a Attack) -> Self {
+        Maker {
+            p,
+            attack,
+            by_story: detections_by_story(p),
+            cov: cover(p),
+        }
+    }
+
+    /// Every page, the three that cover the whole content first, so that
+    /// no core waits for another at the end of a pass over them.
+    fn pages(&self) -> Vec<Page<'a>> {
+        let mut pages = vec![Page::Index, Page::Attack, Page::Navigator];
+        pages.extend(self.p.content.detections.iter().map(Page::Detection));
+        pages.extend(self.p.content.stories.iter().map(Page::Story));
+        pages
+    }
+
+    /// Makes `page` and hands its path and text to `f`. A detection
+    /// page's text is borrowed from the thread's buffer
+    /// ([`with_detection_page`]): `f` copies it only if it keeps it.
+    fn with<R>(&self, page: &Page, f: impl FnOnce(String, Cow<str>) -> R) -> R {
+        let (p, attack) = (self.p, self.attack);
+        match page {
+            Page::Index => f("index.md".into(), index_page(p, &self.by_story).into()),
+            Page::Attack => f("attack.md".into(), attack_page(p, attack).into()),
+            Page::Navigator => f(
+                "attack-navigator-layer.json".into(),
+                (serde_json::to_string_pretty(&navigator_layer(p, attack)).unwrap_or_default()
+                    + "\n")
+                    .into(),
+            ),
+            Page::Detection(d) => {
+                with_detection_page(p, d, attack, &self.cov, |t| f(page_of(d), t.into()))
+            }
+            Page::Story(st) => f(
+                story_page(st.common.name()),
+                story_page_text(st, attack, &self.by_story).into(),
+            ),
+        }
+    }
+}
+
 /// Every documentation file of `p`, sorted by path. All pages are made in
-/// one pass on all cores, the three that cover the whole content first,
-/// so that no core waits for another at the end.
+/// one pass on all cores.
 pub fn generate(p: &Project, attack: &Attack) -> Vec<DocFile> {
-    let by_story = detections_by_story(p);
-    let cov = cover(p);
-    let mut pages = vec![Page::Index, Page::Attack, Page::Navigator];
-    pages.extend(p.content.detections.iter().map(Page::Detection));
-    pages.extend(p.content.stories.iter().map(Page::Story));
-    let mut files = detc_content::par::parallel_map(&pages, |page| match page {
-        Page::Index => DocFile {
-            path: "index.md".into(),
-            text: index_page(p, &by_story),
-        },
-        Page::Attack => DocFile {
-            path: "attack.md".into(),
-            text: attack_page(p, attack),
-        },
-        Page::Navigator => DocFile {
-            path: "attack-navigator-layer.json".into(),
-            text: serde_json::to_string_pretty(&navigator_layer(p, attack)).unwrap_or_default()
-                + "\n",
-        },
-        Page::Detection(d) => DocFile {
-            path: page_of(d),
-            text: detection_page(p, d, attack, &cov),
-        },
-        Page::Story(st) => DocFile {
-            path: story_page(st.common.name()),
-            text: story_page_text(st, attack, &by_story),
-        },
+    let m = Maker::new(p, attack);
+    let mut files = detc_content::par::parallel_map(&m.pages(), |page| {
+        m.with(page, |path, text| DocFile {
+            path,
+            text: text.into_owned(),
+        })
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// [`generate`] and [`stage`] in one pass on all cores, without holding
+/// every page: each page is compared with the file already in `dir` (or
+/// written into the new folder) as soon as it is made, and only the
+/// changed ones are kept. Returns how many pages there are and the staged
+/// result, for [`Staged::commit`].
+///
+/// # Errors
+/// As [`write`].
+pub fn generate_staged(
+    p: &Project,
+    attack: &Attack,
+    dir: &Path,
+) -> Result<(usize, Staged), String> {
+    let m = Maker::new(p, attack);
+    let pages = m.pages();
+    if dir.is_dir() {
+        let made = detc_content::par::parallel_map(&pages, |page| {
+            m.with(page, |path, text| {
+                let changed = !holds(&dir.join(&path), &text);
+                let text = changed.then(|| text.into_owned());
+                (path, text)
+            })
+        });
+        let paths: Vec<&str> = made.iter().map(|(path, _)| path.as_str()).collect();
+        let stale = stale_entries(dir, &paths)?;
+        let mut changed: Vec<DocFile> = made
+            .into_iter()
+            .filter_map(|(path, text)| Some(DocFile { path, text: text? }))
+            .collect();
+        changed.sort_by(|a, b| a.path.cmp(&b.path));
+        let how = How::Update { changed, stale };
+        return Ok((
+            pages.len(),
+            Staged {
+                dir: dir.to_path_buf(),
+                how,
+            },
+        ));
+    }
+    let tmp = fresh_folder(dir)?;
+    let written = detc_content::par::parallel_map(&pages, |page| {
+        m.with(page, |path, text| write_new(tmp.path(), &path, &text))
+    });
+    written.into_iter().collect::<Result<(), String>>()?;
+    let how = How::Fresh(tmp);
+    Ok((
+        pages.len(),
+        Staged {
+            dir: dir.to_path_buf(),
+            how,
+        },
+    ))
+}
+
+/// A hidden temporary folder beside `dir`, for a new set of pages.
+fn fresh_folder(dir: &Path) -> Result<tempfile::TempDir, String> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    tempfile::Builder::new()
+        .prefix(".docs-")
+        .tempdir_in(parent)
+        .map_err(|e| format!("cannot create a folder in {}: {e}", parent.display()))
+}
+
+/// Writes the page `rel` (`/`-separated) of a new folder `root`, with
+/// its folder.
+fn write_new(root: &Path, rel: &str, text: &str) -> Result<(), String> {
+    let path = root.join(rel);
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+    }
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Writes `files` as the folder `dir`, so that it holds exactly them.
@@ -994,30 +1105,16 @@ pub fn stage(files: &[DocFile], dir: &Path) -> Result<Staged, String> {
             .filter(|(_, c)| *c)
             .map(|(f, _)| f.clone())
             .collect();
-        let stale = stale_entries(dir, files)?;
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let stale = stale_entries(dir, &paths)?;
         return Ok(Staged {
             dir: dir.to_path_buf(),
             how: How::Update { changed, stale },
         });
     }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".docs-")
-        .tempdir_in(parent)
-        .map_err(|e| format!("cannot create a folder in {}: {e}", parent.display()))?;
+    let tmp = fresh_folder(dir)?;
     for f in files {
-        let path = tmp.path().join(&f.path);
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d)
-                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
-        }
-        std::fs::write(&path, &f.text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        write_new(tmp.path(), &f.path, &f.text)?;
     }
     Ok(Staged {
         dir: dir.to_path_buf(),
@@ -1116,15 +1213,15 @@ fn holds(path: &Path, text: &str) -> bool {
     }
 }
 
-/// What in `dir` is not one of `files` (and not a folder holding one of
-/// them), deepest first so that emptied folders can go too. Entries are
-/// matched by their `/`-separated path relative to `dir`, as
+/// What in `dir` is not one of the pages `paths` (and not a folder holding
+/// one of them), deepest first so that emptied folders can go too.
+/// Entries are matched by their `/`-separated path relative to `dir`, as
 /// [`DocFile::path`] is written; a name that is not UTF-8 is never a page.
-fn stale_entries(dir: &Path, files: &[DocFile]) -> Result<Vec<(PathBuf, bool)>, String> {
-    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let wanted_dirs: HashSet<&str> = files
+fn stale_entries(dir: &Path, paths: &[&str]) -> Result<Vec<(PathBuf, bool)>, String> {
+    let wanted: HashSet<&str> = paths.iter().copied().collect();
+    let wanted_dirs: HashSet<&str> = paths
         .iter()
-        .flat_map(|f| f.path.match_indices('/').map(|(i, _)| &f.path[..i]))
+        .flat_map(|p| p.match_indices('/').map(|(i, _)| &p[..i]))
         .collect();
     let mut stale: Vec<(PathBuf, bool)> = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];

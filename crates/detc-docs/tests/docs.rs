@@ -184,3 +184,42 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn generating_and_staging_in_one_pass_writes_what_generate_and_write_write() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
+    let p = detc_content::validate(&root, &detc_content::Options::default());
+    let files = detc_docs::generate(&p, Attack::embedded());
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    detc_docs::write(&files, &a).unwrap();
+    let contents = |dir: &Path| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = walk(dir)
+            .into_iter()
+            .map(|rel| {
+                let text = std::fs::read_to_string(dir.join(&rel)).unwrap();
+                (rel, text)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let expected = contents(&a);
+    assert_eq!(expected.len(), files.len());
+    // A new folder.
+    let (n, staged) = detc_docs::generate_staged(&p, Attack::embedded(), &b).unwrap();
+    assert_eq!(n, files.len());
+    assert!(!b.exists(), "nothing is in place before commit");
+    staged.commit().unwrap();
+    assert_eq!(contents(&b), expected);
+    // An existing folder with a page edited, one removed and a stray file:
+    // brought back to exactly the pages.
+    let first = &files[0].path;
+    let last = &files[files.len() - 1].path;
+    std::fs::write(b.join(first), "edited\n").unwrap();
+    std::fs::remove_file(b.join(last)).unwrap();
+    std::fs::write(b.join("stray.md"), "stray\n").unwrap();
+    let (_, staged) = detc_docs::generate_staged(&p, Attack::embedded(), &b).unwrap();
+    staged.commit().unwrap();
+    assert_eq!(contents(&b), expected);
+}

@@ -211,7 +211,14 @@ fn scan_macros(search: &str) -> (Vec<MacroRef>, Vec<MacroRef>) {
 /// comments do not split ([`split_pipeline`]). Ends with a newline unless
 /// empty.
 pub fn pipeline_lines(search: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(search.len() + search.len() / 8);
+    write_pipeline_lines(&mut out, search);
+    out
+}
+
+/// [`pipeline_lines`], appended to `out` (a page being written) instead of
+/// returned in a new string.
+pub fn write_pipeline_lines(out: &mut String, search: &str) {
     let starts_with_pipe = search.trim_start().starts_with('|');
     for (i, cmd) in split_pipeline(search).iter().enumerate() {
         if i > 0 || starts_with_pipe {
@@ -227,7 +234,6 @@ pub fn pipeline_lines(search: &str) -> String {
             out.push('\n');
         }
     }
-    out
 }
 
 /// Whether `search` has four backticks in a row, which contentctl refuses.

@@ -600,11 +600,8 @@ fn docs(path: PathBuf, out: Option<PathBuf>, color: &str, lints: &LintArgs) -> E
         lints,
         Check::ErrorsOnly,
         |p| {
-            let files = detc_docs::generate(p, Attack::embedded());
             let dir = out.unwrap_or_else(|| dist_of(p, &path).join("docs"));
-            let staged = detc_docs::stage(&files, &dir).map(|s| (files.len(), s));
-            leave_to_exit(files);
-            staged
+            detc_docs::generate_staged(p, Attack::embedded(), &dir)
         },
     );
     let (n, staged) = match staged {
@@ -852,17 +849,16 @@ fn build(
             );
             leave_to_exit(app);
             if with_docs {
-                let files = detc_docs::generate(&p, Attack::embedded());
-                if let Err(e) = detc_docs::write(&files, &dist.join("docs")) {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
+                let written =
+                    detc_docs::generate_staged(&p, Attack::embedded(), &dist.join("docs"))
+                        .and_then(|(n, staged)| staged.commit().map(|dir| (n, dir)));
+                match written {
+                    Ok((n, dir)) => println!("wrote {n} documentation files in {}", dir.display()),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
                 }
-                println!(
-                    "wrote {} documentation files in {}",
-                    files.len(),
-                    dist.join("docs").display()
-                );
-                leave_to_exit(files);
             }
             leave_to_exit(p);
             ExitCode::SUCCESS
