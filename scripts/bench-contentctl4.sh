@@ -23,7 +23,11 @@ VENV=target/cc447
 cargo build --quiet --locked --release -p detc
 DETC=$PWD/target/release/detc
 CC=$PWD/$VENV/bin/contentctl
-WORK=$(mktemp -d)
+# Under target/, not /tmp: on a machine whose /tmp has seen many files
+# come and go, creating a file there can cost a millisecond of system
+# time, which both builds would be timed with.
+mkdir -p target/tmp
+WORK=$(mktemp -d "$PWD/target/tmp/bench-contentctl4.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 # Copies the content root to $2 with N copies of every detection.
