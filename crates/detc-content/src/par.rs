@@ -1,6 +1,4 @@
-//! The one way detc spreads work over cores: [`parallel_map`] over items at
-//! hand (the rules, the docs pages), [`streaming_map`] over items produced
-//! one at a time (the content files, as they are read).
+//! The one way detc spreads work over cores (the rules, the docs pages).
 
 /// Items a worker takes at a time: small enough that the threads finish
 /// together when items differ in cost (a 60 KiB detection beside a 1 KiB
