@@ -110,37 +110,7 @@ pub(crate) fn read_file(
     root: &Path,
     path: &Path,
 ) -> Option<FileId> {
-    let id = FileId(sources.len() as u32);
-    let read = read_text(root, path, id);
-    let added = sources.add(read.shown, read.text);
-    debug_assert_eq!(added, id);
-    diags.extend(read.problem);
-    read.parseable.then_some(added)
-}
-
-/// A content file as read from disk, before it joins the source map.
-struct ReadFile {
-    /// The path shown in diagnostics (relative to the content root).
-    shown: String,
-    /// The text: empty when the file could not be read, with U+FFFD for
-    /// bytes that are not UTF-8.
-    text: String,
-    /// Why the text cannot be parsed (F001, F002, F003), if it cannot.
-    problem: Option<Diagnostic>,
-    /// Whether the text is the file's whole UTF-8 text.
-    parseable: bool,
-}
-
-/// Reads the file at `path`, which will be `id` in the source map (its
-/// diagnostic points into it).
-fn read_text(root: &Path, path: &Path, id: FileId) -> ReadFile {
     let shown = rel(root, path);
-    let failed = |shown: String, problem: Diagnostic| ReadFile {
-        shown,
-        text: String::new(),
-        problem: Some(problem),
-        parseable: false,
-    };
     // One open: the size check and the read use the same handle.
     let read = std::fs::File::open(path).and_then(|mut f| {
         let len = f.metadata()?.len();
@@ -154,44 +124,38 @@ fn read_text(root: &Path, path: &Path, id: FileId) -> ReadFile {
     let bytes = match read {
         Ok(Ok(b)) => b,
         Ok(Err(len)) => {
-            return failed(
-                shown,
+            let id = sources.add(shown, "");
+            diags.push(
                 diag(code::F002, format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", len as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
                     .in_file(id)
                     .help("a content file holds one object of a few KiB; check that this is the file you meant to commit"),
             );
+            return None;
         }
         Err(e) => {
-            return failed(
-                shown,
+            let id = sources.add(shown, "");
+            diags.push(
                 diag(code::F001, format!("cannot read the file: {e}"))
                     .in_file(id)
                     .help("check the file's permissions"),
             );
+            return None;
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => ReadFile {
-            shown,
-            text,
-            problem: None,
-            parseable: true,
-        },
+        Ok(text) => Some(sources.add(shown, text)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bad = e.as_bytes()[at];
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            ReadFile {
-                shown,
-                text,
-                problem: Some(
-                    diag(code::F003, format!("the file is not valid UTF-8: byte 0x{bad:02X} cannot start a character"))
-                        .at(Span::new(id, at, at + '\u{fffd}'.len_utf8()))
-                        .label("invalid byte here")
-                        .help("save the file as UTF-8 (it may be Latin-1 or Windows-1252: convert it with `iconv -f WINDOWS-1252 -t UTF-8`)"),
-                ),
-                parseable: false,
-            }
+            let id = sources.add(shown, text);
+            diags.push(
+                diag(code::F003, format!("the file is not valid UTF-8: byte 0x{bad:02X} cannot start a character"))
+                    .at(Span::new(id, at, at + '\u{fffd}'.len_utf8()))
+                    .label("invalid byte here")
+                    .help("save the file as UTF-8 (it may be Latin-1 or Windows-1252: convert it with `iconv -f WINDOWS-1252 -t UTF-8`)"),
+            );
+            None
         }
     }
 }
@@ -367,45 +331,31 @@ fn decode_text(
     (obj, diags)
 }
 
-/// Reads every YAML file under the content folders, parsing and decoding
-/// each on all cores as it is read (see [`crate::par::streaming_map`]: one
-/// pass balances the threads better than a pass per folder), then adds
-/// the texts to the source map. Files, diagnostics and objects land in
-/// folder then path order, whatever the scheduling.
+/// Reads every YAML file under the content folders into the source map,
+/// then parses and decodes them all in one pass on all cores (see
+/// [`crate::par::parallel_map`]: one pass balances the threads better than
+/// a pass per folder). Objects land in `c` in folder then path order,
+/// whatever the scheduling.
 fn load_content(p: &mut Project, c: &mut Content) {
-    let mut paths: Vec<(DecodeFn, PathBuf)> = Vec::new();
+    // Read on this thread: the texts stay together in one heap arena and
+    // are handed back whole when the build frees them.
+    let mut files: Vec<(DecodeFn, FileId)> = Vec::new();
     for &(dir, decode) in FOLDERS {
         let base = p.root.join(dir);
-        if base.is_dir() {
-            paths.extend(yml_files(&base).into_iter().map(|path| (decode, path)));
+        if !base.is_dir() {
+            continue;
+        }
+        for path in yml_files(&base) {
+            if let Some(id) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) {
+                files.push((decode, id));
+            }
         }
     }
-    // Files are read on this thread, so that their texts stay together in
-    // one heap arena, and each is parsed on a worker as soon as it is
-    // read: the other cores no longer wait for the last file. Ids are the
-    // files' places in the source map, which they join in path order.
-    let first = p.sources.len();
-    let root = &p.root;
-    let read = crate::par::streaming_map(
-        |send| {
-            for (i, (decode, path)) in paths.iter().enumerate() {
-                let id = FileId((first + i) as u32);
-                send((*decode, id, read_text(root, path, id)));
-            }
-        },
-        |(decode, id, read): (DecodeFn, FileId, ReadFile)| {
-            let decoded = read
-                .parseable
-                .then(|| decode_text(&read.text, id, &read.shown, decode));
-            (read, decoded)
-        },
-    );
-    let mut results = Vec::with_capacity(read.len());
-    for (read, decoded) in read {
-        p.sources.add(read.shown, read.text);
-        p.diags.extend(read.problem);
-        results.extend(decoded);
-    }
+    let sources = &p.sources;
+    let results = crate::par::parallel_map(&files, |&(decode, id)| {
+        let src = sources.get(id);
+        decode_text(&src.text, id, &src.path, decode)
+    });
     for (obj, mut diags) in results {
         p.diags.append(&mut diags);
         match obj {

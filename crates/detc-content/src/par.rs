@@ -42,68 +42,6 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     batches.into_iter().flat_map(|(_, rs)| rs).collect()
 }
 
-/// `f` over the items `produce` hands to its `send`, one at a time, on up
-/// to `available_parallelism` threads (at most 8): the workers start on
-/// the first item while this thread produces the rest, then this thread
-/// joins them. For items that cost time to produce on one thread (files
-/// read from disk, whose texts should come from one heap arena). Results
-/// in the order the items were sent, whatever the scheduling. A panic in
-/// `f` is resumed on the caller.
-pub fn streaming_map<T: Send, R: Send>(
-    produce: impl FnOnce(&mut dyn FnMut(T)),
-    f: impl Fn(T) -> R + Sync,
-) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    // Items travel in batches of [`BATCH`]: one item per message woke a
-    // worker per file.
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>)>();
-    let rx = std::sync::Mutex::new(rx);
-    let work = || {
-        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
-        loop {
-            // The lock is held only to take a batch; `f` runs without it.
-            let next = match rx.lock() {
-                Ok(rx) => rx.recv(),
-                Err(poisoned) => poisoned.into_inner().recv(),
-            };
-            match next {
-                Ok((start, items)) => done.push((start, items.into_iter().map(&f).collect())),
-                Err(_) => return done,
-            }
-        }
-    };
-    let mut all: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
-        // Owned here, so that a panic in `produce` drops it before the
-        // scope waits for the workers, which then stop instead of waiting
-        // for items forever.
-        let tx = tx;
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        let (mut start, mut batch) = (0, Vec::with_capacity(BATCH));
-        produce(&mut |item| {
-            batch.push(item);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                // The receiver lives until the scope ends: sending cannot fail.
-                let _ = tx.send((start, full));
-                start += BATCH;
-            }
-        });
-        if !batch.is_empty() {
-            let _ = tx.send((start, batch));
-        }
-        drop(tx);
-        let mut all = work();
-        for h in handles {
-            all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        all
-    });
-    all.sort_unstable_by_key(|(start, _)| *start);
-    all.into_iter().flat_map(|(_, rs)| rs).collect()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -121,40 +59,5 @@ mod tests {
             x + 1
         });
         assert_eq!(out, (1..=500).collect::<Vec<u64>>());
-    }
-
-    #[test]
-    fn streaming_map_keeps_the_order_items_were_sent_in() {
-        let out = super::streaming_map(
-            |send| {
-                for x in 0..1000u64 {
-                    if x % 101 == 0 {
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                    }
-                    send(x);
-                }
-            },
-            |x| {
-                if x % 97 == 0 {
-                    std::thread::sleep(std::time::Duration::from_millis(2));
-                }
-                x * 3
-            },
-        );
-        assert_eq!(out, (0..1000u64).map(|x| x * 3).collect::<Vec<_>>());
-        let none: Vec<u8> = super::streaming_map(|_| {}, |x: u8| x);
-        assert!(none.is_empty());
-        // A panic while producing reaches the caller; no worker is left
-        // waiting (the test would hang).
-        let r = std::panic::catch_unwind(|| {
-            super::streaming_map(
-                |send| {
-                    send(1u8);
-                    panic!("cannot produce");
-                },
-                |x: u8| x,
-            )
-        });
-        assert!(r.is_err());
     }
 }
