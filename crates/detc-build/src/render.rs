@@ -58,8 +58,9 @@ impl Items for crate::view::Detections {
 }
 
 /// The `i`th detection as a template sees it: a map with the fields of
-/// [`crate::view::DetectionView`]. A field of
-/// [`crate::view::CHEAP_FIELDS`] read before any other is computed alone
+/// [`crate::view::DetectionView`]. A field that
+/// [`crate::view::Detections::field`] computes alone, read before any
+/// other, is computed alone
 /// (`analyticstories.conf` reads nothing else, and building and converting
 /// a whole view for each of 1,711 detections was most of its render); the
 /// first other field builds and converts the whole view, which then

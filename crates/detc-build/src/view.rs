@@ -53,8 +53,10 @@ impl Detections {
     }
 
     /// The field `key` of the `i`th detection's view, computed without
-    /// building the rest of the view, when it is one of [`CHEAP_FIELDS`];
-    /// `None` for other keys and past the end. Equal to the same field of
+    /// building the rest of the view, for the fields that are cheap on
+    /// their own (name, stanza, the prose fields, asset type, security
+    /// domain, data sources, mappings); `None` for other keys and past the
+    /// end. Equal to the same field of
     /// [`Detections::get`] (a test checks every one on real content).
     pub fn field(&self, i: usize, key: &str) -> Option<Field> {
         let d = self.project.content.detections.get(*self.order.get(i)?)?;
@@ -920,21 +922,9 @@ pub enum Field {
     Map(BTreeMap<&'static str, Vec<String>>),
 }
 
-/// The fields of [`DetectionView`] that [`Detections::field`] computes
-/// without the rest of the view: the ones each a copy of a YAML value or
-/// nearly (what `analyticstories.conf` reads, among others).
-pub const CHEAP_FIELDS: &[&str] = &[
-    "name",
-    "stanza",
-    "description",
-    "how_to_implement",
-    "known_false_positives",
-    "asset_type",
-    "security_domain",
-    "data_source",
-    "mappings",
-];
-
+/// A field of `d`'s view computed alone, for the fields each a copy of a
+/// YAML value or nearly (what `analyticstories.conf` reads, among others);
+/// `None` for the others.
 fn field(p: &Project, d: &Detection, key: &str) -> Option<Field> {
     Some(match key {
         "name" => Field::Text(d.common.name().to_string()),

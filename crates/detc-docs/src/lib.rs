@@ -1003,13 +1003,29 @@ pub fn generate_staged(
 ) -> Result<(usize, Staged), String> {
     let m = Maker::new(p, attack);
     let pages = m.pages();
+    let staged = stage_each(&pages, dir, |page, out| m.with(page, out))?;
+    Ok((pages.len(), staged))
+}
+
+/// What [`stage`] and [`generate_staged`] share: `page` hands each item's
+/// path and text to the function it is given, on all cores. For an
+/// existing `dir`, each page is compared with its file there and kept only
+/// if it changed, and the stale entries are listed; otherwise every page
+/// is written into a new hidden folder beside `dir`.
+fn stage_each<T: Sync>(
+    items: &[T],
+    dir: &Path,
+    page: impl Fn(&T, &mut dyn FnMut(String, Cow<str>)) + Sync,
+) -> Result<Staged, String> {
     if dir.is_dir() {
-        let made = detc_content::par::parallel_map(&pages, |page| {
-            m.with(page, |path, text| {
+        // Reading back what is there is most of the work.
+        let made = detc_content::par::parallel_map(items, |item| {
+            let mut made = (String::new(), None);
+            page(item, &mut |path, text| {
                 let changed = !holds(&dir.join(&path), &text);
-                let text = changed.then(|| text.into_owned());
-                (path, text)
-            })
+                made = (path, changed.then(|| text.into_owned()));
+            });
+            made
         });
         let paths: Vec<&str> = made.iter().map(|(path, _)| path.as_str()).collect();
         let stale = stale_entries(dir, &paths)?;
@@ -1018,28 +1034,24 @@ pub fn generate_staged(
             .filter_map(|(path, text)| Some(DocFile { path, text: text? }))
             .collect();
         changed.sort_by(|a, b| a.path.cmp(&b.path));
-        let how = How::Update { changed, stale };
-        return Ok((
-            pages.len(),
-            Staged {
-                dir: dir.to_path_buf(),
-                how,
-            },
-        ));
+        return Ok(Staged {
+            dir: dir.to_path_buf(),
+            how: How::Update { changed, stale },
+        });
     }
     let tmp = fresh_folder(dir)?;
-    let written = detc_content::par::parallel_map(&pages, |page| {
-        m.with(page, |path, text| write_new(tmp.path(), &path, &text))
+    let written = detc_content::par::parallel_map(items, |item| {
+        let mut written = Ok(());
+        page(item, &mut |path, text| {
+            written = write_new(tmp.path(), &path, &text)
+        });
+        written
     });
     written.into_iter().collect::<Result<(), String>>()?;
-    let how = How::Fresh(tmp);
-    Ok((
-        pages.len(),
-        Staged {
-            dir: dir.to_path_buf(),
-            how,
-        },
-    ))
+    Ok(Staged {
+        dir: dir.to_path_buf(),
+        how: How::Fresh(tmp),
+    })
 }
 
 /// A hidden temporary folder beside `dir`, for a new set of pages.
@@ -1105,30 +1117,8 @@ pub fn write(files: &[DocFile], dir: &Path) -> Result<PathBuf, String> {
 /// # Errors
 /// As [`write`].
 pub fn stage(files: &[DocFile], dir: &Path) -> Result<Staged, String> {
-    if dir.is_dir() {
-        // Reading back what is there is most of the work: on all cores.
-        let changed =
-            detc_content::par::parallel_map(files, |f| !holds(&dir.join(&f.path), &f.text));
-        let changed: Vec<DocFile> = files
-            .iter()
-            .zip(changed)
-            .filter(|(_, c)| *c)
-            .map(|(f, _)| f.clone())
-            .collect();
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let stale = stale_entries(dir, &paths)?;
-        return Ok(Staged {
-            dir: dir.to_path_buf(),
-            how: How::Update { changed, stale },
-        });
-    }
-    let tmp = fresh_folder(dir)?;
-    for f in files {
-        write_new(tmp.path(), &f.path, &f.text)?;
-    }
-    Ok(Staged {
-        dir: dir.to_path_buf(),
-        how: How::Fresh(tmp),
+    stage_each(files, dir, |f, out| {
+        out(f.path.clone(), Cow::Borrowed(&f.text))
     })
 }
 
