@@ -27,6 +27,7 @@ use detc_attack::Attack;
 use detc_content::load::Project;
 use detc_content::model::Detection;
 use detc_content::naming::file_stem_for;
+use firstseen_options::options::{Options, Output, Store};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -626,36 +627,51 @@ fn alert_section(o: &mut String, v: &detc_build::view::AlertView, search: &str) 
         Vec::new()
     };
     for cmd in calls.iter().filter(|c| c.name == "firstseen") {
-        let opt = |k: &str| {
-            detc_spl::split_words(cmd.args).iter().find_map(|t| {
-                t.text
-                    .strip_prefix(k)?
-                    .strip_prefix('=')
-                    .map(str::to_string)
-            })
-        };
-        let place = if opt("store").as_deref() == Some("kvstore") {
-            "the KV store collection"
-        } else {
-            "the lookup"
-        };
-        let mut kept = format!(
-            "firstseen keeps the first and last time each `{}` was seen in {place} `{}`",
-            opt("key").unwrap_or_default(),
-            opt("lookup").unwrap_or_default()
-        );
-        if let Some(r) = opt("retention") {
-            kept.push_str(&format!("; keys not seen since `{r}` are dropped"));
-        }
-        if let Some(w) = opt("window") {
-            kept.push_str(&format!("; it reports keys first seen since `{w}`"));
-        }
-        if let Some(h) = opt("min_history") {
-            kept.push_str(&format!(", once its history reaches back to `{h}`"));
-        }
+        let kept = firstseen_state(cmd.args);
         let _ = writeln!(o, "| State | {} |", cell(&kept));
     }
     o.push('\n');
+}
+
+/// The `| State |` text for a `firstseen` call with arguments `args` (as
+/// written after the command name): what it keeps, where, for how long,
+/// and what it reports, from the options as the command itself parses
+/// them (`firstseen_options`), defaults included; the parser's message
+/// when the options are invalid.
+fn firstseen_state(args: &str) -> String {
+    let args: Vec<&str> = detc_spl::split_words(args).iter().map(|t| t.text).collect();
+    match Options::parse(&args, true) {
+        Err(e) => format!("firstseen cannot run with these options: {e}"),
+        Ok(opts) => {
+            let keys = opts.key.join("`, `");
+            let mut kept = match (opts.store, opts.collection()) {
+                (Store::KvStore, Some(c)) => format!(
+                    "firstseen keeps the first and last time each key (`{keys}`) was seen in the KV store collection `{c}`"
+                ),
+                _ => format!(
+                    "firstseen keeps the first and last time each key (`{keys}`) was seen in the lookup `{}`",
+                    opts.lookup.as_deref().unwrap_or_default()
+                ),
+            };
+            if let Some(r) = &opts.retention {
+                kept.push_str(&format!("; keys not seen since `{r}` are dropped"));
+            }
+            kept.push_str(&match opts.output {
+                Output::New => format!("; it reports keys first seen since `{}`", opts.window),
+                Output::All => format!(
+                    "; it returns every row, `isNew` 1 for keys first seen since `{}`",
+                    opts.window
+                ),
+            });
+            if let Some(h) = &opts.min_history {
+                kept.push_str(&format!(", once its history reaches back to `{h}`"));
+            }
+            if !opts.update {
+                kept.push_str("; it only reads the state (`update=false`)");
+            }
+            kept
+        }
+    }
 }
 
 /// The detections of each story, by story name, each list sorted by name:
@@ -1250,6 +1266,32 @@ fn stale_entries(dir: &Path, paths: &[&str]) -> Result<Vec<(PathBuf, bool)>, Str
 
 #[cfg(test)]
 mod tests {
+    use super::firstseen_state;
+
+    #[test]
+    fn the_state_row_says_what_firstseen_does_with_its_defaults() {
+        assert_eq!(
+            firstseen_state(
+                "lookup=detc_clients store=kvstore key=user,client time=firstTime min_history=-7d@d retention=-90days@day"
+            ),
+            "firstseen keeps the first and last time each key (`user`, `client`) was seen in the KV store \
+             collection `detc_clients`; keys not seen since `-90d@d` are dropped; it reports keys \
+             first seen since `-24h@h`, once its history reaches back to `-7d@d`"
+        );
+        assert_eq!(
+            firstseen_state("lookup=seen key=dest window=-7d@d output=all update=false"),
+            "firstseen keeps the first and last time each key (`dest`) was seen in the lookup `seen.csv`; \
+             it returns every row, `isNew` 1 for keys first seen since `-7d@d`; it only reads the \
+             state (`update=false`)"
+        );
+        assert_eq!(
+            firstseen_state("lookup=seen key=dest windw=-7d"),
+            "firstseen cannot run with these options: Unrecognized option: windw=-7d. Did you mean \
+             window=? Options: lookup, key, time, last_time, window, min_history, retention, output, \
+             update, tz, seed, store"
+        );
+    }
+
     #[test]
     fn related_detections_are_the_union_of_the_techniques_but_the_page_own() {
         use std::collections::{BTreeMap, BTreeSet};

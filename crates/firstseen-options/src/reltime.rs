@@ -243,9 +243,77 @@ fn snap(z: &Zoned, u: Unit, tz: &TimeZone) -> Result<Zoned, jiff::Error> {
     }
 }
 
+impl Unit {
+    /// The unit's shortest name in a time modifier (`s`, `m`, `h`, `d`,
+    /// `w`, `mon`, `q`, `y`), as Splunk's "Time modifiers" page lists them.
+    pub fn abbreviation(self) -> &'static str {
+        match self {
+            Unit::Second => "s",
+            Unit::Minute => "m",
+            Unit::Hour => "h",
+            Unit::Day => "d",
+            Unit::Week => "w",
+            Unit::Month => "mon",
+            Unit::Quarter => "q",
+            Unit::Year => "y",
+        }
+    }
+}
+
+/// The modifier in its canonical spelling, which [`RelTime::parse`] reads
+/// back to the same value: `now`, epoch seconds, or steps such as
+/// `-24h@h`, `@w1`, `-1d@d+8h` (units abbreviated, every offset signed).
+impl std::fmt::Display for RelTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let steps = match self {
+            RelTime::Absolute(t) => return write!(f, "{t}"),
+            RelTime::Relative(steps) if steps.is_empty() => return f.write_str("now"),
+            RelTime::Relative(steps) => steps,
+        };
+        for step in steps {
+            match step {
+                Step::Offset(n, u) if *n < 0 => write!(f, "{n}{}", u.abbreviation())?,
+                Step::Offset(n, u) => write!(f, "+{n}{}", u.abbreviation())?,
+                Step::Snap(u) => write!(f, "@{}", u.abbreviation())?,
+                Step::SnapWeekday(d) => write!(f, "@w{d}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_modifier_prints_canonically_and_reads_back_the_same() {
+        let cases = [
+            ("now", "now"),
+            ("-24h@h", "-24h@h"),
+            ("-7d@d", "-7d@d"),
+            ("@d-2h", "@d-2h"),
+            ("-1d@d+8h", "-1d@d+8h"),
+            ("@w", "@w0"),
+            ("@w7", "@w0"),
+            ("@week", "@w0"),
+            ("@w3", "@w3"),
+            ("-mon@mon", "-1mon@mon"),
+            ("-90days@day", "-90d@d"),
+            ("+1hours", "+1h"),
+            ("-0h", "+0h"),
+            ("-30minutes@m", "-30m@m"),
+            ("@qtr", "@q"),
+            ("-2years", "-2y"),
+            ("1689000000", "1689000000"),
+            ("1689000000.5", "1689000000.5"),
+        ];
+        for (written, canonical) in cases {
+            let t = RelTime::parse(written).unwrap();
+            assert_eq!(t.to_string(), canonical, "{written}");
+            assert_eq!(RelTime::parse(canonical), Ok(t), "{canonical}");
+        }
+    }
 
     /// 2023-07-12T14:35:27.5Z, a Wednesday.
     const NOW: f64 = 1_689_172_527.5;
@@ -258,6 +326,41 @@ mod tests {
         Timestamp::from_nanosecond((t * 1e9) as i128)
             .unwrap()
             .to_string()
+    }
+
+    fn unit_of(i: u8) -> Unit {
+        [
+            Unit::Second,
+            Unit::Minute,
+            Unit::Hour,
+            Unit::Day,
+            Unit::Week,
+            Unit::Month,
+            Unit::Quarter,
+            Unit::Year,
+        ][usize::from(i % 8)]
+    }
+
+    proptest::proptest! {
+        /// Any sequence of steps that [`RelTime::parse`] can produce prints
+        /// as a modifier that reads back to it (`@w` is always
+        /// `SnapWeekday(0)`, never `Snap(Week)`).
+        #[test]
+        fn any_steps_read_back_from_their_text(
+            raw in proptest::collection::vec((0u8..3, -100_000i64..100_000, 0u8..8), 0..6)
+        ) {
+            let steps: Vec<Step> = raw
+                .iter()
+                .map(|&(kind, n, u)| match kind {
+                    0 => Step::Offset(n, unit_of(u)),
+                    1 if unit_of(u) == Unit::Week => Step::SnapWeekday(0),
+                    1 => Step::Snap(unit_of(u)),
+                    _ => Step::SnapWeekday(u % 7),
+                })
+                .collect();
+            let t = RelTime::Relative(steps);
+            proptest::prop_assert_eq!(RelTime::parse(&t.to_string()), Ok(t));
+        }
     }
 
     #[test]
