@@ -626,7 +626,9 @@ fn parse_strict(text: &str, file: FileId, limits: Limits) -> (Option<Doc>, Vec<D
                 ),
         );
     }
-    if let Some(i) = text.find("\r\n") {
+    // memchr's vectorised search: `str::find` of a two-byte pattern was
+    // about 1 % of `detc validate`, run over every byte of every file.
+    if let Some(i) = memchr::memmem::find(text.as_bytes(), b"\r\n") {
         pre.push(
             diag(code::Y005, "the file uses CRLF (Windows) line endings")
                 .at(Span::new(file, i, i + 1))
