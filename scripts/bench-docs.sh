@@ -47,9 +47,11 @@ for i in $(seq "$RUNS"); do
     once "$WORK/update" "$DETC" docs "$SRC" --cap-lints warn --out "$WORK/docs"
     once "$WORK/fresh" "$DETC" docs "$SRC" --cap-lints warn --out "$WORK/new$i"
 done
-# The new folders are removed only at the end: on ext4 mounted with
-# `discard` (as on the CI machines), deleting 1,975 files stalls the file
-# creations that follow for seconds, which would be timed as the docs'.
+# The new folders are removed only at the end: after 1,975 files are
+# deleted, ext4's inode allocator skips the inodes freed in the last minute
+# or more (fs/ext4/ialloc.c, `recently_deleted`, reading each one's inode
+# table block), so creating files costs about a millisecond each for a
+# while, which would be timed as the docs'.
 
 python3 - "$WORK" <<'EOF'
 import statistics, sys
