@@ -11,15 +11,15 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-fn text_files(app: &App) -> Vec<(&str, &str)> {
+/// Every non-executable file's text, copies (the lookups' csv files)
+/// read from the content as the build writes them.
+fn text_files(app: &App) -> Vec<(&str, String)> {
     app.files
         .iter()
         .filter(|f| !f.executable)
         .map(|f| {
-            (
-                f.path.as_str(),
-                std::str::from_utf8(&f.data).expect("utf-8"),
-            )
+            let bytes = f.bytes().expect("readable").into_owned();
+            (f.path.as_str(), String::from_utf8(bytes).expect("utf-8"))
         })
         .collect()
 }
@@ -123,7 +123,7 @@ fn splunk_conf_parser_reads_every_conf_as_written() {
             continue;
         }
         let file = dir.path().join(path.replace('/', "_"));
-        std::fs::write(&file, text).unwrap();
+        std::fs::write(&file, &text).unwrap();
         let out = Command::new(&py)
             .arg("-c")
             .arg(READ)
@@ -159,7 +159,7 @@ fn splunk_conf_parser_reads_every_conf_as_written() {
                 })
                 .collect()
         };
-        let mut mine = ours(text);
+        let mut mine = ours(&text);
         if path.ends_with(".meta") {
             // The library's section pattern needs a name, so it skips
             // default.meta's global `[]` stanza (Splunk's app-wide
@@ -256,7 +256,7 @@ fn the_same_input_gives_the_same_bytes() {
     for f in &a.files {
         assert_eq!(
             std::fs::read(w2.folder.join(&f.path)).unwrap(),
-            f.data,
+            f.bytes().unwrap().into_owned(),
             "{}",
             f.path
         );
@@ -288,7 +288,11 @@ fn the_tarball_is_sorted_owned_by_root_with_fixed_modes_and_time() {
         } else {
             assert_eq!(*mode, 0o644, "{name}");
             let rel = name.strip_prefix("DetcBuildFixture/").unwrap();
-            assert_eq!(&app.file(rel).unwrap().data, data, "{name}");
+            assert_eq!(
+                &app.file(rel).unwrap().bytes().unwrap().into_owned(),
+                data,
+                "{name}"
+            );
         }
     }
     assert_eq!(
@@ -352,6 +356,51 @@ fn a_missing_lookup_file_names_the_lookup_and_file() {
         ),
         "{}",
         errs[0]
+    );
+}
+
+/// A lookup's csv file is read when the app is written, not when it is
+/// generated: the app holds it as written then, and a file that changed
+/// size in between fails the write, naming it, with nothing put in place.
+#[test]
+fn a_lookup_file_is_copied_when_written_and_a_changed_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&pack("build"), dir.path());
+    let csv = dir.path().join("lookups/aws_service_accounts.csv");
+    let p = std::sync::Arc::new(detc_content::load(dir.path()));
+    let app = detc_build::generate(&p, &options(None)).unwrap();
+    let f = app
+        .files
+        .iter()
+        .find(|f| f.path.starts_with("lookups/aws_service_accounts"))
+        .expect("the lookup's file is in the app");
+    assert!(f.data.is_empty(), "a copy is not held in memory");
+    assert_eq!(
+        f.bytes().unwrap().into_owned(),
+        std::fs::read(&csv).unwrap()
+    );
+
+    let dist = tempfile::tempdir().unwrap();
+    let w = detc_build::write(&app, dist.path(), 0).unwrap();
+    assert_eq!(
+        std::fs::read(w.folder.join(&f.path)).unwrap(),
+        std::fs::read(&csv).unwrap()
+    );
+
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    text.push_str("extra_row,extra\n");
+    std::fs::write(&csv, text).unwrap();
+    let again = tempfile::tempdir().unwrap();
+    let err = detc_build::write(&app, again.path(), 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("aws_service_accounts.csv") && err.contains("changed during the build"),
+        "{err}"
+    );
+    assert!(
+        !again.path().join(&app.appid).exists(),
+        "nothing put in place"
     );
 }
 
