@@ -134,17 +134,12 @@ impl AppFile {
         }))
     }
 
-    /// The file's size in bytes.
-    pub fn len(&self) -> u64 {
+    /// The file's size in bytes, for its tarball header.
+    fn size(&self) -> u64 {
         match &self.copy_of {
             Some((_, len)) => *len,
             None => self.data.len() as u64,
         }
-    }
-
-    /// Whether the file is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -320,7 +315,7 @@ impl App {
                 Some(f) => {
                     h.set_entry_type(tar::EntryType::Regular);
                     h.set_mode(if f.executable { 0o755 } else { 0o644 });
-                    h.set_size(f.len());
+                    h.set_size(f.size());
                     tar.append_data(&mut h, &path, f.reader()?)?;
                 }
             }
@@ -433,12 +428,13 @@ fn content_files(
     }
     for l in &cx.lookups {
         let Some((from, to)) = &l.copy else { continue };
-        match std::fs::File::open(p.root.join(from)).and_then(|f| f.metadata()) {
+        let source = p.root.join(from);
+        match std::fs::File::open(&source).and_then(|f| f.metadata()) {
             // Only its size now: the bytes are read when the app is written.
             Ok(m) if m.is_file() => files.push(AppFile {
                 path: format!("lookups/{to}"),
                 data: Vec::new(),
-                copy_of: Some((p.root.join(from), m.len())),
+                copy_of: Some((source, m.len())),
                 executable: false,
             }),
             Ok(_) => errors.push(BuildError::new(format!(
