@@ -448,8 +448,14 @@ impl MapReader {
     pub fn get(&mut self, key: &'static str) -> Option<NodeId> {
         self.known.push(key);
         self.note_req(key, Shape::Any, false);
-        let i = self.entries.iter().position(|(k, _, _)| k == key)?;
-        self.used[i] = true;
+        // A duplicate key (`Y002`) keeps its last value, as PyYAML's
+        // `safe_load` (which contentctl reads content with) does.
+        let i = self.entries.iter().rposition(|(k, _, _)| k == key)?;
+        for (j, (k, _, _)) in self.entries.iter().enumerate() {
+            if k == key {
+                self.used[j] = true;
+            }
+        }
         Some(self.entries[i].2)
     }
 
@@ -462,7 +468,7 @@ impl MapReader {
     pub fn key_span(&self, de: &Decoder, key: &str) -> Option<Span> {
         self.entries
             .iter()
-            .find(|(k, _, _)| k == key)
+            .rfind(|(k, _, _)| k == key)
             .map(|(_, k, _)| de.span(*k))
     }
 

@@ -292,7 +292,7 @@ impl Builder<'_> {
                     .at(self.doc.node(second).span)
                     .label("defined again here")
                     .with_secondary(self.doc.node(first).span, "first defined here")
-                    .help("a key may appear once per mapping; YAML loaders silently keep only one of the values, so remove or merge one of them"),
+                    .help("a key may appear once per mapping; the value defined last is the one read (as PyYAML, which contentctl uses, keeps it), so remove or merge the other"),
             );
         }
         let total = self
