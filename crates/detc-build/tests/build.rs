@@ -405,16 +405,54 @@ fn a_lookup_file_is_copied_when_written_and_a_changed_one_is_refused() {
 }
 
 #[test]
-fn a_search_line_ending_in_a_backslash_is_refused_with_the_detection_and_file() {
+fn a_search_line_ending_in_a_backslash_keeps_it_as_text() {
+    // contentctl writes every line break as ` \`: a line's own backslash
+    // stays text before the continuation, and Splunk reads the search back.
     let dir = edited(
         "detections/cloud/aws_iam_user_created_with_access_key.yml",
-        |t| t.replace("| where calls = 2\n", "| where calls = 2 \\\\\n"),
+        |t| t.replace("| where calls = 2\n", "| where calls = 2 \\\n"),
+    );
+    let p = std::sync::Arc::new(detc_content::load(dir.path()));
+    let app = detc_build::generate(&p, &options(None)).unwrap();
+    let conf = std::str::from_utf8(&app.file("default/savedsearches.conf").unwrap().data)
+        .unwrap()
+        .to_string();
+    assert!(
+        conf.contains("| where calls = 2 \\ \\\n| `security_content_ctime(firstTime)`"),
+        "{conf}"
+    );
+    let back = detc_conf::parse(&conf).unwrap();
+    let search = back
+        .iter()
+        .find(|s| {
+            s.name
+                .ends_with("AWS IAM User Created With Access Key - Rule")
+        })
+        .and_then(|s| s.entries.iter().find(|(k, _)| k == "search"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(
+        search.contains("| where calls = 2 \\ \n| `security_content_ctime"),
+        "{search}"
+    );
+}
+
+#[test]
+fn a_search_whose_last_line_ends_in_a_backslash_is_refused_with_the_detection_and_file() {
+    let dir = edited(
+        "detections/cloud/aws_iam_user_created_with_access_key.yml",
+        |t| {
+            t.replace(
+                "_access_key_filter`\nhow_to",
+                "_access_key_filter` \\\nhow_to",
+            )
+        },
     );
     let p = std::sync::Arc::new(detc_content::load(dir.path()));
     let errs = detc_build::generate(&p, &options(None)).unwrap_err();
     let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
     assert_eq!(text.len(), 1, "{text:#?}");
-    assert!(text[0].starts_with("detection `AWS IAM User Created With Access Key` (`detections/cloud/aws_iam_user_created_with_access_key.yml`): `search` cannot be written to a .conf file: line 4 of the value ends with a backslash"), "{}", text[0]);
+    assert!(text[0].starts_with("detection `AWS IAM User Created With Access Key` (`detections/cloud/aws_iam_user_created_with_access_key.yml`): `search` cannot be written to a .conf file: its last line ends with a backslash"), "{}", text[0]);
 }
 
 #[test]
@@ -479,7 +517,7 @@ fn template_errors_name_the_template_and_line() {
         ),
         (
             "app.conf.j2",
-            "[id]\nname = {{ \"a\\\\\\nb\" | conf }}\n",
+            "[id]\nname = {{ \"a\\nb\\\\\" | conf }}\n",
             "ends with a backslash",
         ),
         (

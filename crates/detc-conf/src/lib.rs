@@ -190,7 +190,7 @@ pub fn check_value(v: &str) -> Result<(), String> {
     // The common case, a one-line value: one (vectorised) scan.
     if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
         return if v.ends_with('\\') {
-            Err(backslash_at_end("its last line"))
+            Err(backslash_at_end())
         } else {
             Ok(())
         };
@@ -201,26 +201,23 @@ pub fn check_value(v: &str) -> Result<(), String> {
             "the value holds a carriage return; Splunk .conf values use \\n line ends".into(),
         );
     }
-    let mut lines = v.split('\n').enumerate().peekable();
-    while let Some((i, line)) = lines.next() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.ends_with('\\') {
-            let which = if lines.peek().is_none() {
-                "its last line".to_string()
-            } else {
-                format!("line {}", i + 1)
-            };
-            return Err(backslash_at_end(&which));
-        }
+    // A line before the last that ends with a backslash is written with a
+    // space before its continuation backslash ([`value_text`]), as
+    // contentctl's `escapeNewlines` writes every line break (` \\`): the
+    // backslash stays text. Only the last line cannot end with one.
+    let last = v.rsplit('\n').next().unwrap_or(v);
+    if last.strip_suffix('\r').unwrap_or(last).ends_with('\\') {
+        return Err(backslash_at_end());
     }
     Ok(())
 }
 
-fn backslash_at_end(which: &str) -> String {
-    format!(
-        "{which} of the value ends with a backslash, which Splunk reads as a line continuation; \
-         end the line with another character (for example a space inside the search)"
-    )
+/// The one value that cannot be written: its last line ends with a
+/// backslash, which splunkd reads as a continuation into the next key.
+fn backslash_at_end() -> String {
+    "its last line ends with a backslash, which Splunk reads as a line continuation \
+     (it would swallow the next key); end the value with another character"
+        .to_string()
 }
 
 /// Encodes one value as it is written after `key = `: trimmed (splunkd
@@ -229,15 +226,30 @@ fn backslash_at_end(which: &str) -> String {
 ///
 /// # Errors
 /// A message saying what to change when Splunk could not read the value
-/// back as given (see [`check_value`]): a line that ends with a backslash
-/// (it would swallow the next line), or a lone carriage return.
+/// back as given (see [`check_value`]): a last line that ends with a
+/// backslash (it would swallow the next key), or a lone carriage return.
+/// An earlier line that ends with one is written with a space before the
+/// continuation backslash, as contentctl writes every line break.
 pub fn value_text(v: &str) -> Result<String, String> {
     check_value(v)?;
     let v = v.trim();
     if memchr::memchr2(b'\n', b'\r', v.as_bytes()).is_none() {
         return Ok(v.to_string());
     }
-    Ok(v.replace("\r\n", "\n").replace('\n', "\\\n"))
+    let v = v.replace("\r\n", "\n");
+    let mut out = String::with_capacity(v.len() + 16);
+    for (i, line) in v.split('\n').enumerate() {
+        if i > 0 {
+            // A line ending in a backslash gets a space, so that its
+            // backslash is text and the next one the continuation.
+            if out.ends_with('\\') {
+                out.push(' ');
+            }
+            out.push_str("\\\n");
+        }
+        out.push_str(line);
+    }
+    Ok(out)
 }
 
 /// Checks a stanza name: one line, not empty, no surrounding whitespace
@@ -442,15 +454,12 @@ mod tests {
         c.stanza("two\nlines").set("k", "v");
         let errs = c.render().unwrap_err();
         let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
-        assert_eq!(errs.len(), 4, "{text:#?}");
-        assert!(
-            text[0].starts_with("[s] search: line 1 of the value ends with a backslash"),
-            "{}",
-            text[0]
-        );
-        assert!(text[1].starts_with("[s] bad=key: the key \"bad=key\" cannot be written"));
-        assert!(text[2].starts_with("[s] tail: its last line"));
-        assert!(text[3].starts_with("[two\nlines]: a stanza name must be one line"));
+        // The search's first line ends with a backslash: written with a
+        // space before the continuation, it reads back.
+        assert_eq!(errs.len(), 3, "{text:#?}");
+        assert!(text[0].starts_with("[s] bad=key: the key \"bad=key\" cannot be written"));
+        assert!(text[1].starts_with("[s] tail: its last line"));
+        assert!(text[2].starts_with("[two\nlines]: a stanza name must be one line"));
     }
 
     #[test]
@@ -472,6 +481,14 @@ mod tests {
             ]
         );
         assert_eq!(back[1].entries, vec![("k".into(), "v".into())]);
+        // A line ending in a backslash keeps it as text, then a space.
+        let mut c = Conf::new();
+        c.stanza("s").set("description", "see C:\\Temp\\\nnext");
+        let back = parse(&c.render().unwrap()).unwrap();
+        assert_eq!(
+            back[0].entries,
+            vec![("description".into(), "see C:\\Temp\\ \nnext".into())]
+        );
     }
 
     #[test]
@@ -521,9 +538,11 @@ mod tests {
             ("a\nb", Ok("a\\\nb")),
             ("a\r\nb\r\nc", Ok("a\\\nb\\\nc")),
             ("ends \\", Err("its last line")),
-            ("a \\\nb", Err("line 1")),
+            // An earlier line's backslash is kept as text: a space, then
+            // the continuation (as contentctl's `escapeNewlines` writes).
+            ("a \\\nb", Ok("a \\ \\\nb")),
             ("a\nb \\", Err("its last line")),
-            ("a \\\r\nb", Err("line 1")),
+            ("a \\\r\nb", Ok("a \\ \\\nb")),
             // A lone carriage return is reported before a backslash.
             ("a \\\nb\rc", Err("the value holds a carriage return")),
             ("a\rb", Err("the value holds a carriage return")),
