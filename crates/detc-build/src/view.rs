@@ -781,7 +781,7 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
             let l = d
                 .legacy
                 .as_ref()
-                .map(detc_content::legacy::contentctl4_risk)
+                .map(|l| detc_content::legacy::contentctl4_risk(l, &p.reference))
                 .unwrap_or_default();
             l.into_iter()
                 .map(|e| match e {

@@ -158,13 +158,14 @@ rules! {
     L004 "kvstore-fields" Error true "a KV store lookup's first field is not `_key`";
     L005 "lookup-duplicate-field" Error false "a lookup lists the same field twice";
     M001 "mixed-formats" Warning false "the content mixes contentctl 4.x and 5.x files";
+    M002 "refused-by-later-contentctl" Warning false "4.x content that its era's contentctl accepts and a later 4.x contentctl refuses";
 }
 
 /// Rules of contentctl 5.6 that contentctl 4.4.7 does not enforce (it
 /// accepts a technique with its sub-technique, unknown data sources (a
 /// warning), future dates, a baseline naming an unknown detection, RBA
-/// tags with RBA disabled, missing drilldowns, data source output fields,
-/// unreferenced lookup files and KV store fields without `_key`; its
+/// tags with RBA disabled, data source output fields and KV store fields
+/// without `_key`; its
 /// lookup check, `Lookup.get_lookups`, matches `[^output]lookup`, so it
 /// never checks `inputlookup` or `outputlookup`).
 pub const NOT_IN_CONTENTCTL4: &[Code] = &[
@@ -177,10 +178,21 @@ pub const NOT_IN_CONTENTCTL4: &[Code] = &[
     code::Q011,
     code::Q012,
     code::R005,
-    code::D002,
     code::P004,
-    code::L003,
     code::L004,
+];
+
+/// Rules of contentctl 4.4.7 that earlier 4.x versions did not have, with
+/// the first version that has each (`major, minor, patch`): the two
+/// drilldowns of a production detection (`detection_abstract.py`, from
+/// 4.4.0, when `drilldown_searches` came), the orphan lookup file
+/// (`actions/validate.py`, `ensure_no_orphaned_files_in_lookups`, from
+/// 4.1.5) and the search's own filter macro
+/// (`validate_presence_of_filter_macro`, from 4.1.0). Every other rule of 4.4.7 holds from 4.0.1 on.
+pub const CONTENTCTL4_SINCE: &[(Code, (u16, u16, u16))] = &[
+    (code::D002, (4, 4, 0)),
+    (code::L003, (4, 1, 5)),
+    (code::Q001, (4, 1, 0)),
 ];
 
 impl Rule {
@@ -196,6 +208,20 @@ impl Rule {
     /// [`NOT_IN_CONTENTCTL4`]).
     pub fn in_contentctl4(&self) -> bool {
         self.contentctl && !NOT_IN_CONTENTCTL4.iter().any(|c| c.as_str() == self.code)
+    }
+
+    /// The first contentctl 4.x version (`major, minor, patch`) that
+    /// enforces it, `None` when 4.4.7 does not ([`CONTENTCTL4_SINCE`]).
+    pub fn contentctl4_since(&self) -> Option<(u16, u16, u16)> {
+        if !self.in_contentctl4() {
+            return None;
+        }
+        Some(
+            CONTENTCTL4_SINCE
+                .iter()
+                .find(|(c, _)| c.as_str() == self.code)
+                .map_or((4, 0, 1), |(_, v)| *v),
+        )
     }
 }
 

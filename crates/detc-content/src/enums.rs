@@ -61,6 +61,12 @@ pub const PRODUCTS: &[&str] = &[
 pub const SECURITY_DOMAINS: &[&str] = &[
     "endpoint", "network", "threat", "identity", "access", "audit",
 ];
+
+/// The security domains of contentctl 4.0.1 to 4.4.1 (`SecurityDomain`):
+/// [`SECURITY_DOMAINS`] and `cloud`.
+pub const SECURITY_DOMAINS_4X: &[&str] = &[
+    "endpoint", "network", "threat", "identity", "access", "audit", "cloud",
+];
 /// `tags.asset_type`.
 pub const ASSET_TYPES: &[&str] = &[
     "AWS Account",

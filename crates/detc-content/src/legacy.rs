@@ -75,8 +75,25 @@ pub const OBSERVABLE_TYPES: &[&str] = &[
 ];
 
 /// contentctl 4.4.7's observable roles (`RBA_OBSERVABLE_ROLE_MAPPING`):
-/// exactly one per observable.
+/// exactly one per observable (from contentctl 4.3.1,
+/// [`crate::era::Feature::RbaRoles`]).
 pub const OBSERVABLE_ROLES: &[&str] = &["Attacker", "Victim"];
+
+/// The observable roles contentctl 4.0.1 to 4.3.0 accepted, one or more per
+/// observable (`SES_OBSERVABLE_ROLE_MAPPING` in `objects/constants.py`).
+pub const SES_OBSERVABLE_ROLES: &[&str] = &[
+    "Other",
+    "Unknown",
+    "Actor",
+    "Target",
+    "Attacker",
+    "Victim",
+    "Parent Process",
+    "Child Process",
+    "Known Bad",
+    "Data Loss",
+    "Observer",
+];
 
 /// One `tags.observable` entry.
 #[derive(Debug, Clone)]
@@ -85,8 +102,20 @@ pub struct Observable {
     pub name: Option<Spanned<String>>,
     /// `type`, one of [`OBSERVABLE_TYPES`].
     pub kind: Option<Spanned<String>>,
-    /// `role`: its one entry, one of [`OBSERVABLE_ROLES`].
-    pub role: Option<Spanned<String>>,
+    /// `role`: its entries that are [`SES_OBSERVABLE_ROLES`], in order
+    /// (contentctl 4.3.1 and later accept exactly one of
+    /// [`OBSERVABLE_ROLES`]; [`crate::era::settle`] says so).
+    pub roles: Vec<Spanned<String>>,
+    /// The `role` value, when there is one.
+    pub role_span: Option<Span>,
+}
+
+impl Observable {
+    /// Whether `role` lists `r` (contentctl writes `'Victim' in
+    /// entity.role`).
+    pub fn has_role(&self, r: &str) -> bool {
+        self.roles.iter().any(|x| x.value == r)
+    }
 }
 
 /// What a 4.x detection's `tags` hold that 5.x keeps elsewhere or computes.
@@ -223,13 +252,17 @@ pub enum Risk4 {
 /// Every risk object carries [`LegacyTags::computed_score`] (0 when it
 /// cannot be computed, the error is reported elsewhere). Observables whose
 /// name, type or role could not be read are left out.
-pub fn contentctl4_risk(l: &LegacyTags) -> Vec<Risk4> {
+pub fn contentctl4_risk(l: &LegacyTags, reference: &crate::era::Reference) -> Vec<Risk4> {
+    let generic_attacker = reference.has(crate::era::Feature::RbaRoles);
     let score = l.computed_score().unwrap_or(0);
     let mut out = Vec::new();
     for o in &l.observables {
-        let (Some(name), Some(kind), Some(role)) = (&o.name, &o.kind, &o.role) else {
+        let (Some(name), Some(kind)) = (&o.name, &o.kind) else {
             continue;
         };
+        if o.roles.is_empty() {
+            continue;
+        }
         let ty = kind.value.to_lowercase();
         let field = name.value.clone();
         let risk = |kind| Risk4::Risk {
@@ -241,8 +274,8 @@ pub fn contentctl4_risk(l: &LegacyTags) -> Vec<Risk4> {
             field: field.clone(),
             kind: kind.to_string(),
         };
-        let victim = role.value == "Victim";
-        let attacker = role.value == "Attacker";
+        let victim = o.has_role("Victim");
+        let attacker = o.has_role("Attacker");
         out.push(match ty.as_str() {
             "user" | "username" | "email address" if victim => risk("user"),
             "device" | "endpoint" | "hostname" | "ip address" if victim => risk("system"),
@@ -250,7 +283,7 @@ pub fn contentctl4_risk(l: &LegacyTags) -> Vec<Risk4> {
             "file name" | "file" | "file hash" if attacker => threat("file_name"),
             "ip address" if attacker => threat("ip_address"),
             "url string" | "url" if attacker => threat("url"),
-            _ if attacker => threat(&ty),
+            _ if attacker && generic_attacker => threat(&ty),
             _ => risk("other"),
         });
     }
@@ -277,16 +310,25 @@ pub fn rba_from_legacy(l: &LegacyTags, span: Span) -> Option<Rba> {
     let mut risk_objects = Vec::new();
     let mut threat_objects = Vec::new();
     for o in &l.observables {
-        let (Some(name), Some(kind), Some(role)) = (&o.name, &o.kind, &o.role) else {
+        let (Some(name), Some(kind)) = (&o.name, &o.kind) else {
             continue;
         };
+        if o.roles.is_empty() {
+            continue;
+        }
         let risk = |t: &'static str| RiskObject {
             field: Some(name.clone()),
             kind: Some(Spanned::new(t.to_string(), kind.span)),
             score: score.clone(),
         };
-        if role.value == "Victim" {
+        if o.has_role("Victim") {
             risk_objects.push(risk(risk_object_type(&kind.value)));
+            continue;
+        }
+        if !o.has_role("Attacker") {
+            // `Other`, `Unknown`, `Parent Process`... (contentctl before
+            // 4.3.1): contentctl wrote an `other` risk object.
+            risk_objects.push(risk("other"));
             continue;
         }
         match attacker_mapping(&kind.value, &name.value) {
@@ -340,7 +382,8 @@ mod tests {
         let obs = |name: &str, kind: &str, role: &str| Observable {
             name: Some(Spanned::new(name.into(), sp)),
             kind: Some(Spanned::new(kind.into(), sp)),
-            role: Some(Spanned::new(role.into(), sp)),
+            roles: vec![Spanned::new(role.into(), sp)],
+            role_span: Some(sp),
         };
         let l = LegacyTags {
             confidence: n(70),
@@ -367,8 +410,9 @@ mod tests {
         // 4.4.7 keeps a User attacker as a `user` threat object (ES files
         // it under "other"), and every Victim type it does not know as an
         // `other` risk object.
+        let latest = crate::era::Reference::default();
         assert_eq!(
-            contentctl4_risk(&l),
+            contentctl4_risk(&l, &latest),
             [
                 t("src", "ip_address"),
                 r("sourcetype", "other", 49),
@@ -380,6 +424,28 @@ mod tests {
                 t("file_hash", "file_name"),
             ]
         );
+        // Before 4.3.1 an Attacker of a type without a threat mapping was an
+        // `other` risk object, and several roles (SES roles) were allowed:
+        // `'Victim' in entity.role` comes first.
+        let old = crate::era::Reference {
+            version: crate::era::Version::new(4, 0, 4),
+            source: crate::era::Source::Flag,
+        };
+        let mut l2 = l.clone();
+        l2.observables.push(Observable {
+            roles: vec![
+                Spanned::new("Attacker".into(), sp),
+                Spanned::new("Victim".into(), sp),
+            ],
+            ..obs("dest", "Hostname", "Attacker")
+        });
+        l2.observables
+            .push(obs("parent", "Process", "Parent Process"));
+        let got = contentctl4_risk(&l2, &old);
+        assert_eq!(got[2], r("user", "other", 49));
+        assert_eq!(got[6], r("dest", "system", 49));
+        assert_eq!(got[7], r("parent", "other", 49));
+        assert_eq!(got[0], t("src", "ip_address"));
     }
 
     #[test]

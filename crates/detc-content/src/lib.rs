@@ -9,6 +9,7 @@
 
 pub mod codes;
 pub mod enums;
+pub mod era;
 pub mod extensions;
 mod format;
 pub mod legacy;
@@ -61,7 +62,13 @@ pub fn validate_beside<R: Send>(
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> (Project, R) {
     let mut p = load(root);
-    let levels = lints::Levels::read(&mut p, &opts.lints);
+    let mut levels = lints::Levels::read(&mut p, &opts.lints);
+    let given = era::Given {
+        flag: opts.lints.contentctl.clone(),
+        toml: levels.toml_contentctl.take(),
+    };
+    era::settle(&mut p, &given);
+    levels.set_reference(p.reference.version);
     let r = rules::run_beside(&mut p, opts, &levels, beside);
     lints::apply(&mut p, &levels);
     p.diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

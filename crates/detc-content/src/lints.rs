@@ -55,6 +55,9 @@ pub struct LintFlags {
     /// `--no-extensions`: refuse detc's extensions to the 5.x format, as
     /// contentctl 5.6.2 does (beats `[schema] extensions` of detc.toml).
     pub no_extensions: bool,
+    /// `--contentctl VERSION`: the contentctl 4.x content is checked and
+    /// built against ([`crate::era`]).
+    pub contentctl: Option<String>,
     /// Check for errors only: a rule that could report nothing but
     /// warnings on this content, at these levels, is not run (`detc docs`,
     /// which leaves warnings to `detc validate`).
@@ -89,6 +92,17 @@ struct DetcToml {
     lints: std::collections::BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
     schema: SchemaToml,
+    #[serde(default)]
+    build: BuildToml,
+}
+
+/// `[build]` of detc.toml.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct BuildToml {
+    /// `contentctl = "4.0.4"`: the contentctl 4.x content is built as
+    /// ([`crate::era`]).
+    contentctl: Option<toml::Spanned<String>>,
 }
 
 /// `[schema]` of detc.toml.
@@ -103,13 +117,20 @@ struct SchemaToml {
 /// Reads `detc.toml` in the content root, if there is one: the rule levels
 /// of its `[lints]` table, and `[schema] extensions` (`None` when not
 /// set). Problems are `F005` errors with their span.
-fn read_toml(p: &mut Project) -> (Vec<(&'static Rule, Level)>, Option<bool>) {
+/// Also `[build] contentctl`, with its span.
+type TomlRead = (
+    Vec<(&'static Rule, Level)>,
+    Option<bool>,
+    Option<(String, Span)>,
+);
+
+fn read_toml(p: &mut Project) -> TomlRead {
     let path = p.root.join("detc.toml");
     if !path.is_file() {
-        return (Vec::new(), None);
+        return (Vec::new(), None, None);
     }
     let Some(file) = crate::load::read_file(&mut p.sources, &mut p.diags, &p.root, &path) else {
-        return (Vec::new(), None);
+        return (Vec::new(), None, None);
     };
     let text = p.sources.get(file).text.clone();
     let parsed: DetcToml = match toml::from_str(&text) {
@@ -122,10 +143,14 @@ fn read_toml(p: &mut Project) -> (Vec<(&'static Rule, Level)>, Option<bool>) {
                 None => d.in_file(file),
             };
             p.diags.push(d);
-            return (Vec::new(), None);
+            return (Vec::new(), None, None);
         }
     };
     let extensions = parsed.schema.extensions;
+    let contentctl = parsed.build.contentctl.map(|v| {
+        let r = v.span();
+        (v.into_inner(), Span::new(file, r.start, r.end))
+    });
     let mut out = Vec::new();
     for (key, value) in parsed.lints {
         let r = value.span();
@@ -151,7 +176,7 @@ fn read_toml(p: &mut Project) -> (Vec<(&'static Rule, Level)>, Option<bool>) {
             ),
         }
     }
-    (out, extensions)
+    (out, extensions, contentctl)
 }
 
 /// The generation of each content file, and the project's (the one most
@@ -178,13 +203,18 @@ pub struct Levels {
     /// The generations of the content's files (each object's, and the
     /// project's for other files), for [`Levels::can_error`].
     formats: Vec<Format>,
+    /// The contentctl that 4.x content is built against ([`crate::era`]):
+    /// what it does not enforce is lowered in 4.x files.
+    reference: crate::era::Version,
+    /// `[build] contentctl` of detc.toml, with its span.
+    pub(crate) toml_contentctl: Option<(String, Span)>,
 }
 
 impl Levels {
     /// Reads `detc.toml` (problems are `F005` errors in `p.diags`) and
     /// joins its levels with `flags`.
     pub fn read(p: &mut Project, flags: &LintFlags) -> Levels {
-        let (mut set, extensions) = read_toml(p);
+        let (mut set, extensions, toml_contentctl) = read_toml(p);
         set.extend(
             flags
                 .levels
@@ -201,7 +231,20 @@ impl Levels {
             strict: flags.no_extensions || extensions == Some(false),
             errors_only: flags.errors_only,
             formats,
+            reference: p.reference.version,
+            toml_contentctl,
         }
+    }
+
+    /// The reference contentctl for 4.x files.
+    pub fn reference(&self) -> crate::era::Version {
+        self.reference
+    }
+
+    /// Sets the reference contentctl for 4.x files (after
+    /// [`crate::era::settle`] has chosen it).
+    pub fn set_reference(&mut self, v: crate::era::Version) {
+        self.reference = v;
     }
 
     /// The last level set for `rule` (detc.toml, then the command line).
@@ -217,7 +260,7 @@ impl Levels {
     /// of the module documentation, in order): `None` when it is dropped
     /// (`allow`). [`apply`] levels every finding with it.
     fn level_in(&self, rule: &Rule, format: Format) -> Option<Severity> {
-        let mut sev = if lowered_for_4x(rule, format) {
+        let mut sev = if lowered_for_4x(rule, format, self.reference) {
             Severity::Warning
         } else {
             rule.severity
@@ -228,10 +271,12 @@ impl Levels {
             Some(Level::Deny) => sev = Severity::Error,
             None => {}
         }
+        // A duplicate key is read as PyYAML reads it (the last value), so
+        // `--cap-lints warn` may lower it too.
         if self.cap_warn
             && sev == Severity::Error
-            && !rule.is_schema()
-            && !codes::in_contentctl(rule, format)
+            && (!rule.is_schema() || rule.code == "Y002")
+            && !codes::in_contentctl(rule, format, self.reference)
         {
             sev = Severity::Warning;
         }
@@ -260,12 +305,26 @@ impl Levels {
 }
 
 /// Step 2 of the module documentation: an error of a rule that contentctl
-/// 5 has and contentctl 4.4.7 does not is a warning in a 4.x file.
-fn lowered_for_4x(rule: &Rule, format: Format) -> bool {
+/// 5 has and the reference contentctl does not is a warning in a 4.x file.
+fn lowered_for_4x(rule: &Rule, format: Format, reference: crate::era::Version) -> bool {
     format == Format::V4
         && rule.severity == Severity::Error
         && rule.contentctl
-        && !codes::in_contentctl(rule, Format::V4)
+        && !codes::in_contentctl(rule, Format::V4, reference)
+}
+
+/// What [`apply`] adds to the help of a finding lowered by
+/// [`lowered_for_4x`]: who accepts it and who refuses it.
+fn lowered_note(rule: &Rule, reference: crate::era::Version) -> String {
+    match rule.contentctl4_since() {
+        Some((a, b, c)) => format!(
+            "contentctl {reference} accepts this in 4.x content; contentctl {} and later refuse it",
+            crate::era::Version::new(a, b, c)
+        ),
+        None => {
+            format!("contentctl {reference} accepts this in 4.x content; contentctl 5 refuses it")
+        }
+    }
 }
 
 /// Applies every level (see the module documentation) to `p.diags`; then,
@@ -287,8 +346,8 @@ pub fn apply(p: &mut Project, levels: &Levels) {
         let Some(severity) = levels.level_in(rule, format) else {
             continue;
         };
-        if lowered_for_4x(rule, format) {
-            let note = "contentctl 4.4.7 accepts this in 4.x content; contentctl 5 refuses it";
+        if lowered_for_4x(rule, format, levels.reference) {
+            let note = lowered_note(rule, levels.reference);
             d.help = Some(match d.help.take() {
                 Some(h) => format!("{h} ({note})"),
                 None => note.to_string(),

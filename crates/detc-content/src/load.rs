@@ -74,6 +74,9 @@ pub struct Project {
     pub content: Content,
     /// Every diagnostic, in file order once [`crate::validate`] has run.
     pub diags: Vec<Diagnostic>,
+    /// The contentctl its 4.x content is checked and built against
+    /// ([`crate::era`]), chosen by [`crate::validate`].
+    pub reference: crate::era::Reference,
 }
 
 impl Project {

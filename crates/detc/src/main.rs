@@ -47,11 +47,20 @@ struct LintArgs {
     /// twice, deny beats warn beats allow.
     #[arg(long, value_name = "CODE")]
     deny: Vec<String>,
-    /// `warn`: every error from a rule that contentctl does not have (4.4.7
-    /// for 4.x files, 5.6 for 5.x ones) becomes a warning, so content with
-    /// known defects still builds. Schema errors stay errors.
+    /// `warn`: every error from a rule that contentctl does not have (the
+    /// reference contentctl for 4.x files, see --contentctl; 5.6 for 5.x
+    /// ones) becomes a warning, so content with known defects still
+    /// builds. Schema errors stay errors, but for duplicate keys (the last
+    /// value is read, as PyYAML does).
     #[arg(long, value_name = "LEVEL", value_parser = ["warn"])]
     cap_lints: Option<String>,
+    /// The contentctl 4.x version (4.0.1 to 4.4.7) that 4.x content is
+    /// checked and built against, as that version built it [default:
+    /// `[build] contentctl` of detc.toml, else the `contentctl==` pin of
+    /// requirements.txt, else the era of the ESCU release in
+    /// contentctl.yml's `app.version` as the content shows it, else 4.4.7]
+    #[arg(long, value_name = "VERSION", value_parser = parse_contentctl)]
+    contentctl: Option<String>,
     /// Refuse detc's extensions to the contentctl 5.x format (ATT&CK
     /// detection strategies and analytics, `written_by`, `field_types`)
     /// and whatever else contentctl 5.6.2 refuses: content that passes
@@ -59,6 +68,11 @@ struct LintArgs {
     /// detc.toml does the same.
     #[arg(long)]
     no_extensions: bool,
+}
+
+/// `--contentctl`: a 4.x version detc knows.
+fn parse_contentctl(s: &str) -> Result<String, String> {
+    detc_content::era::parse_given(s).map(|v| v.to_string())
 }
 
 impl LintArgs {
@@ -84,6 +98,7 @@ impl LintArgs {
             levels,
             cap_warn: self.cap_lints.is_some(),
             no_extensions: self.no_extensions,
+            contentctl: self.contentctl.clone(),
             errors_only: false,
         })
     }
@@ -847,6 +862,9 @@ fn build(
                 w.tarball_bytes,
                 started.elapsed().as_secs_f64() * 1000.0
             );
+            if p.format() == detc_content::legacy::Format::V4 {
+                println!("{}", p.reference.describe());
+            }
             leave_to_exit(app);
             if with_docs {
                 let written =

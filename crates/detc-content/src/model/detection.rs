@@ -88,7 +88,18 @@ pub(super) fn decode_tags(
     }
     m.note_enum_list("product", PRODUCTS);
     let product = enum_list(de, product, PRODUCTS, "product");
-    let security_domain = req_enum(de, &mut m, "security_domain", SECURITY_DOMAINS);
+    // 4.x: `cloud` too, which contentctl accepted until 4.4.3
+    // (`crate::era::settle` says whether the reference does).
+    let security_domain = if legacy.is_some() {
+        req_enum(
+            de,
+            &mut m,
+            "security_domain",
+            crate::enums::SECURITY_DOMAINS_4X,
+        )
+    } else {
+        req_enum(de, &mut m, "security_domain", SECURITY_DOMAINS)
+    };
     let mitre_attack_id = m.str_list(de, "mitre_attack_id");
     for t in &mitre_attack_id {
         let b = t.value.as_bytes();
@@ -186,6 +197,26 @@ pub(super) fn decode_tags(
         if let Some(span) = m.key_span(de, computed)
             && !m.was_read(computed)
         {
+            let computed_by_build = matches!(
+                computed,
+                "nist" | "cis20" | "kill_chain_phases" | "mitre_attack_enrichments"
+            );
+            if computed_by_build && !is_5x {
+                // contentctl 4.x's `DetectionTags` ignores the key (pydantic
+                // `extra="ignore"`; the field is a `computed_field`) and
+                // writes the value it computes.
+                de.push(
+                    diag(
+                        code::S006,
+                        format!("`tags.{computed}` has no effect: contentctl 4.x computes it from the ATT&CK mapping and ignores what is written"),
+                    )
+                    .at(span)
+                    .label("ignored")
+                    .help(format!("remove `{computed}` (contentctl 5 rejects it; `detc migrate` removes it)")),
+                );
+                let _ = m.get(computed);
+                continue;
+            }
             let (msg, help) = match computed {
                 "nist" | "cis20" | "kill_chain_phases" | "mitre_attack_enrichments" => (
                     format!("`tags.{computed}` is computed by the build and cannot be set"),
@@ -259,7 +290,8 @@ pub(super) fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut Le
             };
             let name = o.req_str(de, "name");
             let kind = req_enum(de, &mut o, "type", crate::legacy::OBSERVABLE_TYPES);
-            let role = match o.get_some(de, "role") {
+            let mut role_span = None;
+            let roles = match o.get_some(de, "role") {
                 None => {
                     let field = name
                         .as_ref()
@@ -271,26 +303,42 @@ pub(super) fn decode_legacy_tags(de: &mut Decoder, m: &mut MapReader, l: &mut Le
                             .label("no role")
                             .help("add `role: [Victim]` when the field holds the entity at risk (it becomes a risk object), or `role: [Attacker]` when it holds the threat (a threat object)"),
                     );
-                    None
+                    Vec::new()
                 }
-                Some(r) => match de.string_list(r, "role") {
-                    Some(roles) if roles.len() == 1 => roles.into_iter().next().and_then(|v| {
-                        one_of(de, v, crate::legacy::OBSERVABLE_ROLES, "observable role")
-                    }),
-                    Some(_) => {
-                        constraint(
-                            de,
-                            de.span(r),
-                            "an observable has exactly one role".into(),
-                            "keep one of `Victim` or `Attacker` (contentctl 4.4.7 rejects more)",
-                        );
-                        None
+                Some(r) => {
+                    role_span = Some(de.span(r));
+                    match de.string_list(r, "role") {
+                        Some(roles) if roles.is_empty() => {
+                            constraint(
+                                de,
+                                de.span(r),
+                                "an observable needs a role".into(),
+                                "add `Victim` (the entity at risk) or `Attacker` (the threat)",
+                            );
+                            Vec::new()
+                        }
+                        Some(roles) => roles
+                            .into_iter()
+                            .filter_map(|v| {
+                                one_of(
+                                    de,
+                                    v,
+                                    crate::legacy::SES_OBSERVABLE_ROLES,
+                                    "observable role",
+                                )
+                            })
+                            .collect(),
+                        None => Vec::new(),
                     }
-                    None => None,
-                },
+                }
             };
             o.finish(de);
-            l.observables.push(Observable { name, kind, role });
+            l.observables.push(Observable {
+                name,
+                kind,
+                roles,
+                role_span,
+            });
         }
     }
 }
@@ -371,7 +419,7 @@ pub fn detection(de: &mut Decoder, root: NodeId, path: &str) -> Option<Detection
             let victims = l
                 .observables
                 .iter()
-                .filter(|o| o.role.as_ref().is_some_and(|r| r.value == "Victim"))
+                .filter(|o| o.has_role("Victim"))
                 .count();
             if needs_victim && victims == 0 && !l.observables.is_empty() {
                 let at = m.key_span(de, "tags").unwrap_or(m.span);

@@ -371,6 +371,14 @@ pub struct DataSource {
     /// The first `supported_TA` entry: `(name, version, url)`, the url
     /// empty when not given (what contentctl's `data_sources` lookup lists).
     pub supported_ta: Option<(String, String, String)>,
+    /// Written in the layout contentctl 4.1.2 to 4.1.5 read (`supported_TA`
+    /// a mapping, `event_names`), which 4.2.0 and later refuse
+    /// ([`crate::era::Feature::DataSourceObjects`]).
+    pub legacy_layout: bool,
+    /// For a file in that layout, what the two layouts' readers found:
+    /// `(legacy, current)`. [`crate::era::settle`] keeps the set of the
+    /// reference's layout and empties this.
+    pub layout_diags: Option<Box<(Vec<detc_diag::Diagnostic>, Vec<detc_diag::Diagnostic>)>>,
 }
 
 /// Everything the content root holds.

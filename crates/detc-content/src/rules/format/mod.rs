@@ -5,6 +5,7 @@ use detc_diag::Diagnostic;
 
 rule_files! {
     m001_mixed_formats,
+    m002_refused_by_later_contentctl,
 }
 
 /// Runs the format rules that are on.

@@ -30,7 +30,12 @@ use detc_yaml::Spanned;
 pub(super) const CODE: Code = code::C005;
 
 pub(super) fn check(cx: &Cx, n: &Names, out: &mut Vec<Diagnostic>) {
+    let read_4x = cx.levels.reference() >= crate::era::Feature::DataSourcesRead.since();
     for d in &n.content.detections {
+        // contentctl before 4.1.2 does not read data sources at all.
+        if d.format == crate::format::Format::V4 && !read_4x {
+            continue;
+        }
         for ds in &d.data_source {
             for part in ds.value.split("AND") {
                 let part = part.trim();

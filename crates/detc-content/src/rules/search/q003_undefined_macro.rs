@@ -31,8 +31,14 @@ pub(super) const CODE: Code = code::Q003;
 
 /// `macros`: the calls `detc_spl::macros` found, less the ignored ones.
 pub(super) fn check(cx: &Cx, search: &Spanned<String>, macros: &[&detc_spl::MacroRef], out: &mut Vec<Diagnostic>) {
+    // contentctl before 4.1.0 skipped every macro whose name contains
+    // `_filter` or `prohibited_processes` (`MACROS_TO_IGNORE`).
+    let skip_filters = cx.levels.reference() < crate::era::Feature::FilterMacros.since();
     for m in macros {
         if cx.macros.get(m.name.as_str()).is_some() {
+            continue;
+        }
+        if skip_filters && (m.name.contains("_filter") || m.name.contains("prohibited_processes")) {
             continue;
         }
         let raw = &search.value[m.start..m.end];
