@@ -378,6 +378,11 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
     let template = read_app_template(&p.root.join("app_template")).map_err(|e| vec![e])?;
     merge_app_template(template, &mut files, cx.app.ships_firstseen);
     define_template_lookups(&mut files);
+    // After the stanzas of the template's lookups: contentctl 4.x ships
+    // these files and defines no lookup for them.
+    if p.format() == detc_content::model::Format::V4 {
+        unnamed_lookup_files(p, &mut files);
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(App {
         appid: cx.app.appid.clone(),
@@ -446,6 +451,38 @@ fn content_files(
                 l.name, l.kind
             ))),
         }
+    }
+}
+
+/// contentctl 4.x copies every `lookups/*.csv` and `lookups/*.mlmodel` into
+/// the app, named or not (`conf_output.py`, `glob`); 4.1.5 and later refuse
+/// a file no lookup names (`L003`), earlier ones ship it. The files that
+/// neither a lookup nor `app_template/` put in the app are added, without
+/// a transforms.conf stanza (contentctl writes none); a folder that cannot
+/// be read adds nothing (validation reports the lookups it needs).
+fn unnamed_lookup_files(p: &Project, files: &mut Vec<AppFile>) {
+    let Ok(dir) = std::fs::read_dir(p.root.join("lookups")) else {
+        return;
+    };
+    let have: std::collections::HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let mut extra: Vec<(String, PathBuf, u64)> = dir
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let m = e.metadata().ok()?;
+            let wanted = name.ends_with(".csv") || name.ends_with(".mlmodel");
+            let path = format!("lookups/{name}");
+            (wanted && m.is_file() && !have.contains(&path)).then(|| (path, e.path(), m.len()))
+        })
+        .collect();
+    extra.sort();
+    for (path, source, len) in extra {
+        files.push(AppFile {
+            path,
+            data: Vec::new(),
+            copy_of: Some((source, len)),
+            executable: false,
+        });
     }
 }
 

@@ -13,6 +13,8 @@
 use crate::BuildError;
 use detc_attack::Attack;
 use detc_content::Project;
+use detc_content::era::Feature;
+use detc_content::model::Format;
 use detc_content::model::{Deployment, Detection, Lookup};
 use detc_content::naming::{file_stem_for, rule_stanza};
 use detc_yaml::Spanned;
@@ -209,6 +211,13 @@ pub struct DetectionView {
     pub name: String,
     /// savedsearches.conf stanza: `<label> - <name> - Rule`.
     pub stanza: String,
+    /// `action.correlationsearch.label`: the stanza, or for a 4.x reference
+    /// before [`Feature::PlainLabel`] `<label> - Deprecated - <name> - Rule`
+    /// (`- Experimental -` for experimental, `- RIR -` for Correlation).
+    pub label: String,
+    /// `action.escu.full_search_name` (the stanza), only when the 4.x
+    /// reference writes it ([`Feature::NoFullSearchName`]).
+    pub full_search_name: Option<String>,
     /// UUID.
     pub id: String,
     /// Version (integer).
@@ -277,6 +286,10 @@ pub struct DetectionView {
     pub notable: Option<NotableView>,
     /// Drilldown searches.
     pub drilldowns: Vec<DrilldownView>,
+    /// Whether `action.notable.param.drilldown_searches` is written when
+    /// there are none (`[]`): for 4.x content built as contentctl 4.4.0 or
+    /// later, whose template writes it for every detection.
+    pub empty_drilldowns: bool,
     /// Throttling, if any.
     pub throttling: Option<ThrottlingView>,
 }
@@ -290,8 +303,17 @@ pub struct BaselineView {
     pub stanza: String,
     /// UUID.
     pub id: String,
-    /// Description.
+    /// Description (also `action.escu.eli5`, as contentctl writes it).
     pub description: String,
+    /// `action.escu.how_to_implement` (`none` when the YAML has none).
+    pub how_to_implement: String,
+    /// `action.escu.data_models`: a 4.x baseline's `datamodel` list (JSON
+    /// `null` when absent, as contentctl 4.4.7 writes `None`); for 5.x the
+    /// CIM data models named in the search (contentctl 5.6.2's rule).
+    pub data_models: Value,
+    /// `action.escu.full_search_name` (the stanza), only when the 4.x
+    /// reference writes it ([`Feature::NoFullSearchName`]).
+    pub full_search_name: Option<String>,
     /// The search.
     pub search: String,
     /// Analytic stories.
@@ -340,6 +362,12 @@ pub struct StoryView {
 pub struct InvestigationView {
     /// `<label> - <name> - Response Task`.
     pub stanza: String,
+    /// `action.escu.full_search_name` (the stanza), only when the 4.x
+    /// reference writes it ([`Feature::NoFullSearchName`]).
+    pub full_search_name: Option<String>,
+    /// Its YAML file, relative to the content root (`/`-separated).
+    #[serde(skip)]
+    pub path: String,
     /// Name.
     pub name: String,
     /// contentctl's `lowercase_name` (spaces, `-`, `.`, `/` to `_`,
@@ -457,6 +485,16 @@ fn prose(v: &Option<Spanned<String>>) -> String {
         return text;
     }
     text.replace("\\\n", "\\ \n")
+}
+
+/// The CIM data models whose name the search contains (contentctl's
+/// substring rule, `DataModel` in `objects/enums.py`).
+fn data_models_of(search: &str) -> Vec<String> {
+    detc_content::enums::DATA_MODELS
+        .iter()
+        .filter(|m| search.contains(*m))
+        .map(|m| m.to_string())
+        .collect()
 }
 
 fn list(v: &[Spanned<String>]) -> Vec<String> {
@@ -648,12 +686,13 @@ pub fn alert(p: &Project, d: &Detection) -> AlertView {
         schedule: schedule(deployment),
         disabled: !d.enabled_by_default.as_ref().is_some_and(|e| e.value),
         // contentctl 4.4.7 rates a 4.x detection by its computed score
-        // (`DetectionTags.severity`), whatever its observables.
-        severity: severity(
-            d.legacy
-                .as_ref()
-                .map_or(max_score, |l| l.computed_score().or(max_score)),
-        )
+        // (`DetectionTags.severity`), whatever its observables; before 4.4.0
+        // every notable was `high`.
+        severity: match &d.legacy {
+            Some(_) if !p.reference.has(Feature::NotableSeverity) => "high",
+            Some(l) => severity(l.computed_score().or(max_score)),
+            None => severity(max_score),
+        }
         .to_string(),
         risk: rba_on && d.rba.is_some(),
         risk_message: d.rba.as_ref().map(|r| s(&r.message)).unwrap_or_default(),
@@ -740,11 +779,16 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
     if !d.tags.cve.is_empty() {
         annotations.insert("cve", json!(list(&d.tags.cve)));
     }
-    annotations.insert("data_source", json!(data_source));
+    // contentctl 4.2.0 and later annotate the data sources; no contentctl
+    // writes the tactics, which detc adds to 5.x detections only.
+    let v4 = d.legacy.is_some();
+    if !v4 || p.reference.has(Feature::AnnotatedDataSources) {
+        annotations.insert("data_source", json!(data_source));
+    }
     if !mitre_attack.is_empty() {
         annotations.insert("mitre_attack", json!(mitre_attack));
     }
-    if !tactics.is_empty() {
+    if !tactics.is_empty() && !v4 {
         annotations.insert("mitre_attack_tactic", json!(tactics));
     }
     if !d.tags.detection_strategies.is_empty() {
@@ -758,7 +802,9 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
     }
     annotations.insert("nist", json!(nist));
     annotations.insert("type", json!(kind));
-    annotations.insert("type_list", json!([kind]));
+    if !v4 || p.reference.has(Feature::TypeList) {
+        annotations.insert("type_list", json!([kind]));
+    }
     let date = s(&d.common.date);
     let mut metadata = BTreeMap::new();
     metadata.insert(
@@ -771,7 +817,25 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
     );
     metadata.insert("detection_id", json!(s(&d.common.id)));
     metadata.insert("detection_version", json!(version.to_string()));
-    metadata.insert("publish_time", publish_time(&date));
+    if !v4 || p.reference.has(Feature::PublishTime) {
+        metadata.insert("publish_time", publish_time(&date));
+    }
+    let label = if v4 && !p.reference.has(Feature::PlainLabel) {
+        let app = &p.config.app.label;
+        match (
+            s(&d.common.status).as_str(),
+            kind.to_ascii_lowercase().as_str(),
+        ) {
+            ("deprecated", _) => format!("{app} - Deprecated - {name} - Rule"),
+            ("experimental", _) => format!("{app} - Experimental - {name} - Rule"),
+            (_, "correlation") => format!("{app} - RIR - {name} - Rule"),
+            _ => stanza.clone(),
+        }
+    } else {
+        stanza.clone()
+    };
+    let full_search_name =
+        (v4 && !p.reference.has(Feature::NoFullSearchName)).then(|| stanza.clone());
 
     let alert = alert(p, d);
     let risk_objects = match &d.rba {
@@ -827,13 +891,11 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
         }
         _ => Vec::new(),
     };
-    let data_models = detc_content::enums::DATA_MODELS
-        .iter()
-        .filter(|m| search.contains(*m))
-        .map(|m| m.to_string())
-        .collect();
+    let data_models = data_models_of(&search);
     DetectionView {
         stanza,
+        label,
+        full_search_name,
         id: s(&d.common.id),
         version,
         date,
@@ -873,6 +935,7 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
         risk_objects,
         notable: alert.notable,
         drilldowns: alert.drilldowns,
+        empty_drilldowns: v4 && p.reference.has(Feature::Drilldowns),
         throttling: alert.throttling,
         kind,
         name,
@@ -1004,6 +1067,26 @@ pub(crate) fn context_unchecked(
         let description = prose(&b.common.description);
         conf_ok(&mut errors, &what, file, "search", &search);
         conf_ok(&mut errors, &what, file, "description", &description);
+        let how_to_implement = if b.how_to_implement.is_some() {
+            prose(&b.how_to_implement)
+        } else {
+            "none".to_string()
+        };
+        conf_ok(
+            &mut errors,
+            &what,
+            file,
+            "how_to_implement",
+            &how_to_implement,
+        );
+        let data_models = match (&b.format, &b.datamodel) {
+            (Format::V4, Some(dm)) => json!(list(dm)),
+            (Format::V4, None) => Value::Null,
+            (Format::V5, _) => json!(data_models_of(&search)),
+        };
+        let full_search_name = (b.format == Format::V4
+            && !p.reference.has(Feature::NoFullSearchName))
+        .then(|| stanza.clone());
         let deployment = p.content.deployment_for(b.deployment.as_ref(), "Baseline");
         let mut analytic_story = list(&b.analytic_story);
         analytic_story.sort();
@@ -1021,6 +1104,9 @@ pub(crate) fn context_unchecked(
             stanza,
             id: s(&b.common.id),
             description,
+            how_to_implement,
+            data_models,
+            full_search_name,
             search,
             analytic_story,
             detections: detections_of,
@@ -1054,6 +1140,8 @@ pub(crate) fn context_unchecked(
         let mut seen = BTreeSet::new();
         inputs.retain(|t| seen.insert(t.clone()));
         investigations.push(InvestigationView {
+            full_search_name: (!p.reference.has(Feature::NoFullSearchName)).then(|| stanza.clone()),
+            path: inv.common.path.as_str().to_string(),
             stanza,
             lowercase_name: file_stem_for(&name),
             description,
@@ -1098,19 +1186,31 @@ pub(crate) fn context_unchecked(
         m.insert("company", company);
         m.insert("email", "-".to_string());
         m.insert("name", mname);
-        let mut searches: Vec<String> = summaries
+        // In the order of the detections' files, as contentctl loads them
+        // (`sorted` pathlib paths, so compared folder by folder) and appends
+        // each to its stories (`Story.detections`).
+        // A detection that names the story twice is listed twice, as
+        // contentctl appends it once per name.
+        let mut by_path: Vec<(Vec<&str>, String)> = summaries
             .iter()
-            .filter(|(_, _, stories)| stories.contains(&name))
-            .map(|(_, stanza, _)| stanza.clone())
+            .zip(&order)
+            .flat_map(|((_, stanza, stories), &i)| {
+                let path = p.content.detections[i].common.path.as_str();
+                let times = stories.iter().filter(|s| **s == name).count();
+                std::iter::repeat_n((path.split('/').collect(), stanza.clone()), times)
+            })
             .collect();
-        searches.sort();
-        // contentctl 4.4.7 lists a story's response tasks after its detections.
-        searches.extend(
-            investigations
-                .iter()
-                .filter(|i| i.analytic_story.contains(&name))
-                .map(|i| i.stanza.clone()),
-        );
+        by_path.sort();
+        let mut searches: Vec<String> = by_path.into_iter().map(|x| x.1).collect();
+        // contentctl 4.4.7 lists a story's response tasks after its
+        // detections, in the order of their files too.
+        let mut tasks: Vec<(Vec<&str>, String)> = investigations
+            .iter()
+            .filter(|i| i.analytic_story.contains(&name))
+            .map(|i| (i.path.split('/').collect(), i.stanza.clone()))
+            .collect();
+        tasks.sort();
+        searches.extend(tasks.into_iter().map(|x| x.1));
         let mut bl: Vec<String> = baselines
             .iter()
             .filter(|b| b.analytic_story.contains(&name))
@@ -1381,8 +1481,11 @@ fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
         description: s(&l.common.description),
         filename,
         fields_list,
+        // contentctl 4.x declares no field types for a 4.x collection
+        // (`collections.j2`: the stanza, `enforceTypes`, `replicate`).
         field_types: fields
             .iter()
+            .filter(|_| l.format != detc_content::model::Format::V4 || l.written_by.is_some())
             .map(|f| {
                 let t = l
                     .field_types

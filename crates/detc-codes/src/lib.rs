@@ -223,6 +223,16 @@ impl Rule {
                 .map_or((4, 0, 1), |(_, v)| *v),
         )
     }
+
+    /// Whether contentctl 4.x has it, for `detc rules` and docs/rules.md:
+    /// `has it`, `has it from 4.4.0` or `does not have it`.
+    pub fn contentctl4_text(&self) -> String {
+        match self.contentctl4_since() {
+            Some((4, 0, 1)) => "has it".to_string(),
+            Some((a, b, c)) => format!("has it from {a}.{b}.{c}"),
+            None => "does not have it".to_string(),
+        }
+    }
 }
 
 /// The rule with `code` (as written in `detc.toml`, a baseline or on the

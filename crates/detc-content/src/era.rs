@@ -168,9 +168,99 @@ pub enum Feature {
     /// `%original_detection_search%` (`detection_abstract.py`); before, the
     /// key is ignored.
     Drilldowns,
+    /// The notable's severity is the detection's computed one
+    /// (`tags.severity`, from `risk_score`), and `tags.throttling` is written
+    /// (`alert.suppress*`); before, `savedsearches_detections.j2` wrote
+    /// `action.notable.param.severity = high` for every detection and no
+    /// throttling.
+    NotableSeverity,
+    /// `action.escu.full_search_name` is no longer written; before, every
+    /// detection and baseline stanza repeated its own name in it
+    /// (`savedsearches_detections.j2`, `savedsearches_baselines.j2`).
+    NoFullSearchName,
+    /// `action.correlationsearch.label` is the stanza name; before, a
+    /// deprecated, experimental or Correlation detection's label read
+    /// `<label> - Deprecated - <name> - Rule`, `- Experimental -`,
+    /// `- RIR -` (`savedsearches_detections.j2` until 4.2.1).
+    PlainLabel,
+    /// `action.correlationsearch.annotations` holds the detection's
+    /// `data_source` names (`detection_abstract.py`, `annotations`).
+    AnnotatedDataSources,
+    /// `action.correlationsearch.metadata` holds `publish_time`, the
+    /// detection's date in seconds since the epoch (`metadata`; before,
+    /// `getMetadata()` wrote `deprecated`, `detection_id` and
+    /// `detection_version` only).
+    PublishTime,
+    /// `action.correlationsearch.annotations` holds `type_list`, the
+    /// detection's type in a list (`detection_abstract.py`,
+    /// `annotations`).
+    TypeList,
+    /// `dashboards/` is read and each dashboard written as a view
+    /// (`input/director.py`, `output/conf_output.py`).
+    Dashboards,
 }
 
 impl Feature {
+    /// Every feature, in declaration order.
+    pub const ALL: &[Feature] = &[
+        Feature::DataSourcesRead,
+        Feature::DataSourceObjects,
+        Feature::OrphanLookupFiles,
+        Feature::RbaRoles,
+        Feature::FilterMacros,
+        Feature::RequiredBaseFields,
+        Feature::CvePattern,
+        Feature::NoCloudDomain,
+        Feature::Drilldowns,
+        Feature::NotableSeverity,
+        Feature::NoFullSearchName,
+        Feature::PlainLabel,
+        Feature::AnnotatedDataSources,
+        Feature::PublishTime,
+        Feature::TypeList,
+        Feature::Dashboards,
+    ];
+
+    /// One line on the change, for docs/legacy.md's table.
+    pub const fn summary(self) -> &'static str {
+        match self {
+            Feature::DataSourcesRead => {
+                "`data_sources/` is read (before, ignored; `C005` does not apply)"
+            }
+            Feature::DataSourceObjects => {
+                "data sources in the 4.2 layout (`supported_TA` a list, `date`, `version`, `description` required); before, `supported_TA` a mapping and `event_names`"
+            }
+            Feature::OrphanLookupFiles => {
+                "a file in `lookups/` that no lookup names is refused (`L003`); before, it ships"
+            }
+            Feature::RbaRoles => {
+                "an observable has one role, `Attacker` or `Victim`; an `Attacker` of a type without a threat mapping is a threat object of its type (before, an `other` risk object)"
+            }
+            Feature::FilterMacros => {
+                "a detection's search holds its `<name>_filter` macro (`Q001`), and `_filter` macros must be defined (`Q003`)"
+            }
+            Feature::RequiredBaseFields => {
+                "`id`, `version`, `date`, `author`, `description` required (before, defaulted)"
+            }
+            Feature::CvePattern => "`tags.cve` entries must match `CVE-YYYY-N...`",
+            Feature::NoCloudDomain => "`security_domain: cloud` refused",
+            Feature::Drilldowns => {
+                "`drilldown_searches` read and written, two required (`D002`); written as `[]` when there are none"
+            }
+            Feature::NotableSeverity => {
+                "notable severity from the risk score (before, `high` for all) and `throttling` written"
+            }
+            Feature::NoFullSearchName => "`action.escu.full_search_name` no longer written",
+            Feature::PlainLabel => {
+                "`action.correlationsearch.label` is the stanza (before, `- Deprecated -`, `- Experimental -`, `- RIR -` in it)"
+            }
+            Feature::AnnotatedDataSources => "`data_source` in the annotations",
+            Feature::PublishTime => "`publish_time` in `action.correlationsearch.metadata`",
+            Feature::TypeList => "`type_list` in the annotations",
+            Feature::Dashboards => "`dashboards/` read and built as views",
+        }
+    }
+
     /// The first contentctl version with the behaviour.
     pub const fn since(self) -> Version {
         match self {
@@ -183,6 +273,13 @@ impl Feature {
             Feature::CvePattern => Version::new(4, 2, 4),
             Feature::NoCloudDomain => Version::new(4, 4, 3),
             Feature::Drilldowns => Version::new(4, 4, 0),
+            Feature::NotableSeverity => Version::new(4, 4, 0),
+            Feature::NoFullSearchName => Version::new(4, 4, 0),
+            Feature::PlainLabel => Version::new(4, 2, 2),
+            Feature::AnnotatedDataSources => Version::new(4, 2, 0),
+            Feature::PublishTime => Version::new(4, 3, 3),
+            Feature::Dashboards => Version::new(4, 4, 0),
+            Feature::TypeList => Version::new(4, 4, 0),
         }
     }
 }
@@ -538,6 +635,17 @@ fn apply(p: &mut Project) {
             !f.is_some_and(|f| ds_files.contains(&f))
         });
     }
+    // Dashboards: the reference does not read dashboards/ (contentctl 4.4.0
+    // and later do), so neither its findings nor its views count.
+    if v4 && !r.has(Feature::Dashboards) && !p.content.dashboards.is_empty() {
+        let files: std::collections::HashSet<detc_diag::FileId> =
+            p.content.dashboards.iter().map(|d| d.common.file).collect();
+        p.diags.retain(|d| {
+            let f = d.file.or(d.span.map(|s| s.file));
+            !f.is_some_and(|f| files.contains(&f))
+        });
+        p.content.dashboards.clear();
+    }
     for ds in &mut p.content.data_sources {
         let Some(both) = ds.layout_diags.take() else {
             continue;
@@ -615,6 +723,21 @@ fn apply(p: &mut Project) {
             }
             d.drilldowns.clear();
         }
+        if !r.has(Feature::NotableSeverity)
+            && let Some(t) = d.tags.throttling.take()
+            && let Some(span) = t
+                .period
+                .as_ref()
+                .map(|p| p.span)
+                .or(t.fields.first().map(|f| f.span))
+        {
+            out.push(
+                diag(code::S006, format!("`throttling` has no effect: {tool} ignores it (contentctl 4.4.0 and later write it as `alert.suppress`)"))
+                    .at(span)
+                    .label("ignored")
+                    .help("remove it, or build as contentctl 4.4.7 (`[build] contentctl = \"4.4.7\"` in detc.toml)"),
+            );
+        }
         if let Some(sd) = &d.tags.security_domain
             && sd.value == "cloud"
         {
@@ -672,4 +795,54 @@ fn apply(p: &mut Project) {
         }
     }
     p.diags.append(&mut out);
+}
+
+/// docs/legacy.md's table of what each 4.x contentctl changed: one row per
+/// [`Feature`] and per rule of `detc_codes::CONTENTCTL4_SINCE`, by version.
+pub fn markdown_table() -> String {
+    let mut rows: Vec<(Version, String)> = Feature::ALL
+        .iter()
+        .map(|f| (f.since(), f.summary().to_string()))
+        .collect();
+    for (code, (a, b, c)) in detc_codes::CONTENTCTL4_SINCE {
+        let name = code.rule().name;
+        rows.push((
+            Version::new(*a, *b, *c),
+            format!("`{}` {name} is checked", code.as_str()),
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    let mut out = String::from("| contentctl | what changed |\n|---|---|\n");
+    for (v, what) in rows {
+        out.push_str(&format!("| {v} | {what} |\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod docs_table {
+    /// docs/legacy.md holds [`super::markdown_table`] between its markers.
+    /// With `DETC_UPDATE_DOCS=1` the test rewrites it instead.
+    #[test]
+    fn docs_legacy_md_matches_the_features() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/legacy.md");
+        let doc = std::fs::read_to_string(path).expect("docs/legacy.md");
+        let (open, close) = (
+            "<!-- era table: generated -->\n",
+            "<!-- end of era table -->",
+        );
+        let start = doc.find(open).expect("the era table's opening marker") + open.len();
+        let end = doc.find(close).expect("the era table's closing marker");
+        let want = super::markdown_table();
+        if doc[start..end] != want {
+            if std::env::var_os("DETC_UPDATE_DOCS").is_some() {
+                let new = format!("{}{}{}", &doc[..start], want, &doc[end..]);
+                std::fs::write(path, new).expect("write docs/legacy.md");
+            } else {
+                panic!(
+                    "docs/legacy.md's era table is stale; run `DETC_UPDATE_DOCS=1 cargo test -p detc-content docs_legacy_md` to regenerate it"
+                );
+            }
+        }
+    }
 }

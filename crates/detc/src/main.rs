@@ -1109,13 +1109,9 @@ fn main() -> ExitCode {
             };
             println!("{} {}: {}", r.code, r.name, r.summary);
             println!(
-                "Default level: {}. contentctl 4.4.7: {}. contentctl 5.6: {}.\n",
+                "Default level: {}. contentctl 4.x: {}. contentctl 5.6: {}.\n",
                 r.severity,
-                if r.in_contentctl4() {
-                    "has it"
-                } else {
-                    "does not have it"
-                },
+                r.contentctl4_text(),
                 if r.contentctl {
                     "has it"
                 } else {

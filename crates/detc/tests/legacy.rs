@@ -561,3 +561,165 @@ fn the_full_security_content_v4_42_0_builds_with_cap_lints_alone() {
         std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/commands.conf")).unwrap();
     assert!(!commands.contains("[firstseen]"), "{commands}");
 }
+
+/// The stanza of savedsearches.conf that starts with `head`.
+fn stanza_of<'a>(conf: &'a str, head: &str) -> &'a str {
+    conf.split("\n[")
+        .find(|s| s.starts_with(head))
+        .unwrap_or_else(|| panic!("no stanza [{head}"))
+}
+
+/// The same 4.x pack built as contentctl 4.0.4 (ESCU v4.33.0's era) and as
+/// 4.4.7: each gets what its contentctl's templates and models write
+/// (`savedsearches_detections.j2`, `detection_abstract.py` of each).
+#[test]
+fn a_4x_pack_builds_as_the_contentctl_it_names() {
+    let t = pack();
+    // A csv no lookup names: contentctl 4.0.4 ships it (4.1.5 and later
+    // refuse it, L003).
+    std::fs::write(t.path().join("lookups/unnamed_list.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::write(
+        t.path().join("detc.toml"),
+        "[build]\ncontentctl = \"4.0.4\"\n",
+    )
+    .unwrap();
+    let dist = t.path().join("out-4.0.4");
+    let (code, out, err) = build(t.path(), &dist).unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "4.x content is built as contentctl 4.0.4 built it ([build] contentctl in detc.toml)"
+        ),
+        "{out}"
+    );
+    let app = dist.join("DA-ESS-ContentUpdate");
+    let ss = std::fs::read_to_string(app.join("default/savedsearches.conf")).unwrap();
+    let s = stanza_of(
+        &ss,
+        "ESCU - ASL AWS Defense Evasion Stop Logging Cloudtrail - Rule]",
+    );
+    assert!(
+        s.contains("action.escu.full_search_name = ESCU - ASL AWS Defense Evasion Stop Logging Cloudtrail - Rule\n"),
+        "{s}"
+    );
+    // Every notable was `high` before 4.4.0.
+    assert!(s.contains("action.notable.param.severity = high\n"), "{s}");
+    let annotations = s
+        .lines()
+        .find(|l| l.starts_with("action.correlationsearch.annotations = "))
+        .unwrap();
+    for absent in ["type_list", "data_source", "mitre_attack_tactic"] {
+        assert!(!annotations.contains(absent), "{absent}: {annotations}");
+    }
+    assert!(!s.contains("publish_time"), "{s}");
+    assert!(!s.contains("drilldown_searches"), "{s}");
+    let task = stanza_of(
+        &ss,
+        "ESCU - AWS Investigate User Activities By ARN - Response Task]",
+    );
+    assert!(task.contains("action.escu.full_search_name = "), "{task}");
+    assert!(app.join("lookups/unnamed_list.csv").is_file());
+    let transforms = std::fs::read_to_string(app.join("default/transforms.conf")).unwrap();
+    assert!(!transforms.contains("unnamed_list"), "{transforms}");
+    // 4.0.4 reads neither dashboards/ nor data_sources/.
+    assert!(
+        !app.join("default/data/ui/views/rmm_software_tracking.xml")
+            .exists()
+    );
+    assert!(!app.join("lookups/data_sources.csv").exists());
+
+    // The same content as contentctl 4.4.7.
+    std::fs::write(
+        t.path().join("detc.toml"),
+        "[build]\ncontentctl = \"4.4.7\"\n",
+    )
+    .unwrap();
+    std::fs::remove_file(t.path().join("lookups/unnamed_list.csv")).unwrap();
+    let dist = t.path().join("out-4.4.7");
+    let (code, out, err) = build(t.path(), &dist).unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    let app = dist.join("DA-ESS-ContentUpdate");
+    let ss = std::fs::read_to_string(app.join("default/savedsearches.conf")).unwrap();
+    let s = stanza_of(
+        &ss,
+        "ESCU - ASL AWS Defense Evasion Stop Logging Cloudtrail - Rule]",
+    );
+    assert!(!s.contains("full_search_name"), "{s}");
+    assert!(
+        s.contains("action.notable.param.drilldown_searches = "),
+        "{s}"
+    );
+    let annotations = s
+        .lines()
+        .find(|l| l.starts_with("action.correlationsearch.annotations = "))
+        .unwrap();
+    assert!(annotations.contains(r#""type_list":["#), "{annotations}");
+    assert!(annotations.contains(r#""data_source":["#), "{annotations}");
+    // No contentctl writes the tactics of a 4.x detection.
+    assert!(
+        !annotations.contains("mitre_attack_tactic"),
+        "{annotations}"
+    );
+    let app_conf = std::fs::read_to_string(app.join("default/app.conf")).unwrap();
+    // ESCU (Splunkbase 3449) keeps Splunk's update check, as contentctl writes it.
+    assert!(
+        app_conf.contains("check_for_updates = true\n"),
+        "{app_conf}"
+    );
+    assert!(
+        app.join("default/data/ui/views/rmm_software_tracking.xml")
+            .is_file()
+    );
+}
+
+/// v4.33.0 (contentctl 4.0.4's era) and v4.40.0 (4.3.3's, `app.version`
+/// 4.39.1) build with `--cap-lints warn` alone, each as its contentctl,
+/// inferred from contentctl.yml, built it.
+#[test]
+fn older_full_releases_build_as_their_eras_contentctl() {
+    for (release, version, tool, stanzas) in [
+        ("v4.33.0", "4.33.0", "4.0.4", 1740),
+        ("v4.40.0", "4.39.1", "4.3.3", 1815),
+    ] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus")
+            .join(format!("security_content-{release}"));
+        if !root.join("contentctl.yml").is_file() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs with ../shared beside the clone"
+            );
+            return;
+        }
+        let out = tempfile::tempdir().unwrap();
+        let dist = out.path().join("dist");
+        let (code, stdout, err) = build(&root, &dist).unwrap();
+        assert_eq!(
+            code,
+            0,
+            "{release}: {stdout}{}",
+            &err[err.len().saturating_sub(3000)..]
+        );
+        assert!(
+            stdout.starts_with(&format!("built DA-ESS-ContentUpdate {version}: ")),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("built as contentctl {tool} built it")),
+            "{release}: {stdout}"
+        );
+        let ss =
+            std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/savedsearches.conf"))
+                .unwrap();
+        assert_eq!(
+            ss.lines().filter(|l| l.starts_with('[')).count(),
+            stanzas,
+            "{release}"
+        );
+        assert_eq!(
+            ss.matches("\naction.escu.full_search_name = ").count(),
+            stanzas,
+            "{release}: every stanza names itself before contentctl 4.4.0"
+        );
+    }
+}

@@ -14,14 +14,17 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
     ignore_extra_keys_in(de, format);
     let mut m = de.map(root, "baseline")?;
     let common = common(de, &mut m, path, &BASELINE_BASE, format);
-    if format == Format::V4 {
-        let _ = m.str_list(de, "datamodel");
-    }
+    let datamodel = if format == Format::V4 {
+        m.get_some(de, "datamodel")
+            .map(|n| de.string_list(n, "datamodel").unwrap_or_default())
+    } else {
+        None
+    };
     let kind = req_enum(de, &mut m, "type", &["Baseline"]);
     let search = m.req_str(de, "search");
     min_len(de, &search, "search", 4);
-    let h = m.req_str(de, "how_to_implement");
-    min_len(de, &h, "how_to_implement", 4);
+    let how_to_implement = m.req_str(de, "how_to_implement");
+    min_len(de, &how_to_implement, "how_to_implement", 4);
     let k = m.req_str(de, "known_false_positives");
     min_len(de, &k, "known_false_positives", 4);
     let mut analytic_story = Vec::new();
@@ -57,6 +60,8 @@ pub fn baseline(de: &mut Decoder, root: NodeId, path: &str) -> Option<Baseline> 
         common,
         kind,
         search,
+        how_to_implement,
+        datamodel,
         analytic_story,
         detections,
         deployment,

@@ -280,6 +280,13 @@ pub struct Baseline {
     pub kind: Option<Spanned<String>>,
     /// The search.
     pub search: Option<Spanned<String>>,
+    /// `how_to_implement`, written as `action.escu.how_to_implement`.
+    pub how_to_implement: Option<Spanned<String>>,
+    /// A 4.x baseline's `datamodel` list, written as
+    /// `action.escu.data_models` (`null` when absent, as contentctl 4.4.7
+    /// writes `None`); 5.x baselines have none (contentctl 5 computes it
+    /// from the search).
+    pub datamodel: Option<Vec<Spanned<String>>>,
     /// Stories.
     pub analytic_story: Vec<Spanned<String>>,
     /// Detection names.

@@ -121,13 +121,13 @@ pub fn markdown_reference() -> String {
         };
         let yes = |b: bool| if b { "has it" } else { "does not" };
         out.push_str(&format!(
-            "\n### `{}` {}\n\n{}: {}. Default level: {}; contentctl 4.4.7 {}, contentctl 5.6 {}. [Source](../crates/detc-content/src/{})\n\n",
+            "\n### `{}` {}\n\n{}: {}. Default level: {}; contentctl 4.x {}, contentctl 5.6 {}. [Source](../crates/detc-content/src/{})\n\n",
             r.code,
             r.name,
             r.code,
             r.summary,
             r.severity,
-            yes(r.in_contentctl4()),
+            r.contentctl4_text(),
             yes(r.contentctl),
             d.file
         ));
