@@ -1,0 +1,2 @@
+mod merge;
+pub use merge::*;

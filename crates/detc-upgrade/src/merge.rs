@@ -1,0 +1,482 @@
+//! The 3-way merge of one YAML file, field by field.
+//!
+//! The result starts from upstream's new text and carries over each local
+//! edit (a field whose value differs between the base release and the
+//! fork), so upstream's formatting, comments and new fields stay as they
+//! are and the fork's tuning lands on the same field. A field changed on
+//! both sides to different values is a conflict: the local value is kept
+//! (the fork keeps building as its owner tuned it) and upstream's entry is
+//! written as a comment above it, so both sides are in the file.
+
+use detc_diag::FileId;
+use detc_yaml::{Doc, Limits, NodeId, NodeKind, ScalarValue};
+use serde_json::Value;
+
+/// What merging one file gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The merged text.
+    pub text: String,
+    /// Dotted paths of the local edits carried over (`tags.risk_score`).
+    pub kept: Vec<String>,
+    /// The fields changed on both sides.
+    pub conflicts: Vec<FieldConflict>,
+}
+
+/// A field changed locally and upstream to different values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldConflict {
+    /// Dotted path of the field.
+    pub field: String,
+    /// 1-based line of the conflict's comment in the merged text.
+    pub line: usize,
+    /// What happened, for the report.
+    pub message: String,
+}
+
+/// The marker that opens a conflict's comment.
+pub const CONFLICT_MARK: &str = "# detc upgrade: conflict in";
+
+struct Yaml<'a> {
+    text: &'a str,
+    doc: Doc,
+}
+
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+impl<'a> Yaml<'a> {
+    fn parse(text: &'a str) -> Option<Yaml<'a>> {
+        let (doc, _) = detc_yaml::parse(text, FileId(0), Limits::default());
+        let y = Yaml { text, doc: doc? };
+        let root = y.doc.root?;
+        y.block_map(root).then_some(y)
+    }
+
+    fn root(&self) -> Option<NodeId> {
+        self.doc.root
+    }
+
+    fn pairs(&self, map: NodeId) -> Vec<(String, NodeId, NodeId)> {
+        match &self.doc.node(map).kind {
+            NodeKind::Map(p) => p
+                .iter()
+                .filter_map(|(k, v)| match &self.doc.node(*k).kind {
+                    NodeKind::Scalar(s) => Some((s.text.clone(), *k, *v)),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn line_start(&self, at: usize) -> usize {
+        self.text[..at].rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    fn line_end(&self, at: usize) -> usize {
+        self.text[at..]
+            .find('\n')
+            .map_or(self.text.len(), |i| at + i + 1)
+    }
+
+    /// A block mapping whose every key starts its own line (after spaces
+    /// only): its entries can be cut and pasted as lines.
+    fn block_map(&self, n: NodeId) -> bool {
+        let node = self.doc.node(n);
+        let NodeKind::Map(pairs) = &node.kind else {
+            return false;
+        };
+        if self.text[node.span.start..].starts_with('{') {
+            return false;
+        }
+        pairs.iter().all(|(k, _)| {
+            let at = self.doc.node(*k).span.start;
+            let s = self.line_start(at);
+            self.text[s..at].bytes().all(|b| b == b' ')
+        })
+    }
+
+    /// The byte range of entry `i` of `map`: from its key's line to the
+    /// next key's line, or to the end of its value's last line.
+    fn entry(&self, map: NodeId, i: usize) -> (usize, usize) {
+        let pairs = self.pairs(map);
+        let start = self.line_start(self.doc.node(pairs[i].1).span.start);
+        let end = match pairs.get(i + 1) {
+            Some((_, k, _)) => self.line_start(self.doc.node(*k).span.start),
+            None => {
+                let v = self.doc.node(pairs[i].2).span;
+                let last = v.end.max(v.start).saturating_sub(1).max(start);
+                self.line_end(last.min(self.text.len().saturating_sub(1)))
+            }
+        };
+        (start, end.max(start))
+    }
+
+    /// The column of a key (its line's leading spaces).
+    fn column(&self, key: NodeId) -> usize {
+        let at = self.doc.node(key).span.start;
+        at - self.line_start(at)
+    }
+
+    /// A value in a form that compares as YAML means it: plain scalars
+    /// resolved (`'1'` is not `1`), mappings without their key order.
+    fn canon(&self, n: NodeId) -> Value {
+        match &self.doc.node(n).kind {
+            NodeKind::Scalar(s) => match s.resolve() {
+                ScalarValue::Null => Value::Null,
+                ScalarValue::Bool(b) => Value::Bool(b),
+                ScalarValue::Int(i) => Value::from(i),
+                ScalarValue::Float(f) => Value::String(format!("{f}")),
+                ScalarValue::Str(t) => Value::String(t.to_string()),
+            },
+            NodeKind::Seq(items) => Value::Array(items.iter().map(|i| self.canon(*i)).collect()),
+            NodeKind::Map(_) => Value::Object(
+                self.pairs(n)
+                    .into_iter()
+                    .map(|(k, _, v)| (k, self.canon(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// `text` with each line moved from column `from` to column `to`.
+fn reindent(text: &str, from: usize, to: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        if to >= from {
+            if line.trim().is_empty() {
+                out.push_str(line);
+            } else {
+                out.push_str(&" ".repeat(to - from));
+                out.push_str(line);
+            }
+        } else {
+            let spaces = line.bytes().take_while(|b| *b == b' ').count();
+            out.push_str(&line[spaces.min(from - to)..]);
+        }
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// The comment lines that show upstream's side of a conflict.
+fn conflict_comment(field: &str, what: &str, upstream: Option<&str>, col: usize) -> String {
+    let pad = " ".repeat(col);
+    let mut out = format!("{pad}{CONFLICT_MARK} `{field}`: {what}\n");
+    match upstream {
+        Some(text) => {
+            out.push_str(&format!("{pad}# upstream's side:\n"));
+            for line in text.lines() {
+                out.push_str(&format!(
+                    "{pad}#   {}\n",
+                    line.get(col..).unwrap_or(line.trim_start())
+                ));
+            }
+        }
+        None => out.push_str(&format!("{pad}# upstream's side: the key is removed\n")),
+    }
+    out
+}
+
+struct Cx<'a, 'b> {
+    base: &'b Yaml<'a>,
+    fork: &'b Yaml<'a>,
+    new: &'b Yaml<'a>,
+    upstream: &'b str,
+    edits: Vec<Edit>,
+    kept: Vec<String>,
+    conflicts: Vec<(String, String)>,
+}
+
+impl Cx<'_, '_> {
+    fn fork_entry(&self, map: NodeId, i: usize, to_col: usize) -> String {
+        let (s, e) = self.fork.entry(map, i);
+        let key = self.fork.pairs(map)[i].1;
+        reindent(&self.fork.text[s..e], self.fork.column(key), to_col)
+    }
+
+    /// Merges the mapping `f` of the fork into the mapping `n` of
+    /// upstream's text, with `b` the base's (absent when the whole
+    /// mapping is new).
+    fn map(&mut self, b: Option<NodeId>, f: NodeId, n: NodeId, prefix: &str) {
+        let bp = b.map(|b| self.base.pairs(b)).unwrap_or_default();
+        let fp = self.fork.pairs(f);
+        let np = self.new.pairs(n);
+        let get = |p: &[(String, NodeId, NodeId)], k: &str| p.iter().position(|x| x.0 == k);
+        // Where a new entry goes: after upstream's last one, at its column.
+        let n_col = np
+            .first()
+            .map(|(_, k, _)| self.new.column(*k))
+            .or_else(|| fp.first().map(|(_, k, _)| self.fork.column(*k)))
+            .unwrap_or(0);
+        let n_end = if np.is_empty() {
+            self.new.text.len()
+        } else {
+            self.new.entry(n, np.len() - 1).1
+        };
+        let mut keys: Vec<String> = fp.iter().map(|x| x.0.clone()).collect();
+        let removed: Vec<String> = bp
+            .iter()
+            .map(|x| x.0.clone())
+            .filter(|k| !keys.contains(k))
+            .collect();
+        keys.extend(removed);
+        for k in keys {
+            let (bi, fi, ni) = (get(&bp, &k), get(&fp, &k), get(&np, &k));
+            let bv = bi.map(|i| self.base.canon(bp[i].2));
+            let fv = fi.map(|i| self.fork.canon(fp[i].2));
+            if bv == fv {
+                continue; // not edited locally: upstream's stands
+            }
+            let nv = ni.map(|i| self.new.canon(np[i].2));
+            let field = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            if nv == fv {
+                continue; // the same edit on both sides
+            }
+            let upstream_unchanged = nv == bv;
+            match (fi, ni) {
+                // Removed locally.
+                (None, Some(ni)) => {
+                    let (s, e) = self.new.entry(n, ni);
+                    let text = if upstream_unchanged {
+                        self.kept.push(format!("{field} (removed)"));
+                        String::new()
+                    } else {
+                        let col = self.new.column(np[ni].1);
+                        self.conflicts
+                            .push((field.clone(), "removed locally, changed upstream".into()));
+                        conflict_comment(
+                            &field,
+                            &format!(
+                                "removed locally and changed in upstream {}; it stays removed",
+                                self.upstream
+                            ),
+                            Some(&self.new.text[s..e]),
+                            col,
+                        )
+                    };
+                    self.edits.push(Edit {
+                        start: s,
+                        end: e,
+                        text,
+                    });
+                }
+                (None, None) => {} // removed on both sides
+                // Added locally, or kept locally where upstream removed it.
+                (Some(fi), None) => {
+                    let mut text = String::new();
+                    if bi.is_some() {
+                        self.conflicts
+                            .push((field.clone(), "changed locally, removed upstream".into()));
+                        text.push_str(&conflict_comment(
+                            &field,
+                            &format!("changed locally and removed in upstream {}; the local entry below is kept", self.upstream),
+                            None,
+                            n_col,
+                        ));
+                    } else {
+                        self.kept.push(field.clone());
+                    }
+                    text.push_str(&self.fork_entry(f, fi, n_col));
+                    let mut at = n_end;
+                    if at > 0 && !self.new.text[..at].ends_with('\n') {
+                        text.insert(0, '\n');
+                    }
+                    at = at.min(self.new.text.len());
+                    self.edits.push(Edit {
+                        start: at,
+                        end: at,
+                        text,
+                    });
+                }
+                (Some(fi), Some(ni)) => {
+                    let col = self.new.column(np[ni].1);
+                    let (s, e) = self.new.entry(n, ni);
+                    if upstream_unchanged {
+                        self.kept.push(field.clone());
+                        let text = self.fork_entry(f, fi, col);
+                        self.edits.push(Edit {
+                            start: s,
+                            end: e,
+                            text,
+                        });
+                    } else if let Some(bi) = bi
+                        && self.base.block_map(bp[bi].2)
+                        && self.fork.block_map(fp[fi].2)
+                        && self.new.block_map(np[ni].2)
+                    {
+                        self.map(Some(bp[bi].2), fp[fi].2, np[ni].2, &field);
+                    } else {
+                        self.conflicts
+                            .push((field.clone(), "changed locally and upstream".into()));
+                        let mut text = conflict_comment(
+                            &field,
+                            &format!(
+                                "changed locally and in upstream {}; the local value below is kept",
+                                self.upstream
+                            ),
+                            Some(&self.new.text[s..e]),
+                            col,
+                        );
+                        text.push_str(&self.fork_entry(f, fi, col));
+                        self.edits.push(Edit {
+                            start: s,
+                            end: e,
+                            text,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn apply(text: &str, mut edits: Vec<Edit>) -> String {
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut pos = 0;
+    for e in edits {
+        if e.start < pos {
+            continue;
+        }
+        out.push_str(&text[pos..e.start]);
+        out.push_str(&e.text);
+        pos = e.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Merges a YAML file: `base` (the release the fork branched from),
+/// `fork` (the fork's file) and `new` (the newer release's), each the
+/// text of a block mapping. `upstream` names the newer release in
+/// comments (`v4.42.0`). `None` when one of them is not a block mapping
+/// that detc can read (the caller keeps the fork's file and reports a
+/// conflict for the whole file).
+pub fn merge_yaml(base: &str, fork: &str, new: &str, upstream: &str) -> Option<Merged> {
+    let (b, f, n) = (Yaml::parse(base)?, Yaml::parse(fork)?, Yaml::parse(new)?);
+    let (br, fr, nr) = (b.root()?, f.root()?, n.root()?);
+    let mut cx = Cx {
+        base: &b,
+        fork: &f,
+        new: &n,
+        upstream,
+        edits: Vec::new(),
+        kept: Vec::new(),
+        conflicts: Vec::new(),
+    };
+    cx.map(Some(br), fr, nr, "");
+    let (edits, kept, found) = (cx.edits, cx.kept, cx.conflicts);
+    let text = apply(new, edits);
+    let conflicts = found
+        .into_iter()
+        .map(|(field, message)| {
+            let mark = format!("{CONFLICT_MARK} `{field}`:");
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with(&mark))
+                .map_or(1, |i| i + 1);
+            FieldConflict {
+                field,
+                line,
+                message,
+            }
+        })
+        .collect();
+    Some(Merged {
+        text,
+        kept,
+        conflicts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "name: A\nid: 1\n# the threshold\nsearch: x | where c > 5\ntags:\n  risk_score: 40\n  product:\n  - Splunk\n";
+
+    #[test]
+    fn a_local_edit_lands_on_upstreams_new_text() {
+        let fork = BASE.replace("c > 5", "c > 50");
+        let new = BASE.replace("name: A\n", "name: A\ndescription: new upstream text\n");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(m.text, new.replace("c > 5", "c > 50"));
+        assert_eq!(m.kept, ["search"]);
+        assert!(m.conflicts.is_empty());
+    }
+
+    #[test]
+    fn nested_fields_merge_and_both_sides_of_a_conflict_are_written() {
+        let fork = BASE
+            .replace("risk_score: 40", "risk_score: 80")
+            .replace("c > 5", "c > 50");
+        let new = BASE
+            .replace("  - Splunk\n", "  - Splunk\n  - Splunk Cloud\n")
+            .replace("c > 5", "c > 9");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(m.kept, ["tags.risk_score"]);
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(m.conflicts[0].field, "search");
+        assert_eq!(m.conflicts[0].line, 4);
+        assert!(m.text.contains("  - Splunk Cloud\n"), "{}", m.text);
+        assert!(m.text.contains("  risk_score: 80\n"), "{}", m.text);
+        assert!(
+            m.text
+                .contains("#   search: x | where c > 9\nsearch: x | where c > 50\n"),
+            "{}",
+            m.text
+        );
+        // The result is still YAML that reads as the merge says.
+        let y = Yaml::parse(&m.text).unwrap();
+        let root = y.root().unwrap();
+        let search = y.pairs(root).into_iter().find(|p| p.0 == "search").unwrap();
+        assert_eq!(y.canon(search.2), Value::String("x | where c > 50".into()));
+    }
+
+    #[test]
+    fn added_and_removed_keys_follow_their_side() {
+        // The fork adds a key and removes one upstream left alone.
+        let fork = format!(
+            "{}known_false_positives: our admins\n",
+            BASE.replace("id: 1\n", "")
+        );
+        let new = BASE.replace("risk_score: 40", "risk_score: 45");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert!(!m.text.contains("id: 1"), "{}", m.text);
+        assert!(
+            m.text
+                .ends_with("  - Splunk\nknown_false_positives: our admins\n"),
+            "{}",
+            m.text
+        );
+        assert!(m.text.contains("risk_score: 45"), "{}", m.text);
+        assert_eq!(m.kept, ["known_false_positives", "id (removed)"]);
+    }
+
+    #[test]
+    fn an_edit_upstream_removed_is_kept_as_a_conflict() {
+        let fork = BASE.replace("risk_score: 40", "risk_score: 70");
+        let new = BASE.replace("  risk_score: 40\n", "");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(m.conflicts.len(), 1, "{m:?}");
+        assert!(m.text.contains("  risk_score: 70\n"), "{}", m.text);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_block_mapping_is_not_merged() {
+        assert!(merge_yaml("- a\n", "- b\n", "- c\n", "v2").is_none());
+        assert!(merge_yaml("{a: 1}\n", "{a: 2}\n", "{a: 3}\n", "v2").is_none());
+    }
+}
