@@ -49,8 +49,16 @@ struct Edit {
 }
 
 impl<'a> Yaml<'a> {
+    /// The file's tree, when it reads without a YAML error (a syntax
+    /// error, a duplicate key, a tab) as a block mapping.
     fn parse(text: &'a str) -> Option<Yaml<'a>> {
-        let (doc, _) = detc_yaml::parse(text, FileId(0), Limits::default());
+        let (doc, diags) = detc_yaml::parse(text, FileId(0), Limits::default());
+        if diags
+            .iter()
+            .any(|d| d.severity == detc_diag::Severity::Error)
+        {
+            return None;
+        }
         let y = Yaml { text, doc: doc? };
         let root = y.doc.root?;
         y.block_map(root).then_some(y)
@@ -196,6 +204,12 @@ struct Cx<'a, 'b> {
 }
 
 impl Cx<'_, '_> {
+    /// Records a conflict on `field` and returns its comment lines.
+    fn conflict(&mut self, field: &str, what: &str, upstream: Option<&str>, col: usize) -> String {
+        self.conflicts.push((field.to_string(), what.to_string()));
+        conflict_comment(field, what, upstream, col)
+    }
+
     fn fork_entry(&self, map: NodeId, i: usize, to_col: usize) -> String {
         let (s, e) = self.fork.entry(map, i);
         let key = self.fork.pairs(map)[i].1;
@@ -254,9 +268,7 @@ impl Cx<'_, '_> {
                         String::new()
                     } else {
                         let col = self.new.column(np[ni].1);
-                        self.conflicts
-                            .push((field.clone(), "removed locally, changed upstream".into()));
-                        conflict_comment(
+                        self.conflict(
                             &field,
                             &format!(
                                 "removed locally and changed in upstream {}; it stays removed",
@@ -277,14 +289,13 @@ impl Cx<'_, '_> {
                 (Some(fi), None) => {
                     let mut text = String::new();
                     if bi.is_some() {
-                        self.conflicts
-                            .push((field.clone(), "changed locally, removed upstream".into()));
-                        text.push_str(&conflict_comment(
+                        let what = self.conflict(
                             &field,
                             &format!("changed locally and removed in upstream {}; the local entry below is kept", self.upstream),
                             None,
                             n_col,
-                        ));
+                        );
+                        text.push_str(&what);
                     } else {
                         self.kept.push(field.clone());
                     }
@@ -303,7 +314,15 @@ impl Cx<'_, '_> {
                 (Some(fi), Some(ni)) => {
                     let col = self.new.column(np[ni].1);
                     let (s, e) = self.new.entry(n, ni);
-                    if upstream_unchanged {
+                    if let Some(bi) = bi
+                        && self.base.block_map(bp[bi].2)
+                        && self.fork.block_map(fp[fi].2)
+                        && self.new.block_map(np[ni].2)
+                    {
+                        // Field by field, so that the report names each
+                        // local edit and upstream's text stays around it.
+                        self.map(Some(bp[bi].2), fp[fi].2, np[ni].2, &field);
+                    } else if upstream_unchanged {
                         self.kept.push(field.clone());
                         let text = self.fork_entry(f, fi, col);
                         self.edits.push(Edit {
@@ -311,16 +330,8 @@ impl Cx<'_, '_> {
                             end: e,
                             text,
                         });
-                    } else if let Some(bi) = bi
-                        && self.base.block_map(bp[bi].2)
-                        && self.fork.block_map(fp[fi].2)
-                        && self.new.block_map(np[ni].2)
-                    {
-                        self.map(Some(bp[bi].2), fp[fi].2, np[ni].2, &field);
                     } else {
-                        self.conflicts
-                            .push((field.clone(), "changed locally and upstream".into()));
-                        let mut text = conflict_comment(
+                        let mut text = self.conflict(
                             &field,
                             &format!(
                                 "changed locally and in upstream {}; the local value below is kept",
@@ -358,15 +369,66 @@ fn apply(text: &str, mut edits: Vec<Edit>) -> String {
     out
 }
 
+/// The 3-way merge of three values as [`merge_yaml`] merges their text:
+/// the fork's value where the fork changed it, mappings key by key.
+fn merge_values(b: Option<&Value>, f: &Value, n: &Value) -> Value {
+    if b == Some(f) {
+        return n.clone();
+    }
+    match (b, f, n) {
+        (Some(Value::Object(b)), Value::Object(f), Value::Object(n)) => {
+            let mut out = n.clone();
+            for k in b.keys().chain(f.keys()) {
+                match (b.get(k), f.get(k), n.get(k)) {
+                    (bv, Some(fv), Some(nv)) => {
+                        out.insert(k.clone(), merge_values(bv, fv, nv));
+                    }
+                    (_, Some(fv), None) => {
+                        out.insert(k.clone(), fv.clone());
+                    }
+                    // Removed in the fork: it stays removed.
+                    (Some(_), None, Some(_)) => {
+                        out.remove(k);
+                    }
+                    _ => {}
+                }
+            }
+            Value::Object(out)
+        }
+        _ => f.clone(),
+    }
+}
+
+/// Why [`merge_yaml`] left a file unmerged (the caller keeps the fork's
+/// file and reports a conflict for the whole file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmerged {
+    /// This side has a YAML error (syntax, duplicate key, tab) or is not a
+    /// block mapping: `"the base release's"`, `"the fork's"` or
+    /// `"upstream's"`.
+    Unreadable(&'static str),
+    /// The field edits could not be placed in upstream's text so that it
+    /// reads as the merge means (a check made on every merge).
+    Unplaced,
+}
+
 /// Merges a YAML file: `base` (the release the fork branched from),
 /// `fork` (the fork's file) and `new` (the newer release's), each the
 /// text of a block mapping. `upstream` names the newer release in
-/// comments (`v4.42.0`). `None` when one of them is not a block mapping
-/// that detc can read (the caller keeps the fork's file and reports a
-/// conflict for the whole file).
-pub fn merge_yaml(base: &str, fork: &str, new: &str, upstream: &str) -> Option<Merged> {
-    let (b, f, n) = (Yaml::parse(base)?, Yaml::parse(fork)?, Yaml::parse(new)?);
-    let (br, fr, nr) = (b.root()?, f.root()?, n.root()?);
+/// comments (`v4.42.0`).
+///
+/// # Errors
+/// [`Unmerged`] when a side cannot be read or the edits cannot be
+/// placed; nothing is lost, the caller keeps the fork's file.
+pub fn merge_yaml(base: &str, fork: &str, new: &str, upstream: &str) -> Result<Merged, Unmerged> {
+    let read = |text, side| {
+        Yaml::parse(text)
+            .and_then(|y| y.root().map(|r| (y, r)))
+            .ok_or(Unmerged::Unreadable(side))
+    };
+    let (b, br) = read(base, "the base release's")?;
+    let (f, fr) = read(fork, "the fork's")?;
+    let (n, nr) = read(new, "upstream's")?;
     let mut cx = Cx {
         base: &b,
         fork: &f,
@@ -379,6 +441,15 @@ pub fn merge_yaml(base: &str, fork: &str, new: &str, upstream: &str) -> Option<M
     cx.map(Some(br), fr, nr, "");
     let (edits, kept, found) = (cx.edits, cx.kept, cx.conflicts);
     let text = apply(new, edits);
+    // The text edits must mean what a merge of the values means: a
+    // merged text that reads otherwise (a comment that landed inside a
+    // block scalar, an entry cut at the wrong line) is not returned, and
+    // the caller keeps the fork's file whole.
+    let want = merge_values(Some(&b.canon(br)), &f.canon(fr), &n.canon(nr));
+    let merged = Yaml::parse(&text).ok_or(Unmerged::Unplaced)?;
+    if merged.root().map(|r| merged.canon(r)) != Some(want) {
+        return Err(Unmerged::Unplaced);
+    }
     let conflicts = found
         .into_iter()
         .map(|(field, message)| {
@@ -394,11 +465,23 @@ pub fn merge_yaml(base: &str, fork: &str, new: &str, upstream: &str) -> Option<M
             }
         })
         .collect();
-    Some(Merged {
+    Ok(Merged {
         text,
         kept,
         conflicts,
     })
+}
+
+/// `app.version` of a contentctl.yml (`4.33.0`), when it is a scalar.
+pub(crate) fn app_version(text: &str) -> Option<String> {
+    let y = Yaml::parse(text)?;
+    let app = y.pairs(y.root()?).into_iter().find(|p| p.0 == "app")?.2;
+    let version = y.pairs(app).into_iter().find(|p| p.0 == "version")?.2;
+    match y.canon(version) {
+        Value::String(s) => Some(s),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+        other => Some(other.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -476,7 +559,13 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_block_mapping_is_not_merged() {
-        assert!(merge_yaml("- a\n", "- b\n", "- c\n", "v2").is_none());
-        assert!(merge_yaml("{a: 1}\n", "{a: 2}\n", "{a: 3}\n", "v2").is_none());
+        let no = Err(Unmerged::Unreadable("the base release's"));
+        assert_eq!(merge_yaml("- a\n", "- b\n", "- c\n", "v2"), no);
+        assert_eq!(merge_yaml("{a: 1}\n", "{a: 2}\n", "{a: 3}\n", "v2"), no);
+        // A duplicate key is a YAML error: which entry to edit is unclear.
+        assert_eq!(
+            merge_yaml("a: 1\n", "a: 2\na: 3\n", "a: 4\n", "v2"),
+            Err(Unmerged::Unreadable("the fork's"))
+        );
     }
 }

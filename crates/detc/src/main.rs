@@ -407,6 +407,42 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
         color: String,
     },
+    /// Move a fork of a security_content release to a newer release,
+    /// keeping its local edits.
+    ///
+    /// FORK is the fork's content root; --to the newer release's; --base
+    /// the release the fork branched from (or --releases DIR, a folder of
+    /// releases to find it in: the one sharing the most files with the
+    /// fork). Files are matched by their `id:`, so upstream's moves follow.
+    /// A file edited only in the fork stays; one edited on both sides is
+    /// merged per YAML field (per row for a CSV lookup); a field changed on
+    /// both sides keeps the fork's value, with upstream's written above it
+    /// as a `# detc upgrade: conflict` comment. Files that cannot be merged
+    /// keep the fork's side, with upstream's in .detc-upgrade/upstream/.
+    /// The fork is changed in place (keep it under version control) and
+    /// then validated as the newer release's contentctl would build it.
+    /// With --check, only lists what would change. Exit status: 0 done, 1
+    /// conflicts to resolve or errors in the result, 2 usage or I/O error.
+    Upgrade {
+        /// The fork's content root.
+        #[arg(default_value = ".")]
+        fork: PathBuf,
+        /// The newer release's content root.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// The release the fork branched from (its content root).
+        #[arg(long, value_name = "DIR", conflicts_with = "releases")]
+        base: Option<PathBuf>,
+        /// A folder of release content roots to find the base in.
+        #[arg(long, value_name = "DIR")]
+        releases: Option<PathBuf>,
+        /// List what would change; write nothing.
+        #[arg(long)]
+        check: bool,
+        /// Color the diagnostics: auto, always or never.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+        color: String,
+    },
     /// Print the built-in template NAME (or list the names), as a start
     /// for `detc build --templates DIR`.
     Templates {
@@ -967,6 +1003,153 @@ fn migrate(path: PathBuf, out: Option<PathBuf>, in_place: bool, color: &str) -> 
     }
 }
 
+fn upgrade(
+    fork: &std::path::Path,
+    to: &std::path::Path,
+    base: Option<PathBuf>,
+    releases: Option<PathBuf>,
+    check: bool,
+    color: &str,
+) -> ExitCode {
+    let started = std::time::Instant::now();
+    let base = match (base, releases) {
+        (Some(b), _) => b,
+        (None, Some(dir)) => match detc_upgrade::find_base(fork, &dir) {
+            Ok((b, same)) => {
+                println!(
+                    "base: {} ({same} file(s) identical to the fork's)",
+                    b.display()
+                );
+                b
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, None) => {
+            eprintln!(
+                "error: the fork's base release is not given\nhelp: pass the content root of the release the fork branched from with --base DIR (for example a checkout of security_content at its tag), or a folder of releases with --releases DIR"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let opts = detc_upgrade::Options {
+        base,
+        upstream: to.to_path_buf(),
+        fork: fork.to_path_buf(),
+    };
+    let plan = match detc_upgrade::plan(&opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let v = |v: &Option<String>| v.as_ref().map_or("?".to_string(), |v| format!("v{v}"));
+    let v_label = v(&plan.upstream_version);
+    let verb = if check { "would upgrade" } else { "upgrading" };
+    println!(
+        "{verb} {} from {} to {}",
+        fork.display(),
+        v(&plan.base_version),
+        v(&plan.upstream_version)
+    );
+    use detc_upgrade::StepKind as K;
+    for s in &plan.steps {
+        if matches!(s.kind, K::Merged | K::Conflict | K::Kept) || check {
+            let from = s
+                .from
+                .as_ref()
+                .map(|f| format!(" (from {f})"))
+                .unwrap_or_default();
+            println!("  {:<8} {}{from}", s.kind.label(), s.path);
+            for k in &s.kept {
+                println!("           kept: {k}");
+            }
+        }
+    }
+    let counts: Vec<String> = [
+        K::Added,
+        K::Updated,
+        K::Moved,
+        K::Removed,
+        K::Merged,
+        K::Kept,
+        K::Conflict,
+    ]
+    .into_iter()
+    .map(|k| format!("{} {}", plan.count(k), k.label()))
+    .collect();
+    println!("  {}, {} unchanged", counts.join(", "), plan.unchanged);
+    for c in &plan.conflicts {
+        let field = c
+            .field
+            .as_ref()
+            .map(|f| format!(" `{f}`"))
+            .unwrap_or_default();
+        println!("{}:{}: conflict{field}: {}", c.path, c.line, c.message);
+    }
+    if check {
+        println!(
+            "planned in {:.2} s; nothing written (run without --check to upgrade)",
+            started.elapsed().as_secs_f64()
+        );
+        return if plan.conflicts.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
+    if let Err(e) = detc_upgrade::apply(&plan, fork) {
+        eprintln!(
+            "error: {e}\nhelp: the upgrade stopped part way; `git status` in the fork shows what was written"
+        );
+        return ExitCode::from(2);
+    }
+    println!("upgraded in {:.2} s", started.elapsed().as_secs_f64());
+    // The result is checked as the newer release's contentctl builds it;
+    // what upstream's own content already reports is not the fork's to
+    // fix, so only the errors upstream does not have are shown.
+    let (upstream, mut v) = std::thread::scope(|s| {
+        let up = s.spawn(|| detc_content::validate(to, &Options::default()));
+        let v = detc_content::validate(fork, &Options::default());
+        (up.join().ok(), v)
+    });
+    if let Some(up) = &upstream {
+        detc_diag::Baseline::from_diagnostics(&up.sources, &up.diags)
+            .apply(&v.sources, &mut v.diags);
+    }
+    v.diags.retain(|d| {
+        d.severity == detc_diag::Severity::Error
+            && d.baseline != Some(detc_diag::BaselineState::Unchanged)
+    });
+    let errors = v.diags.len();
+    if errors > 0 {
+        targets::show_from_cwd(&mut v.sources, fork);
+        eprint!("{}", render_human(&v.sources, &v.diags, use_color(color)));
+    }
+    println!(
+        "the upgraded content has {errors} error(s) that upstream {} does not have{}; {} conflict(s) to resolve{}",
+        v_label,
+        if errors > 0 { " (above)" } else { "" },
+        plan.conflicts.len(),
+        if plan.conflicts.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (listed above; search the files for `{}`)",
+                detc_upgrade::CONFLICT_MARK
+            )
+        }
+    );
+    if errors > 0 || !plan.conflicts.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     keep_big_allocations_apart();
@@ -1079,6 +1262,14 @@ fn main() -> ExitCode {
             in_place,
             color,
         } => migrate(path, out, in_place, &color),
+        Command::Upgrade {
+            fork,
+            to,
+            base,
+            releases,
+            check,
+            color,
+        } => upgrade(&fork, &to, base, releases, check, &color),
         Command::Templates { name } => match name {
             None => {
                 for t in detc_build::render::TEMPLATES {
