@@ -500,17 +500,29 @@ pub fn plan(o: &Options) -> Result<Plan, Error> {
         }
     }
     for (path, (bytes, _)) in wanted.0 {
-        if let Some(aside) = wanted.1.remove(&path) {
+        if let Some((aside, upstreams)) = wanted.1.remove(&path) {
             let to = format!("{ASIDE_DIR}/upstream/{path}");
             p.conflicts.push(Conflict {
                 path: path.clone(),
                 line: 1,
                 field: None,
                 message: format!(
-                    "two files of different ids land on this path in the upgrade to {label} (upstream put a new file where the fork keeps another); the fork's file is kept, the other is in {to}"
+                    "two files of different ids land on this path in the upgrade to {label}; the fork's file is kept, {} is in {to}",
+                    if upstreams { "upstream's" } else { "the fork's other file" }
                 ),
             });
             p.aside.insert(to, aside);
+            // One step for the path: a conflict.
+            p.steps.retain(|s| {
+                s.path != path
+                    || !matches!(
+                        s.kind,
+                        StepKind::Added | StepKind::Updated | StepKind::Moved
+                    )
+            });
+            for s in p.steps.iter_mut().filter(|s| s.path == path) {
+                s.kind = StepKind::Conflict;
+            }
         }
         if f.files.get(&path) != Some(&bytes) {
             p.writes.insert(path, bytes);
@@ -528,7 +540,11 @@ pub fn plan(o: &Options) -> Result<Plan, Error> {
 /// different identity for one path (upstream puts a new file where the
 /// fork keeps another) keep the fork's; upstream's is set aside, in `.1`.
 #[derive(Default)]
-struct Wanted(BTreeMap<String, (Vec<u8>, bool)>, BTreeMap<String, Vec<u8>>);
+#[allow(clippy::type_complexity)]
+struct Wanted(
+    BTreeMap<String, (Vec<u8>, bool)>,
+    BTreeMap<String, (Vec<u8>, bool)>,
+);
 
 impl Wanted {
     fn fork(&mut self, path: &str, bytes: &[u8]) {
@@ -537,10 +553,10 @@ impl Wanted {
             // Two of the fork's files for one path: the second is set
             // aside, never dropped.
             Some((_, true)) => {
-                self.1.insert(path.to_string(), bytes.to_vec());
+                self.1.insert(path.to_string(), (bytes.to_vec(), false));
             }
             Some((old, false)) => {
-                self.1.insert(path.to_string(), old.clone());
+                self.1.insert(path.to_string(), (old.clone(), true));
                 self.0.insert(path.to_string(), (bytes.to_vec(), true));
             }
             None => {
@@ -553,7 +569,7 @@ impl Wanted {
         match self.0.get(path) {
             Some((old, _)) if old == bytes => {}
             Some(_) => {
-                self.1.insert(path.to_string(), bytes.to_vec());
+                self.1.insert(path.to_string(), (bytes.to_vec(), true));
             }
             None => {
                 self.0.insert(path.to_string(), (bytes.to_vec(), false));
@@ -639,4 +655,153 @@ pub fn apply(plan: &Plan, fork: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(root: &Path, files: &[(&str, &str)]) {
+        std::fs::create_dir_all(root).unwrap();
+        std::fs::write(root.join("contentctl.yml"), "app:\n  version: 1.0.0\n").unwrap();
+        for (p, text) in files {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    fn det(id: &str, score: u32, desc: &str) -> String {
+        format!("name: D {id}\nid: {id}\ndescription: {desc}\ntags:\n  risk_score: {score}\n")
+    }
+
+    #[test]
+    fn files_follow_their_id_and_every_local_edit_survives() {
+        let t = tempfile::tempdir().unwrap();
+        let (b, f, n) = (t.path().join("b"), t.path().join("f"), t.path().join("n"));
+        let old = det("a1", 10, "old");
+        tree(
+            &b,
+            &[
+                ("detections/x/a.yml", &old),
+                ("detections/gone.yml", &det("g1", 1, "g")),
+                ("lookups/l.csv", "k,v\n1,a\n"),
+            ],
+        );
+        tree(
+            &f,
+            &[
+                ("detections/x/a.yml", &det("a1", 80, "old")),
+                ("detections/gone.yml", &det("g1", 2, "g")),
+                ("lookups/l.csv", "k,v\n1,a\n9,ours\n"),
+                ("detections/new.yml", &det("ours", 5, "local")),
+            ],
+        );
+        tree(
+            &n,
+            &[
+                // Moved to another folder and its description rewritten.
+                ("detections/deprecated/a.yml", &det("a1", 10, "new")),
+                ("lookups/l.csv", "k,v\n1,a\n2,b\n"),
+                // Upstream's own file where the fork keeps one of its own.
+                ("detections/new.yml", &det("theirs", 5, "upstream")),
+            ],
+        );
+        std::fs::write(n.join("contentctl.yml"), "app:\n  version: 2.0.0\n").unwrap();
+        let p = plan(&Options {
+            base: b,
+            upstream: n.clone(),
+            fork: f.clone(),
+        })
+        .unwrap();
+        assert_eq!(
+            (p.base_version.as_deref(), p.upstream_version.as_deref()),
+            (Some("1.0.0"), Some("2.0.0"))
+        );
+        let steps: Vec<(StepKind, &str, Option<&str>)> = p
+            .steps
+            .iter()
+            .map(|s| (s.kind, s.path.as_str(), s.from.as_deref()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (StepKind::Updated, "contentctl.yml", None),
+                (
+                    StepKind::Merged,
+                    "detections/deprecated/a.yml",
+                    Some("detections/x/a.yml")
+                ),
+                (StepKind::Merged, "lookups/l.csv", None),
+                (StepKind::Conflict, "detections/gone.yml", None),
+                (StepKind::Conflict, "detections/new.yml", None),
+            ]
+        );
+        let messages: Vec<(&str, &str)> = p
+            .conflicts
+            .iter()
+            .map(|c| (c.path.as_str(), c.message.as_str()))
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0]
+                .1
+                .starts_with("edited in the fork and removed in upstream v2.0.0"),
+            "{messages:?}"
+        );
+        assert_eq!(messages[1].0, "detections/new.yml");
+        assert!(
+            messages[1]
+                .1
+                .contains("upstream's is in .detc-upgrade/upstream/detections/new.yml"),
+            "{messages:?}"
+        );
+        apply(&p, &f).unwrap();
+        let read = |rel: &str| std::fs::read_to_string(f.join(rel)).unwrap();
+        assert_eq!(read("detections/deprecated/a.yml"), det("a1", 80, "new"));
+        assert!(
+            !f.join("detections/x").exists(),
+            "the emptied folder goes too"
+        );
+        assert_eq!(read("lookups/l.csv"), "k,v\n1,a\n2,b\n9,ours\n");
+        assert_eq!(read("detections/new.yml"), det("ours", 5, "local"));
+        assert_eq!(
+            read(".detc-upgrade/upstream/detections/new.yml"),
+            det("theirs", 5, "upstream")
+        );
+        assert_eq!(read("detections/gone.yml"), det("g1", 2, "g"));
+        assert_eq!(read("contentctl.yml"), "app:\n  version: 2.0.0\n");
+    }
+
+    #[test]
+    fn a_base_is_found_by_the_files_it_shares_or_not_at_all() {
+        let t = tempfile::tempdir().unwrap();
+        let rel = t.path().join("releases");
+        tree(
+            &rel.join("r1"),
+            &[("a.yml", "id: 1\n"), ("b.yml", "id: 2\n")],
+        );
+        tree(
+            &rel.join("r2"),
+            &[("a.yml", "id: 1\nx: 1\n"), ("b.yml", "id: 2\n")],
+        );
+        let fork = t.path().join("fork");
+        tree(
+            &fork,
+            &[("a.yml", "id: 1\n"), ("b.yml", "id: 2\nlocal: 1\n")],
+        );
+        let (found, same) = find_base(&fork, &rel).unwrap();
+        // contentctl.yml and a.yml are r1's; r2 shares contentctl.yml only.
+        assert_eq!((found, same), (rel.join("r1"), 2));
+        let empty = t.path().join("none");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(matches!(
+            find_base(&fork, &empty),
+            Err(Error::NoBase { .. })
+        ));
+        assert!(matches!(
+            plan(&Options { base: empty.clone(), upstream: empty.clone(), fork }),
+            Err(Error::NotContentRoot(p)) if p == empty
+        ));
+    }
 }
