@@ -108,20 +108,64 @@ impl<'a> Yaml<'a> {
         })
     }
 
-    /// The byte range of entry `i` of `map`: from its key's line to the
-    /// next key's line, or to the end of its value's last line.
+    /// Where the text of node `n` ends, without the comments and blank
+    /// lines after it that a collection's span takes in: the end of its
+    /// last scalar.
+    fn content_end(&self, n: NodeId) -> usize {
+        let node = self.doc.node(n);
+        let last = match &node.kind {
+            NodeKind::Scalar(_) => None,
+            NodeKind::Seq(items) => items.last().copied(),
+            NodeKind::Map(pairs) => pairs.last().map(|(_, v)| *v),
+        };
+        match last {
+            Some(l) => self.content_end(l),
+            None => node.span.end.max(node.span.start),
+        }
+    }
+
+    /// Where entry `i` of `map` starts: its key's line, or the first of
+    /// the comment lines right above it (at most as indented as the key,
+    /// so never a line of the previous entry's value), which go with it.
+    fn entry_start(&self, pairs: &[(String, NodeId, NodeId)], i: usize) -> usize {
+        let key = pairs[i].1;
+        let col = self.column(key);
+        let floor = i.checked_sub(1).map_or(0, |p| self.content_end(pairs[p].2));
+        let mut start = self.line_start(self.doc.node(key).span.start);
+        while start > 0 {
+            let above = self.line_start(start - 1);
+            let line = &self.text[above..start];
+            let indent = line.bytes().take_while(|b| *b == b' ').count();
+            if above < floor || indent > col || !line.trim_start().starts_with('#') {
+                break;
+            }
+            start = above;
+        }
+        start
+    }
+
+    /// The byte range of entry `i` of `map`: from its leading comments or
+    /// key's line to the next entry's start, or to the end of its value's
+    /// last line.
     fn entry(&self, map: NodeId, i: usize) -> (usize, usize) {
         let pairs = self.pairs(map);
-        let start = self.line_start(self.doc.node(pairs[i].1).span.start);
-        let end = match pairs.get(i + 1) {
-            Some((_, k, _)) => self.line_start(self.doc.node(*k).span.start),
-            None => {
-                let v = self.doc.node(pairs[i].2).span;
-                let last = v.end.max(v.start).saturating_sub(1).max(start);
-                self.line_end(last.min(self.text.len().saturating_sub(1)))
-            }
+        let start = self.entry_start(&pairs, i);
+        let end = if i + 1 < pairs.len() {
+            self.entry_start(&pairs, i + 1)
+        } else {
+            let v = self.doc.node(pairs[i].2).span;
+            let last = v.end.max(v.start).saturating_sub(1).max(start);
+            self.line_end(last.min(self.text.len().saturating_sub(1)))
         };
         (start, end.max(start))
+    }
+
+    /// Entry `i` of `map` as text moved to column 0, to compare the
+    /// entries' comments and layout across files.
+    fn entry_text(&self, map: NodeId, i: usize) -> String {
+        let (s, e) = self.entry(map, i);
+        let key = self.pairs(map)[i].1;
+        reindent(&self.text[s..e], self.column(key), 0)
     }
 
     /// The column of a key (its line's leading spaces).
@@ -174,13 +218,14 @@ fn reindent(text: &str, from: usize, to: usize) -> String {
     out
 }
 
-/// The comment lines that show upstream's side of a conflict.
-fn conflict_comment(field: &str, what: &str, upstream: Option<&str>, col: usize) -> String {
+/// The comment lines of a conflict, showing `shown`: whose side
+/// (`upstream's side`) and its text; `None` for an entry upstream removed.
+fn conflict_comment(field: &str, what: &str, shown: Option<(&str, &str)>, col: usize) -> String {
     let pad = " ".repeat(col);
     let mut out = format!("{pad}{CONFLICT_MARK} `{field}`: {what}\n");
-    match upstream {
-        Some(text) => {
-            out.push_str(&format!("{pad}# upstream's side:\n"));
+    match shown {
+        Some((side, text)) => {
+            out.push_str(&format!("{pad}# {side}:\n"));
             for line in text.lines() {
                 out.push_str(&format!(
                     "{pad}#   {}\n",
@@ -205,15 +250,154 @@ struct Cx<'a, 'b> {
 
 impl Cx<'_, '_> {
     /// Records a conflict on `field` and returns its comment lines.
-    fn conflict(&mut self, field: &str, what: &str, upstream: Option<&str>, col: usize) -> String {
+    fn conflict(
+        &mut self,
+        field: &str,
+        what: &str,
+        shown: Option<(&str, &str)>,
+        col: usize,
+    ) -> String {
         self.conflicts.push((field.to_string(), what.to_string()));
-        conflict_comment(field, what, upstream, col)
+        conflict_comment(field, what, shown, col)
     }
 
     fn fork_entry(&self, map: NodeId, i: usize, to_col: usize) -> String {
         let (s, e) = self.fork.entry(map, i);
         let key = self.fork.pairs(map)[i].1;
         reindent(&self.fork.text[s..e], self.fork.column(key), to_col)
+    }
+
+    /// Carries over a local edit of entry `fi` of `f` that left its value
+    /// as entry `bi` of `b` had it: a comment added or changed, a value
+    /// laid out otherwise. Upstream's entry `ni` of `n` gives way where
+    /// upstream left it as the base had it; mappings are gone into; where
+    /// upstream changed or removed the entry, upstream's value stands and
+    /// the fork's entry is written as a commented conflict above it.
+    #[allow(clippy::too_many_arguments)]
+    fn comment_edit(
+        &mut self,
+        b: NodeId,
+        bi: usize,
+        f: NodeId,
+        fi: usize,
+        n: NodeId,
+        ni: Option<usize>,
+        field: &str,
+    ) {
+        let base_text = self.base.entry_text(b, bi);
+        if base_text == self.fork.entry_text(f, fi) {
+            return;
+        }
+        let (bv, fv) = (self.base.pairs(b)[bi].2, self.fork.pairs(f)[fi].2);
+        let Some(ni) = ni else {
+            // Removed upstream: the removal stands, the fork's text is
+            // kept as a comment at the end of the mapping.
+            let np = self.new.pairs(n);
+            let col = self.fork.column(self.fork.pairs(f)[fi].1);
+            let at = np
+                .len()
+                .checked_sub(1)
+                .map_or(self.new.text.len(), |l| self.new.entry(n, l).1);
+            let text = self.conflict(
+                field,
+                &format!("commented or laid out otherwise locally and removed in upstream {}; it stays removed, the local entry is in this comment", self.upstream),
+                Some(("the local side", &self.fork_entry(f, fi, col))),
+                col,
+            );
+            self.edits.push(Edit {
+                start: at,
+                end: at,
+                text,
+            });
+            return;
+        };
+        let nv = self.new.pairs(n)[ni].2;
+        if self.new.entry_text(n, ni) == base_text {
+            self.kept.push(format!("{field} (comment or layout)"));
+            let col = self.new.column(self.new.pairs(n)[ni].1);
+            let (s, e) = self.new.entry(n, ni);
+            let text = self.fork_entry(f, fi, col);
+            self.edits.push(Edit {
+                start: s,
+                end: e,
+                text,
+            });
+        } else if self.base.block_map(bv) && self.fork.block_map(fv) && self.new.block_map(nv) {
+            self.nested(b, bi, f, fi, n, ni, field);
+        } else {
+            let col = self.new.column(self.new.pairs(n)[ni].1);
+            let (s, _) = self.new.entry(n, ni);
+            let text = self.conflict(
+                field,
+                &format!("commented or laid out otherwise locally and changed in upstream {}; upstream's value below is taken, the local entry is in this comment", self.upstream),
+                Some(("the local side", &self.fork_entry(f, fi, col))),
+                col,
+            );
+            self.edits.push(Edit {
+                start: s,
+                end: s,
+                text,
+            });
+        }
+    }
+
+    /// Merges entry `fi` of `f`, a mapping in all three files, into entry
+    /// `ni` of `n`: its head (the comments above its key and the key's
+    /// line) as [`Cx::comment_edit`] merges an entry, then its fields.
+    #[allow(clippy::too_many_arguments)]
+    fn nested(
+        &mut self,
+        b: NodeId,
+        bi: usize,
+        f: NodeId,
+        fi: usize,
+        n: NodeId,
+        ni: usize,
+        field: &str,
+    ) {
+        let head = |y: &Yaml, map: NodeId, i: usize| {
+            let (s, _) = y.entry(map, i);
+            let key = y.pairs(map)[i].1;
+            let e = y.line_end(y.doc.node(key).span.start);
+            (s, e, reindent(&y.text[s..e], y.column(key), 0))
+        };
+        let (_, _, bh) = head(self.base, b, bi);
+        let (fs, fe, fh) = head(self.fork, f, fi);
+        let (ns, ne, nh) = head(self.new, n, ni);
+        if bh != fh {
+            let col = self.new.column(self.new.pairs(n)[ni].1);
+            let fork_head = reindent(
+                &self.fork.text[fs..fe],
+                self.fork.column(self.fork.pairs(f)[fi].1),
+                col,
+            );
+            if nh == bh {
+                self.kept.push(format!("{field} (comment)"));
+                self.edits.push(Edit {
+                    start: ns,
+                    end: ne,
+                    text: fork_head,
+                });
+            } else {
+                let text = self.conflict(
+                    field,
+                    &format!("its comments or key line edited locally and in upstream {}; upstream's are taken, the local ones are in this comment", self.upstream),
+                    Some(("the local side", &fork_head)),
+                    col,
+                );
+                self.edits.push(Edit {
+                    start: ns,
+                    end: ns,
+                    text,
+                });
+            }
+        }
+        let (bv, fv, nv) = (
+            self.base.pairs(b)[bi].2,
+            self.fork.pairs(f)[fi].2,
+            self.new.pairs(n)[ni].2,
+        );
+        self.map(Some(bv), fv, nv, field);
     }
 
     /// Merges the mapping `f` of the fork into the mapping `n` of
@@ -246,15 +430,20 @@ impl Cx<'_, '_> {
             let (bi, fi, ni) = (get(&bp, &k), get(&fp, &k), get(&np, &k));
             let bv = bi.map(|i| self.base.canon(bp[i].2));
             let fv = fi.map(|i| self.fork.canon(fp[i].2));
-            if bv == fv {
-                continue; // not edited locally: upstream's stands
-            }
-            let nv = ni.map(|i| self.new.canon(np[i].2));
             let field = if prefix.is_empty() {
                 k.clone()
             } else {
                 format!("{prefix}.{k}")
             };
+            if bv == fv {
+                // The same value: upstream's stands, but for a comment or
+                // layout edited locally, which is carried over too.
+                if let (Some(bi), Some(fi), Some(b)) = (bi, fi, b) {
+                    self.comment_edit(b, bi, f, fi, n, ni, &field);
+                }
+                continue;
+            }
+            let nv = ni.map(|i| self.new.canon(np[i].2));
             if nv == fv {
                 continue; // the same edit on both sides
             }
@@ -274,7 +463,7 @@ impl Cx<'_, '_> {
                                 "removed locally and changed in upstream {}; it stays removed",
                                 self.upstream
                             ),
-                            Some(&self.new.text[s..e]),
+                            Some(("upstream's side", &self.new.text[s..e])),
                             col,
                         )
                     };
@@ -321,7 +510,7 @@ impl Cx<'_, '_> {
                     {
                         // Field by field, so that the report names each
                         // local edit and upstream's text stays around it.
-                        self.map(Some(bp[bi].2), fp[fi].2, np[ni].2, &field);
+                        self.nested(b.unwrap_or(f), bi, f, fi, n, ni, &field);
                     } else if upstream_unchanged {
                         self.kept.push(field.clone());
                         let text = self.fork_entry(f, fi, col);
@@ -337,7 +526,7 @@ impl Cx<'_, '_> {
                                 "changed locally and in upstream {}; the local value below is kept",
                                 self.upstream
                             ),
-                            Some(&self.new.text[s..e]),
+                            Some(("upstream's side", &self.new.text[s..e])),
                             col,
                         );
                         text.push_str(&self.fork_entry(f, fi, col));
@@ -512,12 +701,13 @@ mod tests {
         assert_eq!(m.kept, ["tags.risk_score"]);
         assert_eq!(m.conflicts.len(), 1);
         assert_eq!(m.conflicts[0].field, "search");
-        assert_eq!(m.conflicts[0].line, 4);
+        // Above the comment that goes with `search`.
+        assert_eq!(m.conflicts[0].line, 3);
         assert!(m.text.contains("  - Splunk Cloud\n"), "{}", m.text);
         assert!(m.text.contains("  risk_score: 80\n"), "{}", m.text);
         assert!(
             m.text
-                .contains("#   search: x | where c > 9\nsearch: x | where c > 50\n"),
+                .contains("#   # the threshold\n#   search: x | where c > 9\n# the threshold\nsearch: x | where c > 50\n"),
             "{}",
             m.text
         );
@@ -555,6 +745,53 @@ mod tests {
         let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
         assert_eq!(m.conflicts.len(), 1, "{m:?}");
         assert!(m.text.contains("  risk_score: 70\n"), "{}", m.text);
+    }
+
+    #[test]
+    fn a_local_comment_is_carried_over_or_shown() {
+        // A comment added above a field upstream left alone is kept.
+        let fork = BASE.replace("tags:\n", "# tuned for our estate, ticket 42\ntags:\n");
+        let new = BASE.replace("name: A\n", "name: A\nversion: 2\n");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(
+            m.text,
+            new.replace("tags:\n", "# tuned for our estate, ticket 42\ntags:\n")
+        );
+        assert_eq!(m.kept, ["tags (comment or layout)"]);
+        // A nested comment goes with its nested field.
+        let fork = BASE.replace("  risk_score: 40\n", "  # ours\n  risk_score: 40\n");
+        let new = BASE.replace("  - Splunk\n", "  - Splunk\n  - Splunk Cloud\n");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(
+            m.text,
+            new.replace("  risk_score: 40\n", "  # ours\n  risk_score: 40\n")
+        );
+        // A comment above a mapping whose fields merge stays above it.
+        let fork = BASE
+            .replace("tags:\n", "# reviewed\ntags: # ours\n")
+            .replace("risk_score: 40", "risk_score: 60");
+        let new = BASE.replace("  - Splunk\n", "  - Splunk\n  - Splunk Cloud\n");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(
+            m.text,
+            new.replace("tags:\n", "# reviewed\ntags: # ours\n")
+                .replace("risk_score: 40", "risk_score: 60")
+        );
+        assert_eq!(m.kept, ["tags (comment)", "tags.risk_score"]);
+        // Where upstream changed the field, upstream's value is taken and
+        // the local entry, with its comment, is shown above it.
+        let fork = BASE.replace(
+            "search: x | where c > 5",
+            "search: x | where c > 5 # keep at 5",
+        );
+        let new = BASE.replace("c > 5", "c > 7");
+        let m = merge_yaml(BASE, &fork, &new, "v2").unwrap();
+        assert_eq!(m.conflicts.len(), 1, "{m:?}");
+        assert!(
+            m.text.contains("# the local side:\n#   # the threshold\n#   search: x | where c > 5 # keep at 5\n# the threshold\nsearch: x | where c > 7\n"),
+            "{}",
+            m.text
+        );
     }
 
     #[test]

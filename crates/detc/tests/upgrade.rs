@@ -43,7 +43,8 @@ const ALLOW: &str = "lookups/rare_process_allow_list_local.csv";
 const FILTER: &str = "macros/excessive_usage_of_taskkill_filter.yml";
 
 /// The tuning a fork maintainer makes: a threshold raised (upstream left
-/// that search alone), a confidence and an impact lowered, a threshold
+/// that search alone), a confidence and an impact lowered (with a comment
+/// saying why), a threshold
 /// lowered where upstream raised it (a conflict), a detection deleted
 /// that upstream changed (a conflict), the TTP schedule moved, a row
 /// added to an allow list and a filter macro written.
@@ -51,6 +52,12 @@ fn tune(fork: &Path) {
     edit(fork, SAMEDIT, "where count > 5 |", "where count > 50 |");
     edit(fork, SAMEDIT, "  confidence: 50\n", "  confidence: 30\n");
     edit(fork, RANSOMWARE, "  impact: 90\n", "  impact: 60\n");
+    edit(
+        fork,
+        RANSOMWARE,
+        "\ntags:\n",
+        "\n# impact lowered: our backup share renames files in bulk\ntags:\n",
+    );
     edit(
         fork,
         OKTA,
@@ -160,7 +167,9 @@ fn a_tuned_fork_of_v4_33_0_moves_to_v4_42_0_keeping_every_local_edit() {
         format!(
             "  merged   {SAMEDIT}\n           kept: search\n           kept: tags.confidence\n"
         ),
-        format!("  merged   {RANSOMWARE}\n           kept: tags.impact\n"),
+        format!(
+            "  merged   {RANSOMWARE}\n           kept: tags (comment)\n           kept: tags.impact\n"
+        ),
         format!("  kept     {TTP}\n"),
         format!("  kept     {ALLOW}\n"),
         format!("  kept     {FILTER}\n           kept: a local file\n"),
@@ -191,7 +200,12 @@ fn a_tuned_fork_of_v4_33_0_moves_to_v4_42_0_keeping_every_local_edit() {
         read(&new, SAMEDIT),
         "only the two local edits differ from upstream's file"
     );
-    assert!(read(&fork, RANSOMWARE).contains("  impact: 60\n"));
+    let ransomware = read(&fork, RANSOMWARE);
+    assert!(ransomware.contains("  impact: 60\n"), "{ransomware}");
+    assert!(
+        ransomware.contains("\n# impact lowered: our backup share renames files in bulk\ntags:\n"),
+        "{ransomware}"
+    );
     let okta = read(&fork, OKTA);
     let lines: Vec<&str> = okta.lines().collect();
     assert!(
