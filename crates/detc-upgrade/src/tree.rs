@@ -230,6 +230,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Every conflict, by path and line.
     pub conflicts: Vec<Conflict>,
+    /// Files of the fork that still hold a conflict comment of an earlier
+    /// upgrade ([`crate::CONFLICT_MARK`]), which this one carries along as
+    /// the fork's text.
+    pub unresolved: Vec<String>,
     /// Files of the fork that stay as they are (same as upstream's, or a
     /// local file upstream does not have).
     pub unchanged: usize,
@@ -329,7 +333,15 @@ pub fn plan(o: &Options) -> Result<Plan, Error> {
     let mut all: Vec<&String> = bk.keys().chain(fk.keys()).chain(nk.keys()).collect();
     all.sort();
     all.dedup();
+    let mark = crate::CONFLICT_MARK.as_bytes();
+    let unresolved = f
+        .files
+        .iter()
+        .filter(|(_, bytes)| bytes.windows(mark.len()).any(|w| w == mark))
+        .map(|(path, _)| path.clone())
+        .collect();
     let mut p = Plan {
+        unresolved,
         base_version: b.version(),
         upstream_version,
         ..Plan::default()

@@ -1055,6 +1055,12 @@ fn upgrade(
         v(&plan.base_version),
         v(&plan.upstream_version)
     );
+    for u in &plan.unresolved {
+        println!(
+            "warning: {u} still holds a conflict of an earlier upgrade (`{}`); resolve it first, or it is carried along as the fork's text",
+            detc_upgrade::CONFLICT_MARK
+        );
+    }
     use detc_upgrade::StepKind as K;
     for s in &plan.steps {
         if matches!(s.kind, K::Merged | K::Conflict | K::Kept) || check {

@@ -38,6 +38,8 @@ const SAMEDIT: &str = "detections/endpoint/detect_baron_samedit_cve_2021_3156_se
 const RANSOMWARE: &str = "detections/endpoint/common_ransomware_extensions.yml";
 const OKTA: &str = "detections/application/okta_multiple_failed_mfa_requests_for_user.yml";
 const SEVEN_ZIP: &str = "detections/endpoint/7zip_commandline_to_smb_share_path.yml";
+const TASKKILL: &str = "detections/endpoint/excessive_usage_of_taskkill.yml";
+const REGISTRY: &str = "detections/endpoint/windows_modify_registry_risk_behavior.yml";
 const TTP: &str = "deployments/escu_default_configuration_ttp.yml";
 const ALLOW: &str = "lookups/rare_process_allow_list_local.csv";
 const FILTER: &str = "macros/excessive_usage_of_taskkill_filter.yml";
@@ -57,6 +59,15 @@ fn tune(fork: &Path) {
         RANSOMWARE,
         "\ntags:\n",
         "\n# impact lowered: our backup share renames files in bulk\ntags:\n",
+    );
+    // Two searches upstream only re-wrapped over other lines: the same
+    // value, so the local threshold merges (git's line merge conflicts).
+    edit(fork, TASKKILL, "where count >=10", "where count >=25");
+    edit(
+        fork,
+        REGISTRY,
+        "  | where source_count >= 3 ",
+        "  | where source_count >= 4 ",
     );
     edit(
         fork,
@@ -163,13 +174,15 @@ fn a_tuned_fork_of_v4_33_0_moves_to_v4_42_0_keeping_every_local_edit() {
     assert_eq!(code, 1, "{out}{err}");
     // The report: each merged file with the fields carried over, the
     // kept local files, and each conflict with file:line.
-    let wants: [String; 8] = [
+    let wants: [String; 10] = [
         format!(
             "  merged   {SAMEDIT}\n           kept: search\n           kept: tags.confidence\n"
         ),
         format!(
             "  merged   {RANSOMWARE}\n           kept: tags (comment)\n           kept: tags.impact\n"
         ),
+        format!("  merged   {TASKKILL}\n           kept: search\n"),
+        format!("  merged   {REGISTRY}\n           kept: search\n"),
         format!("  kept     {TTP}\n"),
         format!("  kept     {ALLOW}\n"),
         format!("  kept     {FILTER}\n           kept: a local file\n"),
@@ -261,6 +274,8 @@ fn a_tuned_fork_of_v4_33_0_moves_to_v4_42_0_keeping_every_local_edit() {
     assert!(s.contains("\"risk_score\":15}"), "{s}");
     assert!(s.contains("\ncron_schedule = 15 * * * *\n"), "{s}");
     assert!(stanza("Okta Multiple Failed MFA Requests For User").contains("| where count >= 3 |"));
+    assert!(stanza("Excessive Usage Of Taskkill").contains("| where count >=25 |"));
+    assert!(stanza("Windows Modify Registry Risk Behavior").contains("| where source_count >= 4 "));
     assert!(!ss.contains("[ESCU - 7zip CommandLine To SMB Share Path - Rule]"));
     let macros =
         std::fs::read_to_string(dist.join("DA-ESS-ContentUpdate/default/macros.conf")).unwrap();
