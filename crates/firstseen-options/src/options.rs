@@ -57,7 +57,19 @@ pub struct Options {
     /// ESCU's `previously_seen_cloud_api_calls_per_user_role.csv`) to start
     /// from while the state does not exist.
     pub seed: Option<String>,
+    /// `timeout=`: seconds that all of one run's calls to splunkd may take
+    /// together (KV store reads, writes, lock waits, retries). Default 30.
+    pub timeout: f64,
+    /// `connect_timeout=`: seconds to wait for a connection to splunkd. Default 5.
+    pub connect_timeout: f64,
+    /// `read_timeout=`: seconds to wait for one answer of splunkd, body
+    /// included. Default 20.
+    pub read_timeout: f64,
 }
+
+/// Longest `timeout=`, `connect_timeout=` or `read_timeout=`, seconds: an
+/// hour, far beyond any schedule's slot.
+pub const MAX_TIMEOUT: f64 = 3600.0;
 
 /// Every option name, for messages and "did you mean".
 pub const NAMES: &[&str] = &[
@@ -73,6 +85,9 @@ pub const NAMES: &[&str] = &[
     "tz",
     "seed",
     "store",
+    "timeout",
+    "connect_timeout",
+    "read_timeout",
 ];
 
 /// Checks a lookup or seed name: letters, digits, `_`, `-`, `.`; no path
@@ -124,6 +139,9 @@ impl Options {
             tz: default_tz(),
             store: Store::Csv,
             seed: None,
+            timeout: 30.0,
+            connect_timeout: 5.0,
+            read_timeout: 20.0,
         };
         let mut given: Vec<&str> = Vec::new();
         for arg in args {
@@ -204,6 +222,25 @@ impl Options {
                             "store={value:?}: use store=csv (a lookup file on this search head) or store=kvstore \
                              (a KV store collection, shared by a search head cluster)"
                         )),
+                    }
+                }
+                "timeout" | "connect_timeout" | "read_timeout" => {
+                    let secs = value
+                        .strip_suffix('s')
+                        .unwrap_or(value)
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|t| t.is_finite() && *t > 0.0 && *t <= MAX_TIMEOUT)
+                        .ok_or_else(|| {
+                            format!(
+                                "{known}={value:?}: give seconds, more than 0 and at most {MAX_TIMEOUT}, e.g. {known}=30"
+                            )
+                        })?;
+                    match known {
+                        "timeout" => o.timeout = secs,
+                        "connect_timeout" => o.connect_timeout = secs,
+                        _ => o.read_timeout = secs,
                     }
                 }
                 "tz" => {

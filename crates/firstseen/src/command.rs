@@ -225,13 +225,14 @@ impl Command for FirstSeen {
         // No side effects here: probes run getinfo only. Preview runs never write.
         let write = opts.update && !info.preview;
         let no_splunkd = std::env::var(NO_SPLUNKD_ENV).is_ok_and(|v| v == "1");
+        let budget = crate::splunkd::Budget::from_options(&opts);
         let mut check_writer = None;
         let store: Box<dyn StateStore + Send> = match opts.store {
             Store::KvStore => {
                 let Some(collection) = opts.collection() else {
                     return Err("missing lookup=".into());
                 };
-                let splunkd = Splunkd::new(&si.splunkd_uri, &si.session_key)?;
+                let splunkd = Splunkd::with_budget(&si.splunkd_uri, &si.session_key, budget)?;
                 Box::new(KvStore::new(splunkd, &own_app()?, collection))
             }
             Store::Csv => {
@@ -246,7 +247,11 @@ impl Command for FirstSeen {
                     None => None,
                 };
                 if write && !no_splunkd {
-                    check_writer = Some(Splunkd::new(&si.splunkd_uri, &si.session_key)?);
+                    check_writer = Some(Splunkd::with_budget(
+                        &si.splunkd_uri,
+                        &si.session_key,
+                        budget,
+                    )?);
                 }
                 Box::new(CsvStore::new(dir.join(file)).with_seed(seed))
             }
@@ -256,7 +261,7 @@ impl Command for FirstSeen {
             .latest_time
             .unwrap_or_else(|| self.now.unwrap_or_else(now));
         self.run = Some(Running {
-            worker: Worker::start(Tracker::new(opts)),
+            worker: Worker::start(Tracker::new(opts).for_search(&si.search)),
             store,
             check_writer,
             reference,

@@ -6,10 +6,11 @@
 //! or after `window` resolved from the reference time (the search's
 //! `latest_time`, or now when the search has none), the state covers
 //! enough history (`min_history`, ESCU's `enough_data`: the earliest first
-//! seen of all keys is at or before `min_history`), and no search with
-//! another reference time has reported it yet (`reportedTime`): each new
-//! key is reported once across scheduled runs whose windows overlap, and
-//! again by a re-run over the same time range.
+//! seen of all keys is at or before `min_history`), and no other search has
+//! reported it yet (`reportedTime`, `reportedBy`): each new key is reported
+//! once across scheduled runs whose windows overlap and across detections
+//! that share the state, and again only by a re-run of the same search over
+//! the same time range.
 
 use crate::keys::{KeyTable, Seen, encode_key};
 pub use crate::limits::{MAX_KEY_BYTES, MAX_TIME, MIN_TIME, parse_time};
@@ -55,6 +56,8 @@ pub struct Tracker {
     /// The same names, for a linear-time "seen before?".
     fields_seen_set: std::collections::HashSet<String>,
     scratch: Vec<u8>,
+    /// This search in `reportedBy` ([`crate::keys::search_id`]; 0 unknown).
+    search_id: u64,
 }
 
 struct Chunk {
@@ -79,7 +82,16 @@ impl Tracker {
             fields_seen: Vec::new(),
             fields_seen_set: std::collections::HashSet::new(),
             scratch: Vec::with_capacity(128),
+            search_id: 0,
         }
+    }
+
+    /// The search this tracker runs for: its search string (getinfo's
+    /// `searchinfo.search`), kept in the state's `reportedBy` so that
+    /// another search over the same time range does not report a key again.
+    pub fn for_search(mut self, search: &str) -> Tracker {
+        self.search_id = crate::keys::search_id(search);
+        self
     }
 
     /// Takes one chunk's rows. Rows with an empty key field or time are
@@ -253,7 +265,10 @@ impl Tracker {
         let mut is_new: Vec<bool> = Vec::new();
         let mut enough = true;
         let mut earliest = None;
+        let me = self.search_id;
+        let mut warnings: Vec<String> = Vec::new();
         let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, String> {
+            warnings = std::mem::take(&mut state.warnings);
             let (m, at) = state.keys.merge_from_indexed(&self.seen)?;
             merged = m;
             earliest = state.earliest();
@@ -272,12 +287,18 @@ impl Tracker {
                 .zip(&at)
                 .map(|(s, &i)| {
                     let r = state.keys.reported(i);
-                    enough && s.first >= window_start && (r < 0.0 || r == reference)
+                    enough && s.first >= window_start && r.allows(reference, me)
                 })
                 .collect();
             if write {
                 for (&i, _) in at.iter().zip(&is_new).filter(|(_, n)| **n) {
-                    state.keys.set_reported(i, reference);
+                    state.keys.set_reported(
+                        i,
+                        crate::keys::Report {
+                            time: reference,
+                            by: me,
+                        },
+                    );
                 }
             }
             Ok(write.then_some(Save {
@@ -314,10 +335,20 @@ impl Tracker {
                 written.keys,
                 store.location()
             ));
+            if let Some(t) = drop_before {
+                summary.push_str(&format!(
+                    ", {} aged out (last seen before {}, retention=)",
+                    written.aged_out,
+                    iso(t)
+                ));
+            }
         } else {
             summary.push_str(&format!("; {} not updated", store.location()));
         }
         out.messages.push((Level::Info, summary));
+        for w in &warnings {
+            out.messages.push((Level::Warn, format!("firstseen: {w}")));
+        }
         if let Some(why) = &written.incomplete {
             // The rows still go out: a key whose record was not saved is
             // reported again by the next run rather than never.

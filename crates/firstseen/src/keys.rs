@@ -37,13 +37,80 @@ struct Entry {
     off: u32,
     len: u32,
     seen: Seen,
-    /// When the key was reported as new: the reference time (epoch
-    /// seconds) of the search that reported it, or [`NEVER`].
-    reported: f64,
+    /// When and by which search the key was reported as new.
+    reported: Report,
 }
 
-/// [`KeyTable::reported`] of a key never reported as new.
+/// [`Report::time`] of a key never reported as new.
 pub const NEVER: f64 = -1.0;
+
+/// Which search reported a key as new: the state's `reportedTime` and
+/// `reportedBy`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Report {
+    /// The reference time (epoch seconds: the search's latest time, or
+    /// now) of the search that reported the key, or [`NEVER`].
+    pub time: f64,
+    /// That search: [`search_id`] of its search string, or 0 when unknown
+    /// (a state written before firstseen kept it, `firstseen run`).
+    pub by: u64,
+}
+
+impl Report {
+    /// Never reported.
+    pub const NONE: Report = Report { time: NEVER, by: 0 };
+
+    /// Whether the key was reported at all.
+    pub fn happened(&self) -> bool {
+        self.time >= 0.0
+    }
+
+    /// Whether the search `by` (reference time `time`) may report the key
+    /// again: it was never reported, or reported by a search over the same
+    /// time range that is, as far as the state can tell, this same search
+    /// (an analyst's re-run). Another search with the same time range (a
+    /// second detection on the same schedule, a concurrent run on another
+    /// search head) may not.
+    pub fn allows(&self, time: f64, by: u64) -> bool {
+        !self.happened() || (self.time == time && (self.by == 0 || by == 0 || self.by == by))
+    }
+}
+
+/// The identity firstseen keeps of a search in `reportedBy`: the first 8
+/// bytes of the SHA-256 of its search string (getinfo's
+/// `searchinfo.search`), big-endian; 0 is kept for "unknown", so a hash of 0
+/// becomes 1.
+pub fn search_id(search: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    if search.is_empty() {
+        return 0;
+    }
+    let d = Sha256::digest(search.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(b).max(1)
+}
+
+/// `reportedBy` as written in a state: 16 lowercase hex digits, empty for 0.
+pub fn format_search_id(by: u64) -> String {
+    if by == 0 {
+        String::new()
+    } else {
+        format!("{by:016x}")
+    }
+}
+
+/// Reads `reportedBy` (16 hex digits; empty is 0); `None` for anything else.
+pub fn parse_search_id(v: &str) -> Option<u64> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Some(0);
+    }
+    if v.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(v, 16).ok()
+}
 
 impl Entry {
     fn range(&self) -> std::ops::Range<usize> {
@@ -148,7 +215,7 @@ impl KeyTable {
             off,
             len,
             seen,
-            reported: NEVER,
+            reported: Report::NONE,
         });
         self.arena.extend_from_slice(key);
         Ok(i)
@@ -253,16 +320,15 @@ impl KeyTable {
         Ok((merged, at))
     }
 
-    /// When entry `i` was reported as new (see [`NEVER`]).
-    pub fn reported(&self, i: u32) -> f64 {
-        self.entries.get(i as usize).map_or(NEVER, |e| e.reported)
+    /// When and by which search entry `i` was reported as new.
+    pub fn reported(&self, i: u32) -> Report {
+        self.entries.get(i as usize).map_or(Report::NONE, |e| e.reported)
     }
 
-    /// Records that entry `i` was reported as new by the search whose
-    /// reference time is `t`.
-    pub fn set_reported(&mut self, i: u32, t: f64) {
+    /// Records that entry `i` was reported as new (`r`).
+    pub fn set_reported(&mut self, i: u32, r: Report) {
         if let Some(e) = self.entries.get_mut(i as usize) {
-            e.reported = t;
+            e.reported = r;
         }
     }
 
@@ -288,7 +354,7 @@ impl KeyTable {
             off,
             len,
             seen,
-            reported: NEVER,
+            reported: Report::NONE,
         });
         self.arena.extend_from_slice(key);
         self.index
@@ -318,7 +384,7 @@ impl KeyTable {
     }
 
     /// Every key with its times and when it was reported as new.
-    pub fn iter_reported(&self) -> impl Iterator<Item = (&[u8], Seen, f64)> {
+    pub fn iter_reported(&self) -> impl Iterator<Item = (&[u8], Seen, Report)> {
         self.entries
             .iter()
             .map(|e| (&self.arena[e.range()], e.seen, e.reported))

@@ -23,22 +23,50 @@
 //! accelerates `firstTimeSeen` and `lastTimeSeen` so the KV store answers
 //! the last two from an index.
 //!
-//! **Faults.** Requests are retried ([`crate::splunkd`]); every write is a
-//! `batch_save` by `_key` of whole records whose times are already merged,
-//! so a repeated or interrupted batch leaves each record either as it was
-//! or as merged, never half-written. Two searches that update one key at
-//! the same moment can each write their own merge; the later write wins,
-//! which can keep a first-seen time later than the earlier search saw (the
-//! KV store has no compare-and-set). The scheduler does not run one saved
-//! search twice at once (`max_concurrent = 1`), so this needs two
-//! detections sharing a collection.
+//! **Concurrent writers.** Every run that writes holds the collection's
+//! lock while it reads, merges and saves: a record of its own, `_key`
+//! [`LOCK_KEY`], created with an insert (`POST …/data/<name>`), which the
+//! KV store refuses with 409 while that `_key` exists. So two searches
+//! writing one collection at the same time (two detections sharing a state,
+//! members of a search head cluster, whose KV store is one replica set with
+//! one primary) take turns: the second reads what the first wrote, first
+//! seen stays the earliest and last seen the latest of all writers, and a
+//! key one search reported as new is not reported by the other
+//! (`reportedBy`). The lock holds `lockedUntil`, the end of its holder's
+//! time budget plus [`LOCK_MARGIN`]; a holder sends nothing after its budget
+//! but the release, so a lock past `lockedUntil` belongs to a run that died
+//! (a cancelled search) and is deleted by the next writer with a delete by
+//! query that matches only a lock still past its time. The limits of the
+//! guarantee: clocks of search heads more than [`LOCK_MARGIN`] apart, or a
+//! write splunkd applies more than that after its request timed out, can
+//! let two writers overlap, which then costs what it did without the lock
+//! (the later write wins for a key both wrote). Readers (`update=false`)
+//! take no lock.
+//!
+//! **Faults.** Requests are retried within the run's budget
+//! ([`crate::splunkd`]); every write is a `batch_save` by `_key` of whole
+//! records whose times are already merged, so a repeated or interrupted
+//! batch leaves each record either as it was or as merged, never
+//! half-written. The lock is released whatever happens (a failed release
+//! leaves it to expire).
 
-use crate::keys::{KeyTable, encode_key, key_values};
+use crate::keys::{KeyTable, Report, encode_key, format_search_id, key_values, parse_search_id};
 use crate::limits::parse_time;
 use crate::splunkd::{Answer, Splunkd, path_segment};
-use crate::state::{FIRST_COLUMN, LAST_COLUMN, REPORTED_COLUMN, Save, State, StateStore, Written};
+use crate::state::{
+    FIRST_COLUMN, LAST_COLUMN, REPORTED_BY_COLUMN, REPORTED_COLUMN, Save, State, StateStore,
+    Written,
+};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+
+/// The `_key` of the lock record (module doc). A key's record has 64 hex
+/// digits as `_key`, so the two never meet.
+pub const LOCK_KEY: &str = "firstseen.lock";
+
+/// How long a lock outlives its holder's budget, seconds: room for clocks
+/// of search heads a little apart and for a write splunkd applies late.
+pub const LOCK_MARGIN: f64 = 5.0;
 
 /// Most keys in one `batch_find` query (`{"$or": [{"_key": …}, …]}`).
 pub const KEYS_PER_FIND: usize = 1000;
@@ -254,8 +282,8 @@ impl KvStore {
                         last: last.unwrap_or(first),
                     },
                 )?;
-                if let Some(t) = reported {
-                    state.keys.set_reported(i, t);
+                if let Some(r) = reported {
+                    state.keys.set_reported(i, r);
                 }
             }
         }
@@ -266,10 +294,17 @@ impl KvStore {
     /// The earliest `firstTimeSeen` in the collection: one record, sorted.
     fn earliest(&self) -> Result<Option<f64>, String> {
         let sort = format!("{FIRST_COLUMN}:1");
+        // Only records with a first seen time: not the lock (null sorts first).
+        let query = json!({ FIRST_COLUMN: { "$gte": 0 } }).to_string();
         let a = self.splunkd.send(
             "GET",
             &self.data_path(""),
-            &[("sort", &sort), ("limit", "1"), ("fields", FIRST_COLUMN)],
+            &[
+                ("query", &query),
+                ("sort", &sort),
+                ("limit", "1"),
+                ("fields", FIRST_COLUMN),
+            ],
             None,
         )?;
         if a.status != 200 {
@@ -286,7 +321,7 @@ impl KvStore {
         &self,
         r: &Value,
         fields: &[String],
-    ) -> Result<(Vec<String>, f64, Option<f64>, Option<f64>), String> {
+    ) -> Result<(Vec<String>, f64, Option<f64>, Option<Report>), String> {
         let key = r.get("_key").and_then(Value::as_str).unwrap_or("?");
         let mut values = Vec::with_capacity(fields.len());
         for f in fields {
@@ -322,7 +357,25 @@ impl KvStore {
                 self.collection
             )
         })?;
-        Ok((values, first, time(LAST_COLUMN)?, time(REPORTED_COLUMN)?))
+        let reported = match time(REPORTED_COLUMN)? {
+            Some(t) => {
+                let by = match r.get(REPORTED_BY_COLUMN) {
+                    None | Some(Value::Null) => Some(0),
+                    Some(Value::String(v)) => parse_search_id(v),
+                    Some(_) => None,
+                }
+                .ok_or_else(|| {
+                    format!(
+                        "record {key} of KV store collection {}: {REPORTED_BY_COLUMN} {} is not 16 hex digits",
+                        self.collection,
+                        r.get(REPORTED_BY_COLUMN).unwrap_or(&Value::Null)
+                    )
+                })?;
+                Some(Report { time: t, by })
+            }
+            None => None,
+        };
+        Ok((values, first, time(LAST_COLUMN)?, reported))
     }
 
     /// Saves `records` in batches within the limits. Returns how many were
@@ -387,8 +440,160 @@ impl StateStore for KvStore {
         search: &KeyTable,
         merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
     ) -> Result<Written, String> {
+        let lock = self.lock()?;
+        let result = self.update_locked(fields, search, merge);
+        self.unlock(&lock);
+        result
+    }
+}
+
+/// A held lock: the holder's random id.
+struct Lock {
+    id: String,
+}
+
+/// 128 random bits as hex: the lock holder's id. std's `RandomState` is
+/// seeded from the operating system's randomness once per process, and
+/// each instance draws new keys.
+fn random_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::with_capacity(32);
+    for i in 0..2u8 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u8(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.write_u32(std::process::id());
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+/// The clock, epoch seconds.
+fn epoch_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+impl KvStore {
+    /// Takes the collection's lock (module doc), waiting for another
+    /// holder within the budget and deleting a lock whose holder died.
+    fn lock(&self) -> Result<Lock, String> {
+        let id = random_id();
+        let path = self.data_path("");
+        let lock_path = self.data_path(&format!("/{LOCK_KEY}"));
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            let until = epoch_now() + self.splunkd.time_left().as_secs_f64() + LOCK_MARGIN;
+            let body = json!({ "_key": LOCK_KEY, "lockedBy": id, "lockedUntil": until }).to_string();
+            let a = self.splunkd.send("POST", &path, &[], Some(&body))?;
+            match a.status {
+                200 | 201 => return Ok(Lock { id }),
+                409 => {}
+                _ => return Err(self.refused(&a, "locking", true)),
+            }
+            let h = self.splunkd.send("GET", &lock_path, &[], None)?;
+            let held_until: f64;
+            match h.status {
+                // Released between the two requests.
+                404 => continue,
+                200 => {
+                    let v: Value = serde_json::from_str(&h.body).map_err(|e| {
+                        format!("the lock record {LOCK_KEY} of {} answered bad JSON: {e}", self.location())
+                    })?;
+                    let Some(until) = v.get("lockedUntil").and_then(time_of) else {
+                        return Err(format!(
+                            "the record {LOCK_KEY} of {} is not a lock firstseen wrote (no lockedUntil time); \
+                             delete it: | inputlookup … where _key=\"{LOCK_KEY}\" shows it",
+                            self.location()
+                        ));
+                    };
+                    if until < epoch_now() {
+                        // Its holder died: delete it, but only while it is
+                        // still past its time (not a lock taken meanwhile).
+                        let q = json!({ "_key": LOCK_KEY, "lockedUntil": { "$lt": epoch_now() } })
+                            .to_string();
+                        let d = self.splunkd.send("DELETE", &path, &[("query", &q)], None)?;
+                        if d.status != 200 {
+                            return Err(self.refused(&d, "removing an expired lock of", true));
+                        }
+                        continue;
+                    }
+                    held_until = until;
+                }
+                _ => return Err(self.refused(&h, "reading the lock of", false)),
+            }
+            // Spread the waiters: a pause of 50 to 100 % of the step.
+            let jitter = (random_id().as_bytes()[0] as u32 % 50 + 50) as f64 / 100.0;
+            if !self.splunkd.pause(pause.mul_f64(jitter)) {
+                return Err(format!(
+                    "{} is being written by another search, which holds its lock until {}; this search gave up \
+                     when its {} s budget for splunkd calls ran out (timeout=). The state is unchanged, and the next \
+                     run covers the same keys",
+                    self.location(),
+                    crate::engine::iso(held_until),
+                    self.splunkd.budget().total.as_secs_f64()
+                ));
+            }
+            pause = (pause * 3 / 2).min(std::time::Duration::from_millis(250));
+        }
+    }
+
+    /// Releases `lock` if this run still holds it (a delete by query on
+    /// its id). A failure is left to the lock's expiry.
+    fn unlock(&self, lock: &Lock) {
+        let q = json!({ "_key": LOCK_KEY, "lockedBy": lock.id }).to_string();
+        let _ = self
+            .splunkd
+            .send_last("DELETE", &self.data_path(""), &[("query", &q)]);
+    }
+
+    /// How many records were last seen before `t`, counted by their
+    /// `_key`s a page of `max_rows_per_query` at a time.
+    fn count_older(&self, t: f64) -> Result<usize, String> {
+        let query = json!({ LAST_COLUMN: { "$lt": t } }).to_string();
+        let page = self.limits().max_rows_per_query.max(1);
+        let limit = page.to_string();
+        let mut n = 0;
+        loop {
+            let skip = n.to_string();
+            let a = self.splunkd.send(
+                "GET",
+                &self.data_path(""),
+                &[
+                    ("query", &query),
+                    ("fields", "_key"),
+                    ("skip", &skip),
+                    ("limit", &limit),
+                ],
+                None,
+            )?;
+            if a.status != 200 {
+                return Err(self.refused(&a, "ageing out", false));
+            }
+            let v: Value = serde_json::from_str(&a.body)
+                .map_err(|e| format!("{} answered bad JSON: {e}", self.collection))?;
+            let got = v.as_array().map_or(0, Vec::len);
+            n += got;
+            if got < page {
+                return Ok(n);
+            }
+        }
+    }
+
+    /// [`StateStore::update`] under the lock.
+    fn update_locked(
+        &self,
+        fields: &[String],
+        search: &KeyTable,
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
+    ) -> Result<Written, String> {
         let mut state = self.read(fields, search)?;
-        let before: Vec<(crate::keys::Seen, f64)> =
+        let before: Vec<(crate::keys::Seen, Report)> =
             state.keys.iter_reported().map(|(_, s, r)| (s, r)).collect();
         let Some(save) = merge(&mut state)? else {
             return Ok(Written::default());
@@ -412,8 +617,14 @@ impl StateStore for KvStore {
             }
             r.insert(FIRST_COLUMN.into(), json!(seen.first));
             r.insert(LAST_COLUMN.into(), json!(seen.last));
-            if reported >= 0.0 {
-                r.insert(REPORTED_COLUMN.into(), json!(reported));
+            if reported.happened() {
+                r.insert(REPORTED_COLUMN.into(), json!(reported.time));
+                if reported.by != 0 {
+                    r.insert(
+                        REPORTED_BY_COLUMN.into(),
+                        Value::String(format_search_id(reported.by)),
+                    );
+                }
             }
             records.push(Value::Object(r).to_string());
         }
@@ -433,16 +644,24 @@ impl StateStore for KvStore {
             }
         }
         if let Some(t) = save.drop_before {
-            let query = json!({ LAST_COLUMN: { "$lt": t } }).to_string();
-            match self
-                .splunkd
-                .send("DELETE", &self.data_path(""), &[("query", &query)], None)
-            {
-                Ok(a) if a.status == 200 => {}
+            let deleted = self.count_older(t).and_then(|n| {
+                if n == 0 {
+                    return Ok(0);
+                }
+                let query = json!({ LAST_COLUMN: { "$lt": t } }).to_string();
+                let a = self
+                    .splunkd
+                    .send("DELETE", &self.data_path(""), &[("query", &query)], None)?;
+                if a.status == 200 {
+                    Ok(n)
+                } else {
+                    Err(self.refused(&a, "ageing out", true))
+                }
+            });
+            match deleted {
+                Ok(n) => written.aged_out = n,
                 // Nothing saved before: the search fails, the state is as it was.
-                Ok(a) if written.keys == 0 => return Err(self.refused(&a, "ageing out", true)),
                 Err(e) if written.keys == 0 => return Err(e),
-                Ok(a) => written.incomplete = Some(self.refused(&a, "ageing out", true)),
                 Err(e) => written.incomplete = Some(e),
             }
         }

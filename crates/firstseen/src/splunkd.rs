@@ -1,6 +1,6 @@
 //! A small client of splunkd's management REST API (port 8089): the calls
 //! firstseen makes with the `splunkd_uri` and `session_key` that splunkd
-//! passes in getinfo (`searchinfo`), with bounded retries.
+//! passes in getinfo (`searchinfo`), within one time budget per run.
 //!
 //! **TLS.** splunkd serves its management port with a certificate signed by
 //! Splunk's own CA (`$SPLUNK_HOME/etc/auth/cacert.pem`), not a public one.
@@ -9,23 +9,75 @@
 //! verifying the certificate, and firstseen does the same: it only ever
 //! talks to the URI splunkd itself hands it, normally `https://127.0.0.1:8089`.
 //!
+//! **Time budget.** Every call of one run shares one [`Budget`]: a connect
+//! timeout, a timeout per answer (from the request until its body is read)
+//! and a total for the run, waits for the KV store lock and pauses between
+//! retries included. When the total is spent the next call fails at once,
+//! with an error naming splunkd and the budget; a try never outlasts what
+//! is left of it. A splunkd that accepts connections and never answers so
+//! fails the search after [`Budget::total`] (30 s by default), not after
+//! five full timeouts.
+//!
 //! **Retries.** A request is retried when splunkd answers 503 (the KV store
-//! is starting: "KV Store is initializing. Please try again later."), 502 or
-//! 504, when the connection drops or times out; at most [`ATTEMPTS`] times
-//! with a doubling pause from [`FIRST_PAUSE`]. Every request firstseen sends
-//! is safe to repeat (reads, `batch_save` by `_key`, deletes by query).
+//! is starting: "KV Store is initializing. Please try again later."), 429,
+//! 502 or 504, and when the connection is refused, drops or times out; at
+//! most [`ATTEMPTS`] tries with a doubling pause from [`FIRST_PAUSE`], within
+//! the budget. What a retry cannot fix is not retried: any other HTTP status
+//! (an [`Answer`] for the caller), an answer over [`MAX_ANSWER_BYTES`], a
+//! `splunkd_uri` that is not an http(s) URL, an unknown host, a TLS
+//! failure. Every request firstseen sends is safe to repeat (reads,
+//! `batch_save` by `_key`, deletes by query, the lock's insert).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Tries per request, the first included.
 pub const ATTEMPTS: u32 = 5;
 /// Pause before the second try; doubled before each later one (0.5 + 1 +
-/// 2 + 4 = 7.5 s of pauses at most).
+/// 2 + 4 = 7.5 s of pauses at most, never past the budget).
 pub const FIRST_PAUSE: Duration = Duration::from_millis(500);
-/// Longest wait for one answer.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest wait for [`Splunkd::send_last`], the one call made after the
+/// budget (releasing the lock).
+pub const LAST_CALL: Duration = Duration::from_secs(2);
 /// Largest answer body read, bytes.
 pub const MAX_ANSWER_BYTES: u64 = 512 << 20;
+
+/// The time limits of one run's calls to splunkd (options `connect_timeout=`,
+/// `read_timeout=` and `timeout=`, in seconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    /// Longest wait for a connection (TCP and TLS) to be set up.
+    pub connect: Duration,
+    /// Longest wait for one answer, from sending the request to the end of
+    /// its body.
+    pub read: Duration,
+    /// All calls of the run together: tries, pauses and lock waits.
+    pub total: Duration,
+}
+
+impl Default for Budget {
+    /// 5 s to connect, 20 s an answer, 30 s in all: a scheduled search
+    /// whose KV store does not answer gives its slot back within half a
+    /// minute, while a healthy one (a run takes well under a second for
+    /// thousands of keys) is never cut short.
+    fn default() -> Budget {
+        Budget {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(20),
+            total: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Budget {
+    /// The budget of `firstseen`'s options (seconds).
+    pub fn from_options(o: &crate::options::Options) -> Budget {
+        Budget {
+            connect: Duration::from_secs_f64(o.connect_timeout),
+            read: Duration::from_secs_f64(o.read_timeout),
+            total: Duration::from_secs_f64(o.timeout),
+        }
+    }
+}
 
 /// The answer to a request: HTTP status and body text.
 #[derive(Debug, Clone)]
@@ -66,11 +118,14 @@ impl Answer {
     }
 }
 
-/// One splunkd, reached with one session key.
+/// One splunkd, reached with one session key, within one [`Budget`].
 pub struct Splunkd {
     agent: ureq::Agent,
     uri: String,
     auth: String,
+    budget: Budget,
+    /// When the budget runs out.
+    deadline: Instant,
     /// Requests sent, retries included (for messages and benchmarks).
     pub requests: std::cell::Cell<u64>,
     /// Request and answer body bytes, retries included.
@@ -89,13 +144,31 @@ pub struct Context {
     pub capabilities: Vec<String>,
 }
 
+/// Whether a failed try is worth another.
+enum Try {
+    /// A transient fault (refused, dropped, timed out, garbled).
+    Again(String),
+    /// A fault no retry fixes.
+    Never(String),
+}
+
 impl Splunkd {
     /// A client of splunkd at `uri` (`https://127.0.0.1:8089`, no trailing
-    /// `/`) that authenticates with `session_key` (`Authorization: Splunk <key>`).
+    /// `/`) that authenticates with `session_key` (`Authorization: Splunk
+    /// <key>`), with the default [`Budget`], which starts now.
     ///
     /// # Errors
-    /// An empty URI or session key: splunkd passes both in getinfo.
+    /// An empty URI or session key (splunkd passes both in getinfo), or a
+    /// URI that is not `http(s)://host[:port]`.
     pub fn new(uri: &str, session_key: &str) -> Result<Splunkd, String> {
+        Splunkd::with_budget(uri, session_key, Budget::default())
+    }
+
+    /// As [`Splunkd::new`], with `budget` (starting now).
+    ///
+    /// # Errors
+    /// As [`Splunkd::new`].
+    pub fn with_budget(uri: &str, session_key: &str, budget: Budget) -> Result<Splunkd, String> {
         let uri = uri.trim_end_matches('/');
         if uri.is_empty() || session_key.is_empty() {
             return Err(
@@ -104,12 +177,26 @@ impl Splunkd {
                     .to_string(),
             );
         }
+        let parsed: Option<ureq::http::Uri> = uri.parse().ok();
+        let fits = parsed.as_ref().is_some_and(|u| {
+            matches!(u.scheme_str(), Some("http" | "https"))
+                && u.host().is_some_and(|h| !h.is_empty())
+                && u.path().trim_matches('/').is_empty()
+                && u.query().is_none()
+        });
+        if !fits {
+            return Err(format!(
+                "splunkd_uri {uri:?} from getinfo is not an http(s)://host:port URL, so the KV store cannot be reached; \
+                 check server.conf [sslConfig] and the management port (splunkd normally passes https://127.0.0.1:8089)"
+            ));
+        }
         let tls = ureq::tls::TlsConfig::builder()
             .disable_verification(true)
             .build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(REQUEST_TIMEOUT))
+            .timeout_connect(Some(budget.connect))
+            .timeout_global(Some(budget.read))
             .tls_config(tls)
             .user_agent("firstseen")
             .build()
@@ -118,6 +205,8 @@ impl Splunkd {
             agent,
             uri: uri.to_string(),
             auth: format!("Splunk {session_key}"),
+            budget,
+            deadline: Instant::now() + budget.total,
             requests: std::cell::Cell::new(0),
             bytes: std::cell::Cell::new(0),
         })
@@ -128,13 +217,50 @@ impl Splunkd {
         &self.uri
     }
 
+    /// The budget of this run.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// What is left of the run's budget (zero once spent).
+    pub fn time_left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Sleeps for `pause`, or until the budget runs out; `false` when
+    /// nothing of the budget is left afterwards.
+    pub fn pause(&self, pause: Duration) -> bool {
+        std::thread::sleep(pause.min(self.time_left()));
+        !self.time_left().is_zero()
+    }
+
+    /// The error for a spent budget.
+    fn spent(&self, method: &str, path: &str, tries: u32, last: &str) -> String {
+        let total = self.budget.total.as_secs_f64();
+        let mut msg = format!(
+            "splunkd at {} did not answer {method} {path} within this search's {total} s budget for splunkd calls \
+             (timeout={total}), after {tries} tr{}",
+            self.uri,
+            if tries == 1 { "y" } else { "ies" }
+        );
+        if !last.is_empty() {
+            msg.push_str(&format!(": {last}"));
+        }
+        msg.push_str("; the state is unchanged, and the next run covers the same keys");
+        msg
+    }
+
     /// Sends `method` (GET, POST or DELETE) to `path` (from `/services…` or
     /// `/servicesNS…`, already percent-encoded) with `query` parameters and,
-    /// for POST, a JSON `body`; retried as the module says.
+    /// for POST, a JSON `body`; retried as the module says, within the
+    /// budget.
     ///
     /// # Errors
-    /// The last transport error after [`ATTEMPTS`] tries, or an unreadable
-    /// answer. An HTTP error status is an [`Answer`], not an error.
+    /// The budget is spent, the last transport error after [`ATTEMPTS`]
+    /// tries, or a fault no retry fixes (an answer over
+    /// [`MAX_ANSWER_BYTES`], an unknown host, TLS). An HTTP error status is
+    /// an [`Answer`], not an error; a 429, 502, 503 or 504 is that answer
+    /// once the tries or the budget are used up.
     pub fn send(
         &self,
         method: &str,
@@ -145,69 +271,152 @@ impl Splunkd {
         let url = format!("{}{}", self.uri, path);
         let mut pause = FIRST_PAUSE;
         let mut last = String::new();
+        let mut tries = 0;
         for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                std::thread::sleep(pause);
-                pause *= 2;
+            if attempt > 1 && !self.pause(pause) {
+                return Err(self.spent(method, path, tries, &last));
             }
-            self.requests.set(self.requests.get() + 1);
-            self.bytes
-                .set(self.bytes.get() + body.map_or(0, |b| b.len() as u64));
-            let result = match (method, body) {
-                ("POST", Some(b)) => {
-                    let mut r = self
-                        .agent
-                        .post(&url)
-                        .header("Authorization", &self.auth)
-                        .content_type("application/json");
-                    for (k, v) in query {
-                        r = r.query(*k, *v);
-                    }
-                    r.send(b)
-                }
-                ("DELETE", _) => {
-                    let mut r = self.agent.delete(&url).header("Authorization", &self.auth);
-                    for (k, v) in query {
-                        r = r.query(*k, *v);
-                    }
-                    r.call()
-                }
-                _ => {
-                    let mut r = self.agent.get(&url).header("Authorization", &self.auth);
-                    for (k, v) in query {
-                        r = r.query(*k, *v);
-                    }
-                    r.call()
-                }
-            };
-            match result {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    let text = resp
-                        .body_mut()
-                        .with_config()
-                        .limit(MAX_ANSWER_BYTES)
-                        .read_to_string();
-                    match text {
-                        Ok(body) => {
-                            self.bytes.set(self.bytes.get() + body.len() as u64);
-                            let answer = Answer { status, body };
-                            if matches!(status, 502..=504) && attempt < ATTEMPTS {
-                                last = format!("HTTP {status}: {}", answer.message());
-                                continue;
-                            }
-                            return Ok(answer);
-                        }
-                        Err(e) => last = format!("the answer could not be read: {e}"),
-                    }
-                }
-                Err(e) => last = e.to_string(),
+            pause *= 2;
+            let left = self.time_left();
+            if left.is_zero() {
+                return Err(self.spent(method, path, tries, &last));
             }
+            tries += 1;
+            let this_try = self.budget.read.min(left);
+            match self.try_once(method, &url, query, body, this_try) {
+                Ok(answer) => {
+                    if matches!(answer.status, 429 | 502..=504)
+                        && attempt < ATTEMPTS
+                        && self.time_left() > FIRST_PAUSE
+                    {
+                        last = format!("HTTP {}: {}", answer.status, answer.message());
+                        continue;
+                    }
+                    return Ok(answer);
+                }
+                Err(Try::Never(e)) => {
+                    return Err(format!(
+                        "splunkd at {} could not be asked {method} {path}: {e}",
+                        self.uri
+                    ));
+                }
+                Err(Try::Again(e)) => last = e,
+            }
+        }
+        if self.time_left().is_zero() {
+            return Err(self.spent(method, path, tries, &last));
         }
         Err(format!(
             "splunkd at {} did not answer {method} {path} after {ATTEMPTS} tries: {last}",
             self.uri
         ))
+    }
+
+    /// `method` (GET or DELETE) on `path`, sent even when the budget is
+    /// spent, within [`LAST_CALL`] of its own: the release of what a run
+    /// holds (the KV store lock). Retried as [`Splunkd::send`] retries, with
+    /// short pauses (0.1 s, doubled).
+    ///
+    /// # Errors
+    /// The last fault when [`LAST_CALL`] or the tries are used up.
+    pub fn send_last(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Answer, String> {
+        let url = format!("{}{}", self.uri, path);
+        let end = Instant::now() + LAST_CALL;
+        let mut pause = Duration::from_millis(100);
+        let mut last = String::new();
+        for _ in 0..ATTEMPTS {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self.try_once(method, &url, query, None, left.min(self.budget.read)) {
+                Ok(a) if !matches!(a.status, 429 | 502..=504) => return Ok(a),
+                Ok(a) => last = format!("HTTP {}: {}", a.status, a.message()),
+                Err(Try::Never(e)) => {
+                    last = e;
+                    break;
+                }
+                Err(Try::Again(e)) => last = e,
+            }
+            std::thread::sleep(pause.min(end.saturating_duration_since(Instant::now())));
+            pause *= 2;
+        }
+        Err(format!(
+            "splunkd at {} could not be asked {method} {path}: {last}",
+            self.uri
+        ))
+    }
+
+    /// One try, ending within `limit`.
+    fn try_once(
+        &self,
+        method: &str,
+        url: &str,
+        query: &[(&str, &str)],
+        body: Option<&str>,
+        limit: Duration,
+    ) -> Result<Answer, Try> {
+        self.requests.set(self.requests.get() + 1);
+        self.bytes
+            .set(self.bytes.get() + body.map_or(0, |b| b.len() as u64));
+        let connect = Some(self.budget.connect.min(limit));
+        let result = match (method, body) {
+            ("POST", Some(b)) => {
+                let mut r = self
+                    .agent
+                    .post(url)
+                    .header("Authorization", &self.auth)
+                    .content_type("application/json");
+                for (k, v) in query {
+                    r = r.query(*k, *v);
+                }
+                r.config()
+                    .timeout_global(Some(limit))
+                    .timeout_connect(connect)
+                    .build()
+                    .send(b)
+            }
+            ("DELETE", _) => {
+                let mut r = self.agent.delete(url).header("Authorization", &self.auth);
+                for (k, v) in query {
+                    r = r.query(*k, *v);
+                }
+                r.config()
+                    .timeout_global(Some(limit))
+                    .timeout_connect(connect)
+                    .build()
+                    .call()
+            }
+            _ => {
+                let mut r = self.agent.get(url).header("Authorization", &self.auth);
+                for (k, v) in query {
+                    r = r.query(*k, *v);
+                }
+                r.config()
+                    .timeout_global(Some(limit))
+                    .timeout_connect(connect)
+                    .build()
+                    .call()
+            }
+        };
+        let mut resp = result.map_err(|e| classify(&e, limit))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_string()
+            .map_err(|e| match classify(&e, limit) {
+                Try::Again(m) => Try::Again(format!("the answer could not be read: {m}")),
+                Try::Never(m) => Try::Never(m),
+            })?;
+        self.bytes.set(self.bytes.get() + body.len() as u64);
+        Ok(Answer { status, body })
     }
 
     /// Who runs the search: `GET /services/authentication/current-context`.
@@ -254,6 +463,29 @@ impl Splunkd {
             roles: strings("roles"),
             capabilities: strings("capabilities"),
         })
+    }
+}
+
+/// Sorts a transport error into what a retry may fix and what it cannot.
+fn classify(e: &ureq::Error, limit: Duration) -> Try {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(t) => Try::Again(format!(
+            "no answer within {} s ({t:?} timeout)",
+            limit.as_secs_f64()
+        )),
+        E::BodyExceedsLimit(n) => Try::Never(format!(
+            "its answer is larger than {n} bytes ({} MiB), firstseen's limit for one answer; \
+             lower max_rows_per_query in limits.conf [kvstore]",
+            MAX_ANSWER_BYTES >> 20
+        )),
+        E::Io(_) | E::ConnectionFailed | E::Protocol(_) | E::BodyStalled => {
+            Try::Again(e.to_string())
+        }
+        E::HostNotFound => Try::Never(
+            "its host name does not resolve; check splunkd_uri (normally https://127.0.0.1:8089)".to_string(),
+        ),
+        _ => Try::Never(e.to_string()),
     }
 }
 

@@ -25,6 +25,20 @@ pub const ENOUGH_COLUMN: &str = "enough_data";
 /// by a search over the same time range (an analyst's re-run). ESCU's
 /// lookups do not have it; firstseen adds it.
 pub const REPORTED_COLUMN: &str = "reportedTime";
+/// Column with which search reported a key as new
+/// ([`crate::keys::search_id`], 16 hex digits; empty when unknown), so that
+/// a second detection sharing the state with the same schedule does not
+/// report it again. Written after `reportedTime`; older states lack it.
+pub const REPORTED_BY_COLUMN: &str = "reportedBy";
+
+/// The columns of a state that are not key fields.
+pub const TIME_COLUMNS: [&str; 5] = [
+    FIRST_COLUMN,
+    LAST_COLUMN,
+    ENOUGH_COLUMN,
+    REPORTED_COLUMN,
+    REPORTED_BY_COLUMN,
+];
 
 /// Keys of one lookup and their times.
 #[derive(Debug, Default)]
@@ -37,6 +51,9 @@ pub struct State {
     /// when the store loaded only some of them (the KV store loads the
     /// search's keys); `None` when `keys` is the whole state.
     pub earliest_stored: Option<f64>,
+    /// What the store found worth a warning in the job inspector (a state
+    /// holding only its header line).
+    pub warnings: Vec<String>,
 }
 
 impl State {
@@ -46,6 +63,7 @@ impl State {
             fields: fields.to_vec(),
             keys: KeyTable::default(),
             earliest_stored: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -109,6 +127,8 @@ impl State {
         line.push_str(ENOUGH_COLUMN);
         line.push(',');
         line.push_str(REPORTED_COLUMN);
+        line.push(',');
+        line.push_str(REPORTED_BY_COLUMN);
         line.push('\n');
         w.write_all(line.as_bytes())?;
         let enough = if enough_data { "1" } else { "0" };
@@ -128,8 +148,12 @@ impl State {
             line.push(',');
             line.push_str(enough);
             line.push(',');
-            if reported >= 0.0 {
-                push_time(&mut line, reported);
+            if reported.happened() {
+                push_time(&mut line, reported.time);
+                line.push(',');
+                line.push_str(&crate::keys::format_search_id(reported.by));
+            } else {
+                line.push(',');
             }
             line.push('\n');
             w.write_all(line.as_bytes())?;
@@ -147,6 +171,7 @@ struct Layout {
     first_col: usize,
     last_col: Option<usize>,
     reported_col: Option<usize>,
+    reported_by_col: Option<usize>,
 }
 
 impl Layout {
@@ -168,7 +193,7 @@ impl Layout {
         };
         let file_keys: Vec<&str> = header
             .iter()
-            .filter(|h| ![FIRST_COLUMN, LAST_COLUMN, ENOUGH_COLUMN, REPORTED_COLUMN].contains(h))
+            .filter(|h| !TIME_COLUMNS.contains(h))
             .collect();
         let mut a: Vec<&str> = file_keys.clone();
         let mut b: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -188,6 +213,7 @@ impl Layout {
             first_col,
             last_col: col(LAST_COLUMN),
             reported_col: col(REPORTED_COLUMN),
+            reported_by_col: col(REPORTED_BY_COLUMN),
         }))
     }
 
@@ -271,8 +297,19 @@ impl Layout {
                     last: last.max(first),
                 },
             )?;
-            if let Some(t) = reported {
-                keys.set_reported(i, t);
+            if let Some(time) = reported {
+                let by = match self.reported_by_col {
+                    Some(c) => {
+                        let v = text(c).map_err(utf8)?;
+                        crate::keys::parse_search_id(v).ok_or_else(|| {
+                            format!(
+                                "state lookup {source} line {line}: {REPORTED_BY_COLUMN} {v:?} is not 16 hex digits"
+                            )
+                        })?
+                    }
+                    None => 0,
+                };
+                keys.set_reported(i, crate::keys::Report { time, by });
             }
         }
     }
@@ -412,6 +449,7 @@ fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result
         fields: fields.to_vec(),
         keys,
         earliest_stored: None,
+        warnings: Vec::new(),
     })
 }
 
@@ -453,6 +491,8 @@ pub struct Written {
     /// Keys written: the whole state for the CSV store, the changed
     /// records for the KV store.
     pub keys: usize,
+    /// Keys deleted because they were last seen before `retention=`.
+    pub aged_out: usize,
     /// Set when only part of the merge was saved (the KV store saves in
     /// batches; a later batch failed after its retries): what was and was
     /// not saved. Every record is either as it was or fully merged.
@@ -536,20 +576,31 @@ impl CsvStore {
     }
 
     fn read(&self, fields: &[String]) -> Result<State, String> {
-        match std::fs::symlink_metadata(&self.path) {
-            Ok(_) => read_file(&self.path, fields),
+        let (mut state, from) = match std::fs::symlink_metadata(&self.path) {
+            Ok(_) => (read_file(&self.path, fields)?, &self.path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.seed {
                 Some(seed) => {
                     self.check_seed(seed)?;
-                    read_file(seed, fields)
+                    (read_file(seed, fields)?, seed)
                 }
-                None => Ok(State::empty(fields)),
+                None => return Ok(State::empty(fields)),
             },
-            Err(e) => Err(format!(
-                "state lookup {} cannot be read: {e}",
-                self.path.display()
-            )),
+            Err(e) => {
+                return Err(format!(
+                    "state lookup {} cannot be read: {e}",
+                    self.path.display()
+                ));
+            }
+        };
+        if state.keys.is_empty() {
+            state.warnings.push(format!(
+                "state lookup {} holds no keys, only its header line: this search has no history to compare with, \
+                 so every key in the window comes out new (none with min_history= until the history builds up again). \
+                 retention= leaves a state so when it ages out every key; if something else emptied it, restore it from a backup",
+                from.display()
+            ));
         }
+        Ok(state)
     }
 
     /// A seed is read only from a `lookups/` folder of an app beside ours
@@ -728,11 +779,12 @@ impl StateStore for CsvStore {
         let mut state = self.read(fields)?;
         let n = match merge(&mut state)? {
             Some(save) => self.write(&state, save)?,
-            None => 0,
+            None => return Ok(Written::default()),
         };
         drop(lock); // releases the lock
         Ok(Written {
             keys: n,
+            aged_out: state.keys.len().saturating_sub(n),
             incomplete: None,
         })
     }
@@ -774,10 +826,10 @@ mod tests {
         s.write_csv(&mut out, |_| true, true).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "command,user,firstTimeSeen,lastTimeSeen,enough_data,reportedTime\n\
-             ListBuckets,alice,1689000000,1689100000,1,\n\
-             \"Get,Thing\",bob,1689000000.5,1689000000.5,1,\n\
-             ListBuckets,alice,1688000000,1689000000,1,\n"
+            "command,user,firstTimeSeen,lastTimeSeen,enough_data,reportedTime,reportedBy\n\
+             ListBuckets,alice,1689000000,1689100000,1,,\n\
+             \"Get,Thing\",bob,1689000000.5,1689000000.5,1,,\n\
+             ListBuckets,alice,1688000000,1689000000,1,,\n"
         );
     }
 
@@ -847,7 +899,7 @@ mod tests {
         let text = fs::read_to_string(dir.path().join("s.csv")).unwrap();
         assert_eq!(
             text,
-            "user,firstTimeSeen,lastTimeSeen,enough_data,reportedTime\nnew,1,100,0,\n"
+            "user,firstTimeSeen,lastTimeSeen,enough_data,reportedTime,reportedBy\nnew,1,100,0,,\n"
         );
         let names: Vec<String> = fs::read_dir(dir.path())
             .unwrap()

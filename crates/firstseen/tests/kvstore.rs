@@ -120,10 +120,15 @@ impl Splunkd {
         serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
     }
 
-    /// Users in the collection with their first-seen times, sorted.
+    /// Users in the collection with their first-seen times, sorted. Every
+    /// run that wrote has released the collection's lock.
     fn users(&self) -> Vec<(String, f64)> {
-        let mut v: Vec<(String, f64)> = self
-            .records("seen")
+        let records = self.records("seen");
+        assert!(
+            !records.iter().any(|r| r["_key"] == "firstseen.lock"),
+            "a lock was left behind: {records:?}"
+        );
+        let mut v: Vec<(String, f64)> = records
             .iter()
             .map(|r| {
                 (
