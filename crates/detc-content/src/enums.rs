@@ -253,3 +253,8 @@ pub const FIRSTSEEN_KV_COLUMNS: &[&str] = &["firstTimeSeen", "lastTimeSeen", "re
 /// key is reported once); a lookup's `fields` may list it after the others
 /// (firstseen's `state.rs`, `REPORTED_COLUMN`).
 pub const FIRSTSEEN_REPORTED_COLUMN: &str = "reportedTime";
+/// The column where firstseen records which search reported a key (16 hex
+/// digits of its search string's SHA-256), so that another search over the
+/// same time range does not report it again; a lookup's `fields` may list
+/// it after `reportedTime` (firstseen's `state.rs`, `REPORTED_BY_COLUMN`).
+pub const FIRSTSEEN_REPORTED_BY_COLUMN: &str = "reportedBy";

@@ -322,7 +322,9 @@ impl KeyTable {
 
     /// When and by which search entry `i` was reported as new.
     pub fn reported(&self, i: u32) -> Report {
-        self.entries.get(i as usize).map_or(Report::NONE, |e| e.reported)
+        self.entries
+            .get(i as usize)
+            .map_or(Report::NONE, |e| e.reported)
     }
 
     /// Records that entry `i` was reported as new (`r`).

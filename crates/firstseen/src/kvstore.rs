@@ -489,7 +489,8 @@ impl KvStore {
         let mut pause = std::time::Duration::from_millis(20);
         loop {
             let until = epoch_now() + self.splunkd.time_left().as_secs_f64() + LOCK_MARGIN;
-            let body = json!({ "_key": LOCK_KEY, "lockedBy": id, "lockedUntil": until }).to_string();
+            let body =
+                json!({ "_key": LOCK_KEY, "lockedBy": id, "lockedUntil": until }).to_string();
             let a = self.splunkd.send("POST", &path, &[], Some(&body))?;
             match a.status {
                 200 | 201 => return Ok(Lock { id }),
@@ -503,7 +504,10 @@ impl KvStore {
                 404 => continue,
                 200 => {
                     let v: Value = serde_json::from_str(&h.body).map_err(|e| {
-                        format!("the lock record {LOCK_KEY} of {} answered bad JSON: {e}", self.location())
+                        format!(
+                            "the lock record {LOCK_KEY} of {} answered bad JSON: {e}",
+                            self.location()
+                        )
                     })?;
                     let Some(until) = v.get("lockedUntil").and_then(time_of) else {
                         return Err(format!(
@@ -649,9 +653,9 @@ impl KvStore {
                     return Ok(0);
                 }
                 let query = json!({ LAST_COLUMN: { "$lt": t } }).to_string();
-                let a = self
-                    .splunkd
-                    .send("DELETE", &self.data_path(""), &[("query", &query)], None)?;
+                let a =
+                    self.splunkd
+                        .send("DELETE", &self.data_path(""), &[("query", &query)], None)?;
                 if a.status == 200 {
                     Ok(n)
                 } else {

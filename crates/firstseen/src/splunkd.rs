@@ -406,6 +406,16 @@ impl Splunkd {
         };
         let mut resp = result.map_err(|e| classify(&e, limit))?;
         let status = resp.status().as_u16();
+        // An answer that says it is too long is refused before a byte is read.
+        if let Some(n) = resp
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|n| *n > MAX_ANSWER_BYTES)
+        {
+            return Err(Try::Never(too_large(n)));
+        }
         let body = resp
             .body_mut()
             .with_config()
@@ -474,19 +484,26 @@ fn classify(e: &ureq::Error, limit: Duration) -> Try {
             "no answer within {} s ({t:?} timeout)",
             limit.as_secs_f64()
         )),
-        E::BodyExceedsLimit(n) => Try::Never(format!(
-            "its answer is larger than {n} bytes ({} MiB), firstseen's limit for one answer; \
-             lower max_rows_per_query in limits.conf [kvstore]",
-            MAX_ANSWER_BYTES >> 20
-        )),
+        E::BodyExceedsLimit(n) => Try::Never(too_large(*n)),
         E::Io(_) | E::ConnectionFailed | E::Protocol(_) | E::BodyStalled => {
             Try::Again(e.to_string())
         }
         E::HostNotFound => Try::Never(
-            "its host name does not resolve; check splunkd_uri (normally https://127.0.0.1:8089)".to_string(),
+            "its host name does not resolve; check splunkd_uri (normally https://127.0.0.1:8089)"
+                .to_string(),
         ),
         _ => Try::Never(e.to_string()),
     }
+}
+
+/// The message for an answer over [`MAX_ANSWER_BYTES`] (`n`: its length,
+/// or the limit it passed).
+fn too_large(n: u64) -> String {
+    format!(
+        "its answer is {n} bytes or more, over firstseen's limit of {} MiB for one answer (not retried); \
+         lower max_rows_per_query in limits.conf [kvstore]",
+        MAX_ANSWER_BYTES >> 20
+    )
 }
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters kept).
@@ -530,8 +547,38 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_uri_or_key_is_an_error() {
+    fn a_missing_or_malformed_uri_or_key_is_an_error() {
         assert!(Splunkd::new("", "k").is_err());
         assert!(Splunkd::new("https://127.0.0.1:8089", "").is_err());
+        assert!(Splunkd::new("https://127.0.0.1:8089", "k").is_ok());
+        assert!(Splunkd::new("http://splunk.example:8089/", "k").is_ok());
+        for bad in [
+            "127.0.0.1:8089",
+            "ftp://127.0.0.1:8089",
+            "https://",
+            "https://127.0.0.1:8089/services",
+            "https://127.0.0.1:8089?x=1",
+            "https://127.0.0.1:80 89",
+        ] {
+            let e = Splunkd::new(bad, "k").err().unwrap_or_default();
+            assert!(
+                e.contains("is not an http(s)://host:port URL"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_transient_faults_are_retried() {
+        let t = Duration::from_secs(1);
+        let again = |e: ureq::Error| matches!(classify(&e, t), Try::Again(_));
+        assert!(again(ureq::Error::Timeout(ureq::Timeout::Global)));
+        assert!(again(ureq::Error::ConnectionFailed));
+        assert!(again(ureq::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset
+        ))));
+        assert!(!again(ureq::Error::BodyExceedsLimit(MAX_ANSWER_BYTES)));
+        assert!(!again(ureq::Error::HostNotFound));
+        assert!(!again(ureq::Error::BadUri("x".into())));
     }
 }

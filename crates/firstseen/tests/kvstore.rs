@@ -179,10 +179,29 @@ fn drive(
     latest: f64,
     env: &[(&str, &std::ffi::OsStr)],
 ) -> (Vec<ReplyChunk>, Option<i32>) {
+    drive_as(uri, key, args, header, rows, latest, env, None)
+}
+
+/// [`drive`] with `search_text` as getinfo's `searchinfo.search` (the
+/// search string that tells detections apart), when given.
+#[allow(clippy::too_many_arguments)]
+fn drive_as(
+    uri: &str,
+    key: &str,
+    args: &[&str],
+    header: &[&str],
+    rows: &[Vec<String>],
+    latest: f64,
+    env: &[(&str, &std::ffi::OsStr)],
+    search_text: Option<&str>,
+) -> (Vec<ReplyChunk>, Option<i32>) {
     let mut meta: Value =
         serde_json::from_slice(&getinfo_meta(args, None, Some(latest), false)).unwrap();
     meta["searchinfo"]["splunkd_uri"] = json!(uri);
     meta["searchinfo"]["session_key"] = json!(key);
+    if let Some(text) = search_text {
+        meta["searchinfo"]["search"] = json!(text);
+    }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_firstseen"));
     cmd.env("FIRSTSEEN_APP", APP).env("TZ", "UTC");
     for (k, v) in env {
@@ -204,6 +223,18 @@ fn drive(
 /// user whose session key is `key`, with `args` after `lookup=seen
 /// store=kvstore key=user`.
 fn search(uri: &str, key: &str, rows: &[(f64, &str)], latest: f64, args: &[&str]) -> Run {
+    search_as(uri, key, rows, latest, args, None)
+}
+
+/// [`search`] as the search whose string is `search_text`.
+fn search_as(
+    uri: &str,
+    key: &str,
+    rows: &[(f64, &str)],
+    latest: f64,
+    args: &[&str],
+    search_text: Option<&str>,
+) -> Run {
     let mut all = vec!["lookup=seen", "store=kvstore", "key=user", "output=all"];
     all.extend_from_slice(args);
     let lookups = tempfile::tempdir().unwrap();
@@ -211,7 +242,7 @@ fn search(uri: &str, key: &str, rows: &[(f64, &str)], latest: f64, args: &[&str]
         .iter()
         .map(|(t, u)| vec![t.to_string(), u.to_string()])
         .collect();
-    let (replies, code) = drive(
+    let (replies, code) = drive_as(
         uri,
         key,
         &all,
@@ -219,6 +250,7 @@ fn search(uri: &str, key: &str, rows: &[(f64, &str)], latest: f64, args: &[&str]
         &body,
         latest,
         &[("FIRSTSEEN_LOOKUPS_DIR", lookups.path().as_os_str())],
+        search_text,
     );
     let last = replies.last().unwrap();
     let messages: Vec<String> = replies
@@ -414,6 +446,13 @@ fn min_history_uses_the_whole_collection_and_retention_ages_out() {
         &["retention=-1d"],
     );
     assert!(!r.failed, "{:?}", r.messages);
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.contains(", 0 aged out (last seen before")),
+        "{:?}",
+        r.messages
+    );
     let users: Vec<String> = sd.users().into_iter().map(|(u, _)| u).collect();
     assert_eq!(users, ["alice", "bob", "mallory", "trudy"]);
     let r = search(
@@ -424,8 +463,26 @@ fn min_history_uses_the_whole_collection_and_retention_ages_out() {
         &["retention=-1d"],
     );
     assert!(!r.failed, "{:?}", r.messages);
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.contains(", 3 aged out (last seen before")),
+        "{:?}",
+        r.messages
+    );
     let users: Vec<String> = sd.users().into_iter().map(|(u, _)| u).collect();
     assert_eq!(users, ["trudy"]);
+    // Everything aged out, this search's own key too: the count says so.
+    let far = t + 30.0 * 86_400.0;
+    let r = search(&sd.uri, ADMIN_KEY, &[(t, "trudy")], far, &["retention=-1d"]);
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.contains("; 0 keys written to") && m.contains(", 1 aged out")),
+        "{:?}",
+        r.messages
+    );
+    assert!(sd.users().is_empty());
 }
 
 #[test]
@@ -624,4 +681,277 @@ fn keys_of_several_fields_with_any_text_round_trip() {
     }
     assert!(records.iter().any(|r| r["user"] == "multi\nline"));
     assert!(records.iter().any(|r| r["command"] == "Get\"Thing,1"));
+}
+
+/// The issue's case: 8 searches (8 detections sharing one collection, or
+/// members of a search head cluster) at once, in 10 rounds. Each round
+/// brings 5 new users, which every search sees at its own times, and each
+/// search also sees the users of the round before and the old history. All
+/// 8 of a round have the same time range (the same cron schedule), so only
+/// the lock and `reportedBy` keep them from reporting a key twice.
+#[test]
+fn eight_concurrent_searches_report_each_new_key_once_with_the_earliest_and_latest_times() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    let r = search(&sd.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+    assert!(!r.failed, "{:?}", r.messages);
+    const SEARCHES: usize = 8;
+    const ROUNDS: usize = 10;
+    let mut reported: std::collections::BTreeMap<String, usize> = Default::default();
+    // Every user's earliest and latest time over all rows sent.
+    let mut span: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for (t, u) in history() {
+        let e = span.entry(u.to_string()).or_insert((t, t));
+        *e = (e.0.min(t), e.1.max(t));
+    }
+    for round in 0..ROUNDS {
+        let start = DAY0 + WEEK + round as f64 * 3600.0;
+        let latest = start + 3600.0;
+        let rows_of = |s: usize| -> Vec<(f64, String)> {
+            let mut rows = Vec::new();
+            for j in 0..5 {
+                // Search s sees the round's users at times of its own.
+                let t = start + 60.0 * (1 + (s * 7 + j * 3) % SEARCHES) as f64;
+                rows.push((t, format!("r{round}u{j}")));
+                rows.push((t + 120.0 + s as f64, format!("r{round}u{j}")));
+                if round > 0 {
+                    rows.push((t, format!("r{}u{j}", round - 1)));
+                }
+            }
+            rows.push((start + 30.0 * s as f64, "alice".to_string()));
+            rows
+        };
+        for s in 0..SEARCHES {
+            for (t, u) in rows_of(s) {
+                let e = span.entry(u).or_insert((t, t));
+                *e = (e.0.min(t), e.1.max(t));
+            }
+        }
+        let runs: Vec<Run> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..SEARCHES)
+                .map(|s| {
+                    let rows = rows_of(s);
+                    let uri = sd.uri.clone();
+                    scope.spawn(move || {
+                        let rows: Vec<(f64, &str)> =
+                            rows.iter().map(|(t, u)| (*t, u.as_str())).collect();
+                        let text = format!(
+                            "search index=main sourcetype=detection{s} | firstseen lookup=seen"
+                        );
+                        search_as(&uri, ADMIN_KEY, &rows, latest, &[], Some(&text))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for r in &runs {
+            assert!(!r.failed, "round {round}: {:?}", r.messages);
+            for u in &r.new {
+                *reported.entry(u.clone()).or_default() += 1;
+            }
+        }
+    }
+    let expected: std::collections::BTreeMap<String, usize> = (0..ROUNDS)
+        .flat_map(|r| (0..5).map(move |j| (format!("r{r}u{j}"), 1)))
+        .collect();
+    assert_eq!(
+        reported, expected,
+        "each new user reported by exactly one search"
+    );
+    let records = sd.records("seen");
+    assert!(!records.iter().any(|r| r["_key"] == "firstseen.lock"));
+    assert_eq!(records.len(), span.len(), "{records:?}");
+    for r in &records {
+        let u = r["user"].as_str().unwrap();
+        let (first, last) = span[u];
+        assert_eq!(
+            r["firstTimeSeen"].as_f64(),
+            Some(first),
+            "{u}: the earliest of all writers"
+        );
+        assert_eq!(
+            r["lastTimeSeen"].as_f64(),
+            Some(last),
+            "{u}: the latest of all writers"
+        );
+    }
+}
+
+/// A second detection with the same schedule (the same time range) does
+/// not report what the first one reported; the first one's re-run does.
+#[test]
+fn another_search_over_the_same_range_does_not_report_a_key_again() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    search(&sd.uri, ADMIN_KEY, &history(), DAY0 + WEEK - 1.0, &[]);
+    let t = DAY0 + WEEK + 3600.0;
+    let rows = [(t, "mallory"), (t, "bob")];
+    let one = Some("search index=a | firstseen lookup=seen key=user");
+    let two = Some("search index=b | firstseen lookup=seen key=user");
+    assert_eq!(
+        search_as(&sd.uri, ADMIN_KEY, &rows, t + 60.0, &[], one).new,
+        ["mallory"]
+    );
+    assert!(
+        search_as(&sd.uri, ADMIN_KEY, &rows, t + 60.0, &[], two)
+            .new
+            .is_empty()
+    );
+    assert_eq!(
+        search_as(&sd.uri, ADMIN_KEY, &rows, t + 60.0, &[], one).new,
+        ["mallory"],
+        "a re-run of the search that reported it"
+    );
+    let records = sd.records("seen");
+    let m = records.iter().find(|r| r["user"] == "mallory").unwrap();
+    assert_eq!(m["reportedTime"].as_f64(), Some(t + 60.0));
+    assert_eq!(m["reportedBy"].as_str().map(str::len), Some(16), "{m}");
+}
+
+/// A server that accepts connections and never answers, counting them.
+fn silent_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}", l.local_addr().unwrap());
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = n.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming().flatten() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(c);
+        }
+    });
+    (uri, n)
+}
+
+#[test]
+fn a_splunkd_that_never_answers_fails_the_search_within_its_budget() {
+    if !emulator_script().is_file() {
+        eprintln!("SKIPPED: ../shared is not beside the repository");
+        return;
+    }
+    let (uri, _) = silent_server();
+    let t = DAY0 + 3600.0;
+    let started = std::time::Instant::now();
+    let r = search(
+        &uri,
+        ADMIN_KEY,
+        &[(t, "alice")],
+        t + 60.0,
+        &["timeout=3", "read_timeout=2"],
+    );
+    let took = started.elapsed().as_secs_f64();
+    assert!(r.failed);
+    assert!(took < 5.0, "took {took} s with timeout=3");
+    assert!(
+        r.messages.iter().any(|m| m.starts_with("ERROR")
+            && m.contains(&uri)
+            && m.contains("3 s budget for splunkd calls (timeout=3)")),
+        "{:?}",
+        r.messages
+    );
+}
+
+#[test]
+fn an_answer_over_the_limit_is_refused_once_not_retried() {
+    if !emulator_script().is_file() {
+        eprintln!("SKIPPED: ../shared is not beside the repository");
+        return;
+    }
+    // Says it sends 600 MB, sends a little, and waits.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}", l.local_addr().unwrap());
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = n.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut c in l.incoming().flatten() {
+            use std::io::{Read, Write};
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf);
+            let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 629145600\r\n\r\n[{\"a\":");
+            held.push(c);
+        }
+    });
+    let t = DAY0 + 3600.0;
+    let started = std::time::Instant::now();
+    let r = search(&uri, ADMIN_KEY, &[(t, "alice")], t + 60.0, &[]);
+    assert!(r.failed);
+    assert!(started.elapsed().as_secs_f64() < 5.0);
+    assert_eq!(
+        n.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one request, no retry"
+    );
+    assert!(
+        r.messages.iter().any(|m| m.starts_with("ERROR")
+            && m.contains("629145600 bytes")
+            && m.contains("not retried")),
+        "{:?}",
+        r.messages
+    );
+}
+
+#[test]
+fn a_dead_searchs_lock_expires_and_a_live_one_is_waited_for() {
+    let Some(sd) = Splunkd::start(&[]) else {
+        return;
+    };
+    let t = DAY0 + 3600.0;
+    let url = format!(
+        "{}/servicesNS/nobody/{APP}/storage/collections/data/seen",
+        sd.uri
+    );
+    let put_lock = |until: f64| {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let _ = agent
+            .delete(&format!("{url}/firstseen.lock"))
+            .header("Authorization", format!("Splunk {ADMIN_KEY}"))
+            .call();
+        let a = agent
+            .post(&url)
+            .header("Authorization", format!("Splunk {ADMIN_KEY}"))
+            .content_type("application/json")
+            .send(
+                json!({"_key": "firstseen.lock", "lockedBy": "dead", "lockedUntil": until})
+                    .to_string(),
+            )
+            .unwrap();
+        assert_eq!(a.status().as_u16(), 201);
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    // A lock whose holder died a minute ago is taken over at once.
+    put_lock(now - 60.0);
+    let started = std::time::Instant::now();
+    let r = search(&sd.uri, ADMIN_KEY, &[(t, "alice")], t + 60.0, &[]);
+    assert!(!r.failed, "{:?}", r.messages);
+    assert_eq!(r.new, ["alice"]);
+    assert!(started.elapsed().as_secs_f64() < 3.0);
+    // A live lock is waited for, then the search gives up with its budget
+    // and changes nothing.
+    put_lock(now + 600.0);
+    let r = search(&sd.uri, ADMIN_KEY, &[(t, "bob")], t + 60.0, &["timeout=2"]);
+    assert!(r.failed);
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.starts_with("ERROR") && m.contains("being written by another search")),
+        "{:?}",
+        r.messages
+    );
+    let users: Vec<String> = sd
+        .records("seen")
+        .iter()
+        .filter_map(|r| r["user"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(users, ["alice"]);
 }

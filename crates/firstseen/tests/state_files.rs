@@ -211,3 +211,80 @@ fn times_outside_1970_to_9999_are_not_times() {
         assert_eq!(parse_time(bad), None, "{bad}");
     }
 }
+
+/// Runs `firstseen run` on `rows` (CSV with a header) with `state` and
+/// `options`; returns its standard error.
+fn run_cli(dir: &Path, rows: &str, state: &Path, latest: f64, options: &[&str]) -> String {
+    let input = dir.join("rows.csv");
+    fs::write(&input, rows).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firstseen"))
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--state")
+        .arg(state)
+        .arg("--latest")
+        .arg(latest.to_string())
+        .args(options)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_state_holding_only_its_header_is_a_warning_not_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.csv");
+    fs::write(&state, HEADER).unwrap();
+    let t = 1_700_000_000.0;
+    let err = run_cli(
+        dir.path(),
+        &format!("_time,user\n{t},alice\n"),
+        &state,
+        t + 60.0,
+        &["key=user"],
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("warn: firstseen: state lookup")
+                && l.contains("holds no keys, only its header line")),
+        "{err}"
+    );
+    // Once it holds a key again, the warning is gone.
+    let err = run_cli(
+        dir.path(),
+        &format!("_time,user\n{t},bob\n"),
+        &state,
+        t + 60.0,
+        &["key=user"],
+    );
+    assert!(!err.contains("holds no keys"), "{err}");
+}
+
+#[test]
+fn keys_aged_out_are_counted_even_when_none_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.csv");
+    let t = 1_700_000_000.0;
+    fs::write(
+        &state,
+        format!("{HEADER}alice,{t},{t},1\nbob,{t},{t},1\ncarol,{t},{t},1\n"),
+    )
+    .unwrap();
+    // retention= reaching past every key, this search's own too: all go.
+    let later = t + 86_400.0;
+    let err = run_cli(
+        dir.path(),
+        &format!("_time,user\n{},dave\n", later - 10.0),
+        &state,
+        later,
+        &["key=user", "retention=-1s"],
+    );
+    assert!(
+        err.contains("; 0 keys written to")
+            && err.contains(", 4 aged out (last seen before 2023-11-15T22:13:19Z, retention=)"),
+        "{err}"
+    );
+}

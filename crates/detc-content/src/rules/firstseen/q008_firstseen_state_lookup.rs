@@ -6,7 +6,8 @@
 //! command keeps: for `store=csv` (the default) the `key=` fields, then
 //! firstTimeSeen, lastTimeSeen and enough_data (and optionally
 //! reportedTime); for `store=kvstore`, `_key`, the `key=` fields,
-//! firstTimeSeen, lastTimeSeen and reportedTime.
+//! firstTimeSeen, lastTimeSeen and reportedTime. Either may end with
+//! reportedBy (after reportedTime), which firstseen also keeps.
 //!
 //! ## Why it matters
 //! The command refuses a state with other key columns
@@ -27,7 +28,10 @@
 //! detc's own, from the firstseen command's state format.
 
 use crate::codes::{Code, code, diag};
-use crate::enums::{FIRSTSEEN_KV_COLUMNS, FIRSTSEEN_REPORTED_COLUMN, FIRSTSEEN_STATE_COLUMNS};
+use crate::enums::{
+    FIRSTSEEN_KV_COLUMNS, FIRSTSEEN_REPORTED_BY_COLUMN, FIRSTSEEN_REPORTED_COLUMN,
+    FIRSTSEEN_STATE_COLUMNS,
+};
 use crate::rules::Cx;
 use detc_diag::{Diagnostic, Span};
 use firstseen_options::options::{Options, Store};
@@ -74,7 +78,14 @@ pub(super) fn check(cx: &Cx, opts: &Options, at: Span, out: &mut Vec<Diagnostic>
             .help(format!("make {} `lookup_type: {kind}` with `fields: [{columns}]`, or change store=", l.common.path)),
         ),
         Some(l) => {
-            let have: Vec<&str> = l.fields.iter().map(|f| f.value.as_str()).collect();
+            let mut have: Vec<&str> = l.fields.iter().map(|f| f.value.as_str()).collect();
+            // reportedBy is optional, after reportedTime.
+            let by = have.len() >= 2
+                && have.last() == Some(&FIRSTSEEN_REPORTED_BY_COLUMN)
+                && have[have.len() - 2] == FIRSTSEEN_REPORTED_COLUMN;
+            if by {
+                have.pop();
+            }
             let want: Vec<&str> = if kv {
                 std::iter::once("_key")
                     .chain(opts.key.iter().map(String::as_str))
@@ -89,6 +100,13 @@ pub(super) fn check(cx: &Cx, opts: &Options, at: Span, out: &mut Vec<Diagnostic>
                     .chain(reported.then_some(FIRSTSEEN_REPORTED_COLUMN))
                     .collect()
             };
+            if by {
+                have.push(FIRSTSEEN_REPORTED_BY_COLUMN);
+            }
+            let want: Vec<&str> = want
+                .into_iter()
+                .chain(by.then_some(FIRSTSEEN_REPORTED_BY_COLUMN))
+                .collect();
             if have != want {
                 out.push(
                     diag(CODE, format!("the lookup `{name}` lists fields [{}], but this search keeps [{}] in it", have.join(", "), want.join(", ")))
