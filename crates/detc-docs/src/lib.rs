@@ -1288,7 +1288,7 @@ mod tests {
             firstseen_state("lookup=seen key=dest windw=-7d"),
             "firstseen cannot run with these options: Unrecognized option: windw=-7d. Did you mean \
              window=? Options: lookup, key, time, last_time, window, min_history, retention, output, \
-             update, tz, seed, store"
+             update, tz, seed, store, timeout, connect_timeout, read_timeout"
         );
     }
 

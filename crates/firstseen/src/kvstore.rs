@@ -498,8 +498,7 @@ impl KvStore {
                 _ => return Err(self.refused(&a, "locking", true)),
             }
             let h = self.splunkd.send("GET", &lock_path, &[], None)?;
-            let held_until: f64;
-            match h.status {
+            let held_until: f64 = match h.status {
                 // Released between the two requests.
                 404 => continue,
                 200 => {
@@ -512,7 +511,7 @@ impl KvStore {
                     let Some(until) = v.get("lockedUntil").and_then(time_of) else {
                         return Err(format!(
                             "the record {LOCK_KEY} of {} is not a lock firstseen wrote (no lockedUntil time); \
-                             delete it: | inputlookup … where _key=\"{LOCK_KEY}\" shows it",
+                             an admin deletes it with DELETE {lock_path} on splunkd's management port",
                             self.location()
                         ));
                     };
@@ -527,10 +526,10 @@ impl KvStore {
                         }
                         continue;
                     }
-                    held_until = until;
+                    until
                 }
                 _ => return Err(self.refused(&h, "reading the lock of", false)),
-            }
+            };
             // Spread the waiters: a pause of 50 to 100 % of the step.
             let jitter = (random_id().as_bytes()[0] as u32 % 50 + 50) as f64 / 100.0;
             if !self.splunkd.pause(pause.mul_f64(jitter)) {

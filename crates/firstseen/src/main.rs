@@ -13,6 +13,7 @@ In Splunk (commands.conf: chunked = true), after rows with a time and key fields
   ... | firstseen lookup=<name> key=<field>[,<field>...] [time=<field>] [last_time=<field>]
         [window=<modifier>] [min_history=<modifier>] [retention=<modifier>]
         [output=new|all] [update=true|false] [tz=<zone>] [store=csv|kvstore] [seed=<lookup>]
+        [timeout=<s>] [connect_timeout=<s>] [read_timeout=<s>]
 
   lookup=       the state: lookup file <name>.csv in this app's lookups folder (no path),
                 or with store=kvstore the app's KV store collection <name>
@@ -29,6 +30,9 @@ In Splunk (commands.conf: chunked = true), after rows with a time and key fields
   update=       false: read the state, do not save it
   tz=           time zone for @d, @w0, @mon snapping (default TZ, else the system's)
   seed=         store=csv: start from this existing lookup (e.g. an ESCU previously_seen_*)
+  timeout=      seconds all of a run's calls to splunkd may take together (default 30)
+  connect_timeout=  seconds to wait for a connection to splunkd (default 5)
+  read_timeout= seconds to wait for one answer of splunkd (default 20)
 
 Returned rows get firstTimeSeen, lastTimeSeen and isNew. Modifiers use Splunk's syntax:
 -24h@h, -7d@d, @w0, -1mon@mon, now, epoch seconds.";

@@ -147,10 +147,12 @@ fn a_search_in_several_chunks_reports_new_keys_once_finished() {
     );
     assert_eq!(
         std::fs::read_to_string(&state).unwrap(),
-        "user,command,firstTimeSeen,lastTimeSeen,enough_data,reportedTime\n\
-         alice,ListBuckets,1680000000,1689099000,1,\n\
-         bob,GetObject,1689098000,1689099500,1,1689100000\n\
-         carol,PutObject,1689000000,1689000000,1,\n"
+        // reportedBy: printf 'search%20index%3Dmain' | sha256sum | cut -c1-16,
+        // the harness's search string.
+        "user,command,firstTimeSeen,lastTimeSeen,enough_data,reportedTime,reportedBy\n\
+         alice,ListBuckets,1680000000,1689099000,1,,\n\
+         bob,GetObject,1689098000,1689099500,1,1689100000,a1e501dd915fd06a\n\
+         carol,PutObject,1689000000,1689000000,1,,\n"
     );
     // The same search again: nothing is new any more... except bob, still inside the window.
     let c = splunkd_body(&HEADER, &rows(&[("carol", "PutObject", 1689099999.0)]));
