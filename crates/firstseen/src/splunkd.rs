@@ -481,7 +481,7 @@ fn classify(e: &ureq::Error, limit: Duration) -> Try {
     use ureq::Error as E;
     match e {
         E::Timeout(t) => Try::Again(format!(
-            "no answer within {} s ({t:?} timeout)",
+            "no answer within {:.1} s ({t:?} timeout)",
             limit.as_secs_f64()
         )),
         E::BodyExceedsLimit(n) => Try::Never(too_large(*n)),
