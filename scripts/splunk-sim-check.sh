@@ -21,7 +21,8 @@ run() { python3 "$SIM" --quiet --json-summary "$WORK/summary.json" "$@" -- "$BIN
 # CloudTrail rows in 500-row chunks, CRLF, probes, an empty final chunk.
 run --csv "$ROWS" --chunk-rows 500 --probes 2 --empty-final --eol crlf --latest 1688992000 \
     --arg lookup=ct --arg key=user,command --arg window=-30m
-grep -q '^user,command,firstTimeSeen,lastTimeSeen,enough_data,reportedTime$' "$FIRSTSEEN_LOOKUPS_DIR/ct.csv"
+head -1 "$FIRSTSEEN_LOOKUPS_DIR/ct.csv" | grep -qx 'user,command,firstTimeSeen,lastTimeSeen,enough_data,reportedTime,reportedBy' \
+    || { echo "splunk-sim-check: unexpected state header: $(head -1 "$FIRSTSEEN_LOOKUPS_DIR/ct.csv")"; exit 1; }
 keys=$(($(wc -l <"$FIRSTSEEN_LOOKUPS_DIR/ct.csv") - 1))
 [[ $keys -eq 298 ]] || { echo "splunk-sim-check: expected 298 keys in the state, got $keys"; exit 1; }
 # Every row annotated, LF, splunkd quoting.
