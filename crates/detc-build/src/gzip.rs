@@ -287,7 +287,6 @@ fn deflate_block(
 mod tests {
     use super::*;
     use std::io::Read;
-    use std::path::Path;
 
     fn gunzip(gz: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -375,17 +374,7 @@ mod tests {
     /// YAML, csv lookups and JSON, 6 MiB), concatenated in path order, or
     /// `None` when the folder is absent (a failure under CI).
     fn shared_corpus() -> Option<Vec<u8>> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus/security_content-v4.42.0-sample");
-        if !root.is_dir() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{} is missing: CI runs with ../shared beside the repository",
-                root.display()
-            );
-            eprintln!("skipped: {} is missing", root.display());
-            return None;
-        }
+        let root = detc_testkit::shared("corpus/security_content-v4.42.0-sample")?;
         let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(&root)
             .into_iter()
             .filter_map(Result::ok)

@@ -4,16 +4,7 @@
 //! the test says it is skipped.
 
 use detc_conf::Conf;
-use std::path::PathBuf;
 use std::process::Command;
-
-fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("DETC_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/pyvenv/bin/python");
-    venv.exists().then_some(venv)
-}
 
 const READ: &str = r#"
 import json, sys
@@ -25,12 +16,7 @@ print(json.dumps({s: {k: v for k, v in p.items(s) if k != "__name__"} for s in p
 
 #[test]
 fn splunk_conf_parser_reads_back_every_value() {
-    let Some(py) = python() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run scripts/setup-py-tools.sh first"
-        );
-        eprintln!("skipped: no target/pyvenv (run scripts/setup-py-tools.sh)");
+    let Some(py) = detc_testkit::python() else {
         return;
     };
     let values = [

@@ -530,15 +530,9 @@ fn a_baseline_fails_only_on_new_findings() {
 /// firstseen binary, into the 1,824 saved searches contentctl 4.4.7 writes.
 #[test]
 fn the_full_security_content_v4_42_0_builds_with_cap_lints_alone() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/security_content-v4.42.0");
-    if !root.join("contentctl.yml").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs with ../shared beside the clone"
-        );
+    let Some(root) = detc_testkit::corpus("v4.42.0") else {
         return;
-    }
+    };
     let out = tempfile::tempdir().unwrap();
     let dist = out.path().join("dist");
     let (code, stdout, err) = build(&root, &dist).unwrap();
@@ -681,16 +675,9 @@ fn older_full_releases_build_as_their_eras_contentctl() {
         ("v4.33.0", "4.33.0", "4.0.4", 1740),
         ("v4.40.0", "4.39.1", "4.3.3", 1815),
     ] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus")
-            .join(format!("security_content-{release}"));
-        if !root.join("contentctl.yml").is_file() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI runs with ../shared beside the clone"
-            );
+        let Some(root) = detc_testkit::corpus(release) else {
             return;
-        }
+        };
         let out = tempfile::tempdir().unwrap();
         let dist = out.path().join("dist");
         let (code, stdout, err) = build(&root, &dist).unwrap();

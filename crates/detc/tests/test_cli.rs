@@ -286,8 +286,13 @@ fn the_fields_come_from_the_contents_sourcetype_definition() {
 /// DeleteTrail detonation must fire, its StopLogging detonation must not.
 #[test]
 fn escus_raw_cloudtrail_detection_fires_on_the_detonation_and_not_on_other_events() {
-    let corpus = repo().join("../shared/corpus/security_content-v4.42.0");
-    let stratus = repo().join("../shared/datasets/cloudtrail/stratus-red-team-detonations");
+    let Some(corpus) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let Some(stratus) = detc_testkit::shared("datasets/cloudtrail/stratus-red-team-detonations")
+    else {
+        return;
+    };
     let t = shipped();
     for (from, to) in [
         (

@@ -10,16 +10,7 @@ mod common;
 /// The full release `v` in `../shared/corpus`, or `None` outside CI when
 /// it is not there (CI runs with `../shared` beside the clone).
 fn release(v: &str) -> Option<PathBuf> {
-    let root = common::repo().join(format!("../shared/corpus/security_content-{v}"));
-    if root.join("contentctl.yml").is_file() {
-        return Some(root);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI runs with ../shared beside the clone"
-    );
-    eprintln!("skipped: {} is not there", root.display());
-    None
+    detc_testkit::corpus(v)
 }
 
 fn read(root: &Path, rel: &str) -> String {

@@ -2,13 +2,13 @@
 //! pipes as splunkd drives it, against `../shared/splunkd/splunkd_sim.py`,
 //! an independent emulator of splunkd's KV store REST API (users, roles,
 //! collection permissions, limits, faults). Each test starts its own
-//! emulator on a free port. The tests say they are skipped when `../shared`
-//! or python3 is missing.
+//! emulator on a free port. Without `../shared` or python3 the tests are
+//! skipped outside CI, saying so, and fail under CI (`detc_testkit`).
 
 use serde_json::{Value, json};
 use splunk_chunked::harness::{ReplyChunk, Session, execute_meta, getinfo_meta, splunkd_body};
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 const APP: &str = "detc_app";
@@ -16,8 +16,12 @@ const ADMIN_KEY: &str = "0123456789abcdef0123456789abcdef";
 const ANALYST_KEY: &str = "fedcba9876543210fedcba9876543210";
 const DAY0: f64 = 1_699_920_000.0; // 2023-11-14T00:00:00Z, a UTC midnight
 
-fn emulator_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/splunkd/splunkd_sim.py")
+/// The emulator in `../shared`, with a python3 to run it; `None` (the test
+/// is skipped, saying so) outside CI when either is missing.
+fn emulator_script() -> Option<PathBuf> {
+    let script = detc_testkit::shared("splunkd/splunkd_sim.py")?;
+    detc_testkit::python3()?;
+    Some(script)
 }
 
 /// A running emulator; killed when dropped.
@@ -46,14 +50,7 @@ impl Splunkd {
     /// and `extra` command-line options. `None` (the test is skipped) when
     /// the emulator is not beside this repository.
     fn start(extra: &[&str]) -> Option<Splunkd> {
-        let script = emulator_script();
-        if !script.is_file() {
-            eprintln!(
-                "SKIPPED: {} is missing (../shared not beside the repository)",
-                script.display()
-            );
-            return None;
-        }
+        let script = emulator_script()?;
         let dir = tempfile::tempdir().unwrap();
         let fields = json!({"user": "string", "firstTimeSeen": "time", "lastTimeSeen": "time", "reportedTime": "time"});
         let acl = json!({"read": ["*"], "write": ["admin", "ess_admin"]});
@@ -84,7 +81,7 @@ impl Splunkd {
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
-            .ok()?;
+            .expect("python3 runs the emulator");
         let mut line = String::new();
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         stdout.read_line(&mut line).unwrap();
@@ -828,10 +825,6 @@ fn silent_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
 
 #[test]
 fn a_splunkd_that_never_answers_fails_the_search_within_its_budget() {
-    if !emulator_script().is_file() {
-        eprintln!("SKIPPED: ../shared is not beside the repository");
-        return;
-    }
     let (uri, _) = silent_server();
     let t = DAY0 + 3600.0;
     let started = std::time::Instant::now();
@@ -856,10 +849,6 @@ fn a_splunkd_that_never_answers_fails_the_search_within_its_budget() {
 
 #[test]
 fn an_answer_over_the_limit_is_refused_once_not_retried() {
-    if !emulator_script().is_file() {
-        eprintln!("SKIPPED: ../shared is not beside the repository");
-        return;
-    }
     // Says it sends 600 MB, sends a little, and waits.
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("http://{}", l.local_addr().unwrap());

@@ -62,32 +62,11 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// The Python with Splunk's conf parser (scripts/setup-py-tools.sh), or
 /// None; under CI its absence fails the test.
 pub fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("DETC_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = repo().join("target/pyvenv/bin/python");
-    if venv.exists() {
-        return Some(venv);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run scripts/setup-py-tools.sh first"
-    );
-    eprintln!("skipped: no target/pyvenv (run scripts/setup-py-tools.sh)");
-    None
+    detc_testkit::python()
 }
 
 /// The firstseen binary built by scripts/build-firstseen.sh, or None;
 /// under CI its absence fails the test.
 pub fn firstseen() -> Option<PathBuf> {
-    let p = repo().join("target/x86_64-unknown-linux-gnu/release/firstseen");
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run scripts/build-firstseen.sh first"
-    );
-    eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
-    None
+    detc_testkit::firstseen_glibc228()
 }

@@ -50,17 +50,7 @@ pub fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {
 /// `None` (the caller skips) outside CI when it has not been built; in CI
 /// its absence fails the test.
 pub fn firstseen() -> Option<PathBuf> {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/x86_64-unknown-linux-gnu/release/firstseen");
-    if bin.exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run scripts/build-firstseen.sh first"
-    );
-    eprintln!("skipped: no glibc-2.28 firstseen (run scripts/build-firstseen.sh)");
-    None
+    detc_testkit::firstseen_glibc228()
 }
 
 /// The repository's root.
@@ -72,19 +62,7 @@ pub fn repo() -> PathBuf {
 /// or `$DETC_PYTHON`), or `None` (the caller skips, saying so) outside CI;
 /// in CI its absence fails the test.
 pub fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("DETC_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = repo().join("target/pyvenv/bin/python");
-    if venv.exists() {
-        return Some(venv);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run scripts/setup-py-tools.sh first"
-    );
-    eprintln!("skipped: no target/pyvenv (run scripts/setup-py-tools.sh)");
-    None
+    detc_testkit::python()
 }
 
 /// Runs an external tool (a checker from target/pyvenv): its exit code (-1
