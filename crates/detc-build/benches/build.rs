@@ -60,8 +60,7 @@ fn main() {
         let (mut cx_t, mut render_t) = (Vec::new(), Vec::new());
         for _ in 0..RUNS {
             let t = Instant::now();
-            let cx =
-                std::sync::Arc::new(detc_build::view::context(&p, bopts.attack).expect("context"));
+            let cx = std::sync::Arc::new(detc_plan::context(&p, bopts.attack).expect("context"));
             cx_t.push(t.elapsed());
             let t = Instant::now();
             detc_build::render::render_all(&cx, None).expect("render");

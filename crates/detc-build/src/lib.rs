@@ -1,7 +1,8 @@
 //! detc's back end: writes the Splunk app for a validated content root.
 //!
-//! [`generate`] turns a [`Project`] into the app's files (rendered from
-//! minijinja templates, see [`render`]; lookups copied from the content),
+//! [`generate`] turns a [`Project`] into the app's files: its plan
+//! ([`detc_plan`], where every value is decided) rendered by minijinja
+//! templates (see [`render`]), lookups copied from the content;
 //! [`App::add_firstseen`] adds the `firstseen` search command's binary
 //! after checking it ([`elf`]), and [`write`] puts the app in `dist/` as a
 //! folder and a tarball, atomically and byte-for-byte reproducibly.
@@ -12,39 +13,18 @@
 pub mod elf;
 mod gzip;
 pub mod render;
-pub mod view;
 
 use detc_attack::Attack;
 use detc_content::Project;
-use std::fmt;
+use detc_plan as view;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A reason the app cannot be built. The message names the object and its
-/// file, or the template, and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildError {
-    /// What is wrong.
-    pub message: String,
-}
-
-impl BuildError {
-    /// An error with this message.
-    pub fn new(message: impl Into<String>) -> BuildError {
-        BuildError {
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for BuildError {}
+/// file, or the template, and says what to do. The plan's errors (a value
+/// that cannot be written) are of the same type.
+pub use detc_plan::PlanError as BuildError;
 
 /// The modification time given to every file of the folder and the
 /// tarball when `SOURCE_DATE_EPOCH` is not set: 1980-01-01T00:00:00Z, in

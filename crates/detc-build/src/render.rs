@@ -2,7 +2,7 @@
 //!
 //! Every output file has a template in `crates/detc-build/templates/`,
 //! embedded in the binary; `--templates DIR` replaces any of them by a file
-//! of the same name in DIR. Templates see the [`crate::view::Context`] and
+//! of the same name in DIR. Templates see the [`detc_plan::Context`] and
 //! two filters besides minijinja's built-ins (`tojson` among them):
 //!
 //! - `conf`: a value as written after `key = ` (trimmed, newlines as
@@ -16,7 +16,7 @@
 //! build with the template's name and line.
 
 use crate::BuildError;
-use crate::view::{Context, Field};
+use detc_plan::{Context, Field};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
@@ -29,19 +29,79 @@ trait Items: Send + Sync + 'static {
     fn value(&self, cx: &Arc<Context>, i: usize) -> Option<Value>;
 }
 
-impl<T: Serialize + Send + Sync + 'static> Items for [T] {
+impl<T: Planned + Send + Sync + 'static> Items for [T] {
     fn count(&self) -> usize {
         self.len()
     }
 
     fn value(&self, _: &Arc<Context>, i: usize) -> Option<Value> {
-        self.get(i).map(Value::from_serialize)
+        self.get(i).map(Planned::value)
+    }
+}
+
+/// An item of the context as a template sees it: its view's fields, and
+/// for what has stanzas, `conf` (its savedsearches.conf or
+/// analyticstories.conf stanza, [`detc_plan::conf`]) and `use_case` (its
+/// analyticstories.conf `savedsearch://` stanza).
+trait Planned {
+    fn value(&self) -> Value;
+}
+
+/// A view with the stanzas the plan decides for it.
+#[derive(Serialize)]
+struct WithStanzas<'a, T: Serialize> {
+    #[serde(flatten)]
+    view: &'a T,
+    conf: detc_plan::Stanza,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    use_case: Option<detc_plan::Stanza>,
+}
+
+impl Planned for detc_plan::BaselineView {
+    fn value(&self) -> Value {
+        Value::from_serialize(WithStanzas {
+            view: self,
+            conf: detc_plan::conf::baseline(self),
+            use_case: Some(detc_plan::conf::baseline_use_case(self)),
+        })
+    }
+}
+
+impl Planned for detc_plan::InvestigationView {
+    fn value(&self) -> Value {
+        Value::from_serialize(WithStanzas {
+            view: self,
+            conf: detc_plan::conf::investigation(self),
+            use_case: Some(detc_plan::conf::investigation_use_case(self)),
+        })
+    }
+}
+
+impl Planned for detc_plan::StoryView {
+    fn value(&self) -> Value {
+        Value::from_serialize(WithStanzas {
+            view: self,
+            conf: detc_plan::conf::story(self),
+            use_case: None,
+        })
+    }
+}
+
+impl Planned for detc_plan::MacroView {
+    fn value(&self) -> Value {
+        Value::from_serialize(self)
+    }
+}
+
+impl Planned for detc_plan::LookupView {
+    fn value(&self) -> Value {
+        Value::from_serialize(self)
     }
 }
 
 /// A detection is a [`DetectionValue`]: its fields are computed as a
 /// template reads them.
-impl Items for crate::view::Detections {
+impl Items for detc_plan::Detections {
     fn count(&self) -> usize {
         self.len()
     }
@@ -58,8 +118,8 @@ impl Items for crate::view::Detections {
 }
 
 /// The `i`th detection as a template sees it: a map with the fields of
-/// [`crate::view::DetectionView`]. A field that
-/// [`crate::view::Detections::field`] computes alone, read before any
+/// [`detc_plan::DetectionView`]. A field that
+/// [`detc_plan::Detections::field`] computes alone, read before any
 /// other, is computed alone
 /// (`analyticstories.conf` reads nothing else, and building and converting
 /// a whole view for each of 1,711 detections was most of its render); the
@@ -91,6 +151,18 @@ impl Object for DetectionValue {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
+        // The stanzas, decided by the plan, each built on its own.
+        match key {
+            "conf" => return self.cx.detections.stanza(self.i).map(Value::from_serialize),
+            "use_case" => {
+                return self
+                    .cx
+                    .detections
+                    .use_case(self.i)
+                    .map(Value::from_serialize);
+            }
+            _ => {}
+        }
         if self.full.get().is_none()
             && let Some(f) = self.cx.detections.field(self.i, key)
         {

@@ -583,11 +583,11 @@ fn the_firstseen_binary_is_checked_before_it_is_packaged() {
 }
 
 /// Every field that `Detections::field` computes alone equals the same
-/// field of the whole view, for every detection of `root`, and the fields
-/// `analyticstories.conf` reads are all among them; returns how many
-/// detections were compared.
+/// field of the whole view, for every detection of `root`, and the
+/// `savedsearch://` stanza computed alone equals the one of the whole
+/// view's fields; returns how many detections were compared.
 fn cheap_fields_equal_the_view(p: &std::sync::Arc<detc_content::Project>) -> usize {
-    const ANALYTICSTORIES: &[&str] = &[
+    const CHEAP: &[&str] = &[
         "name",
         "stanza",
         "description",
@@ -598,8 +598,8 @@ fn cheap_fields_equal_the_view(p: &std::sync::Arc<detc_content::Project>) -> usi
         "data_source",
         "mappings",
     ];
-    let cx = detc_build::view::context(p, detc_attack::Attack::embedded())
-        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let cx =
+        detc_plan::context(p, detc_attack::Attack::embedded()).unwrap_or_else(|e| panic!("{e:#?}"));
     let dets = &cx.detections;
     for i in 0..dets.len() {
         let whole = serde_json::to_value(dets.get(i).unwrap()).unwrap();
@@ -610,9 +610,20 @@ fn cheap_fields_equal_the_view(p: &std::sync::Arc<detc_content::Project>) -> usi
                 assert_eq!(alone, whole[key], "detection {i} `{key}`");
             }
         }
-        for key in ANALYTICSTORIES {
+        for key in CHEAP {
             assert!(dets.field(i, key).is_some(), "`{key}` is computed alone");
         }
+        let v = dets.get(i).unwrap();
+        let whole = detc_plan::conf::detection_use_case(&detc_plan::conf::UseCase {
+            stanza: &v.stanza,
+            asset_type: &v.asset_type,
+            description: &v.description,
+            how_to_implement: &v.how_to_implement,
+            mappings: &v.mappings,
+            known_false_positives: &v.known_false_positives,
+            data_source: &v.data_source,
+        });
+        assert_eq!(dets.use_case(i).unwrap(), whole, "detection {i}");
         assert!(dets.field(i, "drilldowns").is_none());
     }
     assert!(dets.field(dets.len(), "name").is_none());
@@ -633,4 +644,101 @@ fn a_detection_field_computed_alone_equals_the_whole_views() {
     // The views need no rule to pass: the project's own errors do not matter here.
     let p = std::sync::Arc::new(detc_content::load(&root));
     assert_eq!(cheap_fields_equal_the_view(&p), 1711);
+}
+
+/// Stanzas as `(name, [(key, value)])`.
+type Plain = Vec<(String, Vec<(String, String)>)>;
+
+/// The stanzas of the built `file` of `app`, read back with detc-conf's
+/// parser, and the plan's stanzas for it, each as `(name, [(key, value)])`.
+fn built_and_planned(
+    app: &detc_build::App,
+    file: &str,
+    planned: Vec<detc_plan::Stanza>,
+) -> (Plain, Plain) {
+    let text = std::str::from_utf8(&app.file(file).unwrap().data).unwrap();
+    let built = detc_conf::parse(text)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.entries))
+        .collect();
+    let planned = planned
+        .into_iter()
+        .map(|s| {
+            let entries = s
+                .entries
+                .into_iter()
+                .map(|e| {
+                    // The value as the app's writer encodes it, read back
+                    // by the same parser as the built file.
+                    let one = format!("[x]\nk = {}\n", detc_conf::value_text(&e.value).unwrap());
+                    let read = detc_conf::parse(&one)
+                        .unwrap()
+                        .remove(0)
+                        .entries
+                        .remove(0)
+                        .1;
+                    (e.key.to_string(), read)
+                })
+                .collect();
+            (s.name, entries)
+        })
+        .collect();
+    (built, planned)
+}
+
+/// The built savedsearches.conf and analyticstories.conf hold exactly the
+/// plan's stanzas, in its order, key for key (the built-in templates lay
+/// the plan out and decide nothing); returns how many stanzas were
+/// compared.
+fn the_app_holds_the_plans_stanzas(p: &std::sync::Arc<detc_content::Project>) -> usize {
+    use detc_plan::conf;
+    let app = detc_build::generate(p, &common::options(None)).unwrap_or_else(|e| panic!("{e:#?}"));
+    let cx = detc_plan::context(p, detc_attack::Attack::embedded()).unwrap();
+    let d = &cx.detections;
+    let saved: Vec<_> = (0..d.len())
+        .filter_map(|i| d.stanza(i))
+        .chain(cx.baselines.iter().map(conf::baseline))
+        .chain(cx.investigations.iter().map(conf::investigation))
+        .collect();
+    let stories: Vec<_> = (0..d.len())
+        .filter_map(|i| d.use_case(i))
+        .chain(cx.baselines.iter().map(conf::baseline_use_case))
+        .chain(cx.investigations.iter().map(conf::investigation_use_case))
+        .chain(cx.stories.iter().map(conf::story))
+        .collect();
+    let n = saved.len() + stories.len();
+    for (file, stanzas) in [
+        ("default/savedsearches.conf", saved),
+        ("default/analyticstories.conf", stories),
+    ] {
+        let (built, planned) = built_and_planned(&app, file, stanzas);
+        assert_eq!(built.len(), planned.len(), "{file}");
+        for (b, p) in built.iter().zip(&planned) {
+            assert_eq!(b.0, p.0, "{file}");
+            assert_eq!(b.1.len(), p.1.len(), "{file} [{}]", b.0);
+            for (x, y) in b.1.iter().zip(&p.1) {
+                assert_eq!(x, y, "{file} [{}]", b.0);
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn the_built_conf_files_hold_exactly_the_plans_stanzas() {
+    for pack in ["build", "legacy4", "seed"] {
+        let p = std::sync::Arc::new(detc_content::load(&common::pack(pack)));
+        assert!(the_app_holds_the_plans_stanzas(&p) > 0, "{pack}");
+    }
+    // And on the full security_content of two eras, when it is beside the
+    // clone, as in CI: 1,824 saved searches and 2,119 stories' stanzas of
+    // v4.42.0.
+    for version in ["v4.33.0", "v4.42.0"] {
+        let Some(root) = detc_testkit::corpus(version) else {
+            return;
+        };
+        let p = std::sync::Arc::new(detc_content::load(&root));
+        assert!(the_app_holds_the_plans_stanzas(&p) > 1000, "{version}");
+    }
 }

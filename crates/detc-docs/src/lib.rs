@@ -312,7 +312,7 @@ fn write_detection_page(o: &mut String, p: &Project, d: &Detection, attack: &Att
     row(o, "Author", s(&d.common.author));
     row(o, "ID", s(&d.common.id));
     o.push('\n');
-    let view = detc_build::view::alert(p, d);
+    let view = detc_plan::alert(p, d);
     alert_section(o, &view, s(&d.search));
 
     let _ = writeln!(o, "## ATT&CK\n");
@@ -566,7 +566,7 @@ fn analytic_link(attack: &Attack, id: &str) -> String {
 /// the search runs and over what, whether it raises a notable (finding) or
 /// only risk, at which severity and title, throttling, and the state a
 /// `firstseen` command keeps.
-fn alert_section(o: &mut String, v: &detc_build::view::AlertView, search: &str) {
+fn alert_section(o: &mut String, v: &detc_plan::AlertView, search: &str) {
     let _ = writeln!(o, "## The alert\n\n| Setting | Value |\n| --- | --- |");
     let sc = &v.schedule;
     if !sc.cron_schedule.is_empty() {

@@ -2,11 +2,11 @@
 //! baseline and analytic story, for CI snapshot tests and pull-request
 //! review (`detc snapshot`).
 //!
-//! [`snapshots`] turns a validated project and the app built from it into
+//! [`snapshots`] turns a validated project's plan ([`detc_plan`]) into
 //! these files (paths relative to the snapshot folder, `/`-separated):
 //!
 //! - `detections/<path>.txt` for `detections/<path>.yml`: the
-//!   savedsearches.conf stanza as built; the search as Splunk runs it,
+//!   savedsearches.conf stanza as the app gets it ([`detc_plan::conf`]); the search as Splunk runs it,
 //!   every macro expanded ([`detc_spl::expand_macros`]: arguments
 //!   substituted, nested macros and the filter macro included), one
 //!   command per line; the macros it used and where each is defined; then
@@ -24,19 +24,15 @@
 //! [`compare`] checks files on disk against a fresh set (the CI snapshot
 //! test); [`write`] brings the folder in line (accepting the changes).
 
-use detc_build::App;
-use detc_build::view::{DetectionView, ScheduleView};
 use detc_content::Project;
 use detc_content::rules::MacroIndex;
+use detc_plan::{DetectionView, ScheduleView, Stanza};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-
-/// The stanzas of one built conf file, by name: their `(key, value)` pairs.
-type Stanzas = BTreeMap<String, Vec<(String, String)>>;
 
 /// The extension of snapshot files.
 pub const EXTENSION: &str = "txt";
@@ -71,23 +67,20 @@ impl std::fmt::Display for SnapshotError {
 }
 
 /// The snapshot of every detection, baseline and story of `p`, sorted by
-/// path. `app` is the app [`detc_build::generate`] built from `p` (the
-/// stanzas are read back from its savedsearches.conf and
-/// analyticstories.conf, so they are what Splunk gets).
+/// path. The stanzas are the plan's ([`detc_plan::conf`]), which the
+/// built-in templates write as they are: what Splunk gets from
+/// `detc build` without `--templates`.
 ///
 /// # Errors
-/// Every search whose macros cannot be expanded (a macro that uses
-/// itself, named with the cycle), and a built conf file that cannot be
-/// read back or lacks a stanza.
+/// Every value the app cannot hold ([`detc_plan::context`]'s errors), and
+/// every search whose macros cannot be expanded (a macro that uses
+/// itself, named with the cycle).
 pub fn snapshots(
     p: &Arc<Project>,
-    app: &App,
     attack: &'static detc_attack::Attack,
 ) -> Result<Vec<Snapshot>, Vec<SnapshotError>> {
     let mut errors = Vec::new();
-    let saved = stanzas(app, "default/savedsearches.conf", &mut errors);
-    let stories = stanzas(app, "default/analyticstories.conf", &mut errors);
-    let cx = detc_build::view::context(p, attack).map_err(|e| {
+    let cx = detc_plan::context(p, attack).map_err(|e| {
         e.into_iter()
             .map(|e| SnapshotError {
                 file: String::new(),
@@ -112,7 +105,7 @@ pub fn snapshots(
         let mut text = header("detection", &d.name, src);
         saved_search(
             &mut text,
-            (&saved, &d.stanza),
+            &detc_plan::conf::detection(&d),
             &d.search,
             src,
             (&defs, &macros),
@@ -138,7 +131,7 @@ pub fn snapshots(
         let mut text = header("baseline", &b.name, src);
         saved_search(
             &mut text,
-            (&saved, &b.stanza),
+            &detc_plan::conf::baseline(b),
             &b.search,
             src,
             (&defs, &macros),
@@ -152,12 +145,20 @@ pub fn snapshots(
         });
     }
 
+    let stories: HashMap<&str, &detc_plan::StoryView> =
+        cx.stories.iter().map(|s| (s.name.as_str(), s)).collect();
     for s in &p.content.stories {
         let src = s.common.path.as_str();
+        let Some(view) = stories.get(s.common.name()) else {
+            continue;
+        };
         let mut text = header("analytic story", s.common.name(), src);
         section(&mut text, "analyticstories.conf");
-        let name = format!("analytic_story://{}", s.common.name());
-        text.push_str(&stanza_text(&stories, &name, src, &mut errors));
+        text.push_str(&stanza_text(
+            &detc_plan::conf::story(view),
+            src,
+            &mut errors,
+        ));
         out.push(Snapshot {
             path: snapshot_path(src),
             text,
@@ -171,20 +172,20 @@ pub fn snapshots(
     Ok(out)
 }
 
-/// The sections a detection's and a baseline's snapshot share: the stanza
-/// `name` of savedsearches.conf (`conf`), then the search with its macros
+/// The sections a detection's and a baseline's snapshot share: its
+/// savedsearches.conf `stanza`, then the search with its macros
 /// expanded and the macros it used. A search that cannot be expanded is an
 /// error of `src`.
 fn saved_search(
     text: &mut String,
-    (conf, name): (&Stanzas, &str),
+    stanza: &Stanza,
     search: &str,
     src: &str,
     (defs, macros): (detc_spl::Definitions, &MacroIndex),
     errors: &mut Vec<SnapshotError>,
 ) {
     section(text, "savedsearches.conf");
-    text.push_str(&stanza_text(conf, name, src, errors));
+    text.push_str(&stanza_text(stanza, src, errors));
     match searched(search, defs, macros) {
         Ok(s) => text.push_str(&s),
         Err(message) => errors.push(SnapshotError {
@@ -213,46 +214,21 @@ fn section(text: &mut String, title: &str) {
     let _ = write!(text, "\n== {title} ==\n");
 }
 
-/// The stanzas of one built conf file, by name.
-fn stanzas(app: &App, path: &str, errors: &mut Vec<SnapshotError>) -> Stanzas {
-    let Some(f) = app.file(path) else {
-        return BTreeMap::new();
-    };
-    let parsed = std::str::from_utf8(&f.data)
-        .map_err(|e| e.to_string())
-        .and_then(|t| {
-            detc_conf::parse(t).map_err(|e| {
-                e.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-        });
-    match parsed {
-        Ok(st) => st.into_iter().map(|s| (s.name, s.entries)).collect(),
-        Err(e) => {
-            errors.push(SnapshotError {
-                file: path.to_string(),
-                message: format!("the built file cannot be read back: {e}"),
-            });
-            BTreeMap::new()
-        }
-    }
-}
-
 /// A stanza as the conf file writes it: `key = value`, a value's newlines
-/// continued with `\`.
-fn stanza_text(conf: &Stanzas, name: &str, src: &str, errors: &mut Vec<SnapshotError>) -> String {
-    let Some(entries) = conf.get(name) else {
-        errors.push(SnapshotError {
-            file: src.to_string(),
-            message: format!("the built app has no stanza [{name}]"),
-        });
-        return String::new();
-    };
-    let mut out = format!("[{name}]\n");
-    for (k, v) in entries {
-        let _ = writeln!(out, "{k} = {}", v.replace('\n', "\\\n"));
+/// continued with `\` ([`detc_conf::value_text`], as the app's files). A
+/// value the file cannot hold is an error of `src`.
+fn stanza_text(stanza: &Stanza, src: &str, errors: &mut Vec<SnapshotError>) -> String {
+    let mut out = format!("[{}]\n", stanza.name);
+    for e in &stanza.entries {
+        match detc_conf::value_text(&e.value) {
+            Ok(v) => {
+                let _ = writeln!(out, "{} = {v}", e.key);
+            }
+            Err(m) => errors.push(SnapshotError {
+                file: src.to_string(),
+                message: format!("`{}` cannot be written to a .conf file: {m}", e.key),
+            }),
+        }
     }
     out
 }

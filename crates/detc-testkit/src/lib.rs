@@ -19,9 +19,15 @@
 
 use std::path::{Path, PathBuf};
 
-/// The repository's root (two folders above this crate).
+/// The repository's root: two folders above the crate under test
+/// (`CARGO_MANIFEST_DIR` as `cargo test` sets it when the test runs, so
+/// that a test binary built in a shared target folder for another clone
+/// still looks beside this one), else above this crate.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d).join("../.."),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+    }
 }
 
 /// Whether the tests run under CI (`CI` set to anything but empty).

@@ -753,21 +753,7 @@ fn snapshot(
         }
         Err(code) => return code,
     };
-    let opts = detc_build::Options {
-        attack: Attack::embedded(),
-        templates: None,
-    };
-    let app = match detc_build::generate(&p, &opts) {
-        Ok(a) => a,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("error: {e}");
-            }
-            eprintln!("error: no snapshots: {} build error(s)", errors.len());
-            return ExitCode::from(1);
-        }
-    };
-    let snaps = match detc_snapshot::snapshots(&p, &app, Attack::embedded()) {
+    let snaps = match detc_snapshot::snapshots(&p, Attack::embedded()) {
         Ok(s) => s,
         Err(errors) => {
             for e in &errors {

@@ -1,16 +1,30 @@
-//! The template context: every value the templates write, computed from a
-//! validated [`Project`] so that templates only lay it out. Detections'
-//! views are computed as templates read them ([`Detections`]); the rest
-//! once.
+//! The compiled plan of a Splunk app: every value the app's files hold,
+//! decided once from a validated [`Project`], so that what renders it
+//! (`detc build`'s templates, `detc docs`, `detc snapshot`) only lays it out
+//! and none re-derives what a detection means in Splunk.
+//!
+//! [`context`] builds the [`Context`]: the app, each detection's
+//! [`DetectionView`] (its stanza name, schedule, risk and threat objects,
+//! notable, drilldowns, annotations), baselines, stories, response tasks,
+//! macros and lookups. The savedsearches.conf and analyticstories.conf
+//! stanzas, key by key, are [`Stanza`]s from [`conf`]: the built-in
+//! templates write them as they are, and snapshots show them without
+//! reading a rendered file back. Detections' views are computed as they
+//! are read ([`Detections`]); the rest once.
 //!
 //! Computed values follow contentctl 5.6 (`detection_abstract.py`,
-//! `rba.py`, `story.py`; see `docs/build.md` for where detc differs):
-//! severity from the highest risk score, NIST from the type, `cis20` =
-//! `CIS 10`, annotations with sorted keys, risk and threat objects sorted,
-//! `%original_detection_search%` filled in drilldowns, the deployment named
-//! `ESCU Default Configuration <type>` when a detection has no inline one.
+//! `rba.py`, `story.py`) for 5.x content and the contentctl of the
+//! content's era for 4.x content (`detc_content::era`; see `docs/build.md`
+//! for where detc differs): severity from the highest risk score, NIST from
+//! the type, `cis20` = `CIS 10`, annotations with sorted keys, risk and
+//! threat objects sorted, `%original_detection_search%` filled in
+//! drilldowns, the deployment named `ESCU Default Configuration <type>` when
+//! a detection has no inline one.
 
-use crate::BuildError;
+pub mod conf;
+
+pub use conf::{Entry, Stanza};
+
 use detc_attack::Attack;
 use detc_content::Project;
 use detc_content::era::Feature;
@@ -22,6 +36,32 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+/// A value of the content that cannot be written into the app: the message
+/// names the object and its file, the field, and what Splunk would read
+/// instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl PlanError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> PlanError {
+        PlanError {
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PlanError {}
 
 /// The detections as the templates see them, in name order. Each
 /// [`DetectionView`] is built when it is read and dropped after, so that
@@ -65,10 +105,40 @@ impl Detections {
         field(&self.project, d, key)
     }
 
+    /// The savedsearches.conf stanza of the `i`th detection in name order
+    /// ([`conf::detection`] of its view); `None` past the end.
+    pub fn stanza(&self, i: usize) -> Option<Stanza> {
+        self.get(i).map(|v| conf::detection(&v))
+    }
+
+    /// The analyticstories.conf `savedsearch://` stanza of the `i`th
+    /// detection in name order, computed without building its whole view;
+    /// `None` past the end.
+    pub fn use_case(&self, i: usize) -> Option<Stanza> {
+        let d = self.project.content.detections.get(*self.order.get(i)?)?;
+        let stanza = rule_stanza(&self.project.config.app.label, d.common.name());
+        let (description, how_to_implement, known_false_positives) = (
+            prose(&d.common.description),
+            prose(&d.how_to_implement),
+            prose(&d.known_false_positives),
+        );
+        let mappings = mappings(d);
+        let data_source = list(&d.data_source);
+        Some(conf::detection_use_case(&conf::UseCase {
+            stanza: &stanza,
+            asset_type: d.tags.asset_type.as_ref().map_or("", |v| v.value.as_str()),
+            description: &description,
+            how_to_implement: &how_to_implement,
+            mappings: &mappings,
+            known_false_positives: &known_false_positives,
+            data_source: &data_source,
+        }))
+    }
+
     /// Every value of every detection that cannot be written (a stanza
     /// name or a `.conf` value Splunk would read differently), each naming
     /// the detection and its file, in name order.
-    pub fn errors(&self) -> Vec<BuildError> {
+    pub fn errors(&self) -> Vec<PlanError> {
         let mut errors = Vec::new();
         for &i in &self.order {
             if let Some(d) = self.project.content.detections.get(i) {
@@ -568,17 +638,17 @@ fn fill(text: &str, d: &Detection) -> String {
 
 /// Checks that a text can be a `.conf` value, naming the object, its file
 /// and the field.
-fn conf_ok(errors: &mut Vec<BuildError>, what: &str, file: &str, field: &str, value: &str) {
+fn conf_ok(errors: &mut Vec<PlanError>, what: &str, file: &str, field: &str, value: &str) {
     if let Err(m) = detc_conf::check_value(value) {
-        errors.push(BuildError::new(format!(
+        errors.push(PlanError::new(format!(
             "{what} (`{file}`): `{field}` cannot be written to a .conf file: {m}"
         )));
     }
 }
 
-fn stanza_ok(errors: &mut Vec<BuildError>, what: &str, file: &str, stanza: &str) {
+fn stanza_ok(errors: &mut Vec<PlanError>, what: &str, file: &str, stanza: &str) {
     if let Err(m) = detc_conf::check_stanza_name(stanza) {
-        errors.push(BuildError::new(format!(
+        errors.push(PlanError::new(format!(
             "{what} (`{file}`): the stanza [{stanza}] is invalid: {m}"
         )));
     }
@@ -708,7 +778,7 @@ pub fn alert(p: &Project, d: &Detection) -> AlertView {
 /// The values of `d`'s [`DetectionView`] that cannot be written (its
 /// stanza name, then its `.conf` values in the view's order), computed
 /// with the same functions as the view but without the rest of it.
-fn detection_errors(p: &Project, d: &Detection, errors: &mut Vec<BuildError>) {
+fn detection_errors(p: &Project, d: &Detection, errors: &mut Vec<PlanError>) {
     let name = d.common.name();
     let file = d.common.path.as_str();
     let what = format!("detection `{name}`");
@@ -1008,7 +1078,7 @@ fn field(p: &Project, d: &Detection, key: &str) -> Option<Field> {
 /// # Errors
 /// Every value that cannot be written (a stanza name or a `.conf` value
 /// Splunk would read differently), each naming the object and its file.
-pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec<BuildError>> {
+pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec<PlanError>> {
     let (cx, rest) = context_unchecked(p, attack);
     let mut errors = cx.detections.errors();
     errors.extend(rest);
@@ -1022,10 +1092,7 @@ pub fn context(p: &Arc<Project>, attack: &'static Attack) -> Result<Context, Vec
 /// The context and the errors of everything but the detections (which
 /// [`Detections::errors`] finds), so that a caller can look for those while
 /// the templates render. Errors in [`context`]'s order.
-pub(crate) fn context_unchecked(
-    p: &Arc<Project>,
-    attack: &'static Attack,
-) -> (Context, Vec<BuildError>) {
+pub fn context_unchecked(p: &Arc<Project>, attack: &'static Attack) -> (Context, Vec<PlanError>) {
     let label = p.config.app.label.clone();
     let mut errors = Vec::new();
 
@@ -1417,7 +1484,7 @@ fn reload_triggers(p: &Project, custom_confs: &[String]) -> Vec<String> {
     out.into_iter().collect()
 }
 
-fn lookup(l: &Lookup, errors: &mut Vec<BuildError>) -> LookupView {
+fn lookup(l: &Lookup, errors: &mut Vec<PlanError>) -> LookupView {
     let name = l.common.name().to_string();
     let file = l.common.path.as_str();
     stanza_ok(errors, &format!("lookup `{name}`"), file, &name);
