@@ -1,0 +1,14 @@
+//! One module per command: its options (`Args`, with the flag groups of
+//! [`crate::flags`]) and its `run`.
+
+pub mod build;
+pub mod docs;
+pub mod migrate;
+pub mod new;
+pub mod rules;
+pub mod schema;
+pub mod snapshot;
+pub mod templates;
+pub mod test;
+pub mod upgrade;
+pub mod validate;

@@ -1,0 +1,68 @@
+//! `detc test`: the detections' tests, offline.
+
+use crate::flags::{ColorArg, LintArgs};
+use crate::session::{Check, validated_beside};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The options of `detc test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The content root: the folder holding contentctl.yml.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Only this detection's tests (its name; repeat for more).
+    #[arg(long = "detection", value_name = "NAME")]
+    pub detections: Vec<String>,
+    /// Output: text (a line per test and a summary), json, or junit
+    /// (JUnit XML, which CI systems display).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "junit"])]
+    pub format: String,
+    #[command(flatten)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub lints: LintArgs,
+}
+
+/// Runs `detc test`.
+pub fn run(a: Args) -> ExitCode {
+    // The tests run while the rules do; their results count only
+    // when the content has no error.
+    let results = match validated_beside(
+        &a.path,
+        a.color.color,
+        "testing",
+        &a.lints,
+        Check::All,
+        |p| detc_test::run(p, &a.detections),
+    ) {
+        Ok((_, r, report)) => {
+            report.finish();
+            r
+        }
+        Err(code) => return code,
+    };
+    if results.is_empty() {
+        eprintln!(
+            "warning: no test ran{}",
+            if a.detections.is_empty() {
+                ": no detection has `tests:`"
+            } else {
+                ": no detection of that name has `tests:`"
+            }
+        );
+    }
+    print!(
+        "{}",
+        match a.format.as_str() {
+            "json" => detc_test::json(&results),
+            "junit" => detc_test::junit(&results),
+            _ => detc_test::text(&results),
+        }
+    );
+    if detc_test::any_failed(&results) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,108 @@
+//! Flags that several commands share, each declared once.
+
+use clap::ValueEnum;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// When to color diagnostics: `auto` (when standard output is a terminal
+/// and `NO_COLOR` is not set), `always` or `never`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether to color: `auto` colors when standard output is a terminal
+    /// and `NO_COLOR` (<https://no-color.org>) is not set.
+    pub fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+/// `--color`, for every command that prints diagnostics.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct ColorArg {
+    /// Color the diagnostics: auto, always or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// Rule levels (see `detc rules`; `detc.toml` `[lints]` sets them for a repository).
+#[derive(clap::Args, Clone, Default)]
+pub struct LintArgs {
+    /// Do not report rule CODE (a code such as A004 or a name such as
+    /// technique-and-subtechnique). Repeatable.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Report rule CODE as a warning. Repeatable.
+    #[arg(long, value_name = "CODE")]
+    warn: Vec<String>,
+    /// Report rule CODE as an error. Repeatable; when a rule is named
+    /// twice, deny beats warn beats allow.
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+    /// `warn`: every error from a rule that contentctl does not have (the
+    /// reference contentctl for 4.x files, see --contentctl; 5.6 for 5.x
+    /// ones) becomes a warning, so content with known defects still
+    /// builds. Schema errors stay errors, but for duplicate keys (the last
+    /// value is read, as PyYAML does).
+    #[arg(long, value_name = "LEVEL", value_parser = ["warn"])]
+    cap_lints: Option<String>,
+    /// The contentctl 4.x version (4.0.1 to 4.4.7) that 4.x content is
+    /// checked and built against, as that version built it [default:
+    /// `[build] contentctl` of detc.toml, else the `contentctl==` pin of
+    /// requirements.txt, else the era of the ESCU release in
+    /// contentctl.yml's `app.version` as the content shows it, else 4.4.7]
+    #[arg(long, value_name = "VERSION", value_parser = parse_contentctl)]
+    contentctl: Option<String>,
+    /// Refuse detc's extensions to the contentctl 5.x format (ATT&CK
+    /// detection strategies and analytics, `written_by`, `field_types`)
+    /// and whatever else contentctl 5.6.2 refuses: content that passes
+    /// also passes contentctl 5.6.2. `[schema] extensions = false` in
+    /// detc.toml does the same.
+    #[arg(long)]
+    no_extensions: bool,
+}
+
+/// `--contentctl`: a 4.x version detc knows.
+fn parse_contentctl(s: &str) -> Result<String, String> {
+    detc_content::era::parse_given(s).map(|v| v.to_string())
+}
+
+impl LintArgs {
+    /// The flags as rule levels; prints why and fails on an unknown rule
+    /// or a schema rule being lowered.
+    pub fn flags(&self) -> Result<detc_content::lints::LintFlags, ExitCode> {
+        use detc_content::lints::{Level, check_flag};
+        let mut levels = Vec::new();
+        for (list, level) in [
+            (&self.allow, Level::Allow),
+            (&self.warn, Level::Warn),
+            (&self.deny, Level::Deny),
+        ] {
+            for code in list {
+                if let Err(e) = check_flag(code, level) {
+                    eprintln!("error: {e}");
+                    return Err(ExitCode::from(2));
+                }
+                levels.push((code.clone(), level));
+            }
+        }
+        Ok(detc_content::lints::LintFlags {
+            levels,
+            cap_warn: self.cap_lints.is_some(),
+            no_extensions: self.no_extensions,
+            contentctl: self.contentctl.clone(),
+            errors_only: false,
+        })
+    }
+}
