@@ -211,12 +211,7 @@ impl Worker {
     }
 }
 
-/// The current time, epoch seconds.
-pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
+pub use crate::engine::now;
 
 impl Command for FirstSeen {
     fn getinfo(&mut self, info: &Getinfo) -> Result<GetinfoReply, Failure> {

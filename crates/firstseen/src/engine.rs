@@ -526,3 +526,11 @@ pub fn iso(t: f64) -> String {
     jiff::Timestamp::from_second(t.floor() as i64)
         .map_or_else(|_| format!("{t}"), |ts| ts.to_string())
 }
+
+/// The current time, in seconds since the Unix epoch (0 if the clock is
+/// before it).
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

@@ -2,8 +2,7 @@
 //! backfilling state from exported rows (a CSV with a header, as
 //! `outputcsv` or the search export writes it).
 
-use crate::command::now;
-use crate::engine::{Outcome, Tracker};
+use crate::engine::{Outcome, Tracker, now};
 use crate::options::Options;
 use crate::state::CsvStore;
 use splunk_chunked::Records;
