@@ -104,7 +104,7 @@ pub struct Observable {
     pub kind: Option<Spanned<String>>,
     /// `role`: its entries that are [`SES_OBSERVABLE_ROLES`], in order
     /// (contentctl 4.3.1 and later accept exactly one of
-    /// [`OBSERVABLE_ROLES`]; [`crate::era::settle`] says so).
+    /// [`OBSERVABLE_ROLES`]; [`crate::reference::settle`] says so).
     pub roles: Vec<Spanned<String>>,
     /// The `role` value, when there is one.
     pub role_span: Option<Span>,

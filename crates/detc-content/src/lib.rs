@@ -18,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod par;
+pub mod reference;
 mod risk;
 pub mod rules;
 
@@ -63,11 +64,11 @@ pub fn validate_beside<R: Send>(
 ) -> (Project, R) {
     let mut p = load(root);
     let mut levels = lints::Levels::read(&mut p, &opts.lints);
-    let given = era::Given {
+    let given = reference::Given {
         flag: opts.lints.contentctl.clone(),
         toml: levels.toml_contentctl.take(),
     };
-    era::settle(&mut p, &given);
+    reference::settle(&mut p, &given);
     levels.set_reference(p.reference.version);
     let r = rules::run_beside(&mut p, opts, &levels, beside);
     lints::apply(&mut p, &levels);

@@ -242,7 +242,7 @@ impl Levels {
     }
 
     /// Sets the reference contentctl for 4.x files (after
-    /// [`crate::era::settle`] has chosen it).
+    /// [`crate::reference::settle`] has chosen it).
     pub fn set_reference(&mut self, v: crate::era::Version) {
         self.reference = v;
     }

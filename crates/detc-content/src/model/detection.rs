@@ -89,7 +89,7 @@ pub(super) fn decode_tags(
     m.note_enum_list("product", PRODUCTS);
     let product = enum_list(de, product, PRODUCTS, "product");
     // 4.x: `cloud` too, which contentctl accepted until 4.4.3
-    // (`crate::era::settle` says whether the reference does).
+    // (`crate::reference::settle` says whether the reference does).
     let security_domain = if legacy.is_some() {
         req_enum(
             de,

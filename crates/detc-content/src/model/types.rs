@@ -383,7 +383,7 @@ pub struct DataSource {
     /// ([`crate::era::Feature::DataSourceObjects`]).
     pub legacy_layout: bool,
     /// For a file in that layout, what the two layouts' readers found:
-    /// `(legacy, current)`. [`crate::era::settle`] keeps the set of the
+    /// `(legacy, current)`. [`crate::reference::settle`] keeps the set of the
     /// reference's layout and empties this.
     pub layout_diags: Option<Box<(Vec<detc_diag::Diagnostic>, Vec<detc_diag::Diagnostic>)>>,
 }
