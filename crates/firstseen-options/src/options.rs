@@ -4,6 +4,7 @@
 
 use crate::reltime::RelTime;
 use jiff::tz::TimeZone;
+use rapidfuzz::distance::osa;
 
 /// What the command returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +295,7 @@ fn suggest(name: &str) -> Option<&'static str> {
     NAMES
         .iter()
         .copied()
-        .map(|cand| (strsim::damerau_levenshtein(&n, &norm(cand)), cand))
+        .map(|cand| (osa::distance(n.chars(), norm(cand).chars()), cand))
         .filter(|&(d, cand)| d <= 2.min(cand.len() / 2))
         .min_by_key(|&(d, _)| d)
         .map(|(_, cand)| cand)
