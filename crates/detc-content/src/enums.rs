@@ -184,6 +184,41 @@ pub const DEPLOYMENT_TYPES: &[&str] = &[
 /// Lookup `lookup_type`.
 pub const LOOKUP_TYPES: &[&str] = &["csv", "kvstore", "mlmodel"];
 
+/// A lookup's kind, once validated ([`LOOKUP_TYPES`]; contentctl 5.x's
+/// `Lookup_Type`; a 4.x lookup's from its `filename` or `collection`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LookupType {
+    /// A csv file in the app's `lookups/` (transforms.conf `filename`).
+    Csv,
+    /// A KV store collection (collections.conf, transforms.conf
+    /// `external_type = kvstore`).
+    KvStore,
+    /// A machine learning model file (`.mlmodel`).
+    MlModel,
+}
+
+impl LookupType {
+    /// The type as written in `lookup_type:`; `None` for any other text
+    /// (reported as S004 when the file is read).
+    pub fn parse(s: &str) -> Option<LookupType> {
+        match s {
+            "csv" => Some(LookupType::Csv),
+            "kvstore" => Some(LookupType::KvStore),
+            "mlmodel" => Some(LookupType::MlModel),
+            _ => None,
+        }
+    }
+
+    /// The type as `lookup_type:` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LookupType::Csv => "csv",
+            LookupType::KvStore => "kvstore",
+            LookupType::MlModel => "mlmodel",
+        }
+    }
+}
+
 /// Macros that ship outside ESCU (Splunk_SA_CIM, ES) and need no
 /// definition: contentctl skips any macro whose name contains one of these.
 pub const MACROS_TO_IGNORE: &[&str] = &[

@@ -32,6 +32,7 @@ mod files;
 pub use files::{ApplyError, content_root, copy_root, write_changes};
 
 use detc_content::Project;
+use detc_content::enums::LookupType;
 use detc_content::legacy::Format;
 use detc_content::model::{Baseline, Detection, Lookup, Story};
 use detc_diag::FileId;
@@ -613,14 +614,18 @@ fn lookup(p: &Project, l: &Lookup, today: &str) -> Option<Change> {
     let text = text_of(p, l.common.file);
     let f = File::parse(text)?;
     let root = f.root()?;
-    let kind = l.lookup_type.as_ref()?.value.clone();
+    let kind = l.kind()?;
     let mut edits = Vec::new();
     let mut renames = Vec::new();
     let mut notes = Vec::new();
     let dir = l.common.path.rsplit_once('/').map_or("", |x| x.0);
     let stem = l.common.file_stem();
     if let Some(file) = &l.filename {
-        let ext = if kind == "mlmodel" { "mlmodel" } else { "csv" };
+        let ext = if kind == LookupType::MlModel {
+            "mlmodel"
+        } else {
+            "csv"
+        };
         let want = format!("{stem}.{ext}");
         if file.value != want {
             let from = if dir.is_empty() {
@@ -683,8 +688,8 @@ fn lookup(p: &Project, l: &Lookup, today: &str) -> Option<Change> {
         .iter()
         .find_map(|k| f.entry_lines(root, k))
         .map_or(f.text.len(), |(s, _)| s);
-    let mut insert = format!("lookup_type: {kind}\n");
-    if kind == "kvstore" {
+    let mut insert = format!("lookup_type: {}\n", kind.as_str());
+    if kind == LookupType::KvStore {
         if l.fields.is_empty() {
             notes.push("the 4.x lookup has no `fields_list`: list the collection's fields under `fields:`, `_key` first".into());
         } else {

@@ -27,6 +27,7 @@ pub use conf::{Entry, Stanza};
 
 use detc_attack::Attack;
 use detc_content::Project;
+use detc_content::enums::LookupType;
 use detc_content::era::Feature;
 use detc_content::model::Format;
 use detc_content::model::{Deployment, Detection, Lookup};
@@ -1488,7 +1489,7 @@ fn lookup(l: &Lookup, errors: &mut Vec<PlanError>) -> LookupView {
     let name = l.common.name().to_string();
     let file = l.common.path.as_str();
     stanza_ok(errors, &format!("lookup `{name}`"), file, &name);
-    let kind = s(&l.lookup_type);
+    let kind = l.kind();
     let stem = std::path::Path::new(file).with_extension("");
     let stem = stem.to_string_lossy().replace('\\', "/");
     // A 4.x lookup names its file; it ships under that name (as contentctl 4.4.7).
@@ -1501,11 +1502,11 @@ fn lookup(l: &Lookup, errors: &mut Vec<PlanError>) -> LookupView {
         };
         (src, f.value.clone())
     });
-    let (filename, copy) = match kind.as_str() {
+    let (filename, copy) = match kind {
         // Written by the firstseen command at run time: no file ships.
-        "csv" if l.written_by.is_some() => (Some(format!("{name}.csv")), None),
-        "csv" if named.is_some() => (named.as_ref().map(|(_, f)| f.clone()), named),
-        "csv" => {
+        Some(LookupType::Csv) if l.written_by.is_some() => (Some(format!("{name}.csv")), None),
+        Some(LookupType::Csv) if named.is_some() => (named.as_ref().map(|(_, f)| f.clone()), named),
+        Some(LookupType::Csv) => {
             let date = s(&l.common.date).replace('-', "");
             let out = if date.is_empty() {
                 format!("{name}.csv")
@@ -1516,15 +1517,17 @@ fn lookup(l: &Lookup, errors: &mut Vec<PlanError>) -> LookupView {
         }
         // contentctl 4.4.7 writes a transforms.conf stanza for a 4.x model
         // (`filename = <file>.mlmodel`); 5.6.2 writes none.
-        "mlmodel" if named.is_some() => (named.as_ref().map(|(_, f)| f.clone()), named),
-        "mlmodel" => {
+        Some(LookupType::MlModel) if named.is_some() => {
+            (named.as_ref().map(|(_, f)| f.clone()), named)
+        }
+        Some(LookupType::MlModel) => {
             let base = stem.rsplit('/').next().unwrap_or(&stem).to_string();
             (
                 None,
                 Some((format!("{stem}.mlmodel"), format!("{base}.mlmodel"))),
             )
         }
-        _ => (None, None),
+        Some(LookupType::KvStore) | None => (None, None),
     };
     // Each field once (validation reports repeats as L005).
     let mut listed: Vec<String> = Vec::new();
@@ -1574,7 +1577,7 @@ fn lookup(l: &Lookup, errors: &mut Vec<PlanError>) -> LookupView {
             .collect(),
         copy,
         written_by: l.written_by.as_ref().map(|w| w.value.clone()),
-        kind,
+        kind: kind.map_or("", LookupType::as_str).to_string(),
         name,
     }
 }

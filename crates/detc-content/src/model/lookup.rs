@@ -126,8 +126,10 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         None => None,
     };
     if let Some(w) = &written_by {
-        let kind = lookup_type.as_ref().map(|t| t.value.as_str());
-        if kind.is_some_and(|t| t != "csv" && t != "kvstore") {
+        let kind = lookup_type
+            .as_ref()
+            .and_then(|t| LookupType::parse(&t.value));
+        if kind == Some(LookupType::MlModel) {
             constraint(
                 de,
                 w.span,
@@ -136,7 +138,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
                  or `csv` (its file store)",
             );
         }
-        let (columns, hint) = if kind == Some("kvstore") {
+        let (columns, hint) = if kind == Some(LookupType::KvStore) {
             (
                 FIRSTSEEN_KV_COLUMNS,
                 "list _key, the key fields, then firstTimeSeen, lastTimeSeen and reportedTime",
@@ -179,7 +181,9 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
                 }
             }
         }
-        if lookup_type.as_ref().is_some_and(|t| t.value != "kvstore")
+        if lookup_type
+            .as_ref()
+            .is_some_and(|t| LookupType::parse(&t.value) != Some(LookupType::KvStore))
             && let Some(span) = m.key_span(de, "field_types")
         {
             constraint(

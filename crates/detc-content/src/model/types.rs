@@ -263,11 +263,19 @@ impl Lookup {
         if let Some(f) = &self.filename {
             return Some(f.value.clone());
         }
-        match self.lookup_type.as_ref().map(|t| t.value.as_str()) {
-            Some("csv") => Some(format!("{}.csv", self.common.file_stem())),
-            Some("mlmodel") => Some(format!("{}.mlmodel", self.common.file_stem())),
-            _ => None,
+        match self.kind()? {
+            LookupType::Csv => Some(format!("{}.csv", self.common.file_stem())),
+            LookupType::MlModel => Some(format!("{}.mlmodel", self.common.file_stem())),
+            LookupType::KvStore => None,
         }
+    }
+
+    /// The validated `lookup_type` (`None` when missing or not one of
+    /// [`crate::enums::LOOKUP_TYPES`], which the decoder reported).
+    pub fn kind(&self) -> Option<LookupType> {
+        self.lookup_type
+            .as_ref()
+            .and_then(|t| LookupType::parse(&t.value))
     }
 }
 

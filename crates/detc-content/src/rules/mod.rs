@@ -42,6 +42,7 @@ pub use search::contentctl5_lookup_name;
 
 use crate::Options;
 use crate::codes::{Code, code};
+use crate::enums::LookupType;
 use crate::lints::Levels;
 use crate::load::Project;
 use crate::model::{Content, Detection, Macro};
@@ -276,9 +277,11 @@ pub fn run_beside<R: Send>(
     for l in &content.lookups {
         let name = l.common.name().to_string();
         lookup_names.insert(name.clone());
-        let cols = match l.lookup_type.as_ref().map(|t| t.value.as_str()) {
-            Some("kvstore") => Some(l.fields.iter().map(|f| f.value.clone()).collect::<Vec<_>>()),
-            Some("csv") => {
+        let cols = match l.kind() {
+            Some(LookupType::KvStore) => {
+                Some(l.fields.iter().map(|f| f.value.clone()).collect::<Vec<_>>())
+            }
+            Some(LookupType::Csv) => {
                 lookup_names.insert(format!("{name}.csv"));
                 if let Some(f) = &l.filename {
                     lookup_names.insert(f.value.clone());

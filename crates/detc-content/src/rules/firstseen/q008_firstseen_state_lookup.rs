@@ -30,7 +30,7 @@
 use crate::codes::{Code, code, diag};
 use crate::enums::{
     FIRSTSEEN_KV_COLUMNS, FIRSTSEEN_REPORTED_BY_COLUMN, FIRSTSEEN_REPORTED_COLUMN,
-    FIRSTSEEN_STATE_COLUMNS,
+    FIRSTSEEN_STATE_COLUMNS, LookupType,
 };
 use crate::rules::Cx;
 use detc_diag::{Diagnostic, Span};
@@ -46,17 +46,18 @@ pub(super) fn check(cx: &Cx, opts: &Options, at: Span, out: &mut Vec<Diagnostic>
         .unwrap_or_default();
     let lookup = cx.content.lookups.iter().find(|l| l.common.name() == name);
     let kv = opts.store == Store::KvStore;
-    let (kind, columns) = if kv {
+    let (want, columns) = if kv {
         (
-            "kvstore",
+            LookupType::KvStore,
             format!("_key, {}, {}", opts.key.join(", "), FIRSTSEEN_KV_COLUMNS.join(", ")),
         )
     } else {
         (
-            "csv",
+            LookupType::Csv,
             format!("{}, {}", opts.key.join(", "), FIRSTSEEN_STATE_COLUMNS.join(", ")),
         )
     };
+    let kind = want.as_str();
     match lookup {
         None => out.push(
             diag(CODE, format!("firstseen keeps its state in `lookup={name}`, which is not a lookup of this content"))
@@ -68,7 +69,7 @@ pub(super) fn check(cx: &Cx, opts: &Options, at: Span, out: &mut Vec<Diagnostic>
                 .at(at)
                 .help(format!("add `written_by: firstseen` to {}: the command writes the state at run time, and a shipped file would replace it on every app upgrade", l.common.path)),
         ),
-        Some(l) if l.lookup_type.as_ref().is_some_and(|t| t.value != kind) => out.push(
+        Some(l) if l.kind().is_some_and(|t| t != want) => out.push(
             diag(CODE, format!(
                 "firstseen keeps its state with store={} here, but the lookup `{name}` is a {} lookup",
                 if kv { "kvstore" } else { "csv" },

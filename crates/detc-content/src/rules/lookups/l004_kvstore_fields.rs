@@ -30,7 +30,7 @@ use detc_diag::{Diagnostic, Span};
 pub(super) const CODE: Code = code::L004;
 
 pub(super) fn check(l: &Lookup, at: Span, out: &mut Vec<Diagnostic>) {
-    if l.lookup_type.as_ref().map(|t| t.value.as_str()) != Some("kvstore") {
+    if l.kind() != Some(crate::enums::LookupType::KvStore) {
         return;
     }
     if (l.format == crate::model::Format::V5 || l.fields.is_empty())

@@ -1,6 +1,7 @@
 //! Lookups and their files: the csv and mlmodel files beside the YAML,
 //! their rows, and the fields of the definition.
 
+use crate::enums::LookupType;
 use crate::lints::Levels;
 use crate::load::Project;
 use detc_diag::Diagnostic;
@@ -89,15 +90,15 @@ pub fn check_files(
         if l004 {
             l004_kvstore_fields::check(l, at, out);
         }
-        match l.lookup_type.as_ref().map(|t| t.value.as_str()) {
+        match l.kind() {
             // The state of the firstseen command: no file ships, `fields` are its columns.
-            Some("csv") if l.written_by.is_some() => {
+            Some(LookupType::Csv) if l.written_by.is_some() => {
                 headers.insert(
                     l.common.path.clone(),
                     l.fields.iter().map(|f| f.value.clone()).collect(),
                 );
             }
-            Some("csv") => {
+            Some(LookupType::Csv) => {
                 let rel = dir.join(l.file_name().unwrap_or_else(|| format!("{stem}.csv")));
                 referenced.insert(rel.to_string_lossy().replace('\\', "/"));
                 let path = p.root.join(&rel);
@@ -123,7 +124,7 @@ pub fn check_files(
                     Err(_) => {}
                 }
             }
-            Some("mlmodel") => {
+            Some(LookupType::MlModel) => {
                 let file = l.file_name().unwrap_or_else(|| format!("{stem}.mlmodel"));
                 let rel = dir.join(&file);
                 referenced.insert(rel.to_string_lossy().replace('\\', "/"));
