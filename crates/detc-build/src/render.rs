@@ -3,10 +3,13 @@
 //! Every output file has a template in `crates/detc-build/templates/`,
 //! embedded in the binary; `--templates DIR` replaces any of them by a file
 //! of the same name in DIR. Templates see the [`detc_plan::Context`] and
-//! two filters besides minijinja's built-ins (`tojson` among them):
+//! three filters besides minijinja's built-ins (`tojson` among them):
 //!
 //! - `conf`: a value as written after `key = ` (trimmed, newlines as
 //!   continuation lines); fails on what Splunk would read differently.
+//! - `conf_entries`: a stanza of the plan (`d.conf`, `d.use_case`,
+//!   `b.conf`, `s.conf`, ...: [`detc_plan::conf`]) as its `key = value`
+//!   lines, each value through `conf`.
 //! - `stanza`: a stanza name, checked.
 //!
 //! Undefined variables are errors (a typo in an overriding template must
@@ -42,48 +45,117 @@ impl<T: Planned + Send + Sync + 'static> Items for [T] {
 /// An item of the context as a template sees it: its view's fields, and
 /// for what has stanzas, `conf` (its savedsearches.conf or
 /// analyticstories.conf stanza, [`detc_plan::conf`]) and `use_case` (its
-/// analyticstories.conf `savedsearch://` stanza).
+/// analyticstories.conf `savedsearch://` stanza), as [`StanzaValue`]s.
 trait Planned {
     fn value(&self) -> Value;
 }
 
+/// A stanza of the plan as a template sees it: `name`, `entries` (a list
+/// of `{key, value}`), and the whole body at once through the
+/// `conf_entries` filter, which writes it without converting each entry.
+#[derive(Debug)]
+pub(crate) struct StanzaValue(pub(crate) detc_plan::Stanza);
+
+impl StanzaValue {
+    pub(crate) fn value(s: detc_plan::Stanza) -> Value {
+        Value::from_object(StanzaValue(s))
+    }
+}
+
+impl Object for StanzaValue {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "name" => Some(Value::from(self.0.name.as_str())),
+            "entries" => Some(Value::from_serialize(&self.0.entries)),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["name", "entries"])
+    }
+}
+
 /// A view with the stanzas the plan decides for it.
-#[derive(Serialize)]
-struct WithStanzas<'a, T: Serialize> {
-    #[serde(flatten)]
-    view: &'a T,
-    conf: detc_plan::Stanza,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    use_case: Option<detc_plan::Stanza>,
+#[derive(Debug)]
+struct WithStanzas {
+    view: Value,
+    conf: Value,
+    use_case: Option<Value>,
+}
+
+impl WithStanzas {
+    fn value(
+        view: &impl Serialize,
+        conf: detc_plan::Stanza,
+        use_case: Option<detc_plan::Stanza>,
+    ) -> Value {
+        Value::from_object(WithStanzas {
+            view: Value::from_serialize(view),
+            conf: StanzaValue::value(conf),
+            use_case: use_case.map(StanzaValue::value),
+        })
+    }
+}
+
+impl Object for WithStanzas {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "conf" => Some(self.conf.clone()),
+            "use_case" => self.use_case.clone(),
+            _ => self
+                .view
+                .get_attr(key.as_str()?)
+                .ok()
+                .filter(|v| !v.is_undefined()),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = self
+            .view
+            .try_iter()
+            .map(|k| k.collect())
+            .unwrap_or_default();
+        keys.push(Value::from("conf"));
+        if self.use_case.is_some() {
+            keys.push(Value::from("use_case"));
+        }
+        Enumerator::Values(keys)
+    }
 }
 
 impl Planned for detc_plan::BaselineView {
     fn value(&self) -> Value {
-        Value::from_serialize(WithStanzas {
-            view: self,
-            conf: detc_plan::conf::baseline(self),
-            use_case: Some(detc_plan::conf::baseline_use_case(self)),
-        })
+        WithStanzas::value(
+            self,
+            detc_plan::conf::baseline(self),
+            Some(detc_plan::conf::baseline_use_case(self)),
+        )
     }
 }
 
 impl Planned for detc_plan::InvestigationView {
     fn value(&self) -> Value {
-        Value::from_serialize(WithStanzas {
-            view: self,
-            conf: detc_plan::conf::investigation(self),
-            use_case: Some(detc_plan::conf::investigation_use_case(self)),
-        })
+        WithStanzas::value(
+            self,
+            detc_plan::conf::investigation(self),
+            Some(detc_plan::conf::investigation_use_case(self)),
+        )
     }
 }
 
 impl Planned for detc_plan::StoryView {
     fn value(&self) -> Value {
-        Value::from_serialize(WithStanzas {
-            view: self,
-            conf: detc_plan::conf::story(self),
-            use_case: None,
-        })
+        WithStanzas::value(self, detc_plan::conf::story(self), None)
     }
 }
 
@@ -153,14 +225,8 @@ impl Object for DetectionValue {
         let key = key.as_str()?;
         // The stanzas, decided by the plan, each built on its own.
         match key {
-            "conf" => return self.cx.detections.stanza(self.i).map(Value::from_serialize),
-            "use_case" => {
-                return self
-                    .cx
-                    .detections
-                    .use_case(self.i)
-                    .map(Value::from_serialize);
-            }
+            "conf" => return self.cx.detections.stanza(self.i).map(StanzaValue::value),
+            "use_case" => return self.cx.detections.use_case(self.i).map(StanzaValue::value),
             _ => {}
         }
         if self.full.get().is_none()
@@ -285,13 +351,44 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 }
 
 fn conf_filter(v: &str) -> Result<String, minijinja::Error> {
-    detc_conf::value_text(v).map_err(|m| {
-        let head: String = v.chars().take(60).collect();
+    detc_conf::value_text(v).map_err(|m| conf_error(&m, v))
+}
+
+/// A value the `.conf` file cannot hold, as a render error.
+fn conf_error(m: &str, v: &str) -> minijinja::Error {
+    let head: String = v.chars().take(60).collect();
+    minijinja::Error::new(
+        ErrorKind::InvalidOperation,
+        format!("{m} (value starting {head:?})"),
+    )
+}
+
+/// `conf_entries`: a plan stanza's entries as `key = value` lines (each
+/// value through `conf`), joined by newlines, without a last one.
+fn conf_entries_filter(v: &Value) -> Result<String, minijinja::Error> {
+    let s = v.downcast_object_ref::<StanzaValue>().ok_or_else(|| {
         minijinja::Error::new(
             ErrorKind::InvalidOperation,
-            format!("{m} (value starting {head:?})"),
+            "conf_entries takes a stanza of the plan (`d.conf`, `d.use_case`, `b.conf`, ...)",
         )
-    })
+    })?;
+    // One allocation of about the right size (a value's continuation
+    // lines add a little).
+    let size: usize =
+        s.0.entries
+            .iter()
+            .map(|e| e.key.len() + e.value.len() + 4)
+            .sum();
+    let mut out = String::with_capacity(size + size / 16);
+    for (i, e) in s.0.entries.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(e.key);
+        out.push_str(" = ");
+        detc_conf::push_value(&mut out, &e.value).map_err(|m| conf_error(&m, &e.value))?;
+    }
+    Ok(out)
 }
 
 fn stanza_filter(v: &str) -> Result<String, minijinja::Error> {
@@ -324,6 +421,7 @@ pub fn render_all(
     env.set_lstrip_blocks(true);
     env.add_filter("conf", conf_filter);
     env.add_filter("stanza", stanza_filter);
+    env.add_filter("conf_entries", conf_entries_filter);
     if let Some(dir) = overrides {
         match std::fs::read_dir(dir) {
             Err(e) => errors.push(BuildError::new(format!(

@@ -231,13 +231,23 @@ fn backslash_at_end() -> String {
 /// An earlier line that ends with one is written with a space before the
 /// continuation backslash, as contentctl writes every line break.
 pub fn value_text(v: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(v.len());
+    push_value(&mut out, v)?;
+    Ok(out)
+}
+
+/// [`value_text`], appended to `out` (no allocation of its own).
+///
+/// # Errors
+/// As [`value_text`]; `out` is then left as it was.
+pub fn push_value(out: &mut String, v: &str) -> Result<(), String> {
     check_value(v)?;
     let v = v.trim();
     if memchr::memchr2(b'\n', b'\r', v.as_bytes()).is_none() {
-        return Ok(v.to_string());
+        out.push_str(v);
+        return Ok(());
     }
     let v = v.replace("\r\n", "\n");
-    let mut out = String::with_capacity(v.len() + 16);
     for (i, line) in v.split('\n').enumerate() {
         if i > 0 {
             // A line ending in a backslash gets a space, so that its
@@ -249,7 +259,7 @@ pub fn value_text(v: &str) -> Result<String, String> {
         }
         out.push_str(line);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Checks a stanza name: one line, not empty, no surrounding whitespace

@@ -89,26 +89,25 @@ pub fn json(value: &impl Serialize) -> String {
     out
 }
 
-/// A detection's correlation search in savedsearches.conf.
-pub fn detection(d: &DetectionView) -> Stanza {
-    let mut s = Stanza::new(d.stanza.as_str());
+/// A detection's correlation search in savedsearches.conf. Takes the view
+/// by value: its texts move into the stanza (the render builds one per
+/// detection, and copies would double its allocations).
+pub fn detection(d: DetectionView) -> Stanza {
+    let mut s = Stanza::new(d.stanza);
     s.set("action.escu", "0");
     s.set("action.escu.enabled", "1");
-    s.set("description", d.stated_description.as_str());
+    s.set("description", d.stated_description);
     s.json("action.escu.mappings", &d.mappings);
     s.json("action.escu.data_models", &d.data_models);
-    s.set("action.escu.eli5", d.description.as_str());
-    s.set("action.escu.how_to_implement", d.how_to_implement.as_str());
-    s.set(
-        "action.escu.known_false_positives",
-        d.known_false_positives.as_str(),
-    );
+    s.set("action.escu.eli5", d.description);
+    s.set("action.escu.how_to_implement", d.how_to_implement);
+    s.set("action.escu.known_false_positives", d.known_false_positives);
     s.set("action.escu.creation_date", d.date.as_str());
-    s.set("action.escu.modification_date", d.date.as_str());
+    s.set("action.escu.modification_date", d.date);
     s.set("action.escu.confidence", "high");
     s.set("action.escu.search_type", "detection");
-    if let Some(f) = &d.full_search_name {
-        s.set("action.escu.full_search_name", f.as_str());
+    if let Some(f) = d.full_search_name {
+        s.set("action.escu.full_search_name", f);
     }
     s.json("action.escu.product", &d.product);
     if !d.atomic_red_team_guids.is_empty() {
@@ -121,38 +120,32 @@ pub fn detection(d: &DetectionView) -> Stanza {
     s.json("action.escu.analytic_story", &d.analytic_story);
     if d.risk {
         s.set("action.risk", "1");
-        s.set("action.risk.param._risk_message", d.risk_message.as_str());
+        s.set("action.risk.param._risk_message", d.risk_message);
         s.json("action.risk.param._risk", &d.risk_objects);
         s.set("action.risk.param._risk_score", "0");
         s.set("action.risk.param.verbose", "0");
     }
-    schedule(&mut s, &d.schedule);
+    schedule(&mut s, d.schedule);
     s.set("action.correlationsearch.enabled", "1");
     s.set("action.correlationsearch.detection_type", "ebd");
-    s.set("action.correlationsearch.label", d.label.as_str());
+    s.set("action.correlationsearch.label", d.label);
     s.json("action.correlationsearch.annotations", &d.annotations);
     s.json("action.correlationsearch.metadata", &d.metadata);
-    if let Some(n) = &d.notable {
+    if let Some(n) = d.notable {
         s.set("action.notable", "1");
-        s.set("action.notable.param.nes_fields", n.nes_fields.as_str());
-        s.set("action.notable.param.rule_title", n.rule_title.as_str());
-        s.set(
-            "action.notable.param.rule_description",
-            n.rule_description.as_str(),
-        );
-        s.set(
-            "action.notable.param.security_domain",
-            d.security_domain.as_str(),
-        );
-        s.set("action.notable.param.severity", d.severity.as_str());
+        s.set("action.notable.param.nes_fields", n.nes_fields);
+        s.set("action.notable.param.rule_title", n.rule_title);
+        s.set("action.notable.param.rule_description", n.rule_description);
+        s.set("action.notable.param.security_domain", d.security_domain);
+        s.set("action.notable.param.severity", d.severity);
     }
     if !d.drilldowns.is_empty() || d.empty_drilldowns {
         s.json("action.notable.param.drilldown_searches", &d.drilldowns);
     }
-    if let Some(t) = &d.throttling {
+    if let Some(t) = d.throttling {
         s.set("alert.suppress", "1");
-        s.set("alert.suppress.fields", t.fields.as_str());
-        s.set("alert.suppress.period", t.period.as_str());
+        s.set("alert.suppress.fields", t.fields);
+        s.set("alert.suppress.period", t.period);
     }
     s.set("alert.digest_mode", "1");
     s.set("disabled", if d.disabled { "true" } else { "false" });
@@ -163,15 +156,15 @@ pub fn detection(d: &DetectionView) -> Stanza {
     s.set("quantity", "0");
     s.set("realtime_schedule", "0");
     s.set("is_visible", "false");
-    s.set("search", d.search.as_str());
+    s.set("search", d.search);
     s
 }
 
-fn schedule(s: &mut Stanza, sch: &crate::ScheduleView) {
-    s.set("cron_schedule", sch.cron_schedule.as_str());
-    s.set("dispatch.earliest_time", sch.earliest_time.as_str());
-    s.set("dispatch.latest_time", sch.latest_time.as_str());
-    s.set("schedule_window", sch.schedule_window.as_str());
+fn schedule(s: &mut Stanza, sch: crate::ScheduleView) {
+    s.set("cron_schedule", sch.cron_schedule);
+    s.set("dispatch.earliest_time", sch.earliest_time);
+    s.set("dispatch.latest_time", sch.latest_time);
+    s.set("schedule_window", sch.schedule_window);
 }
 
 /// A baseline's saved search in savedsearches.conf (`search_type =
@@ -192,7 +185,7 @@ pub fn baseline(b: &BaselineView) -> Stanza {
     s.set("description", b.description.as_str());
     s.set("action.escu.eli5", b.description.as_str());
     s.set("action.escu.how_to_implement", b.how_to_implement.as_str());
-    schedule(&mut s, &b.schedule);
+    schedule(&mut s, b.schedule.clone());
     s.set("enableSched", "1");
     s.set("disabled", "true");
     s.set("is_visible", "false");

@@ -109,7 +109,7 @@ impl Detections {
     /// The savedsearches.conf stanza of the `i`th detection in name order
     /// ([`conf::detection`] of its view); `None` past the end.
     pub fn stanza(&self, i: usize) -> Option<Stanza> {
-        self.get(i).map(|v| conf::detection(&v))
+        self.get(i).map(conf::detection)
     }
 
     /// The analyticstories.conf `savedsearch://` stanza of the `i`th

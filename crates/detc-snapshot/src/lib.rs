@@ -103,15 +103,20 @@ pub fn snapshots(
             continue;
         };
         let mut text = header("detection", &d.name, src);
+        // The alert section is written from the view before the stanza
+        // takes its texts.
+        let mut alert_text = String::new();
+        alert(&mut alert_text, &d);
+        let search = d.search.clone();
         saved_search(
             &mut text,
-            &detc_plan::conf::detection(&d),
-            &d.search,
+            &detc_plan::conf::detection(d),
+            &search,
             src,
             (&defs, &macros),
             &mut errors,
         );
-        alert(&mut text, &d);
+        text.push_str(&alert_text);
         out.push(Snapshot {
             path: snapshot_path(src),
             text,
