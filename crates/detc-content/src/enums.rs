@@ -49,6 +49,34 @@ pub const DETECTION_STATUS: &[&str] = &["experimental", "production", "deprecate
 pub const STORY_STATUS: &[&str] = &["production", "deprecated"];
 /// Status of macros, lookups, data sources and deployments.
 pub const PRODUCTION_ONLY: &[&str] = &["production"];
+
+/// An object's `status`, once validated ([`DETECTION_STATUS`],
+/// [`STORY_STATUS`], [`PRODUCTION_ONLY`]; contentctl's
+/// `DetectionStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Tested with attack data: built enabled when its type alerts.
+    Production,
+    /// Tested by hand only: its description gets contentctl's
+    /// experimental note.
+    Experimental,
+    /// No longer maintained: its description gets contentctl's deprecated
+    /// note and `metadata.deprecated` is `1`.
+    Deprecated,
+}
+
+impl Status {
+    /// The status as written in `status:`; `None` for any other text
+    /// (reported as S004 when the file is read).
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "production" => Some(Status::Production),
+            "experimental" => Some(Status::Experimental),
+            "deprecated" => Some(Status::Deprecated),
+            _ => None,
+        }
+    }
+}
 /// `tags.product` and story `tags.product`.
 pub const PRODUCTS: &[&str] = &[
     "Splunk Enterprise",

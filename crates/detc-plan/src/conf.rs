@@ -18,6 +18,7 @@
 //! values are written as [`json`] writes them.
 
 use crate::{BaselineView, DetectionView, InvestigationView, StoryView};
+use detc_diag::Span;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -28,6 +29,11 @@ pub struct Entry {
     pub key: &'static str,
     /// The value as Splunk reads it, before `.conf` line continuation.
     pub value: String,
+    /// Where the YAML writes what the value comes from (a detection's
+    /// file, or its deployment's), when one place does; `None` for what
+    /// detc sets alone.
+    #[serde(skip)]
+    pub origin: Option<Span>,
 }
 
 /// A stanza: `[name]` and its entries, in the order they are written.
@@ -38,6 +44,9 @@ pub struct Stanza {
     pub name: String,
     /// Its `key = value` lines; a key appears once.
     pub entries: Vec<Entry>,
+    /// Where the YAML names the object the stanza is built from.
+    #[serde(skip)]
+    pub origin: Option<Span>,
 }
 
 impl Stanza {
@@ -45,6 +54,7 @@ impl Stanza {
         Stanza {
             name: name.into(),
             entries: Vec::with_capacity(48),
+            origin: None,
         }
     }
 
@@ -52,11 +62,27 @@ impl Stanza {
         self.entries.push(Entry {
             key,
             value: value.into(),
+            origin: None,
         });
     }
 
     fn json(&mut self, key: &'static str, value: &impl Serialize) {
         self.set(key, json(value));
+    }
+
+    /// Gives each entry, and the stanza, the origin `origins` names for
+    /// its key (`"[name]"` for the stanza).
+    fn locate(&mut self, origins: &[(&'static str, Span)]) {
+        let of = |k: &str| origins.iter().find(|(o, _)| *o == k).map(|(_, s)| *s);
+        self.origin = of("[name]");
+        for e in &mut self.entries {
+            e.origin = of(e.key);
+        }
+    }
+
+    /// The entry of `key`, if the stanza has it.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
     }
 
     /// The value of `key`, if the stanza has it.
@@ -157,6 +183,7 @@ pub fn detection(d: DetectionView) -> Stanza {
     s.set("realtime_schedule", "0");
     s.set("is_visible", "false");
     s.set("search", d.search);
+    s.locate(&d.origins);
     s
 }
 

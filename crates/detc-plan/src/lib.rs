@@ -27,7 +27,7 @@ pub use conf::{Entry, Stanza};
 
 use detc_attack::Attack;
 use detc_content::Project;
-use detc_content::enums::LookupType;
+use detc_content::enums::{LookupType, Status};
 use detc_content::era::Feature;
 use detc_content::model::Format;
 use detc_content::model::{Deployment, Detection, Lookup};
@@ -363,6 +363,12 @@ pub struct DetectionView {
     pub empty_drilldowns: bool,
     /// Throttling, if any.
     pub throttling: Option<ThrottlingView>,
+    /// Where in the YAML each savedsearches.conf key of its stanza comes
+    /// from (`"search"`, `"cron_schedule"`, ...; the stanza's own name as
+    /// `"[name]"`): the detection's file, or its deployment's for the
+    /// schedule and the notable. Keys set by detc alone have none.
+    #[serde(skip)]
+    pub origins: Vec<(&'static str, detc_diag::Span)>,
 }
 
 /// A baseline search.
@@ -814,9 +820,10 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
     let kind = s(&d.kind);
     let search = s(&d.search);
     let description = prose(&d.common.description);
-    let stated = match s(&d.common.status).as_str() {
-        "experimental" => format!("{EXPERIMENTAL_NOTE}{description}"),
-        "deprecated" => format!("{DEPRECATED_NOTE}{description}"),
+    let status = d.common.status();
+    let stated = match status {
+        Some(Status::Experimental) => format!("{EXPERIMENTAL_NOTE}{description}"),
+        Some(Status::Deprecated) => format!("{DEPRECATED_NOTE}{description}"),
         _ => description.clone(),
     };
     let how_to_implement = prose(&d.how_to_implement);
@@ -880,7 +887,7 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
     let mut metadata = BTreeMap::new();
     metadata.insert(
         "deprecated",
-        json!(if s(&d.common.status) == "deprecated" {
+        json!(if status == Some(Status::Deprecated) {
             "1"
         } else {
             "0"
@@ -893,13 +900,11 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
     }
     let label = if v4 && !p.reference.has(Feature::PlainLabel) {
         let app = &p.config.app.label;
-        match (
-            s(&d.common.status).as_str(),
-            kind.to_ascii_lowercase().as_str(),
-        ) {
-            ("deprecated", _) => format!("{app} - Deprecated - {name} - Rule"),
-            ("experimental", _) => format!("{app} - Experimental - {name} - Rule"),
-            (_, "correlation") => format!("{app} - RIR - {name} - Rule"),
+        // contentctl 4.x compares the type without regard to case.
+        match (status, kind.eq_ignore_ascii_case("correlation")) {
+            (Some(Status::Deprecated), _) => format!("{app} - Deprecated - {name} - Rule"),
+            (Some(Status::Experimental), _) => format!("{app} - Experimental - {name} - Rule"),
+            (_, true) => format!("{app} - RIR - {name} - Rule"),
             _ => stanza.clone(),
         }
     } else {
@@ -963,7 +968,9 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
         _ => Vec::new(),
     };
     let data_models = data_models_of(&search);
+    let origins = origins(p, d);
     DetectionView {
+        origins,
         stanza,
         label,
         full_search_name,
@@ -1011,6 +1018,84 @@ fn detection_view(p: &Project, attack: &Attack, d: &Detection) -> DetectionView 
         kind,
         name,
     }
+}
+
+/// Where each savedsearches.conf key of `d`'s stanza is written in the
+/// YAML (see [`DetectionView::origins`]).
+fn origins(p: &Project, d: &Detection) -> Vec<(&'static str, detc_diag::Span)> {
+    let mut o = Vec::new();
+    let mut put = |keys: &[&'static str], v: Option<detc_diag::Span>| {
+        if let Some(span) = v {
+            o.extend(keys.iter().map(|k| (*k, span)));
+        }
+    };
+    let at = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.span);
+    let first = |v: &[Spanned<String>]| v.first().map(|v| v.span);
+    put(
+        &["[name]", "action.correlationsearch.label"],
+        at(&d.common.name),
+    );
+    put(
+        &["description", "action.escu.eli5"],
+        at(&d.common.description),
+    );
+    put(&["action.escu.how_to_implement"], at(&d.how_to_implement));
+    put(
+        &["action.escu.known_false_positives"],
+        at(&d.known_false_positives),
+    );
+    put(
+        &["action.escu.creation_date", "action.escu.modification_date"],
+        at(&d.common.date),
+    );
+    put(&["action.escu.product"], first(&d.tags.product));
+    put(&["action.escu.data_source"], first(&d.data_source));
+    put(
+        &["action.escu.analytic_story"],
+        first(&d.tags.analytic_story),
+    );
+    put(
+        &["action.escu.atomic_red_team_guids"],
+        first(&d.tags.atomic_guid),
+    );
+    put(&["search"], at(&d.search));
+    put(&["disabled"], d.enabled_by_default.as_ref().map(|e| e.span));
+    if let Some(r) = &d.rba {
+        put(&["action.risk.param._risk_message"], at(&r.message));
+        put(&["action.risk", "action.risk.param._risk"], Some(r.span));
+    }
+    put(
+        &["action.notable.param.drilldown_searches"],
+        d.drilldowns_span,
+    );
+    if let Some(t) = &d.tags.throttling {
+        put(
+            &["alert.suppress", "alert.suppress.fields"],
+            first(&t.fields),
+        );
+        put(&["alert.suppress.period"], at(&t.period));
+    }
+    put(
+        &["action.notable.param.security_domain"],
+        at(&d.tags.security_domain),
+    );
+    let kind = s(&d.kind);
+    if let Some(dep) = p.content.deployment_for(d.deployment.as_ref(), &kind) {
+        let sch = &dep.scheduling;
+        put(&["cron_schedule"], at(&sch.cron_schedule));
+        put(&["dispatch.earliest_time"], at(&sch.earliest_time));
+        put(&["dispatch.latest_time"], at(&sch.latest_time));
+        put(&["schedule_window"], at(&sch.schedule_window));
+        if let Some(n) = &dep.notable {
+            put(&["action.notable.param.rule_title"], at(&n.rule_title));
+            put(
+                &["action.notable.param.rule_description"],
+                at(&n.rule_description),
+            );
+            put(&["action.notable.param.nes_fields"], first(&n.nes_fields));
+        }
+    }
+    o
 }
 
 /// NIST CSF function: `DE.CM` for a TTP detection, else `DE.AE`

@@ -46,11 +46,15 @@ impl Common {
         self.name.as_ref().map(|n| n.value.as_str()).unwrap_or("")
     }
 
+    /// The validated `status` (`None` when missing or not an allowed
+    /// value, which the decoder reported).
+    pub fn status(&self) -> Option<Status> {
+        self.status.as_ref().and_then(|s| Status::parse(&s.value))
+    }
+
     /// Whether `status` is `production`.
     pub fn is_production(&self) -> bool {
-        self.status
-            .as_ref()
-            .is_some_and(|s| s.value == "production")
+        self.status() == Some(Status::Production)
     }
 }
 
