@@ -2,6 +2,7 @@
 //! `firstseen run`). Splunk passes them tokenised with quotes removed
 //! (`searchinfo.args`).
 
+use crate::OptionError;
 use crate::reltime::RelTime;
 use jiff::tz::TimeZone;
 use rapidfuzz::distance::osa;
@@ -96,7 +97,7 @@ pub const NAMES: &[&str] = &[
 ///
 /// # Errors
 /// A message saying which character or pattern is refused.
-pub fn lookup_file_name(option: &str, name: &str) -> Result<String, String> {
+pub fn lookup_file_name(option: &str, name: &str) -> Result<String, OptionError> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && !name.contains("..")
@@ -107,7 +108,8 @@ pub fn lookup_file_name(option: &str, name: &str) -> Result<String, String> {
         return Err(format!(
             "{option}={name:?} is not a lookup name: use letters, digits, '_', '-' and '.', without a path \
              (no '/', '\\' or '..'); the file is kept in the app's lookups folder"
-        ));
+        )
+        .into());
     }
     Ok(if name.ends_with(".csv") {
         name.to_string()
@@ -126,13 +128,17 @@ impl Options {
     /// # Errors
     /// One message for the first problem: an unknown option (with a
     /// suggestion), a repeated option, an argument without `=`, a bad value.
-    pub fn parse<S: AsRef<str>>(args: &[S], need_lookup: bool) -> Result<Options, String> {
+    pub fn parse<S: AsRef<str>>(args: &[S], need_lookup: bool) -> Result<Options, OptionError> {
+        Options::parse_words(args, need_lookup).map_err(OptionError::from)
+    }
+
+    fn parse_words<S: AsRef<str>>(args: &[S], need_lookup: bool) -> Result<Options, String> {
         let mut o = Options {
             lookup: None,
             key: Vec::new(),
             time: "_time".to_string(),
             last_time: None,
-            window: RelTime::parse("-24h@h")?,
+            window: RelTime::parse("-24h@h").map_err(|e| e.0)?,
             min_history: None,
             retention: None,
             output: Output::New,
@@ -173,8 +179,8 @@ impl Options {
                 return Err(empty());
             }
             match known {
-                "lookup" => o.lookup = Some(lookup_file_name("lookup", value)?),
-                "seed" => o.seed = Some(lookup_file_name("seed", value)?),
+                "lookup" => o.lookup = Some(lookup_file_name("lookup", value).map_err(|e| e.0)?),
+                "seed" => o.seed = Some(lookup_file_name("seed", value).map_err(|e| e.0)?),
                 "key" => {
                     for f in value.split(',').map(str::trim) {
                         if !is_field_name(f) {
@@ -370,7 +376,7 @@ mod tests {
             ),
         ] {
             let e = Options::parse(&args, true).unwrap_err();
-            assert!(e.contains(want), "{args:?}: {e}");
+            assert!(e.message().contains(want), "{args:?}: {e}");
         }
     }
 

@@ -10,6 +10,7 @@
 //! weekday (0 and 7 are Sunday, `@w` = `@w0`). Snapping to a day or longer
 //! uses the calendar of a time zone, as Splunk uses the user's.
 
+use crate::OptionError;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, Zoned};
@@ -77,7 +78,11 @@ impl RelTime {
     ///
     /// # Errors
     /// A message quoting the modifier and what is wrong with it.
-    pub fn parse(text: &str) -> Result<RelTime, String> {
+    pub fn parse(text: &str) -> Result<RelTime, OptionError> {
+        RelTime::parse_text(text).map_err(OptionError::from)
+    }
+
+    fn parse_text(text: &str) -> Result<RelTime, String> {
         let s = text.trim();
         let bad = |why: &str| format!("invalid time modifier {text:?}: {why}; {HELP}");
         if s.is_empty() {
@@ -163,7 +168,11 @@ impl RelTime {
     ///
     /// # Errors
     /// When the result leaves jiff's supported range (years -9999 to 9999).
-    pub fn resolve(&self, now: f64, tz: &TimeZone) -> Result<f64, String> {
+    pub fn resolve(&self, now: f64, tz: &TimeZone) -> Result<f64, OptionError> {
+        self.resolve_at(now, tz).map_err(OptionError::from)
+    }
+
+    fn resolve_at(&self, now: f64, tz: &TimeZone) -> Result<f64, String> {
         let steps = match self {
             RelTime::Absolute(t) => return Ok(*t),
             RelTime::Relative(steps) => steps,
@@ -542,12 +551,12 @@ mod tests {
             ("-99999999999999999999d", "too large"),
         ] {
             let e = RelTime::parse(m).unwrap_err();
-            assert!(e.contains(want), "{m}: {e}");
+            assert!(e.message().contains(want), "{m}: {e}");
         }
         let e = RelTime::parse("-9999999y")
             .unwrap()
             .resolve(NOW, &TimeZone::UTC)
             .unwrap_err();
-        assert!(e.contains("out of range"), "{e}");
+        assert!(e.message().contains("out of range"), "{e}");
     }
 }

@@ -2,6 +2,7 @@
 //! state lives, and the getinfo/execute handlers.
 
 use crate::engine::Tracker;
+use crate::error::Error;
 use crate::kvstore::KvStore;
 use crate::options::{Options, Store};
 use crate::splunkd::Splunkd;
@@ -63,7 +64,7 @@ pub fn app_root(exe: &Path) -> Option<PathBuf> {
 ///
 /// # Errors
 /// When the executable is not inside an app.
-pub fn lookups_dir() -> Result<PathBuf, String> {
+pub fn lookups_dir() -> Result<PathBuf, Error> {
     if let Some(d) = std::env::var_os(LOOKUPS_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
@@ -75,15 +76,15 @@ pub fn lookups_dir() -> Result<PathBuf, String> {
 ///
 /// # Errors
 /// When the executable cannot be found or is not inside an app.
-fn this_app() -> Result<PathBuf, String> {
+fn this_app() -> Result<PathBuf, Error> {
     let exe = std::env::current_exe()
-        .map_err(|e| format!("cannot find the firstseen executable: {e}"))?;
+        .map_err(|e| Error::environment(format!("cannot find the firstseen executable: {e}")))?;
     let exe = exe.canonicalize().unwrap_or(exe);
     app_root(&exe).ok_or_else(|| {
-        format!(
+        Error::environment(format!(
             "{} is not inside a Splunk app (…/etc/apps/<app>/bin/)",
             exe.display()
-        )
+        ))
     })
 }
 
@@ -92,7 +93,7 @@ fn this_app() -> Result<PathBuf, String> {
 ///
 /// # Errors
 /// When neither gives a name.
-pub fn own_app() -> Result<String, String> {
+pub fn own_app() -> Result<String, Error> {
     if let Ok(a) = std::env::var(APP_ENV)
         && !a.is_empty()
     {
@@ -101,7 +102,7 @@ pub fn own_app() -> Result<String, String> {
     let app = this_app()?;
     app.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| format!("the app folder {} has no name", app.display()))
+        .ok_or_else(|| Error::environment(format!("the app folder {} has no name", app.display())))
 }
 
 /// Checks that the user behind `splunkd`'s session key holds
@@ -110,19 +111,19 @@ pub fn own_app() -> Result<String, String> {
 /// # Errors
 /// The user lacks it (the message names it and suggests `update=false`),
 /// or splunkd cannot say.
-pub fn check_write_capability(splunkd: &Splunkd) -> Result<(), String> {
+pub fn check_write_capability(splunkd: &Splunkd) -> Result<(), Error> {
     let cx = splunkd.current_context().map_err(|e| {
-        format!("cannot check your permission to change the first-seen state ({e}); run with update=false to read it")
+        Error::environment(format!("cannot check your permission to change the first-seen state ({e}); run with update=false to read it"))
     })?;
     if cx.capabilities.iter().any(|c| c == WRITE_CAPABILITY) {
         return Ok(());
     }
-    Err(format!(
+    Err(Error::environment(format!(
         "user {} (roles: {}) may not change the first-seen state: it needs the capability {WRITE_CAPABILITY}, \
          which an admin grants in authorize.conf; run with update=false to read the state",
         cx.username,
         cx.roles.join(", ")
-    ))
+    )))
 }
 
 /// Finds seed lookup `file` (already checked by [`crate::options::lookup_file_name`]) in our
@@ -170,7 +171,7 @@ struct Running {
 /// work overlaps with splunkd sending the next chunk.
 struct Worker {
     tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
-    handle: Option<std::thread::JoinHandle<Result<Tracker, String>>>,
+    handle: Option<std::thread::JoinHandle<Result<Tracker, Error>>>,
 }
 
 impl Worker {
@@ -178,7 +179,7 @@ impl Worker {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let handle = std::thread::spawn(move || {
             for body in rx {
-                let records = splunk_chunked::Records::parse(&body)?;
+                let records = splunk_chunked::Records::parse(&body).map_err(Error::search)?;
                 tracker.observe(records)?;
             }
             Ok(tracker)
@@ -190,7 +191,7 @@ impl Worker {
     }
 
     /// Queues a body. An error found in an earlier body is returned now.
-    fn push(&mut self, body: Vec<u8>) -> Result<(), String> {
+    fn push(&mut self, body: Vec<u8>) -> Result<(), Error> {
         if self.handle.as_ref().is_some_and(|h| h.is_finished()) {
             return self.join().map(|_| ());
         }
@@ -201,12 +202,12 @@ impl Worker {
     }
 
     /// Waits for every queued body; returns the tracker or the first error.
-    fn join(&mut self) -> Result<Tracker, String> {
+    fn join(&mut self) -> Result<Tracker, Error> {
         drop(self.tx.take());
         match self.handle.take().map(|h| h.join()) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err("internal error: the worker thread stopped".to_string()),
-            None => Err("internal error: the worker already ended".to_string()),
+            Some(Err(_)) => Err(Error::internal("internal error: the worker thread stopped")),
+            None => Err(Error::internal("internal error: the worker already ended")),
         }
     }
 }
@@ -225,7 +226,7 @@ impl Command for FirstSeen {
         let store: Box<dyn StateStore + Send> = match opts.store {
             Store::KvStore => {
                 let Some(collection) = opts.collection() else {
-                    return Err("missing lookup=".into());
+                    return Err(Error::search("missing lookup=").into());
                 };
                 let splunkd = Splunkd::with_budget(&si.splunkd_uri, &si.session_key, budget)?;
                 Box::new(KvStore::new(splunkd, &own_app()?, collection))
@@ -233,11 +234,13 @@ impl Command for FirstSeen {
             Store::Csv => {
                 let dir = lookups_dir()?;
                 let Some(file) = opts.lookup.as_deref() else {
-                    return Err("missing lookup=".into());
+                    return Err(Error::search("missing lookup=").into());
                 };
                 let seed = match opts.seed.as_deref() {
                     Some(f) => Some(find_seed(&dir, f).ok_or_else(|| {
-                        format!("seed lookup {f} is not in any app's lookups folder")
+                        Error::search(format!(
+                            "seed lookup {f} is not in any app's lookups folder"
+                        ))
                     })?),
                     None => None,
                 };
@@ -266,7 +269,7 @@ impl Command for FirstSeen {
     }
 
     fn execute(&mut self, _chunk: Execute) -> Result<Reply, Failure> {
-        Err("internal error: firstseen takes raw chunk bodies".into())
+        Err(Error::internal("internal error: firstseen takes raw chunk bodies").into())
     }
 
     fn execute_body(
@@ -276,14 +279,14 @@ impl Command for FirstSeen {
         _index: usize,
     ) -> Result<Reply, Failure> {
         let Some(run) = self.run.as_mut() else {
-            return Err("execute before getinfo".into());
+            return Err(Error::environment("execute before getinfo").into());
         };
         run.worker.push(body)?;
         if !finished {
             return Ok(Reply::empty());
         }
         let Some(mut run) = self.run.take() else {
-            return Err("execute before getinfo".into());
+            return Err(Error::environment("execute before getinfo").into());
         };
         let tracker = run.worker.join()?;
         if let Some(splunkd) = &run.check_writer {

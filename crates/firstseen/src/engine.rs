@@ -12,6 +12,7 @@
 //! that share the state, and again only by a re-run of the same search over
 //! the same time range.
 
+use crate::error::Error;
 use crate::keys::{KeyTable, Seen, encode_key};
 pub use crate::limits::{MAX_KEY_BYTES, MAX_TIME, MIN_TIME, parse_time};
 use crate::options::{Options, Output};
@@ -100,7 +101,7 @@ impl Tracker {
     ///
     /// # Errors
     /// A time value that is not epoch seconds, naming the field, row and value.
-    pub fn observe(&mut self, records: Records) -> Result<(), String> {
+    pub fn observe(&mut self, records: Records) -> Result<(), Error> {
         let key_idx: Vec<Option<usize>> = self
             .opts
             .key
@@ -129,17 +130,17 @@ impl Tracker {
         for row in 0..records.len() {
             starts.push(ids.len() as u32);
             self.rows_in += 1;
-            let times = |idx: Option<usize>| -> Result<Option<(f64, f64)>, String> {
+            let times = |idx: Option<usize>| -> Result<Option<(f64, f64)>, Error> {
                 let Some(i) = idx else { return Ok(None) };
                 let mut span: Option<(f64, f64)> = None;
                 for v in records.values(row, i).iter() {
                     let t = parse_time(v).ok_or_else(|| {
-                        format!(
+                        Error::search(format!(
                             "field {} has {v:?} in row {}, which is not a time in epoch seconds between 1970 and 9999; \
                              convert it first, e.g. | eval {0}=strptime({0}, \"%Y-%m-%dT%H:%M:%S\")",
                             records.fields()[i],
                             self.rows_in
-                        )
+                        ))
                     })?;
                     span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
                 }
@@ -180,11 +181,11 @@ impl Tracker {
                     .try_fold(1usize, |a, n| a.checked_mul(n))
                     .unwrap_or(usize::MAX);
                 if combos > MAX_KEYS_PER_ROW {
-                    return Err(format!(
+                    return Err(Error::limit(format!(
                         "row {} has multivalue key fields that make {combos} keys (limit {MAX_KEYS_PER_ROW}); \
                          use mvexpand or fewer key fields",
                         self.rows_in
-                    ));
+                    )));
                 }
                 for k in multivalue_keys(&records, row, &key_idx) {
                     check_key_len(k.len(), self.rows_in)?;
@@ -221,7 +222,7 @@ impl Tracker {
         store: &dyn StateStore,
         reference: f64,
         write: bool,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, Error> {
         let missing: Vec<&str> = self
             .opts
             .key
@@ -231,20 +232,20 @@ impl Tracker {
             .map(|(k, _)| k.as_str())
             .collect();
         if self.rows_in > 0 && !missing.is_empty() {
-            return Err(format!(
+            return Err(Error::search(format!(
                 "key field{} {} not in the search results (fields: {}); check key= or add the field before firstseen",
                 if missing.len() > 1 { "s" } else { "" },
                 missing.join(", "),
                 self.fields_seen.join(", ")
-            ));
+            )));
         }
         if self.rows_in > 0 && !self.time_present {
-            return Err(format!(
+            return Err(Error::search(format!(
                 "the time field {} is not in the search results; name the field that holds epoch seconds \
                  with time= (after tstats, usually time=firstTime); fields: {}",
                 self.opts.time,
                 self.fields_seen.join(", ")
-            ));
+            )));
         }
         let tz = &self.opts.tz;
         let window_start = self.opts.window.resolve(reference, tz)?;
@@ -267,7 +268,7 @@ impl Tracker {
         let mut earliest = None;
         let me = self.search_id;
         let mut warnings: Vec<String> = Vec::new();
-        let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, String> {
+        let mut merge = |state: &mut crate::state::State| -> Result<Option<Save>, Error> {
             warnings = std::mem::take(&mut state.warnings);
             let (m, at) = state.keys.merge_from_indexed(&self.seen)?;
             merged = m;
@@ -511,12 +512,12 @@ fn multivalue_keys(records: &Records, row: usize, key_idx: &[Option<usize>]) -> 
 
 /// Refuses a key longer than [`MAX_KEY_BYTES`] (`row` is 1-based, for the
 /// message).
-fn check_key_len(len: usize, row: usize) -> Result<(), String> {
+fn check_key_len(len: usize, row: usize) -> Result<(), Error> {
     if len > MAX_KEY_BYTES {
-        return Err(format!(
+        return Err(Error::limit(format!(
             "row {row}: the key fields' values are {len} bytes together, more than {MAX_KEY_BYTES}; \
              key= must name short identifying fields (user, host, command), not whole events"
-        ));
+        )));
     }
     Ok(())
 }

@@ -6,6 +6,11 @@
 //! keys (about 55 bytes each) fit well under the 1.5 GB budget. Entry order is insertion order,
 //! which keeps written state stable from run to run.
 
+use crate::error::Error;
+
+/// The message of a state that outgrows 32-bit offsets.
+const TOO_MANY: &str =
+    "more than 4 GiB of keys in one state; use retention= or more specific lookups";
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
@@ -209,7 +214,7 @@ impl KeyTable {
     ///
     /// # Errors
     /// More than 4,294,967,295 keys, or a key longer than 4 GiB.
-    pub fn push(&mut self, key: &[u8], seen: Seen) -> Result<u32, String> {
+    pub fn push(&mut self, key: &[u8], seen: Seen) -> Result<u32, Error> {
         let (i, off, len) = self.room(key)?;
         self.entries.push(Entry {
             off,
@@ -222,11 +227,8 @@ impl KeyTable {
     }
 
     /// Entry number, arena offset and length for a new key.
-    fn room(&self, key: &[u8]) -> Result<(u32, u32, u32), String> {
-        let too_many = || {
-            "more than 4 GiB of keys in one state; use retention= or more specific lookups"
-                .to_string()
-        };
+    fn room(&self, key: &[u8]) -> Result<(u32, u32, u32), Error> {
+        let too_many = || Error::limit(TOO_MANY);
         let i = u32::try_from(self.entries.len()).map_err(|_| too_many())?;
         let off = u32::try_from(self.arena.len()).map_err(|_| too_many())?;
         let len = u32::try_from(key.len()).map_err(|_| too_many())?;
@@ -244,15 +246,12 @@ impl KeyTable {
     ///
     /// # Errors
     /// More than 4,294,967,295 keys in all.
-    pub fn append(&mut self, other: KeyTable) -> Result<(), String> {
+    pub fn append(&mut self, other: KeyTable) -> Result<(), Error> {
         let base = self.arena.len();
         if self.entries.len() + other.entries.len() > u32::MAX as usize
             || base + other.arena.len() > u32::MAX as usize
         {
-            return Err(
-                "more than 4 GiB of keys in one state; use retention= or more specific lookups"
-                    .to_string(),
-            );
+            return Err(Error::limit(TOO_MANY));
         }
         self.arena.extend_from_slice(&other.arena);
         drop(other.arena);
@@ -284,7 +283,7 @@ impl KeyTable {
     ///
     /// # Errors
     /// More than 4,294,967,295 keys.
-    pub fn merge_from(&mut self, search: &KeyTable) -> Result<Vec<Seen>, String> {
+    pub fn merge_from(&mut self, search: &KeyTable) -> Result<Vec<Seen>, Error> {
         Ok(self.merge_from_indexed(search)?.0)
     }
 
@@ -296,7 +295,7 @@ impl KeyTable {
     pub fn merge_from_indexed(
         &mut self,
         search: &KeyTable,
-    ) -> Result<(Vec<Seen>, Vec<u32>), String> {
+    ) -> Result<(Vec<Seen>, Vec<u32>), Error> {
         let mut merged: Vec<Seen> = search.entries.iter().map(|e| e.seen).collect();
         let mut at: Vec<u32> = vec![u32::MAX; merged.len()];
         let mut matches: Vec<(usize, u32)> = Vec::new();
@@ -339,7 +338,7 @@ impl KeyTable {
     ///
     /// # Errors
     /// More than 4,294,967,295 keys, or a key longer than 4 GiB.
-    pub fn upsert(&mut self, key: &[u8], seen: Seen) -> Result<(u32, bool), String> {
+    pub fn upsert(&mut self, key: &[u8], seen: Seen) -> Result<(u32, bool), Error> {
         if self.indexed < self.entries.len() {
             self.index_rest();
         }

@@ -50,6 +50,7 @@
 //! half-written. The lock is released whatever happens (a failed release
 //! leaves it to expire).
 
+use crate::error::Error;
 use crate::keys::{KeyTable, Report, encode_key, format_search_id, key_values, parse_search_id};
 use crate::limits::parse_time;
 use crate::splunkd::{Answer, Splunkd, path_segment};
@@ -193,12 +194,12 @@ impl KvStore {
     }
 
     /// Turns an answer that is not `ok` into the message for Splunk.
-    fn refused(&self, a: &Answer, doing: &str, write: bool) -> String {
+    fn refused(&self, a: &Answer, doing: &str, write: bool) -> Error {
         let what = format!(
             "KV store collection {} of app {}",
             self.collection, self.app
         );
-        match a.status {
+        Error::splunkd(match a.status {
             401 => format!(
                 "splunkd refused the session key while {doing} {what} (HTTP 401: {})",
                 a.message()
@@ -225,11 +226,11 @@ impl KvStore {
                 "splunkd answered HTTP {s} while {doing} {what}: {}",
                 a.message()
             ),
-        }
+        })
     }
 
     /// Reads the records of `search`'s keys into a state.
-    fn read(&self, fields: &[String], search: &KeyTable) -> Result<State, String> {
+    fn read(&self, fields: &[String], search: &KeyTable) -> Result<State, Error> {
         let mut state = State::empty(fields);
         let keys: Vec<String> = (0..search.len() as u32)
             .map(|i| record_key(key_values(search.key(i))))
@@ -245,19 +246,23 @@ impl KvStore {
             if a.status != 200 {
                 return Err(self.refused(&a, "reading", false));
             }
-            let v: Value = serde_json::from_str(&a.body)
-                .map_err(|e| format!("batch_find on {} answered bad JSON: {e}", self.collection))?;
+            let v: Value = serde_json::from_str(&a.body).map_err(|e| {
+                Error::splunkd(format!(
+                    "batch_find on {} answered bad JSON: {e}",
+                    self.collection
+                ))
+            })?;
             let records = v.get(0).and_then(Value::as_array).ok_or_else(|| {
-                format!(
+                Error::splunkd(format!(
                     "batch_find on {} answered without an array of results",
                     self.collection
-                )
+                ))
             })?;
             for r in records {
                 let (values, first, last, reported) = self.parse_record(r, fields)?;
                 let key = r.get("_key").and_then(Value::as_str).unwrap_or_default();
                 if record_key(values.iter().map(String::as_str)) != key {
-                    return Err(format!(
+                    return Err(Error::state(format!(
                         "record {key} of KV store collection {} holds {}, whose _key should be {}: \
                          records must be keyed by sha256 of the key values (docs/firstseen.md, moving a CSV state)",
                         self.collection,
@@ -268,7 +273,7 @@ impl KvStore {
                             .collect::<Vec<_>>()
                             .join(" "),
                         record_key(values.iter().map(String::as_str))
-                    ));
+                    )));
                 }
                 if !wanted.contains(key) {
                     continue;
@@ -292,7 +297,7 @@ impl KvStore {
     }
 
     /// The earliest `firstTimeSeen` in the collection: one record, sorted.
-    fn earliest(&self) -> Result<Option<f64>, String> {
+    fn earliest(&self) -> Result<Option<f64>, Error> {
         let sort = format!("{FIRST_COLUMN}:1");
         // Only records with a first seen time: not the lock (null sorts first).
         let query = json!({ FIRST_COLUMN: { "$gte": 0 } }).to_string();
@@ -311,7 +316,7 @@ impl KvStore {
             return Err(self.refused(&a, "reading", false));
         }
         let v: Value = serde_json::from_str(&a.body)
-            .map_err(|e| format!("{} answered bad JSON: {e}", self.collection))?;
+            .map_err(|e| Error::splunkd(format!("{} answered bad JSON: {e}", self.collection)))?;
         Ok(v.get(0).and_then(|r| r.get(FIRST_COLUMN)).and_then(time_of))
     }
 
@@ -321,7 +326,7 @@ impl KvStore {
         &self,
         r: &Value,
         fields: &[String],
-    ) -> Result<(Vec<String>, f64, Option<f64>, Option<Report>), String> {
+    ) -> Result<(Vec<String>, f64, Option<f64>, Option<Report>), Error> {
         let key = r.get("_key").and_then(Value::as_str).unwrap_or("?");
         let mut values = Vec::with_capacity(fields.len());
         for f in fields {
@@ -330,32 +335,32 @@ impl KvStore {
                 Some(Value::Number(n)) => n.to_string(),
                 Some(Value::Bool(b)) => b.to_string(),
                 _ => {
-                    return Err(format!(
+                    return Err(Error::state(format!(
                         "record {key} of KV store collection {} has no text value for key field {f}; \
                          key= must name the collection's key fields",
                         self.collection
-                    ));
+                    )));
                 }
             };
             values.push(v);
         }
-        let time = |name: &str| -> Result<Option<f64>, String> {
+        let time = |name: &str| -> Result<Option<f64>, Error> {
             match r.get(name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) if s.is_empty() => Ok(None),
                 Some(v) => time_of(v).map(Some).ok_or_else(|| {
-                    format!(
+                    Error::state(format!(
                         "record {key} of KV store collection {}: {name} {v} is not epoch seconds between 1970 and 9999",
                         self.collection
-                    )
+                    ))
                 }),
             }
         };
         let first = time(FIRST_COLUMN)?.ok_or_else(|| {
-            format!(
+            Error::state(format!(
                 "record {key} of KV store collection {} has no {FIRST_COLUMN}",
                 self.collection
-            )
+            ))
         })?;
         let reported = match time(REPORTED_COLUMN)? {
             Some(t) => {
@@ -365,11 +370,11 @@ impl KvStore {
                     Some(_) => None,
                 }
                 .ok_or_else(|| {
-                    format!(
+                    Error::state(format!(
                         "record {key} of KV store collection {}: {REPORTED_BY_COLUMN} {} is not 16 hex digits",
                         self.collection,
                         r.get(REPORTED_BY_COLUMN).unwrap_or(&Value::Null)
-                    )
+                    ))
                 })?;
                 Some(Report { time: t, by })
             }
@@ -380,7 +385,7 @@ impl KvStore {
 
     /// Saves `records` in batches within the limits. Returns how many were
     /// saved before an error, with the error.
-    fn save(&self, records: &[String]) -> Result<usize, (usize, String)> {
+    fn save(&self, records: &[String]) -> Result<usize, (usize, Error)> {
         let limits = self.limits();
         let path = self.data_path("/batch_save");
         let mut saved = 0;
@@ -430,7 +435,7 @@ impl StateStore for KvStore {
         format!("KV store collection {} (app {})", self.collection, self.app)
     }
 
-    fn load(&self, fields: &[String], search: &KeyTable) -> Result<State, String> {
+    fn load(&self, fields: &[String], search: &KeyTable) -> Result<State, Error> {
         self.read(fields, search)
     }
 
@@ -438,8 +443,8 @@ impl StateStore for KvStore {
         &self,
         fields: &[String],
         search: &KeyTable,
-        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
-    ) -> Result<Written, String> {
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, Error>,
+    ) -> Result<Written, Error> {
         let lock = self.lock()?;
         let result = self.update_locked(fields, search, merge);
         self.unlock(&lock);
@@ -482,7 +487,7 @@ fn epoch_now() -> f64 {
 impl KvStore {
     /// Takes the collection's lock (module doc), waiting for another
     /// holder within the budget and deleting a lock whose holder died.
-    fn lock(&self) -> Result<Lock, String> {
+    fn lock(&self) -> Result<Lock, Error> {
         let id = random_id();
         let path = self.data_path("");
         let lock_path = self.data_path(&format!("/{LOCK_KEY}"));
@@ -503,17 +508,17 @@ impl KvStore {
                 404 => continue,
                 200 => {
                     let v: Value = serde_json::from_str(&h.body).map_err(|e| {
-                        format!(
+                        Error::splunkd(format!(
                             "the lock record {LOCK_KEY} of {} answered bad JSON: {e}",
                             self.location()
-                        )
+                        ))
                     })?;
                     let Some(until) = v.get("lockedUntil").and_then(time_of) else {
-                        return Err(format!(
+                        return Err(Error::state(format!(
                             "the record {LOCK_KEY} of {} is not a lock firstseen wrote (no lockedUntil time); \
                              an admin deletes it with DELETE {lock_path} on splunkd's management port",
                             self.location()
-                        ));
+                        )));
                     };
                     if until < epoch_now() {
                         // Its holder died: delete it, but only while it is
@@ -533,14 +538,14 @@ impl KvStore {
             // Spread the waiters: a pause of 50 to 100 % of the step.
             let jitter = (random_id().as_bytes()[0] as u32 % 50 + 50) as f64 / 100.0;
             if !self.splunkd.pause(pause.mul_f64(jitter)) {
-                return Err(format!(
+                return Err(Error::state(format!(
                     "{} is being written by another search, which holds its lock until {}; this search gave up \
                      when its {} s budget for splunkd calls ran out (timeout=). The state is unchanged, and the next \
                      run covers the same keys",
                     self.location(),
                     crate::engine::iso(held_until),
                     self.splunkd.budget().total.as_secs_f64()
-                ));
+                )));
             }
             pause = (pause * 3 / 2).min(std::time::Duration::from_millis(250));
         }
@@ -557,7 +562,7 @@ impl KvStore {
 
     /// How many records were last seen before `t`, counted by their
     /// `_key`s a page of `max_rows_per_query` at a time.
-    fn count_older(&self, t: f64) -> Result<usize, String> {
+    fn count_older(&self, t: f64) -> Result<usize, Error> {
         let query = json!({ LAST_COLUMN: { "$lt": t } }).to_string();
         let page = self.limits().max_rows_per_query.max(1);
         let limit = page.to_string();
@@ -578,8 +583,9 @@ impl KvStore {
             if a.status != 200 {
                 return Err(self.refused(&a, "ageing out", false));
             }
-            let v: Value = serde_json::from_str(&a.body)
-                .map_err(|e| format!("{} answered bad JSON: {e}", self.collection))?;
+            let v: Value = serde_json::from_str(&a.body).map_err(|e| {
+                Error::splunkd(format!("{} answered bad JSON: {e}", self.collection))
+            })?;
             let got = v.as_array().map_or(0, Vec::len);
             n += got;
             if got < page {
@@ -593,8 +599,8 @@ impl KvStore {
         &self,
         fields: &[String],
         search: &KeyTable,
-        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
-    ) -> Result<Written, String> {
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, Error>,
+    ) -> Result<Written, Error> {
         let mut state = self.read(fields, search)?;
         let before: Vec<(crate::keys::Seen, Report)> =
             state.keys.iter_reported().map(|(_, s, r)| (s, r)).collect();
@@ -665,7 +671,7 @@ impl KvStore {
                 Ok(n) => written.aged_out = n,
                 // Nothing saved before: the search fails, the state is as it was.
                 Err(e) if written.keys == 0 => return Err(e),
-                Err(e) => written.incomplete = Some(e),
+                Err(e) => written.incomplete = Some(e.to_string()),
             }
         }
         Ok(written)

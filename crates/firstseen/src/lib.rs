@@ -13,6 +13,7 @@
 #[cfg(feature = "splunkd")]
 pub mod command;
 pub mod engine;
+pub mod error;
 pub mod keys;
 #[cfg(feature = "splunkd")]
 pub mod kvstore;
@@ -21,4 +22,5 @@ pub mod limits;
 pub mod splunkd;
 pub mod standalone;
 pub mod state;
+pub use error::{Error, ErrorKind};
 pub use firstseen_options::{options, reltime};

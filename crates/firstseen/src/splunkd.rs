@@ -28,6 +28,7 @@
 //! failure. Every request firstseen sends is safe to repeat (reads,
 //! `batch_save` by `_key`, deletes by query, the lock's insert).
 
+use crate::error::Error;
 use std::time::{Duration, Instant};
 
 /// Tries per request, the first included.
@@ -160,7 +161,7 @@ impl Splunkd {
     /// # Errors
     /// An empty URI or session key (splunkd passes both in getinfo), or a
     /// URI that is not `http(s)://host[:port]`.
-    pub fn new(uri: &str, session_key: &str) -> Result<Splunkd, String> {
+    pub fn new(uri: &str, session_key: &str) -> Result<Splunkd, Error> {
         Splunkd::with_budget(uri, session_key, Budget::default())
     }
 
@@ -168,14 +169,13 @@ impl Splunkd {
     ///
     /// # Errors
     /// As [`Splunkd::new`].
-    pub fn with_budget(uri: &str, session_key: &str, budget: Budget) -> Result<Splunkd, String> {
+    pub fn with_budget(uri: &str, session_key: &str, budget: Budget) -> Result<Splunkd, Error> {
         let uri = uri.trim_end_matches('/');
         if uri.is_empty() || session_key.is_empty() {
-            return Err(
+            return Err(Error::environment(
                 "splunkd did not pass its URI and a session key in getinfo; firstseen needs them to reach the KV store \
-                 and to check permissions"
-                    .to_string(),
-            );
+                 and to check permissions",
+            ));
         }
         let parsed: Option<ureq::http::Uri> = uri.parse().ok();
         let fits = parsed.as_ref().is_some_and(|u| {
@@ -185,10 +185,10 @@ impl Splunkd {
                 && u.query().is_none()
         });
         if !fits {
-            return Err(format!(
+            return Err(Error::splunkd(format!(
                 "splunkd_uri {uri:?} from getinfo is not an http(s)://host:port URL, so the KV store cannot be reached; \
                  check server.conf [sslConfig] and the management port (splunkd normally passes https://127.0.0.1:8089)"
-            ));
+            )));
         }
         let tls = ureq::tls::TlsConfig::builder()
             .disable_verification(true)
@@ -235,7 +235,7 @@ impl Splunkd {
     }
 
     /// The error for a spent budget.
-    fn spent(&self, method: &str, path: &str, tries: u32, last: &str) -> String {
+    fn spent(&self, method: &str, path: &str, tries: u32, last: &str) -> Error {
         let total = self.budget.total.as_secs_f64();
         let mut msg = format!(
             "splunkd at {} did not answer {method} {path} within this search's {total} s budget for splunkd calls \
@@ -247,7 +247,7 @@ impl Splunkd {
             msg.push_str(&format!(": {last}"));
         }
         msg.push_str("; the state is unchanged, and the next run covers the same keys");
-        msg
+        Error::splunkd(msg)
     }
 
     /// Sends `method` (GET, POST or DELETE) to `path` (from `/services…` or
@@ -267,7 +267,7 @@ impl Splunkd {
         path: &str,
         query: &[(&str, &str)],
         body: Option<&str>,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, Error> {
         let url = format!("{}{}", self.uri, path);
         let mut pause = FIRST_PAUSE;
         let mut last = String::new();
@@ -295,10 +295,10 @@ impl Splunkd {
                     return Ok(answer);
                 }
                 Err(Try::Never(e)) => {
-                    return Err(format!(
+                    return Err(Error::splunkd(format!(
                         "splunkd at {} could not be asked {method} {path}: {e}",
                         self.uri
-                    ));
+                    )));
                 }
                 Err(Try::Again(e)) => last = e,
             }
@@ -306,10 +306,10 @@ impl Splunkd {
         if self.time_left().is_zero() {
             return Err(self.spent(method, path, tries, &last));
         }
-        Err(format!(
+        Err(Error::splunkd(format!(
             "splunkd at {} did not answer {method} {path} after {ATTEMPTS} tries: {last}",
             self.uri
-        ))
+        )))
     }
 
     /// `method` (GET or DELETE) on `path`, sent even when the budget is
@@ -324,7 +324,7 @@ impl Splunkd {
         method: &str,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, Error> {
         let url = format!("{}{}", self.uri, path);
         let end = Instant::now() + LAST_CALL;
         let mut pause = Duration::from_millis(100);
@@ -346,10 +346,10 @@ impl Splunkd {
             std::thread::sleep(pause.min(end.saturating_duration_since(Instant::now())));
             pause *= 2;
         }
-        Err(format!(
+        Err(Error::splunkd(format!(
             "splunkd at {} could not be asked {method} {path}: {last}",
             self.uri
-        ))
+        )))
     }
 
     /// One try, ending within `limit`.
@@ -433,7 +433,7 @@ impl Splunkd {
     ///
     /// # Errors
     /// splunkd unreachable, or an answer that is not the documented JSON.
-    pub fn current_context(&self) -> Result<Context, String> {
+    pub fn current_context(&self) -> Result<Context, Error> {
         let a = self.send(
             "GET",
             "/services/authentication/current-context",
@@ -441,19 +441,24 @@ impl Splunkd {
             None,
         )?;
         if a.status != 200 {
-            return Err(format!(
+            return Err(Error::splunkd(format!(
                 "splunkd refused authentication/current-context (HTTP {}): {}",
                 a.status,
                 a.message()
-            ));
+            )));
         }
-        let v: serde_json::Value = serde_json::from_str(&a.body)
-            .map_err(|e| format!("authentication/current-context answered bad JSON: {e}"))?;
+        let v: serde_json::Value = serde_json::from_str(&a.body).map_err(|e| {
+            Error::splunkd(format!(
+                "authentication/current-context answered bad JSON: {e}"
+            ))
+        })?;
         let content = v
             .get("entry")
             .and_then(|e| e.get(0))
             .and_then(|e| e.get("content"))
-            .ok_or("authentication/current-context answered without entry[0].content")?;
+            .ok_or_else(|| {
+                Error::splunkd("authentication/current-context answered without entry[0].content")
+            })?;
         let strings = |name: &str| -> Vec<String> {
             match content.get(name) {
                 Some(serde_json::Value::Array(a)) => a
@@ -560,9 +565,12 @@ mod tests {
             "https://127.0.0.1:8089?x=1",
             "https://127.0.0.1:80 89",
         ] {
-            let e = Splunkd::new(bad, "k").err().unwrap_or_default();
+            let Err(e) = Splunkd::new(bad, "k") else {
+                panic!("{bad} is accepted")
+            };
+            assert_eq!(e.kind(), crate::ErrorKind::Splunkd, "{bad}");
             assert!(
-                e.contains("is not an http(s)://host:port URL"),
+                e.message().contains("is not an http(s)://host:port URL"),
                 "{bad}: {e}"
             );
         }

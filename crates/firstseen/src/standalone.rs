@@ -3,6 +3,7 @@
 //! `outputcsv` or the search export writes it).
 
 use crate::engine::{Outcome, Tracker, now};
+use crate::error::Error;
 use crate::options::Options;
 use crate::state::CsvStore;
 use splunk_chunked::Records;
@@ -21,9 +22,10 @@ pub fn run(
     input: &[u8],
     state: &Path,
     reference: Option<f64>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, Error> {
     let opts = Options::parse(args, false)?;
-    let records = Records::parse(input).map_err(|e| e.replace("chunk body", "input"))?;
+    let records =
+        Records::parse(input).map_err(|e| Error::search(e.replace("chunk body", "input")))?;
     let write = opts.update;
     let mut tracker = Tracker::new(opts);
     tracker.observe(records)?;
@@ -34,13 +36,13 @@ pub fn run(
 ///
 /// # Errors
 /// The file cannot be read.
-pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
     if path == Path::new("-") {
         let mut v = Vec::new();
         std::io::stdin()
             .read_to_end(&mut v)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+            .map_err(|e| Error::search(format!("cannot read standard input: {e}")))?;
         return Ok(v);
     }
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    std::fs::read(path).map_err(|e| Error::search(format!("cannot read {}: {e}", path.display())))
 }

@@ -8,6 +8,7 @@
 //! 0). So an existing `previously_seen_*` lookup can be read as it is, and
 //! ESCU searches can still read what firstseen writes.
 
+use crate::error::Error;
 use crate::keys::{KeyTable, Seen, encode_key, key_values};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
@@ -86,11 +87,11 @@ impl State {
     /// A message naming `source`, the line and the value: unreadable file,
     /// bad CSV, missing time columns, other key columns, a time that is not
     /// epoch seconds.
-    pub fn read_csv<R: Read>(r: R, fields: &[String], source: &str) -> Result<State, String> {
+    pub fn read_csv<R: Read>(r: R, fields: &[String], source: &str) -> Result<State, Error> {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
         let header = rdr
             .headers()
-            .map_err(|e| format!("state lookup {source} cannot be read: {e}"))?
+            .map_err(|e| Error::state(format!("state lookup {source} cannot be read: {e}")))?
             .clone();
         let Some(layout) = Layout::new(&header, fields, source)? else {
             return Ok(State::empty(fields));
@@ -180,16 +181,16 @@ impl Layout {
         header: &csv::StringRecord,
         fields: &[String],
         source: &str,
-    ) -> Result<Option<Layout>, String> {
+    ) -> Result<Option<Layout>, Error> {
         if header.is_empty() {
             return Ok(None);
         }
         let col = |name: &str| header.iter().position(|h| h == name);
         let Some(first_col) = col(FIRST_COLUMN) else {
-            return Err(format!(
+            return Err(Error::state(format!(
                 "state lookup {source} has no {FIRST_COLUMN} column (columns: {}); it is not a first-seen lookup",
                 header.iter().collect::<Vec<_>>().join(", ")
-            ));
+            )));
         };
         let file_keys: Vec<&str> = header
             .iter()
@@ -200,12 +201,12 @@ impl Layout {
         a.sort_unstable();
         b.sort_unstable();
         if a != b {
-            return Err(format!(
+            return Err(Error::state(format!(
                 "state lookup {source} is keyed by {} but key= names {}; use key={} or another lookup= name",
                 file_keys.join(","),
                 fields.join(","),
                 file_keys.join(",")
-            ));
+            )));
         }
         Ok(Some(Layout {
             ncols: header.len(),
@@ -228,7 +229,7 @@ impl Layout {
         line_base: u64,
         mut keys: KeyTable,
         stop_at: Option<u64>,
-    ) -> Result<(KeyTable, Option<u64>), String> {
+    ) -> Result<(KeyTable, Option<u64>), Error> {
         let mut rec = csv::ByteRecord::new();
         let mut key = Vec::with_capacity(128);
         loop {
@@ -241,34 +242,42 @@ impl Layout {
             match rdr.read_byte_record(&mut rec) {
                 Ok(true) => {}
                 Ok(false) => return Ok((keys, None)),
-                Err(e) => return Err(format!("state lookup {source} is not valid CSV: {e}")),
+                Err(e) => {
+                    return Err(Error::state(format!(
+                        "state lookup {source} is not valid CSV: {e}"
+                    )));
+                }
             }
             let line = line_base + rec.position().map_or(0, |p| p.line());
             if rec.len() != self.ncols {
-                return Err(format!(
+                return Err(Error::state(format!(
                     "state lookup {source} is not valid CSV: line {line} has {} fields, the header {}",
                     rec.len(),
                     self.ncols
-                ));
+                )));
             }
             let text = |c: usize| std::str::from_utf8(rec.get(c).unwrap_or_default());
-            let utf8 = |_| format!("state lookup {source} line {line} is not valid UTF-8");
-            let time = |c: usize, name: &str| -> Result<Option<f64>, String> {
+            let utf8 = |_| {
+                Error::state(format!(
+                    "state lookup {source} line {line} is not valid UTF-8"
+                ))
+            };
+            let time = |c: usize, name: &str| -> Result<Option<f64>, Error> {
                 let v = text(c).map_err(utf8)?.trim();
                 if v.is_empty() {
                     return Ok(None);
                 }
                 match crate::limits::parse_time(v) {
                     Some(t) => Ok(Some(t)),
-                    None => Err(format!(
+                    None => Err(Error::state(format!(
                         "state lookup {source} line {line}: {name} {v:?} is not epoch seconds between 1970 and 9999"
-                    )),
+                    ))),
                 }
             };
             let Some(first) = time(self.first_col, FIRST_COLUMN)? else {
-                return Err(format!(
+                return Err(Error::state(format!(
                     "state lookup {source} line {line}: {FIRST_COLUMN} is empty"
-                ));
+                )));
             };
             let last = match self.last_col {
                 Some(c) => time(c, LAST_COLUMN)?.unwrap_or(first),
@@ -280,11 +289,11 @@ impl Layout {
                 encode_key(&mut key, [v]);
             }
             if key.len() > crate::limits::MAX_KEY_BYTES {
-                return Err(format!(
+                return Err(Error::state(format!(
                     "state lookup {source} line {line}: the key is {} bytes, more than {}; the file was not written by firstseen",
                     key.len(),
                     crate::limits::MAX_KEY_BYTES
-                ));
+                )));
             }
             let reported = match self.reported_col {
                 Some(c) => time(c, REPORTED_COLUMN)?,
@@ -302,9 +311,9 @@ impl Layout {
                     Some(c) => {
                         let v = text(c).map_err(utf8)?;
                         crate::keys::parse_search_id(v).ok_or_else(|| {
-                            format!(
+                            Error::state(format!(
                                 "state lookup {source} line {line}: {REPORTED_BY_COLUMN} {v:?} is not 16 hex digits"
-                            )
+                            ))
                         })?
                     }
                     None => 0,
@@ -320,7 +329,7 @@ pub const PARALLEL_READ_BYTES: u64 = 16 << 20;
 
 /// Reads a state file, splitting large ones at a line boundary (outside any
 /// quoted value) and parsing both halves at once.
-fn read_file(path: &Path, fields: &[String]) -> Result<State, String> {
+fn read_file(path: &Path, fields: &[String]) -> Result<State, Error> {
     read_file_split(path, fields, PARALLEL_READ_BYTES)
 }
 
@@ -339,24 +348,24 @@ fn open_nofollow(path: &Path) -> io::Result<File> {
 }
 
 /// [`read_file`] with the size from which two threads parse it.
-fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result<State, String> {
+fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result<State, Error> {
     use io::{BufRead, Seek, SeekFrom};
     let source = path.display().to_string();
     let cant = |e: io::Error| {
-        if e.raw_os_error() == Some(libc::ELOOP) {
+        Error::state(if e.raw_os_error() == Some(libc::ELOOP) {
             format!(
                 "state lookup {source} is a symbolic link; firstseen reads and writes only plain files in its app's lookups folder"
             )
         } else {
             format!("state lookup {source} cannot be read: {e}")
-        }
+        })
     };
     let file = open_nofollow(path).map_err(cant)?;
     let len = file.metadata().map_err(cant)?.len();
     if len == 0 {
-        return Err(format!(
+        return Err(Error::state(format!(
             "state lookup {source} is empty (0 bytes), so it has lost its history; restore it from a backup, or delete it to start a new history"
-        ));
+        )));
     }
     if len < parallel_from {
         return State::read_csv(io::BufReader::with_capacity(1 << 20, file), fields, &source);
@@ -369,7 +378,7 @@ fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result
     let header = csv::ReaderBuilder::new()
         .from_reader(&header_line[..])
         .headers()
-        .map_err(|e| format!("state lookup {source} cannot be read: {e}"))?
+        .map_err(|e| Error::state(format!("state lookup {source} cannot be read: {e}")))?
         .clone();
     let Some(layout) = Layout::new(&header, fields, &source)? else {
         return Ok(State::empty(fields));
@@ -405,7 +414,7 @@ fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result
     // the first parser reads on to the end alone.
     let est_rows = usize::try_from((len - body_start) / 32).unwrap_or(0);
     let reader =
-        |start: u64, end: u64| -> Result<csv::Reader<io::Take<io::BufReader<File>>>, String> {
+        |start: u64, end: u64| -> Result<csv::Reader<io::Take<io::BufReader<File>>>, Error> {
             let mut f = io::BufReader::with_capacity(1 << 20, open_nofollow(path).map_err(cant)?);
             f.seek(SeekFrom::Start(start)).map_err(cant)?;
             Ok(csv::ReaderBuilder::new()
@@ -432,13 +441,13 @@ fn read_file_split(path: &Path, fields: &[String], parallel_from: u64) -> Result
                 return Ok((keys, true));
             }
             let (keys, _) = layout.rows(&mut rdr, &source, 1, keys, None)?;
-            Ok::<_, String>((keys, false))
+            Ok::<_, Error>((keys, false))
         })();
         (
             first,
-            second
-                .join()
-                .unwrap_or_else(|_| Err("internal error: a reader thread stopped".to_string())),
+            second.join().unwrap_or_else(|_| {
+                Err(Error::internal("internal error: a reader thread stopped"))
+            }),
         )
     });
     let (mut keys, split_holds) = a?;
@@ -512,7 +521,7 @@ pub trait StateStore {
     ///
     /// # Errors
     /// Unreadable or corrupt state, with a message for the user.
-    fn load(&self, fields: &[String], search: &KeyTable) -> Result<State, String>;
+    fn load(&self, fields: &[String], search: &KeyTable) -> Result<State, Error>;
 
     /// Reads the current state (as [`StateStore::load`]), lets `merge`
     /// update it, and, if `merge` returns a [`Save`], stores the result:
@@ -526,8 +535,8 @@ pub trait StateStore {
         &self,
         fields: &[String],
         search: &KeyTable,
-        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
-    ) -> Result<Written, String>;
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, Error>,
+    ) -> Result<Written, Error>;
 }
 
 /// A state CSV file, written by lock, re-read, merge, temporary file, fsync
@@ -575,7 +584,7 @@ impl CsvStore {
         self.path.with_file_name(self.sidecar_name(suffix))
     }
 
-    fn read(&self, fields: &[String]) -> Result<State, String> {
+    fn read(&self, fields: &[String]) -> Result<State, Error> {
         let (mut state, from) = match std::fs::symlink_metadata(&self.path) {
             Ok(_) => (read_file(&self.path, fields)?, &self.path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.seed {
@@ -586,10 +595,10 @@ impl CsvStore {
                 None => return Ok(State::empty(fields)),
             },
             Err(e) => {
-                return Err(format!(
+                return Err(Error::state(format!(
                     "state lookup {} cannot be read: {e}",
                     self.path.display()
-                ));
+                )));
             }
         };
         if state.keys.is_empty() {
@@ -608,7 +617,7 @@ impl CsvStore {
     /// and never through a symbolic link at its name (`read_file` opens it
     /// with `O_NOFOLLOW`): a link or a folder link cannot lead the command
     /// to read files elsewhere.
-    fn check_seed(&self, seed: &Path) -> Result<(), String> {
+    fn check_seed(&self, seed: &Path) -> Result<(), Error> {
         let real_dir = |p: &Path| {
             p.parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -629,10 +638,10 @@ impl CsvStore {
             (None, _) if real_dir(seed).is_some() && real_dir(seed) == real_dir(&self.path) => {
                 Ok(())
             }
-            _ => Err(format!(
+            _ => Err(Error::state(format!(
                 "seed {} is not in the lookups folder of an app beside this one; firstseen reads seeds only from apps' lookups folders",
                 seed.display()
-            )),
+            ))),
         }
     }
 
@@ -657,17 +666,17 @@ impl CsvStore {
         }
     }
 
-    fn write(&self, state: &State, save: Save) -> Result<usize, String> {
+    fn write(&self, state: &State, save: Save) -> Result<usize, Error> {
         let dir = self
             .path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let unchanged = |e: &dyn std::fmt::Display| {
-            format!(
+            Error::state(format!(
                 "state lookup {} cannot be written (it is unchanged): {e}",
                 self.path.display()
-            )
+            ))
         };
         // The file as it is: kept read-only when an admin made it so, and
         // replaced with its mode and owner.
@@ -732,7 +741,7 @@ impl StateStore for CsvStore {
         self.path.display().to_string()
     }
 
-    fn load(&self, fields: &[String], _search: &KeyTable) -> Result<State, String> {
+    fn load(&self, fields: &[String], _search: &KeyTable) -> Result<State, Error> {
         self.read(fields)
     }
 
@@ -740,12 +749,16 @@ impl StateStore for CsvStore {
         &self,
         fields: &[String],
         _search: &KeyTable,
-        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, String>,
-    ) -> Result<Written, String> {
+        merge: &mut dyn FnMut(&mut State) -> Result<Option<Save>, Error>,
+    ) -> Result<Written, Error> {
         let lock_path = self.sidecar(".lock");
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create the lookups folder {}: {e}", dir.display()))?;
+            fs::create_dir_all(dir).map_err(|e| {
+                Error::state(format!(
+                    "cannot create the lookups folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
         }
         let mut o = OpenOptions::new();
         o.read(true).write(true).create(true).truncate(false);
@@ -757,17 +770,17 @@ impl StateStore for CsvStore {
             o.custom_flags(libc::O_NOFOLLOW).mode(0o600);
         }
         let lock = o.open(&lock_path).map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
+            Error::state(if e.raw_os_error() == Some(libc::ELOOP) {
                 format!(
                     "the lock file {} is a symbolic link; remove it",
                     lock_path.display()
                 )
             } else {
                 format!("cannot create the lock file {}: {e}", lock_path.display())
-            }
+            })
         })?;
         lock.lock()
-            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+            .map_err(|e| Error::state(format!("cannot lock {}: {e}", lock_path.display())))?;
         if let Some(dir) = self.path.parent() {
             let dir = if dir.as_os_str().is_empty() {
                 Path::new(".")
@@ -854,7 +867,7 @@ mod tests {
             ("user,firstTimeSeen\nalice,inf\n", "not epoch seconds"),
         ] {
             let e = State::read_csv(csv.as_bytes(), &fields, "s.csv").unwrap_err();
-            assert!(e.contains(want), "{csv:?}: {e}");
+            assert!(e.message().contains(want), "{csv:?}: {e}");
         }
         assert!(
             State::read_csv(&b""[..], &fields, "s.csv")
@@ -916,10 +929,10 @@ mod tests {
         let store = CsvStore::new(&path);
         let e = store
             .update(&f(&["user"]), &KeyTable::default(), &mut |_| {
-                Err("boom".to_string())
+                Err(Error::state("boom"))
             })
             .unwrap_err();
-        assert_eq!(e, "boom");
+        assert_eq!(e, Error::state("boom"));
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             "user,firstTimeSeen,lastTimeSeen\nalice,1,2\n"
@@ -928,7 +941,7 @@ mod tests {
         let e = store
             .update(&f(&["user"]), &KeyTable::default(), &mut |_| Ok(None))
             .unwrap_err();
-        assert!(e.contains("not epoch seconds"));
+        assert!(e.message().contains("not epoch seconds"));
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             "user,firstTimeSeen\nalice,garbage\n"
@@ -1101,7 +1114,8 @@ mod tests {
             .count()
             + 1;
         assert!(
-            e.contains(&format!("line {want_line}: firstTimeSeen \"oops\"")),
+            e.message()
+                .contains(&format!("line {want_line}: firstTimeSeen \"oops\"")),
             "{e}"
         );
     }

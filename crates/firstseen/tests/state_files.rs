@@ -17,7 +17,7 @@ fn fields() -> Vec<String> {
 }
 
 /// Adds key `user` seen at `t` and saves: what a search with update=true does.
-fn add(store: &CsvStore, user: &str, t: f64) -> Result<usize, String> {
+fn add(store: &CsvStore, user: &str, t: f64) -> Result<usize, firstseen::Error> {
     store
         .update(&fields(), &KeyTable::default(), &mut |s| {
             let mut k = Vec::new();
@@ -77,9 +77,9 @@ fn symbolic_links_planted_beside_the_state_lead_nowhere() {
     fs::remove_file(lookups.join("s.csv")).unwrap();
     symlink(&victim, lookups.join("s.csv")).unwrap();
     let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
-    assert!(e.contains("is a symbolic link"), "{e}");
+    assert!(e.message().contains("is a symbolic link"), "{e}");
     let e = add(&store, "mallory", 1_700_000_000.0).unwrap_err();
-    assert!(e.contains("symbolic link"), "{e}");
+    assert!(e.message().contains("symbolic link"), "{e}");
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
     fs::remove_file(lookups.join("s.csv")).unwrap();
 
@@ -89,7 +89,7 @@ fn symbolic_links_planted_beside_the_state_lead_nowhere() {
     symlink(&planted, lookups.join(".s.csv.lock")).unwrap();
     let e = add(&store, "alice", 1_700_000_000.0).unwrap_err();
     assert!(
-        e.contains("lock file") && e.contains("symbolic link"),
+        e.message().contains("lock file") && e.message().contains("symbolic link"),
         "{e}"
     );
     assert!(!planted.exists());
@@ -126,12 +126,15 @@ fn a_seed_is_read_only_from_an_apps_lookups_folder_and_never_through_a_link() {
     symlink(&secret, escu.join("linked.csv")).unwrap();
     let store = CsvStore::new(ours.join("s.csv")).with_seed(Some(escu.join("linked.csv")));
     let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
-    assert!(e.contains("symbolic link"), "{e}");
+    assert!(e.message().contains("symbolic link"), "{e}");
 
     // A seed outside any app's lookups folder.
     let store = CsvStore::new(ours.join("s.csv")).with_seed(Some(secret.clone()));
     let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
-    assert!(e.contains("not in the lookups folder of an app"), "{e}");
+    assert!(
+        e.message().contains("not in the lookups folder of an app"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -151,7 +154,7 @@ fn a_rewrite_keeps_the_mode_and_a_read_only_state_is_not_rewritten() {
     let before = fs::read_to_string(&path).unwrap();
     let e = add(&store, "mallory", 1_700_000_000.0).unwrap_err();
     assert!(
-        e.contains("read-only (mode 0444)") && e.contains("update=false"),
+        e.message().contains("read-only (mode 0444)") && e.message().contains("update=false"),
         "{e}"
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), before);
@@ -165,7 +168,7 @@ fn an_empty_state_file_is_an_error_not_an_empty_history() {
     fs::write(&path, "").unwrap();
     let store = CsvStore::new(&path);
     let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
-    assert!(e.contains("is empty (0 bytes)"), "{e}");
+    assert!(e.message().contains("is empty (0 bytes)"), "{e}");
     // And an update does not start a new history over it.
     assert!(add(&store, "alice", 1_700_000_000.0).is_err());
     assert_eq!(fs::read_to_string(&path).unwrap(), "");
@@ -184,14 +187,15 @@ fn absurd_times_and_keys_in_a_state_file_are_refused_with_their_line() {
         fs::write(&path, format!("{HEADER}ok,1,1,0\n{row}\n")).unwrap();
         let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
         assert!(
-            e.contains(&format!("line 3: {what} is not epoch seconds")),
+            e.message()
+                .contains(&format!("line 3: {what} is not epoch seconds")),
             "{e}"
         );
     }
     let long = "k".repeat(firstseen::engine::MAX_KEY_BYTES + 1);
     fs::write(&path, format!("{HEADER}{long},1,1,0\n")).unwrap();
     let e = store.load(&fields(), &KeyTable::default()).unwrap_err();
-    assert!(e.contains("line 2: the key is"), "{e}");
+    assert!(e.message().contains("line 2: the key is"), "{e}");
 }
 
 #[test]
