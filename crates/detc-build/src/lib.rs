@@ -331,14 +331,10 @@ pub fn generate(p: &Arc<Project>, opts: &Options) -> Result<App, Vec<BuildError>
     // The detections' values are checked on a thread of their own while
     // the templates render; an error there discards the render, as if
     // [`view::context`] had failed first.
-    let (mut errors, rendered) = std::thread::scope(|s| {
-        let checking = s.spawn(|| cx.detections.errors());
-        let rendered = render::render_all(&cx, opts.templates);
-        let errors = checking
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (errors, rendered)
-    });
+    let (mut errors, rendered) = detc_content::par::join(
+        || cx.detections.errors(),
+        || render::render_all(&cx, opts.templates),
+    );
     errors.extend(rest);
     if !errors.is_empty() {
         return Err(errors);
@@ -747,23 +743,21 @@ pub fn write(app: &App, dist: &Path, mtime: u64) -> Result<Written, BuildError> 
     // The folder is written on a thread of its own while the tarball is
     // deflated on the others: the one is mostly the kernel copying bytes,
     // the other deflate.
-    let (files, tarball_bytes) = std::thread::scope(|s| {
-        let files = s.spawn(|| write_files(app, &staged, mtime));
+    let (files, tarball_bytes) = detc_content::par::join(
+        || write_files(app, &staged, mtime),
         // Streamed to its file: the tarball is never whole in memory.
-        let tarball_bytes = std::fs::File::create(&staged_tgz)
-            .map_err(|e| io("create", &staged_tgz, e))
-            .and_then(|file| {
-                app.write_tarball(mtime, std::io::BufWriter::new(file))
-                    .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-                    .and_then(|f| f.metadata())
-                    .map(|m| m.len())
-                    .map_err(|e| io("write", &staged_tgz, e))
-            });
-        let files = files
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (files, tarball_bytes)
-    });
+        || {
+            std::fs::File::create(&staged_tgz)
+                .map_err(|e| io("create", &staged_tgz, e))
+                .and_then(|file| {
+                    app.write_tarball(mtime, std::io::BufWriter::new(file))
+                        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+                        .and_then(|f| f.metadata())
+                        .map(|m| m.len())
+                        .map_err(|e| io("write", &staged_tgz, e))
+                })
+        },
+    );
     files?;
     let tarball_bytes = tarball_bytes?;
     let folder = dist.join(&app.appid);

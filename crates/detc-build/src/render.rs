@@ -499,20 +499,18 @@ pub fn render_all(
         .iter()
         .position(|t| t.name == "savedsearches.conf.j2")
         .unwrap_or(0);
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handle = s.spawn(|| render_one(&TEMPLATES[big]));
-        let mut rest: Vec<_> = TEMPLATES
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != big)
-            .map(|(i, t)| (i, render_one(t)))
-            .collect();
-        let first = handle
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        rest.insert(big, (big, first));
-        rest
-    });
+    let (first, mut results): (_, Vec<_>) = detc_content::par::join(
+        || render_one(&TEMPLATES[big]),
+        || {
+            TEMPLATES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != big)
+                .map(|(i, t)| (i, render_one(t)))
+                .collect()
+        },
+    );
+    results.insert(big, (big, first));
     let mut out = Vec::new();
     for (i, r) in results {
         match r {

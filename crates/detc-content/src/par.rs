@@ -1,4 +1,6 @@
-//! The one way detc spreads work over cores (the rules, the docs pages).
+//! The one way detc spreads work over cores: [`parallel_map`] over items
+//! (the files, the rules, the docs pages), [`join`] for two jobs side by
+//! side (checking beside rendering, writing beside deflating).
 
 /// Items a worker takes at a time: small enough that the threads finish
 /// together when items differ in cost (a 60 KiB detection beside a 1 KiB
@@ -40,6 +42,17 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     });
     batches.sort_unstable_by_key(|(start, _)| *start);
     batches.into_iter().flat_map(|(_, rs)| rs).collect()
+}
+
+/// `a` on a thread of its own while `b` runs on the caller's; both
+/// results, once both have ended. A panic in either is resumed on the
+/// caller (`a`'s after `b` has ended).
+pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let a = s.spawn(a);
+        let b = b();
+        (a.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), b)
+    })
 }
 
 #[cfg(test)]

@@ -25,7 +25,11 @@ fn failures_have_the_kind_a_caller_acts_on_and_leave_the_state_as_it_was() {
 
     let e = run(&["key=host", "window=-1d"], rows, &state);
     assert_eq!(e.kind(), ErrorKind::Search, "{e}");
-    assert!(e.message().contains("key field host not in the search results"), "{e}");
+    assert!(
+        e.message()
+            .contains("key field host not in the search results"),
+        "{e}"
+    );
 
     let long = format!("_time,user\n1699999000,{}\n", "x".repeat(70_000));
     let e = run(&["key=user", "window=-1d"], &long, &state);

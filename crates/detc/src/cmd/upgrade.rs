@@ -148,15 +148,11 @@ fn upgrade(
     // The result is checked as the newer release's contentctl builds it;
     // what upstream's own content already reports is not the fork's to
     // fix, so only the errors upstream does not have are shown.
-    let (upstream, mut v) = std::thread::scope(|s| {
-        let up = s.spawn(|| detc_content::validate(to, &Options::default()));
-        let v = detc_content::validate(fork, &Options::default());
-        (up.join().ok(), v)
-    });
-    if let Some(up) = &upstream {
-        detc_diag::Baseline::from_diagnostics(&up.sources, &up.diags)
-            .apply(&v.sources, &mut v.diags);
-    }
+    let (up, mut v) = detc_content::par::join(
+        || detc_content::validate(to, &Options::default()),
+        || detc_content::validate(fork, &Options::default()),
+    );
+    detc_diag::Baseline::from_diagnostics(&up.sources, &up.diags).apply(&v.sources, &mut v.diags);
     v.diags.retain(|d| {
         d.severity == detc_diag::Severity::Error
             && d.baseline != Some(detc_diag::BaselineState::Unchanged)
