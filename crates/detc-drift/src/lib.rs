@@ -1,0 +1,303 @@
+//! Drift: what differs between the app the repository builds and the app
+//! deployed on a Splunk search head (`detc drift`).
+//!
+//! The repository's side is the plan ([`detc_plan`]): every
+//! savedsearches.conf stanza of the detections and baselines, key by key,
+//! each entry with the YAML span it comes from, and the macros. The
+//! deployed side is read over splunkd's REST API ([`fetch`]): the app's
+//! `configs/conf-savedsearches` and `configs/conf-macros`, two listings
+//! read page by page, which give each stanza as Splunk merges the app's
+//! `default/` and `local/` layers. [`compare`] lists the differences;
+//! [`write_back`] turns the ones that a detection's YAML can hold (its
+//! search, its enabled state, its schedule) into edits of that YAML, so
+//! that the next build gives the deployed stanza.
+//!
+//! What it cannot know, it does not report: a key the plan sets that the
+//! listing does not show, and a key Splunk shows that the plan does not set
+//! (Splunk's own defaults are merged into every stanza).
+
+mod report;
+mod writeback;
+
+pub use report::{human, json, sarif};
+pub use writeback::{Edit, WriteBack, write_back};
+
+use detc_content::Project;
+use detc_diag::Span;
+use detc_plan::{Context, Stanza};
+use detc_splunkd::{Client, Entry, segment};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// What the search head has of the app.
+#[derive(Debug, Clone, Default)]
+pub struct Deployed {
+    /// The app's savedsearches.conf stanzas, as Splunk merges them.
+    pub searches: Vec<Entry>,
+    /// The app's macros.conf stanzas.
+    pub macros: Vec<Entry>,
+}
+
+/// Reads what the search head at `client` has of the app `appid`: two
+/// listings (`/servicesNS/-/<app>/configs/conf-savedsearches` and
+/// `conf-macros`), each read page by page, keeping the stanzas whose
+/// `acl.app` is the app (a listing in an app's namespace also shows what
+/// other apps share globally).
+///
+/// # Errors
+/// Any request that fails (the credentials, the network, the answer).
+pub fn fetch(client: &Client, appid: &str) -> Result<Deployed, detc_splunkd::Error> {
+    let ns = format!("/servicesNS/-/{}", segment(appid));
+    let filter = format!("eai:acl.app={appid}");
+    let mine = |v: Vec<Entry>| -> Vec<Entry> { v.into_iter().filter(|e| e.app == appid).collect() };
+    let searches = mine(client.list(
+        &format!("{ns}/configs/conf-savedsearches"),
+        &[("search", &filter)],
+    )?);
+    let macros = mine(client.list(&format!("{ns}/configs/conf-macros"), &[("search", &filter)])?);
+    Ok(Deployed { searches, macros })
+}
+
+/// How a stanza or a key differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The key has another value in Splunk.
+    Changed,
+    /// The repository has the stanza; Splunk does not.
+    NotDeployed,
+    /// Splunk has a stanza of the app that the repository no longer has
+    /// (a local stanza of a removed detection, or one made in Splunk Web).
+    OnlyInSplunk,
+}
+
+/// One difference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// `saved search` or `macro`.
+    pub object: &'static str,
+    /// The stanza's name.
+    pub stanza: String,
+    /// The key, for [`Kind::Changed`].
+    pub key: Option<String>,
+    /// How it differs.
+    pub kind: Kind,
+    /// The repository's value (as the build writes it).
+    pub repository: Option<String>,
+    /// Splunk's value.
+    pub splunk: Option<String>,
+    /// Where the YAML says what the repository's value comes from: the
+    /// entry's origin, else the object's name.
+    #[serde(skip)]
+    pub origin: Option<Span>,
+    /// The detection it belongs to (an index into the project's
+    /// detections), for [`write_back`].
+    #[serde(skip)]
+    pub detection: Option<usize>,
+}
+
+/// Every difference between the plan `cx` of `p` and `deployed`, in
+/// stanza order, then key order of the plan.
+pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference> {
+    let by_name: HashMap<&str, usize> = p
+        .content
+        .detections
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.common.name(), i))
+        .collect();
+    let mut planned: Vec<(Stanza, Option<usize>)> = Vec::new();
+    for i in 0..cx.detections.len() {
+        let (Some(view), Some(stanza)) = (cx.detections.get(i), cx.detections.stanza(i)) else {
+            continue;
+        };
+        planned.push((stanza, by_name.get(view.name.as_str()).copied()));
+    }
+    for b in &cx.baselines {
+        planned.push((detc_plan::conf::baseline(b), None));
+    }
+    let splunk: BTreeMap<&str, &Entry> = deployed
+        .searches
+        .iter()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    let mut out = Vec::new();
+    let mut known = std::collections::HashSet::new();
+    for (stanza, detection) in &planned {
+        known.insert(stanza.name.as_str());
+        let Some(e) = splunk.get(stanza.name.as_str()) else {
+            out.push(Difference {
+                object: "saved search",
+                stanza: stanza.name.clone(),
+                key: None,
+                kind: Kind::NotDeployed,
+                repository: None,
+                splunk: None,
+                origin: stanza.origin,
+                detection: *detection,
+            });
+            continue;
+        };
+        for entry in &stanza.entries {
+            let Some(theirs) = detc_splunkd::text(&e.content, entry.key) else {
+                continue;
+            };
+            if !same(&entry.value, &theirs) {
+                out.push(Difference {
+                    object: "saved search",
+                    stanza: stanza.name.clone(),
+                    key: Some(entry.key.to_string()),
+                    kind: Kind::Changed,
+                    repository: Some(entry.value.clone()),
+                    splunk: Some(theirs),
+                    origin: entry.origin.or(stanza.origin),
+                    detection: *detection,
+                });
+            }
+        }
+    }
+    for e in &deployed.searches {
+        if !known.contains(e.name.as_str()) && e.name != "default" {
+            out.push(Difference {
+                object: "saved search",
+                stanza: e.name.clone(),
+                key: None,
+                kind: Kind::OnlyInSplunk,
+                repository: None,
+                splunk: None,
+                origin: None,
+                detection: None,
+            });
+        }
+    }
+    compare_macros(p, cx, deployed, &mut out);
+    out
+}
+
+fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<Difference>) {
+    let origin: HashMap<String, Span> = p
+        .content
+        .macros
+        .iter()
+        .filter_map(|m| {
+            let at = m.definition.as_ref().map(|d| d.span).or(m
+                .common
+                .name
+                .as_ref()
+                .map(|n| n.span))?;
+            let n = m.arguments.len();
+            let stanza = if n == 0 {
+                m.common.name().to_string()
+            } else {
+                format!("{}({n})", m.common.name())
+            };
+            Some((stanza, at))
+        })
+        .collect();
+    let splunk: HashMap<&str, &Entry> = deployed
+        .macros
+        .iter()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    for m in &cx.macros {
+        let at = origin.get(&m.stanza).copied();
+        let Some(e) = splunk.get(m.stanza.as_str()) else {
+            out.push(Difference {
+                object: "macro",
+                stanza: m.stanza.clone(),
+                key: None,
+                kind: Kind::NotDeployed,
+                repository: None,
+                splunk: None,
+                origin: at,
+                detection: None,
+            });
+            continue;
+        };
+        for (key, ours) in [("definition", &m.definition), ("args", &m.args)] {
+            let theirs = detc_splunkd::text(&e.content, key);
+            let Some(theirs) = theirs else { continue };
+            if !same(ours, &theirs) {
+                out.push(Difference {
+                    object: "macro",
+                    stanza: m.stanza.clone(),
+                    key: Some(key.to_string()),
+                    kind: Kind::Changed,
+                    repository: Some(ours.clone()),
+                    splunk: Some(theirs),
+                    origin: at,
+                    detection: None,
+                });
+            }
+        }
+    }
+    let ours: std::collections::HashSet<&str> =
+        cx.macros.iter().map(|m| m.stanza.as_str()).collect();
+    for e in &deployed.macros {
+        if !ours.contains(e.name.as_str()) && e.name != "default" {
+            out.push(Difference {
+                object: "macro",
+                stanza: e.name.clone(),
+                key: None,
+                kind: Kind::OnlyInSplunk,
+                repository: None,
+                splunk: None,
+                origin: None,
+                detection: None,
+            });
+        }
+    }
+}
+
+/// Whether the repository's value `ours` and Splunk's `theirs` mean the
+/// same to Splunk: the same text once line ends and trailing white space
+/// are set aside, or the same boolean (`1`, `true`, `t`, `yes` against `0`,
+/// `false`, `f`, `no`, as savedsearches.conf.spec reads a boolean), or the
+/// same number.
+pub fn same(ours: &str, theirs: &str) -> bool {
+    fn text(s: &str) -> String {
+        s.replace("\r\n", "\n")
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+    fn boolean(s: &str) -> Option<bool> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "t" | "yes" => Some(true),
+            "0" | "false" | "f" | "no" => Some(false),
+            _ => None,
+        }
+    }
+    if ours == theirs || text(ours) == text(theirs) {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (boolean(ours), boolean(theirs)) {
+        return a == b;
+    }
+    matches!(
+        (ours.trim().parse::<f64>(), theirs.trim().parse::<f64>()),
+        (Ok(a), Ok(b)) if a == b
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+
+    #[test]
+    fn values_that_mean_the_same_are_the_same() {
+        assert!(same(
+            "| tstats count\n| where x > 5",
+            "| tstats count\r\n| where x > 5  \n"
+        ));
+        assert!(same("true", "1") && same("false", "0") && same("0", "false"));
+        assert!(same("5", "5.0"));
+        assert!(!same("| where x > 5", "| where x > 10"));
+        assert!(!same("true", "0"));
+        assert!(!same("0 * * * *", "*/5 * * * *"));
+        assert!(!same("-70m@m", "-24h@h"));
+    }
+}
