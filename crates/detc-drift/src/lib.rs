@@ -156,20 +156,7 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
             }
         }
     }
-    for e in &deployed.searches {
-        if !known.contains(e.name.as_str()) && e.name != "default" {
-            out.push(Difference {
-                object: "saved search",
-                stanza: e.name.clone(),
-                key: None,
-                kind: Kind::OnlyInSplunk,
-                repository: None,
-                splunk: None,
-                origin: None,
-                detection: None,
-            });
-        }
-    }
+    only_in_splunk("saved search", &deployed.searches, &known, &mut out);
     compare_macros(p, cx, deployed, &mut out);
     out
 }
@@ -185,13 +172,10 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
                 .name
                 .as_ref()
                 .map(|n| n.span))?;
-            let n = m.arguments.len();
-            let stanza = if n == 0 {
-                m.common.name().to_string()
-            } else {
-                format!("{}({n})", m.common.name())
-            };
-            Some((stanza, at))
+            Some((
+                detc_spl::macro_stanza(m.common.name(), m.arguments.len()),
+                at,
+            ))
         })
         .collect();
     let splunk: HashMap<&str, &Entry> = deployed
@@ -233,10 +217,21 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
     }
     let ours: std::collections::HashSet<&str> =
         cx.macros.iter().map(|m| m.stanza.as_str()).collect();
-    for e in &deployed.macros {
+    only_in_splunk("macro", &deployed.macros, &ours, out);
+}
+
+/// A [`Kind::OnlyInSplunk`] difference for each of `deployed` (but
+/// Splunk's `[default]` stanza) whose name the repository does not have.
+fn only_in_splunk(
+    object: &'static str,
+    deployed: &[Entry],
+    ours: &std::collections::HashSet<&str>,
+    out: &mut Vec<Difference>,
+) {
+    for e in deployed {
         if !ours.contains(e.name.as_str()) && e.name != "default" {
             out.push(Difference {
-                object: "macro",
+                object,
                 stanza: e.name.clone(),
                 key: None,
                 kind: Kind::OnlyInSplunk,
@@ -246,6 +241,17 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
                 detection: None,
             });
         }
+    }
+}
+
+/// A savedsearches.conf boolean (`1`, `true`, `t`, `yes` or `0`, `false`,
+/// `f`, `no`, any case, as savedsearches.conf.spec reads one); `None` for
+/// other text.
+pub(crate) fn boolean(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" => Some(true),
+        "0" | "false" | "f" | "no" => Some(false),
+        _ => None,
     }
 }
 
@@ -263,13 +269,6 @@ pub fn same(ours: &str, theirs: &str) -> bool {
             .join("\n")
             .trim()
             .to_string()
-    }
-    fn boolean(s: &str) -> Option<bool> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "t" | "yes" => Some(true),
-            "0" | "false" | "f" | "no" => Some(false),
-            _ => None,
-        }
     }
     if ours == theirs || text(ours) == text(theirs) {
         return true;

@@ -232,10 +232,8 @@ fn search_splice(p: &Project, d: &Detection, value: &str) -> Result<(u32, Splice
 }
 
 fn enabled_splice(p: &Project, d: &Detection, value: &str) -> Result<(u32, Splice), String> {
-    let disabled = match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "t" | "yes" => true,
-        "0" | "false" | "f" | "no" => false,
-        other => return Err(format!("`disabled = {other}` is not a boolean")),
+    let Some(disabled) = crate::boolean(value) else {
+        return Err(format!("`disabled = {}` is not a boolean", value.trim()));
     };
     let enabled = if disabled { "false" } else { "true" };
     let what = format!("enabled_by_default: {enabled}");
@@ -256,20 +254,9 @@ fn enabled_splice(p: &Project, d: &Detection, value: &str) -> Result<(u32, Splic
         .as_ref()
         .map(|n| n.span.file)
         .ok_or("the detection has no name")?;
-    let text = &p.sources.get(file).text;
-    let sep = if text.ends_with('\n') || text.is_empty() {
-        ""
-    } else {
-        "\n"
-    };
     Ok((
         file.0,
-        Splice {
-            start: text.len(),
-            end: text.len(),
-            with: format!("{sep}enabled_by_default: {enabled}\n"),
-            what,
-        },
+        append(p, file, &format!("enabled_by_default: {enabled}\n"), what),
     ))
 }
 
@@ -312,30 +299,34 @@ fn schedule_splices(
         .content
         .deployment_of(d)
         .ok_or("the detection has no deployment to copy")?;
+    let block = inline_deployment(shared, changes);
+    let names: Vec<String> = changes
+        .iter()
+        .map(|(_, f, _)| format!("deployment.scheduling.{f}"))
+        .collect();
+    let what = format!(
+        "{} (an inline deployment, a copy of `{}` with Splunk's schedule)",
+        names.join(", "),
+        shared.common.as_ref().map_or("", |c| c.name())
+    );
+    Ok((file.0, vec![append(p, file, &block, what)]))
+}
+
+/// The splice that adds `lines` (ending in a line break) at the end of
+/// `file`, after a line break if the file lacks its last one.
+fn append(p: &Project, file: detc_diag::FileId, lines: &str, what: String) -> Splice {
     let text = &p.sources.get(file).text;
     let sep = if text.ends_with('\n') || text.is_empty() {
         ""
     } else {
         "\n"
     };
-    let block = inline_deployment(shared, changes);
-    let names: Vec<String> = changes
-        .iter()
-        .map(|(_, f, _)| format!("deployment.scheduling.{f}"))
-        .collect();
-    Ok((
-        file.0,
-        vec![Splice {
-            start: text.len(),
-            end: text.len(),
-            with: format!("{sep}{block}"),
-            what: format!(
-                "{} (an inline deployment, a copy of `{}` with Splunk's schedule)",
-                names.join(", "),
-                shared.common.as_ref().map_or("", |c| c.name())
-            ),
-        }],
-    ))
+    Splice {
+        start: text.len(),
+        end: text.len(),
+        with: format!("{sep}{lines}"),
+        what,
+    }
 }
 
 /// A detection's inline `deployment:`: `shared`'s scheduling, notable and
