@@ -87,15 +87,6 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
-
-    /// The same error with `context` put before its message
-    /// (`"{context}: {message}"`).
-    pub fn context(self, context: impl fmt::Display) -> Error {
-        Error {
-            kind: self.kind,
-            message: format!("{context}: {}", self.message),
-        }
-    }
 }
 
 impl fmt::Display for Error {
@@ -111,9 +102,6 @@ impl From<firstseen_options::OptionError> for Error {
         Error::search(e.message())
     }
 }
-
-/// `Result` with [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The message, for what takes a text (the protocol's ERROR reply).
 impl From<Error> for String {
