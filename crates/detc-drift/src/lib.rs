@@ -20,7 +20,7 @@ mod report;
 mod writeback;
 
 pub use report::{human, json, sarif};
-pub use writeback::{Edit, WriteBack, write_back};
+pub use writeback::{Edit, WriteBack, apply, write_back};
 
 use detc_content::Project;
 use detc_diag::Span;
@@ -96,8 +96,10 @@ pub struct Difference {
     pub detection: Option<usize>,
 }
 
-/// Every difference between the plan `cx` of `p` and `deployed`, in
-/// stanza order, then key order of the plan.
+/// Every difference between the plan `cx` of `p` and `deployed`: the
+/// saved searches of its detections, baselines and response tasks, in
+/// that order, key by key in the plan's order; the stanzas only Splunk
+/// has; then the macros likewise.
 pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference> {
     let by_name: HashMap<&str, usize> = p
         .content
@@ -115,6 +117,9 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
     }
     for b in &cx.baselines {
         planned.push((detc_plan::conf::baseline(b), None));
+    }
+    for r in &cx.investigations {
+        planned.push((detc_plan::conf::investigation(r), None));
     }
     let splunk: BTreeMap<&str, &Entry> = deployed
         .searches

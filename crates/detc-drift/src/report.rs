@@ -26,14 +26,31 @@ fn first_difference<'a>(a: &'a str, b: &'a str) -> (usize, &'a str, &'a str) {
     }
 }
 
-fn short(s: &str) -> String {
-    let s = s.trim();
-    if s.chars().count() > 160 {
-        let head: String = s.chars().take(157).collect();
-        format!("{head}...")
-    } else {
-        s.to_string()
-    }
+/// The two differing lines `a` and `b`, each cut to about 160
+/// characters around where they first differ (`...` marks a cut), so a
+/// changed threshold at the end of a long one-line search shows.
+fn excerpts(a: &str, b: &str) -> (String, String) {
+    const WIDTH: usize = 160;
+    const BEFORE: usize = 50;
+    let (a, b) = (a.trim(), b.trim());
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let cut = |s: &str| -> String {
+        let n = s.chars().count();
+        let from = if n > WIDTH {
+            common.saturating_sub(BEFORE)
+        } else {
+            0
+        };
+        let mut out: String = s.chars().skip(from).take(WIDTH).collect();
+        if from > 0 {
+            out.insert_str(0, "...");
+        }
+        if from + WIDTH < n {
+            out.push_str("...");
+        }
+        out
+    };
+    (cut(a), cut(b))
 }
 
 /// What a difference says, in one sentence.
@@ -69,8 +86,9 @@ pub fn human(p: &Project, diffs: &[Difference]) -> String {
             } else {
                 String::new()
             };
-            out.push_str(&format!("    repository{at}: {}\n", short(a)));
-            out.push_str(&format!("    Splunk{at}:     {}\n", short(b)));
+            let (a, b) = excerpts(a, b);
+            out.push_str(&format!("    repository{at}: {a}\n"));
+            out.push_str(&format!("    Splunk{at}:     {b}\n"));
         }
     }
     let count = |k: Kind| diffs.iter().filter(|d| d.kind == k).count();
@@ -143,11 +161,8 @@ pub fn sarif(p: &Project, diffs: &[Difference]) -> String {
             let mut text = message(d);
             if let (Some(a), Some(b)) = (&d.repository, &d.splunk) {
                 let (_, a, b) = first_difference(a, b);
-                text.push_str(&format!(
-                    ": the repository has `{}`, Splunk `{}`",
-                    short(a),
-                    short(b)
-                ));
+                let (a, b) = excerpts(a, b);
+                text.push_str(&format!(": the repository has `{}`, Splunk `{}`", a, b));
             }
             let mut r = json!({
                 "ruleId": format!("drift/{kind}"),
@@ -179,4 +194,27 @@ pub fn sarif(p: &Project, diffs: &[Difference]) -> String {
         }]
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpts;
+
+    #[test]
+    fn a_long_line_is_cut_around_its_difference() {
+        let head = "| tstats count from datamodel=Change.All_Changes by user ".repeat(5);
+        let (a, b) = excerpts(
+            &format!("{head}| search count > 5 | `f`"),
+            &format!("{head}| search count > 10 | `f`"),
+        );
+        assert!(
+            a.starts_with("...") && a.ends_with("count > 5 | `f`"),
+            "{a}"
+        );
+        assert!(b.ends_with("count > 10 | `f`"), "{b}");
+        assert_eq!(
+            excerpts("0 * * * *", "*/15 * * * *"),
+            ("0 * * * *".into(), "*/15 * * * *".into())
+        );
+    }
 }

@@ -29,6 +29,9 @@ pub struct Edit {
     pub path: PathBuf,
     /// Its path relative to the content root, for messages.
     pub shown: String,
+    /// The file's text as it was read (the edit is refused if the file
+    /// changed since).
+    pub before: String,
     /// The whole new text.
     pub text: String,
     /// What changed, one line each (`search`, `enabled_by_default`, ...).
@@ -148,11 +151,51 @@ pub fn write_back(p: &Project, diffs: &[Difference]) -> WriteBack {
         out.edits.push(Edit {
             path: p.root.join(&f.path),
             shown: f.path.clone(),
+            before: f.text.clone(),
             text,
             changes,
         });
     }
     out
+}
+
+/// Writes `edits`, each to a temporary file beside its file, then renamed
+/// over it, so a file is never left half written. A file whose text is no
+/// longer [`Edit::before`] (edited since it was read) is left alone.
+///
+/// # Errors
+/// The files not written, each with why (the others are written).
+pub fn apply(edits: &[Edit]) -> Result<(), Vec<String>> {
+    let mut failed = Vec::new();
+    for e in edits {
+        match std::fs::read_to_string(&e.path) {
+            Ok(now) if now == e.before => {}
+            Ok(_) => {
+                failed.push(format!(
+                    "{}: changed since it was read; not written (run again)",
+                    e.shown
+                ));
+                continue;
+            }
+            Err(err) => {
+                failed.push(format!("{}: cannot read it: {err}", e.shown));
+                continue;
+            }
+        }
+        let mut tmp = e.path.clone().into_os_string();
+        tmp.push(".detc-drift.tmp");
+        let tmp = PathBuf::from(tmp);
+        let written = std::fs::write(&tmp, &e.text).and_then(|()| std::fs::rename(&tmp, &e.path));
+        if let Err(err) = written {
+            let _ = std::fs::remove_file(&tmp);
+            failed.push(format!("{}: cannot write it: {err}", e.shown));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed)
+    }
 }
 
 /// `s` as a YAML scalar after `key: ` at `indent` spaces: single-quoted
@@ -235,6 +278,11 @@ fn enabled_splice(p: &Project, d: &Detection, value: &str) -> Result<(u32, Splic
     let Some(disabled) = crate::boolean(value) else {
         return Err(format!("`disabled = {}` is not a boolean", value.trim()));
     };
+    if !disabled && !d.may_be_enabled_by_default() {
+        return Err(
+            "only production TTP, Anomaly and Correlation detections may be enabled by default (contentctl's rule, P001): the detection stays enabled in Splunk's local/ layer; to ship it enabled, make it one of those first".to_string(),
+        );
+    }
     let enabled = if disabled { "false" } else { "true" };
     let what = format!("enabled_by_default: {enabled}");
     if let Some(e) = &d.enabled_by_default {

@@ -106,3 +106,79 @@ impl LintArgs {
         })
     }
 }
+
+/// How to reach splunkd, for the commands that talk to a search head
+/// (`detc drift`). Credentials are never a flag: they come from the
+/// environment (`SPLUNK_TOKEN`, or `SPLUNK_USERNAME` and `SPLUNK_PASSWORD`)
+/// or from the file `--credentials` names, so they stay out of the shell's
+/// history and the process list.
+#[derive(clap::Args, Clone, Debug)]
+pub struct SplunkdArgs {
+    /// splunkd's management URL, https://<host>:8089 [default: the
+    /// SPLUNK_URL environment variable].
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// A file holding `token = ...`, or `username = ...` and `password =
+    /// ...` (readable by you only) [default: SPLUNK_TOKEN, else
+    /// SPLUNK_USERNAME and SPLUNK_PASSWORD, from the environment].
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<std::path::PathBuf>,
+    /// Check splunkd's certificate against this PEM file (splunkd's own
+    /// CA, or its self-signed certificate) instead of the public roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Do not check splunkd's certificate at all: anyone on the network
+    /// path can then read the credentials. For a test instance only.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Seconds each request may take in all.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+}
+
+impl SplunkdArgs {
+    /// The client these flags describe; prints why and fails (exit status
+    /// 2) when the URL or the credentials are missing or unusable.
+    pub fn client(&self) -> Result<detc_splunkd::Client, ExitCode> {
+        use detc_splunkd::{Credentials, ENV_URL, Tls};
+        let fail = |msg: String| {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        };
+        let url = match self
+            .url
+            .clone()
+            .or_else(|| std::env::var(ENV_URL).ok().filter(|u| !u.is_empty()))
+        {
+            Some(u) => u,
+            None => {
+                return Err(fail(format!(
+                    "no splunkd URL\nhelp: pass --url https://<host>:8089, or set {ENV_URL}"
+                )));
+            }
+        };
+        let credentials = match &self.credentials {
+            Some(f) => Credentials::from_file(f).map_err(|e| fail(e.message().to_string()))?,
+            None => Credentials::from_env().ok_or_else(|| {
+                fail(format!(
+                    "no credentials for {url}\nhelp: set {} (an authentication token), or {} and {}, or pass --credentials FILE",
+                    detc_splunkd::ENV_TOKEN,
+                    detc_splunkd::ENV_USERNAME,
+                    detc_splunkd::ENV_PASSWORD
+                ))
+            })?,
+        };
+        let tls = match (&self.ca_file, self.insecure) {
+            (Some(f), _) => Tls::CaFile(f.clone()),
+            (None, true) => Tls::Insecure,
+            (None, false) => Tls::Verify,
+        };
+        detc_splunkd::Client::new(
+            &url,
+            &credentials,
+            &tls,
+            std::time::Duration::from_secs(self.timeout.max(1)),
+        )
+        .map_err(|e| fail(e.message().to_string()))
+    }
+}

@@ -129,6 +129,23 @@ enum Command {
     /// With --check, only lists what would change. Exit status: 0 done, 1
     /// conflicts to resolve or errors in the result, 2 usage or I/O error.
     Upgrade(cmd::upgrade::Args),
+    /// Compare the app the content builds with the app deployed on a
+    /// Splunk search head, per saved search and macro, and show each
+    /// difference at its YAML file:line.
+    ///
+    /// Reads the app's savedsearches.conf and macros.conf stanzas over
+    /// splunkd's REST API (configs/conf-savedsearches and conf-macros, as
+    /// Splunk merges the app's default/ and local/ layers, 1,000 a
+    /// request) and compares every key the build writes: a changed key, a
+    /// stanza Splunk lacks, and a stanza only Splunk has (a local stanza
+    /// of a removed detection). Keys Splunk does not list, and Splunk's own
+    /// defaults, are not reported. Credentials come from SPLUNK_TOKEN, or
+    /// SPLUNK_USERNAME and SPLUNK_PASSWORD, or --credentials FILE; never
+    /// from a flag. With --write-back, Splunk's search, enabled state,
+    /// schedule and macro definitions become edits of the YAML (see
+    /// docs/drift.md). Exit status: 0 no drift, 1 differences (or content
+    /// errors), 2 usage, connection or Splunk error.
+    Drift(cmd::drift::Args),
     /// Print the built-in template NAME (or list the names), as a start
     /// for `detc build --templates DIR`.
     Templates(cmd::templates::Args),
@@ -150,6 +167,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Migrate(a) => cmd::migrate::run(a),
         Command::Upgrade(a) => cmd::upgrade::run(a),
+        Command::Drift(a) => cmd::drift::run(a),
         Command::Templates(a) => cmd::templates::run(a),
         Command::Rules(a) => cmd::rules::run(a),
     }

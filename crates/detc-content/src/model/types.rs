@@ -195,6 +195,13 @@ impl Detection {
             .as_ref()
             .and_then(|k| DetectionType::parse(&k.value))
     }
+
+    /// Whether `enabled_by_default: true` is allowed: only for production
+    /// TTP, Anomaly and Correlation detections (contentctl's
+    /// `Detection_Abstract.only_enabled_if_production_status`; rule P001).
+    pub fn may_be_enabled_by_default(&self) -> bool {
+        self.common.is_production() && self.detection_type().is_some_and(DetectionType::alerts)
+    }
 }
 
 /// An analytic story (`stories/*.yml`).

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod docs;
+pub mod drift;
 pub mod migrate;
 pub mod new;
 pub mod rules;

@@ -20,7 +20,6 @@
 //! contentctl 5.6 (`Detection_Abstract.only_enabled_if_production_status`).
 
 use crate::codes::{Code, code, diag};
-use crate::enums::DetectionType;
 use crate::model::Detection;
 use crate::rules::Cx;
 use detc_diag::Diagnostic;
@@ -29,8 +28,7 @@ pub(super) const CODE: Code = code::P001;
 
 pub(super) fn check(_cx: &Cx, _i: usize, d: &Detection, out: &mut Vec<Diagnostic>) {
     let Some(e) = &d.enabled_by_default else { return };
-    let alerts = d.common.is_production() && d.detection_type().is_some_and(DetectionType::alerts);
-    if e.value && !alerts {
+    if e.value && !d.may_be_enabled_by_default() {
         out.push(
             diag(CODE, format!("only production TTP, Anomaly and Correlation detections may be enabled by default (this one is {} {})", d.common.status.as_ref().map(|s| s.value.as_str()).unwrap_or("?"), d.kind.as_ref().map_or("", |k| k.value.as_str())))
                 .at(e.span)
