@@ -1,0 +1,373 @@
+//! `detc drift` end to end on the full security_content v4.42.0: the app
+//! `detc build` writes, installed in an emulated splunkd
+//! (crates/detc-drift/tests/sim/splunkd_apps_sim.py over ../shared's
+//! splunkd_sim), compared over REST; then an admin's edits made as Splunk
+//! Web makes them (saved/searches POSTs into the app's local/ layer), each
+//! reported at its YAML file:line, written back, and rebuilt to the stanza
+//! Splunk has.
+
+use common::copy_dir;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+mod common;
+
+/// The emulator, killed when dropped.
+struct Splunkd {
+    child: Child,
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+    uri: String,
+}
+
+impl Drop for Splunkd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Splunkd {
+    /// Serves the installed app folder `app` (user admin, password
+    /// changeme, the emulator's default); `None` (skipped, saying why)
+    /// outside CI when the emulator or python3 is missing.
+    fn start(app: &Path) -> Option<Splunkd> {
+        let sim = detc_testkit::shared("splunkd/splunkd_sim.py")?;
+        detc_testkit::python3()?;
+        let ours = common::repo().join("crates/detc-drift/tests/sim/splunkd_apps_sim.py");
+        let mut child = Command::new("python3")
+            .arg(&ours)
+            .arg("--sim")
+            .arg(&sim)
+            .arg("--app")
+            .arg(app)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs the emulator");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let uri = line
+            .trim()
+            .strip_prefix("LISTENING ")
+            .unwrap_or_else(|| panic!("the emulator said {line:?}"))
+            .to_string();
+        Some(Splunkd {
+            child,
+            _stdout: stdout,
+            uri,
+        })
+    }
+
+    /// POSTs `fields` to `/servicesNS/nobody/<app>/<path>` as admin, as
+    /// Splunk Web does when an admin saves a search's settings.
+    fn post(&self, path: &str, fields: &[(&str, &str)]) {
+        let admin = detc_splunkd::Credentials::Password {
+            username: "admin".into(),
+            password: "changeme".into(),
+        };
+        let client = detc_splunkd::Client::new(
+            &self.uri,
+            &admin,
+            &detc_splunkd::Tls::Verify,
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap();
+        let path = format!("/servicesNS/nobody/DA-ESS-ContentUpdate/{path}");
+        client
+            .post(&path, fields)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    }
+}
+
+/// `detc drift` of `root` against `sd`: exit code, stdout, stderr.
+fn drift(root: &Path, sd: &Splunkd, more: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_detc"))
+        .args(["drift", "--cap-lints", "warn", "--url", &sd.uri])
+        .args(more)
+        .arg(root)
+        .env("SPLUNK_USERNAME", "admin")
+        .env("SPLUNK_PASSWORD", "changeme")
+        .env_remove("SPLUNK_TOKEN")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Builds `root` into `out` (the app folder is `out/DA-ESS-ContentUpdate`).
+fn build(root: &Path, out: &Path) -> PathBuf {
+    let (code, _, err) = common::detc(
+        &[
+            "build",
+            "--no-docs",
+            "--cap-lints",
+            "warn",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        root,
+    );
+    assert_eq!(code, 0, "{}", &err[err.len().saturating_sub(2000)..]);
+    out.join("DA-ESS-ContentUpdate")
+}
+
+/// The stanza `[name]` of the app's `file` (default/ then local/, local
+/// over default key by key, as Splunk merges them), as key/value pairs.
+fn merged(app: &Path, file: &str, name: &str) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for layer in ["default", "local"] {
+        let Ok(text) = std::fs::read_to_string(app.join(layer).join(file)) else {
+            continue;
+        };
+        let mut inside = false;
+        let mut key = String::new();
+        let mut pending = false;
+        for line in text.lines() {
+            if pending {
+                let v: &mut String = out.get_mut(&key).unwrap();
+                v.push('\n');
+                v.push_str(line.strip_suffix('\\').unwrap_or(line));
+                pending = line.ends_with('\\');
+                continue;
+            }
+            if let Some(s) = line.strip_prefix('[') {
+                inside = s.strip_suffix(']') == Some(name);
+                continue;
+            }
+            if inside && let Some((k, v)) = line.split_once(" = ") {
+                key = k.trim().to_string();
+                pending = v.ends_with('\\');
+                out.insert(key.clone(), v.strip_suffix('\\').unwrap_or(v).to_string());
+            }
+        }
+    }
+    out
+}
+
+const LOCKOUTS: &str = "detections/endpoint/detect_excessive_user_account_lockouts.yml";
+const LOCKOUTS_RULE: &str = "ESCU - Detect Excessive User Account Lockouts - Rule";
+const SEVEN_ZIP: &str = "detections/endpoint/7zip_commandline_to_smb_share_path.yml";
+const SEVEN_ZIP_RULE: &str = "ESCU - 7zip CommandLine To SMB Share Path - Rule";
+/// A production TTP detection, which the test ships enabled by default.
+const CERTUTIL: &str = "detections/endpoint/certutil_exe_certificate_extraction.yml";
+const CERTUTIL_RULE: &str = "ESCU - Certutil exe certificate extraction - Rule";
+/// An experimental one: contentctl's P001 forbids shipping it enabled.
+const SAMEDIT_RULE: &str = "ESCU - Detect Baron Samedit CVE-2021-3156 Segfault - Rule";
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("content");
+    copy_dir(&release, &root);
+    // The corpus's files are read-only; a content repository's are not.
+    for rel in [CERTUTIL, LOCKOUTS, SEVEN_ZIP] {
+        let f = root.join(rel);
+        let mut perm = std::fs::metadata(&f).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perm.set_readonly(false);
+        std::fs::set_permissions(&f, perm).unwrap();
+    }
+    let certutil = std::fs::read_to_string(root.join(CERTUTIL)).unwrap();
+    assert!(
+        certutil.contains("status: production") && certutil.contains("type: TTP"),
+        "{CERTUTIL} is a production TTP"
+    );
+    std::fs::write(
+        root.join(CERTUTIL),
+        format!("{certutil}enabled_by_default: true\n"),
+    )
+    .unwrap();
+    let app = build(&root, &t.path().join("installed"));
+    let Some(sd) = Splunkd::start(&app) else {
+        return;
+    };
+
+    // As built, nothing differs: 1,824 saved searches and the macros.
+    let (code, out, err) = drift(&root, &sd, &[]);
+    assert_eq!(code, 0, "{out}\n{}", &err[err.len().saturating_sub(3000)..]);
+    assert!(out.contains("no drift"), "{out}");
+    assert!(err.contains("compared 1824 saved search(es)"), "{err}");
+
+    // The admin's tuning, as Splunk Web saves it.
+    let search = merged(&app, "savedsearches.conf", LOCKOUTS_RULE)["search"].clone();
+    assert!(search.contains("| search count > 5 |"), "{search}");
+    let raised = search.replace("| search count > 5 |", "| search count > 10 |");
+    sd.post(
+        &format!("saved/searches/{}", encode(LOCKOUTS_RULE)),
+        &[("search", &raised)],
+    );
+    sd.post(
+        &format!("saved/searches/{}/disable", encode(CERTUTIL_RULE)),
+        &[],
+    );
+    sd.post(
+        &format!("saved/searches/{}", encode(SEVEN_ZIP_RULE)),
+        &[("cron_schedule", "*/15 * * * *")],
+    );
+    sd.post(
+        &format!("saved/searches/{}/enable", encode(SAMEDIT_RULE)),
+        &[],
+    );
+
+    let (code, out, _) = drift(&root, &sd, &[]);
+    assert_eq!(code, 1, "{out}");
+    let line_of = |rel: &str, needle: &str| -> usize {
+        let text = std::fs::read_to_string(root.join(rel)).unwrap();
+        text.lines()
+            .position(|l| l.starts_with(needle))
+            .unwrap_or_else(|| panic!("{rel}: {needle}"))
+            + 1
+    };
+    let search_at = format!(
+        "{LOCKOUTS}:{}:9: saved search [{LOCKOUTS_RULE}]: `search` differs",
+        line_of(LOCKOUTS, "search:")
+    );
+    assert!(out.contains(&search_at), "{search_at}\n{out}");
+    assert!(
+        out.contains("| search count > 10 |"),
+        "the changed part is shown: {out}"
+    );
+    let disabled_at = format!(
+        "{CERTUTIL}:{}:21: saved search [{CERTUTIL_RULE}]: `disabled` differs",
+        line_of(CERTUTIL, "enabled_by_default:")
+    );
+    assert!(out.contains(&disabled_at), "{disabled_at}\n{out}");
+    // The schedule comes from the shared deployment: that is its origin.
+    let cron = "deployments/escu_default_configuration_hunting.yml:";
+    assert!(
+        out.lines().any(|l| l.starts_with(cron)
+            && l.contains(&format!("[{SEVEN_ZIP_RULE}]: `cron_schedule` differs"))),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("[{SAMEDIT_RULE}]: `disabled` differs")),
+        "{out}"
+    );
+    assert!(
+        out.contains("4 difference(s): 4 changed key(s) in 4 stanza(s)"),
+        "{out}"
+    );
+
+    // JSON and SARIF say the same, with the same file:line.
+    let (_, json, _) = drift(&root, &sd, &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["count"], 4);
+    let d = v["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["stanza"] == LOCKOUTS_RULE)
+        .unwrap();
+    assert_eq!(d["key"], "search");
+    assert_eq!(d["file"], LOCKOUTS);
+    assert_eq!(d["line"], line_of(LOCKOUTS, "search:"));
+    let (_, sarif, _) = drift(&root, &sd, &["--format", "sarif"]);
+    let s: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 4);
+
+    // Write-back: three edits; the experimental detection's enable is left
+    // (contentctl refuses it enabled by default).
+    let (code, out, err) = drift(&root, &sd, &["--write-back"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains(&format!("write-back: {LOCKOUTS}: search")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "write-back: {CERTUTIL}: enabled_by_default: false"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "write-back: {SEVEN_ZIP}: deployment.scheduling.cron_schedule"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "left: saved search [{SAMEDIT_RULE}] `disabled`: only production"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("wrote 3 file(s); 1 difference(s) left for an edit by hand"),
+        "{out}"
+    );
+    let yaml = std::fs::read_to_string(root.join(CERTUTIL)).unwrap();
+    assert!(yaml.ends_with("enabled_by_default: false\n"), "{yaml}");
+    let yaml = std::fs::read_to_string(root.join(SEVEN_ZIP)).unwrap();
+    assert!(
+        yaml.contains("deployment:\n  scheduling:\n    cron_schedule: '*/15 * * * *'\n"),
+        "{yaml}"
+    );
+
+    // Rebuilt, the three stanzas are the deployed ones, key for key (but
+    // the drilldown, which holds the search as the build writes it and
+    // Splunk kept as it was: the next deploy brings it in line).
+    let rebuilt = build(&root, &t.path().join("rebuilt"));
+    for (name, keys) in [
+        (LOCKOUTS_RULE, &["search"][..]),
+        (CERTUTIL_RULE, &["disabled"][..]),
+        (
+            SEVEN_ZIP_RULE,
+            &[
+                "cron_schedule",
+                "dispatch.earliest_time",
+                "dispatch.latest_time",
+                "schedule_window",
+            ][..],
+        ),
+    ] {
+        let ours = merged(&rebuilt, "savedsearches.conf", name);
+        let theirs = merged(&app, "savedsearches.conf", name);
+        for k in keys {
+            let (a, b) = (&ours[*k], &theirs[*k]);
+            assert!(
+                detc_drift_same(a, b),
+                "[{name}] {k}: rebuilt {a:?}, deployed {b:?}"
+            );
+        }
+        let changed: Vec<&String> = ours
+            .keys()
+            .filter(|k| {
+                theirs
+                    .get(*k)
+                    .is_some_and(|v| !detc_drift_same(&ours[*k], v))
+            })
+            .filter(|k| *k != "action.notable.param.drilldown_searches")
+            .collect();
+        assert!(changed.is_empty(), "[{name}] still differs in {changed:?}");
+    }
+}
+
+/// Two savedsearches.conf values that Splunk reads alike (`0`/`false`).
+fn detc_drift_same(a: &str, b: &str) -> bool {
+    let norm = |s: &str| match s.trim() {
+        "0" | "false" => "false".to_string(),
+        "1" | "true" => "true".to_string(),
+        s => s.to_string(),
+    };
+    norm(a) == norm(b)
+}
