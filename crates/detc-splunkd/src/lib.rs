@@ -362,6 +362,46 @@ impl Client {
         self.answer("POST", path, r.send_form(form))
     }
 
+    /// `POST path` with `body` (of type `content_type`) and the extra
+    /// `headers`, without splunkd's `output_mode`: for the Admin Config
+    /// Service and AppInspect, which answer JSON of their own. The answer's
+    /// JSON (`null` for an empty body).
+    ///
+    /// # Errors
+    /// As [`Client::get`].
+    pub fn post_body(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Value, Error> {
+        let url = format!("{}{path}", self.base);
+        let mut r = self
+            .agent
+            .post(&url)
+            .header("Authorization", &self.auth)
+            .header("Content-Type", content_type);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        self.answer("POST", path, r.send(body))
+    }
+
+    /// `GET path` with the extra `headers`, without splunkd's
+    /// `output_mode` (see [`Client::post_body`]).
+    ///
+    /// # Errors
+    /// As [`Client::get`].
+    pub fn get_plain(&self, path: &str, headers: &[(&str, &str)]) -> Result<Value, Error> {
+        let url = format!("{}{path}", self.base);
+        let mut r = self.agent.get(&url).header("Authorization", &self.auth);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        self.answer("GET", path, r.call())
+    }
+
     fn answer(
         &self,
         method: &str,
@@ -387,10 +427,20 @@ impl Client {
                     format!("the answer to {at} could not be read: {e}"),
                 )
             })?;
-        let json: Option<Value> = serde_json::from_str(&body).ok();
+        let json: Option<Value> = if body.trim().is_empty() {
+            Some(Value::Null)
+        } else {
+            serde_json::from_str(&body).ok()
+        };
+        // splunkd says why in `messages[0].text`; ACS and AppInspect in
+        // `message`.
         let said = json
             .as_ref()
-            .and_then(|v| v.get("messages")?.get(0)?.get("text")?.as_str())
+            .and_then(|v| {
+                v.get("messages")
+                    .and_then(|m| m.get(0)?.get("text")?.as_str())
+                    .or_else(|| v.get("message")?.as_str())
+            })
             .map(str::to_string)
             .unwrap_or_else(|| body.chars().take(200).collect());
         match status {
@@ -465,6 +515,51 @@ fn entry(v: &Value) -> Entry {
     }
 }
 
+/// One part of a `multipart/form-data` body (RFC 7578).
+pub struct Part<'a> {
+    /// The form field's name.
+    pub name: &'a str,
+    /// The file name, for a file part.
+    pub filename: Option<&'a str>,
+    /// The part's bytes.
+    pub data: &'a [u8],
+}
+
+/// A `multipart/form-data` body of `parts` and its `Content-Type` (with
+/// the boundary), as `(content type, body)`. The boundary is chosen so
+/// that no part holds it.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let mut n: u64 = 0x6465_7463;
+    let boundary = loop {
+        let b = format!("detc-boundary-{n:016x}");
+        if !parts
+            .iter()
+            .any(|p| p.data.windows(b.len()).any(|w| w == b.as_bytes()))
+        {
+            break b;
+        }
+        n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    };
+    let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut head = format!("Content-Disposition: form-data; name=\"{}\"", quote(p.name));
+        if let Some(f) = p.filename {
+            head.push_str(&format!(
+                "; filename=\"{}\"\r\nContent-Type: application/octet-stream",
+                quote(f)
+            ));
+        }
+        body.extend_from_slice(head.as_bytes());
+        body.extend_from_slice(b"\r\n\r\n");
+        body.extend_from_slice(p.data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A setting of `content` as the text a `.conf` file would hold: strings
 /// as they are, booleans as `1`/`0`, numbers in their shortest form;
 /// `None` when absent or null.
@@ -481,6 +576,28 @@ pub fn text(content: &Map<String, Value>, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multipart_body_holds_each_part_once_between_boundaries() {
+        let (ctype, body) = multipart(&[
+            Part {
+                name: "app_package",
+                filename: Some("app.tar.gz"),
+                data: b"\x1f\x8b bytes",
+            },
+            Part {
+                name: "included_tags",
+                filename: None,
+                data: b"cloud",
+            },
+        ]);
+        let boundary = ctype.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(text.matches(&format!("--{boundary}\r\n")).count(), 2);
+        assert!(text.ends_with(&format!("--{boundary}--\r\n")));
+        assert!(text.contains("name=\"app_package\"; filename=\"app.tar.gz\""));
+        assert!(text.contains("name=\"included_tags\"\r\n\r\ncloud\r\n"));
+    }
 
     #[test]
     fn a_password_is_http_basic() {
