@@ -225,6 +225,10 @@ pub struct Client {
     agent: ureq::Agent,
     base: String,
     auth: String,
+    /// The service's name in messages (`splunkd`, `ACS`, ...).
+    service: String,
+    /// What to check when the credentials are refused.
+    auth_hint: String,
 }
 
 impl fmt::Debug for Client {
@@ -317,7 +321,20 @@ impl Client {
             agent,
             base,
             auth: credentials.header(),
+            service: "splunkd".to_string(),
+            auth_hint: format!(
+                "check {ENV_TOKEN}, or {ENV_USERNAME} and {ENV_PASSWORD}, or the credentials file, and whether the token has expired"
+            ),
         })
+    }
+
+    /// The client, its messages naming `service` (another service than
+    /// splunkd: `ACS`, `AppInspect`) and saying `auth_hint` (what to check)
+    /// when the credentials are refused.
+    pub fn for_service(mut self, service: &str, auth_hint: &str) -> Client {
+        self.service = service.to_string();
+        self.auth_hint = auth_hint.to_string();
+        self
     }
 
     /// splunkd's URL, for messages.
@@ -412,7 +429,7 @@ impl Client {
         let mut resp = result.map_err(|e| {
             Error::new(
                 ErrorKind::Unreachable,
-                format!("splunkd did not answer {at}: {e}"),
+                format!("{} did not answer {at}: {e}", self.service),
             )
         })?;
         let status = resp.status().as_u16();
@@ -453,7 +470,8 @@ impl Client {
             401 => Err(Error::new(
                 ErrorKind::Auth,
                 format!(
-                    "splunkd refused the credentials for {at} (HTTP 401: {said}); check {ENV_TOKEN}, or {ENV_USERNAME} and {ENV_PASSWORD}, or the credentials file, and whether the token has expired"
+                    "{} refused the credentials for {at} (HTTP 401: {said}); {}",
+                    self.service, self.auth_hint
                 ),
             )),
             403 => Err(Error::new(
@@ -462,7 +480,7 @@ impl Client {
             )),
             s => Err(Error::new(
                 ErrorKind::Answer,
-                format!("splunkd answered HTTP {s} to {at}: {said}"),
+                format!("{} answered HTTP {s} to {at}: {said}", self.service),
             )),
         }
     }
@@ -591,7 +609,9 @@ mod tests {
                 data: b"cloud",
             },
         ]);
-        let boundary = ctype.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let boundary = ctype
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
         let text = String::from_utf8_lossy(&body);
         assert_eq!(text.matches(&format!("--{boundary}\r\n")).count(), 2);
         assert!(text.ends_with(&format!("--{boundary}--\r\n")));

@@ -108,7 +108,7 @@ impl LintArgs {
 }
 
 /// How to reach splunkd, for the commands that talk to a search head
-/// (`detc drift`). Credentials are never a flag: they come from the
+/// (`detc drift`, `detc deploy`). Credentials are never a flag: they come from the
 /// environment (`SPLUNK_TOKEN`, or `SPLUNK_USERNAME` and `SPLUNK_PASSWORD`)
 /// or from the file `--credentials` names, so they stay out of the shell's
 /// history and the process list.
@@ -140,11 +140,7 @@ impl SplunkdArgs {
     /// The client these flags describe; prints why and fails (exit status
     /// 2) when the URL or the credentials are missing or unusable.
     pub fn client(&self) -> Result<detc_splunkd::Client, ExitCode> {
-        use detc_splunkd::{Credentials, ENV_URL, Tls};
-        let fail = |msg: String| {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        };
+        use detc_splunkd::ENV_URL;
         let url = match self
             .url
             .clone()
@@ -157,8 +153,22 @@ impl SplunkdArgs {
                 )));
             }
         };
-        let credentials = match &self.credentials {
-            Some(f) => Credentials::from_file(f).map_err(|e| fail(e.message().to_string()))?,
+        self.client_of(&url)
+    }
+
+    /// A client of `url` (another service than splunkd: ACS) with these
+    /// flags' credentials, certificate check and time limit.
+    pub fn client_of(&self, url: &str) -> Result<detc_splunkd::Client, ExitCode> {
+        let credentials = self.credentials(url)?;
+        detc_splunkd::Client::new(url, &credentials, &self.tls(), self.timeout())
+            .map_err(|e| fail(e.message().to_string()))
+    }
+
+    /// The credentials: --credentials FILE, else the environment.
+    fn credentials(&self, url: &str) -> Result<detc_splunkd::Credentials, ExitCode> {
+        use detc_splunkd::Credentials;
+        match &self.credentials {
+            Some(f) => Credentials::from_file(f).map_err(|e| fail(e.message().to_string())),
             None => Credentials::from_env().ok_or_else(|| {
                 fail(format!(
                     "no credentials for {url}\nhelp: set {} (an authentication token), or {} and {}, or pass --credentials FILE",
@@ -166,19 +176,28 @@ impl SplunkdArgs {
                     detc_splunkd::ENV_USERNAME,
                     detc_splunkd::ENV_PASSWORD
                 ))
-            })?,
-        };
-        let tls = match (&self.ca_file, self.insecure) {
-            (Some(f), _) => Tls::CaFile(f.clone()),
-            (None, true) => Tls::Insecure,
-            (None, false) => Tls::Verify,
-        };
-        detc_splunkd::Client::new(
-            &url,
-            &credentials,
-            &tls,
-            std::time::Duration::from_secs(self.timeout.max(1)),
-        )
-        .map_err(|e| fail(e.message().to_string()))
+            }),
+        }
     }
+
+    /// How certificates are checked: --ca-file, --insecure, else against
+    /// the public roots.
+    pub fn tls(&self) -> detc_splunkd::Tls {
+        match (&self.ca_file, self.insecure) {
+            (Some(f), _) => detc_splunkd::Tls::CaFile(f.clone()),
+            (None, true) => detc_splunkd::Tls::Insecure,
+            (None, false) => detc_splunkd::Tls::Verify,
+        }
+    }
+
+    /// Each request's time limit.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout.max(1))
+    }
+}
+
+/// Prints `error: msg` and gives exit status 2.
+fn fail(msg: String) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
 }

@@ -129,6 +129,21 @@ enum Command {
     /// With --check, only lists what would change. Exit status: 0 done, 1
     /// conflicts to resolve or errors in the result, 2 usage or I/O error.
     Upgrade(cmd::upgrade::Args),
+    /// Install the app package `detc build` wrote on a search head: Splunk
+    /// Enterprise through splunkd's apps/local (--url), Splunk Cloud
+    /// Platform through AppInspect and the Admin Config Service (--cloud
+    /// STACK).
+    ///
+    /// The installed version is read first: an older one is upgraded, the
+    /// same one reinstalled (its local/ kept), a newer one left alone
+    /// unless --allow-downgrade. --dry-run says which and sends nothing. A
+    /// search head cluster member is refused (apps reach a cluster through
+    /// its deployer). After the install, the version Splunk has is read
+    /// back. Credentials as for `detc drift`: SPLUNK_TOKEN, or
+    /// SPLUNK_USERNAME and SPLUNK_PASSWORD, or --credentials FILE. Exit
+    /// status: 0 installed (or, with --dry-run, allowed), 2 refused, usage,
+    /// connection or Splunk error (see docs/deploy.md).
+    Deploy(cmd::deploy::Args),
     /// Compare the app the content builds with the app deployed on a
     /// Splunk search head, per saved search and macro, and show each
     /// difference at its YAML file:line.
@@ -167,6 +182,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Migrate(a) => cmd::migrate::run(a),
         Command::Upgrade(a) => cmd::upgrade::run(a),
+        Command::Deploy(a) => cmd::deploy::run(a),
         Command::Drift(a) => cmd::drift::run(a),
         Command::Templates(a) => cmd::templates::run(a),
         Command::Rules(a) => cmd::rules::run(a),

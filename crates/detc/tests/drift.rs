@@ -6,80 +6,11 @@
 //! reported at its YAML file:line, written back, and rebuilt to the stanza
 //! Splunk has.
 
-use common::copy_dir;
-use std::io::BufRead;
+use common::{Splunkd, copy_dir};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 mod common;
-
-/// The emulator, killed when dropped.
-struct Splunkd {
-    child: Child,
-    _stdout: std::io::BufReader<std::process::ChildStdout>,
-    uri: String,
-}
-
-impl Drop for Splunkd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Splunkd {
-    /// Serves the installed app folder `app` (user admin, password
-    /// changeme, the emulator's default); `None` (skipped, saying why)
-    /// outside CI when the emulator or python3 is missing.
-    fn start(app: &Path) -> Option<Splunkd> {
-        let sim = detc_testkit::shared("splunkd/splunkd_sim.py")?;
-        detc_testkit::python3()?;
-        let ours = common::repo().join("crates/detc-drift/tests/sim/splunkd_apps_sim.py");
-        let mut child = Command::new("python3")
-            .arg(&ours)
-            .arg("--sim")
-            .arg(&sim)
-            .arg("--app")
-            .arg(app)
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs the emulator");
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let uri = line
-            .trim()
-            .strip_prefix("LISTENING ")
-            .unwrap_or_else(|| panic!("the emulator said {line:?}"))
-            .to_string();
-        Some(Splunkd {
-            child,
-            _stdout: stdout,
-            uri,
-        })
-    }
-
-    /// POSTs `fields` to `/servicesNS/nobody/<app>/<path>` as admin, as
-    /// Splunk Web does when an admin saves a search's settings.
-    fn post(&self, path: &str, fields: &[(&str, &str)]) {
-        let admin = detc_splunkd::Credentials::Password {
-            username: "admin".into(),
-            password: "changeme".into(),
-        };
-        let client = detc_splunkd::Client::new(
-            &self.uri,
-            &admin,
-            &detc_splunkd::Tls::Verify,
-            std::time::Duration::from_secs(30),
-        )
-        .unwrap();
-        let path = format!("/servicesNS/nobody/DA-ESS-ContentUpdate/{path}");
-        client
-            .post(&path, fields)
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-    }
-}
 
 /// `detc drift` of `root` against `sd`: exit code, stdout, stderr.
 fn drift(root: &Path, sd: &Splunkd, more: &[&str]) -> (i32, String, String) {
@@ -198,7 +129,7 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
     )
     .unwrap();
     let app = build(&root, &t.path().join("installed"));
-    let Some(sd) = Splunkd::start(&app) else {
+    let Some(sd) = Splunkd::start(&["--app".as_ref(), app.as_os_str()]) else {
         return;
     };
 

@@ -3,7 +3,9 @@ the KV store), extended with the endpoints `detc drift` reads and an admin's
 edits in Splunk Web make, over installed app folders.
 
     python3 splunkd_apps_sim.py --sim ../shared/splunkd/splunkd_sim.py \
-        --app dist/DA-ESS-ContentUpdate [--app ...] --port 0 [--tls]
+        [--app dist/DA-ESS-ContentUpdate ...] [--apps-dir DIR] --port 0 [--tls] \
+        [--server-roles search_head,shc_member] \
+        [--acs-token JWT --appinspect-user USER:PASSWORD [--appinspect-fail N]]
 
 prints `LISTENING <uri>` (and `CERT <path>` with --tls) as splunkd_sim does.
 
@@ -27,6 +29,36 @@ Endpoints, with the Splunk documentation page each follows:
   endpoint descriptions" (saved/searches/{name}, .../disable,
   .../enable): the posted settings (or disabled = 1 / 0) in the local
   layer.
+- GET /services/apps/local/{name}: REST API Reference, "Application
+  endpoint descriptions" (apps/local/{name}): the app's entry, `version`
+  from its default/app.conf `[launcher] version`; 404 when not installed.
+- POST /services/apps/local with `name` (a path on this host, or an
+  http(s) URL), `filename=true`, `update`: the same page (apps/local):
+  the package is unpacked into --apps-dir, its default/ and other folders
+  replaced, local/ kept; an installed app without `update=true` is 409.
+- GET /services/server/info: "Introspection endpoint descriptions"
+  (server/info), `server_roles` as --server-roles gives them.
+
+With --acs-token, the same server also plays the two cloud services `detc
+deploy --cloud` talks to (in reality other hosts: api.splunk.com,
+appinspect.splunk.com, admin.splunk.com), as contentctl 4.4.7's `inspect`
+and `deploy_acs` call them and the ACS manual ("Manage private apps in
+Splunk Cloud Platform", "Admin Config Service (ACS) API endpoint
+reference") describes them; their answers are JSON of their own, errors
+`{"code": ..., "message": ...}`:
+- GET /2.0/rest/login/splunk, HTTP Basic as --appinspect-user: `{"data":
+  {"token": ...}}`.
+- POST /v1/app/validate (multipart, `app_package`), Bearer that token:
+  `{"request_id": ...}`; GET /v1/app/validate/status/{id}: PROCESSING once,
+  then SUCCESS; GET /v1/app/report/{id}: `{"summary": {...}, "reports":
+  [...]}` with --appinspect-fail failures [the report's shape: UNVERIFIED
+  beyond the fields contentctl reads].
+- POST /{stack}/adminconfig/v2/apps/victoria (the package as the body,
+  `X-Splunk-Authorization` the AppInspect token, `ACS-Legal-Ack: Y`),
+  Bearer --acs-token: installs into --apps-dir, 202; GET
+  .../apps/victoria/{app}: `{"name", "version", "status": "installed"}`
+  [field names: UNVERIFIED].
+
 In JSON (output_mode=json) every setting is a string as the .conf file holds
 it, but `disabled`, which is a boolean [UNVERIFIED: splunkd types more of
 them; detc reads booleans and numbers either way].
@@ -112,10 +144,43 @@ class App:
         write_conf(os.path.join(self.folder, "local", file + ".conf"), local)
 
 
-def install(sim):
+def app_version(folder):
+    p = os.path.join(folder, "default", "app.conf")
+    if not os.path.exists(p):
+        return ""
+    with open(p, encoding="utf-8") as fh:
+        conf = parse_conf(fh.read())
+    return conf.get("launcher", {}).get("version") or conf.get("id", {}).get("version", "")
+
+
+def unpack(data, apps_dir):
+    """Installs the package `data` (a gzip'd tar) into apps_dir: returns the
+    app's name. Its folders replace the installed ones; local/ is kept."""
+    import io
+    import shutil
+    import tarfile
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+        members = tf.getmembers()
+        tops = {m.name.split("/")[0] for m in members if m.name.strip("/")}
+        if len(tops) != 1:
+            raise ValueError("a package holds one top folder")
+        name = tops.pop()
+        dest = os.path.join(apps_dir, name)
+        if os.path.isdir(dest):
+            for entry in os.listdir(dest):
+                if entry != "local":
+                    full = os.path.join(dest, entry)
+                    shutil.rmtree(full) if os.path.isdir(full) else os.remove(full)
+        tf.extractall(apps_dir, filter="data")
+    return name
+
+
+def install(sim, opts):
     NS = sim.NS
     sim.ROUTES.append(("conf", re.compile("^" + NS + r"/configs/conf-(?P<file>savedsearches|macros)(?:/(?P<stanza>[^/]+))?/?$")))
     sim.ROUTES.append(("saved", re.compile("^" + NS + r"/saved/searches/(?P<name>[^/]+?)(?P<action>/disable|/enable)?/?$")))
+    sim.ROUTES.append(("applocal", re.compile(r"^/services/apps/local(?:/(?P<name>[^/]+))?/?$")))
+    sim.ROUTES.append(("serverinfo", re.compile(r"^/services/server/info/?$")))
     ApiError, Handler = sim.ApiError, sim.Handler
 
     def apps(self):
@@ -179,21 +244,164 @@ def install(sim):
         e = conf_entry(self, target, "savedsearches", name, target.merged("savedsearches")[name])
         return self.feed(200, f"/servicesNS/{owner}/{app}/saved/searches", "savedsearches", [e])
 
+    def h_applocal(self, method, params, body, name=None):
+        self.auth()
+        server = self.server.sim
+        if method == "GET" and name:
+            a = apps(self).get(name)
+            if not a:
+                raise ApiError(404, f"Could not find object id={name}")
+            content = {"version": app_version(a.folder), "disabled": False, "visible": True}
+            return self.feed(200, "/services/apps/local", "localapps", [self.entry(name, f"/services/apps/local/{name}", content)])
+        if method != "POST" or name:
+            raise ApiError(405, "Method Not Allowed")
+        if not server.apps_dir:
+            raise ApiError(503, "app installation is disabled on this server")
+        where = params.get("name", "")
+        if sim.truthy(params.get("filename", "false")) is not True:
+            raise ApiError(400, "filename=true is needed to install from a file or URL")
+        try:
+            if re.match(r"^https?://", where):
+                import urllib.request
+                with urllib.request.urlopen(where, timeout=30) as r:
+                    data = r.read()
+            else:
+                with open(where, "rb") as fh:
+                    data = fh.read()
+        except OSError as e:
+            raise ApiError(400, f"Error during app install: failed to read {where}: {e}")
+        import io
+        import tarfile
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+                top = {m.name.split("/")[0] for m in tf.getmembers() if m.name.strip("/")}
+        except (tarfile.TarError, OSError, EOFError) as e:
+            raise ApiError(400, f"Error during app install: not an app package: {e}")
+        if len(top) == 1 and top.pop() in apps(self) and sim.truthy(params.get("update", "false")) is not True:
+            raise ApiError(409, "App already exists; use update=true to update it")
+        try:
+            installed = unpack(data, server.apps_dir)
+        except (ValueError, tarfile.TarError) as e:
+            raise ApiError(400, f"Error during app install: {e}")
+        apps(self)[installed] = App(os.path.join(server.apps_dir, installed))
+        content = {"version": app_version(apps(self)[installed].folder), "status": "installed"}
+        return self.feed(201, "/services/apps/local", "localapps", [self.entry(installed, f"/services/apps/local/{installed}", content)])
+
+    def h_serverinfo(self, method, params, body):
+        self.auth()
+        roles = [r for r in self.server.sim.server_roles if r]
+        return self.feed(200, "/services/server/info", "server-info", [self.entry("server-info", "/services/server/info", {"server_roles": roles, "version": "9.4.0"})])
+
     Handler.h_conf = h_conf
     Handler.h_saved = h_saved
+    Handler.h_applocal = h_applocal
+    Handler.h_serverinfo = h_serverinfo
+    install_cloud(sim, opts)
+
+
+def install_cloud(sim, opts):
+    """The ACS and AppInspect endpoints (see the module's docstring)."""
+    import base64
+    import json
+    import secrets
+    Handler = sim.Handler
+    splunkd_dispatch = Handler.dispatch
+    issued, requests_seen = set(), {}
+
+    def answer(self, status, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def fail(self, status, code, message):
+        answer(self, status, {"code": code, "message": message})
+
+    def dispatch(self, method):
+        path = sim.urlsplit(self.path).path
+        if not opts.acs_token or path.startswith("/services"):
+            return splunkd_dispatch(self, method)
+        body = self.read_body()
+        auth = self.headers.get("Authorization", "")
+        if path == "/2.0/rest/login/splunk":
+            want = "Basic " + base64.b64encode(opts.appinspect_user.encode()).decode()
+            if auth != want:
+                return fail(self, 401, "401-unauthorized", "Failed to authenticate user")
+            token = secrets.token_hex(16)
+            issued.add(token)
+            return answer(self, 200, {"status": "success", "data": {"token": token, "user": {}}})
+        if path.startswith("/v1/app/"):
+            if auth.split(" ", 1)[-1] not in issued:
+                return fail(self, 401, "401-unauthorized", "invalid token")
+            if method == "POST" and path == "/v1/app/validate":
+                if b'name="app_package"' not in body:
+                    return fail(self, 400, "400-bad-request", "app_package is required")
+                rid = secrets.token_hex(8)
+                requests_seen[rid] = 0
+                return answer(self, 200, {"request_id": rid, "message": "Validation request submitted."})
+            m = re.match(r"^/v1/app/validate/status/([^/]+)$", path)
+            if m and m.group(1) in requests_seen:
+                requests_seen[m.group(1)] += 1
+                status = "PROCESSING" if requests_seen[m.group(1)] == 1 else "SUCCESS"
+                return answer(self, 200, {"request_id": m.group(1), "status": status})
+            m = re.match(r"^/v1/app/report/([^/]+)$", path)
+            if m and m.group(1) in requests_seen:
+                n = opts.appinspect_fail
+                checks = [{"name": f"check_sim_{i}", "result": "failure", "messages": [{"message": "emulated failure"}]} for i in range(n)]
+                return answer(self, 200, {"summary": {"failure": n, "error": 0, "warning": 0, "manual_check": 0, "success": 10},
+                                          "reports": [{"groups": [{"checks": checks}]}]})
+            return fail(self, 404, "404-not-found", "no such request")
+        m = re.match(r"^/(?P<stack>[^/]+)/adminconfig/v2/apps/victoria(?:/(?P<app>[^/]+))?/?$", path)
+        if m:
+            if auth != f"Bearer {opts.acs_token}":
+                return fail(self, 401, "401-unauthorized", "invalid JWT")
+            apps = self.server.sim.apps
+            if method == "GET" and m.group("app"):
+                a = apps.get(sim.unquote(m.group("app")))
+                if not a:
+                    return fail(self, 404, "404-app-not-found", "app not found")
+                return answer(self, 200, {"name": a.name, "version": app_version(a.folder), "status": "installed"})
+            if method == "POST" and not m.group("app"):
+                if self.headers.get("ACS-Legal-Ack") != "Y":
+                    return fail(self, 400, "400-bad-request", "ACS-Legal-Ack: Y is required to install a private app")
+                if self.headers.get("X-Splunk-Authorization", "") not in issued:
+                    return fail(self, 401, "401-unauthorized", "invalid AppInspect token")
+                try:
+                    name = unpack(body, self.server.sim.apps_dir)
+                except Exception as e:
+                    return fail(self, 400, "400-bad-request", f"not an app package: {e}")
+                apps[name] = App(os.path.join(self.server.sim.apps_dir, name))
+                return answer(self, 202, {"name": name, "status": "installing"})
+        return fail(self, 404, "404-not-found", "Not Found")
+
+    Handler.dispatch = dispatch
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sim", required=True, help="path of ../shared/splunkd/splunkd_sim.py")
     ap.add_argument("--app", action="append", default=[], help="an installed app's folder")
+    ap.add_argument("--apps-dir", help="the folder apps/local installs into (its folders are installed apps)")
+    ap.add_argument("--server-roles", default="search_head", help="server/info's server_roles, comma-separated")
+    ap.add_argument("--acs-token", help="also play ACS and AppInspect; ACS takes this JWT")
+    ap.add_argument("--appinspect-user", default="user:password", help="splunk.com USER:PASSWORD for AppInspect's login")
+    ap.add_argument("--appinspect-fail", type=int, default=0, help="failures in AppInspect's report")
     args, rest = ap.parse_known_args()
     sim = load_sim(args.sim)
-    from urllib.parse import quote
-    sim.quote = quote
-    install(sim)
+    from urllib.parse import quote, unquote, urlsplit
+    sim.quote, sim.unquote, sim.urlsplit = quote, unquote, urlsplit
+    install(sim, args)
     server = sim.build_server(sim.parse_args(rest))
-    server.sim.apps = {a.name: a for a in map(App, args.app)}
+    folders = list(args.app)
+    if args.apps_dir:
+        os.makedirs(args.apps_dir, exist_ok=True)
+        folders += [os.path.join(args.apps_dir, d) for d in sorted(os.listdir(args.apps_dir))
+                    if os.path.isdir(os.path.join(args.apps_dir, d))]
+    server.sim.apps = {a.name: a for a in map(App, folders)}
+    server.sim.apps_dir = args.apps_dir
+    server.sim.server_roles = args.server_roles.split(",")
     print(f"LISTENING {server.uri}", flush=True)
     if server.cert_path:
         print(f"CERT {server.cert_path}", flush=True)

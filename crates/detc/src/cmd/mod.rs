@@ -2,6 +2,7 @@
 //! [`crate::flags`]) and its `run`.
 
 pub mod build;
+pub mod deploy;
 pub mod docs;
 pub mod drift;
 pub mod migrate;

@@ -75,3 +75,73 @@ pub fn run_tool(cmd: &mut std::process::Command) -> (i32, String) {
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
 }
+
+/// The emulator of splunkd (and of ACS and AppInspect), killed when
+/// dropped.
+pub struct Splunkd {
+    child: std::process::Child,
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// Its URL.
+    pub uri: String,
+}
+
+impl Drop for Splunkd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Splunkd {
+    /// Starts crates/detc-drift/tests/sim/splunkd_apps_sim.py with `args`
+    /// (`--app DIR`, `--apps-dir DIR`, ...; user admin, password changeme,
+    /// the emulator's default); `None` (skipped, saying why) outside CI
+    /// when the emulator or python3 is missing.
+    pub fn start(args: &[&std::ffi::OsStr]) -> Option<Splunkd> {
+        let sim = detc_testkit::shared("splunkd/splunkd_sim.py")?;
+        detc_testkit::python3()?;
+        let ours = repo().join("crates/detc-drift/tests/sim/splunkd_apps_sim.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(&ours)
+            .arg("--sim")
+            .arg(&sim)
+            .args(args)
+            .args(["--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs the emulator");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        let uri = line
+            .trim()
+            .strip_prefix("LISTENING ")
+            .unwrap_or_else(|| panic!("the emulator said {line:?}"))
+            .to_string();
+        Some(Splunkd {
+            child,
+            _stdout: stdout,
+            uri,
+        })
+    }
+
+    /// POSTs `fields` to `/servicesNS/nobody/<app>/<path>` as admin, as
+    /// Splunk Web does when an admin saves a search's settings.
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) {
+        let admin = detc_splunkd::Credentials::Password {
+            username: "admin".into(),
+            password: "changeme".into(),
+        };
+        let client = detc_splunkd::Client::new(
+            &self.uri,
+            &admin,
+            &detc_splunkd::Tls::Verify,
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap();
+        let path = format!("/servicesNS/nobody/DA-ESS-ContentUpdate/{path}");
+        client
+            .post(&path, fields)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    }
+}

@@ -1,0 +1,429 @@
+//! `detc deploy` then `detc drift` on the full security_content v4.42.0,
+//! against the emulated splunkd (apps/local) and the emulated Admin Config
+//! Service and AppInspect (crates/detc-drift/tests/sim/splunkd_apps_sim.py):
+//! an install, a reinstall that keeps local/, a refused downgrade, a dry
+//! run that sends nothing, a search head cluster member refused, wrong
+//! credentials and a hanging server, each a clear error with no secret.
+
+use common::{Splunkd, copy_dir};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod common;
+
+const APP: &str = "DA-ESS-ContentUpdate";
+const ACS_JWT: &str = "jwt-of-the-stack-not-to-be-shown";
+const COM_PASSWORD: &str = "splunk-com-password-not-to-be-shown";
+
+/// `detc` with `args`, as admin (password changeme) and with the emulated
+/// cloud's secrets in the environment: exit code, stdout, stderr.
+fn detc(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_detc"));
+    cmd.args(args)
+        .env("SPLUNK_USERNAME", "admin")
+        .env("SPLUNK_PASSWORD", "changeme")
+        .env_remove("SPLUNK_TOKEN")
+        .env("SPLUNK_COM_USERNAME", "someone@example.com")
+        .env("SPLUNK_COM_PASSWORD", COM_PASSWORD);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// v4.42.0 built into `dir/content/dist`, once per test; its tarball.
+fn built(dir: &Path, release: &Path, version: Option<&str>) -> PathBuf {
+    let root = dir.join("content");
+    copy_dir(release, &root);
+    if let Some(v) = version {
+        let conf = root.join("contentctl.yml");
+        let text = std::fs::read_to_string(&conf).unwrap();
+        let mut perm = std::fs::metadata(&conf).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perm.set_readonly(false);
+        std::fs::set_permissions(&conf, perm).unwrap();
+        assert!(
+            text.contains("version: 4.42.0"),
+            "contentctl.yml's app version"
+        );
+        std::fs::write(
+            &conf,
+            text.replacen("version: 4.42.0", &format!("version: {v}"), 1),
+        )
+        .unwrap();
+    }
+    let out = dir.join("dist");
+    let (code, _, err) = detc(
+        &[
+            "build",
+            "--no-docs",
+            "--cap-lints",
+            "warn",
+            "--out",
+            out.to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{}", &err[err.len().saturating_sub(2000)..]);
+    let v = version.unwrap_or("4.42.0");
+    out.join(format!("{APP}-{v}.tar.gz"))
+}
+
+fn installed_version(apps: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(apps.join(APP).join("default/app.conf")).ok()?;
+    let launcher = text.split("[launcher]").nth(1)?;
+    launcher
+        .lines()
+        .find_map(|l| l.strip_prefix("version = ").map(str::to_string))
+}
+
+#[test]
+fn deploy_then_drift_on_splunk_enterprise() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let pkg = built(t.path(), &release, None);
+    let apps = t.path().join("apps");
+    let Some(sd) = Splunkd::start(&[OsStr::new("--apps-dir"), apps.as_os_str()]) else {
+        return;
+    };
+    let pkg_s = pkg.to_str().unwrap();
+    let url = sd.uri.as_str();
+
+    // A dry run sends nothing.
+    let (code, out, err) = detc(&["deploy", pkg_s, "--url", url, "--dry-run"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("would install {APP} 4.42.0 (not installed yet)")),
+        "{out}"
+    );
+    assert!(
+        installed_version(&apps).is_none(),
+        "a dry run installed the app"
+    );
+
+    // The install, read back.
+    let (code, out, err) = detc(&["deploy", pkg_s, "--url", url], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("installed {APP} 4.42.0 on {url}")),
+        "{out}"
+    );
+    assert_eq!(installed_version(&apps).as_deref(), Some("4.42.0"));
+
+    // What was deployed is what the repository builds.
+    let root = t.path().join("content");
+    let (code, out, err) = detc(
+        &[
+            "drift",
+            "--cap-lints",
+            "warn",
+            "--url",
+            url,
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{}", &err[err.len().saturating_sub(2000)..]);
+    assert!(out.contains("no drift"), "{out}");
+
+    // An admin's tuning survives a reinstall of the same version (local/
+    // is the admin's), and drift still shows it.
+    sd.post(
+        "saved/searches/ESCU%20-%207zip%20CommandLine%20To%20SMB%20Share%20Path%20-%20Rule",
+        &[("cron_schedule", "*/15 * * * *")],
+    );
+    let (code, out, err) = detc(&["deploy", pkg_s, "--url", url], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("will reinstall"), "{out}");
+    let (code, out, _) = detc(
+        &[
+            "drift",
+            "--cap-lints",
+            "warn",
+            "--url",
+            url,
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("1 difference(s)") && out.contains("`cron_schedule` differs"),
+        "{out}"
+    );
+
+    // An older package is refused, unless asked for.
+    let older = built(&t.path().join("older"), &release, Some("4.41.0"));
+    let older_s = older.to_str().unwrap();
+    let (code, out, err) = detc(&["deploy", older_s, "--url", url], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("newer than the package's 4.41.0: not downgrading"),
+        "{err}"
+    );
+    assert_eq!(installed_version(&apps).as_deref(), Some("4.42.0"));
+    let (code, out, err) = detc(&["deploy", older_s, "--url", url, "--allow-downgrade"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(installed_version(&apps).as_deref(), Some("4.41.0"));
+
+    // A wrong password: refused, said so, never shown.
+    let (code, out, err) = detc(
+        &["deploy", pkg_s, "--url", url],
+        &[("SPLUNK_PASSWORD", "hunter2-wrong")],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("refused the credentials") && err.contains("HTTP 401"),
+        "{err}"
+    );
+    assert!(!format!("{out}{err}").contains("hunter2"), "{out}{err}");
+
+    // A drift of an app the search head does not have.
+    let (code, _, err) = detc(
+        &[
+            "drift",
+            "--cap-lints",
+            "warn",
+            "--url",
+            url,
+            "--app",
+            "Some_Other_App",
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("has no saved search or macro of the app `Some_Other_App`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cluster_member_and_a_hanging_server_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    // A small app: only its app.conf matters here.
+    let pkg = t.path().join("my_app-1.0.0.tar.gz");
+    {
+        let f = std::fs::File::create(&pkg).unwrap();
+        let gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        let mut b = tar::Builder::new(gz);
+        let conf = "[package]\nid = my_app\n\n[launcher]\nversion = 1.0.0\n";
+        let mut h = tar::Header::new_gnu();
+        h.set_size(conf.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "my_app/default/app.conf", conf.as_bytes())
+            .unwrap();
+        b.into_inner().unwrap().finish().unwrap();
+    }
+    let apps = t.path().join("apps");
+    let Some(sd) = Splunkd::start(&[
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--server-roles"),
+        OsStr::new("search_head,shc_member"),
+    ]) else {
+        return;
+    };
+    let (code, out, err) = detc(&["deploy", pkg.to_str().unwrap(), "--url", &sd.uri], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("member of a search head cluster") && err.contains("apply shcluster-bundle"),
+        "{err}"
+    );
+    assert!(!apps.join("my_app").exists());
+
+    let Some(slow) = Splunkd::start(&[
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--latency-ms"),
+        OsStr::new("3000"),
+    ]) else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let (code, _, err) = detc(
+        &[
+            "deploy",
+            pkg.to_str().unwrap(),
+            "--url",
+            &slow.uri,
+            "--timeout",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did not answer"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 3,
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn deploy_then_drift_on_splunk_cloud() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let pkg = built(t.path(), &release, None);
+    let apps = t.path().join("apps");
+    let Some(sd) = Splunkd::start(&[
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--acs-token"),
+        OsStr::new(ACS_JWT),
+        OsStr::new("--appinspect-user"),
+        OsStr::new(&format!("someone@example.com:{COM_PASSWORD}")),
+    ]) else {
+        return;
+    };
+    let url = sd.uri.as_str();
+    let cloud = |more: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec![
+            "deploy",
+            pkg.to_str().unwrap(),
+            "--cloud",
+            "mystack",
+            "--acs-url",
+            url,
+            "--appinspect-url",
+            url,
+            "--login-url",
+            url,
+            "--poll",
+            "0.05",
+        ];
+        args.extend_from_slice(more);
+        // The stack's JWT, unless the test gives another (given last wins).
+        let mut all = vec![("SPLUNK_TOKEN", ACS_JWT)];
+        all.extend_from_slice(env);
+        detc(&args, &all)
+    };
+
+    let (code, out, err) = cloud(&["--dry-run"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("would install") && !out.contains("AppInspect"),
+        "{out}"
+    );
+    assert!(installed_version(&apps).is_none());
+
+    let (code, out, err) = cloud(&[], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("AppInspect: 0 failure(s), 0 error(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "installed {APP} 4.42.0 on the Splunk Cloud stack mystack"
+        )),
+        "{out}"
+    );
+    assert_eq!(installed_version(&apps).as_deref(), Some("4.42.0"));
+    assert!(
+        !format!("{out}{err}").contains(ACS_JWT) && !format!("{out}{err}").contains(COM_PASSWORD)
+    );
+
+    // The search head's splunkd has what ACS installed, as the repository builds it.
+    let root = t.path().join("content");
+    let (code, out, err) = detc(
+        &[
+            "drift",
+            "--cap-lints",
+            "warn",
+            "--url",
+            url,
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{}", &err[err.len().saturating_sub(2000)..]);
+    assert!(out.contains("no drift"), "{out}");
+
+    // A wrong splunk.com password: AppInspect's login refuses, nothing
+    // is installed, the password is not shown.
+    let (code, out, err) = cloud(&[], &[("SPLUNK_COM_PASSWORD", "hunter2-wrong")]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("splunk.com's login refused the credentials")
+            && err.contains("SPLUNK_COM_PASSWORD"),
+        "{err}"
+    );
+    assert!(!format!("{out}{err}").contains("hunter2"), "{out}{err}");
+
+    // An expired stack JWT.
+    let (code, out, err) = cloud(&[], &[("SPLUNK_TOKEN", "expired-jwt")]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("ACS refused the credentials") && err.contains("expired"),
+        "{err}"
+    );
+    assert!(!format!("{out}{err}").contains("expired-jwt"), "{out}{err}");
+}
+
+#[test]
+fn appinspect_failures_install_nothing() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let pkg = built(t.path(), &release, None);
+    let apps = t.path().join("apps");
+    let Some(sd) = Splunkd::start(&[
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--acs-token"),
+        OsStr::new(ACS_JWT),
+        OsStr::new("--appinspect-user"),
+        OsStr::new(&format!("someone@example.com:{COM_PASSWORD}")),
+        OsStr::new("--appinspect-fail"),
+        OsStr::new("2"),
+    ]) else {
+        return;
+    };
+    let url = sd.uri.as_str();
+    let (code, out, err) = detc(
+        &[
+            "deploy",
+            pkg.to_str().unwrap(),
+            "--cloud",
+            "mystack",
+            "--acs-url",
+            url,
+            "--appinspect-url",
+            url,
+            "--login-url",
+            url,
+            "--poll",
+            "0.05",
+        ],
+        &[("SPLUNK_TOKEN", ACS_JWT)],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(
+            "AppInspect refuses DA-ESS-ContentUpdate 4.42.0 for Splunk Cloud (2 failure(s)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("check_sim_0 (failure): emulated failure"),
+        "{err}"
+    );
+    assert!(!err.contains("the install was sent"), "{err}");
+    assert!(installed_version(&apps).is_none());
+}
