@@ -167,7 +167,10 @@ impl Planned for detc_plan::MacroView {
 
 impl Planned for detc_plan::LookupView {
     fn value(&self) -> Value {
-        Value::from_serialize(self)
+        match detc_plan::conf::lookup(self) {
+            Some(conf) => WithStanzas::value(self, conf, None),
+            None => Value::from_serialize(self),
+        }
     }
 }
 

@@ -143,6 +143,16 @@ pub const ASSET_TYPES: &[&str] = &[
     "Windows",
 ];
 /// `rba.risk_objects[].type`.
+/// The optional transforms.conf keys a lookup may set, in the order a
+/// build writes them (transforms.conf.spec; contentctl's `Lookup` fields).
+pub const LOOKUP_OPTIONS: &[&str] = &[
+    "default_match",
+    "match_type",
+    "min_matches",
+    "max_matches",
+    "case_sensitive_match",
+];
+
 pub const RISK_OBJECT_TYPES: &[&str] = &["user", "system", "other"];
 /// `rba.threat_objects[].type`.
 pub const THREAT_OBJECT_TYPES: &[&str] = &[

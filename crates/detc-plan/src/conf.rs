@@ -17,7 +17,7 @@
 //! writer (`detc_conf::value_text`) continues its lines with `\`. JSON
 //! values are written as [`json`] writes them.
 
-use crate::{BaselineView, DetectionView, InvestigationView, StoryView};
+use crate::{BaselineView, DetectionView, InvestigationView, LookupView, StoryView};
 use detc_diag::Span;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -92,6 +92,32 @@ impl Stanza {
             .find(|e| e.key == key)
             .map(|e| e.value.as_str())
     }
+}
+
+/// A lookup's transforms.conf stanza: `filename` for a CSV file (and a
+/// 4.x mlmodel's file), `collection`, `external_type = kvstore` and
+/// `fields_list` for a KV store collection, then its optional keys in
+/// [`detc_content::enums::LOOKUP_OPTIONS`] order; `None` for a 5.x mlmodel,
+/// which has no stanza (contentctl 5.6.2's transforms.j2).
+pub fn lookup(l: &LookupView) -> Option<Stanza> {
+    let mut s = Stanza::new(l.name.as_str());
+    match l.kind.as_str() {
+        "csv" | "mlmodel" => s.set("filename", l.filename.clone()?),
+        _ => {
+            s.set("collection", l.name.as_str());
+            s.set("external_type", "kvstore");
+            s.set("fields_list", l.fields_list.as_str());
+        }
+    }
+    for (k, v) in &l.options {
+        if let Some(key) = detc_content::enums::LOOKUP_OPTIONS
+            .iter()
+            .find(|o| **o == k)
+        {
+            s.set(key, v.as_str());
+        }
+    }
+    Some(s)
 }
 
 /// A value as JSON, the way Jinja's and minijinja's `tojson` filter write

@@ -195,13 +195,7 @@ pub fn lookup(de: &mut Decoder, root: NodeId, path: &str) -> Option<Lookup> {
         }
     }
     let mut options = Vec::new();
-    for key in [
-        "default_match",
-        "match_type",
-        "min_matches",
-        "max_matches",
-        "case_sensitive_match",
-    ] {
+    for &key in crate::enums::LOOKUP_OPTIONS {
         // contentctl 4.4.7's `Lookup` has no `max_matches`: it ignores the
         // key (an `S006` from `finish`), so a 4.x build does not write it.
         if format == Format::V4 && key == "max_matches" {
