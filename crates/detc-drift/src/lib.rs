@@ -36,13 +36,19 @@ pub struct Deployed {
     pub searches: Vec<Entry>,
     /// The app's macros.conf stanzas.
     pub macros: Vec<Entry>,
+    /// The app's transforms.conf stanzas (its lookup definitions).
+    pub transforms: Vec<Entry>,
+    /// The app's lookup table files (`data/lookup-table-files`), by file
+    /// name.
+    pub lookup_files: Vec<Entry>,
 }
 
-/// Reads what the search head at `client` has of the app `appid`: two
-/// listings (`/servicesNS/-/<app>/configs/conf-savedsearches` and
-/// `conf-macros`), each read page by page, keeping the stanzas whose
-/// `acl.app` is the app (a listing in an app's namespace also shows what
-/// other apps share globally).
+/// Reads what the search head at `client` has of the app `appid`: four
+/// listings (`/servicesNS/-/<app>/configs/conf-savedsearches`,
+/// `conf-macros`, `conf-transforms` and `data/lookup-table-files`), each
+/// read page by page, keeping the entries whose `acl.app` is the app (a
+/// listing in an app's namespace also shows what other apps share
+/// globally).
 ///
 /// # Errors
 /// Any request that fails (the credentials, the network, the answer).
@@ -55,7 +61,20 @@ pub fn fetch(client: &Client, appid: &str) -> Result<Deployed, detc_splunkd::Err
         &[("search", &filter)],
     )?);
     let macros = mine(client.list(&format!("{ns}/configs/conf-macros"), &[("search", &filter)])?);
-    Ok(Deployed { searches, macros })
+    let transforms = mine(client.list(
+        &format!("{ns}/configs/conf-transforms"),
+        &[("search", &filter)],
+    )?);
+    let lookup_files = mine(client.list(
+        &format!("{ns}/data/lookup-table-files"),
+        &[("search", &filter)],
+    )?);
+    Ok(Deployed {
+        searches,
+        macros,
+        transforms,
+        lookup_files,
+    })
 }
 
 /// How a stanza or a key differs.
@@ -163,7 +182,104 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
     }
     only_in_splunk("saved search", &deployed.searches, &known, &mut out);
     compare_macros(p, cx, deployed, &mut out);
+    compare_lookups(p, cx, deployed, &mut out);
     out
+}
+
+/// The lookups: each transforms.conf stanza key by key, and each CSV file
+/// the app ships. A file only Splunk has is not reported: the app's
+/// searches write lookups at run time (`outputlookup`, firstseen), so it
+/// cannot know one uploaded by hand from one a search wrote.
+fn compare_lookups(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<Difference>) {
+    let yaml: HashMap<&str, &detc_content::model::Lookup> = p
+        .content
+        .lookups
+        .iter()
+        .map(|l| (l.common.name(), l))
+        .collect();
+    let splunk: HashMap<&str, &Entry> = deployed
+        .transforms
+        .iter()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    let files: std::collections::HashSet<&str> = deployed
+        .lookup_files
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut ours = std::collections::HashSet::new();
+    for l in &cx.lookups {
+        let Some(stanza) = detc_plan::conf::lookup(l) else {
+            continue;
+        };
+        ours.insert(l.name.as_str());
+        let y = yaml.get(l.name.as_str());
+        let named = y.and_then(|y| y.common.name.as_ref().map(|n| n.span));
+        let file_at = y
+            .and_then(|y| y.filename.as_ref().map(|f| f.span))
+            .or(named);
+        let diff =
+            |key: Option<&str>, kind, ours: Option<&str>, theirs: Option<String>, at| Difference {
+                object: "lookup",
+                stanza: l.name.clone(),
+                key: key.map(str::to_string),
+                kind,
+                repository: ours.map(str::to_string),
+                splunk: theirs,
+                origin: at,
+                detection: None,
+            };
+        match splunk.get(l.name.as_str()) {
+            None => out.push(diff(None, Kind::NotDeployed, None, None, named)),
+            Some(e) => {
+                for entry in &stanza.entries {
+                    let Some(theirs) = detc_splunkd::text(&e.content, entry.key) else {
+                        continue;
+                    };
+                    if !same(&entry.value, &theirs) {
+                        let at = if entry.key == "filename" {
+                            file_at
+                        } else {
+                            named
+                        };
+                        out.push(diff(
+                            Some(entry.key),
+                            Kind::Changed,
+                            Some(&entry.value),
+                            Some(theirs),
+                            at,
+                        ));
+                    }
+                }
+            }
+        }
+        // The CSV file the app ships (not one a search writes at run time).
+        if l.kind == "csv"
+            && l.written_by.is_none()
+            && let Some(f) = l.filename.as_deref()
+            && !files.contains(f)
+        {
+            out.push(Difference {
+                object: "lookup file",
+                stanza: f.to_string(),
+                ..diff(None, Kind::NotDeployed, None, None, file_at)
+            });
+        }
+    }
+    // The build also defines each CSV file of the app's lookups/ that no
+    // lookup names, `[<stem>]` with `filename = <stem>.csv` (the template's
+    // mitre_enrichment.csv, data_sources.csv; see detc-build): not the
+    // plan's, but the build's, so not reported.
+    let reportable: Vec<Entry> = deployed
+        .transforms
+        .iter()
+        .filter(|e| {
+            detc_splunkd::text(&e.content, "filename").as_deref()
+                != Some(format!("{}.csv", e.name).as_str())
+        })
+        .cloned()
+        .collect();
+    only_in_splunk("lookup", &reportable, &ours, out);
 }
 
 fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<Difference>) {

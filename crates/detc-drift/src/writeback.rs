@@ -92,12 +92,21 @@ pub fn write_back(p: &Project, diffs: &[Difference]) -> WriteBack {
             }
             continue;
         }
+        if d.object != "saved search" {
+            out.left.push((
+                i,
+                format!("a {}'s settings: edit its YAML by hand", d.object),
+            ));
+            continue;
+        }
         let Some(det) = d
             .detection
             .and_then(|n| p.content.detections.get(n).map(|x| (n, x)))
         else {
-            out.left
-                .push((i, "a baseline's stanza: edit its YAML by hand".to_string()));
+            out.left.push((
+                i,
+                "a baseline's or response task's stanza: edit its YAML by hand".to_string(),
+            ));
             continue;
         };
         let (n, det) = det;

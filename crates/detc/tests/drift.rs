@@ -159,6 +159,12 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
         &format!("saved/searches/{}/enable", encode(SAMEDIT_RULE)),
         &[],
     );
+    // A lookup definition changed in Splunk, and a lookup file gone.
+    sd.post(
+        "configs/conf-transforms/applockereventcodes",
+        &[("case_sensitive_match", "true")],
+    );
+    std::fs::remove_file(app.join("lookups/3cx_ioc_domains.csv")).unwrap();
 
     let (code, out, _) = drift(&root, &sd, &[]);
     assert_eq!(code, 1, "{out}");
@@ -194,15 +200,30 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
         out.contains(&format!("[{SAMEDIT_RULE}]: `disabled` differs")),
         "{out}"
     );
+    let lookup_at = format!(
+        "lookups/applockereventcodes.yml:{}:7: lookup [applockereventcodes]: `case_sensitive_match` differs",
+        line_of("lookups/applockereventcodes.yml", "name:")
+    );
+    assert!(out.contains(&lookup_at), "{lookup_at}\n{out}");
     assert!(
-        out.contains("4 difference(s): 4 changed key(s) in 4 stanza(s)"),
+        out.contains("lookups/3cx_ioc_domains.yml:")
+            && out.contains("lookup file [3cx_ioc_domains.csv] is not in Splunk"),
+        "{out}"
+    );
+    // Nothing else: the lookup files the app's searches write at run time
+    // and the definitions the build adds for the template's files are not
+    // reported.
+    assert!(
+        out.contains(
+            "6 difference(s): 5 changed key(s) in 5 stanza(s), 1 not in Splunk, 0 only in Splunk"
+        ),
         "{out}"
     );
 
     // JSON and SARIF say the same, with the same file:line.
     let (_, json, _) = drift(&root, &sd, &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["count"], 4);
+    assert_eq!(v["count"], 6);
     let d = v["differences"]
         .as_array()
         .unwrap()
@@ -214,7 +235,7 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
     assert_eq!(d["line"], line_of(LOCKOUTS, "search:"));
     let (_, sarif, _) = drift(&root, &sd, &["--format", "sarif"]);
     let s: serde_json::Value = serde_json::from_str(&sarif).unwrap();
-    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 4);
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 6);
 
     // Write-back: three edits; the experimental detection's enable is left
     // (contentctl refuses it enabled by default).
@@ -243,7 +264,17 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
         "{out}"
     );
     assert!(
-        out.contains("wrote 3 file(s); 1 difference(s) left for an edit by hand"),
+        out.contains("left: lookup [applockereventcodes] `case_sensitive_match`: a lookup's settings: edit its YAML by hand"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "left: lookup file [3cx_ioc_domains.csv]: Splunk does not have it: deploy the app"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("wrote 3 file(s); 3 difference(s) left for an edit by hand"),
         "{out}"
     );
     let yaml = std::fs::read_to_string(root.join(CERTUTIL)).unwrap();

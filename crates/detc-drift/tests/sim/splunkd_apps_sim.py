@@ -16,7 +16,7 @@ Edits are written to the folder's `local/`, as Splunk Web writes them.
 
 Endpoints, with the Splunk documentation page each follows:
 - GET /servicesNS/{owner}/{app}/configs/conf-{file}[/{stanza}], file
-  savedsearches or macros: REST API Reference, "Configuration endpoint
+  savedsearches, macros or transforms: REST API Reference, "Configuration endpoint
   descriptions" (configs/conf-{file}): a feed of the file's stanzas, each
   entry's `content` the stanza's settings and `eai:acl`; paging by `count`
   (default 30, 0 = all) and `offset` as "Request and response details" says;
@@ -29,6 +29,10 @@ Endpoints, with the Splunk documentation page each follows:
   endpoint descriptions" (saved/searches/{name}, .../disable,
   .../enable): the posted settings (or disabled = 1 / 0) in the local
   layer.
+- GET /servicesNS/{owner}/{app}/data/lookup-table-files: REST API
+  Reference, "Knowledge endpoint descriptions" (data/lookup-table-files):
+  one entry per file of each app's lookups/ folder, named by the file,
+  with `eai:acl`; the same paging and `search=eai:acl.app=`.
 - GET /services/apps/local/{name}: REST API Reference, "Application
   endpoint descriptions" (apps/local/{name}): the app's entry, `version`
   from its default/app.conf `[launcher] version`; 404 when not installed.
@@ -177,8 +181,9 @@ def unpack(data, apps_dir):
 
 def install(sim, opts):
     NS = sim.NS
-    sim.ROUTES.append(("conf", re.compile("^" + NS + r"/configs/conf-(?P<file>savedsearches|macros)(?:/(?P<stanza>[^/]+))?/?$")))
+    sim.ROUTES.append(("conf", re.compile("^" + NS + r"/configs/conf-(?P<file>savedsearches|macros|transforms)(?:/(?P<stanza>[^/]+))?/?$")))
     sim.ROUTES.append(("saved", re.compile("^" + NS + r"/saved/searches/(?P<name>[^/]+?)(?P<action>/disable|/enable)?/?$")))
+    sim.ROUTES.append(("lookupfiles", re.compile("^" + NS + r"/data/lookup-table-files/?$")))
     sim.ROUTES.append(("applocal", re.compile(r"^/services/apps/local(?:/(?P<name>[^/]+))?/?$")))
     sim.ROUTES.append(("serverinfo", re.compile(r"^/services/server/info/?$")))
     ApiError, Handler = sim.ApiError, sim.Handler
@@ -244,6 +249,28 @@ def install(sim, opts):
         e = conf_entry(self, target, "savedsearches", name, target.merged("savedsearches")[name])
         return self.feed(200, f"/servicesNS/{owner}/{app}/saved/searches", "savedsearches", [e])
 
+    def h_lookupfiles(self, method, params, body, owner, app):
+        self.auth()
+        if method != "GET":
+            raise ApiError(405, "Method Not Allowed")
+        m = re.fullmatch(r"eai:acl\.app=(.+)", params.get("search", ""))
+        want = m.group(1) if m else None
+        entries = []
+        for a in apps(self).values():
+            if app not in ("-", a.name) or (want and a.name != want):
+                continue
+            folder = os.path.join(a.folder, "lookups")
+            for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+                acl = {"app": a.name, "owner": "nobody", "sharing": "app", "perms": {"read": ["*"], "write": ["admin"]}}
+                url = f"/servicesNS/nobody/{a.name}/data/lookup-table-files/{sim.quote(f, safe='')}"
+                entries.append(self.entry(f, url, {"eai:data": os.path.join(folder, f)}, author="nobody", acl=acl))
+        total = len(entries)
+        offset = int(params.get("offset", "0") or 0)
+        count = int(params.get("count", "30") or 30)
+        page = entries[offset:] if count == 0 else entries[offset:offset + count]
+        return self.feed(200, f"/servicesNS/{owner}/{app}/data/lookup-table-files", "lookup-table-files", page,
+                         {"total": total, "perPage": count, "offset": offset})
+
     def h_applocal(self, method, params, body, name=None):
         self.auth()
         server = self.server.sim
@@ -295,6 +322,7 @@ def install(sim, opts):
     Handler.h_conf = h_conf
     Handler.h_saved = h_saved
     Handler.h_applocal = h_applocal
+    Handler.h_lookupfiles = h_lookupfiles
     Handler.h_serverinfo = h_serverinfo
     install_cloud(sim, opts)
 
