@@ -237,6 +237,71 @@ impl fmt::Debug for Client {
     }
 }
 
+/// Whether `url` is `http(s)://host[:port]` with no path or query: the
+/// shape of splunkd's management URL (and of ACS's and AppInspect's base
+/// URLs), to which endpoint paths are appended.
+pub fn is_management_url(url: &str) -> bool {
+    let parsed: Option<ureq::http::Uri> = url.trim_end_matches('/').parse().ok();
+    parsed.as_ref().is_some_and(|u| {
+        matches!(u.scheme_str(), Some("http" | "https"))
+            && u.host().is_some_and(|h| !h.is_empty())
+            && u.path().trim_matches('/').is_empty()
+            && u.query().is_none()
+    })
+}
+
+/// The HTTP agent every client of a Splunk service uses (detc's and the
+/// firstseen search command's): HTTP error statuses returned as answers,
+/// not errors; `connect` to connect and `total` for a whole request; the
+/// certificate checked as `tls` says.
+///
+/// # Errors
+/// A CA file that cannot be read or holds no PEM certificate.
+pub fn agent(
+    tls: &Tls,
+    connect: Duration,
+    total: Duration,
+    user_agent: &str,
+) -> Result<ureq::Agent, Error> {
+    let config = match tls {
+        Tls::Verify => ureq::tls::TlsConfig::builder().build(),
+        Tls::Insecure => ureq::tls::TlsConfig::builder()
+            .disable_verification(true)
+            .build(),
+        Tls::CaFile(path) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Usage,
+                    format!("cannot read the CA file {}: {e}", path.display()),
+                )
+            })?;
+            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if certs.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("the CA file {} holds no PEM certificate", path.display()),
+                ));
+            }
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+                .build()
+        }
+    };
+    Ok(ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(connect))
+        .timeout_global(Some(total))
+        .tls_config(config)
+        .user_agent(user_agent)
+        .build()
+        .into())
+}
+
 /// Percent-encodes one path segment (a stanza or app name).
 pub fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -265,14 +330,7 @@ impl Client {
         timeout: Duration,
     ) -> Result<Client, Error> {
         let base = url.trim_end_matches('/').to_string();
-        let parsed: Option<ureq::http::Uri> = base.parse().ok();
-        let fits = parsed.as_ref().is_some_and(|u| {
-            matches!(u.scheme_str(), Some("http" | "https"))
-                && u.host().is_some_and(|h| !h.is_empty())
-                && u.path().trim_matches('/').is_empty()
-                && u.query().is_none()
-        });
-        if !fits {
+        if !is_management_url(&base) {
             return Err(Error::new(
                 ErrorKind::Usage,
                 format!(
@@ -280,43 +338,12 @@ impl Client {
                 ),
             ));
         }
-        let config = match tls {
-            Tls::Verify => ureq::tls::TlsConfig::builder().build(),
-            Tls::Insecure => ureq::tls::TlsConfig::builder()
-                .disable_verification(true)
-                .build(),
-            Tls::CaFile(path) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Usage,
-                        format!("cannot read the CA file {}: {e}", path.display()),
-                    )
-                })?;
-                let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-                    .filter_map(|item| match item {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                        _ => None,
-                    })
-                    .collect();
-                if certs.is_empty() {
-                    return Err(Error::new(
-                        ErrorKind::Usage,
-                        format!("the CA file {} holds no PEM certificate", path.display()),
-                    ));
-                }
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
-                    .build()
-            }
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(timeout))
-            .tls_config(config)
-            .user_agent(concat!("detc/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = agent(
+            tls,
+            Duration::from_secs(10),
+            timeout,
+            concat!("detc/", env!("CARGO_PKG_VERSION")),
+        )?;
         Ok(Client {
             agent,
             base,

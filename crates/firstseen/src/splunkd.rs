@@ -177,30 +177,21 @@ impl Splunkd {
                  and to check permissions",
             ));
         }
-        let parsed: Option<ureq::http::Uri> = uri.parse().ok();
-        let fits = parsed.as_ref().is_some_and(|u| {
-            matches!(u.scheme_str(), Some("http" | "https"))
-                && u.host().is_some_and(|h| !h.is_empty())
-                && u.path().trim_matches('/').is_empty()
-                && u.query().is_none()
-        });
-        if !fits {
+        if !detc_splunkd::is_management_url(uri) {
             return Err(Error::splunkd(format!(
                 "splunkd_uri {uri:?} from getinfo is not an http(s)://host:port URL, so the KV store cannot be reached; \
                  check server.conf [sslConfig] and the management port (splunkd normally passes https://127.0.0.1:8089)"
             )));
         }
-        let tls = ureq::tls::TlsConfig::builder()
-            .disable_verification(true)
-            .build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(budget.connect))
-            .timeout_global(Some(budget.read))
-            .tls_config(tls)
-            .user_agent("firstseen")
-            .build()
-            .into();
+        // splunkd's own management port, on this host, with its own
+        // (normally self-signed) certificate: not checked.
+        let agent = detc_splunkd::agent(
+            &detc_splunkd::Tls::Insecure,
+            budget.connect,
+            budget.read,
+            "firstseen",
+        )
+        .map_err(|e| Error::internal(e.message().to_string()))?;
         Ok(Splunkd {
             agent,
             uri: uri.to_string(),
