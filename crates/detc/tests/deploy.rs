@@ -209,7 +209,7 @@ fn deploy_then_drift_on_splunk_enterprise() {
 }
 
 #[test]
-fn a_cluster_member_and_a_hanging_server_are_refused() {
+fn a_cluster_member_a_failed_install_and_a_hanging_server_are_said() {
     let t = tempfile::tempdir().unwrap();
     // A small app: only its app.conf matters here.
     let pkg = t.path().join("my_app-1.0.0.tar.gz");
@@ -242,6 +242,46 @@ fn a_cluster_member_and_a_hanging_server_are_refused() {
         "{err}"
     );
     assert!(!apps.join("my_app").exists());
+
+    // splunkd answers 503: nothing installed, and said so.
+    let Some(busy) = Splunkd::start(&[
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--install-fault"),
+        OsStr::new("503"),
+    ]) else {
+        return;
+    };
+    let (code, out, err) = detc(&["deploy", pkg.to_str().unwrap(), "--url", &busy.uri], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("HTTP 503") && err.contains("the search head has no my_app now"),
+        "{err}"
+    );
+    assert!(err.contains("help: the install was sent"), "{err}");
+    drop(busy);
+
+    // The connection drops after splunkd installed: detc cannot know,
+    // reads what Splunk has, and says so.
+    let Some(dropped) = Splunkd::start(&[
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--install-fault"),
+        OsStr::new("drop"),
+    ]) else {
+        return;
+    };
+    let (code, out, err) = detc(
+        &["deploy", pkg.to_str().unwrap(), "--url", &dropped.uri],
+        &[],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("did not answer") && err.contains("the search head now has my_app 1.0.0"),
+        "{err}"
+    );
+    drop(dropped);
+    std::fs::remove_dir_all(apps.join("my_app")).unwrap();
 
     let Some(slow) = Splunkd::start(&[
         OsStr::new("--apps-dir"),

@@ -165,6 +165,11 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
         &[("case_sensitive_match", "true")],
     );
     std::fs::remove_file(app.join("lookups/3cx_ioc_domains.csv")).unwrap();
+    // A local stanza of a detection the repository no longer has.
+    sd.post(
+        "configs/conf-savedsearches/ESCU%20-%20Removed%20Detection%20-%20Rule",
+        &[("search", "| tstats count from datamodel=Endpoint.Processes")],
+    );
 
     let (code, out, _) = drift(&root, &sd, &[]);
     assert_eq!(code, 1, "{out}");
@@ -210,12 +215,18 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
             && out.contains("lookup file [3cx_ioc_domains.csv] is not in Splunk"),
         "{out}"
     );
+    assert!(
+        out.contains(
+            "saved search [ESCU - Removed Detection - Rule] is in Splunk but not in the repository"
+        ),
+        "{out}"
+    );
     // Nothing else: the lookup files the app's searches write at run time
     // and the definitions the build adds for the template's files are not
     // reported.
     assert!(
         out.contains(
-            "6 difference(s): 5 changed key(s) in 5 stanza(s), 1 not in Splunk, 0 only in Splunk"
+            "7 difference(s): 5 changed key(s) in 5 stanza(s), 1 not in Splunk, 1 only in Splunk"
         ),
         "{out}"
     );
@@ -223,7 +234,7 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
     // JSON and SARIF say the same, with the same file:line.
     let (_, json, _) = drift(&root, &sd, &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["count"], 6);
+    assert_eq!(v["count"], 7);
     let d = v["differences"]
         .as_array()
         .unwrap()
@@ -235,7 +246,7 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
     assert_eq!(d["line"], line_of(LOCKOUTS, "search:"));
     let (_, sarif, _) = drift(&root, &sd, &["--format", "sarif"]);
     let s: serde_json::Value = serde_json::from_str(&sarif).unwrap();
-    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 6);
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 7);
 
     // Write-back: three edits; the experimental detection's enable is left
     // (contentctl refuses it enabled by default).
@@ -274,7 +285,7 @@ fn drift_on_v4_42_0_reports_tuning_at_its_yaml_and_writes_it_back() {
         "{out}"
     );
     assert!(
-        out.contains("wrote 3 file(s); 3 difference(s) left for an edit by hand"),
+        out.contains("wrote 3 file(s); 4 difference(s) left for an edit by hand"),
         "{out}"
     );
     let yaml = std::fs::read_to_string(root.join(CERTUTIL)).unwrap();

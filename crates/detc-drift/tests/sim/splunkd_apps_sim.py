@@ -4,7 +4,7 @@ edits in Splunk Web make, over installed app folders.
 
     python3 splunkd_apps_sim.py --sim ../shared/splunkd/splunkd_sim.py \
         [--app dist/DA-ESS-ContentUpdate ...] [--apps-dir DIR] --port 0 [--tls] \
-        [--server-roles search_head,shc_member] \
+        [--server-roles search_head,shc_member] [--install-fault 503|drop] \
         [--acs-token JWT --appinspect-user USER:PASSWORD [--appinspect-fail N]]
 
 prints `LISTENING <uri>` (and `CERT <path>` with --tls) as splunkd_sim does.
@@ -40,6 +40,9 @@ Endpoints, with the Splunk documentation page each follows:
   http(s) URL), `filename=true`, `update`: the same page (apps/local):
   the package is unpacked into --apps-dir, its default/ and other folders
   replaced, local/ kept; an installed app without `update=true` is 409.
+  --install-fault 503 answers 503 without installing; --install-fault drop
+  installs, then closes the connection unanswered (a connection lost
+  mid-install: the client cannot know what happened).
 - GET /services/server/info: "Introspection endpoint descriptions"
   (server/info), `server_roles` as --server-roles gives them.
 
@@ -306,11 +309,15 @@ def install(sim, opts):
             raise ApiError(400, f"Error during app install: not an app package: {e}")
         if len(top) == 1 and top.pop() in apps(self) and sim.truthy(params.get("update", "false")) is not True:
             raise ApiError(409, "App already exists; use update=true to update it")
+        if server.install_fault == "503":
+            raise ApiError(503, "Service Unavailable: splunkd is restarting")
         try:
             installed = unpack(data, server.apps_dir)
         except (ValueError, tarfile.TarError) as e:
             raise ApiError(400, f"Error during app install: {e}")
         apps(self)[installed] = App(os.path.join(server.apps_dir, installed))
+        if server.install_fault == "drop":
+            raise sim.Dropped()
         content = {"version": app_version(apps(self)[installed].folder), "status": "installed"}
         return self.feed(201, "/services/apps/local", "localapps", [self.entry(installed, f"/services/apps/local/{installed}", content)])
 
@@ -413,6 +420,7 @@ def main():
     ap.add_argument("--app", action="append", default=[], help="an installed app's folder")
     ap.add_argument("--apps-dir", help="the folder apps/local installs into (its folders are installed apps)")
     ap.add_argument("--server-roles", default="search_head", help="server/info's server_roles, comma-separated")
+    ap.add_argument("--install-fault", choices=["503", "drop"], help="how apps/local's install fails")
     ap.add_argument("--acs-token", help="also play ACS and AppInspect; ACS takes this JWT")
     ap.add_argument("--appinspect-user", default="user:password", help="splunk.com USER:PASSWORD for AppInspect's login")
     ap.add_argument("--appinspect-fail", type=int, default=0, help="failures in AppInspect's report")
@@ -430,6 +438,7 @@ def main():
     server.sim.apps = {a.name: a for a in map(App, folders)}
     server.sim.apps_dir = args.apps_dir
     server.sim.server_roles = args.server_roles.split(",")
+    server.sim.install_fault = args.install_fault
     print(f"LISTENING {server.uri}", flush=True)
     if server.cert_path:
         print(f"CERT {server.cert_path}", flush=True)
