@@ -8,7 +8,6 @@
 use common::{Splunkd, copy_dir};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
@@ -16,25 +15,60 @@ const APP: &str = "DA-ESS-ContentUpdate";
 const ACS_JWT: &str = "jwt-of-the-stack-not-to-be-shown";
 const COM_PASSWORD: &str = "splunk-com-password-not-to-be-shown";
 
-/// `detc` with `args`, as admin (password changeme) and with the emulated
-/// cloud's secrets in the environment: exit code, stdout, stderr.
+/// `detc` with `args`, as admin (see `common::detc_env`) and with the
+/// emulated splunk.com user in the environment, then `env`.
 fn detc(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_detc"));
-    cmd.args(args)
-        .env("SPLUNK_USERNAME", "admin")
-        .env("SPLUNK_PASSWORD", "changeme")
-        .env_remove("SPLUNK_TOKEN")
-        .env("SPLUNK_COM_USERNAME", "someone@example.com")
-        .env("SPLUNK_COM_PASSWORD", COM_PASSWORD);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let mut all = vec![
+        ("SPLUNK_COM_USERNAME", "someone@example.com"),
+        ("SPLUNK_COM_PASSWORD", COM_PASSWORD),
+    ];
+    all.extend_from_slice(env);
+    common::detc_env(args, &all)
+}
+
+/// The emulator playing splunkd, ACS (taking [`ACS_JWT`]) and AppInspect
+/// (taking the splunk.com user), installing into `apps`, with `extra`
+/// options.
+fn cloud_emulator(apps: &Path, extra: &[&str]) -> Option<Splunkd> {
+    let user = format!("someone@example.com:{COM_PASSWORD}");
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("--apps-dir"),
+        apps.as_os_str(),
+        OsStr::new("--acs-token"),
+        OsStr::new(ACS_JWT),
+        OsStr::new("--appinspect-user"),
+        OsStr::new(&user),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    Splunkd::start(&args)
+}
+
+/// `detc deploy pkg --cloud mystack` with every cloud service at `url`,
+/// the stack's JWT [`ACS_JWT`] unless `env` gives another, and `more`.
+fn cloud_deploy(
+    pkg: &Path,
+    url: &str,
+    more: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
+    let mut args = vec![
+        "deploy",
+        pkg.to_str().unwrap(),
+        "--cloud",
+        "mystack",
+        "--acs-url",
+        url,
+        "--appinspect-url",
+        url,
+        "--login-url",
+        url,
+        "--poll",
+        "0.05",
+    ];
+    args.extend_from_slice(more);
+    let mut all = vec![("SPLUNK_TOKEN", ACS_JWT)];
+    all.extend_from_slice(env);
+    detc(&args, &all)
 }
 
 /// v4.42.0 built into `dir/content/dist`, once per test; its tarball.
@@ -59,19 +93,7 @@ fn built(dir: &Path, release: &Path, version: Option<&str>) -> PathBuf {
         .unwrap();
     }
     let out = dir.join("dist");
-    let (code, _, err) = detc(
-        &[
-            "build",
-            "--no-docs",
-            "--cap-lints",
-            "warn",
-            "--out",
-            out.to_str().unwrap(),
-            root.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(code, 0, "{}", &err[err.len().saturating_sub(2000)..]);
+    common::build_into(&root, &out);
     let v = version.unwrap_or("4.42.0");
     out.join(format!("{APP}-{v}.tar.gz"))
 }
@@ -121,17 +143,7 @@ fn deploy_then_drift_on_splunk_enterprise() {
 
     // What was deployed is what the repository builds.
     let root = t.path().join("content");
-    let (code, out, err) = detc(
-        &[
-            "drift",
-            "--cap-lints",
-            "warn",
-            "--url",
-            url,
-            root.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, err) = common::drift(&root, url, &[]);
     assert_eq!(code, 0, "{out}\n{}", &err[err.len().saturating_sub(2000)..]);
     assert!(out.contains("no drift"), "{out}");
 
@@ -144,17 +156,7 @@ fn deploy_then_drift_on_splunk_enterprise() {
     let (code, out, err) = detc(&["deploy", pkg_s, "--url", url], &[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("will reinstall"), "{out}");
-    let (code, out, _) = detc(
-        &[
-            "drift",
-            "--cap-lints",
-            "warn",
-            "--url",
-            url,
-            root.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, _) = common::drift(&root, url, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("1 difference(s)") && out.contains("`cron_schedule` differs"),
@@ -188,19 +190,7 @@ fn deploy_then_drift_on_splunk_enterprise() {
     assert!(!format!("{out}{err}").contains("hunter2"), "{out}{err}");
 
     // A drift of an app the search head does not have.
-    let (code, _, err) = detc(
-        &[
-            "drift",
-            "--cap-lints",
-            "warn",
-            "--url",
-            url,
-            "--app",
-            "Some_Other_App",
-            root.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, _, err) = common::drift(&root, url, &["--app", "Some_Other_App"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("has no saved search or macro of the app `Some_Other_App`"),
@@ -320,38 +310,11 @@ fn deploy_then_drift_on_splunk_cloud() {
     let t = tempfile::tempdir().unwrap();
     let pkg = built(t.path(), &release, None);
     let apps = t.path().join("apps");
-    let Some(sd) = Splunkd::start(&[
-        OsStr::new("--apps-dir"),
-        apps.as_os_str(),
-        OsStr::new("--acs-token"),
-        OsStr::new(ACS_JWT),
-        OsStr::new("--appinspect-user"),
-        OsStr::new(&format!("someone@example.com:{COM_PASSWORD}")),
-    ]) else {
+    let Some(sd) = cloud_emulator(&apps, &[]) else {
         return;
     };
     let url = sd.uri.as_str();
-    let cloud = |more: &[&str], env: &[(&str, &str)]| {
-        let mut args = vec![
-            "deploy",
-            pkg.to_str().unwrap(),
-            "--cloud",
-            "mystack",
-            "--acs-url",
-            url,
-            "--appinspect-url",
-            url,
-            "--login-url",
-            url,
-            "--poll",
-            "0.05",
-        ];
-        args.extend_from_slice(more);
-        // The stack's JWT, unless the test gives another (given last wins).
-        let mut all = vec![("SPLUNK_TOKEN", ACS_JWT)];
-        all.extend_from_slice(env);
-        detc(&args, &all)
-    };
+    let cloud = |more: &[&str], env: &[(&str, &str)]| cloud_deploy(&pkg, url, more, env);
 
     let (code, out, err) = cloud(&["--dry-run"], &[]);
     assert_eq!(code, 0, "{out}{err}");
@@ -380,17 +343,7 @@ fn deploy_then_drift_on_splunk_cloud() {
 
     // The search head's splunkd has what ACS installed, as the repository builds it.
     let root = t.path().join("content");
-    let (code, out, err) = detc(
-        &[
-            "drift",
-            "--cap-lints",
-            "warn",
-            "--url",
-            url,
-            root.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, err) = common::drift(&root, url, &[]);
     assert_eq!(code, 0, "{out}\n{}", &err[err.len().saturating_sub(2000)..]);
     assert!(out.contains("no drift"), "{out}");
 
@@ -423,36 +376,11 @@ fn appinspect_failures_install_nothing() {
     let t = tempfile::tempdir().unwrap();
     let pkg = built(t.path(), &release, None);
     let apps = t.path().join("apps");
-    let Some(sd) = Splunkd::start(&[
-        OsStr::new("--apps-dir"),
-        apps.as_os_str(),
-        OsStr::new("--acs-token"),
-        OsStr::new(ACS_JWT),
-        OsStr::new("--appinspect-user"),
-        OsStr::new(&format!("someone@example.com:{COM_PASSWORD}")),
-        OsStr::new("--appinspect-fail"),
-        OsStr::new("2"),
-    ]) else {
+    let Some(sd) = cloud_emulator(&apps, &["--appinspect-fail", "2"]) else {
         return;
     };
     let url = sd.uri.as_str();
-    let (code, out, err) = detc(
-        &[
-            "deploy",
-            pkg.to_str().unwrap(),
-            "--cloud",
-            "mystack",
-            "--acs-url",
-            url,
-            "--appinspect-url",
-            url,
-            "--login-url",
-            url,
-            "--poll",
-            "0.05",
-        ],
-        &[("SPLUNK_TOKEN", ACS_JWT)],
-    );
+    let (code, out, err) = cloud_deploy(&pkg, url, &[], &[]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
         err.contains(

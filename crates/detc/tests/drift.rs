@@ -8,42 +8,17 @@
 
 use common::{Splunkd, copy_dir};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
 /// `detc drift` of `root` against `sd`: exit code, stdout, stderr.
 fn drift(root: &Path, sd: &Splunkd, more: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_detc"))
-        .args(["drift", "--cap-lints", "warn", "--url", &sd.uri])
-        .args(more)
-        .arg(root)
-        .env("SPLUNK_USERNAME", "admin")
-        .env("SPLUNK_PASSWORD", "changeme")
-        .env_remove("SPLUNK_TOKEN")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    common::drift(root, &sd.uri, more)
 }
 
 /// Builds `root` into `out` (the app folder is `out/DA-ESS-ContentUpdate`).
 fn build(root: &Path, out: &Path) -> PathBuf {
-    let (code, _, err) = common::detc(
-        &[
-            "build",
-            "--no-docs",
-            "--cap-lints",
-            "warn",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        root,
-    );
-    assert_eq!(code, 0, "{}", &err[err.len().saturating_sub(2000)..]);
+    common::build_into(root, out);
     out.join("DA-ESS-ContentUpdate")
 }
 

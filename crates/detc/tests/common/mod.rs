@@ -46,6 +46,53 @@ pub fn detc(args: &[&str], dir: &Path) -> (i32, String, String) {
     )
 }
 
+/// Runs the `detc` binary with `args`, as the emulated splunkd's admin
+/// (SPLUNK_USERNAME admin, SPLUNK_PASSWORD changeme, no SPLUNK_TOKEN) with
+/// `env` set after (a later pair wins): exit code, stdout, stderr.
+pub fn detc_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_detc"));
+    cmd.args(args)
+        .env("SPLUNK_USERNAME", "admin")
+        .env("SPLUNK_PASSWORD", "changeme")
+        .env_remove("SPLUNK_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `detc build --no-docs --cap-lints warn --out out root`, which must
+/// succeed (a corpus with known defects builds as its contentctl built it).
+pub fn build_into(root: &Path, out: &Path) {
+    let (code, _, err) = detc_env(
+        &[
+            "build",
+            "--no-docs",
+            "--cap-lints",
+            "warn",
+            "--out",
+            out.to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{}", &err[err.len().saturating_sub(2000)..]);
+}
+
+/// `detc drift --cap-lints warn --url url [more] root` as admin: exit
+/// code, stdout, stderr.
+pub fn drift(root: &Path, url: &str, more: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["drift", "--cap-lints", "warn", "--url", url];
+    args.extend_from_slice(more);
+    args.push(root.to_str().unwrap());
+    detc_env(&args, &[])
+}
+
 /// The glibc-2.28 firstseen that `scripts/build-firstseen.sh` builds, or
 /// `None` (the caller skips) outside CI when it has not been built; in CI
 /// its absence fails the test.
