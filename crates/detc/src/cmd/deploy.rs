@@ -81,7 +81,12 @@ pub fn run(a: Args) -> ExitCode {
         a.package.display()
     );
     let polling = Polling {
-        every: std::time::Duration::from_secs_f64(a.poll.clamp(0.01, 600.0)),
+        // from_secs_f64 panics on NaN and infinities, which clap parses.
+        every: std::time::Duration::from_secs_f64(if a.poll.is_finite() {
+            a.poll.clamp(0.01, 600.0)
+        } else {
+            5.0
+        }),
         ..Polling::default()
     };
     let done = match &a.cloud {
