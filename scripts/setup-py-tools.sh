@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Python tools the tests use as independent checkers, from PyPI, in
 # target/pyvenv: addonfactory-splunk-conf-parser-lib (Splunk's .conf parser
-# library), pre-commit, check-jsonschema, splunk-appinspect and the SARIF
-# 2.1.0 schema. Idempotent. Tests find the venv at target/pyvenv (or $DETC_PYTHON).
+# library), pre-commit, check-jsonschema, splunk-appinspect, pytest-lsp (an
+# LSP client that drives `detc lsp` as an editor does) and the SARIF 2.1.0
+# schema. Idempotent. Tests find the venv at target/pyvenv (or $DETC_PYTHON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=target/pyvenv
@@ -26,6 +27,10 @@ if [[ ! -s $SARIF_SCHEMA ]]; then
     (cd target/sarif-schema && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null \
         && tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz --strip-components=3 package/lib/schemas/sarif-2.1.0-rtm.5.json)
 fi
+# pytest-lsp (with pygls and lsprotocol), to drive `detc lsp` over stdio as
+# an editor does (crates/detc-lsp/tests/test_lsp.py).
+"$VENV/bin/python" -c 'import pytest_lsp' 2>/dev/null \
+    || "$VENV/bin/pip" install --quiet 'pytest-lsp==1.0.1'
 # Splunk AppInspect, for scripts/appinspect-check.sh.
 [[ -x $VENV/bin/splunk-appinspect ]] \
     || "$VENV/bin/pip" install --quiet 'splunk-appinspect==4.3.1'

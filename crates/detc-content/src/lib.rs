@@ -22,7 +22,7 @@ pub mod reference;
 mod risk;
 pub mod rules;
 
-pub use load::{AppConfig, Config, Project, load};
+pub use load::{AppConfig, Config, Overlay, Project, load, load_with};
 
 use detc_attack::Attack;
 
@@ -62,7 +62,20 @@ pub fn validate_beside<R: Send>(
     opts: &Options,
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> (Project, R) {
-    let mut p = load(root);
+    validate_project(load(root), opts, beside)
+}
+
+/// [`validate`], reading the texts of `overlay` (an editor's unsaved
+/// buffers) instead of those files' on disk.
+pub fn validate_with(root: &std::path::Path, opts: &Options, overlay: Overlay) -> Project {
+    validate_project(load_with(root, overlay), opts, |_| ()).0
+}
+
+fn validate_project<R: Send>(
+    mut p: Project,
+    opts: &Options,
+    beside: impl FnOnce(&Project) -> R + Send,
+) -> (Project, R) {
     let mut levels = lints::Levels::read(&mut p, &opts.lints);
     let given = reference::Given {
         flag: opts.lints.contentctl.clone(),

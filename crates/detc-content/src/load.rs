@@ -77,7 +77,15 @@ pub struct Project {
     /// The contentctl its 4.x content is checked and built against
     /// ([`crate::era`]), chosen by [`crate::validate`].
     pub reference: crate::era::Reference,
+    /// Texts read instead of the files' on disk ([`load_with`]).
+    pub overlay: Overlay,
 }
+
+/// Texts that replace files' contents on disk, by the file's path as
+/// `root.join(<path relative to the root>)` gives it: an editor's unsaved
+/// buffers (`detc lsp`). Only files that exist on disk are read; a text
+/// here for a file that does not is not.
+pub type Overlay = std::collections::HashMap<PathBuf, String>;
 
 impl Project {
     /// The generation most detections are written in (5.x on a tie or
@@ -112,8 +120,21 @@ pub(crate) fn read_file(
     diags: &mut Vec<Diagnostic>,
     root: &Path,
     path: &Path,
+    overlay: &Overlay,
 ) -> Option<FileId> {
     let shown = rel(root, path);
+    if let Some(text) = overlay.get(path) {
+        if text.len() as u64 > MAX_FILE_BYTES {
+            let id = sources.add(shown, "");
+            diags.push(
+                diag(code::F002, format!("the file is {:.1} MiB, more than the {} MiB limit for a content file", text.len() as f64 / 1048576.0, MAX_FILE_BYTES / 1048576))
+                    .in_file(id)
+                    .help("a content file holds one object of a few KiB; check that this is the file you meant to commit"),
+            );
+            return None;
+        }
+        return Some(sources.add(shown, text.clone()));
+    }
     // One open: the size check and the read use the same handle.
     let read = std::fs::File::open(path).and_then(|mut f| {
         let len = f.metadata()?.len();
@@ -187,7 +208,7 @@ fn read_config(p: &mut Project) {
         );
         return;
     }
-    let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) else {
+    let Some(file) = read_file(&mut p.sources, &mut p.diags, &p.root, &path, &p.overlay) else {
         return;
     };
     p.config.file = Some(file);
@@ -349,7 +370,7 @@ fn load_content(p: &mut Project, c: &mut Content) {
             continue;
         }
         for path in yml_files(&base) {
-            if let Some(id) = read_file(&mut p.sources, &mut p.diags, &p.root, &path) {
+            if let Some(id) = read_file(&mut p.sources, &mut p.diags, &p.root, &path, &p.overlay) {
                 files.push((decode, id));
             }
         }
@@ -380,8 +401,15 @@ fn load_content(p: &mut Project, c: &mut Content) {
 /// Reads `contentctl.yml` and every content file under `root`, decoding
 /// what can be decoded. Runs no cross-object rule (see [`crate::validate`]).
 pub fn load(root: &Path) -> Project {
+    load_with(root, Overlay::default())
+}
+
+/// [`load`], reading the texts of `overlay` instead of those files' on
+/// disk.
+pub fn load_with(root: &Path, overlay: Overlay) -> Project {
     let mut p = Project {
         root: root.to_path_buf(),
+        overlay,
         ..Default::default()
     };
     read_config(&mut p);
@@ -575,7 +603,7 @@ mod tests {
         std::fs::create_dir_all(&folder).unwrap();
         let mut sources = detc_diag::SourceMap::default();
         let mut diags = Vec::new();
-        assert!(super::read_file(&mut sources, &mut diags, dir.path(), &folder).is_none());
+        assert!(super::read_file(&mut sources, &mut diags, dir.path(), &folder, &super::Overlay::default()).is_none());
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].code, "F001");
         assert!(

@@ -161,6 +161,15 @@ enum Command {
     /// docs/drift.md). Exit status: 0 no drift, 1 differences (or content
     /// errors), 2 usage, connection or Splunk error.
     Drift(cmd::drift::Args),
+    /// Serve an editor as a language server (LSP over stdio): every detc
+    /// rule's diagnostics over the whole content root as you type,
+    /// ATT&CK and macro hovers, go to a macro's or lookup's definition.
+    ///
+    /// The editor starts it (see docs/lsp.md for VS Code and Neovim). It
+    /// reads the editor's unsaved buffers in place of the files and never
+    /// writes one. Exit status: 0 after the editor's exit, 2 when the
+    /// connection fails.
+    Lsp(cmd::lsp::Args),
     /// Print the built-in template NAME (or list the names), as a start
     /// for `detc build --templates DIR`.
     Templates(cmd::templates::Args),
@@ -184,6 +193,7 @@ fn main() -> ExitCode {
         Command::Upgrade(a) => cmd::upgrade::run(a),
         Command::Deploy(a) => cmd::deploy::run(a),
         Command::Drift(a) => cmd::drift::run(a),
+        Command::Lsp(a) => cmd::lsp::run(a),
         Command::Templates(a) => cmd::templates::run(a),
         Command::Rules(a) => cmd::rules::run(a),
     }

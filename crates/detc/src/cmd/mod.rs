@@ -5,6 +5,7 @@ pub mod build;
 pub mod deploy;
 pub mod docs;
 pub mod drift;
+pub mod lsp;
 pub mod migrate;
 pub mod new;
 pub mod rules;

@@ -1,0 +1,509 @@
+//! `detc lsp`: a Language Server Protocol server for detection content,
+//! over stdio.
+//!
+//! It works on the whole content root (the folder holding
+//! `contentctl.yml`: the workspace folder the editor opens, else the first
+//! folder above an opened file that holds one), not on the open file alone:
+//! every detc rule runs over every file, the editor's unsaved buffers read
+//! in place of the files on disk, and each file's diagnostics are published
+//! (and cleared when they are gone). A burst of edits is checked once.
+//!
+//! - `textDocument/publishDiagnostics`: every rule's diagnostics, with the
+//!   rule code, its span, the help text and the related places (the first
+//!   definition of a duplicate, a macro's definition).
+//! - `textDocument/hover`: an ATT&CK technique (name, tactics, its parent,
+//!   revoked or moved in a later version), a macro call (its definition
+//!   and arguments, and where it is defined).
+//! - `textDocument/definition`: a macro call goes to the macro's
+//!   `definition:`, a lookup's name to its YAML.
+//!
+//! The server never writes a file. Built on `lsp-server` (rust-analyzer's
+//! synchronous transport: a plain message loop, no async runtime, which a
+//! server whose work is one CPU-bound check per edit does not need) and
+//! `lsp-types`.
+
+mod position;
+
+use detc_content::{Overlay, Project};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, GotoDefinitionResponse, Hover,
+    HoverContents, HoverProviderCapability, Location, MarkupContent, MarkupKind, NumberOrString,
+    OneOf, Position, PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
+};
+use position::{offset_of, path_of, range_of, uri_of};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Serves the editor on standard input and output until it says `exit`.
+///
+/// # Errors
+/// The connection failed (the editor went away before `shutdown`), or the
+/// initialize handshake did.
+pub fn serve_stdio() -> Result<(), String> {
+    let (conn, threads) = Connection::stdio();
+    serve(&conn)?;
+    drop(conn);
+    threads.join().map_err(|e| format!("the connection's threads: {e}"))
+}
+
+/// What the server tells the editor it does.
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// Serves the editor at the other end of `conn`: the initialize handshake,
+/// then every message until `shutdown` and `exit`.
+///
+/// # Errors
+/// As [`serve_stdio`].
+pub fn serve(conn: &Connection) -> Result<(), String> {
+    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
+    let init = conn.initialize(caps).map_err(|e| e.to_string())?;
+    let mut state = State {
+        root: root_of(&init),
+        ..State::default()
+    };
+    loop {
+        let Ok(first) = conn.receiver.recv() else {
+            return Ok(());
+        };
+        // Everything already waiting is taken at once: a burst of edits is
+        // checked once, after the last.
+        let mut batch = vec![first];
+        while let Ok(m) = conn.receiver.try_recv() {
+            batch.push(m);
+        }
+        let mut changed = false;
+        let mut requests = Vec::new();
+        for m in batch {
+            match m {
+                Message::Notification(n) => changed |= state.notify(n),
+                Message::Request(r) => requests.push(r),
+                Message::Response(_) => {}
+            }
+        }
+        if changed {
+            state.check(conn);
+        }
+        for r in requests {
+            if conn.handle_shutdown(&r).map_err(|e| e.to_string())? {
+                return Ok(());
+            }
+            let resp = state.answer(r);
+            conn.sender
+                .send(Message::Response(resp))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+}
+
+/// The content root the editor opened: its first workspace folder, else
+/// its root URI; `None` until a file is opened (then the folder above it
+/// that holds `contentctl.yml`).
+fn root_of(init: &serde_json::Value) -> Option<PathBuf> {
+    let folder = init
+        .get("workspaceFolders")
+        .and_then(|f| f.get(0))
+        .and_then(|f| f.get("uri"))
+        .or_else(|| init.get("rootUri"))
+        .and_then(serde_json::Value::as_str)?;
+    let path = path_of(folder)?;
+    content_root(&path).or(Some(path))
+}
+
+/// `path` or the first folder above it that holds `contentctl.yml`.
+fn content_root(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .find(|d| d.join("contentctl.yml").is_file())
+        .map(Path::to_path_buf)
+}
+
+#[derive(Default)]
+struct State {
+    root: Option<PathBuf>,
+    /// The editor's open buffers, by path.
+    overlay: Overlay,
+    /// The files that have diagnostics in the editor.
+    published: HashSet<String>,
+    /// The last check.
+    project: Option<Project>,
+}
+
+impl State {
+    /// Takes a notification; whether the content must be checked again.
+    fn notify(&mut self, n: Notification) -> bool {
+        use lsp_types::notification::{
+            DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+        };
+        let text_of = |v: &serde_json::Value, path: &[&str]| -> Option<String> {
+            let mut v = v;
+            for k in path {
+                v = v.get(*k)?;
+            }
+            v.as_str().map(str::to_string)
+        };
+        let uri = text_of(&n.params, &["textDocument", "uri"]);
+        let Some(path) = uri.as_deref().and_then(path_of) else {
+            return false;
+        };
+        if self.root.is_none() {
+            self.root = content_root(&path);
+        }
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Some(t) = text_of(&n.params, &["textDocument", "text"]) {
+                    self.overlay.insert(path, t);
+                }
+                true
+            }
+            DidChangeTextDocument::METHOD => {
+                // Full synchronisation: the last change holds the whole text.
+                let last = n
+                    .params
+                    .get("contentChanges")
+                    .and_then(serde_json::Value::as_array)
+                    .and_then(|c| c.last())
+                    .and_then(|c| c.get("text"))
+                    .and_then(serde_json::Value::as_str);
+                if let Some(t) = last {
+                    self.overlay.insert(path, t.to_string());
+                }
+                true
+            }
+            DidCloseTextDocument::METHOD => {
+                self.overlay.remove(&path);
+                true
+            }
+            DidSaveTextDocument::METHOD => true,
+            _ => false,
+        }
+    }
+
+    /// Checks the content root and publishes every file's diagnostics.
+    fn check(&mut self, conn: &Connection) {
+        let Some(root) = self.root.clone() else {
+            return;
+        };
+        if !root.join("contentctl.yml").is_file() {
+            return;
+        }
+        let p = detc_content::validate_with(
+            &root,
+            &detc_content::Options::default(),
+            self.overlay.clone(),
+        );
+        let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        for d in &p.diags {
+            let file = d.file.or(d.span.map(|s| s.file));
+            let (uri, range) = match (file, d.span) {
+                (Some(f), Some(s)) => (uri_of(&root.join(&p.sources.get(f).path)), range_of(&p.sources.get(f).text, s.start, s.end)),
+                (Some(f), None) => (uri_of(&root.join(&p.sources.get(f).path)), lsp_types::Range::default()),
+                _ => (uri_of(&root.join("contentctl.yml")), lsp_types::Range::default()),
+            };
+            by_file.entry(uri).or_default().push(diagnostic(&p, &root, d, range));
+        }
+        let now: HashSet<String> = by_file.keys().cloned().collect();
+        for gone in self.published.difference(&now) {
+            publish(conn, gone, Vec::new());
+        }
+        for (uri, diags) in by_file {
+            publish(conn, &uri, diags);
+        }
+        self.published = now;
+        self.project = Some(p);
+    }
+
+    /// Answers a request.
+    fn answer(&self, r: Request) -> Response {
+        use lsp_types::request::{GotoDefinition, HoverRequest};
+        let at = || -> Option<(PathBuf, Position)> {
+            let uri = r.params.get("textDocument")?.get("uri")?.as_str()?;
+            let pos: Position = serde_json::from_value(r.params.get("position")?.clone()).ok()?;
+            Some((path_of(uri)?, pos))
+        };
+        match r.method.as_str() {
+            HoverRequest::METHOD | GotoDefinition::METHOD => {
+                let Some((path, pos)) = at() else {
+                    return error(r.id, ErrorCode::InvalidParams, "a textDocument and a position are needed");
+                };
+                let result = if r.method == HoverRequest::METHOD {
+                    serde_json::to_value(self.hover(&path, pos))
+                } else {
+                    serde_json::to_value(self.definition(&path, pos))
+                };
+                Response::new_ok(r.id, result.unwrap_or(serde_json::Value::Null))
+            }
+            _ => error(r.id, ErrorCode::MethodNotFound, "detc lsp does not serve this request"),
+        }
+    }
+
+    /// The text of `path` as the editor has it.
+    fn text(&self, path: &Path) -> Option<String> {
+        self.overlay
+            .get(path)
+            .cloned()
+            .or_else(|| std::fs::read_to_string(path).ok())
+    }
+
+    fn hover(&self, path: &Path, pos: Position) -> Option<Hover> {
+        let text = self.text(path)?;
+        let at = offset_of(&text, pos)?;
+        let value = if let Some(id) = technique_at(&text, at) {
+            technique_hover(&id)?
+        } else if let Some((name, arity)) = macro_at(&text, at) {
+            self.macro_hover(&name, arity)?
+        } else {
+            return None;
+        };
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
+            range: None,
+        })
+    }
+
+    fn macro_hover(&self, name: &str, arity: usize) -> Option<String> {
+        let p = self.project.as_ref()?;
+        let root = self.root.as_ref()?;
+        let m = p
+            .content
+            .macros
+            .iter()
+            .find(|m| m.common.name() == name && m.arguments.len() == arity)?;
+        let def = m.definition.as_ref().map_or("", |d| d.value.as_str());
+        let mut out = format!("**macro `{name}`**");
+        if !m.arguments.is_empty() {
+            let args: Vec<&str> = m.arguments.iter().map(|a| a.value.as_str()).collect();
+            out.push_str(&format!(" ({})", args.join(", ")));
+        }
+        out.push_str(&format!("\n\n```spl\n{def}\n```\n"));
+        if let Some(n) = &m.common.name {
+            let f = &p.sources.get(n.span.file).path;
+            out.push_str(&format!("\ndefined in `{}`", Path::new(f).display()));
+            let _ = root;
+        }
+        Some(out)
+    }
+
+    fn definition(&self, path: &Path, pos: Position) -> Option<GotoDefinitionResponse> {
+        let p = self.project.as_ref()?;
+        let root = self.root.as_ref()?;
+        let text = self.text(path)?;
+        let at = offset_of(&text, pos)?;
+        let span = if let Some((name, arity)) = macro_at(&text, at) {
+            let m = p
+                .content
+                .macros
+                .iter()
+                .find(|m| m.common.name() == name && m.arguments.len() == arity)?;
+            m.definition
+                .as_ref()
+                .map(|d| d.span)
+                .or(m.common.name.as_ref().map(|n| n.span))?
+        } else {
+            let word = word_at(&text, at)?;
+            let l = p.content.lookups.iter().find(|l| l.common.name() == word)?;
+            l.common.name.as_ref()?.span
+        };
+        let f = p.sources.get(span.file);
+        let uri: Uri = uri_of(&root.join(&f.path)).parse().ok()?;
+        Some(GotoDefinitionResponse::Scalar(Location {
+            uri,
+            range: range_of(&f.text, span.start, span.end),
+        }))
+    }
+}
+
+fn publish(conn: &Connection, uri: &str, diagnostics: Vec<Diagnostic>) {
+    let Ok(uri) = uri.parse::<Uri>() else {
+        return;
+    };
+    let params = PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version: None,
+    };
+    let n = Notification::new(
+        lsp_types::notification::PublishDiagnostics::METHOD.to_string(),
+        params,
+    );
+    // A closed connection ends the loop at its next receive.
+    let _ = conn.sender.send(Message::Notification(n));
+}
+
+fn error(id: RequestId, code: ErrorCode, message: &str) -> Response {
+    Response::new_err(id, code as i32, message.to_string())
+}
+
+/// One detc diagnostic as the editor shows it: the rule's code and name,
+/// the message and its help, the related places.
+fn diagnostic(p: &Project, root: &Path, d: &detc_diag::Diagnostic, range: lsp_types::Range) -> Diagnostic {
+    let severity = match d.severity {
+        detc_diag::Severity::Error => DiagnosticSeverity::ERROR,
+        detc_diag::Severity::Warning => DiagnosticSeverity::WARNING,
+        _ => DiagnosticSeverity::INFORMATION,
+    };
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str(&format!("\nhelp: {h}"));
+    }
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|l| {
+            let f = p.sources.get(l.span.file);
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri: uri_of(&root.join(&f.path)).parse().ok()?,
+                    range: range_of(&f.text, l.span.start, l.span.end),
+                },
+                message: l.message.clone(),
+            })
+        })
+        .collect();
+    Diagnostic {
+        range,
+        severity: Some(severity),
+        code: Some(NumberOrString::String(d.code.to_string())),
+        source: Some(format!("detc {}", d.name)),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..Diagnostic::default()
+    }
+}
+
+/// The ATT&CK ID (`T1078`, `T1078.003`) at byte `at` of `text`.
+fn technique_at(text: &str, at: usize) -> Option<String> {
+    let (s, e) = around(text, at, |c| c.is_ascii_alphanumeric() || c == '.');
+    let w = text.get(s..e)?.trim_end_matches('.');
+    let b = w.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let ok = b.first() == Some(&b'T')
+        && digits(1..5)
+        && (b.len() == 5 || (b.len() == 9 && b[5] == b'.' && digits(6..9)));
+    ok.then(|| w.to_string())
+}
+
+/// The hover of technique `id`: its name, tactics, parent, and whether it
+/// is revoked, deprecated or moved in a later ATT&CK version.
+fn technique_hover(id: &str) -> Option<String> {
+    let a = detc_attack::Attack::embedded();
+    let t = a.technique(id);
+    let moved = a.moved(id);
+    if t.is_none() && moved.is_none() {
+        return Some(format!("**{id}**: not a technique of the embedded ATT&CK data"));
+    }
+    let mut out = String::new();
+    if let Some(t) = t {
+        out.push_str(&format!("**{id} {}**", t.name));
+        if let Some(parent) = detc_attack::Attack::parent_of(id).and_then(|p| a.technique(p)) {
+            out.push_str(&format!(" (sub-technique of {} {})", parent.id, parent.name));
+        }
+        if !t.tactics.is_empty() {
+            out.push_str(&format!("\n\ntactics: {}", t.tactics.join(", ")));
+        }
+        if t.revoked {
+            out.push_str(&format!(
+                "\n\n**revoked**{}",
+                t.revoked_by.as_ref().map(|r| format!(", replaced by {r}")).unwrap_or_default()
+            ));
+        }
+        if t.deprecated {
+            out.push_str("\n\n**deprecated**");
+        }
+    } else {
+        out.push_str(&format!("**{id}**"));
+    }
+    if let Some(m) = moved {
+        match &m.to {
+            Some(to) => out.push_str(&format!(
+                "\n\nmoves to {to}{} in ATT&CK v{}",
+                m.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+                m.version
+            )),
+            None => out.push_str(&format!("\n\ndropped in ATT&CK v{}", m.version)),
+        }
+    }
+    Some(out)
+}
+
+/// The macro call (name, number of arguments) inside the backticks around
+/// byte `at` of `text`, on one line.
+fn macro_at(text: &str, at: usize) -> Option<(String, usize)> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text.get(at..)?.find('\n').map_or(text.len(), |i| at + i);
+    let line = text.get(line_start..line_end)?;
+    let rel = at - line_start;
+    // The backtick pair holding the cursor: ticks alternate open, close.
+    let ticks: Vec<usize> = line.match_indices('`').map(|(i, _)| i).collect();
+    let pair = ticks.chunks(2).find(|p| p.len() == 2 && p[0] < rel && rel <= p[1])?;
+    let call = line.get(pair[0] + 1..pair[1])?.trim();
+    let (name, arity) = match call.split_once('(') {
+        Some((n, rest)) => {
+            let args = rest.strip_suffix(')')?;
+            let n_args = if args.trim().is_empty() { 0 } else { args.split(',').count() };
+            (n.trim(), n_args)
+        }
+        None => (call, 0),
+    };
+    (!name.is_empty()).then(|| (name.to_string(), arity))
+}
+
+/// The identifier (`[A-Za-z0-9_]+`) at byte `at` of `text`.
+fn word_at(text: &str, at: usize) -> Option<&str> {
+    let (s, e) = around(text, at, |c| c.is_ascii_alphanumeric() || c == '_');
+    text.get(s..e).filter(|w| !w.is_empty())
+}
+
+/// The byte range around `at` whose characters all satisfy `keep`.
+fn around(text: &str, at: usize, keep: impl Fn(char) -> bool) -> (usize, usize) {
+    let at = at.min(text.len());
+    let start = text
+        .get(..at)
+        .and_then(|t| t.char_indices().rev().find(|(_, c)| !keep(*c)).map(|(i, c)| i + c.len_utf8()))
+        .unwrap_or(0);
+    let end = text
+        .get(at..)
+        .and_then(|t| t.char_indices().find(|(_, c)| !keep(*c)).map(|(i, _)| at + i))
+        .unwrap_or(text.len());
+    (start, end.max(start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_under_the_cursor_is_found() {
+        let t = "  mitre_attack_id:\n  - T1078.003\n";
+        let at = t.find("T1078").unwrap() + 3;
+        assert_eq!(technique_at(t, at).as_deref(), Some("T1078.003"));
+        assert_eq!(technique_at("name: Tomato", 7), None);
+        let s = "search: '| tstats count | `security_content_ctime(firstTime)` | `x_filter`'";
+        let at = s.find("ctime").unwrap();
+        assert_eq!(macro_at(s, at), Some(("security_content_ctime".into(), 1)));
+        let at = s.find("x_filter").unwrap();
+        assert_eq!(macro_at(s, at), Some(("x_filter".into(), 0)));
+        assert_eq!(macro_at(s, s.find("tstats").unwrap()), None);
+        assert_eq!(word_at("| lookup my_lookup user", 12), Some("my_lookup"));
+    }
+
+    #[test]
+    fn a_technique_hover_names_it_and_its_tactics() {
+        let h = technique_hover("T1078.003").unwrap();
+        assert!(h.contains("Local Accounts") && h.contains("sub-technique of T1078 Valid Accounts"), "{h}");
+        assert!(h.contains("tactics:"), "{h}");
+        assert!(technique_hover("T9999").unwrap().contains("not a technique"));
+    }
+}
