@@ -22,7 +22,7 @@ pub mod reference;
 mod risk;
 pub mod rules;
 
-pub use load::{AppConfig, Config, Overlay, Project, load, load_with};
+pub use load::{AppConfig, Config, DecodeCache, Overlay, Project, load, load_with};
 
 use detc_attack::Attack;
 
@@ -66,9 +66,16 @@ pub fn validate_beside<R: Send>(
 }
 
 /// [`validate`], reading the texts of `overlay` (an editor's unsaved
-/// buffers) instead of those files' on disk.
-pub fn validate_with(root: &std::path::Path, opts: &Options, overlay: Overlay) -> Project {
-    validate_project(load_with(root, overlay), opts, |_| ()).0
+/// buffers) instead of those files' on disk, and decoding only the files
+/// that changed since `cache`'s last run ([`DecodeCache`]); the result is
+/// the same as [`validate`]'s on the same texts.
+pub fn validate_with(
+    root: &std::path::Path,
+    opts: &Options,
+    overlay: Overlay,
+    cache: Option<&mut DecodeCache>,
+) -> Project {
+    validate_project(load_with(root, overlay, cache), opts, |_| ()).0
 }
 
 fn validate_project<R: Send>(

@@ -129,7 +129,9 @@ fn read_toml(p: &mut Project) -> TomlRead {
     if !path.is_file() {
         return (Vec::new(), None, None);
     }
-    let Some(file) = crate::load::read_file(&mut p.sources, &mut p.diags, &p.root, &path, &p.overlay) else {
+    let Some(file) =
+        crate::load::read_file(&mut p.sources, &mut p.diags, &p.root, &path, &p.overlay)
+    else {
         return (Vec::new(), None, None);
     };
     let text = p.sources.get(file).text.clone();

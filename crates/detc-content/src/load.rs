@@ -282,6 +282,7 @@ fn read_config(p: &mut Project) {
 
 /// One decoded content object, of whichever kind its folder holds (boxed:
 /// a detection is a few KiB, a macro a few dozen bytes).
+#[derive(Clone)]
 enum Object {
     Detection(Box<model::Detection>),
     Story(Box<model::Story>),
@@ -360,7 +361,7 @@ fn decode_text(
 /// [`crate::par::parallel_map`]: one pass balances the threads better than
 /// a pass per folder). Objects land in `c` in folder then path order,
 /// whatever the scheduling.
-fn load_content(p: &mut Project, c: &mut Content) {
+fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache>) {
     // Read on this thread: the texts stay together in one heap arena and
     // are handed back whole when the build frees them.
     let mut files: Vec<(DecodeFn, FileId)> = Vec::new();
@@ -376,10 +377,59 @@ fn load_content(p: &mut Project, c: &mut Content) {
         }
     }
     let sources = &p.sources;
-    let results = crate::par::parallel_map(&files, |&(decode, id)| {
-        let src = sources.get(id);
-        decode_text(&src.text, id, &src.path, decode)
-    });
+    let results = match cache {
+        None => crate::par::parallel_map(&files, |&(decode, id)| {
+            let src = sources.get(id);
+            decode_text(&src.text, id, &src.path, decode)
+        }),
+        Some(cache) => {
+            // Kept entries move from the old cache to the new one; each
+            // result is cloned once, into the content.
+            let mut old = std::mem::take(&mut cache.files);
+            let mut next = std::collections::HashMap::with_capacity(files.len());
+            let mut out: Vec<Option<(Option<Object>, Vec<Diagnostic>)>> =
+                Vec::with_capacity(files.len());
+            let mut fresh: Vec<(usize, DecodeFn, FileId)> = Vec::new();
+            for (i, &(decode, id)) in files.iter().enumerate() {
+                let src = sources.get(id);
+                let kept = old.remove(&src.path).filter(|d| {
+                    d.id == id && std::ptr::fn_addr_eq(d.decode, decode) && d.text == src.text
+                });
+                match kept {
+                    Some(d) => {
+                        out.push(Some(d.result.clone()));
+                        next.insert(src.path.clone(), d);
+                    }
+                    None => {
+                        out.push(None);
+                        fresh.push((i, decode, id));
+                    }
+                }
+            }
+            let decoded = crate::par::parallel_map(&fresh, |&(_, decode, id)| {
+                let src = sources.get(id);
+                decode_text(&src.text, id, &src.path, decode)
+            });
+            cache.last = (fresh.len(), files.len() - fresh.len());
+            for (&(i, decode, id), result) in fresh.iter().zip(decoded) {
+                let src = sources.get(id);
+                next.insert(
+                    src.path.clone(),
+                    Decoded {
+                        text: src.text.clone(),
+                        id,
+                        decode,
+                        result: result.clone(),
+                    },
+                );
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(result);
+                }
+            }
+            cache.files = next;
+            out.into_iter().map(Option::unwrap_or_default).collect()
+        }
+    };
     for (obj, mut diags) in results {
         p.diags.append(&mut diags);
         match obj {
@@ -401,12 +451,33 @@ fn load_content(p: &mut Project, c: &mut Content) {
 /// Reads `contentctl.yml` and every content file under `root`, decoding
 /// what can be decoded. Runs no cross-object rule (see [`crate::validate`]).
 pub fn load(root: &Path) -> Project {
-    load_with(root, Overlay::default())
+    load_with(root, Overlay::default(), None)
+}
+
+/// What one run decoded, kept for the next (`detc lsp`, which checks the
+/// content root again after each edit): a file whose text, folder and
+/// place in the run (its [`FileId`], on which every span depends) are
+/// those of the last run is not parsed and decoded again. The texts are
+/// compared whole, so a kept result is never stale; files are read again
+/// every run.
+#[derive(Default)]
+pub struct DecodeCache {
+    files: std::collections::HashMap<String, Decoded>,
+    /// Files decoded and files taken from the cache, in the last run.
+    pub last: (usize, usize),
+}
+
+struct Decoded {
+    text: String,
+    id: FileId,
+    decode: DecodeFn,
+    result: (Option<Object>, Vec<Diagnostic>),
 }
 
 /// [`load`], reading the texts of `overlay` instead of those files' on
-/// disk.
-pub fn load_with(root: &Path, overlay: Overlay) -> Project {
+/// disk, and (with `cache`) decoding only the files that changed since
+/// the cache's last run.
+pub fn load_with(root: &Path, overlay: Overlay, cache: Option<&mut DecodeCache>) -> Project {
     let mut p = Project {
         root: root.to_path_buf(),
         overlay,
@@ -414,7 +485,7 @@ pub fn load_with(root: &Path, overlay: Overlay) -> Project {
     };
     read_config(&mut p);
     let mut c = Content::default();
-    load_content(&mut p, &mut c);
+    load_content(&mut p, &mut c, cache);
     for d in &mut c.dashboards {
         read_dashboard_json(&p.root, d, &mut p.diags);
     }
@@ -603,7 +674,16 @@ mod tests {
         std::fs::create_dir_all(&folder).unwrap();
         let mut sources = detc_diag::SourceMap::default();
         let mut diags = Vec::new();
-        assert!(super::read_file(&mut sources, &mut diags, dir.path(), &folder, &super::Overlay::default()).is_none());
+        assert!(
+            super::read_file(
+                &mut sources,
+                &mut diags,
+                dir.path(),
+                &folder,
+                &super::Overlay::default()
+            )
+            .is_none()
+        );
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].code, "F001");
         assert!(

@@ -35,7 +35,7 @@ use lsp_types::{
     TextDocumentSyncKind, Uri,
 };
 use position::{offset_of, path_of, range_of, uri_of};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Serves the editor on standard input and output until it says `exit`.
@@ -47,7 +47,9 @@ pub fn serve_stdio() -> Result<(), String> {
     let (conn, threads) = Connection::stdio();
     serve(&conn)?;
     drop(conn);
-    threads.join().map_err(|e| format!("the connection's threads: {e}"))
+    threads
+        .join()
+        .map_err(|e| format!("the connection's threads: {e}"))
 }
 
 /// What the server tells the editor it does.
@@ -132,8 +134,13 @@ struct State {
     root: Option<PathBuf>,
     /// The editor's open buffers, by path.
     overlay: Overlay,
-    /// The files that have diagnostics in the editor.
-    published: HashSet<String>,
+    /// What the editor shows, per file with diagnostics.
+    published: BTreeMap<String, Vec<Diagnostic>>,
+    /// The decoded files of the last check, for the next.
+    cache: detc_content::DecodeCache,
+    /// The files opened or edited since the last check: their diagnostics
+    /// are sent even when unchanged, so the editor knows the edit was seen.
+    touched: std::collections::HashSet<String>,
     /// The last check.
     project: Option<Project>,
 }
@@ -158,6 +165,7 @@ impl State {
         if self.root.is_none() {
             self.root = content_root(&path);
         }
+        self.touched.insert(uri_of(&path));
         match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
                 if let Some(t) = text_of(&n.params, &["textDocument", "text"]) {
@@ -200,25 +208,47 @@ impl State {
             &root,
             &detc_content::Options::default(),
             self.overlay.clone(),
+            Some(&mut self.cache),
         );
         let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for d in &p.diags {
             let file = d.file.or(d.span.map(|s| s.file));
             let (uri, range) = match (file, d.span) {
-                (Some(f), Some(s)) => (uri_of(&root.join(&p.sources.get(f).path)), range_of(&p.sources.get(f).text, s.start, s.end)),
-                (Some(f), None) => (uri_of(&root.join(&p.sources.get(f).path)), lsp_types::Range::default()),
-                _ => (uri_of(&root.join("contentctl.yml")), lsp_types::Range::default()),
+                (Some(f), Some(s)) => (
+                    uri_of(&root.join(&p.sources.get(f).path)),
+                    range_of(&p.sources.get(f).text, s.start, s.end),
+                ),
+                (Some(f), None) => (
+                    uri_of(&root.join(&p.sources.get(f).path)),
+                    lsp_types::Range::default(),
+                ),
+                _ => (
+                    uri_of(&root.join("contentctl.yml")),
+                    lsp_types::Range::default(),
+                ),
             };
-            by_file.entry(uri).or_default().push(diagnostic(&p, &root, d, range));
+            by_file
+                .entry(uri)
+                .or_default()
+                .push(diagnostic(&p, &root, d, range));
         }
-        let now: HashSet<String> = by_file.keys().cloned().collect();
-        for gone in self.published.difference(&now) {
+        // Only what changed is sent: a file whose diagnostics are gone gets
+        // an empty list, one whose diagnostics differ gets them.
+        for gone in self.published.keys().filter(|u| !by_file.contains_key(*u)) {
             publish(conn, gone, Vec::new());
         }
-        for (uri, diags) in by_file {
-            publish(conn, &uri, diags);
+        for (uri, diags) in &by_file {
+            if self.published.get(uri) != Some(diags) || self.touched.contains(uri) {
+                publish(conn, uri, diags.clone());
+            }
         }
-        self.published = now;
+        for uri in &self.touched {
+            if !by_file.contains_key(uri) && !self.published.contains_key(uri) {
+                publish(conn, uri, Vec::new());
+            }
+        }
+        self.touched.clear();
+        self.published = by_file;
         self.project = Some(p);
     }
 
@@ -233,7 +263,11 @@ impl State {
         match r.method.as_str() {
             HoverRequest::METHOD | GotoDefinition::METHOD => {
                 let Some((path, pos)) = at() else {
-                    return error(r.id, ErrorCode::InvalidParams, "a textDocument and a position are needed");
+                    return error(
+                        r.id,
+                        ErrorCode::InvalidParams,
+                        "a textDocument and a position are needed",
+                    );
                 };
                 let result = if r.method == HoverRequest::METHOD {
                     serde_json::to_value(self.hover(&path, pos))
@@ -242,7 +276,11 @@ impl State {
                 };
                 Response::new_ok(r.id, result.unwrap_or(serde_json::Value::Null))
             }
-            _ => error(r.id, ErrorCode::MethodNotFound, "detc lsp does not serve this request"),
+            _ => error(
+                r.id,
+                ErrorCode::MethodNotFound,
+                "detc lsp does not serve this request",
+            ),
         }
     }
 
@@ -348,7 +386,12 @@ fn error(id: RequestId, code: ErrorCode, message: &str) -> Response {
 
 /// One detc diagnostic as the editor shows it: the rule's code and name,
 /// the message and its help, the related places.
-fn diagnostic(p: &Project, root: &Path, d: &detc_diag::Diagnostic, range: lsp_types::Range) -> Diagnostic {
+fn diagnostic(
+    p: &Project,
+    root: &Path,
+    d: &detc_diag::Diagnostic,
+    range: lsp_types::Range,
+) -> Diagnostic {
     let severity = match d.severity {
         detc_diag::Severity::Error => DiagnosticSeverity::ERROR,
         detc_diag::Severity::Warning => DiagnosticSeverity::WARNING,
@@ -388,7 +431,8 @@ fn technique_at(text: &str, at: usize) -> Option<String> {
     let (s, e) = around(text, at, |c| c.is_ascii_alphanumeric() || c == '.');
     let w = text.get(s..e)?.trim_end_matches('.');
     let b = w.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     let ok = b.first() == Some(&b'T')
         && digits(1..5)
         && (b.len() == 5 || (b.len() == 9 && b[5] == b'.' && digits(6..9)));
@@ -402,13 +446,18 @@ fn technique_hover(id: &str) -> Option<String> {
     let t = a.technique(id);
     let moved = a.moved(id);
     if t.is_none() && moved.is_none() {
-        return Some(format!("**{id}**: not a technique of the embedded ATT&CK data"));
+        return Some(format!(
+            "**{id}**: not a technique of the embedded ATT&CK data"
+        ));
     }
     let mut out = String::new();
     if let Some(t) = t {
         out.push_str(&format!("**{id} {}**", t.name));
         if let Some(parent) = detc_attack::Attack::parent_of(id).and_then(|p| a.technique(p)) {
-            out.push_str(&format!(" (sub-technique of {} {})", parent.id, parent.name));
+            out.push_str(&format!(
+                " (sub-technique of {} {})",
+                parent.id, parent.name
+            ));
         }
         if !t.tactics.is_empty() {
             out.push_str(&format!("\n\ntactics: {}", t.tactics.join(", ")));
@@ -416,7 +465,10 @@ fn technique_hover(id: &str) -> Option<String> {
         if t.revoked {
             out.push_str(&format!(
                 "\n\n**revoked**{}",
-                t.revoked_by.as_ref().map(|r| format!(", replaced by {r}")).unwrap_or_default()
+                t.revoked_by
+                    .as_ref()
+                    .map(|r| format!(", replaced by {r}"))
+                    .unwrap_or_default()
             ));
         }
         if t.deprecated {
@@ -429,7 +481,10 @@ fn technique_hover(id: &str) -> Option<String> {
         match &m.to {
             Some(to) => out.push_str(&format!(
                 "\n\nmoves to {to}{} in ATT&CK v{}",
-                m.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+                m.name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
                 m.version
             )),
             None => out.push_str(&format!("\n\ndropped in ATT&CK v{}", m.version)),
@@ -447,12 +502,18 @@ fn macro_at(text: &str, at: usize) -> Option<(String, usize)> {
     let rel = at - line_start;
     // The backtick pair holding the cursor: ticks alternate open, close.
     let ticks: Vec<usize> = line.match_indices('`').map(|(i, _)| i).collect();
-    let pair = ticks.chunks(2).find(|p| p.len() == 2 && p[0] < rel && rel <= p[1])?;
+    let pair = ticks
+        .chunks(2)
+        .find(|p| p.len() == 2 && p[0] < rel && rel <= p[1])?;
     let call = line.get(pair[0] + 1..pair[1])?.trim();
     let (name, arity) = match call.split_once('(') {
         Some((n, rest)) => {
             let args = rest.strip_suffix(')')?;
-            let n_args = if args.trim().is_empty() { 0 } else { args.split(',').count() };
+            let n_args = if args.trim().is_empty() {
+                0
+            } else {
+                args.split(',').count()
+            };
             (n.trim(), n_args)
         }
         None => (call, 0),
@@ -471,11 +532,20 @@ fn around(text: &str, at: usize, keep: impl Fn(char) -> bool) -> (usize, usize) 
     let at = at.min(text.len());
     let start = text
         .get(..at)
-        .and_then(|t| t.char_indices().rev().find(|(_, c)| !keep(*c)).map(|(i, c)| i + c.len_utf8()))
+        .and_then(|t| {
+            t.char_indices()
+                .rev()
+                .find(|(_, c)| !keep(*c))
+                .map(|(i, c)| i + c.len_utf8())
+        })
         .unwrap_or(0);
     let end = text
         .get(at..)
-        .and_then(|t| t.char_indices().find(|(_, c)| !keep(*c)).map(|(i, _)| at + i))
+        .and_then(|t| {
+            t.char_indices()
+                .find(|(_, c)| !keep(*c))
+                .map(|(i, _)| at + i)
+        })
         .unwrap_or(text.len());
     (start, end.max(start))
 }
@@ -502,8 +572,15 @@ mod tests {
     #[test]
     fn a_technique_hover_names_it_and_its_tactics() {
         let h = technique_hover("T1078.003").unwrap();
-        assert!(h.contains("Local Accounts") && h.contains("sub-technique of T1078 Valid Accounts"), "{h}");
+        assert!(
+            h.contains("Local Accounts") && h.contains("sub-technique of T1078 Valid Accounts"),
+            "{h}"
+        );
         assert!(h.contains("tactics:"), "{h}");
-        assert!(technique_hover("T9999").unwrap().contains("not a technique"));
+        assert!(
+            technique_hover("T9999")
+                .unwrap()
+                .contains("not a technique")
+        );
     }
 }

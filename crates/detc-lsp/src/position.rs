@@ -99,12 +99,45 @@ mod tests {
     fn positions_count_utf16_units() {
         let t = "a: é😀x\nb: y\n";
         let x = t.find('x').unwrap();
-        assert_eq!(position_of(t, x), Position { line: 0, character: 6 });
-        assert_eq!(offset_of(t, Position { line: 0, character: 6 }), Some(x));
+        assert_eq!(
+            position_of(t, x),
+            Position {
+                line: 0,
+                character: 6
+            }
+        );
+        assert_eq!(
+            offset_of(
+                t,
+                Position {
+                    line: 0,
+                    character: 6
+                }
+            ),
+            Some(x)
+        );
         let y = t.find('y').unwrap();
         assert_eq!(offset_of(t, position_of(t, y)), Some(y));
-        assert_eq!(offset_of(t, Position { line: 0, character: 99 }), Some(t.find('\n').unwrap()));
-        assert_eq!(offset_of(t, Position { line: 9, character: 0 }), None);
+        assert_eq!(
+            offset_of(
+                t,
+                Position {
+                    line: 0,
+                    character: 99
+                }
+            ),
+            Some(t.find('\n').unwrap())
+        );
+        assert_eq!(
+            offset_of(
+                t,
+                Position {
+                    line: 9,
+                    character: 0
+                }
+            ),
+            None
+        );
     }
 
     #[test]

@@ -1,0 +1,119 @@
+//! The decode cache (`DecodeCache`, which `detc lsp` keeps between checks)
+//! never gives a stale result: after each change, a run with the cache
+//! reports exactly what a cold run on the same texts reports, on the real
+//! security_content v4.42.0 and on the build fixture pack.
+
+use detc_content::{DecodeCache, Options, Overlay, Project, validate_with};
+use std::path::Path;
+
+fn cold(root: &Path, overlay: &Overlay) -> Project {
+    validate_with(root, &Options::default(), overlay.clone(), None)
+}
+
+fn cached(root: &Path, overlay: &Overlay, cache: &mut DecodeCache) -> Project {
+    validate_with(root, &Options::default(), overlay.clone(), Some(cache))
+}
+
+/// The diagnostics as text (file, position, code, message), for a
+/// comparison whose failure shows what differs.
+fn shown(p: &Project) -> Vec<String> {
+    p.diags
+        .iter()
+        .map(|d| {
+            let at = d
+                .span
+                .map(|s| format!("{}:{}", p.sources.get(s.file).path, s.start))
+                .unwrap_or_default();
+            format!("{at} {} {}", d.code, d.message)
+        })
+        .collect()
+}
+
+fn same(root: &Path, overlay: &Overlay, cache: &mut DecodeCache, what: &str) -> (usize, usize) {
+    let a = cold(root, overlay);
+    let b = cached(root, overlay, cache);
+    assert_eq!(
+        shown(&a),
+        shown(&b),
+        "{what}: the cached run differs from the cold one"
+    );
+    assert_eq!(
+        a.content.detections.len(),
+        b.content.detections.len(),
+        "{what}"
+    );
+    cache.last
+}
+
+#[test]
+fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let root = release.as_path();
+    let mut cache = DecodeCache::default();
+    let mut overlay = Overlay::default();
+    let (decoded, kept) = same(root, &overlay, &mut cache, "first run");
+    assert!(decoded > 2000 && kept == 0, "{decoded} {kept}");
+    let (decoded, kept) = same(root, &overlay, &mut cache, "nothing changed");
+    assert_eq!(decoded, 0, "{kept}");
+
+    // A detection's threshold, then a key misspelled.
+    let spray = root.join("detections/application/detect_password_spray_attempts.yml");
+    let text = std::fs::read_to_string(&spray).unwrap();
+    overlay.insert(
+        spray.clone(),
+        text.replace("unique_accounts > 30", "unique_accounts > 40"),
+    );
+    assert_eq!(same(root, &overlay, &mut cache, "a threshold").0, 1);
+    overlay.insert(
+        spray.clone(),
+        text.replace("\nstatus: production", "\nstatuss: production"),
+    );
+    assert_eq!(same(root, &overlay, &mut cache, "a misspelled key").0, 1);
+
+    // A macro's definition: the searches that use it are checked again
+    // (the rules run on the whole content every time).
+    let ctime = root.join("macros/security_content_ctime.yml");
+    let m = std::fs::read_to_string(&ctime).unwrap();
+    overlay.insert(ctime.clone(), m.replace("definition:", "definitionn:"));
+    same(root, &overlay, &mut cache, "a broken macro");
+
+    // Broken YAML, then back to the files on disk.
+    overlay.insert(spray.clone(), format!("{text}\n  bad: [unclosed\n"));
+    same(root, &overlay, &mut cache, "broken YAML");
+    overlay.clear();
+    same(root, &overlay, &mut cache, "the files on disk again");
+}
+
+#[test]
+fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
+    copy(&src, t.path());
+    let root = t.path();
+    let mut cache = DecodeCache::default();
+    let overlay = Overlay::default();
+    same(root, &overlay, &mut cache, "first run");
+    // A new file early in the order: every later file's id moves, so its
+    // spans would be wrong if its cached result were kept.
+    let early = root.join("baselines/aaa_new.yml");
+    std::fs::write(&early, "name: x\n").unwrap();
+    let (decoded, _) = same(root, &overlay, &mut cache, "a file added");
+    assert!(decoded > 1, "{decoded}");
+    std::fs::remove_file(&early).unwrap();
+    same(root, &overlay, &mut cache, "the file removed");
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
