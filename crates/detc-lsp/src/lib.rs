@@ -16,6 +16,9 @@
 //!   and arguments, and where it is defined).
 //! - `textDocument/definition`: a macro call goes to the macro's
 //!   `definition:`, a lookup's name to its YAML.
+//! - `textDocument/completion`: macro names inside backticks (with their
+//!   arguments), technique IDs with their names in a `mitre_attack_id:`
+//!   list, a detection's `type:` and `status:` values.
 //!
 //! The server never writes a file. Built on `lsp-server` (rust-analyzer's
 //! synchronous transport: a plain message loop, no async runtime, which a
@@ -57,6 +60,10 @@ pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp_types::CompletionOptions {
+            trigger_characters: Some(vec!["`".to_string()]),
+            ..lsp_types::CompletionOptions::default()
+        }),
         definition_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
@@ -254,14 +261,14 @@ impl State {
 
     /// Answers a request.
     fn answer(&self, r: Request) -> Response {
-        use lsp_types::request::{GotoDefinition, HoverRequest};
+        use lsp_types::request::{Completion, GotoDefinition, HoverRequest};
         let at = || -> Option<(PathBuf, Position)> {
             let uri = r.params.get("textDocument")?.get("uri")?.as_str()?;
             let pos: Position = serde_json::from_value(r.params.get("position")?.clone()).ok()?;
             Some((path_of(uri)?, pos))
         };
         match r.method.as_str() {
-            HoverRequest::METHOD | GotoDefinition::METHOD => {
+            HoverRequest::METHOD | GotoDefinition::METHOD | Completion::METHOD => {
                 let Some((path, pos)) = at() else {
                     return error(
                         r.id,
@@ -269,10 +276,10 @@ impl State {
                         "a textDocument and a position are needed",
                     );
                 };
-                let result = if r.method == HoverRequest::METHOD {
-                    serde_json::to_value(self.hover(&path, pos))
-                } else {
-                    serde_json::to_value(self.definition(&path, pos))
+                let result = match r.method.as_str() {
+                    HoverRequest::METHOD => serde_json::to_value(self.hover(&path, pos)),
+                    GotoDefinition::METHOD => serde_json::to_value(self.definition(&path, pos)),
+                    _ => serde_json::to_value(self.complete(&path, pos)),
                 };
                 Response::new_ok(r.id, result.unwrap_or(serde_json::Value::Null))
             }
@@ -332,6 +339,98 @@ impl State {
             let _ = root;
         }
         Some(out)
+    }
+
+    /// Completions at `pos`: macro names inside backticks, technique IDs in
+    /// a `mitre_attack_id:` list, a detection's `type:` and `status:`
+    /// values.
+    fn complete(&self, path: &Path, pos: Position) -> Option<Vec<lsp_types::CompletionItem>> {
+        use lsp_types::{CompletionItem, CompletionItemKind};
+        let text = self.text(path)?;
+        let at = offset_of(&text, pos)?;
+        let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+        let before = text.get(line_start..at)?;
+        let item = |label: String, detail: String, kind| CompletionItem {
+            label,
+            detail: Some(detail),
+            kind: Some(kind),
+            ..CompletionItem::default()
+        };
+        // Inside an open backtick: a macro.
+        if before.matches('`').count() % 2 == 1 {
+            let typed = before.rsplit('`').next().unwrap_or("");
+            let p = self.project.as_ref()?;
+            let mut out: Vec<CompletionItem> = p
+                .content
+                .macros
+                .iter()
+                .filter(|m| m.common.name().starts_with(typed))
+                .map(|m| {
+                    let def = m.definition.as_ref().map_or("", |d| d.value.as_str());
+                    let first: String = def.lines().next().unwrap_or("").chars().take(80).collect();
+                    let mut c = item(
+                        m.common.name().to_string(),
+                        first,
+                        CompletionItemKind::FUNCTION,
+                    );
+                    if !m.arguments.is_empty() {
+                        let args: Vec<&str> =
+                            m.arguments.iter().map(|a| a.value.as_str()).collect();
+                        c.insert_text = Some(format!("{}({})", m.common.name(), args.join(",")));
+                    }
+                    c
+                })
+                .collect();
+            out.sort_by(|a, b| a.label.cmp(&b.label));
+            out.dedup_by(|a, b| a.label == b.label && a.insert_text == b.insert_text);
+            return Some(out);
+        }
+        let trimmed = before.trim_start();
+        // An item of the mitre_attack_id list.
+        if let Some(typed) = trimmed
+            .strip_prefix("- ")
+            .or_else(|| (trimmed == "-").then_some(""))
+            && key_above(&text, line_start).as_deref() == Some("mitre_attack_id")
+        {
+            let typed = typed.trim();
+            let a = detc_attack::Attack::embedded();
+            return Some(
+                a.data
+                    .techniques
+                    .iter()
+                    .filter(|t| !t.revoked && !t.deprecated && t.id.starts_with(typed))
+                    .map(|t| item(t.id.clone(), t.name.clone(), CompletionItemKind::VALUE))
+                    .collect(),
+            );
+        }
+        // A detection's type or status.
+        let in_detections = self
+            .root
+            .as_ref()
+            .and_then(|r| path.strip_prefix(r.join("detections")).ok())
+            .is_some();
+        for (key, values) in [
+            ("type:", detc_content::enums::DETECTION_TYPES),
+            ("status:", detc_content::enums::DETECTION_STATUS),
+        ] {
+            if in_detections && let Some(typed) = before.strip_prefix(key) {
+                let typed = typed.trim();
+                return Some(
+                    values
+                        .iter()
+                        .filter(|v| v.starts_with(typed))
+                        .map(|v| {
+                            item(
+                                v.to_string(),
+                                format!("a detection's `{key}`"),
+                                CompletionItemKind::ENUM_MEMBER,
+                            )
+                        })
+                        .collect(),
+                );
+            }
+        }
+        None
     }
 
     fn definition(&self, path: &Path, pos: Position) -> Option<GotoDefinitionResponse> {
@@ -424,6 +523,25 @@ fn diagnostic(
         related_information: (!related.is_empty()).then_some(related),
         ..Diagnostic::default()
     }
+}
+
+/// The key of the block holding the line that starts at byte `line_start`
+/// of `text`: the nearest line above it, less indented (or, for a list
+/// item at the key's own indentation, as indented), that ends in `key:`.
+fn key_above(text: &str, line_start: usize) -> Option<String> {
+    let line = text.get(line_start..)?.lines().next().unwrap_or("");
+    let indent = line.len() - line.trim_start().len();
+    for above in text.get(..line_start)?.lines().rev() {
+        let t = above.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let ind = above.len() - t.len();
+        if ind <= indent && !t.starts_with('-') {
+            return t.strip_suffix(':').map(|k| k.trim().to_string());
+        }
+    }
+    None
 }
 
 /// The ATT&CK ID (`T1078`, `T1078.003`) at byte `at` of `text`.
@@ -567,6 +685,12 @@ mod tests {
         assert_eq!(macro_at(s, at), Some(("x_filter".into(), 0)));
         assert_eq!(macro_at(s, s.find("tstats").unwrap()), None);
         assert_eq!(word_at("| lookup my_lookup user", 12), Some("my_lookup"));
+        let y = "tags:\n  mitre_attack_id:\n  - T1110.003\n  - T11\n";
+        assert_eq!(
+            key_above(y, y.find("  - T11\n").unwrap()).as_deref(),
+            Some("mitre_attack_id")
+        );
+        assert_eq!(key_above("a:\n  b: 1\n", 3).as_deref(), Some("a"));
     }
 
     #[test]

@@ -227,9 +227,10 @@ async def test_bad_requests_get_errors_and_the_server_goes_on(client: LanguageCl
     assert past is None
     # A request the server does not serve: an LSP error, not a crash.
     with pytest.raises(Exception) as e:
-        await client.text_document_completion_async(
-            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
-                                   position=types.Position(line=0, character=0))
+        await client.text_document_references_async(
+            types.ReferenceParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                                  position=types.Position(line=0, character=0),
+                                  context=types.ReferenceContext(include_declaration=True))
         )
     assert "does not serve" in str(e.value) or "MethodNotFound" in type(e.value).__name__, repr(e.value)
     # Still serving.
@@ -239,3 +240,42 @@ async def test_bad_requests_get_errors_and_the_server_goes_on(client: LanguageCl
                           position=position_of(text, "- T1110.003", 4))
     )
     assert hover is not None
+
+
+def labels(result):
+    items = result.items if hasattr(result, "items") else (result or [])
+    return {i.label: i for i in items}
+
+
+async def test_completion(client: LanguageClient):
+    count_publications(client)
+    text = SPRAY.read_text()
+    open_file(client, SPRAY)
+    await diagnostics_of(client, uri(SPRAY))
+
+    # A technique in the mitre_attack_id list, as it is typed.
+    typing = text.replace("  - T1110\n", "  - T1110.\n", 1)
+    assert typing != text
+    change(client, SPRAY, typing, 2)
+    at = position_of(typing, "  - T1110.\n", len("  - T1110."))
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)), position=at)))
+    assert "T1110.003" in got and got["T1110.003"].detail == "Password Spraying", sorted(got)[:5]
+    assert all(k.startswith("T1110.") for k in got), sorted(got)
+
+    # A macro, just after a backtick.
+    typing = text.replace("| `security_content_ctime(firstTime)`", "| `security_content_c", 1)
+    change(client, SPRAY, typing, 3)
+    at = position_of(typing, "`security_content_c", len("`security_content_c"))
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)), position=at)))
+    assert "security_content_ctime" in got, sorted(got)
+    assert got["security_content_ctime"].insert_text == "security_content_ctime(field)", got["security_content_ctime"]
+
+    # A detection's type.
+    typing = text.replace("\ntype: TTP", "\ntype: ", 1)
+    change(client, SPRAY, typing, 4)
+    at = position_of(typing, "\ntype: ", len("\ntype: "))
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)), position=at)))
+    assert set(got) == {"TTP", "Anomaly", "Hunting", "Correlation"}, sorted(got)

@@ -163,7 +163,7 @@ enum Command {
     Drift(cmd::drift::Args),
     /// Serve an editor as a language server (LSP over stdio): every detc
     /// rule's diagnostics over the whole content root as you type,
-    /// ATT&CK and macro hovers, go to a macro's or lookup's definition.
+    /// ATT&CK and macro hovers, completion, go to a macro's or lookup's definition.
     ///
     /// The editor starts it (see docs/lsp.md for VS Code and Neovim). It
     /// reads the editor's unsaved buffers in place of the files and never
