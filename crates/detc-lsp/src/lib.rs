@@ -15,7 +15,9 @@
 //!   revoked or moved in a later version), a macro call (its definition
 //!   and arguments, and where it is defined).
 //! - `textDocument/definition`: a macro call goes to the macro's
-//!   `definition:`, a lookup's name to its YAML.
+//!   `definition:`, a lookup's name to its YAML, an `analytic_story` or
+//!   `data_source` item to that story's or data source's YAML.
+//! - `textDocument/references`: every search that calls a macro.
 //! - `textDocument/completion`: macro names inside backticks (with their
 //!   arguments), technique IDs with their names in a `mitre_attack_id:`
 //!   list, a detection's `type:` and `status:` values.
@@ -65,6 +67,7 @@ pub fn capabilities() -> ServerCapabilities {
             ..lsp_types::CompletionOptions::default()
         }),
         definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -261,14 +264,17 @@ impl State {
 
     /// Answers a request.
     fn answer(&self, r: Request) -> Response {
-        use lsp_types::request::{Completion, GotoDefinition, HoverRequest};
+        use lsp_types::request::{Completion, GotoDefinition, HoverRequest, References};
         let at = || -> Option<(PathBuf, Position)> {
             let uri = r.params.get("textDocument")?.get("uri")?.as_str()?;
             let pos: Position = serde_json::from_value(r.params.get("position")?.clone()).ok()?;
             Some((path_of(uri)?, pos))
         };
         match r.method.as_str() {
-            HoverRequest::METHOD | GotoDefinition::METHOD | Completion::METHOD => {
+            HoverRequest::METHOD
+            | GotoDefinition::METHOD
+            | Completion::METHOD
+            | References::METHOD => {
                 let Some((path, pos)) = at() else {
                     return error(
                         r.id,
@@ -279,6 +285,7 @@ impl State {
                 let result = match r.method.as_str() {
                     HoverRequest::METHOD => serde_json::to_value(self.hover(&path, pos)),
                     GotoDefinition::METHOD => serde_json::to_value(self.definition(&path, pos)),
+                    References::METHOD => serde_json::to_value(self.references(&path, pos)),
                     _ => serde_json::to_value(self.complete(&path, pos)),
                 };
                 Response::new_ok(r.id, result.unwrap_or(serde_json::Value::Null))
@@ -433,6 +440,67 @@ impl State {
         None
     }
 
+    /// Every search that calls the macro at `pos` (a call between
+    /// backticks, or anywhere in the macro's own file): the call in each
+    /// detection's, baseline's and response task's search.
+    fn references(&self, path: &Path, pos: Position) -> Option<Vec<Location>> {
+        let p = self.project.as_ref()?;
+        let root = self.root.as_ref()?;
+        let text = self.text(path)?;
+        let at = offset_of(&text, pos)?;
+        let name = match macro_at(&text, at) {
+            Some((name, _)) => name,
+            None => {
+                let rel = path
+                    .strip_prefix(root)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                p.content
+                    .macros
+                    .iter()
+                    .find(|m| m.common.path == rel)?
+                    .common
+                    .name()
+                    .to_string()
+            }
+        };
+        let searches = p
+            .content
+            .detections
+            .iter()
+            .filter_map(|d| d.search.as_ref())
+            .chain(p.content.baselines.iter().filter_map(|b| b.search.as_ref()))
+            .chain(
+                p.content
+                    .investigations
+                    .iter()
+                    .filter_map(|i| i.search.as_ref()),
+            );
+        let mut out = Vec::new();
+        for s in searches {
+            let f = p.sources.get(s.span.file);
+            let Some(raw) = f.text.get(s.span.start..s.span.end) else {
+                continue;
+            };
+            let Ok(uri) = uri_of(&root.join(&f.path)).parse::<Uri>() else {
+                continue;
+            };
+            let needle = format!("`{name}");
+            for (i, _) in raw.match_indices(&needle) {
+                let after = raw.as_bytes().get(i + needle.len()).copied();
+                if matches!(after, Some(b'`' | b'(')) {
+                    let start = s.span.start + i + 1;
+                    out.push(Location {
+                        uri: uri.clone(),
+                        range: range_of(&f.text, start, start + name.len()),
+                    });
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn definition(&self, path: &Path, pos: Position) -> Option<GotoDefinitionResponse> {
         let p = self.project.as_ref()?;
         let root = self.root.as_ref()?;
@@ -448,6 +516,24 @@ impl State {
                 .as_ref()
                 .map(|d| d.span)
                 .or(m.common.name.as_ref().map(|n| n.span))?
+        } else if let Some((key, item)) = list_item_at(&text, at) {
+            let named = |c: &detc_content::model::Common| c.name() == item;
+            let found = match key.as_str() {
+                "analytic_story" => p
+                    .content
+                    .stories
+                    .iter()
+                    .find(|x| named(&x.common))
+                    .and_then(|x| x.common.name.as_ref()),
+                "data_source" => p
+                    .content
+                    .data_sources
+                    .iter()
+                    .find(|x| named(&x.common))
+                    .and_then(|x| x.common.name.as_ref()),
+                _ => None,
+            };
+            found?.span
         } else {
             let word = word_at(&text, at)?;
             let l = p.content.lookups.iter().find(|l| l.common.name() == word)?;
@@ -523,6 +609,20 @@ fn diagnostic(
         related_information: (!related.is_empty()).then_some(related),
         ..Diagnostic::default()
     }
+}
+
+/// The list item on the line of byte `at` (`- Some Story`) and the key
+/// whose list it is (`analytic_story`).
+fn list_item_at(text: &str, at: usize) -> Option<(String, String)> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let item = line.trim_start().strip_prefix("- ")?.trim();
+    let item = item
+        .strip_prefix('\'')
+        .and_then(|i| i.strip_suffix('\''))
+        .or_else(|| item.strip_prefix('"').and_then(|i| i.strip_suffix('"')))
+        .unwrap_or(item);
+    Some((key_above(text, line_start)?, item.to_string()))
 }
 
 /// The key of the block holding the line that starts at byte `line_start`

@@ -194,6 +194,33 @@ async def test_hover_and_definition(client: LanguageClient):
     macro = (ROOT / "macros/security_content_summariesonly.yml").read_text()
     assert where.range.start.line == position_of(macro, "definition:").line
 
+    # A story and a data source the detection names: their files.
+    where = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                               position=position_of(text, "- Active Directory Password Spraying", 5))
+    )
+    assert where is not None and where.uri == uri(ROOT / "stories/active_directory_password_spraying.yml"), where
+    where = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                               position=position_of(text, "- Windows Event Log Security 4625", 5))
+    )
+    assert where is not None and "data_sources/" in where.uri, where
+
+    # Every search that calls the macro, each range on the macro's name.
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                              position=position_of(text, "`security_content_summariesonly`", 3),
+                              context=types.ReferenceContext(include_declaration=False))
+    )
+    users = [f for f in ROOT.glob("detections/**/*.yml") if "`security_content_summariesonly`" in f.read_text()]
+    assert len(refs) >= len(users) - 10, (len(refs), len(users))
+    assert any(r.uri == uri(SPRAY) for r in refs)
+    cache = {}
+    for r in refs:
+        lines = cache.setdefault(r.uri, pathlib.Path(r.uri[len("file://"):]).read_text().split("\n"))
+        line = lines[r.range.start.line]
+        assert line[r.range.start.character:r.range.end.character] == "security_content_summariesonly", (r, line)
+
     # Nothing there: no hover, no definition.
     nothing = await client.text_document_hover_async(
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
@@ -227,10 +254,9 @@ async def test_bad_requests_get_errors_and_the_server_goes_on(client: LanguageCl
     assert past is None
     # A request the server does not serve: an LSP error, not a crash.
     with pytest.raises(Exception) as e:
-        await client.text_document_references_async(
-            types.ReferenceParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
-                                  position=types.Position(line=0, character=0),
-                                  context=types.ReferenceContext(include_declaration=True))
+        await client.text_document_formatting_async(
+            types.DocumentFormattingParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                                           options=types.FormattingOptions(tab_size=2, insert_spaces=True))
         )
     assert "does not serve" in str(e.value) or "MethodNotFound" in type(e.value).__name__, repr(e.value)
     # Still serving.
