@@ -85,6 +85,19 @@ pub struct Label {
     pub message: String,
 }
 
+/// An edit that fixes a diagnostic: the text at `span` replaced by
+/// `replacement` (an empty replacement deletes it). Offered by `detc lsp`
+/// as a quick fix; only set where the rule knows the fix is right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the edit does, for a person (`rename to \`status\``).
+    pub title: String,
+    /// The bytes replaced.
+    pub span: Span,
+    /// Their new text.
+    pub replacement: String,
+}
+
 /// One finding about the content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -108,6 +121,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Whether a baseline knew it, once one is applied ([`Baseline::apply`]).
     pub baseline: Option<BaselineState>,
+    /// The edit that fixes it, when the rule knows one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -129,6 +144,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             baseline: None,
+            fix: None,
         }
     }
 
@@ -163,6 +179,21 @@ impl Diagnostic {
     /// Sets the help line.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the edit that fixes it.
+    pub fn fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.fix = Some(Fix {
+            title: title.into(),
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

@@ -18,6 +18,9 @@
 //!   `definition:`, a lookup's name to its YAML, an `analytic_story` or
 //!   `data_source` item to that story's or data source's YAML.
 //! - `textDocument/references`: every search that calls a macro.
+//! - `textDocument/codeAction`: the rules' fixes as quick fixes (a
+//!   misspelled key renamed, an enum value replaced, a technique listed
+//!   beside its own sub-technique removed).
 //! - `textDocument/completion`: macro names inside backticks (with their
 //!   arguments), technique IDs with their names in a `mitre_attack_id:`
 //!   list, a detection's `type:` and `status:` values.
@@ -68,6 +71,7 @@ pub fn capabilities() -> ServerCapabilities {
         }),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -264,7 +268,28 @@ impl State {
 
     /// Answers a request.
     fn answer(&self, r: Request) -> Response {
-        use lsp_types::request::{Completion, GotoDefinition, HoverRequest, References};
+        use lsp_types::request::{
+            CodeActionRequest, Completion, GotoDefinition, HoverRequest, References,
+        };
+        if r.method == CodeActionRequest::METHOD {
+            let asked = || -> Option<(PathBuf, lsp_types::Range)> {
+                let uri = r.params.get("textDocument")?.get("uri")?.as_str()?;
+                let range = serde_json::from_value(r.params.get("range")?.clone()).ok()?;
+                Some((path_of(uri)?, range))
+            };
+            return match asked() {
+                Some((path, range)) => Response::new_ok(
+                    r.id,
+                    serde_json::to_value(self.code_actions(&path, range))
+                        .unwrap_or(serde_json::Value::Null),
+                ),
+                None => error(
+                    r.id,
+                    ErrorCode::InvalidParams,
+                    "a textDocument and a range are needed",
+                ),
+            };
+        }
         let at = || -> Option<(PathBuf, Position)> {
             let uri = r.params.get("textDocument")?.get("uri")?.as_str()?;
             let pos: Position = serde_json::from_value(r.params.get("position")?.clone()).ok()?;
@@ -438,6 +463,61 @@ impl State {
             }
         }
         None
+    }
+
+    /// The quick fixes of the diagnostics of `path` that touch `range`:
+    /// the rules' own fixes (a misspelled key renamed, an enum value
+    /// replaced, a technique listed beside its sub-technique removed).
+    fn code_actions(
+        &self,
+        path: &Path,
+        range: lsp_types::Range,
+    ) -> Option<Vec<lsp_types::CodeAction>> {
+        let p = self.project.as_ref()?;
+        let root = self.root.as_ref()?;
+        let rel = path
+            .strip_prefix(root)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let uri: Uri = uri_of(path).parse().ok()?;
+        let mut out = Vec::new();
+        for d in &p.diags {
+            let (Some(fix), Some(span)) = (&d.fix, d.span) else {
+                continue;
+            };
+            let f = p.sources.get(fix.span.file);
+            if f.path != rel {
+                continue;
+            }
+            let shown = range_of(&p.sources.get(span.file).text, span.start, span.end);
+            let touches = shown.start <= range.end && range.start <= shown.end;
+            if !touches {
+                continue;
+            }
+            let edit = lsp_types::TextEdit {
+                range: range_of(&f.text, fix.span.start, fix.span.end),
+                new_text: fix.replacement.clone(),
+            };
+            // lsp-types' WorkspaceEdit keys its changes by Uri, whose
+            // parsed form caches a position in a Cell; the key is never
+            // changed here.
+            #[allow(clippy::mutable_key_type)]
+            let mut changes = std::collections::HashMap::new();
+            changes.insert(uri.clone(), vec![edit]);
+            out.push(lsp_types::CodeAction {
+                title: format!("{} ({})", fix.title, d.code),
+                kind: Some(lsp_types::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic(p, root, d, shown)]),
+                edit: Some(lsp_types::WorkspaceEdit {
+                    changes: Some(changes),
+                    ..lsp_types::WorkspaceEdit::default()
+                }),
+                is_preferred: Some(true),
+                ..lsp_types::CodeAction::default()
+            });
+        }
+        Some(out)
     }
 
     /// Every search that calls the macro at `pos` (a call between

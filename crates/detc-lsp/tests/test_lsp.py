@@ -305,3 +305,27 @@ async def test_completion(client: LanguageClient):
     got = labels(await client.text_document_completion_async(
         types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)), position=at)))
     assert set(got) == {"TTP", "Anomaly", "Hunting", "Correlation"}, sorted(got)
+
+
+async def test_quick_fixes(client: LanguageClient):
+    count_publications(client)
+    text = SPRAY.read_text()
+    open_file(client, SPRAY)
+    diags = await diagnostics_of(client, uri(SPRAY))
+    a004 = next(d for d in diags if d.code == "A004")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                               range=a004.range, context=types.CodeActionContext(diagnostics=[a004])))
+    fix = next(a for a in actions if a.title == "remove `T1110` (A004)")
+    assert fix.kind == types.CodeActionKind.QuickFix
+    (edit,) = fix.edit.changes[uri(SPRAY)]
+    assert edit.range.start == types.Position(line=36, character=0) and edit.range.end == types.Position(line=37, character=0)
+    assert edit.new_text == ""
+    # The editor applies it: the finding is gone, nothing else changes.
+    lines = text.split("\n")
+    fixed = "\n".join(lines[:36] + lines[37:])
+    n = client.published[uri(SPRAY)]
+    change(client, SPRAY, fixed, 2)
+    after = await diagnostics_of(client, uri(SPRAY), after=n)
+    assert not any(d.code == "A004" for d in after), [(d.code, d.message) for d in after]
+    assert len(after) == len(diags) - 1, ([(d.code, d.message) for d in diags], [(d.code, d.message) for d in after])

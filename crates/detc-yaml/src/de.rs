@@ -86,6 +86,33 @@ fn kind_name(doc: &Doc, n: NodeId) -> &'static str {
 /// Cost: one pass over each candidate's characters for a histogram; the edit
 /// distance (rapidfuzz's bit-parallel optimal string alignment, stopped at
 /// the cutoff) only when the histograms allow a close enough match.
+/// `value` written as a YAML scalar in place of the scalar token
+/// `original` (its text in the file): in the same quotes when it was
+/// quoted, plain when YAML reads `value` plainly back as itself, else
+/// single-quoted. For fixes that replace a value.
+pub fn scalar_like(original: &str, value: &str) -> String {
+    let single = || format!("'{}'", value.replace('\'', "''"));
+    if original.starts_with('\'') {
+        return single();
+    }
+    if original.starts_with('"') {
+        return format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+    }
+    let plain = !value.is_empty()
+        && value.trim() == value
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.ends_with(':')
+        && !value.contains('\n')
+        && !value.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c))
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~"
+        )
+        && value.parse::<f64>().is_err();
+    if plain { value.to_string() } else { single() }
+}
+
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
@@ -686,25 +713,38 @@ impl MapReader {
                 continue;
             }
             let hint = did_you_mean(k, self.known.iter().copied());
+            // A rename is offered as a fix only when the map lacks the key
+            // it would give (else it would be a duplicate).
+            let rename = hint.filter(|s| !self.entries.iter().any(|(e, _, _)| e == s));
             let d = match ignored_by {
                 Some(tool) => {
                     let typo = hint
                         .map(|s| format!("if you meant `{s}`, rename it; otherwise "))
                         .unwrap_or_default();
-                    diag(code::S006, format!("unknown key `{k}` in {} has no effect: {tool} ignores it", self.what),
+                    let d = diag(code::S006, format!("unknown key `{k}` in {} has no effect: {tool} ignores it", self.what),
                     )
                     .at(de.span(*kn))
                     .label("ignored")
                     .help(format!(
                         "{typo}remove it: contentctl 5 refuses unknown keys (`detc migrate` removes it)"
-                    ))
+                    ));
+                    match rename {
+                        Some(s) => d.fix(format!("rename to `{s}`"), de.span(*kn), s),
+                        None => d,
+                    }
                 }
                 None => {
                     let d = diag(code::S002, format!("unknown key `{k}` in {}", self.what))
                         .at(de.span(*kn))
                         .label("not a field of this object");
                     match hint {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => {
+                            let d = d.help(format!("did you mean `{s}`?"));
+                            match rename {
+                                Some(r) => d.fix(format!("rename to `{r}`"), de.span(*kn), r),
+                                None => d,
+                            }
+                        }
                         None => {
                             let mut known: Vec<&str> = self.known.clone();
                             known.sort_unstable();

@@ -17,6 +17,6 @@ mod de;
 mod shape;
 mod tree;
 
-pub use de::{Decoder, MapReader, Spanned, did_you_mean};
+pub use de::{Decoder, MapReader, Spanned, did_you_mean, scalar_like};
 pub use shape::{KeyShape, MapShape, Shape};
 pub use tree::{Doc, Limits, Node, NodeId, NodeKind, Scalar, ScalarValue, parse};

@@ -18,7 +18,18 @@ pub(crate) fn one_of(
         .at(v.span)
         .label("not an allowed value");
     d = match detc_yaml::did_you_mean(&v.value, allowed.iter().copied()) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
+        Some(s) => {
+            let token = de.source.and_then(|t| t.get(v.span.start..v.span.end));
+            let d = d.help(format!("did you mean `{s}`?"));
+            match token {
+                Some(t) => d.fix(
+                    format!("replace with `{s}`"),
+                    v.span,
+                    detc_yaml::scalar_like(t, s),
+                ),
+                None => d,
+            }
+        }
         None => d.help(format!("use one of: {}", allowed.join(", "))),
     };
     de.push(d);
