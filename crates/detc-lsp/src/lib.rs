@@ -25,6 +25,9 @@
 //!   arguments), technique IDs with their names in a `mitre_attack_id:`
 //!   list, a detection's `type:` and `status:` values.
 //!
+//! - `workspace/executeCommand` `detc.expandedSearch` (a file's URI): the
+//!   detection's search with its macros expanded, one command per line.
+//!
 //! The server never writes a file. Built on `lsp-server` (rust-analyzer's
 //! synchronous transport: a plain message loop, no async runtime, which a
 //! server whose work is one CPU-bound check per edit does not need) and
@@ -60,6 +63,11 @@ pub fn serve_stdio() -> Result<(), String> {
         .map_err(|e| format!("the connection's threads: {e}"))
 }
 
+/// The editor command that answers a detection's (or baseline's) search
+/// with every macro expanded, one command per line, as `detc snapshot`
+/// writes it; its argument is the file's URI.
+pub const EXPANDED_SEARCH: &str = "detc.expandedSearch";
+
 /// What the server tells the editor it does.
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
@@ -72,6 +80,10 @@ pub fn capabilities() -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
+        execute_command_provider: Some(lsp_types::ExecuteCommandOptions {
+            commands: vec![EXPANDED_SEARCH.to_string()],
+            ..lsp_types::ExecuteCommandOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -271,6 +283,31 @@ impl State {
         use lsp_types::request::{
             CodeActionRequest, Completion, GotoDefinition, HoverRequest, References,
         };
+        if r.method == lsp_types::request::ExecuteCommand::METHOD {
+            let command = r.params.get("command").and_then(serde_json::Value::as_str);
+            let arg = r
+                .params
+                .get("arguments")
+                .and_then(|a| a.get(0))
+                .and_then(serde_json::Value::as_str)
+                .and_then(path_of);
+            return match (command, arg) {
+                (Some(EXPANDED_SEARCH), Some(path)) => match self.expanded_search(&path) {
+                    Ok(text) => Response::new_ok(r.id, text),
+                    Err(why) => error(r.id, ErrorCode::InvalidParams, &why),
+                },
+                (Some(EXPANDED_SEARCH), None) => error(
+                    r.id,
+                    ErrorCode::InvalidParams,
+                    "detc.expandedSearch takes a file's URI",
+                ),
+                _ => error(
+                    r.id,
+                    ErrorCode::MethodNotFound,
+                    "detc lsp has no such command",
+                ),
+            };
+        }
         if r.method == CodeActionRequest::METHOD {
             let asked = || -> Option<(PathBuf, lsp_types::Range)> {
                 let uri = r.params.get("textDocument")?.get("uri")?.as_str()?;
@@ -365,6 +402,13 @@ impl State {
             out.push_str(&format!(" ({})", args.join(", ")));
         }
         out.push_str(&format!("\n\n```spl\n{def}\n```\n"));
+        // Nested macros: the definition as Splunk runs it.
+        if def.contains('`')
+            && let Ok(e) = detc_spl::expand_macros(def, &|name, n| definition(p, name, n))
+            && e.text != def
+        {
+            out.push_str(&format!("\nexpands to:\n\n```spl\n{}\n```\n", e.text));
+        }
         if let Some(n) = &m.common.name {
             let f = &p.sources.get(n.span.file).path;
             out.push_str(&format!("\ndefined in `{}`", Path::new(f).display()));
@@ -463,6 +507,41 @@ impl State {
             }
         }
         None
+    }
+
+    /// The search of the detection or baseline of `path`, every macro the
+    /// content defines expanded, one command per line.
+    fn expanded_search(&self, path: &Path) -> Result<String, String> {
+        let p = self
+            .project
+            .as_ref()
+            .ok_or("the content has not been read yet")?;
+        let root = self.root.as_ref().ok_or("no content root")?;
+        let rel = path
+            .strip_prefix(root)
+            .map_err(|_| "the file is outside the content root".to_string())?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let search = p
+            .content
+            .detections
+            .iter()
+            .filter(|d| d.common.path == rel)
+            .filter_map(|d| d.search.as_ref())
+            .chain(
+                p.content
+                    .baselines
+                    .iter()
+                    .filter(|b| b.common.path == rel)
+                    .filter_map(|b| b.search.as_ref()),
+            )
+            .next()
+            .ok_or("the file is not a detection or baseline with a search")?;
+        let e = detc_spl::expand_macros(&search.value, &|name, n| definition(p, name, n))
+            .map_err(|e| e.to_string())?;
+        // Macros the content does not define (Splunk_SA_CIM's
+        // drop_dm_object_name) stay as written, as in the snapshot.
+        Ok(detc_spl::pipeline_lines(&e.text))
     }
 
     /// The quick fixes of the diagnostics of `path` that touch `range`:
@@ -626,6 +705,31 @@ impl State {
             range: range_of(&f.text, span.start, span.end),
         }))
     }
+}
+
+/// Macro `name` with `n` arguments as the app defines it: its argument
+/// names and its definition; a detection's filter macro that `macros/`
+/// lacks is `search *`, as the build creates it (contentctl's rule, in
+/// detc-plan).
+fn definition(p: &Project, name: &str, n: usize) -> Option<(Vec<String>, String)> {
+    if let Some(m) = p
+        .content
+        .macros
+        .iter()
+        .find(|m| m.common.name() == name && m.arguments.len() == n)
+    {
+        return Some((
+            m.arguments.iter().map(|a| a.value.clone()).collect(),
+            m.definition.as_ref()?.value.clone(),
+        ));
+    }
+    let stem = name.strip_suffix("_filter")?;
+    (n == 0
+        && p.content
+            .detections
+            .iter()
+            .any(|d| detc_content::naming::file_stem_for(d.common.name()) == stem))
+    .then(|| (Vec::new(), "search *".to_string()))
 }
 
 fn publish(conn: &Connection, uri: &str, diagnostics: Vec<Diagnostic>) {

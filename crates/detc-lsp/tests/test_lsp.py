@@ -329,3 +329,31 @@ async def test_quick_fixes(client: LanguageClient):
     after = await diagnostics_of(client, uri(SPRAY), after=n)
     assert not any(d.code == "A004" for d in after), [(d.code, d.message) for d in after]
     assert len(after) == len(diags) - 1, ([(d.code, d.message) for d in diags], [(d.code, d.message) for d in after])
+
+
+async def test_the_expanded_search_is_the_snapshots(client: LanguageClient, tmp_path):
+    import subprocess
+    count_publications(client)
+    open_file(client, SPRAY)
+    await diagnostics_of(client, uri(SPRAY))
+    got = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="detc.expandedSearch", arguments=[uri(SPRAY)]))
+    assert got.startswith("| tstats summariesonly="), got[:200]
+    # What `detc snapshot` writes for the same detection.
+    subprocess.run([DETC, "snapshot", "--cap-lints", "warn", "--out", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)
+    snap = (tmp_path / "detections/application/detect_password_spray_attempts.txt").read_text()
+    section = snap.split("== search, macros expanded (one command per line) ==\n", 1)[1].split("\n== ", 1)[0]
+    assert got.strip() == section.strip()
+    # Not a detection: an LSP error that says why.
+    with pytest.raises(Exception) as e:
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="detc.expandedSearch", arguments=[uri(ROOT / "contentctl.yml")]))
+    assert "not a detection" in str(e.value), repr(e.value)
+
+    # A macro's hover shows what a nested macro expands to.
+    text = SPRAY.read_text()
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                          position=position_of(text, "`security_content_ctime(firstTime)`", 3)))
+    assert hover is not None and "ctime($field$)" in hover.contents.value, hover
