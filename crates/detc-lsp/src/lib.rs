@@ -17,11 +17,13 @@
 //! - `textDocument/definition`: a macro call goes to the macro's
 //!   `definition:`, a lookup's name to its YAML, an `analytic_story` or
 //!   `data_source` item to that story's or data source's YAML.
+//!   A `$field$` token: whether the detection's search outputs the field.
 //! - `textDocument/references`: every search that calls a macro.
 //! - `textDocument/codeAction`: the rules' fixes as quick fixes (a
 //!   misspelled key renamed, an enum value replaced, a technique listed
 //!   beside its own sub-technique removed).
-//! - `textDocument/completion`: macro names inside backticks (with their
+//! - `textDocument/completion`: the fields the search outputs after a `$`
+//!   (risk message, drilldowns), macro names inside backticks (with their
 //!   arguments), technique IDs with their names in a `mitre_attack_id:`
 //!   list, a detection's `type:` and `status:` values.
 //!
@@ -373,6 +375,8 @@ impl State {
         let at = offset_of(&text, pos)?;
         let value = if let Some(id) = technique_at(&text, at) {
             technique_hover(&id)?
+        } else if let Some(field) = token_at(&text, at) {
+            self.token_hover(path, &field)?
         } else if let Some((name, arity)) = macro_at(&text, at) {
             self.macro_hover(&name, arity)?
         } else {
@@ -385,6 +389,33 @@ impl State {
             }),
             range: None,
         })
+    }
+
+    /// A `$field$` token of a detection: whether its search outputs the
+    /// field (risk messages, drilldowns and notables take their values from
+    /// the search's results).
+    fn token_hover(&self, path: &Path, field: &str) -> Option<String> {
+        let p = self.project.as_ref()?;
+        let rel = path
+            .strip_prefix(self.root.as_ref()?)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let fields = outputs_of(p, &rel)?;
+        let out = if fields.names().contains(field) {
+            format!("**`${field}$`**: the search outputs `{field}`")
+        } else if fields.is_known() {
+            let all: Vec<&str> = fields.names().iter().map(String::as_str).collect();
+            format!(
+                "**`${field}$`**: the search does not output `{field}`; it outputs only {}",
+                all.join(", ")
+            )
+        } else {
+            format!(
+                "**`${field}$`**: the search may output `{field}` (detc cannot tell all it outputs)"
+            )
+        };
+        Some(out)
     }
 
     fn macro_hover(&self, name: &str, arity: usize) -> Option<String> {
@@ -432,6 +463,35 @@ impl State {
             kind: Some(kind),
             ..CompletionItem::default()
         };
+        // Inside an open `$`: a field the detection's search outputs (for
+        // the risk message, drilldowns and notable).
+        // (Not in the detection's own `search:`, where `$` is SPL's.)
+        if before.matches('$').count() % 2 == 1 && !before.starts_with("search:") {
+            let typed = before.rsplit('$').next().unwrap_or("");
+            let p = self.project.as_ref()?;
+            let rel = path
+                .strip_prefix(self.root.as_ref()?)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            let fields = outputs_of(p, &rel)?;
+            let exact = fields.is_known();
+            return Some(
+                fields
+                    .names()
+                    .iter()
+                    .filter(|f| f.starts_with(typed))
+                    .map(|f| {
+                        let detail = if exact {
+                            "the search outputs it"
+                        } else {
+                            "the search outputs it (and maybe others)"
+                        };
+                        item(f.clone(), detail.to_string(), CompletionItemKind::FIELD)
+                    })
+                    .collect(),
+            );
+        }
         // Inside an open backtick: a macro.
         if before.matches('`').count() % 2 == 1 {
             let typed = before.rsplit('`').next().unwrap_or("");
@@ -707,6 +767,36 @@ impl State {
     }
 }
 
+/// Macros and lookups for the SPL analysis of what a search outputs.
+struct Resolve<'a>(&'a Project);
+
+impl detc_spl::Resolver for Resolve<'_> {
+    fn macro_definition(&self, name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+        definition(self.0, name, arity)
+    }
+
+    fn lookup_fields(&self, name: &str) -> Option<Vec<String>> {
+        // KV store collections' fields; a CSV lookup's columns are not
+        // read here, so a search through one counts as "at least".
+        let l = self
+            .0
+            .content
+            .lookups
+            .iter()
+            .find(|l| l.common.name() == name)?;
+        (!l.fields.is_empty()).then(|| l.fields.iter().map(|f| f.value.clone()).collect())
+    }
+}
+
+/// What the search of the detection in file `rel` outputs.
+fn outputs_of(p: &Project, rel: &str) -> Option<detc_spl::Fields> {
+    let d = p.content.detections.iter().find(|d| d.common.path == rel)?;
+    Some(detc_spl::output_fields(
+        &d.search.as_ref()?.value,
+        &Resolve(p),
+    ))
+}
+
 /// Macro `name` with `n` arguments as the app defines it: its argument
 /// names and its definition; a detection's filter macro that `macros/`
 /// lacks is `search *`, as the build creates it (contentctl's rule, in
@@ -893,6 +983,26 @@ fn technique_hover(id: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The `$field$` token around byte `at` of `text`, on one line (not
+/// Splunk's own `$info_min_time$` and the like, nor `%...%`).
+fn token_at(text: &str, at: usize) -> Option<String> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text.get(at..)?.find('\n').map_or(text.len(), |i| at + i);
+    let line = text.get(line_start..line_end)?;
+    let rel = at - line_start;
+    let dollars: Vec<usize> = line.match_indices('$').map(|(i, _)| i).collect();
+    let pair = dollars
+        .chunks(2)
+        .find(|p| p.len() == 2 && p[0] <= rel && rel <= p[1])?;
+    let tok = line.get(pair[0] + 1..pair[1])?;
+    let ok = !tok.is_empty()
+        && tok
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-:".contains(c))
+        && !tok.starts_with("info_");
+    ok.then(|| tok.to_string())
 }
 
 /// The macro call (name, number of arguments) inside the backticks around

@@ -357,3 +357,30 @@ async def test_the_expanded_search_is_the_snapshots(client: LanguageClient, tmp_
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
                           position=position_of(text, "`security_content_ctime(firstTime)`", 3)))
     assert hover is not None and "ctime($field$)" in hover.contents.value, hover
+
+
+async def test_tokens_know_what_the_search_outputs(client: LanguageClient):
+    count_publications(client)
+    text = SPRAY.read_text()
+    open_file(client, SPRAY)
+    await diagnostics_of(client, uri(SPRAY))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                          position=position_of(text, "from $src$", 7)))
+    assert hover is not None and "the search outputs `src`" in hover.contents.value, hover
+
+    typing = text.replace("from $src$ targeting", "from $s targeting", 1)
+    change(client, SPRAY, typing, 2)
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                               position=position_of(typing, "from $s", len("from $s")))))
+    # The search ends in `table _time, src, action, app, unique_accounts,
+    # total_failures, sourcetype, signature_id`.
+    assert set(got) == {"src", "sourcetype", "signature_id"}, sorted(got)
+
+    typing = text.replace("from $src$ targeting", "from $user$ targeting", 1)
+    change(client, SPRAY, typing, 3)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                          position=position_of(typing, "from $user$", 7)))
+    assert hover is not None and "does not output `user`" in hover.contents.value, hover
