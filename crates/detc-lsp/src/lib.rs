@@ -379,6 +379,13 @@ impl State {
             self.token_hover(path, &field)?
         } else if let Some((name, arity)) = macro_at(&text, at) {
             self.macro_hover(&name, arity)?
+        } else if let Some(h) = list_item_at(&text, at)
+            .filter(|(k, _)| k == "data_source")
+            .and_then(|(_, item)| self.data_source_hover(&item))
+        {
+            h
+        } else if let Some(h) = word_at(&text, at).and_then(|w| self.lookup_hover(w)) {
+            h
         } else {
             return None;
         };
@@ -415,6 +422,81 @@ impl State {
                 "**`${field}$`**: the search may output `{field}` (detc cannot tell all it outputs)"
             )
         };
+        Some(out)
+    }
+
+    /// A lookup by name: its kind, its fields (a KV store collection's, or
+    /// the header of its CSV file), its file and description.
+    fn lookup_hover(&self, name: &str) -> Option<String> {
+        let p = self.project.as_ref()?;
+        let root = self.root.as_ref()?;
+        let l = p.content.lookups.iter().find(|l| l.common.name() == name)?;
+        let kind = l.lookup_type.as_ref().map_or("csv", |k| k.value.as_str());
+        let mut fields: Vec<String> = l.fields.iter().map(|f| f.value.clone()).collect();
+        let file = l
+            .filename
+            .as_ref()
+            .map(|f| f.value.clone())
+            .or_else(|| (kind == "csv").then(|| format!("{}.csv", l.common.name())));
+        if fields.is_empty() {
+            fields = l.csv_header.clone().unwrap_or_default();
+        }
+        if fields.is_empty()
+            && let Some(f) = &file
+            && let Ok(text) = std::fs::read_to_string(root.join("lookups").join(f))
+        {
+            fields = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+        }
+        let mut out = format!("**lookup `{name}`** ({kind})");
+        if !fields.is_empty() {
+            out.push_str(&format!("\n\nfields: {}", fields.join(", ")));
+        }
+        if let Some(f) = file {
+            out.push_str(&format!("\n\nfile: `lookups/{f}`"));
+        }
+        if let Some(d) = &l.common.description {
+            out.push_str(&format!("\n\n{}", d.value));
+        }
+        Some(out)
+    }
+
+    /// A data source by name: where its events come from and the fields
+    /// they have.
+    fn data_source_hover(&self, name: &str) -> Option<String> {
+        let p = self.project.as_ref()?;
+        let ds = p
+            .content
+            .data_sources
+            .iter()
+            .find(|d| d.common.name() == name)?;
+        let mut out = format!("**data source `{name}`**");
+        if let Some(s) = &ds.source {
+            out.push_str(&format!("\n\nsource: `{}`", s.value));
+        }
+        if let Some(s) = &ds.sourcetype {
+            out.push_str(&format!("\n\nsourcetype: `{}`", s.value));
+        }
+        if let Some((ta, version, _)) = &ds.supported_ta {
+            out.push_str(&format!("\n\nadd-on: {ta} {version}"));
+        }
+        if !ds.fields.is_empty() {
+            let f: Vec<&str> = ds.fields.iter().map(|f| f.value.as_str()).collect();
+            out.push_str(&format!("\n\nfields ({}): {}", f.len(), f.join(", ")));
+        }
+        if !ds.output_fields.is_empty() {
+            let f: Vec<&str> = ds.output_fields.iter().map(|f| f.value.as_str()).collect();
+            out.push_str(&format!(
+                "\n\nfields a detection using it must mention: {}",
+                f.join(", ")
+            ));
+        }
         Some(out)
     }
 

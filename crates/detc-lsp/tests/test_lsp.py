@@ -384,3 +384,28 @@ async def test_tokens_know_what_the_search_outputs(client: LanguageClient):
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
                           position=position_of(typing, "from $user$", 7)))
     assert hover is not None and "does not output `user`" in hover.contents.value, hover
+
+
+async def test_lookup_and_data_source_hovers(client: LanguageClient):
+    count_publications(client)
+    text = SPRAY.read_text()
+    open_file(client, SPRAY)
+    await diagnostics_of(client, uri(SPRAY))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                          position=position_of(text, "- Windows Event Log Security 4625", 6)))
+    assert hover is not None, "no data source hover"
+    v = hover.contents.value
+    assert "source: `XmlWinEventLog:Security`" in v and "Splunk Add-on for Microsoft Windows 8.9.0" in v, v
+    assert "AuthenticationPackageName" in v, v
+
+    dll = ROOT / "detections/endpoint/windows_known_abused_dll_created.yml"
+    dtext = dll.read_text()
+    open_file(client, dll)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(dll)),
+                          position=position_of(dtext, "| lookup hijacklibs_loaded", 12)))
+    assert hover is not None, "no lookup hover"
+    v = hover.contents.value
+    assert "**lookup `hijacklibs_loaded`** (csv)" in v and "fields: islibrary, library, excludes, ttp, comment" in v, v
+    assert "file: `lookups/hijacklibs_loaded.csv`" in v, v

@@ -66,6 +66,7 @@ fn legacy(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSource> {
         source,
         sourcetype,
         output_fields: Vec::new(),
+        fields: Vec::new(),
         separator,
         supported_ta: None,
         legacy_layout: true,
@@ -110,7 +111,19 @@ fn current(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSource> {
             }
         }
     }
-    for k in ["fields", "field_mappings", "convert_to_log_source"] {
+    // `fields`: the event's fields, for the language server's hover (read
+    // as it was: a list, its scalar items kept).
+    let mut fields = Vec::new();
+    if let Some(n) = m.get_some(de, "fields") {
+        for item in de.seq(n, "fields").unwrap_or_default() {
+            if de.is_scalar(item)
+                && let Some(f) = de.scalar_text(item, "fields")
+            {
+                fields.push(f);
+            }
+        }
+    }
+    for k in ["field_mappings", "convert_to_log_source"] {
         if let Some(n) = m.get_some(de, k) {
             let _ = de.seq(n, k);
         }
@@ -123,6 +136,7 @@ fn current(de: &mut Decoder, root: NodeId, path: &str) -> Option<DataSource> {
         source,
         sourcetype,
         output_fields,
+        fields,
         separator,
         supported_ta,
         legacy_layout: false,

@@ -391,6 +391,8 @@ pub struct DataSource {
     pub sourcetype: Option<Spanned<String>>,
     /// Fields that detections using it must mention.
     pub output_fields: Vec<Spanned<String>>,
+    /// `fields`: the fields its events have (contentctl 4.2+ layout).
+    pub fields: Vec<Spanned<String>>,
     /// `separator` (the field that tells event types apart, such as
     /// `eventName`), if any.
     pub separator: Option<String>,
