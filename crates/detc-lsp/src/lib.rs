@@ -384,10 +384,8 @@ impl State {
             .and_then(|(_, item)| self.data_source_hover(&item))
         {
             h
-        } else if let Some(h) = word_at(&text, at).and_then(|w| self.lookup_hover(w)) {
-            h
         } else {
-            return None;
+            word_at(&text, at).and_then(|w| self.lookup_hover(w))?
         };
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
