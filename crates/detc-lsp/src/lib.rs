@@ -24,7 +24,8 @@
 //!   beside its own sub-technique removed).
 //! - `textDocument/completion`: the fields the search outputs after a `$`
 //!   (risk message, drilldowns), macro names inside backticks (with their
-//!   arguments), technique IDs with their names in a `mitre_attack_id:`
+//!   arguments), the schema's keys where a key is typed in a 5.x file
+//!   (those the mapping lacks), technique IDs with their names in a `mitre_attack_id:`
 //!   list, a detection's `type:` and `status:` values.
 //!
 //! - `workspace/executeCommand` `detc.expandedSearch` (a file's URI): the
@@ -619,6 +620,10 @@ impl State {
                     .collect(),
             );
         }
+        // A key of the schema, at the start of a line of a 5.x file.
+        if let Some(items) = self.key_completions(path, &text, line_start, before) {
+            return Some(items);
+        }
         // A detection's type or status.
         let in_detections = self
             .root
@@ -800,6 +805,109 @@ impl State {
         Some(out)
     }
 
+    /// The keys the schema allows where a key is being typed (a line that
+    /// holds only indentation, an optional `- ` and a key's first letters),
+    /// less those the mapping already has. Only in 5.x files: the schemas
+    /// are contentctl 5.x's (`detc schema`), and a 4.x file has other keys.
+    fn key_completions(
+        &self,
+        path: &Path,
+        text: &str,
+        line_start: usize,
+        before: &str,
+    ) -> Option<Vec<lsp_types::CompletionItem>> {
+        use lsp_types::{CompletionItem, CompletionItemKind};
+        let body = before
+            .trim_start()
+            .strip_prefix("- ")
+            .unwrap_or(before.trim_start());
+        if !body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let p = self.project.as_ref()?;
+        let rel = path
+            .strip_prefix(self.root.as_ref()?)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let folder = rel.split('/').next()?;
+        let v5 = match folder {
+            "detections" => p
+                .content
+                .detections
+                .iter()
+                .find(|d| d.common.path == rel)
+                .map(|d| d.format),
+            "stories" => p
+                .content
+                .stories
+                .iter()
+                .find(|d| d.common.path == rel)
+                .map(|d| d.format),
+            "lookups" => p
+                .content
+                .lookups
+                .iter()
+                .find(|d| d.common.path == rel)
+                .map(|d| d.format),
+            _ => None,
+        };
+        if v5 != Some(detc_content::model::Format::V5) {
+            return None;
+        }
+        let object = match folder {
+            "detections" => "detection",
+            "stories" => "story",
+            _ => "lookup",
+        };
+        let schema = schemas().get(object)?;
+        let indent = before.len() - before.trim_start().len()
+            + if before.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
+        let keys = key_path(text, line_start, indent)?;
+        let mut node = schema;
+        for k in &keys {
+            node = node.get("properties")?.get(k)?;
+            if let Some(items) = node.get("items") {
+                node = items;
+            }
+        }
+        let props = node.get("properties")?.as_object()?;
+        let required: Vec<&str> = node
+            .get("required")
+            .and_then(serde_json::Value::as_array)
+            .map(|r| r.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        let present = sibling_keys(text, line_start, indent);
+        Some(
+            props
+                .iter()
+                .filter(|(k, _)| k.starts_with(body) && !present.contains(*k))
+                .map(|(k, v)| CompletionItem {
+                    label: k.clone(),
+                    kind: Some(CompletionItemKind::PROPERTY),
+                    detail: Some(
+                        if required.contains(&k.as_str()) {
+                            "required"
+                        } else {
+                            "optional"
+                        }
+                        .to_string(),
+                    ),
+                    documentation: v
+                        .get("description")
+                        .and_then(serde_json::Value::as_str)
+                        .map(|d| lsp_types::Documentation::String(d.to_string())),
+                    insert_text: Some(format!("{k}: ")),
+                    ..CompletionItem::default()
+                })
+                .collect(),
+        )
+    }
+
     fn definition(&self, path: &Path, pos: Position) -> Option<GotoDefinitionResponse> {
         let p = self.project.as_ref()?;
         let root = self.root.as_ref()?;
@@ -963,6 +1071,107 @@ fn diagnostic(
         related_information: (!related.is_empty()).then_some(related),
         ..Diagnostic::default()
     }
+}
+
+/// The content schemas (`detc schema`'s), by object, parsed once.
+fn schemas() -> &'static std::collections::HashMap<String, serde_json::Value> {
+    static SCHEMAS: std::sync::OnceLock<std::collections::HashMap<String, serde_json::Value>> =
+        std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        detc_schema::schemas()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(file, text)| {
+                let object = file.strip_suffix(".schema.json")?.to_string();
+                Some((object, serde_json::from_str(&text).ok()?))
+            })
+            .collect()
+    })
+}
+
+/// The keys of the mappings that hold a key typed at `indent` on the line
+/// starting at byte `line_start` of `text`, outermost first (`["tags"]`,
+/// `["drilldown_searches"]` for an item of that list); `None` when a line
+/// above cannot be read as a block mapping's key.
+fn key_path(text: &str, line_start: usize, indent: usize) -> Option<Vec<String>> {
+    let mut path = Vec::new();
+    let mut want = indent;
+    for above in text.get(..line_start)?.lines().rev() {
+        if want == 0 {
+            break;
+        }
+        let t = above.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let ind = above.len() - t.len();
+        let (ind, t) = match t.strip_prefix("- ") {
+            Some(rest) => (ind + 2, rest),
+            None => (ind, t),
+        };
+        if ind < want {
+            let key = t.strip_suffix(':')?.trim();
+            path.push(key.to_string());
+            want = above.len() - above.trim_start().len();
+        }
+    }
+    path.reverse();
+    Some(path)
+}
+
+/// The keys already written at `indent` in the mapping around the line at
+/// `line_start` (its lines above and below, up to a less indented line).
+fn sibling_keys(text: &str, line_start: usize, indent: usize) -> Vec<String> {
+    let key_of = |line: &str| -> Option<(usize, String)> {
+        let t = line.trim_start();
+        let ind = line.len() - t.len();
+        let (ind, t) = match t.strip_prefix("- ") {
+            Some(rest) => (ind + 2, rest),
+            None => (ind, t),
+        };
+        let (k, _) = t.split_once(':')?;
+        Some((ind, k.trim().to_string()))
+    };
+    let mut out = Vec::new();
+    let blank = |l: &str| l.trim().is_empty() || l.trim_start().starts_with('#');
+    for l in text
+        .get(..line_start)
+        .unwrap_or("")
+        .lines()
+        .rev()
+        .filter(|l| !blank(l))
+    {
+        let ind = l.len() - l.trim_start().len();
+        if ind < indent && !(l.trim_start().starts_with("- ") && ind + 2 == indent) {
+            break;
+        }
+        if let Some((i, k)) = key_of(l)
+            && i == indent
+        {
+            out.push(k);
+        }
+        if l.trim_start().starts_with("- ") && ind + 2 == indent {
+            break;
+        }
+    }
+    for l in text
+        .get(line_start..)
+        .unwrap_or("")
+        .lines()
+        .skip(1)
+        .filter(|l| !blank(l))
+    {
+        let ind = l.len() - l.trim_start().len();
+        if ind < indent || (l.trim_start().starts_with("- ") && ind + 2 == indent) {
+            break;
+        }
+        if let Some((i, k)) = key_of(l)
+            && i == indent
+        {
+            out.push(k);
+        }
+    }
+    out
 }
 
 /// The list item on the line of byte `at` (`- Some Story`) and the key
@@ -1165,6 +1374,28 @@ mod tests {
             Some("mitre_attack_id")
         );
         assert_eq!(key_above("a:\n  b: 1\n", 3).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn the_keys_around_a_line_are_found() {
+        let y = "name: x\ntags:\n  analytic_story:\n  - A\n  \n  product: []\ndrilldown_searches:\n- name: d\n  \n";
+        let at = y.find("  \n  product").unwrap();
+        assert_eq!(key_path(y, at, 2), Some(vec!["tags".to_string()]));
+        assert_eq!(
+            sibling_keys(y, at, 2),
+            vec!["analytic_story".to_string(), "product".to_string()]
+        );
+        let at = y.rfind("  \n").unwrap();
+        assert_eq!(
+            key_path(y, at, 2),
+            Some(vec!["drilldown_searches".to_string()])
+        );
+        assert_eq!(sibling_keys(y, at, 2), vec!["name".to_string()]);
+        assert_eq!(key_path(y, y.find("tags:").unwrap(), 0), Some(vec![]));
+        assert!(
+            sibling_keys(y, y.find("tags:").unwrap(), 0)
+                .contains(&"drilldown_searches".to_string())
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 DETC = os.environ["DETC_BIN"]
 ROOT = pathlib.Path(os.environ["DETC_CONTENT"]).resolve()
 SPRAY = ROOT / "detections/application/detect_password_spray_attempts.yml"
+# A contentctl 5.x pack (tests/fixtures/packs/build), for what is 5.x's.
+PACK = pathlib.Path(os.environ["DETC_PACK"]).resolve()
 
 
 def uri(p: pathlib.Path) -> str:
@@ -41,6 +43,18 @@ async def client(lsp_client: LanguageClient):
             capabilities=types.ClientCapabilities(),
             root_uri=uri(ROOT),
             workspace_folders=[types.WorkspaceFolder(uri=uri(ROOT), name="content")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[DETC, "lsp"]))
+async def client5(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            workspace_folders=[types.WorkspaceFolder(uri=uri(PACK), name="pack")],
         )
     )
     yield
@@ -306,6 +320,14 @@ async def test_completion(client: LanguageClient):
         types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)), position=at)))
     assert set(got) == {"TTP", "Anomaly", "Hunting", "Correlation"}, sorted(got)
 
+    # A key in 4.x content: nothing (the schemas are contentctl 5.x's).
+    typing = text + "kno"
+    change(client, SPRAY, typing, 5)
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(SPRAY)),
+                               position=types.Position(line=typing.count("\n"), character=3))))
+    assert not got, sorted(got)
+
 
 async def test_quick_fixes(client: LanguageClient):
     count_publications(client)
@@ -409,3 +431,36 @@ async def test_lookup_and_data_source_hovers(client: LanguageClient):
     v = hover.contents.value
     assert "**lookup `hijacklibs_loaded`** (csv)" in v and "fields: islibrary, library, excludes, ttp, comment" in v, v
     assert "file: `lookups/hijacklibs_loaded.csv`" in v, v
+
+
+async def test_schema_keys_complete_in_5x_content(client5: LanguageClient):
+    client = client5
+    count_publications(client)
+    det = PACK / "detections/endpoint/anomalous_usage_of_7zip.yml"
+    text = det.read_text()
+    open_file(client, det)
+    await diagnostics_of(client, uri(det))
+    # A new top-level key: those the detection lacks.
+    typing = text + "kno"
+    change(client, det, typing, 2)
+    at = types.Position(line=typing.count("\n"), character=3)
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(det)), position=at)))
+    if "known_false_positives:" in text:
+        assert "known_false_positives" not in got, sorted(got)
+    else:
+        assert "known_false_positives" in got, sorted(got)
+    # Under tags: the tags' keys, less those written.
+    lines = text.split("\n")
+    i = lines.index("tags:")
+    typing = "\n".join(lines[: i + 1] + ["  "] + lines[i + 1 :])
+    change(client, det, typing, 3)
+    got = labels(await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri(det)),
+                               position=types.Position(line=i + 1, character=2))))
+    assert got and all(k in ("analytic_story", "asset_type", "atomic_guid", "cve", "event_schema", "group",
+                              "manual_test", "mappings", "mitre_attack_analytics", "mitre_attack_detection_strategies",
+                              "mitre_attack_id", "product", "research_site_url", "security_domain", "throttling")
+                       for k in got), sorted(got)
+    assert "analytic_story" not in got, sorted(got)
+    assert all(i.detail in ("required", "optional") and i.insert_text == f"{k}: " for k, i in got.items())

@@ -21,7 +21,11 @@ fn an_lsp_client_drives_detc_lsp_on_v4_42_0() {
             .arg(tests.join("pytest.ini"))
             .arg(tests.join("test_lsp.py"))
             .env("DETC_BIN", env!("CARGO_BIN_EXE_detc"))
-            .env("DETC_CONTENT", &release),
+            .env("DETC_CONTENT", &release)
+            .env(
+                "DETC_PACK",
+                common::repo().join("tests/fixtures/packs/build"),
+            ),
     );
     assert_eq!(code, 0, "{out}");
     // pytest's summary: some passed, none failed or skipped.
