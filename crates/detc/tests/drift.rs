@@ -319,3 +319,72 @@ fn detc_drift_same(a: &str, b: &str) -> bool {
     };
     norm(a) == norm(b)
 }
+
+/// Write-back into a contentctl 5.x pack's two search layouts: a literal
+/// block (`search: |-`, edited line for line) and a folded single-quoted
+/// scalar (rewritten on one line); both rebuild to Splunk's search.
+#[test]
+fn write_back_keeps_a_block_search_a_block() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("content");
+    copy_dir(&common::fixtures().join("packs/build"), &root);
+    let app = build(&root, &t.path().join("installed")).with_file_name("DetcBuildFixture");
+    let Some(sd) = Splunkd::start(&["--app".as_ref(), app.as_os_str()]) else {
+        return;
+    };
+    let (code, out, err) = common::drift(&root, &sd.uri, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let aws = "Build Fixture - AWS IAM User Created With Access Key - Rule";
+    let zip = "Build Fixture - Anomalous usage of 7zip - Rule";
+    for (name, from, to) in [
+        (aws, "| where calls = 2", "| where calls >= 2"),
+        (
+            zip,
+            "Processes.process_name=*7z*",
+            "Processes.process_name=*7za*",
+        ),
+    ] {
+        let search = merged(&app, "savedsearches.conf", name)["search"].clone();
+        assert!(search.contains(from), "{name}: {search}");
+        let path = format!(
+            "/servicesNS/nobody/DetcBuildFixture/saved/searches/{}",
+            encode(name)
+        );
+        let admin = detc_splunkd::Credentials::Password {
+            username: "admin".into(),
+            password: "changeme".into(),
+        };
+        detc_splunkd::Client::new(
+            &sd.uri,
+            &admin,
+            &detc_splunkd::Tls::Verify,
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap()
+        .post(&path, &[("search", &search.replace(from, to))])
+        .unwrap();
+    }
+    let block = root.join("detections/cloud/aws_iam_user_created_with_access_key.yml");
+    let before = std::fs::read_to_string(&block).unwrap();
+    let (code, out, err) = common::drift(&root, &sd.uri, &["--write-back"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("wrote 2 file(s); 0 difference(s) left for an edit by hand"),
+        "{out}"
+    );
+    let after = std::fs::read_to_string(&block).unwrap();
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed, [("  | where calls = 2", "  | where calls >= 2")]);
+    assert_eq!(before.lines().count(), after.lines().count());
+    // Rebuilt, each search is Splunk's.
+    let rebuilt = build(&root, &t.path().join("rebuilt")).with_file_name("DetcBuildFixture");
+    for name in [aws, zip] {
+        let ours = &merged(&rebuilt, "savedsearches.conf", name)["search"];
+        let theirs = &merged(&app, "savedsearches.conf", name)["search"];
+        assert_eq!(ours, theirs, "[{name}]");
+    }
+}
