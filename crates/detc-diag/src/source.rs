@@ -16,7 +16,9 @@ pub struct LineCol {
 }
 
 /// One file's name and text.
-#[derive(Debug)]
+///
+/// Cloning copies the text (and its line index, once built).
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path shown to users, with `/` separators, relative to where
     /// detc was pointed when that is possible.
@@ -77,7 +79,7 @@ impl SourceFile {
 }
 
 /// All the files of one run, addressed by [`FileId`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -302,7 +302,8 @@ pub fn agent(
         .into())
 }
 
-/// Percent-encodes one path segment (a stanza or app name).
+/// Percent-encodes one path segment (a stanza, app or collection name):
+/// RFC 3986's unreserved characters are kept, every other byte encoded.
 pub fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -621,6 +622,12 @@ pub fn text(content: &Map<String, Value>, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(segment("detc_app"), "detc_app");
+        assert_eq!(segment("a b/c"), "a%20b%2Fc");
+    }
 
     #[test]
     fn a_multipart_body_holds_each_part_once_between_boundaries() {

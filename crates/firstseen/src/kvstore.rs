@@ -53,11 +53,12 @@
 use crate::error::Error;
 use crate::keys::{KeyTable, Report, encode_key, format_search_id, key_values, parse_search_id};
 use crate::limits::parse_time;
-use crate::splunkd::{Answer, Splunkd, path_segment};
+use crate::splunkd::{Answer, Splunkd};
 use crate::state::{
     FIRST_COLUMN, LAST_COLUMN, REPORTED_BY_COLUMN, REPORTED_COLUMN, Save, State, StateStore,
     Written,
 };
+use detc_splunkd::segment;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -145,8 +146,8 @@ impl KvStore {
     fn data_path(&self, tail: &str) -> String {
         format!(
             "/servicesNS/nobody/{}/storage/collections/data/{}{tail}",
-            path_segment(&self.app),
-            path_segment(&self.collection)
+            segment(&self.app),
+            segment(&self.collection)
         )
     }
 
@@ -159,7 +160,7 @@ impl KvStore {
         let mut l = Limits::default();
         let path = format!(
             "/servicesNS/nobody/{}/configs/conf-limits/kvstore",
-            path_segment(&self.app)
+            segment(&self.app)
         );
         if let Ok(a) = self
             .splunkd

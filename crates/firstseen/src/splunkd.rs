@@ -502,19 +502,6 @@ fn too_large(n: u64) -> String {
     )
 }
 
-/// Percent-encodes one path segment (RFC 3986 unreserved characters kept).
-pub fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,12 +521,6 @@ mod tests {
             xml.message(),
             "KV Store is initializing. Please try again later."
         );
-    }
-
-    #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(path_segment("detc_app"), "detc_app");
-        assert_eq!(path_segment("a b/c"), "a%20b%2Fc");
     }
 
     #[test]

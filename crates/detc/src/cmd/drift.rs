@@ -5,7 +5,6 @@
 use crate::flags::{ColorArg, LintArgs, SplunkdArgs};
 use crate::session::{Check, validated_beside};
 use detc_attack::Attack;
-use detc_diag::SourceMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -69,7 +68,7 @@ pub fn run(a: Args) -> ExitCode {
             let appid = a.app.clone().unwrap_or_else(|| p.config.app.appid.clone());
             eprintln!("reading the app {appid} from {} ...", client.url());
             let deployed = detc_drift::fetch(&client, &appid);
-            (copy(&p.sources), appid, deployed)
+            (p.sources.clone(), appid, deployed)
         },
     );
     let (mut p, (sources, appid, deployed), report) = match read {
@@ -219,14 +218,4 @@ fn write_back(
         follows.len()
     );
     ExitCode::from(1)
-}
-
-/// A copy of `sources` (same ids, paths and texts).
-fn copy(sources: &SourceMap) -> SourceMap {
-    let mut out = SourceMap::new();
-    for i in 0..sources.len() {
-        let f = sources.get(detc_diag::FileId(i as u32));
-        out.add(f.path.clone(), f.text.clone());
-    }
-    out
 }
