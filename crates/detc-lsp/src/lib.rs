@@ -363,6 +363,18 @@ impl State {
         }
     }
 
+    /// `path` relative to the content root, `/`-separated, as the
+    /// content's `common.path` and the sources name files; `None` outside
+    /// the root.
+    fn rel(&self, path: &Path) -> Option<String> {
+        Some(
+            path.strip_prefix(self.root.as_ref()?)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
+    }
+
     /// The text of `path` as the editor has it.
     fn text(&self, path: &Path) -> Option<String> {
         self.overlay
@@ -402,11 +414,7 @@ impl State {
     /// the search's results).
     fn token_hover(&self, path: &Path, field: &str) -> Option<String> {
         let p = self.project.as_ref()?;
-        let rel = path
-            .strip_prefix(self.root.as_ref()?)
-            .ok()?
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = self.rel(path)?;
         let fields = outputs_of(p, &rel)?;
         let out = if fields.names().contains(field) {
             format!("**`${field}$`**: the search outputs `{field}`")
@@ -536,8 +544,8 @@ impl State {
         use lsp_types::{CompletionItem, CompletionItemKind};
         let text = self.text(path)?;
         let at = offset_of(&text, pos)?;
-        let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
-        let before = text.get(line_start..at)?;
+        let (line_start, line) = line_at(&text, at)?;
+        let before = line.get(..at - line_start)?;
         let item = |label: String, detail: String, kind| CompletionItem {
             label,
             detail: Some(detail),
@@ -550,11 +558,7 @@ impl State {
         if before.matches('$').count() % 2 == 1 && !before.starts_with("search:") {
             let typed = before.rsplit('$').next().unwrap_or("");
             let p = self.project.as_ref()?;
-            let rel = path
-                .strip_prefix(self.root.as_ref()?)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = self.rel(path)?;
             let fields = outputs_of(p, &rel)?;
             let exact = fields.is_known();
             return Some(
@@ -661,12 +665,9 @@ impl State {
             .project
             .as_ref()
             .ok_or("the content has not been read yet")?;
-        let root = self.root.as_ref().ok_or("no content root")?;
-        let rel = path
-            .strip_prefix(root)
-            .map_err(|_| "the file is outside the content root".to_string())?
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = self
+            .rel(path)
+            .ok_or("the file is outside the content root")?;
         let search = p
             .content
             .detections
@@ -699,11 +700,7 @@ impl State {
     ) -> Option<Vec<lsp_types::CodeAction>> {
         let p = self.project.as_ref()?;
         let root = self.root.as_ref()?;
-        let rel = path
-            .strip_prefix(root)
-            .ok()?
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = self.rel(path)?;
         let uri: Uri = uri_of(path).parse().ok()?;
         let mut out = Vec::new();
         for d in &p.diags {
@@ -755,11 +752,7 @@ impl State {
         let name = match macro_at(&text, at) {
             Some((name, _)) => name,
             None => {
-                let rel = path
-                    .strip_prefix(root)
-                    .ok()?
-                    .to_string_lossy()
-                    .replace('\\', "/");
+                let rel = self.rel(path)?;
                 p.content
                     .macros
                     .iter()
@@ -825,33 +818,17 @@ impl State {
             return None;
         }
         let p = self.project.as_ref()?;
-        let rel = path
-            .strip_prefix(self.root.as_ref()?)
-            .ok()?
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = self.rel(path)?;
         let folder = rel.split('/').next()?;
-        let v5 = match folder {
-            "detections" => p
-                .content
-                .detections
-                .iter()
-                .find(|d| d.common.path == rel)
-                .map(|d| d.format),
-            "stories" => p
-                .content
-                .stories
-                .iter()
-                .find(|d| d.common.path == rel)
-                .map(|d| d.format),
-            "lookups" => p
-                .content
-                .lookups
-                .iter()
-                .find(|d| d.common.path == rel)
-                .map(|d| d.format),
-            _ => None,
-        };
+        let c = &p.content;
+        let v5 = c
+            .detections
+            .iter()
+            .map(|d| (&d.common.path, d.format))
+            .chain(c.stories.iter().map(|d| (&d.common.path, d.format)))
+            .chain(c.lookups.iter().map(|d| (&d.common.path, d.format)))
+            .find(|(path, _)| **path == rel)
+            .map(|(_, f)| f);
         if v5 != Some(detc_content::model::Format::V5) {
             return None;
         }
@@ -1177,8 +1154,7 @@ fn sibling_keys(text: &str, line_start: usize, indent: usize) -> Vec<String> {
 /// The list item on the line of byte `at` (`- Some Story`) and the key
 /// whose list it is (`analytic_story`).
 fn list_item_at(text: &str, at: usize) -> Option<(String, String)> {
-    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
-    let line = text.get(line_start..)?.lines().next()?;
+    let (line_start, line) = line_at(text, at)?;
     let item = line.trim_start().strip_prefix("- ")?.trim();
     let item = item
         .strip_prefix('\'')
@@ -1274,12 +1250,18 @@ fn technique_hover(id: &str) -> Option<String> {
     Some(out)
 }
 
+/// The line holding byte `at` of `text`: its first byte's offset and its
+/// text, without the line break.
+fn line_at(text: &str, at: usize) -> Option<(usize, &str)> {
+    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text.get(at..)?.find('\n').map_or(text.len(), |i| at + i);
+    Some((start, text.get(start..end)?))
+}
+
 /// The `$field$` token around byte `at` of `text`, on one line (not
 /// Splunk's own `$info_min_time$` and the like, nor `%...%`).
 fn token_at(text: &str, at: usize) -> Option<String> {
-    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text.get(at..)?.find('\n').map_or(text.len(), |i| at + i);
-    let line = text.get(line_start..line_end)?;
+    let (line_start, line) = line_at(text, at)?;
     let rel = at - line_start;
     let dollars: Vec<usize> = line.match_indices('$').map(|(i, _)| i).collect();
     let pair = dollars
@@ -1297,9 +1279,7 @@ fn token_at(text: &str, at: usize) -> Option<String> {
 /// The macro call (name, number of arguments) inside the backticks around
 /// byte `at` of `text`, on one line.
 fn macro_at(text: &str, at: usize) -> Option<(String, usize)> {
-    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text.get(at..)?.find('\n').map_or(text.len(), |i| at + i);
-    let line = text.get(line_start..line_end)?;
+    let (line_start, line) = line_at(text, at)?;
     let rel = at - line_start;
     // The backtick pair holding the cursor: ticks alternate open, close.
     let ticks: Vec<usize> = line.match_indices('`').map(|(i, _)| i).collect();
