@@ -27,7 +27,7 @@ use detc_diag::Span;
 use detc_plan::{Context, Stanza};
 use detc_splunkd::{Client, Entry, segment};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// What the search head has of the app.
 #[derive(Debug, Clone, Default)]
@@ -118,9 +118,9 @@ pub struct Difference {
 /// Every difference between the plan `cx` of `p` and `deployed`: the
 /// saved searches of its detections, baselines and response tasks, in
 /// that order, key by key in the plan's order; the stanzas only Splunk
-/// has; then the macros likewise.
+/// has; then the macros and the lookups likewise.
 pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference> {
-    let by_name: HashMap<&str, usize> = p
+    let detection_of: HashMap<&str, usize> = p
         .content
         .detections
         .iter()
@@ -132,7 +132,7 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
         let (Some(view), Some(stanza)) = (cx.detections.get(i), cx.detections.stanza(i)) else {
             continue;
         };
-        planned.push((stanza, by_name.get(view.name.as_str()).copied()));
+        planned.push((stanza, detection_of.get(view.name.as_str()).copied()));
     }
     for b in &cx.baselines {
         planned.push((detc_plan::conf::baseline(b), None));
@@ -140,11 +140,7 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
     for r in &cx.investigations {
         planned.push((detc_plan::conf::investigation(r), None));
     }
-    let splunk: BTreeMap<&str, &Entry> = deployed
-        .searches
-        .iter()
-        .map(|e| (e.name.as_str(), e))
-        .collect();
+    let splunk = by_name(&deployed.searches);
     let mut out = Vec::new();
     let mut known = std::collections::HashSet::new();
     for (stanza, detection) in &planned {
@@ -162,22 +158,18 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
             });
             continue;
         };
-        for entry in &stanza.entries {
-            let Some(theirs) = detc_splunkd::text(&e.content, entry.key) else {
-                continue;
-            };
-            if !same(&entry.value, &theirs) {
-                out.push(Difference {
-                    object: "saved search",
-                    stanza: stanza.name.clone(),
-                    key: Some(entry.key.to_string()),
-                    kind: Kind::Changed,
-                    repository: Some(entry.value.clone()),
-                    splunk: Some(theirs),
-                    origin: entry.origin.or(stanza.origin),
-                    detection: *detection,
-                });
-            }
+        let ours = stanza.entries.iter().map(|x| (x.key, x.value.as_str()));
+        for (key, value, theirs) in changed_keys(ours, e) {
+            out.push(Difference {
+                object: "saved search",
+                stanza: stanza.name.clone(),
+                key: Some(key.to_string()),
+                kind: Kind::Changed,
+                repository: Some(value.to_string()),
+                splunk: Some(theirs),
+                origin: stanza.entry(key).and_then(|x| x.origin).or(stanza.origin),
+                detection: *detection,
+            });
         }
     }
     only_in_splunk("saved search", &deployed.searches, &known, &mut out);
@@ -197,11 +189,7 @@ fn compare_lookups(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec
         .iter()
         .map(|l| (l.common.name(), l))
         .collect();
-    let splunk: HashMap<&str, &Entry> = deployed
-        .transforms
-        .iter()
-        .map(|e| (e.name.as_str(), e))
-        .collect();
+    let splunk = by_name(&deployed.transforms);
     let files: std::collections::HashSet<&str> = deployed
         .lookup_files
         .iter()
@@ -232,24 +220,16 @@ fn compare_lookups(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec
         match splunk.get(l.name.as_str()) {
             None => out.push(diff(None, Kind::NotDeployed, None, None, named)),
             Some(e) => {
-                for entry in &stanza.entries {
-                    let Some(theirs) = detc_splunkd::text(&e.content, entry.key) else {
-                        continue;
-                    };
-                    if !same(&entry.value, &theirs) {
-                        let at = if entry.key == "filename" {
-                            file_at
-                        } else {
-                            named
-                        };
-                        out.push(diff(
-                            Some(entry.key),
-                            Kind::Changed,
-                            Some(&entry.value),
-                            Some(theirs),
-                            at,
-                        ));
-                    }
+                let ours = stanza.entries.iter().map(|x| (x.key, x.value.as_str()));
+                for (key, value, theirs) in changed_keys(ours, e) {
+                    let at = if key == "filename" { file_at } else { named };
+                    out.push(diff(
+                        Some(key),
+                        Kind::Changed,
+                        Some(value),
+                        Some(theirs),
+                        at,
+                    ));
                 }
             }
         }
@@ -299,11 +279,7 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
             ))
         })
         .collect();
-    let splunk: HashMap<&str, &Entry> = deployed
-        .macros
-        .iter()
-        .map(|e| (e.name.as_str(), e))
-        .collect();
+    let splunk = by_name(&deployed.macros);
     for m in &cx.macros {
         let at = origin.get(&m.stanza).copied();
         let Some(e) = splunk.get(m.stanza.as_str()) else {
@@ -319,26 +295,46 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
             });
             continue;
         };
-        for (key, ours) in [("definition", &m.definition), ("args", &m.args)] {
-            let theirs = detc_splunkd::text(&e.content, key);
-            let Some(theirs) = theirs else { continue };
-            if !same(ours, &theirs) {
-                out.push(Difference {
-                    object: "macro",
-                    stanza: m.stanza.clone(),
-                    key: Some(key.to_string()),
-                    kind: Kind::Changed,
-                    repository: Some(ours.clone()),
-                    splunk: Some(theirs),
-                    origin: at,
-                    detection: None,
-                });
-            }
+        let ours = [
+            ("definition", m.definition.as_str()),
+            ("args", m.args.as_str()),
+        ];
+        for (key, value, theirs) in changed_keys(ours, e) {
+            out.push(Difference {
+                object: "macro",
+                stanza: m.stanza.clone(),
+                key: Some(key.to_string()),
+                kind: Kind::Changed,
+                repository: Some(value.to_string()),
+                splunk: Some(theirs),
+                origin: at,
+                detection: None,
+            });
         }
     }
     let ours: std::collections::HashSet<&str> =
         cx.macros.iter().map(|m| m.stanza.as_str()).collect();
     only_in_splunk("macro", &deployed.macros, &ours, out);
+}
+
+/// `entries` by name.
+fn by_name(entries: &[Entry]) -> HashMap<&str, &Entry> {
+    entries.iter().map(|e| (e.name.as_str(), e)).collect()
+}
+
+/// The keys of `ours` (key, value) that Splunk's stanza `theirs` lists
+/// with a value that does not mean the same ([`same`]): (key, ours,
+/// Splunk's). A key Splunk does not list is not one: it cannot know.
+fn changed_keys<'a>(
+    ours: impl IntoIterator<Item = (&'a str, &'a str)>,
+    theirs: &Entry,
+) -> Vec<(&'a str, &'a str, String)> {
+    ours.into_iter()
+        .filter_map(|(key, value)| {
+            let t = detc_splunkd::text(&theirs.content, key)?;
+            (!same(value, &t)).then_some((key, value, t))
+        })
+        .collect()
 }
 
 /// A [`Kind::OnlyInSplunk`] difference for each of `deployed` (but
