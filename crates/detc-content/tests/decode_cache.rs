@@ -90,7 +90,7 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
 fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly() {
     let t = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    copy(&src, t.path());
+    detc_testkit::copy_dir(&src, t.path());
     let root = t.path();
     let mut cache = DecodeCache::default();
     let overlay = Overlay::default();
@@ -103,17 +103,4 @@ fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly()
     assert!(decoded > 1, "{decoded}");
     std::fs::remove_file(&early).unwrap();
     same(root, &overlay, &mut cache, "the file removed");
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
 }

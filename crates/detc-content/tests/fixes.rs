@@ -100,7 +100,7 @@ fn the_fixes_fix_v4_42_0_and_bring_nothing_new() {
 fn a_misspelled_key_and_an_enum_value_are_fixed_in_5x_content() {
     let t = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    copy(&src, t.path());
+    detc_testkit::copy_dir(&src, t.path());
     let det = t
         .path()
         .join("detections/endpoint/anomalous_usage_of_7zip.yml");
@@ -125,17 +125,4 @@ fn a_misspelled_key_and_an_enum_value_are_fixed_in_5x_content() {
     // Applied, the file is the original again.
     let (overlay, _) = fixed(&p);
     assert_eq!(overlay.get(&det).map(String::as_str), Some(text.as_str()));
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
 }

@@ -120,6 +120,23 @@ pub fn python3() -> Option<PathBuf> {
     unavailable("no python3 on the PATH", "install Python 3")
 }
 
+/// Copies the tree `from` into `to` (created), for a test that edits a
+/// copy of a corpus or a pack. Panics on an I/O error: a test's set-up.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for e in entries {
+        let e = e.unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        let dst = to.join(e.file_name());
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst)
+                .unwrap_or_else(|err| panic!("{}: {err}", e.path().display()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -346,23 +346,11 @@ fn write_back_keeps_a_block_search_a_block() {
     ] {
         let search = merged(&app, "savedsearches.conf", name)["search"].clone();
         assert!(search.contains(from), "{name}: {search}");
-        let path = format!(
-            "/servicesNS/nobody/DetcBuildFixture/saved/searches/{}",
-            encode(name)
+        sd.post_to(
+            "DetcBuildFixture",
+            &format!("saved/searches/{}", encode(name)),
+            &[("search", &search.replace(from, to))],
         );
-        let admin = detc_splunkd::Credentials::Password {
-            username: "admin".into(),
-            password: "changeme".into(),
-        };
-        detc_splunkd::Client::new(
-            &sd.uri,
-            &admin,
-            &detc_splunkd::Tls::Verify,
-            std::time::Duration::from_secs(30),
-        )
-        .unwrap()
-        .post(&path, &[("search", &search.replace(from, to))])
-        .unwrap();
     }
     let block = root.join("detections/cloud/aws_iam_user_created_with_access_key.yml");
     let before = std::fs::read_to_string(&block).unwrap();

@@ -12,16 +12,7 @@ pub fn fixtures() -> PathBuf {
 
 /// Copies the tree `from` into `to` (created).
 pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
+    detc_testkit::copy_dir(from, to);
 }
 
 /// A temporary copy of `tests/fixtures/packs/<name>`.
@@ -172,9 +163,14 @@ impl Splunkd {
         })
     }
 
-    /// POSTs `fields` to `/servicesNS/nobody/<app>/<path>` as admin, as
+    /// POSTs `fields` to `/servicesNS/nobody/DA-ESS-ContentUpdate/<path>` as admin, as
     /// Splunk Web does when an admin saves a search's settings.
     pub fn post(&self, path: &str, fields: &[(&str, &str)]) {
+        self.post_to("DA-ESS-ContentUpdate", path, fields);
+    }
+
+    /// [`Splunkd::post`] into the namespace of the app `app`.
+    pub fn post_to(&self, app: &str, path: &str, fields: &[(&str, &str)]) {
         let admin = detc_splunkd::Credentials::Password {
             username: "admin".into(),
             password: "changeme".into(),
@@ -186,7 +182,7 @@ impl Splunkd {
             std::time::Duration::from_secs(30),
         )
         .unwrap();
-        let path = format!("/servicesNS/nobody/DA-ESS-ContentUpdate/{path}");
+        let path = format!("/servicesNS/nobody/{app}/{path}");
         client
             .post(&path, fields)
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
