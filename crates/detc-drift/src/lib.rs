@@ -90,11 +90,46 @@ pub enum Kind {
     OnlyInSplunk,
 }
 
+/// What a difference is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Object {
+    /// A savedsearches.conf stanza (a detection, baseline or response task).
+    #[serde(rename = "saved search")]
+    SavedSearch,
+    /// A macros.conf stanza.
+    #[serde(rename = "macro")]
+    Macro,
+    /// A transforms.conf stanza (a lookup's definition).
+    #[serde(rename = "lookup")]
+    Lookup,
+    /// A CSV file of the app's `lookups/`.
+    #[serde(rename = "lookup file")]
+    LookupFile,
+}
+
+impl Object {
+    /// Its name in messages (and in the JSON report).
+    pub fn label(self) -> &'static str {
+        match self {
+            Object::SavedSearch => "saved search",
+            Object::Macro => "macro",
+            Object::Lookup => "lookup",
+            Object::LookupFile => "lookup file",
+        }
+    }
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// One difference.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
-    /// `saved search` or `macro`.
-    pub object: &'static str,
+    /// What it is about.
+    pub object: Object,
     /// The stanza's name.
     pub stanza: String,
     /// The key, for [`Kind::Changed`].
@@ -147,7 +182,7 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
         known.insert(stanza.name.as_str());
         let Some(e) = splunk.get(stanza.name.as_str()) else {
             out.push(Difference {
-                object: "saved search",
+                object: Object::SavedSearch,
                 stanza: stanza.name.clone(),
                 key: None,
                 kind: Kind::NotDeployed,
@@ -161,7 +196,7 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
         let ours = stanza.entries.iter().map(|x| (x.key, x.value.as_str()));
         for (key, value, theirs) in changed_keys(ours, e) {
             out.push(Difference {
-                object: "saved search",
+                object: Object::SavedSearch,
                 stanza: stanza.name.clone(),
                 key: Some(key.to_string()),
                 kind: Kind::Changed,
@@ -172,7 +207,7 @@ pub fn compare(p: &Project, cx: &Context, deployed: &Deployed) -> Vec<Difference
             });
         }
     }
-    only_in_splunk("saved search", &deployed.searches, &known, &mut out);
+    only_in_splunk(Object::SavedSearch, &deployed.searches, &known, &mut out);
     compare_macros(p, cx, deployed, &mut out);
     compare_lookups(p, cx, deployed, &mut out);
     out
@@ -208,7 +243,7 @@ fn compare_lookups(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec
             .or(named);
         let diff =
             |key: Option<&str>, kind, ours: Option<&str>, theirs: Option<String>, at| Difference {
-                object: "lookup",
+                object: Object::Lookup,
                 stanza: l.name.clone(),
                 key: key.map(str::to_string),
                 kind,
@@ -240,7 +275,7 @@ fn compare_lookups(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec
             && !files.contains(f)
         {
             out.push(Difference {
-                object: "lookup file",
+                object: Object::LookupFile,
                 stanza: f.to_string(),
                 ..diff(None, Kind::NotDeployed, None, None, file_at)
             });
@@ -259,7 +294,7 @@ fn compare_lookups(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec
         })
         .cloned()
         .collect();
-    only_in_splunk("lookup", &reportable, &ours, out);
+    only_in_splunk(Object::Lookup, &reportable, &ours, out);
 }
 
 fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<Difference>) {
@@ -284,7 +319,7 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
         let at = origin.get(&m.stanza).copied();
         let Some(e) = splunk.get(m.stanza.as_str()) else {
             out.push(Difference {
-                object: "macro",
+                object: Object::Macro,
                 stanza: m.stanza.clone(),
                 key: None,
                 kind: Kind::NotDeployed,
@@ -301,7 +336,7 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
         ];
         for (key, value, theirs) in changed_keys(ours, e) {
             out.push(Difference {
-                object: "macro",
+                object: Object::Macro,
                 stanza: m.stanza.clone(),
                 key: Some(key.to_string()),
                 kind: Kind::Changed,
@@ -314,7 +349,7 @@ fn compare_macros(p: &Project, cx: &Context, deployed: &Deployed, out: &mut Vec<
     }
     let ours: std::collections::HashSet<&str> =
         cx.macros.iter().map(|m| m.stanza.as_str()).collect();
-    only_in_splunk("macro", &deployed.macros, &ours, out);
+    only_in_splunk(Object::Macro, &deployed.macros, &ours, out);
 }
 
 /// `entries` by name.
@@ -340,7 +375,7 @@ fn changed_keys<'a>(
 /// A [`Kind::OnlyInSplunk`] difference for each of `deployed` (but
 /// Splunk's `[default]` stanza) whose name the repository does not have.
 fn only_in_splunk(
-    object: &'static str,
+    object: Object,
     deployed: &[Entry],
     ours: &std::collections::HashSet<&str>,
     out: &mut Vec<Difference>,

@@ -15,7 +15,7 @@
 //! are written as YAML single-quoted scalars (one line) or literal blocks
 //! (`|-`, several lines), which hold any text as it is.
 
-use crate::{Difference, Kind};
+use crate::{Difference, Kind, Object};
 use detc_content::Project;
 use detc_content::model::{Deployment, Detection};
 use detc_diag::Span;
@@ -85,14 +85,14 @@ pub fn write_back(p: &Project, diffs: &[Difference]) -> WriteBack {
         let (Some(key), Some(value)) = (d.key.as_deref(), d.splunk.as_deref()) else {
             continue;
         };
-        if d.object == "macro" {
+        if d.object == Object::Macro {
             match macro_splice(p, &d.stanza, key, value) {
                 Ok((file, s)) => files.entry(file).or_default().push(s),
                 Err(why) => out.left.push((i, why)),
             }
             continue;
         }
-        if d.object != "saved search" {
+        if d.object != Object::SavedSearch {
             out.left.push((
                 i,
                 format!("a {}'s settings: edit its YAML by hand", d.object),
