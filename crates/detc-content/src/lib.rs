@@ -22,7 +22,9 @@ pub mod reference;
 mod risk;
 pub mod rules;
 
-pub use load::{AppConfig, Config, DecodeCache, Overlay, Project, load, load_with};
+pub use load::{
+    AppConfig, Config, DecodeCache, Overlay, ParseCache, Project, load, load_cached, load_with,
+};
 
 use detc_attack::Attack;
 
@@ -34,6 +36,10 @@ pub struct Options<'a> {
     pub today: jiff::civil::Date,
     /// Rule levels from the command line (`detc.toml` is read from the root).
     pub lints: lints::LintFlags,
+    /// The pack file of parse trees kept between runs ([`ParseCache`]),
+    /// or `None` to parse every file (the default: a library call writes
+    /// nothing; `detc validate` and `detc build` set it).
+    pub parse_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for Options<'static> {
@@ -44,6 +50,7 @@ impl Default for Options<'static> {
                 .with_time_zone(jiff::tz::TimeZone::UTC)
                 .date(),
             lints: lints::LintFlags::default(),
+            parse_cache: None,
         }
     }
 }
@@ -62,7 +69,11 @@ pub fn validate_beside<R: Send>(
     opts: &Options,
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> (Project, R) {
-    validate_project(load(root), opts, beside)
+    let p = match &opts.parse_cache {
+        Some(pack) => load_cached(root, ParseCache::at(pack)),
+        None => load(root),
+    };
+    validate_project(p, opts, beside)
 }
 
 /// [`validate`], reading the texts of `overlay` (an editor's unsaved

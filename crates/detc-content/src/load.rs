@@ -79,6 +79,9 @@ pub struct Project {
     pub reference: crate::era::Reference,
     /// Texts read instead of the files' on disk ([`load_with`]).
     pub overlay: Overlay,
+    /// The on-disk cache of parse trees this run used, if any
+    /// ([`crate::Options::parse_cache`]), with what it did.
+    pub parse_cache: Option<ParseCache>,
 }
 
 /// Texts that replace files' contents on disk, by the file's path as
@@ -340,7 +343,20 @@ fn decode_text(
     path: &str,
     decode: DecodeFn,
 ) -> (Option<Object>, Vec<Diagnostic>) {
-    let (doc, mut diags) = detc_yaml::parse(text, file, Limits::default());
+    let (doc, diags) = detc_yaml::parse(text, file, Limits::default());
+    decode_doc(doc, diags, text, file, path, decode)
+}
+
+/// Decodes a file's parse tree (`None` when it could not be parsed, with
+/// the parser's `diags`).
+fn decode_doc(
+    doc: Option<detc_yaml::Doc>,
+    mut diags: Vec<Diagnostic>,
+    text: &str,
+    file: FileId,
+    path: &str,
+    decode: DecodeFn,
+) -> (Option<Object>, Vec<Diagnostic>) {
     let Some(doc) = doc else { return (None, diags) };
     let Some(root) = doc.root else {
         diags.push(
@@ -378,6 +394,12 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
     }
     let sources = &p.sources;
     let results = match cache {
+        None if p.parse_cache.is_some() => {
+            let mut pc = p.parse_cache.take().unwrap_or_default();
+            let r = decode_with_pack(sources, &files, &mut pc);
+            p.parse_cache = Some(pc);
+            r
+        }
         None => crate::par::parallel_map(&files, |&(decode, id)| {
             let src = sources.get(id);
             decode_text(&src.text, id, &src.path, decode)
@@ -448,6 +470,114 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
     }
 }
 
+/// The parse trees of a content root's files kept on disk between runs
+/// (`detc validate`, `detc build`): a pack ([`detc_cache`]) of each file's
+/// tree keyed by the hash of its text, for this parser
+/// ([`detc_yaml::tree_format`]). A file whose text is in the pack is not
+/// parsed again; its tree is checked as it is read ([`detc_yaml::Doc::from_bytes`])
+/// and parsed afresh if it does not pass, so a stale or damaged entry can
+/// only cost time. Files whose parse gave a diagnostic are not kept (they
+/// are parsed each time, so their diagnostics stay). After the run the
+/// pack is rewritten with this run's files only, when it changed.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    /// The pack file (usually `<root>/.detc-cache/parse.pack`).
+    pub path: PathBuf,
+    /// Why an existing pack was not used (damaged, foreign), for a warning.
+    pub discarded: Option<String>,
+    /// Files whose tree came from the pack in this run.
+    pub hits: usize,
+    /// Files parsed in this run.
+    pub misses: usize,
+    /// Why the pack could not be written, if it could not (a read-only
+    /// content root, say: the run is as correct, only not faster next time).
+    pub write_error: Option<String>,
+}
+
+impl ParseCache {
+    /// A parse cache whose pack is `path`.
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        ParseCache {
+            path: path.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The folder detc keeps its cache in for the content root `root`:
+    /// `.detc-cache` in it (with a `.gitignore` of its own, as ruff's and
+    /// pytest's caches have).
+    pub fn folder_of(root: &Path) -> PathBuf {
+        root.join(".detc-cache")
+    }
+}
+
+/// What the parse trees in a pack are for: this detc and its parser.
+fn pack_fingerprint() -> detc_cache::Key {
+    let [a, b, c] = detc_yaml::tree_format();
+    detc_cache::fingerprint(&[b"parse trees", a, b, c])
+}
+
+/// [`decode_text`] for every file, taking each file's parse tree from the
+/// pack of `pc` when its text's is there; then writes the pack back.
+fn decode_with_pack(
+    sources: &SourceMap,
+    files: &[(DecodeFn, FileId)],
+    pc: &mut ParseCache,
+) -> Vec<(Option<Object>, Vec<Diagnostic>)> {
+    let fp = pack_fingerprint();
+    let (pack, why) = detc_cache::Pack::open(&pc.path, &fp);
+    if let Some(detc_cache::Discarded::Unusable(w)) = why {
+        pc.discarded = Some(w);
+    }
+    // Per file: its result, its key, and its tree's bytes when newly parsed
+    // (`None` for a hit, or a tree not worth keeping).
+    type One = (
+        (Option<Object>, Vec<Diagnostic>),
+        detc_cache::Key,
+        Option<Vec<u8>>,
+        bool,
+    );
+    let done: Vec<One> = crate::par::parallel_map(files, |&(decode, id)| {
+        let src = sources.get(id);
+        let key = detc_cache::key(src.text.as_bytes());
+        let kept = pack
+            .get(&key)
+            .and_then(|b| detc_yaml::Doc::from_bytes(b, id, src.text.len(), Limits::default()));
+        if let Some(doc) = kept {
+            let r = decode_doc(Some(doc), Vec::new(), &src.text, id, &src.path, decode);
+            return (r, key, None, true);
+        }
+        let (doc, diags) = detc_yaml::parse(&src.text, id, Limits::default());
+        let bytes = match (&doc, diags.is_empty()) {
+            (Some(d), true) => Some(d.to_bytes()),
+            _ => None,
+        };
+        let r = decode_doc(doc, diags, &src.text, id, &src.path, decode);
+        (r, key, bytes, false)
+    });
+    pc.hits = done.iter().filter(|d| d.3).count();
+    pc.misses = done.len() - pc.hits;
+    // Rewrite the pack when this run parsed a file or left an entry unused.
+    let fresh = done.iter().any(|d| d.2.is_some());
+    if fresh || pack.len() != pc.hits {
+        let mut seen = std::collections::HashSet::new();
+        let entries = done.iter().filter_map(|(_, k, bytes, hit)| {
+            if !seen.insert(*k) {
+                return None;
+            }
+            match bytes {
+                Some(b) => Some((k, b.as_slice())),
+                None if *hit => pack.get(k).map(|b| (k, b)),
+                None => None,
+            }
+        });
+        if let Err(e) = detc_cache::write(&pc.path, &fp, entries) {
+            pc.write_error = Some(e.to_string());
+        }
+    }
+    done.into_iter().map(|d| d.0).collect()
+}
+
 /// Reads `contentctl.yml` and every content file under `root`, decoding
 /// what can be decoded. Runs no cross-object rule (see [`crate::validate`]).
 pub fn load(root: &Path) -> Project {
@@ -478,9 +608,26 @@ struct Decoded {
 /// disk, and (with `cache`) decoding only the files that changed since
 /// the cache's last run.
 pub fn load_with(root: &Path, overlay: Overlay, cache: Option<&mut DecodeCache>) -> Project {
+    load_inner(root, overlay, cache, None)
+}
+
+/// [`load`], taking the parse trees of unchanged files from the pack of
+/// `parse_cache` and writing it back ([`ParseCache`]); the project keeps
+/// it, with what it did, in [`Project::parse_cache`].
+pub fn load_cached(root: &Path, parse_cache: ParseCache) -> Project {
+    load_inner(root, Overlay::default(), None, Some(parse_cache))
+}
+
+fn load_inner(
+    root: &Path,
+    overlay: Overlay,
+    cache: Option<&mut DecodeCache>,
+    parse_cache: Option<ParseCache>,
+) -> Project {
     let mut p = Project {
         root: root.to_path_buf(),
         overlay,
+        parse_cache,
         ..Default::default()
     };
     read_config(&mut p);

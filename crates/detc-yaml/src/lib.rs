@@ -20,3 +20,15 @@ mod tree;
 pub use de::{Decoder, MapReader, Spanned, did_you_mean, scalar_like};
 pub use shape::{KeyShape, MapShape, Shape};
 pub use tree::{Doc, Limits, Node, NodeId, NodeKind, Scalar, ScalarValue, parse};
+
+/// What a stored parse tree ([`Doc::to_bytes`]) depends on besides its
+/// text: this parser's source and the locked versions of the crates it is
+/// built on (saphyr-parser among them). A cache of trees is keyed by these
+/// too, so a detc with another parser never reads an older one's trees.
+pub fn tree_format() -> [&'static [u8]; 3] {
+    [
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        include_bytes!("tree.rs"),
+        include_bytes!("../../../Cargo.lock"),
+    ]
+}

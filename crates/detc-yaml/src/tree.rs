@@ -5,11 +5,12 @@ use detc_diag::{Diagnostic, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, SpannedEventReceiver};
 
 /// Index of a node in a [`Doc`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct NodeId(pub u32);
 
 /// A scalar as written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scalar {
     /// The value after YAML unescaping and folding.
     pub text: String,
@@ -95,7 +96,7 @@ impl Scalar {
 }
 
 /// What a node is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum NodeKind {
     /// A scalar.
     Scalar(Scalar),
@@ -106,16 +107,36 @@ pub enum NodeKind {
 }
 
 /// A node and the bytes it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     /// What it is.
     pub kind: NodeKind,
-    /// Its byte range in the file.
+    /// Its byte range in the file (stored as its offsets only: the file
+    /// is given when a stored tree is read back, [`Doc::from_bytes`]).
+    #[serde(with = "offsets")]
     pub span: Span,
 }
 
+/// A span stored as `(start, end)`; read back in file 0 until
+/// [`Doc::from_bytes`] sets the file.
+mod offsets {
+    use detc_diag::{FileId, Span};
+
+    pub fn serialize<S: serde::Serializer>(s: &Span, ser: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&(s.start, s.end), ser)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Span, D::Error> {
+        let (start, end): (usize, usize) = serde::Deserialize::deserialize(de)?;
+        if end < start {
+            return Err(serde::de::Error::custom("a span ends before it starts"));
+        }
+        Ok(Span::new(FileId(0), start, end))
+    }
+}
+
 /// A parsed file: its nodes and the root (none for an empty file).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Doc {
     nodes: Vec<Node>,
     /// The root node, or `None` when the file holds no document.
@@ -126,6 +147,60 @@ impl Doc {
     /// The node with id `id`.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0 as usize]
+    }
+
+    /// The tree as bytes (postcard), for a cache of parsed files: read
+    /// back with [`Doc::from_bytes`]. Spans are stored as offsets, so the
+    /// bytes depend on the text only, not on the file's [`FileId`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Encoding into a Vec fails only on an allocation failure.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// A tree stored by [`Doc::to_bytes`], its spans in `file`, checked to
+    /// be one that [`parse`] could give for a text of `text_len` bytes
+    /// within `limits`: every child before its parent (as the parser
+    /// numbers them, so there is no cycle), every span inside the text,
+    /// the tree no larger than `limits.max_nodes` once aliases are
+    /// expanded. `None` for bytes that are not such a tree (a corrupt or
+    /// foreign cache): parse the text instead.
+    pub fn from_bytes(bytes: &[u8], file: FileId, text_len: usize, limits: Limits) -> Option<Doc> {
+        let (mut doc, rest): (Doc, &[u8]) = postcard::take_from_bytes(bytes).ok()?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let n = doc.nodes.len();
+        if doc.root.is_some_and(|r| r.0 as usize >= n) {
+            return None;
+        }
+        // Expanded sizes, children first, as the parser's own limit counts them.
+        let mut sizes: Vec<u64> = Vec::with_capacity(n);
+        for (i, node) in doc.nodes.iter_mut().enumerate() {
+            if node.span.end > text_len {
+                return None;
+            }
+            node.span.file = file;
+            let size_of = |c: &NodeId| {
+                sizes
+                    .get(c.0 as usize)
+                    .copied()
+                    .filter(|_| (c.0 as usize) < i)
+            };
+            let size = match &node.kind {
+                NodeKind::Scalar(_) => Some(1u64),
+                NodeKind::Seq(items) => items
+                    .iter()
+                    .try_fold(1u64, |acc, c| Some(acc.saturating_add(size_of(c)?))),
+                NodeKind::Map(pairs) => pairs.iter().try_fold(1u64, |acc, (k, v)| {
+                    Some(acc.saturating_add(size_of(k)?).saturating_add(size_of(v)?))
+                }),
+            }?;
+            if size > limits.max_nodes {
+                return None;
+            }
+            sizes.push(size);
+        }
+        Some(doc)
     }
 }
 

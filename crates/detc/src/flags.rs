@@ -36,6 +36,29 @@ pub struct ColorArg {
     pub color: Color,
 }
 
+/// `--no-cache`, for the commands that read a content root again and
+/// again while it is edited (`detc validate`, `detc build`).
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct CacheArg {
+    /// Parse every file, and neither read nor write `.detc-cache/` (by
+    /// default the parse trees of the content's files are kept there, with
+    /// a `.gitignore` of their own, and a repeat run parses only the files
+    /// that changed; nothing else is kept, so the result is the same).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl CacheArg {
+    /// The pack file of parse trees for the content root `root`, or
+    /// `None` with `--no-cache`.
+    pub fn pack(&self, root: &std::path::Path) -> Option<std::path::PathBuf> {
+        (!self.no_cache).then(|| detc_content::ParseCache::folder_of(root).join("parse.pack"))
+    }
+
+    /// No cache: for the commands without the flag.
+    pub const OFF: CacheArg = CacheArg { no_cache: true };
+}
+
 /// Rule levels (see `detc rules`; `detc.toml` `[lints]` sets them for a repository).
 #[derive(clap::Args, Clone, Default)]
 pub struct LintArgs {

@@ -2,7 +2,7 @@
 //! diagnostics printed beside the work, and the process's memory and
 //! signal settings.
 
-use crate::flags::{Color, LintArgs};
+use crate::flags::{CacheArg, Color, LintArgs};
 use crate::targets;
 use detc_content::Options;
 use detc_diag::{Summary, render_human};
@@ -28,8 +28,9 @@ pub fn validated(
     color: Color,
     what: &str,
     lints: &LintArgs,
+    cache: CacheArg,
 ) -> Result<(detc_content::Project, Report), ExitCode> {
-    validated_beside(path, color, what, lints, Check::All, |_| ()).map(|(p, (), r)| (p, r))
+    validated_beside(path, color, what, lints, cache, Check::All, |_| ()).map(|(p, (), r)| (p, r))
 }
 
 /// What [`validated_beside`] checks and reports.
@@ -80,6 +81,7 @@ pub fn validated_beside<R: Send>(
     color: Color,
     what: &str,
     lints: &LintArgs,
+    cache: CacheArg,
     check: Check,
     beside: impl FnOnce(&detc_content::Project) -> R + Send,
 ) -> Result<(detc_content::Project, R, Report), ExitCode> {
@@ -94,9 +96,11 @@ pub fn validated_beside<R: Send>(
     flags.errors_only = check == Check::ErrorsOnly;
     let opts = Options {
         lints: flags,
+        parse_cache: cache.pack(path),
         ..Options::default()
     };
     let (mut p, result) = detc_content::validate_beside(path, &opts, beside);
+    warn_discarded_cache(&p);
     if check == Check::ErrorsOnly {
         p.diags.retain(|d| d.severity == detc_diag::Severity::Error);
     }
@@ -125,6 +129,19 @@ pub fn validated_beside<R: Send>(
         return Err(ExitCode::from(1));
     }
     Ok((p, result, Report(Some(std::thread::spawn(print)))))
+}
+
+/// Says on stderr that the parse cache was found damaged or foreign and
+/// not used (it is written again by the same run).
+pub fn warn_discarded_cache(p: &detc_content::Project) {
+    if let Some(pc) = &p.parse_cache
+        && let Some(why) = &pc.discarded
+    {
+        eprintln!(
+            "warning: not using detc's parse cache `{}`: {why}; every file was parsed, and the cache is written again",
+            pc.path.display()
+        );
+    }
 }
 
 /// Leaves `x` to the operating system, which takes all of the process's

@@ -1,6 +1,6 @@
 //! `detc build`: validate, then write the Splunk app, its tarball and docs.
 
-use crate::flags::{Color, ColorArg, LintArgs};
+use crate::flags::{CacheArg, Color, ColorArg, LintArgs};
 use crate::session::{dist_of, leave_to_exit, release_freed_memory, validated};
 use detc_attack::Attack;
 use std::path::PathBuf;
@@ -32,30 +32,25 @@ pub struct Args {
     pub color: ColorArg,
     #[command(flatten)]
     pub lints: LintArgs,
+    #[command(flatten)]
+    pub cache: CacheArg,
 }
 
 /// Runs `detc build`.
 pub fn run(a: Args) -> ExitCode {
-    build(
-        a.path,
-        a.out,
-        a.templates,
-        a.firstseen,
-        !a.no_docs,
-        a.color.color,
-        &a.lints,
-    )
-}
-
-fn build(
-    path: PathBuf,
-    out: Option<PathBuf>,
-    templates: Option<PathBuf>,
-    firstseen: Option<PathBuf>,
-    with_docs: bool,
-    color: Color,
-    lints: &LintArgs,
-) -> ExitCode {
+    let Args {
+        path,
+        out,
+        templates,
+        firstseen,
+        no_docs,
+        color,
+        lints,
+        cache,
+    } = a;
+    let with_docs = !no_docs;
+    let color: Color = color.color;
+    let lints = &lints;
     let started = std::time::Instant::now();
     let mtime = match detc_build::mtime_from_env() {
         Ok(m) => m,
@@ -65,7 +60,7 @@ fn build(
         }
     };
     // The warnings are printed while the app is generated and written.
-    let (p, report) = match validated(&path, color, "building", lints) {
+    let (p, report) = match validated(&path, color, "building", lints, cache) {
         Ok((p, report)) => (std::sync::Arc::new(p), report),
         Err(code) => return code,
     };

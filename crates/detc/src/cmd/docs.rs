@@ -36,6 +36,7 @@ fn docs(path: PathBuf, out: Option<PathBuf>, color: Color, lints: &LintArgs) -> 
         color,
         "writing docs",
         lints,
+        crate::flags::CacheArg::OFF,
         Check::ErrorsOnly,
         |p| {
             let dir = out.unwrap_or_else(|| dist_of(p, &path).join("docs"));

@@ -63,6 +63,7 @@ pub fn run(a: Args) -> ExitCode {
         a.color.color,
         "comparing",
         &a.lints,
+        crate::flags::CacheArg::OFF,
         Check::All,
         |p| {
             let appid = a.app.clone().unwrap_or_else(|| p.config.app.appid.clone());

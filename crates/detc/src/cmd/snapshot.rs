@@ -38,7 +38,13 @@ fn snapshot(
     color: Color,
     lints: &LintArgs,
 ) -> ExitCode {
-    let p = match validated(&path, color, "writing snapshots", lints) {
+    let p = match validated(
+        &path,
+        color,
+        "writing snapshots",
+        lints,
+        crate::flags::CacheArg::OFF,
+    ) {
         Ok((p, report)) => {
             report.finish();
             std::sync::Arc::new(p)

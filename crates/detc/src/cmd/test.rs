@@ -33,6 +33,7 @@ pub fn run(a: Args) -> ExitCode {
         a.color.color,
         "testing",
         &a.lints,
+        crate::flags::CacheArg::OFF,
         Check::All,
         |p| detc_test::run(p, &a.detections),
     ) {

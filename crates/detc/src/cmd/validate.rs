@@ -54,6 +54,8 @@ pub struct Args {
     pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub lints: LintArgs,
+    #[command(flatten)]
+    pub cache: crate::flags::CacheArg,
 }
 
 /// Runs `detc validate`.
@@ -86,12 +88,16 @@ pub fn run(a: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
+    // The parse cache holds parse trees only, which no flag changes
+    // (`--attack-bundle` and the rule levels act after it).
     let opts = Options {
         attack,
         lints,
+        parse_cache: a.cache.pack(&targets.root),
         ..Options::default()
     };
     let mut p = detc_content::validate(&targets.root, &opts);
+    crate::session::warn_discarded_cache(&p);
     if targets.selection.is_some() {
         let sources = &p.sources;
         p.diags.retain(|d| {
