@@ -428,9 +428,15 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                     }
                 }
             }
+            // The first run may take trees from `detc validate`'s pack
+            // (read only, then let go: later edits are not in it).
+            let pack = cache.pack.take().map(|path| {
+                let (pack, _) = detc_cache::Pack::open(&path, &pack_fingerprint());
+                pack
+            });
             let decoded = crate::par::parallel_map(&fresh, |&(_, decode, id)| {
                 let src = sources.get(id);
-                decode_text(&src.text, id, &src.path, decode)
+                decode_from(pack.as_ref(), &src.text, id, &src.path, decode)
             });
             cache.last = (fresh.len(), files.len() - fresh.len());
             for (&(i, decode, id), result) in fresh.iter().zip(decoded) {
@@ -509,12 +515,47 @@ impl ParseCache {
     pub fn folder_of(root: &Path) -> PathBuf {
         root.join(".detc-cache")
     }
+
+    /// The pack of parse trees for the content root `root`:
+    /// `.detc-cache/parse.pack`.
+    pub fn pack_of(root: &Path) -> PathBuf {
+        Self::folder_of(root).join("parse.pack")
+    }
 }
 
 /// What the parse trees in a pack are for: this detc and its parser.
 fn pack_fingerprint() -> detc_cache::Key {
     let [a, b, c] = detc_yaml::tree_format();
     detc_cache::fingerprint(&[b"parse trees", a, b, c])
+}
+
+/// The tree `pack` keeps for `text` (whose key is `key`), read for
+/// `file`, if it has one that passes [`detc_yaml::Doc::from_bytes`]'s checks.
+fn kept_tree(
+    pack: &detc_cache::Pack,
+    key: &detc_cache::Key,
+    text: &str,
+    file: FileId,
+) -> Option<detc_yaml::Doc> {
+    let bytes = pack.get(key)?;
+    detc_yaml::Doc::from_bytes(bytes, file, text.len(), Limits::default())
+}
+
+/// [`decode_text`], with the parse tree taken from `pack` when it has the
+/// text's.
+fn decode_from(
+    pack: Option<&detc_cache::Pack>,
+    text: &str,
+    file: FileId,
+    path: &str,
+    decode: DecodeFn,
+) -> (Option<Object>, Vec<Diagnostic>) {
+    if let Some(pack) = pack.filter(|p| !p.is_empty())
+        && let Some(doc) = kept_tree(pack, &detc_cache::key(text.as_bytes()), text, file)
+    {
+        return decode_doc(Some(doc), Vec::new(), text, file, path, decode);
+    }
+    decode_text(text, file, path, decode)
 }
 
 /// [`decode_text`] for every file, taking each file's parse tree from the
@@ -540,10 +581,7 @@ fn decode_with_pack(
     let done: Vec<One> = crate::par::parallel_map(files, |&(decode, id)| {
         let src = sources.get(id);
         let key = detc_cache::key(src.text.as_bytes());
-        let kept = pack
-            .get(&key)
-            .and_then(|b| detc_yaml::Doc::from_bytes(b, id, src.text.len(), Limits::default()));
-        if let Some(doc) = kept {
+        if let Some(doc) = kept_tree(&pack, &key, &src.text, id) {
             let r = decode_doc(Some(doc), Vec::new(), &src.text, id, &src.path, decode);
             return (r, key, None, true);
         }
@@ -595,6 +633,22 @@ pub struct DecodeCache {
     files: std::collections::HashMap<String, Decoded>,
     /// Files decoded and files taken from the cache, in the last run.
     pub last: (usize, usize),
+    /// A pack of parse trees ([`ParseCache`]) the first run reads, never
+    /// writes: an editor's first check then parses only the files changed
+    /// since the last `detc validate`.
+    pack: Option<PathBuf>,
+}
+
+impl DecodeCache {
+    /// A cache whose first run takes parse trees from the pack at `path`
+    /// (`.detc-cache/parse.pack`, as `detc validate` leaves it), when
+    /// there is a usable one; the pack is read, never written.
+    pub fn reading_pack(path: impl Into<PathBuf>) -> Self {
+        DecodeCache {
+            pack: Some(path.into()),
+            ..Default::default()
+        }
+    }
 }
 
 struct Decoded {

@@ -75,7 +75,7 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
     let root = t.path().join("content");
     detc_testkit::copy_dir(&release, &root);
     let _ = std::fs::remove_dir_all(ParseCache::folder_of(&root));
-    let pack = ParseCache::folder_of(&root).join("parse.pack");
+    let pack = ParseCache::pack_of(&root);
     let run = Run {
         root: &root,
         pack: pack.clone(),
@@ -180,7 +180,7 @@ fn a_pack_that_cannot_be_written_changes_nothing_but_speed() {
     // The cache's folder taken by a file: the pack cannot be written.
     std::fs::write(ParseCache::folder_of(t.path()), "not a folder").unwrap();
     let opts = Options {
-        parse_cache: Some(ParseCache::folder_of(t.path()).join("parse.pack")),
+        parse_cache: Some(ParseCache::pack_of(t.path())),
         ..Options::default()
     };
     let cached = validate(t.path(), &opts);
@@ -192,4 +192,57 @@ fn a_pack_that_cannot_be_written_changes_nothing_but_speed() {
         pc.discarded.is_some(),
         "reading a pack under a file fails too: {pc:?}"
     );
+}
+
+/// `detc lsp`'s first check reads the pack `detc validate` left (never
+/// writes it) and reports what a cold run does; a damaged pack is not
+/// used, and the result is the same.
+#[test]
+fn the_language_servers_first_check_reads_the_pack_and_leaves_it() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
+    detc_testkit::copy_dir(&src, t.path());
+    let _ = std::fs::remove_dir_all(ParseCache::folder_of(t.path()));
+    let pack = ParseCache::pack_of(t.path());
+    let opts = Options {
+        parse_cache: Some(pack.clone()),
+        ..Options::default()
+    };
+    let cold = validate(t.path(), &opts);
+    let written = std::fs::read(&pack).unwrap();
+    let detections = t.path().join("detections");
+    let edited = walkdir::WalkDir::new(&detections)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "yml"))
+        .unwrap()
+        .into_path();
+    let mut overlay = detc_content::Overlay::default();
+    let text = std::fs::read_to_string(&edited).unwrap();
+    overlay.insert(edited.clone(), text.replacen("name:", "namee:", 1));
+    for damage in [false, true] {
+        if damage {
+            let mut b = written.clone();
+            let mid = b.len() / 2;
+            b[mid] ^= 1;
+            std::fs::write(&pack, &b).unwrap();
+        }
+        let before = std::fs::read(&pack).unwrap();
+        let mut cache = detc_content::DecodeCache::reading_pack(&pack);
+        let lsp = detc_content::validate_with(
+            t.path(),
+            &Options::default(),
+            overlay.clone(),
+            Some(&mut cache),
+        );
+        let plain =
+            detc_content::validate_with(t.path(), &Options::default(), overlay.clone(), None);
+        assert_eq!(shown(&lsp), shown(&plain), "damaged pack: {damage}");
+        assert_ne!(shown(&lsp), shown(&cold), "the unsaved edit is seen");
+        assert_eq!(
+            std::fs::read(&pack).unwrap(),
+            before,
+            "the pack is not written"
+        );
+    }
 }

@@ -193,6 +193,14 @@ impl State {
         };
         if self.root.is_none() {
             self.root = content_root(&path);
+            // The first check reads `detc validate`'s parse trees (never
+            // writes them): a server started on a validated root parses
+            // only what changed since.
+            if let Some(root) = &self.root {
+                self.cache = detc_content::DecodeCache::reading_pack(
+                    detc_content::ParseCache::pack_of(root),
+                );
+            }
         }
         self.touched.insert(uri_of(&path));
         match n.method.as_str() {

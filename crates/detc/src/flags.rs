@@ -52,7 +52,7 @@ impl CacheArg {
     /// The pack file of parse trees for the content root `root`, or
     /// `None` with `--no-cache`.
     pub fn pack(&self, root: &std::path::Path) -> Option<std::path::PathBuf> {
-        (!self.no_cache).then(|| detc_content::ParseCache::folder_of(root).join("parse.pack"))
+        (!self.no_cache).then(|| detc_content::ParseCache::pack_of(root))
     }
 
     /// No cache: for the commands without the flag.
