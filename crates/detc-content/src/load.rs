@@ -559,29 +559,42 @@ fn decode_from(
 }
 
 /// [`decode_text`] for every file, taking each file's parse tree from the
-/// pack of `pc` when its text's is there; then writes the pack back.
+/// packs of `pc` when its text's is there; then writes them back.
+///
+/// Two packs: the base (`parse.pack`) and the recent one beside it
+/// (`parse.recent.pack`), which holds the trees this run used that the
+/// base lacks. An edit rewrites only the small recent pack; the base is
+/// rewritten (and the recent pack removed) when a quarter of it is unused
+/// or the recent pack has grown to a quarter of it.
 fn decode_with_pack(
     sources: &SourceMap,
     files: &[(DecodeFn, FileId)],
     pc: &mut ParseCache,
 ) -> Vec<(Option<Object>, Vec<Diagnostic>)> {
     let fp = pack_fingerprint();
-    let (pack, why) = detc_cache::Pack::open(&pc.path, &fp);
-    if let Some(detc_cache::Discarded::Unusable(w)) = why {
-        pc.discarded = Some(w);
-    }
+    let recent_path = pc.path.with_extension("recent.pack");
+    let (base, why) = detc_cache::Pack::open(&pc.path, &fp);
+    let (recent, why_recent) = detc_cache::Pack::open(&recent_path, &fp);
+    // Either file unusable: said once (the cache is both), and written again.
+    pc.discarded = [why, why_recent].into_iter().find_map(|w| match w {
+        Some(detc_cache::Discarded::Unusable(w)) => Some(w),
+        _ => None,
+    });
     // Per file: its result, its key, and its tree's bytes when newly parsed
-    // (`None` for a hit, or a tree not worth keeping).
+    // (`None` for a hit, or a tree not worth keeping), and whether it was a hit.
     type One = (
         (Option<Object>, Vec<Diagnostic>),
         detc_cache::Key,
         Option<Vec<u8>>,
         bool,
     );
+    let get = |k: &detc_cache::Key| base.get(k).or_else(|| recent.get(k));
     let done: Vec<One> = crate::par::parallel_map(files, |&(decode, id)| {
         let src = sources.get(id);
         let key = detc_cache::key(src.text.as_bytes());
-        if let Some(doc) = kept_tree(&pack, &key, &src.text, id) {
+        let kept = get(&key)
+            .and_then(|b| detc_yaml::Doc::from_bytes(b, id, src.text.len(), Limits::default()));
+        if let Some(doc) = kept {
             let r = decode_doc(Some(doc), Vec::new(), &src.text, id, &src.path, decode);
             return (r, key, None, true);
         }
@@ -595,23 +608,37 @@ fn decode_with_pack(
     });
     pc.hits = done.iter().filter(|d| d.3).count();
     pc.misses = done.len() - pc.hits;
-    // Rewrite the pack when this run parsed a file or left an entry unused.
-    let fresh = done.iter().any(|d| d.2.is_some());
-    if fresh || pack.len() != pc.hits {
-        let mut seen = std::collections::HashSet::new();
-        let entries = done.iter().filter_map(|(_, k, bytes, hit)| {
-            if !seen.insert(*k) {
-                return None;
-            }
-            match bytes {
-                Some(b) => Some((k, b.as_slice())),
-                None if *hit => pack.get(k).map(|b| (k, b)),
-                None => None,
-            }
-        });
-        if let Err(e) = detc_cache::write(&pc.path, &fp, entries) {
-            pc.write_error = Some(e.to_string());
+    // The trees this run used, once each, with their bytes.
+    let mut seen = std::collections::HashSet::new();
+    let used: Vec<(&detc_cache::Key, &[u8])> = done
+        .iter()
+        .filter(|d| seen.insert(d.1))
+        .filter_map(|(_, k, bytes, hit)| match bytes {
+            Some(b) => Some((k, b.as_slice())),
+            None if *hit => get(k).map(|b| (k, b)),
+            None => None,
+        })
+        .collect();
+    let in_base = used.iter().filter(|(k, _)| base.get(k).is_some()).count();
+    let rest: Vec<(&detc_cache::Key, &[u8])> = used
+        .iter()
+        .filter(|(k, _)| base.get(k).is_none())
+        .copied()
+        .collect();
+    let unused = base.len() - in_base;
+    let written = if base.is_empty() || unused * 4 > base.len() || rest.len() * 4 > base.len() {
+        let w = detc_cache::write(&pc.path, &fp, used.iter().copied());
+        if w.is_ok() && !recent.is_empty() {
+            let _ = std::fs::remove_file(&recent_path);
         }
+        w
+    } else if rest.len() != recent.len() || rest.iter().any(|(k, _)| recent.get(k).is_none()) {
+        detc_cache::write(&recent_path, &fp, rest.iter().copied())
+    } else {
+        Ok(())
+    };
+    if let Err(e) = written {
+        pc.write_error = Some(e.to_string());
     }
     done.into_iter().map(|d| d.0).collect()
 }

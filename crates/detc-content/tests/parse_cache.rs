@@ -97,7 +97,9 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
     );
     let unchanged_misses = pc.misses;
 
-    // One detection changed: only it is parsed.
+    // One detection changed: only it is parsed, and only the small recent
+    // pack beside the base is written.
+    let base_before = std::fs::read(&pack).unwrap();
     let spray = root.join("detections/application/detect_password_spray_attempts.yml");
     let text = std::fs::read_to_string(&spray).unwrap();
     std::fs::write(
@@ -110,6 +112,20 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
     assert!(
         shown.iter().any(|d| d.contains("statuss")),
         "the edit is seen"
+    );
+    assert_eq!(
+        std::fs::read(&pack).unwrap(),
+        base_before,
+        "the base pack is not rewritten"
+    );
+    let recent = std::fs::metadata(pack.with_extension("recent.pack"))
+        .unwrap()
+        .len();
+    assert!(recent > 100 && recent < 100_000, "{recent} bytes");
+    let (_, pc) = run.same("the same edit again");
+    assert_eq!(
+        pc.misses, unchanged_misses,
+        "the recent pack is read: {pc:?}"
     );
 
     // A macro's definition broken: every search that uses it is checked
@@ -144,7 +160,8 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
     std::fs::write(&pack, &bytes).unwrap();
     let (_, pc) = run.same("a damaged pack");
     assert_eq!(pc.discarded.as_deref(), Some("corrupt (checksum mismatch)"));
-    assert_eq!(pc.hits, 0);
+    // Only the recent pack's tree (the edited detection) is used.
+    assert_eq!(pc.hits, 1);
     let (_, pc) = run.same("after the damaged pack");
     assert_eq!((pc.discarded, pc.misses), (None, unchanged_misses));
 

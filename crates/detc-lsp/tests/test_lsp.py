@@ -353,6 +353,45 @@ async def test_quick_fixes(client: LanguageClient):
     assert len(after) == len(diags) - 1, ([(d.code, d.message) for d in diags], [(d.code, d.message) for d in after])
 
 
+def applied(text: str, edit: types.TextEdit) -> str:
+    """`text` with `edit` applied (ASCII text: UTF-16 columns are characters)."""
+    lines = text.split("\n")
+    def offset(p: types.Position) -> int:
+        return sum(len(line) + 1 for line in lines[:p.line]) + p.character
+    return text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+
+
+async def test_filter_macro_and_field_name_fixes(client: LanguageClient):
+    """Q002 (`| search `x_filter``) and R002 (a risk object written
+    `bucketName` where the search outputs `bucket_name`) on real v4.42.0
+    files: the quick fix the editor applies removes the finding and brings
+    none."""
+    count_publications(client)
+    cases = [
+        (ROOT / "detections/network/detect_zerologon_via_zeek.yml", "Q002",
+         "remove `search` before the filter macro (Q002)", "`detect_zerologon_via_zeek_filter`"),
+        (ROOT / "detections/cloud/detect_s3_access_from_a_new_ip.yml", "R002",
+         "use `bucket_name`, the field the search outputs (R002)", "bucket_name"),
+    ]
+    for path, code, title, new_text in cases:
+        text = path.read_text()
+        open_file(client, path)
+        diags = await diagnostics_of(client, uri(path))
+        found = next(d for d in diags if d.code == code)
+        actions = await client.text_document_code_action_async(
+            types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri(path)),
+                                   range=found.range, context=types.CodeActionContext(diagnostics=[found])))
+        fix = next((a for a in actions if a.title == title), None)
+        assert fix is not None, [a.title for a in actions]
+        (edit,) = fix.edit.changes[uri(path)]
+        assert edit.new_text == new_text, edit
+        n = client.published[uri(path)]
+        change(client, path, applied(text, edit), 2)
+        after = await diagnostics_of(client, uri(path), after=n)
+        assert not any(d.code == code for d in after), [(d.code, d.message) for d in after]
+        assert len(after) == len(diags) - 1, ([(d.code, d.message) for d in diags], [(d.code, d.message) for d in after])
+
+
 async def test_the_expanded_search_is_the_snapshots(client: LanguageClient, tmp_path):
     import subprocess
     count_publications(client)

@@ -230,6 +230,45 @@ impl Cx<'_> {
     }
 }
 
+/// The one field of `fields` that is `name` written otherwise: equal but
+/// for case and underscores (`bucketName` for `bucket_name`, `User` for
+/// `user`), the usual slip between a search's field and a risk or
+/// drilldown setting. `None` when no field, or more than one, is.
+pub(crate) fn field_written_otherwise<'f>(fields: &'f Fields, name: &str) -> Option<&'f str> {
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let want = key(name);
+    let mut found = fields
+        .names()
+        .iter()
+        .filter(|f| f.as_str() != name && key(f) == want);
+    let first = found.next()?;
+    found.next().is_none().then_some(first.as_str())
+}
+
+/// The fix that writes `field` as `to` in the source at `span` (which
+/// holds it, as `$field$` or as a value), when `field` occurs there
+/// exactly once; `None` otherwise.
+pub(crate) fn rename_fix(
+    cx: &Cx,
+    span: Span,
+    field: &str,
+    to: &str,
+) -> Option<(String, Span, String)> {
+    let raw = cx.sources.get(span.file).text.get(span.start..span.end)?;
+    (raw.matches(field).count() == 1).then(|| {
+        (
+            format!("use `{to}`, the field the search outputs"),
+            span,
+            raw.replacen(field, to, 1),
+        )
+    })
+}
+
 /// `$token$`s in `text` with their byte offsets (of the opening `$`).
 pub fn tokens(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();

@@ -20,7 +20,9 @@
 //!   search: '%original_detection_search% | search dest = "$dest$"'
 //! ```
 //! Fix: use a field the search outputs (`$user$`), or output `dest` (`by
-//! user dest`).
+//! user dest`). A token that is an output field written otherwise (case,
+//! underscores: `$destIp$` for `dest_ip`) gets that field as its fix,
+//! which `detc lsp` offers as a quick fix.
 //!
 //! ## Source
 //! detc's own, from what the search outputs (`detc-spl`'s output-field
@@ -49,12 +51,22 @@ pub(super) fn check(cx: &Cx, i: usize, d: &Detection, out: &mut Vec<Diagnostic>)
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .join(", ");
-                out.push(
-                    diag(CODE, format!("the drilldown token `${tok}$` is not a field the search outputs"))
-                        .at(cx.locate(v, at, &format!("${tok}$")))
-                        .label("not in the search's output")
-                        .help(format!("the search outputs only: {list}. Use one of those, or output `{tok}` from the search")),
-                );
+                let span = cx.locate(v, at, &format!("${tok}$"));
+                let otherwise = crate::rules::field_written_otherwise(fields, tok);
+                let help = match otherwise {
+                    Some(f) => format!("the search outputs `{f}`: write the token as the search does"),
+                    None => format!("the search outputs only: {list}. Use one of those, or output `{tok}` from the search"),
+                };
+                let mut diag = diag(CODE, format!("the drilldown token `${tok}$` is not a field the search outputs"))
+                    .at(span)
+                    .label("not in the search's output")
+                    .help(help);
+                if let Some((title, at, text)) = otherwise
+                    .and_then(|f| crate::rules::rename_fix(cx, span, &format!("${tok}$"), &format!("${f}$")))
+                {
+                    diag = diag.fix(title, at, text);
+                }
+                out.push(diag);
             }
         }
     }

@@ -21,8 +21,9 @@ rule_files! {
 }
 
 /// Reports `field` under `code` when the search's output is known and
-/// lacks it, with the output-field list or a field that differs only in
-/// case. Says nothing when the output cannot be known.
+/// lacks it, with the output-field list, or the field it is written
+/// otherwise (case, underscores: [`super::field_written_otherwise`]) and
+/// the fix that renames it. Says nothing when the output cannot be known.
 fn output_field(
     cx: &Cx,
     i: usize,
@@ -36,12 +37,12 @@ fn output_field(
     if fields.contains(field) != Some(false) {
         return;
     }
-    let case = fields
-        .names()
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(field) && n.as_str() != field);
-    let help = match case {
-        Some(h) => format!("field names are case-sensitive: the search outputs `{h}`"),
+    let otherwise = super::field_written_otherwise(fields, field);
+    let help = match otherwise {
+        Some(h) if h.eq_ignore_ascii_case(field) => {
+            format!("field names are case-sensitive: the search outputs `{h}`")
+        }
+        Some(h) => format!("the search outputs `{h}`: write it as the search does"),
         None => format!(
             "the search outputs only: {}. Output `{field}` from the search (in its final `table` or `stats ... by`), or use one of those",
             fields
@@ -52,15 +53,18 @@ fn output_field(
                 .join(", ")
         ),
     };
-    out.push(
-        diag(
-            code,
-            format!("{what} `{field}` is not a field the search outputs"),
-        )
-        .at(span)
-        .label("not in the search's output")
-        .help(help),
-    );
+    let mut d = diag(
+        code,
+        format!("{what} `{field}` is not a field the search outputs"),
+    )
+    .at(span)
+    .label("not in the search's output")
+    .help(help);
+    if let Some((title, at, text)) = otherwise.and_then(|to| super::rename_fix(cx, span, field, to))
+    {
+        d = d.fix(title, at, text);
+    }
+    out.push(d);
 }
 
 /// Runs the RBA rules that are on.

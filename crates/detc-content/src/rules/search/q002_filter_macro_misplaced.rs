@@ -23,7 +23,9 @@
 //! ```spl
 //! `cloudtrail` errorCode=success `aws_delete_trail_filter`
 //! ```
-//! Fix: `` ... errorCode=success | `aws_delete_trail_filter` ``.
+//! Fix: `` ... errorCode=success | `aws_delete_trail_filter` ``. Where the
+//! macro ends its command, or follows `search`, the diagnostic carries that
+//! edit, which `detc lsp` offers as a quick fix.
 //!
 //! ## Source
 //! detc's own, from how Splunk expands macros (Knowledge Manager Manual,
@@ -85,29 +87,48 @@ pub(super) fn check(
         let explicit_search =
             c.name == "search" && c.text.len() > 6 && c.text[..6].eq_ignore_ascii_case("search");
         if explicit_search && c.args.trim() == raw {
-            out.push(
-                diag(CODE, format!("`| search `{filter}`` expands to `search {def}`"))
-                    .at(at)
-                    .label("after `search`")
-                    .help(format!("`search search *` keeps only events that contain the word `search`: write `| `{filter}`` without `search`")),
-            );
+            let mut d = diag(CODE, format!("`| search `{filter}`` expands to `search {def}`"))
+                .at(at)
+                .label("after `search`")
+                .help(format!("`search search *` keeps only events that contain the word `search`: write `| `{filter}`` without `search`"));
+            // `search `x_filter`` becomes `` `x_filter` ``.
+            if let Some(span) = exact(cx, search, c.start, &s[c.start..m.end]) {
+                d = d.fix("remove `search` before the filter macro", span, raw);
+            }
+            out.push(d);
         } else {
             let within = if c.name == "search" {
                 "the search terms".to_string()
             } else {
                 format!("the `{}` command", c.name)
             };
-            out.push(
-                diag(
-                    CODE,
-                    format!("`{filter}` is written inside {within}, so its `{def}` becomes part of it"),
-                )
-                .at(at)
-                .label("not a command of its own")
-                .help(format!("put it after a pipe, as its own command: `... | `{filter}``")),
-            );
+            let mut d = diag(
+                CODE,
+                format!("`{filter}` is written inside {within}, so its `{def}` becomes part of it"),
+            )
+            .at(at)
+            .label("not a command of its own")
+            .help(format!("put it after a pipe, as its own command: `... | `{filter}``"));
+            // Last in its command: a pipe before it makes it its own. (In
+            // the middle, what follows it would become its arguments.)
+            let last = s
+                .get(m.end..c.start + c.text.len())
+                .is_some_and(|rest| rest.trim().is_empty());
+            if last && let Some(span) = exact(cx, search, m.start, raw) {
+                d = d.fix("make the filter macro its own command", span, format!("| {raw}"));
+            }
+            out.push(d);
         }
     }
+}
+
+/// The span of `needle`, the search's text at byte `at` of its value, when
+/// the YAML source holds it as written (no escape or line fold inside), so
+/// that an edit there changes exactly that text.
+fn exact(cx: &Cx, search: &Spanned<String>, at: usize, needle: &str) -> Option<detc_diag::Span> {
+    let span = cx.locate(search, at, needle);
+    let raw = cx.sources.get(span.file).text.get(span.start..span.end)?;
+    (raw == needle).then_some(span)
 }
 
 /// The top-level command of `cmds` whose text holds the byte range of `m`.
