@@ -749,58 +749,131 @@ impl State {
         Some(out)
     }
 
-    /// Every search that calls the macro at `pos` (a call between
-    /// backticks, or anywhere in the macro's own file): the call in each
-    /// detection's, baseline's and response task's search.
+    /// What the reference or object at `pos` of `path` is: a macro call,
+    /// a story, data source or detection named in a list, a lookup named in
+    /// a search, else the object the file itself defines.
+    fn target_at(&self, path: &Path, pos: Position) -> Option<Target> {
+        let p = self.project.as_ref()?;
+        let text = self.text(path)?;
+        let at = offset_of(&text, pos)?;
+        if let Some((name, _)) = macro_at(&text, at) {
+            return Some(Target::Macro(name));
+        }
+        if let Some((key, item)) = list_item_at(&text, at) {
+            match key.as_str() {
+                "analytic_story" => return Some(Target::Story(item)),
+                "data_source" => return Some(Target::DataSource(item)),
+                "detections" => return Some(Target::Detection(item)),
+                _ => {}
+            }
+        }
+        if let Some(word) = word_at(&text, at)
+            && p.content.lookups.iter().any(|l| l.common.name() == word)
+        {
+            return Some(Target::Lookup(word.to_string()));
+        }
+        let rel = self.rel(path)?;
+        let c = &p.content;
+        let own = |common: &detc_content::model::Common| common.path == rel;
+        if let Some(m) = c.macros.iter().find(|m| own(&m.common)) {
+            return Some(Target::Macro(m.common.name().to_string()));
+        }
+        if let Some(x) = c.stories.iter().find(|x| own(&x.common)) {
+            return Some(Target::Story(x.common.name().to_string()));
+        }
+        if let Some(x) = c.data_sources.iter().find(|x| own(&x.common)) {
+            return Some(Target::DataSource(x.common.name().to_string()));
+        }
+        if let Some(x) = c.lookups.iter().find(|x| own(&x.common)) {
+            return Some(Target::Lookup(x.common.name().to_string()));
+        }
+        if let Some(x) = c.detections.iter().find(|x| own(&x.common)) {
+            return Some(Target::Detection(x.common.name().to_string()));
+        }
+        c.deployments
+            .iter()
+            .filter_map(|d| d.common.as_ref())
+            .find(|x| own(x))
+            .map(|x| Target::Deployment(x.name().to_string()))
+    }
+
+    /// Where the object at `pos` is used: a macro's calls in every search;
+    /// a story's or data source's mentions in detections, baselines and
+    /// response tasks; a lookup's uses in every search and macro (by its
+    /// name or its file's); a detection's in baselines; a deployment's by
+    /// each detection it schedules (at the detection's name).
     fn references(&self, path: &Path, pos: Position) -> Option<Vec<Location>> {
         let p = self.project.as_ref()?;
         let root = self.root.as_ref()?;
-        let text = self.text(path)?;
-        let at = offset_of(&text, pos)?;
-        let name = match macro_at(&text, at) {
-            Some((name, _)) => name,
-            None => {
-                let rel = self.rel(path)?;
-                p.content
-                    .macros
-                    .iter()
-                    .find(|m| m.common.path == rel)?
-                    .common
-                    .name()
-                    .to_string()
-            }
-        };
-        let searches = p
-            .content
-            .detections
-            .iter()
-            .filter_map(|d| d.search.as_ref())
-            .chain(p.content.baselines.iter().filter_map(|b| b.search.as_ref()))
-            .chain(
-                p.content
-                    .investigations
-                    .iter()
-                    .filter_map(|i| i.search.as_ref()),
-            );
-        let mut out = Vec::new();
-        for s in searches {
-            let f = p.sources.get(s.span.file);
-            let Some(raw) = f.text.get(s.span.start..s.span.end) else {
-                continue;
+        let target = self.target_at(path, pos)?;
+        let c = &p.content;
+        let mut spans: Vec<detc_diag::Span> = Vec::new();
+        let named =
+            |list: &[detc_yaml::Spanned<String>], name: &str, out: &mut Vec<detc_diag::Span>| {
+                out.extend(list.iter().filter(|x| x.value == name).map(|x| x.span));
             };
-            let Ok(uri) = uri_of(&root.join(&f.path)).parse::<Uri>() else {
-                continue;
-            };
-            let needle = format!("`{name}");
-            for (i, _) in raw.match_indices(&needle) {
-                let after = raw.as_bytes().get(i + needle.len()).copied();
-                if matches!(after, Some(b'`' | b'(')) {
-                    let start = s.span.start + i + 1;
-                    out.push(Location {
-                        uri: uri.clone(),
-                        range: range_of(&f.text, start, start + name.len()),
-                    });
+        match &target {
+            Target::Macro(name) => {
+                for s in searches(c) {
+                    spans.extend(macro_calls(p, s, name));
                 }
+            }
+            Target::Story(name) => {
+                for d in &c.detections {
+                    named(&d.tags.analytic_story, name, &mut spans);
+                }
+                for b in &c.baselines {
+                    named(&b.analytic_story, name, &mut spans);
+                }
+                for i in &c.investigations {
+                    named(&i.analytic_story, name, &mut spans);
+                }
+            }
+            Target::DataSource(name) => {
+                for d in &c.detections {
+                    named(&d.data_source, name, &mut spans);
+                }
+            }
+            Target::Detection(name) => {
+                for b in &c.baselines {
+                    named(&b.detections, name, &mut spans);
+                }
+            }
+            Target::Lookup(name) => {
+                let l = c.lookups.iter().find(|l| l.common.name() == name)?;
+                let mut names = vec![name.clone(), format!("{name}.csv")];
+                names.extend(l.filename.as_ref().map(|f| f.value.clone()));
+                let defs = c.macros.iter().filter_map(|m| m.definition.as_ref());
+                for s in searches(c).chain(defs) {
+                    for r in detc_spl::lookups(&s.value) {
+                        if names.contains(&r.name)
+                            && let Some(span) = raw_span(p, s, r.start, &r.name)
+                        {
+                            spans.push(span);
+                        }
+                    }
+                }
+            }
+            Target::Deployment(name) => {
+                for d in &c.detections {
+                    let by = c
+                        .deployment_of(d)
+                        .and_then(|x| x.common.as_ref())
+                        .is_some_and(|x| x.name() == name);
+                    if by && let Some(n) = &d.common.name {
+                        spans.push(n.span);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for span in spans {
+            let f = p.sources.get(span.file);
+            if let Ok(uri) = uri_of(&root.join(&f.path)).parse::<Uri>() {
+                out.push(Location {
+                    uri,
+                    range: range_of(&f.text, span.start, span.end),
+                });
             }
         }
         Some(out)
@@ -923,6 +996,12 @@ impl State {
                     .iter()
                     .find(|x| named(&x.common))
                     .and_then(|x| x.common.name.as_ref()),
+                "detections" => p
+                    .content
+                    .detections
+                    .iter()
+                    .find(|x| named(&x.common))
+                    .and_then(|x| x.common.name.as_ref()),
                 _ => None,
             };
             found?.span
@@ -938,6 +1017,65 @@ impl State {
             range: range_of(&f.text, span.start, span.end),
         }))
     }
+}
+
+/// An object that references point at ([`State::references`]), by name.
+enum Target {
+    Macro(String),
+    Story(String),
+    DataSource(String),
+    Lookup(String),
+    Detection(String),
+    Deployment(String),
+}
+
+/// Every search of the content: detections', baselines' and response tasks'.
+fn searches(c: &detc_content::model::Content) -> impl Iterator<Item = &detc_yaml::Spanned<String>> {
+    c.detections
+        .iter()
+        .filter_map(|d| d.search.as_ref())
+        .chain(c.baselines.iter().filter_map(|b| b.search.as_ref()))
+        .chain(c.investigations.iter().filter_map(|i| i.search.as_ref()))
+}
+
+/// The spans of the calls of macro `name` in search `s` (the name, between
+/// the backtick and the `` ` `` or `(` after it).
+fn macro_calls(p: &Project, s: &detc_yaml::Spanned<String>, name: &str) -> Vec<detc_diag::Span> {
+    let f = p.sources.get(s.span.file);
+    let Some(raw) = f.text.get(s.span.start..s.span.end) else {
+        return Vec::new();
+    };
+    let needle = format!("`{name}");
+    raw.match_indices(&needle)
+        .filter(|(i, _)| matches!(raw.as_bytes().get(i + needle.len()), Some(b'`' | b'(')))
+        .map(|(i, _)| {
+            let start = s.span.start + i + 1;
+            detc_diag::Span::new(s.span.file, start, start + name.len())
+        })
+        .collect()
+}
+
+/// The span in the YAML source of `needle`, found at byte `at` of the
+/// value `s` (values are unescaped and folded: the same occurrence is
+/// found again in the raw text). `None` when it cannot be.
+fn raw_span(
+    p: &Project,
+    s: &detc_yaml::Spanned<String>,
+    at: usize,
+    needle: &str,
+) -> Option<detc_diag::Span> {
+    let raw = p
+        .sources
+        .get(s.span.file)
+        .text
+        .get(s.span.start..s.span.end)?;
+    let nth = s.value.get(..at)?.matches(needle).count();
+    let (i, _) = raw.match_indices(needle).nth(nth)?;
+    Some(detc_diag::Span::new(
+        s.span.file,
+        s.span.start + i,
+        s.span.start + i + needle.len(),
+    ))
 }
 
 /// Macros and lookups for the SPL analysis of what a search outputs.

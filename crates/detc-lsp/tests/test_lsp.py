@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import os
 import pathlib
+import re
 import statistics
 import time
 
@@ -390,6 +391,59 @@ async def test_filter_macro_and_field_name_fixes(client: LanguageClient):
         after = await diagnostics_of(client, uri(path), after=n)
         assert not any(d.code == code for d in after), [(d.code, d.message) for d in after]
         assert len(after) == len(diags) - 1, ([(d.code, d.message) for d in diags], [(d.code, d.message) for d in after])
+
+
+async def references_of(client: LanguageClient, path: pathlib.Path, pos=types.Position(line=0, character=0)):
+    got = await client.text_document_references_async(types.ReferenceParams(
+        text_document=types.TextDocumentIdentifier(uri=uri(path)), position=pos,
+        context=types.ReferenceContext(include_declaration=False)))
+    return got or []
+
+
+def text_at(loc: types.Location) -> str:
+    """The text a location covers (one line, ASCII)."""
+    line = pathlib.Path(loc.uri.removeprefix("file://")).read_text().split("\n")[loc.range.start.line]
+    return line[loc.range.start.character:loc.range.end.character]
+
+
+async def test_references_to_stories_lookups_detections_and_deployments(client: LanguageClient):
+    """From an object's own file (or a mention of it), every place that
+    names it, on v4.42.0, checked against the files' text."""
+    count_publications(client)
+    open_file(client, SPRAY)
+    await diagnostics_of(client, uri(SPRAY))
+    # A story: each detection, baseline and response task that lists it.
+    # A data source: each detection that lists it.
+    for name, file, folders in [
+        ("Suspicious AWS S3 Activities", "stories/suspicious_aws_s3_activities.yml",
+         ("detections", "baselines", "investigations")),
+        ("Sysmon EventID 1", "data_sources/sysmon_eventid_1.yml", ("detections",)),
+    ]:
+        item = re.compile(r"^\s*- " + re.escape(name) + r"\s*$", re.M)
+        want = {uri(f) for d in folders for f in (ROOT / d).rglob("*.yml") if item.search(f.read_text())}
+        got = await references_of(client, ROOT / file)
+        assert {loc.uri for loc in got} == want and len(want) > 5, sorted(want ^ {loc.uri for loc in got})
+        assert {text_at(loc) for loc in got} == {name}
+    # A KV store lookup: the searches that read or write it.
+    got = await references_of(client, ROOT / "lookups/previously_seen_s3_access_from_remote_ip.yml")
+    assert sorted(pathlib.Path(loc.uri).name for loc in got) == [
+        "detect_s3_access_from_a_new_ip.yml", "detect_s3_access_from_a_new_ip.yml",
+        "previously_seen_s3_bucket_access_by_remote_ip.yml"], got
+    assert {text_at(loc) for loc in got} == {"previously_seen_S3_access_from_remote_ip"}
+    # A detection: the baselines that name it; from the baseline's list
+    # item, go to the detection.
+    s3 = ROOT / "detections/cloud/detect_s3_access_from_a_new_ip.yml"
+    got = await references_of(client, s3)
+    assert [pathlib.Path(loc.uri).name for loc in got] == ["previously_seen_s3_bucket_access_by_remote_ip.yml"]
+    (loc,) = got
+    definition = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=loc.uri), position=loc.range.start))
+    assert definition.uri == uri(s3) and definition.range.start.line == 0, definition
+    # A deployment: every detection it schedules (here, by type).
+    got = await references_of(client, ROOT / "deployments/escu_default_configuration_hunting.yml")
+    hunting = {uri(f) for f in (ROOT / "detections").rglob("*.yml")
+               if re.search(r"^type: Hunting\s*$", f.read_text(), re.M)}
+    assert {loc.uri for loc in got} == hunting and len(hunting) > 100
 
 
 async def test_the_expanded_search_is_the_snapshots(client: LanguageClient, tmp_path):
