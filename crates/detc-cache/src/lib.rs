@@ -168,25 +168,8 @@ pub fn write<'a>(
     entries: impl IntoIterator<Item = (&'a Key, &'a [u8])>,
 ) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let parent = if dir.is_dir() {
-        dir
-    } else {
-        dir.parent().unwrap_or(Path::new("."))
-    };
-    if std::fs::metadata(parent).is_ok_and(|m| m.permissions().readonly()) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::PermissionDenied,
-            format!("`{}` is read-only", parent.display()),
-        ));
-    }
-    if !dir.is_dir() {
-        std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join(".gitignore"), "# Written by detc: its cache.\n*\n")?;
-        std::fs::write(
-            dir.join("CACHEDIR.TAG"),
-            "Signature: 8a477f597d28d172789f06886806bc55\n# This file marks detc's cache folder (https://bford.info/cachedir/).\n",
-        )?;
-    }
+    ensure_folder(dir)?;
+    refuse_read_only(dir)?;
     let mut out: Vec<u8> = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
@@ -214,6 +197,39 @@ pub fn write<'a>(
             Err(e)
         }
     }
+}
+
+/// Creates detc's cache folder `dir` when it does not exist, with a
+/// `.gitignore` that ignores all of it and a `CACHEDIR.TAG` (the Cache
+/// Directory Tagging Specification, which backup tools honour). A folder
+/// whose parent its permissions make read-only is not created (see
+/// [`write`]).
+///
+/// # Errors
+/// Any I/O error; `PermissionDenied` for a read-only parent.
+pub fn ensure_folder(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    refuse_read_only(dir.parent().unwrap_or(Path::new(".")))?;
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(".gitignore"), "# Written by detc: its cache.\n*\n")?;
+    std::fs::write(
+        dir.join("CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n# This file marks detc's cache folder (https://bford.info/cachedir/).\n",
+    )
+}
+
+/// `PermissionDenied` when `dir`'s permissions make it read-only, whoever
+/// runs detc (root may write anyway; detc does not).
+fn refuse_read_only(dir: &Path) -> std::io::Result<()> {
+    if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("`{}` is read-only", dir.display()),
+        ));
+    }
+    Ok(())
 }
 
 /// A name beside `path` that no other process uses at the same time.

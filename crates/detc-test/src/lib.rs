@@ -14,8 +14,10 @@
 //!
 //! What runs today, and what is skipped with its reason:
 //!
-//! - Attack data must be a local file (a path relative to the content
-//!   root); a URL is skipped (contentctl downloads it into Splunk).
+//! - Attack data is a file of the content (a path relative to the content
+//!   root), or a URL: read from a local mirror of splunk/attack_data, or
+//!   downloaded once into a cache ([`attack_data`]); a URL that cannot be
+//!   had here skips the test with the reason, a broken download fails it.
 //! - Events are JSON (a list, `{"Records": [...]}`, or JSON lines,
 //!   optionally gzip) of a sourcetype the content defines in
 //!   `sourcetypes/` (a detc extension: its `time` field gives `_time`); a
@@ -33,6 +35,9 @@
 //! Without `latest`, a run's latest time is one second after its last
 //! event.
 
+pub mod attack_data;
+
+use attack_data::{Resolved, Sources};
 use detc_content::Project;
 use detc_content::model::Sourcetype;
 use detc_content::model::{
@@ -68,10 +73,10 @@ pub struct TestResult {
 }
 
 /// Runs the tests of every detection of `p` (or only of those named in
-/// `only`, matched case-insensitively), in the order of the content. A
-/// test with a `timeline` gives one result per run, named
-/// `<test> > <run>`.
-pub fn run(p: &Project, only: &[String]) -> Vec<TestResult> {
+/// `only`, matched case-insensitively), in the order of the content, their
+/// attack data found by `sources`. A test with a `timeline` gives one
+/// result per run, named `<test> > <run>`.
+pub fn run(p: &Project, only: &[String], sources: &Sources) -> Vec<TestResult> {
     let macros = detc_content::rules::MacroIndex::new(&p.content);
     let defs = |n: &str, a: usize| macros.definition(n, a);
     let mut out = Vec::new();
@@ -83,7 +88,7 @@ pub fn run(p: &Project, only: &[String]) -> Vec<TestResult> {
         }
         for t in &d.tests {
             let test = t.name.as_ref().map_or("test", |n| n.value.as_str());
-            for (run, outcome, seconds) in run_test(p, d, t, &defs, &mut cache) {
+            for (run, outcome, seconds) in run_test(p, d, t, &defs, &mut cache, sources) {
                 out.push(TestResult {
                     detection: name.to_string(),
                     file: d.common.path.clone(),
@@ -313,6 +318,7 @@ fn run_test(
     t: &DetectionTest,
     defs: spl::Macros,
     cache: &mut Cache,
+    sources: &Sources,
 ) -> Vec<(Option<String>, Outcome, f64)> {
     let Some(search) = d.search.as_ref() else {
         return refuse(Outcome::Failed("the detection has no search".into()));
@@ -322,20 +328,29 @@ fn run_test(
         return refuse(Outcome::Skipped("the test has no attack_data".into()));
     }
     for a in &t.attack_data {
-        let Some(data) = a.data.as_ref() else {
+        if a.data.is_none() {
             return refuse(Outcome::Failed("an attack_data entry has no `data`".into()));
-        };
-        if data.value.starts_with("http://") || data.value.starts_with("https://") {
-            return refuse(Outcome::Skipped(format!(
-                "the attack data is a URL ({}); detc test runs local files",
-                data.value
-            )));
         }
         let sourcetype = a.sourcetype.as_ref().map_or("", |s| s.value.as_str());
         if sourcetypes(p, sourcetype).is_none() {
             return refuse(Outcome::Skipped(format!(
                 "no `sourcetypes/` definition for sourcetype `{sourcetype}`, so detc test cannot read its events: add one (docs/testing.md)"
             )));
+        }
+    }
+    // Then where the data is: only now, so that nothing is downloaded for
+    // a test that could not read it.
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for a in &t.attack_data {
+        let Some(data) = a.data.as_ref() else {
+            continue;
+        };
+        match sources.resolve(&p.root, &data.value) {
+            Resolved::File(f) => files.push(f),
+            Resolved::Skip(why) => return refuse(Outcome::Skipped(why)),
+            Resolved::Fail(why) => {
+                return refuse(Outcome::Failed(format!("{}: {why}", at(p, data.span))));
+            }
         }
     }
     let search_at = at(p, search.span);
@@ -357,7 +372,8 @@ fn run_test(
     // Data model fields the search reads that a mapping does not give: a
     // hint when the test fails.
     let mut unmapped: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for a in &t.attack_data {
+    // Every entry has its data (checked above), so `files` is in step.
+    for (a, file) in t.attack_data.iter().zip(&files) {
         let Some(data) = a.data.as_ref() else {
             continue;
         };
@@ -395,13 +411,7 @@ fn run_test(
             Ok(c) => c,
             Err(o) => return refuse(o),
         };
-        match read_events(
-            &p.root.join(&data.value),
-            st,
-            source,
-            &calculated,
-            mapping.as_ref(),
-        ) {
+        match read_events(file, st, source, &calculated, mapping.as_ref()) {
             Ok(e) => {
                 let e = std::rc::Rc::new(e);
                 cache.insert(key, e.clone());

@@ -52,15 +52,17 @@ enum Command {
     /// and only errors are printed (`detc validate` reports the warnings).
     /// Exit status: 0 written, 1 content errors, 2 usage or I/O error.
     Docs(cmd::docs::Args),
-    /// Run the detections' tests offline, on their local attack data, with
-    /// detc's SPL interpreter and the real firstseen engine.
+    /// Run the detections' tests offline, on their attack data, with detc's
+    /// SPL interpreter and the real firstseen engine.
     ///
     /// A test passes when its search returns at least one result on its
     /// attack data (contentctl's meaning), or what its detc extensions say:
     /// expect: none, count, rows, and timelines of runs sharing one
     /// firstseen state (docs/testing.md). Events are read as the content's
-    /// sourcetypes/ definitions say. A test is skipped, with the reason,
-    /// when its attack data is a URL, its sourcetype has no definition in
+    /// sourcetypes/ definitions say. Attack data given by URL is downloaded
+    /// once into .detc-cache/attack_data (checked by SHA-256) or read from a
+    /// mirror (--attack-data). A test is skipped, with the reason, when its
+    /// attack data cannot be had here (offline), its sourcetype has no definition in
     /// sourcetypes/ (or it maps no events to the data model the search
     /// reads), its search uses a command outside the interpreter's subset
     /// (named with file:line), or it keeps firstseen history (min_history=)

@@ -1,5 +1,7 @@
-//! `detc test`: the shipped content's tests run offline and pass; a URL,
-//! an unsupported command and a failing expectation are reported as such.
+//! `detc test`: the shipped content's tests run offline and pass; an
+//! unreadable sourcetype, an unsupported command and a failing expectation
+//! are reported as such; attack data URLs are downloaded once, checked,
+//! or read from a mirror.
 
 use std::path::{Path, PathBuf};
 
@@ -107,12 +109,18 @@ fn the_shipped_tests_pass_first_seen_timelines_included() {
 }
 
 #[test]
-fn a_url_is_skipped_a_missed_expectation_fails_and_an_unknown_command_is_named() {
-    // contentctl's init pack: attack data on GitHub.
+fn an_unreadable_sourcetype_is_skipped_a_missed_expectation_fails_and_an_unknown_command_is_named()
+{
+    // contentctl's init pack: Sysmon data on GitHub, which detc cannot read
+    // yet; skipped before anything is downloaded.
     let init = pack("init");
-    let (code, out) = detc_test(&[], init.path());
+    let (code, out) = detc_test(&["--offline"], init.path());
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("skipped  Anomalous usage of 7zip / True Positive Test: the attack data is a URL (https://"), "{out}");
+    assert!(out.contains("skipped  Anomalous usage of 7zip / True Positive Test: no `sourcetypes/` definition for sourcetype `xmlwineventlog`"), "{out}");
+    assert!(
+        !init.path().join(".detc-cache/attack_data").exists(),
+        "nothing downloaded"
+    );
 
     let only = ["--detection", "aws cloudtrail logging stopped or altered"];
     // A count the search does not return.
@@ -404,5 +412,223 @@ fn unreadable_attack_data_fails_with_where_and_why() {
     assert!(
         out.contains("passed   AWS CloudTrail Logging Stopped Or Altered / PutEventSelectors"),
         "the other tests still run: {out}"
+    );
+}
+
+/// A local HTTP server for attack data: `/ok/<name>` serves the file
+/// `<dir>/<name>`; `/short/<name>` promises more bytes than it sends and
+/// closes; `/lfs/<name>` answers a Git LFS pointer; anything else 404.
+/// Counts the requests.
+struct DataServer {
+    url: String,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl DataServer {
+    fn start(dir: PathBuf) -> DataServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let path = first.split(' ').nth(1).unwrap_or("/").to_string();
+                let file = |name: &str| std::fs::read(dir.join(name)).ok();
+                let (status, head_len, body): (&str, Option<usize>, Vec<u8>) =
+                    match path.trim_start_matches('/').split_once('/') {
+                        Some(("ok", name)) => match file(name) {
+                            Some(b) => ("200 OK", None, b),
+                            None => ("404 Not Found", None, b"no".to_vec()),
+                        },
+                        Some(("short", name)) => match file(name) {
+                            Some(b) => ("200 OK", Some(b.len() * 2), b),
+                            None => ("404 Not Found", None, b"no".to_vec()),
+                        },
+                        Some(("lfs", _)) => (
+                            "200 OK",
+                            None,
+                            b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 12\n"
+                                .to_vec(),
+                        ),
+                        _ => ("404 Not Found", None, b"no".to_vec()),
+                    };
+                let len = head_len.unwrap_or(body.len());
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(&body);
+            }
+        });
+        DataServer { url, requests }
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Attack data named by URL, as security_content names it: downloaded
+/// once into the cache (with its SHA-256) and read from there after, also
+/// `--offline`; a damaged cached file is downloaded again; a truncated
+/// download, a Git LFS pointer and a 404 fail the test; with no network
+/// the test is skipped with what to do; and a local mirror of
+/// splunk/attack_data is read without any request.
+#[test]
+fn attack_data_urls_are_downloaded_once_checked_and_mirrored() {
+    let stratus = repo().join("tests/fixtures/cloudtrail/stratus");
+    let server = DataServer::start(stratus.clone());
+    let stop = "aws.defense-evasion.cloudtrail-stop.json";
+    let delete = "aws.defense-evasion.cloudtrail-delete.json";
+    let selectors = "aws.defense-evasion.cloudtrail-event-selectors.json";
+    let url = server.url.clone();
+    let t = shipped_with(LOGGING, |s| {
+        s.replacen(
+            &format!("tests/fixtures/cloudtrail/stratus/{stop}"),
+            &format!("{url}/ok/{stop}"),
+            1,
+        )
+        .replacen(
+            &format!("tests/fixtures/cloudtrail/stratus/{delete}"),
+            &format!("{url}/short/{delete}"),
+            1,
+        )
+        .replacen(
+            &format!("tests/fixtures/cloudtrail/stratus/{selectors}"),
+            &format!("{url}/lfs/{selectors}"),
+            1,
+        )
+    });
+    let only = ["--detection", "AWS CloudTrail Logging Stopped Or Altered"];
+    let (code, out) = detc_test(&only, t.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("passed   AWS CloudTrail Logging Stopped Or Altered / StopLogging"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAILED   AWS CloudTrail Logging Stopped Or Altered / DeleteTrail")
+            && out.contains("the download is truncated:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAILED   AWS CloudTrail Logging Stopped Or Altered / PutEventSelectors")
+            && out.contains("a Git LFS pointer, not the data"),
+        "{out}"
+    );
+    let cache = t.path().join(".detc-cache/attack_data");
+    let kept: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "CACHEDIR.TAG")
+        .collect();
+    // The good download and its SHA-256; nothing of the broken ones.
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    let data = cache.join(kept.iter().find(|k| k.ends_with(stop)).unwrap());
+    assert_eq!(
+        std::fs::read(&data).unwrap(),
+        std::fs::read(stratus.join(stop)).unwrap()
+    );
+    assert!(
+        std::fs::read_to_string(cache.join(".gitignore"))
+            .unwrap()
+            .contains('*')
+    );
+
+    // Again, offline: the cached file is used, no request is made.
+    let before = server.requests();
+    let offline = [
+        "--detection",
+        "AWS CloudTrail Logging Stopped Or Altered",
+        "--offline",
+    ];
+    let (_, out) = detc_test(&offline, t.path());
+    assert!(
+        out.contains("passed   AWS CloudTrail Logging Stopped Or Altered / StopLogging"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "skipped  AWS CloudTrail Logging Stopped Or Altered / DeleteTrail: the attack data"
+        ) && out.contains("--offline forbids downloading it"),
+        "{out}"
+    );
+    assert_eq!(server.requests(), before, "offline: no request");
+
+    // The cached file damaged: detected by its SHA-256, downloaded again.
+    std::fs::write(&data, b"[]").unwrap();
+    let (_, out) = detc_test(&only, t.path());
+    assert!(
+        out.contains("passed   AWS CloudTrail Logging Stopped Or Altered / StopLogging"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(&data).unwrap(),
+        std::fs::read(stratus.join(stop)).unwrap()
+    );
+
+    // No network (a port nobody listens on): skipped, with what to do.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let t2 = shipped_with(LOGGING, |s| {
+        s.replacen(
+            &format!("tests/fixtures/cloudtrail/stratus/{stop}"),
+            &format!("{dead}/ok/{stop}"),
+            1,
+        )
+    });
+    let (_, out) = detc_test(&only, t2.path());
+    assert!(
+        out.contains("skipped  AWS CloudTrail Logging Stopped Or Altered / StopLogging: cannot download the attack data")
+            && out.contains("pass --attack-data DIR"),
+        "{out}"
+    );
+
+    // A mirror of splunk/attack_data: read from it, no request made.
+    let mirror = tempfile::tempdir().unwrap();
+    let rel = "datasets/attack_techniques/T1562.008/stratus";
+    std::fs::create_dir_all(mirror.path().join(rel)).unwrap();
+    std::fs::copy(stratus.join(stop), mirror.path().join(rel).join(stop)).unwrap();
+    let t3 = shipped_with(LOGGING, |s| {
+        s.replacen(
+            &format!("tests/fixtures/cloudtrail/stratus/{stop}"),
+            &format!(
+                "https://media.githubusercontent.com/media/splunk/attack_data/master/{rel}/{stop}"
+            ),
+            1,
+        )
+    });
+    let m = mirror.path().to_string_lossy().into_owned();
+    let before = server.requests();
+    let (_, out) = detc_test(
+        &[
+            "--detection",
+            "AWS CloudTrail Logging Stopped Or Altered",
+            "--attack-data",
+            &m,
+        ],
+        t3.path(),
+    );
+    assert!(
+        out.contains("passed   AWS CloudTrail Logging Stopped Or Altered / StopLogging"),
+        "{out}"
+    );
+    assert_eq!(server.requests(), before);
+    assert!(
+        !t3.path().join(".detc-cache").exists(),
+        "nothing downloaded"
     );
 }
