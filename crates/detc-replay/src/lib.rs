@@ -24,6 +24,7 @@ pub mod lookup;
 pub mod mapping;
 pub mod spl;
 mod support;
+pub mod winxml;
 
 use std::collections::BTreeMap;
 

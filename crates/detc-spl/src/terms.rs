@@ -67,7 +67,21 @@ fn search_tokens(s: &str) -> Result<Vec<String>, String> {
             {
                 i += 1;
             }
-            out.push(s[start..i].to_string());
+            // A backslash escapes a backslash in a bare word too (Search
+            // Manual, "Backslashes": `\\` searches for `\`); `\*` stays,
+            // the asterisk cannot be escaped.
+            let mut word = String::with_capacity(i - start);
+            let mut chars = s[start..i].chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, chars.peek()) {
+                    ('\\', Some('\\')) => {
+                        word.push('\\');
+                        chars.next();
+                    }
+                    _ => word.push(c),
+                }
+            }
+            out.push(word);
         }
     }
     Ok(out)
@@ -222,5 +236,19 @@ mod tests {
         );
         assert!(parse_terms("a=").is_err());
         assert!(parse_terms("(a=1").is_err());
+    }
+
+    /// ESCU's `Processes.process=*HKLM\\SAM*` searches for `HKLM\SAM`.
+    #[test]
+    fn a_backslash_escapes_a_backslash_in_a_bare_word() {
+        assert_eq!(
+            parse_terms(r"p=*HKLM\\SAM* q=C:\\Windows\\* r=a\b s=\*").unwrap(),
+            Term::And(vec![
+                Term::Cmp("p".into(), true, r"*HKLM\SAM*".into()),
+                Term::Cmp("q".into(), true, r"C:\Windows\*".into()),
+                Term::Cmp("r".into(), true, r"a\b".into()),
+                Term::Cmp("s".into(), true, r"\*".into()),
+            ])
+        );
     }
 }

@@ -36,6 +36,7 @@
 //! event.
 
 pub mod attack_data;
+mod builtin;
 
 use attack_data::{Resolved, Sources};
 use detc_content::Project;
@@ -78,7 +79,7 @@ pub struct TestResult {
 /// result per run, named `<test> > <run>`.
 pub fn run(p: &Project, only: &[String], sources: &Sources) -> Vec<TestResult> {
     let macros = detc_content::rules::MacroIndex::new(&p.content);
-    let defs = |n: &str, a: usize| macros.definition(n, a);
+    let defs = |n: &str, a: usize| macros.definition(n, a).or_else(|| splunk_macro(n, a));
     let mut out = Vec::new();
     let mut cache = Cache::new();
     for d in &p.content.detections {
@@ -105,14 +106,27 @@ pub fn run(p: &Project, only: &[String], sources: &Sources) -> Vec<TestResult> {
     out
 }
 
-/// The 1-based line of byte `offset` in source file `file`.
-fn line_of(p: &Project, span: detc_diag::Span) -> usize {
-    p.sources.get(span.file).line_col(span.start).line
+/// A macro that Splunk's apps define, not the content, which ESCU's searches
+/// call: `drop_dm_object_name(object)` of the Splunk Common Information
+/// Model add-on (Splunk_SA_CIM's macros.conf: `rename $object$.* AS *`).
+/// Used only when the content does not define the macro itself.
+fn splunk_macro(name: &str, arity: usize) -> Option<(Vec<String>, String)> {
+    (name == "drop_dm_object_name" && arity == 1).then(|| {
+        (
+            vec!["object".to_string()],
+            "rename $object$.* AS *".to_string(),
+        )
+    })
 }
 
-/// `file:line` of a span.
+/// `file:line` of a span: in a content file, or in a built-in sourcetype
+/// definition.
 fn at(p: &Project, span: detc_diag::Span) -> String {
-    format!("{}:{}", p.sources.get(span.file).path, line_of(p, span))
+    if let Some(l) = builtin::location(span) {
+        return l;
+    }
+    let f = p.sources.get(span.file);
+    format!("{}:{}", f.path, f.line_col(span.start).line)
 }
 
 /// One event of the attack data, with the fields a search sees.
@@ -147,11 +161,19 @@ fn read_events(
 ) -> Result<Vec<Event>, String> {
     let sourcetype = st.name.as_ref().map_or("", |n| n.value.as_str());
     let time = st.time.as_ref().map_or("", |t| t.value.as_str());
-    let records = json::read_events(path)?;
-    Ok(records
+    let extracted: Vec<Row> = match st.format.as_ref().map(|f| f.value.as_str()) {
+        Some("xmlwineventlog") => detc_replay::winxml::read_events(path)?
+            .into_iter()
+            .map(|(line, xml)| {
+                detc_replay::winxml::fields(&xml)
+                    .map_err(|e| format!("{}:{line}: {e}", path.display()))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => json::read_events(path)?.iter().map(json::fields).collect(),
+    };
+    Ok(extracted
         .into_iter()
-        .map(|record| {
-            let mut fields = json::fields(&record);
+        .map(|mut fields| {
             fields.set("sourcetype", sourcetype);
             if !source.is_empty() {
                 fields.set("source", source);
@@ -297,12 +319,14 @@ fn csv_lookup(p: &Project, name: &str) -> Result<std::path::PathBuf, String> {
     Ok(p.root.join("lookups").join(file))
 }
 
-/// The content's definition of sourcetype `name`.
+/// The content's definition of sourcetype `name`, else detc's built-in
+/// one ([`builtin`]).
 fn sourcetypes<'p>(p: &'p Project, name: &str) -> Option<&'p Sourcetype> {
     p.content
         .sourcetypes
         .iter()
         .find(|s| s.name.as_ref().is_some_and(|n| n.value == name))
+        .or_else(|| builtin::sourcetype(name))
 }
 
 /// Why a test cannot run at all: skipped or failed, before any run.

@@ -109,14 +109,17 @@ fn the_shipped_tests_pass_first_seen_timelines_included() {
 }
 
 #[test]
-fn an_unreadable_sourcetype_is_skipped_a_missed_expectation_fails_and_an_unknown_command_is_named()
-{
-    // contentctl's init pack: Sysmon data on GitHub, which detc cannot read
-    // yet; skipped before anything is downloaded.
+fn data_that_cannot_be_had_is_skipped_a_missed_expectation_fails_and_an_unknown_command_is_named() {
+    // contentctl's init pack: Sysmon data on GitHub (read with detc's
+    // built-in XmlWinEventLog definition), offline: skipped, saying why.
     let init = pack("init");
     let (code, out) = detc_test(&["--offline"], init.path());
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("skipped  Anomalous usage of 7zip / True Positive Test: no `sourcetypes/` definition for sourcetype `xmlwineventlog`"), "{out}");
+    assert!(
+        out.contains("skipped  Anomalous usage of 7zip / True Positive Test: the attack data https://media.githubusercontent.com/")
+            && out.contains("--offline forbids downloading it"),
+        "{out}"
+    );
     assert!(
         !init.path().join(".detc-cache/attack_data").exists(),
         "nothing downloaded"
@@ -630,5 +633,103 @@ fn attack_data_urls_are_downloaded_once_checked_and_mirrored() {
     assert!(
         !t3.path().join(".detc-cache").exists(),
         "nothing downloaded"
+    );
+}
+
+/// The example event (`example_log:`) of a data source of security_content
+/// v4.42.0: a real event, recorded on an attack range.
+fn example_log(root: &Path, data_source: &str) -> String {
+    let path = root.join("data_sources").join(data_source);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (doc, _) = detc_yaml::parse(&text, detc_diag::FileId(0), detc_yaml::Limits::default());
+    let doc = doc.unwrap();
+    let detc_yaml::NodeKind::Map(pairs) = &doc.node(doc.root.unwrap()).kind else {
+        panic!("{data_source}: not a mapping")
+    };
+    pairs
+        .iter()
+        .find_map(|(k, v)| match (&doc.node(*k).kind, &doc.node(*v).kind) {
+            (detc_yaml::NodeKind::Scalar(k), detc_yaml::NodeKind::Scalar(v))
+                if k.text == "example_log" =>
+            {
+                Some(v.text.trim().to_string())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{data_source}: no example_log"))
+}
+
+/// ESCU's own Sysmon detection and its own test, unchanged, on real
+/// Windows events read as XmlWinEventLog (detc's built-in definition):
+/// the attack range's `reg save HKLM\sam` process creation (Sysmon
+/// EventID 1, the example event of `data_sources/sysmon_eventid_1.yml`)
+/// makes "Attempted Credential Dump From Registry via Reg exe" fire through
+/// `| tstats ... from datamodel=Endpoint.Processes`; it finds nothing in
+/// the other Sysmon and Security example events of v4.42.0 (a network
+/// connection, a file and a registry event, a failed logon: no process
+/// creation), nor in the same process creation with another command line.
+#[test]
+fn escus_sysmon_detection_fires_on_a_real_process_creation_and_not_on_other_events() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("content");
+    copy_dir(&release, &root);
+    let mirror = t.path().join("attack_data");
+    let rel = "datasets/attack_techniques/T1003.002/atomic_red_team/windows-sysmon.log";
+    std::fs::create_dir_all(mirror.join(rel).parent().unwrap()).unwrap();
+    let attack = example_log(&release, "sysmon_eventid_1.yml");
+    let others: Vec<String> = [
+        "sysmon_eventid_3.yml",
+        "sysmon_eventid_11.yml",
+        "sysmon_eventid_13.yml",
+        "windows_event_log_security_4625.yml",
+    ]
+    .iter()
+    .map(|d| example_log(&release, d))
+    .collect();
+    let only = [
+        "--detection",
+        "Attempted Credential Dump From Registry via Reg exe",
+        "--cap-lints",
+        "warn",
+        "--attack-data",
+    ];
+    let run = |events: &[&String]| {
+        let lines: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+        std::fs::write(mirror.join(rel), lines.join("\n") + "\n").unwrap();
+        let mut args = only.to_vec();
+        let m = mirror.to_string_lossy().into_owned();
+        args.push(&m);
+        detc_test(&args, &root).1
+    };
+    let out = run(&[&others[0], &attack, &others[1]]);
+    assert!(
+        out.contains("passed   Attempted Credential Dump From Registry via Reg exe / True Positive Test (1 results)"),
+        "{out}"
+    );
+    // Without the process creation, no event is a process of the data
+    // model: nothing to find, the test fails (never passes).
+    let out = run(&others.iter().collect::<Vec<_>>());
+    assert!(
+        out.contains("FAILED   Attempted Credential Dump From Registry via Reg exe / True Positive Test: the attack data: no event with a time to run the search on"),
+        "{out}"
+    );
+    // The process creation with another command line: the search runs on
+    // it and finds nothing.
+    let benign = attack
+        .replace("reg save HKLM\\sam", "whoami /all")
+        .replace("reg save", "dir");
+    assert!(!benign.contains("save"), "{benign}");
+    let out = run(&[&others[0], &benign]);
+    assert!(
+        out.contains("FAILED   Attempted Credential Dump From Registry via Reg exe / True Positive Test: the search returned no results on the attack data"),
+        "{out}"
+    );
+    // The CrowdStrike test: no definition of its sourcetype, skipped.
+    assert!(
+        out.contains("no `sourcetypes/` definition for sourcetype `crowdstrike:events:sensor`"),
+        "{out}"
     );
 }

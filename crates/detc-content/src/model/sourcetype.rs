@@ -17,6 +17,12 @@ pub struct Sourcetype {
     pub name: Option<Spanned<String>>,
     /// `description`.
     pub description: Option<Spanned<String>>,
+    /// `format`: how the attack data holds its events, one of
+    /// [`EVENT_FORMATS`]: `json` (the default: a JSON list, CloudTrail's
+    /// `{"Records": [...]}` or JSON lines, fields as `KV_MODE = json` names
+    /// them) or `xmlwineventlog` (Windows events rendered as XML, fields as
+    /// the Windows and Sysmon add-ons name them).
+    pub format: Option<Spanned<String>>,
     /// `time`: the event field that holds the event's time (`_time`):
     /// ISO 8601 with a zone, or epoch seconds.
     pub time: Option<Spanned<String>>,
@@ -52,11 +58,18 @@ pub struct DatamodelMapping {
     pub fields: Vec<(Spanned<String>, Spanned<String>)>,
 }
 
+/// The values of a sourcetype definition's `format`.
+pub const EVENT_FORMATS: &[&str] = &["json", "xmlwineventlog"];
+
 /// Decodes a sourcetype definition (`sourcetypes/*.yml`).
 pub fn sourcetype(de: &mut Decoder, root: NodeId, path: &str) -> Option<Sourcetype> {
     let mut m = de.map(root, "sourcetype")?;
     let name = m.req_str(de, "name");
     let description = m.opt_str(de, "description");
+    m.note_enum("format", EVENT_FORMATS);
+    let format = m
+        .opt_str(de, "format")
+        .and_then(|v| super::decode::one_of(de, v, EVENT_FORMATS, "format"));
     let time = m.req_str(de, "time");
     let calculated_fields = m
         .get_some(de, "calculated_fields")
@@ -91,6 +104,7 @@ pub fn sourcetype(de: &mut Decoder, root: NodeId, path: &str) -> Option<Sourcety
         path: path.to_string(),
         name,
         description,
+        format,
         time,
         calculated_fields,
         datamodels,
