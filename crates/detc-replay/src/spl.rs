@@ -117,6 +117,48 @@ impl std::fmt::Display for RunError {
 /// Runs `search` on `rows` (the events the base search would see).
 ///
 /// # Errors
+/// The commands [`run`] runs after the first (which is `| tstats` or a
+/// search of events): one list with `run`'s own, kept in step by a test.
+pub const COMMANDS: &[&str] = &[
+    "rename",
+    "where",
+    "eval",
+    "table",
+    "fields",
+    "stats",
+    "convert",
+    "dedup",
+    "head",
+    "sort",
+    "fillnull",
+    "search",
+    "firstseen",
+    "spath",
+    "rex",
+    "bin",
+    "bucket",
+    "mvexpand",
+    "lookup",
+    "streamstats",
+    "eventstats",
+];
+
+/// The first top-level command of the (macro-expanded) `search` that
+/// [`run`] does not run: a first command other than `tstats` or a search
+/// of events (`inputlookup`, `from`...), or a later one not in
+/// [`COMMANDS`]. `None` when every top-level command is in the subset
+/// (what a subsearch runs is found when it runs).
+pub fn outside_subset(search: &str) -> Option<String> {
+    split_pipeline(search)
+        .into_iter()
+        .enumerate()
+        .find(|(i, c)| match *i {
+            0 => c.name != "tstats" && c.name != "search",
+            _ => !COMMANDS.contains(&c.name.as_str()),
+        })
+        .map(|(_, c)| c.name)
+}
+
 /// [`RunError::Outside`] for what the subset does not read,
 /// [`RunError::Failed`] for a firstseen error; the message names the
 /// command.
@@ -1637,6 +1679,60 @@ mod tests {
         assert!(matches!(e, RunError::Outside(_)));
         let e = e.to_string();
         assert!(e.contains("`nope` is not defined"), "{e}");
+    }
+
+    #[test]
+    fn the_command_list_is_what_run_runs() {
+        let cx_rows: Vec<Row> = Vec::new();
+        let none = |_: &str, _: usize| None;
+        let cx = Context {
+            macros: &none,
+            state_dir: std::env::temp_dir(),
+            latest: 0,
+            lookups: &|n: &str| Err(format!("no lookup `{n}`")),
+        };
+        let args = |c: &str| match c {
+            "rename" => "x AS y",
+            "where" | "search" => "x=1",
+            "eval" => "y=1",
+            "stats" | "streamstats" | "eventstats" => "count",
+            "convert" => "ctime(x)",
+            "rex" => r#"field=x "(?<y>.)""#,
+            "bin" | "bucket" => "_time span=1h",
+            "lookup" => "l x",
+            "firstseen" => "key=x",
+            "head" => "1",
+            "fillnull" | "spath" => "",
+            _ => "x",
+        };
+        for c in COMMANDS {
+            let r = run(&format!("search x=1 | {c} {}", args(c)), &cx_rows, &cx);
+            if let Err(e) = &r {
+                assert!(
+                    !e.to_string().contains("is not in the replay's SPL subset"),
+                    "{c}: {e}"
+                );
+            }
+        }
+        for c in ["join", "append", "iplocation", "transaction", "inputlookup"] {
+            let r = run(&format!("search x=1 | {c} y"), &cx_rows, &cx);
+            assert!(
+                r.is_err_and(|e| e.to_string().contains("is not in the replay's SPL subset")),
+                "{c}"
+            );
+            assert_eq!(
+                outside_subset(&format!("search x=1 | {c} y")).as_deref(),
+                Some(c)
+            );
+        }
+        assert_eq!(
+            outside_subset("| inputlookup x | stats count").as_deref(),
+            Some("inputlookup")
+        );
+        assert_eq!(
+            outside_subset("| tstats count from datamodel=X | rename a as b"),
+            None
+        );
     }
 
     #[test]

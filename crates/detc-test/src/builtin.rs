@@ -14,11 +14,18 @@ use std::sync::OnceLock;
 /// File ids from here up are the built-in definitions'.
 pub(crate) const BASE: u32 = u32::MAX - 1024;
 
-/// The embedded definitions: file name and text.
-const FILES: &[(&str, &str)] = &[(
-    "xmlwineventlog.yml",
-    include_str!("../sourcetypes/xmlwineventlog.yml"),
-)];
+/// The embedded definitions: file name and text. `aws_cloudtrail.yml` is
+/// the repository's own content's (one file, used by its tests too).
+const FILES: &[(&str, &str)] = &[
+    (
+        "xmlwineventlog.yml",
+        include_str!("../sourcetypes/xmlwineventlog.yml"),
+    ),
+    (
+        "aws_cloudtrail.yml",
+        include_str!("../../../sourcetypes/aws_cloudtrail.yml"),
+    ),
+];
 
 struct Builtin {
     defs: Vec<Sourcetype>,
@@ -87,5 +94,6 @@ mod tests {
         }
         assert_eq!(super::builtin().defs.len(), super::FILES.len());
         assert!(super::sourcetype("XmlWinEventLog").is_some());
+        assert!(super::sourcetype("aws:cloudtrail").is_some());
     }
 }
