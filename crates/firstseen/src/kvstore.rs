@@ -493,17 +493,41 @@ impl KvStore {
         let path = self.data_path("");
         let lock_path = self.data_path(&format!("/{LOCK_KEY}"));
         let mut pause = std::time::Duration::from_millis(20);
+        // Until when the other holder keeps the lock, once seen held.
+        let mut seen_held: Option<f64> = None;
+        let gave_up = |held_until: f64| {
+            Error::state(format!(
+                "{} is being written by another search, which holds its lock until {}; this search gave up \
+                 when its {} s budget for splunkd calls ran out (timeout=). The state is unchanged, and the next \
+                 run covers the same keys",
+                self.location(),
+                crate::engine::iso(held_until),
+                self.splunkd.budget().total.as_secs_f64()
+            ))
+        };
+        // A request that fails because the budget ran out while waiting
+        // for a held lock fails for the lock, and says so.
+        let waited = |e: Error, seen_held: Option<f64>| match seen_held {
+            Some(h) if self.splunkd.time_left().is_zero() => gave_up(h),
+            _ => e,
+        };
         loop {
             let until = epoch_now() + self.splunkd.time_left().as_secs_f64() + LOCK_MARGIN;
             let body =
                 json!({ "_key": LOCK_KEY, "lockedBy": id, "lockedUntil": until }).to_string();
-            let a = self.splunkd.send("POST", &path, &[], Some(&body))?;
+            let a = self
+                .splunkd
+                .send("POST", &path, &[], Some(&body))
+                .map_err(|e| waited(e, seen_held))?;
             match a.status {
                 200 | 201 => return Ok(Lock { id }),
                 409 => {}
                 _ => return Err(self.refused(&a, "locking", true)),
             }
-            let h = self.splunkd.send("GET", &lock_path, &[], None)?;
+            let h = self
+                .splunkd
+                .send("GET", &lock_path, &[], None)
+                .map_err(|e| waited(e, seen_held))?;
             let held_until: f64 = match h.status {
                 // Released between the two requests.
                 404 => continue,
@@ -536,17 +560,11 @@ impl KvStore {
                 }
                 _ => return Err(self.refused(&h, "reading the lock of", false)),
             };
+            seen_held = Some(held_until);
             // Spread the waiters: a pause of 50 to 100 % of the step.
             let jitter = (random_id().as_bytes()[0] as u32 % 50 + 50) as f64 / 100.0;
             if !self.splunkd.pause(pause.mul_f64(jitter)) {
-                return Err(Error::state(format!(
-                    "{} is being written by another search, which holds its lock until {}; this search gave up \
-                     when its {} s budget for splunkd calls ran out (timeout=). The state is unchanged, and the next \
-                     run covers the same keys",
-                    self.location(),
-                    crate::engine::iso(held_until),
-                    self.splunkd.budget().total.as_secs_f64()
-                )));
+                return Err(gave_up(held_until));
             }
             pause = (pause * 3 / 2).min(std::time::Duration::from_millis(250));
         }
