@@ -428,15 +428,12 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                     }
                 }
             }
-            // The first run may take trees from `detc validate`'s pack
-            // (read only, then let go: later edits are not in it).
-            let pack = cache.pack.take().map(|path| {
-                let (pack, _) = detc_cache::Pack::open(&path, &pack_fingerprint());
-                pack
-            });
+            // The first run may take trees from `detc validate`'s packs
+            // (read only, then let go: later edits are not in them).
+            let packs = cache.pack.take().map(|path| Packs::open(&path).0);
             let decoded = crate::par::parallel_map(&fresh, |&(_, decode, id)| {
                 let src = sources.get(id);
-                decode_from(pack.as_ref(), &src.text, id, &src.path, decode)
+                decode_from(packs.as_ref(), &src.text, id, &src.path, decode)
             });
             cache.last = (fresh.len(), files.len() - fresh.len());
             for (&(i, decode, id), result) in fresh.iter().zip(decoded) {
@@ -529,30 +526,59 @@ fn pack_fingerprint() -> detc_cache::Key {
     detc_cache::fingerprint(&[b"parse trees", a, b, c])
 }
 
-/// The tree `pack` keeps for `text` (whose key is `key`), read for
-/// `file`, if it has one that passes [`detc_yaml::Doc::from_bytes`]'s checks.
-fn kept_tree(
-    pack: &detc_cache::Pack,
-    key: &detc_cache::Key,
-    text: &str,
-    file: FileId,
-) -> Option<detc_yaml::Doc> {
-    let bytes = pack.get(key)?;
-    detc_yaml::Doc::from_bytes(bytes, file, text.len(), Limits::default())
+/// The two packs of a parse cache: the base (`parse.pack`) and the recent
+/// one beside it (`parse.recent.pack`, see [`decode_with_pack`]).
+struct Packs {
+    base: detc_cache::Pack,
+    recent: detc_cache::Pack,
+    recent_path: PathBuf,
 }
 
-/// [`decode_text`], with the parse tree taken from `pack` when it has the
-/// text's.
+impl Packs {
+    /// Opens both packs of the cache whose base is `path`; why one was
+    /// unusable (damaged, foreign), if one was: said once, for the cache
+    /// is both.
+    fn open(path: &Path) -> (Packs, Option<String>) {
+        let fp = pack_fingerprint();
+        let recent_path = path.with_extension("recent.pack");
+        let (base, why) = detc_cache::Pack::open(path, &fp);
+        let (recent, why_recent) = detc_cache::Pack::open(&recent_path, &fp);
+        let discarded = [why, why_recent].into_iter().find_map(|w| match w {
+            Some(detc_cache::Discarded::Unusable(w)) => Some(w),
+            _ => None,
+        });
+        (
+            Packs {
+                base,
+                recent,
+                recent_path,
+            },
+            discarded,
+        )
+    }
+
+    /// The bytes kept for `key`, in either pack.
+    fn get(&self, key: &detc_cache::Key) -> Option<&[u8]> {
+        self.base.get(key).or_else(|| self.recent.get(key))
+    }
+
+    /// The tree kept for `text` (whose key is `key`), read for `file`, if
+    /// one passes [`detc_yaml::Doc::from_bytes`]'s checks.
+    fn tree(&self, key: &detc_cache::Key, text: &str, file: FileId) -> Option<detc_yaml::Doc> {
+        detc_yaml::Doc::from_bytes(self.get(key)?, file, text.len(), Limits::default())
+    }
+}
+
+/// [`decode_text`], with the parse tree taken from `packs` when they have
+/// the text's.
 fn decode_from(
-    pack: Option<&detc_cache::Pack>,
+    packs: Option<&Packs>,
     text: &str,
     file: FileId,
     path: &str,
     decode: DecodeFn,
 ) -> (Option<Object>, Vec<Diagnostic>) {
-    if let Some(pack) = pack.filter(|p| !p.is_empty())
-        && let Some(doc) = kept_tree(pack, &detc_cache::key(text.as_bytes()), text, file)
-    {
+    if let Some(doc) = packs.and_then(|p| p.tree(&detc_cache::key(text.as_bytes()), text, file)) {
         return decode_doc(Some(doc), Vec::new(), text, file, path, decode);
     }
     decode_text(text, file, path, decode)
@@ -572,14 +598,14 @@ fn decode_with_pack(
     pc: &mut ParseCache,
 ) -> Vec<(Option<Object>, Vec<Diagnostic>)> {
     let fp = pack_fingerprint();
-    let recent_path = pc.path.with_extension("recent.pack");
-    let (base, why) = detc_cache::Pack::open(&pc.path, &fp);
-    let (recent, why_recent) = detc_cache::Pack::open(&recent_path, &fp);
-    // Either file unusable: said once (the cache is both), and written again.
-    pc.discarded = [why, why_recent].into_iter().find_map(|w| match w {
-        Some(detc_cache::Discarded::Unusable(w)) => Some(w),
-        _ => None,
-    });
+    let (packs, discarded) = Packs::open(&pc.path);
+    // An unusable file is written again below.
+    pc.discarded = discarded;
+    let Packs {
+        base,
+        recent,
+        recent_path,
+    } = &packs;
     // Per file: its result, its key, and its tree's bytes when newly parsed
     // (`None` for a hit, or a tree not worth keeping), and whether it was a hit.
     type One = (
@@ -588,13 +614,10 @@ fn decode_with_pack(
         Option<Vec<u8>>,
         bool,
     );
-    let get = |k: &detc_cache::Key| base.get(k).or_else(|| recent.get(k));
     let done: Vec<One> = crate::par::parallel_map(files, |&(decode, id)| {
         let src = sources.get(id);
         let key = detc_cache::key(src.text.as_bytes());
-        let kept = get(&key)
-            .and_then(|b| detc_yaml::Doc::from_bytes(b, id, src.text.len(), Limits::default()));
-        if let Some(doc) = kept {
+        if let Some(doc) = packs.tree(&key, &src.text, id) {
             let r = decode_doc(Some(doc), Vec::new(), &src.text, id, &src.path, decode);
             return (r, key, None, true);
         }
@@ -615,7 +638,7 @@ fn decode_with_pack(
         .filter(|d| seen.insert(d.1))
         .filter_map(|(_, k, bytes, hit)| match bytes {
             Some(b) => Some((k, b.as_slice())),
-            None if *hit => get(k).map(|b| (k, b)),
+            None if *hit => packs.get(k).map(|b| (k, b)),
             None => None,
         })
         .collect();
@@ -629,11 +652,11 @@ fn decode_with_pack(
     let written = if base.is_empty() || unused * 4 > base.len() || rest.len() * 4 > base.len() {
         let w = detc_cache::write(&pc.path, &fp, used.iter().copied());
         if w.is_ok() && !recent.is_empty() {
-            let _ = std::fs::remove_file(&recent_path);
+            let _ = std::fs::remove_file(recent_path);
         }
         w
     } else if rest.len() != recent.len() || rest.iter().any(|(k, _)| recent.get(k).is_none()) {
-        detc_cache::write(&recent_path, &fp, rest.iter().copied())
+        detc_cache::write(recent_path, &fp, rest.iter().copied())
     } else {
         Ok(())
     };
@@ -667,9 +690,10 @@ pub struct DecodeCache {
 }
 
 impl DecodeCache {
-    /// A cache whose first run takes parse trees from the pack at `path`
-    /// (`.detc-cache/parse.pack`, as `detc validate` leaves it), when
-    /// there is a usable one; the pack is read, never written.
+    /// A cache whose first run takes parse trees from the parse cache
+    /// whose base pack is `path` (`.detc-cache/parse.pack` and the recent
+    /// pack beside it, as `detc validate` leaves them), when usable; they
+    /// are read, never written.
     pub fn reading_pack(path: impl Into<PathBuf>) -> Self {
         DecodeCache {
             pack: Some(path.into()),

@@ -290,7 +290,10 @@ fn the_fields_come_from_the_contents_sourcetype_definition() {
     );
     // No definition for the sourcetype at all: skipped, saying what to add.
     let t = shipped_with(LOGGING, |s| {
-        s.replace("sourcetype: aws:cloudtrail\n", "sourcetype: aws:cloudtrail:other\n")
+        s.replace(
+            "sourcetype: aws:cloudtrail\n",
+            "sourcetype: aws:cloudtrail:other\n",
+        )
     });
     let (code, out) = detc_test(&only, t.path());
     assert_eq!(code, 0, "{out}");
