@@ -14,7 +14,6 @@
 
 use crate::Row;
 use serde_json::Value;
-use std::io::Read;
 use std::path::Path;
 
 /// Reads JSON events from `path`: a JSON array, CloudTrail's S3-delivery
@@ -25,16 +24,7 @@ use std::path::Path;
 /// The file cannot be read, is not gzip when named so, or is not JSON of
 /// one of those shapes (the message names the file and the line).
 pub fn read_events(path: &Path) -> Result<Vec<Value>, String> {
-    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = if path.extension().is_some_and(|e| e == "gz") {
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_string(&mut s)
-            .map_err(|e| format!("{}: not gzip-compressed UTF-8: {e}", path.display()))?;
-        s
-    } else {
-        String::from_utf8(raw).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?
-    };
+    let text = crate::read_text(path)?;
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') || trimmed.starts_with("{\"Records\"") {
         let v: Value =

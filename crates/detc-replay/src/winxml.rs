@@ -26,7 +26,6 @@
 //! content's `sourcetypes/` definition, as calculated fields.
 
 use crate::Row;
-use std::io::Read;
 use std::path::Path;
 
 /// The `<Event>...</Event>` elements of the file at `path`, each with its
@@ -37,16 +36,7 @@ use std::path::Path;
 /// holds no `<Event` element, or one that does not end (the message names
 /// the file and line): such a file is not of this sourcetype.
 pub fn read_events(path: &Path) -> Result<Vec<(usize, String)>, String> {
-    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = if path.extension().is_some_and(|e| e == "gz") {
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_string(&mut s)
-            .map_err(|e| format!("{}: not gzip-compressed UTF-8: {e}", path.display()))?;
-        s
-    } else {
-        String::from_utf8(raw).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?
-    };
+    let text = crate::read_text(path)?;
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(i) = text[at..].find("<Event") {
