@@ -6,27 +6,15 @@
 use detc_content::{DecodeCache, Options, Overlay, Project, validate_with};
 use std::path::Path;
 
+mod common;
+use common::shown;
+
 fn cold(root: &Path, overlay: &Overlay) -> Project {
     validate_with(root, &Options::default(), overlay.clone(), None)
 }
 
 fn cached(root: &Path, overlay: &Overlay, cache: &mut DecodeCache) -> Project {
     validate_with(root, &Options::default(), overlay.clone(), Some(cache))
-}
-
-/// The diagnostics as text (file, position, code, message), for a
-/// comparison whose failure shows what differs.
-fn shown(p: &Project) -> Vec<String> {
-    p.diags
-        .iter()
-        .map(|d| {
-            let at = d
-                .span
-                .map(|s| format!("{}:{}", p.sources.get(s.file).path, s.start))
-                .unwrap_or_default();
-            format!("{at} {} {}", d.code, d.message)
-        })
-        .collect()
 }
 
 fn same(root: &Path, overlay: &Overlay, cache: &mut DecodeCache, what: &str) -> (usize, usize) {

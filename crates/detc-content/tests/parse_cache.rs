@@ -6,24 +6,11 @@
 //! v4.42.0; and the repeat run parses only what changed.
 
 use detc_attack::Attack;
-use detc_content::{Options, ParseCache, Project, validate};
+use detc_content::{Options, ParseCache, validate};
 use std::path::{Path, PathBuf};
 
-/// The diagnostics as text (file, position, code, message), for a
-/// comparison whose failure shows what differs.
-fn shown(p: &Project) -> Vec<String> {
-    p.diags
-        .iter()
-        .map(|d| {
-            let at = d
-                .span
-                .map(|s| format!("{}:{}", p.sources.get(s.file).path, s.start))
-                .or_else(|| d.file.map(|f| p.sources.get(f).path.clone()))
-                .unwrap_or_default();
-            format!("{at} {} {}", d.code, d.message)
-        })
-        .collect()
-}
+mod common;
+use common::shown;
 
 struct Run<'a> {
     root: &'a Path,
