@@ -982,29 +982,13 @@ impl State {
                 .map(|d| d.span)
                 .or(m.common.name.as_ref().map(|n| n.span))?
         } else if let Some((key, item)) = list_item_at(&text, at) {
-            let named = |c: &detc_content::model::Common| c.name() == item;
-            let found = match key.as_str() {
-                "analytic_story" => p
-                    .content
-                    .stories
-                    .iter()
-                    .find(|x| named(&x.common))
-                    .and_then(|x| x.common.name.as_ref()),
-                "data_source" => p
-                    .content
-                    .data_sources
-                    .iter()
-                    .find(|x| named(&x.common))
-                    .and_then(|x| x.common.name.as_ref()),
-                "detections" => p
-                    .content
-                    .detections
-                    .iter()
-                    .find(|x| named(&x.common))
-                    .and_then(|x| x.common.name.as_ref()),
+            let c = &p.content;
+            match key.as_str() {
+                "analytic_story" => name_span(c.stories.iter().map(|x| &x.common), &item),
+                "data_source" => name_span(c.data_sources.iter().map(|x| &x.common), &item),
+                "detections" => name_span(c.detections.iter().map(|x| &x.common), &item),
                 _ => None,
-            };
-            found?.span
+            }?
         } else {
             let word = word_at(&text, at)?;
             let l = p.content.lookups.iter().find(|l| l.common.name() == word)?;
@@ -1017,6 +1001,14 @@ impl State {
             range: range_of(&f.text, span.start, span.end),
         }))
     }
+}
+
+/// The span of the name of the object named `name` among `objects`.
+fn name_span<'a>(
+    mut objects: impl Iterator<Item = &'a detc_content::model::Common>,
+    name: &str,
+) -> Option<detc_diag::Span> {
+    Some(objects.find(|c| c.name() == name)?.name.as_ref()?.span)
 }
 
 /// An object that references point at ([`State::references`]), by name.
