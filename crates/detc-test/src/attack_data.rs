@@ -235,10 +235,12 @@ pub fn mirror_path(url: &str) -> Option<PathBuf> {
         return None;
     }
     let after = |prefix: &[&str]| -> Option<Vec<&str>> {
-        // The prefix, then the branch, then the path.
-        (segments.len() > prefix.len() + 1
-            && segments[..prefix.len()].eq_ignore_ascii_case_all(prefix))
-        .then(|| segments[prefix.len() + 1..].to_vec())
+        // The prefix (in any case), then the branch, then the path.
+        let same = segments
+            .iter()
+            .zip(prefix)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b));
+        (segments.len() > prefix.len() + 1 && same).then(|| segments[prefix.len() + 1..].to_vec())
     };
     let rel = match host.to_ascii_lowercase().as_str() {
         "media.githubusercontent.com" => after(&["media", "splunk", "attack_data"]),
@@ -255,21 +257,6 @@ pub fn mirror_path(url: &str) -> Option<PathBuf> {
         }
     }
     Some(out)
-}
-
-/// Case-insensitive comparison of path segments.
-trait EqIgnoreCaseAll {
-    fn eq_ignore_ascii_case_all(&self, other: &[&str]) -> bool;
-}
-
-impl EqIgnoreCaseAll for [&str] {
-    fn eq_ignore_ascii_case_all(&self, other: &[&str]) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .zip(other)
-                .all(|(a, b)| a.eq_ignore_ascii_case(b))
-    }
 }
 
 /// The cache's file name for `url`: 16 hex digits of the URL's SHA-256,
