@@ -14,10 +14,19 @@
 use crate::Row;
 use crate::spl::{Evaluate, Expr, SearchTerms, compile};
 
-/// A compiled mapping of events to one data model dataset.
+/// A compiled mapping of events to one data model dataset: one or more
+/// arms (a sourcetype's events of several kinds, each with its constraint
+/// and fields: Sysmon's process creation and Security's 4688 both give
+/// `Processes`); an event takes the first arm whose constraint selects it.
 #[derive(Debug)]
 pub struct Mapping {
     prefix: String,
+    arms: Vec<Arm>,
+}
+
+/// One kind of event of a [`Mapping`].
+#[derive(Debug)]
+struct Arm {
     constraint: Option<SearchTerms>,
     fields: Vec<(String, Expr)>,
 }
@@ -32,9 +41,10 @@ pub enum MappingError {
 }
 
 impl Mapping {
-    /// Compiles a mapping: `dataset` prefixes the fields (`All_Changes`),
-    /// `constraint` selects events (search terms; all events when `None`),
-    /// `fields` are `(field, eval expression)` in order.
+    /// Compiles a mapping of one arm: `dataset` prefixes the fields
+    /// (`All_Changes`), `constraint` selects events (search terms; all
+    /// events when `None`), `fields` are `(field, eval expression)` in
+    /// order.
     ///
     /// # Errors
     /// The constraint or an expression is outside the SPL subset
@@ -56,12 +66,20 @@ impl Mapping {
             let x = x.substitute(&compiled);
             compiled.push((f.to_string(), x));
         }
-        let fields = compiled;
         Ok(Mapping {
             prefix: format!("{dataset}."),
-            constraint,
-            fields,
+            arms: vec![Arm {
+                constraint,
+                fields: compiled,
+            }],
         })
+    }
+
+    /// Adds the arms of `other` after this mapping's (`other` maps the
+    /// same dataset; its prefix is not read).
+    pub fn or(mut self, other: Mapping) -> Mapping {
+        self.arms.extend(other.arms);
+        self
     }
 
     /// The dataset prefix with its dot (`All_Changes.`).
@@ -69,22 +87,27 @@ impl Mapping {
         &self.prefix
     }
 
-    /// Whether the mapping gives the field `name` (without the prefix).
+    /// Whether an arm of the mapping gives the field `name` (without the
+    /// prefix).
     pub fn maps(&self, name: &str) -> bool {
-        self.fields.iter().any(|(f, _)| f == name)
+        self.arms
+            .iter()
+            .any(|a| a.fields.iter().any(|(f, _)| f == name))
     }
 
-    /// The data model row of `event` (its fields, with `_time`), or `None`
-    /// when the constraint leaves it out or it has no `_time` (an event
-    /// without a time cannot be placed in a search's time range).
+    /// The data model row of `event` (its fields, with `_time`), from the
+    /// first arm whose constraint selects it, or `None` when no constraint
+    /// does or it has no `_time` (an event without a time cannot be placed
+    /// in a search's time range).
     pub fn apply(&self, event: &Row) -> Option<Row> {
         let time = event.first("_time")?;
-        if self.constraint.as_ref().is_some_and(|c| !c.matches(event)) {
-            return None;
-        }
+        let arm = self
+            .arms
+            .iter()
+            .find(|a| a.constraint.as_ref().is_none_or(|c| c.matches(event)))?;
         let mut out = Row::new();
         out.set("_time", time);
-        for (name, e) in &self.fields {
+        for (name, e) in &arm.fields {
             let v = e.eval(event).values();
             if !v.is_empty() {
                 out.0.insert(format!("{}{name}", self.prefix), v);

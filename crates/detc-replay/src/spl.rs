@@ -85,13 +85,17 @@ pub fn expand_macros(search: &str, macros: Macros) -> Result<String, String> {
 }
 
 /// The data model a search reads when it starts with `| tstats ... from
-/// datamodel=<name>[.<dataset>]`: `<name>`; `None` for any other search.
-pub fn tstats_datamodel(search: &str) -> Option<String> {
+/// datamodel=<name>[.<dataset>]`: `(<name>, <dataset>)`; `None` for any
+/// other search.
+pub fn tstats_datamodel(search: &str) -> Option<(String, Option<String>)> {
     let first = split_pipeline(search).into_iter().next()?;
     if first.name != "tstats" {
         return None;
     }
-    detc_spl::command::tstats_call(first.args).map(|t| t.datamodel_name().to_string())
+    detc_spl::command::tstats_call(first.args).map(|t| match t.datamodel.split_once('.') {
+        Some((name, dataset)) => (name.to_string(), Some(dataset.to_string())),
+        None => (t.datamodel.clone(), None),
+    })
 }
 
 /// Why a search did not run to the end.
@@ -1594,6 +1598,16 @@ mod tests {
         assert_eq!(e("mvcount(nope)"), Value::Null);
         assert_eq!(e(r#"split(csv, ",")"#), mv(&["a", "b", "c"]));
         assert_eq!(e(r#"mvindex(split(csv, ","), -1)"#), s("c"));
+        // A backslash escapes a backslash or a quote in an eval string, as
+        // ESCU writes a Windows path's separator.
+        let w = row(&[("p", r"C:\Windows\System32\cmd.exe")]);
+        let ew = |x: &str| compile(x).unwrap().eval(&w);
+        assert_eq!(ew(r#"mvindex(split(p, "\\"), -1)"#), s("cmd.exe"));
+        assert_eq!(ew(r#"replace(p, "^.*\\\\", "")"#), s("cmd.exe"));
+        assert_eq!(
+            ew(r#"replace(p, "\\\\", "/") . "\"""#),
+            s("C:/Windows/System32/cmd.exe\"")
+        );
         assert_eq!(e(r#"mvindex(split(csv, ","), 0, 1)"#), mv(&["a", "b"]));
         assert_eq!(e(r#"mvindex(split(csv, ","), 5)"#), Value::Null);
         assert_eq!(e(r#"mvjoin(many, ";")"#), s("p;q;p"));

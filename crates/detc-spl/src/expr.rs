@@ -73,7 +73,10 @@ fn eval_tokens(s: &str) -> Result<Vec<String>, String> {
             let mut v = String::from("\"");
             i += 1;
             while i < cs.len() && cs[i] != '"' {
-                if cs[i] == '\\' && i + 1 < cs.len() && cs[i + 1] == '"' {
+                // Splunk's eval strings: `\"` is a quote and `\\` a
+                // backslash (`split(path, "\\")`); any other backslash
+                // stays as written (`"\d+"` is a regex's `\d`).
+                if cs[i] == '\\' && i + 1 < cs.len() && matches!(cs[i + 1], '"' | '\\') {
                     i += 1;
                 }
                 v.push(cs[i]);

@@ -174,8 +174,10 @@ struct Event {
 /// The events of each attack data file already read, by (path,
 /// sourcetype, source, data model): tests that share a dataset read it
 /// once.
-type Cache =
-    std::collections::HashMap<(String, String, String, Option<String>), std::rc::Rc<Vec<Event>>>;
+type Cache = std::collections::HashMap<
+    (String, String, String, Option<(String, Option<String>)>),
+    std::rc::Rc<Vec<Event>>,
+>;
 
 /// The events of one attack data file: their fields, `_time` from the
 /// sourcetype's `time` field (ISO 8601 with a zone, or epoch seconds), and
@@ -193,15 +195,19 @@ fn read_events(
 ) -> Result<Vec<Event>, String> {
     let sourcetype = st.name.as_ref().map_or("", |n| n.value.as_str());
     let time = st.time.as_ref().map_or("", |t| t.value.as_str());
-    let extracted: Vec<Row> = match st.format.as_ref().map(|f| f.value.as_str()) {
-        Some("xmlwineventlog") => detc_replay::winxml::read_events(path)?
+    let xml = st
+        .format
+        .as_ref()
+        .is_some_and(|f| f.value == "xmlwineventlog");
+    let extracted: Vec<Row> = match xml {
+        true => detc_replay::winxml::read_events(path)?
             .into_iter()
             .map(|(line, xml)| {
                 detc_replay::winxml::fields(&xml)
                     .map_err(|e| format!("{}:{line}: {e}", path.display()))
             })
             .collect::<Result<_, _>>()?,
-        _ => json::read_events(path)?.iter().map(json::fields).collect(),
+        false => json::read_events(path)?.iter().map(json::fields).collect(),
     };
     Ok(extracted
         .into_iter()
@@ -209,6 +215,10 @@ fn read_events(
             fields.set("sourcetype", sourcetype);
             if !source.is_empty() {
                 fields.set("source", source);
+            } else if xml && let Some(channel) = fields.first("Channel").map(str::to_string) {
+                // The Windows add-on's inputs name the source after the
+                // event log: `XmlWinEventLog:<Channel>`.
+                fields.set("source", format!("XmlWinEventLog:{channel}"));
             }
             if let Some(t) = fields.first(time).and_then(epoch) {
                 fields.set("_time", t.to_string());
@@ -255,48 +265,82 @@ fn calculated_for(p: &Project, st: &Sourcetype) -> Result<CalculatedFields, Outc
     })
 }
 
-/// The compiled mapping of `st`'s events to data model `dm`.
+/// The compiled mapping of `st`'s events to data model `dm`, dataset
+/// `dataset` (as `from datamodel=<dm>.<dataset>` names them; without a
+/// dataset, the first one `st` lists for `dm`): every entry of its
+/// `datamodels` for that dataset, in file order, an event taking the first
+/// whose constraint selects it.
 ///
 /// # Errors
 /// As a test outcome: skipped when `st` maps nothing to `dm`; failed with
 /// the file:line of the constraint or expression outside the SPL subset.
-fn mapping_for(p: &Project, st: &Sourcetype, dm: &str) -> Result<Mapping, Outcome> {
+fn mapping_for(
+    p: &Project,
+    st: &Sourcetype,
+    dm: &str,
+    dataset: Option<&str>,
+) -> Result<Mapping, Outcome> {
     let name = st.name.as_ref().map_or("", |n| n.value.as_str());
-    let Some(m) = st.datamodels.iter().find(|m| {
-        m.datamodel
-            .as_ref()
-            .is_some_and(|d| d.value.eq_ignore_ascii_case(dm))
-    }) else {
+    let same = |a: &Option<detc_yaml::Spanned<String>>, b: &str| {
+        a.as_ref().is_some_and(|d| d.value.eq_ignore_ascii_case(b))
+    };
+    let of_dm: Vec<_> = st
+        .datamodels
+        .iter()
+        .filter(|m| same(&m.datamodel, dm))
+        .collect();
+    let dataset = dataset.or_else(|| {
+        of_dm
+            .first()
+            .and_then(|m| m.dataset.as_ref())
+            .map(|d| d.value.as_str())
+    });
+    let chosen: Vec<_> = of_dm
+        .into_iter()
+        .filter(|m| dataset.is_none_or(|d| same(&m.dataset, d)))
+        .collect();
+    if chosen.is_empty() {
+        let what = match dataset {
+            Some(d) => format!("{dm}.{d}"),
+            None => dm.to_string(),
+        };
         return Err(Outcome::Skipped(format!(
-            "{} maps no `{name}` events to the data model `{dm}`: add it under `datamodels` (docs/testing.md)",
+            "{} maps no `{name}` events to the data model `{what}`: add it under `datamodels` (docs/testing.md)",
             st.path
         )));
-    };
-    let fields: Vec<(&str, &str)> = m
-        .fields
-        .iter()
-        .map(|(f, e)| (f.value.as_str(), e.value.as_str()))
-        .collect();
-    let dataset = m.dataset.as_ref().map_or(dm, |d| d.value.as_str());
-    Mapping::compile(dataset, m.constraint.as_ref().map(|c| c.value.as_str()), &fields).map_err(
-        |e| {
-            let (span, what, why) = match e {
-                MappingError::Constraint(why) => (
-                    m.constraint.as_ref().map_or(m.span, |c| c.span),
-                    "`constraint`".to_string(),
-                    why,
-                ),
-                MappingError::Field(i, why) => match m.fields.get(i) {
-                    Some((f, e)) => (e.span, format!("the field `{}`", f.value), why),
-                    None => (m.span, "a field".to_string(), why),
-                },
-            };
-            Outcome::Failed(format!(
-                "{}: {what} of the `{dm}` mapping: {why}; write it with the eval functions of docs/testing.md",
-                at(p, span)
-            ))
-        },
-    )
+    }
+    let mut out: Option<Mapping> = None;
+    for m in chosen {
+        let fields: Vec<(&str, &str)> = m
+            .fields
+            .iter()
+            .map(|(f, e)| (f.value.as_str(), e.value.as_str()))
+            .collect();
+        let prefix = m.dataset.as_ref().map_or(dm, |d| d.value.as_str());
+        let arm = Mapping::compile(prefix, m.constraint.as_ref().map(|c| c.value.as_str()), &fields)
+            .map_err(|e| {
+                let (span, what, why) = match e {
+                    MappingError::Constraint(why) => (
+                        m.constraint.as_ref().map_or(m.span, |c| c.span),
+                        "`constraint`".to_string(),
+                        why,
+                    ),
+                    MappingError::Field(i, why) => match m.fields.get(i) {
+                        Some((f, e)) => (e.span, format!("the field `{}`", f.value), why),
+                        None => (m.span, "a field".to_string(), why),
+                    },
+                };
+                Outcome::Failed(format!(
+                    "{}: {what} of the `{dm}` mapping: {why}; write it with the eval functions of docs/testing.md",
+                    at(p, span)
+                ))
+            })?;
+        out = Some(match out {
+            None => arm,
+            Some(m) => m.or(arm),
+        });
+    }
+    out.ok_or_else(|| Outcome::Skipped(format!("{} maps nothing", st.path)))
 }
 
 /// The fields of a data model dataset that `search` names, without the
@@ -451,7 +495,7 @@ fn run_test(
         );
         let mapping = match &datamodel {
             None => None,
-            Some(dm) => match mapping_for(p, st, dm) {
+            Some((dm, dataset)) => match mapping_for(p, st, dm, dataset.as_deref()) {
                 Ok(m) => Some(m),
                 Err(o) => return refuse(o),
             },
@@ -910,12 +954,49 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let p = detc_content::load::load(&root);
         let st = sourcetypes(&p, "aws:cloudtrail").expect("the shipped definition");
-        let m = mapping_for(&p, st, "Change").expect("it compiles");
+        let m = mapping_for(&p, st, "Change", None).expect("it compiles");
         let mut fields = json::fields(&record);
         if let Some(t) = fields.first("eventTime").and_then(epoch) {
             fields.set("_time", t.to_string());
         }
         m.apply(&fields)
+    }
+
+    /// Every data model mapping of the built-in definitions compiles (its
+    /// constraint and expressions are in the replay's subset), for each
+    /// dataset by name and for the data model alone.
+    #[test]
+    fn the_built_in_mappings_compile() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let p = detc_content::load::load(&root);
+        let st = builtin::sourcetype("XmlWinEventLog").expect("built in");
+        let mut datasets = Vec::new();
+        for m in &st.datamodels {
+            let dm = m.datamodel.as_ref().map(|d| d.value.as_str()).unwrap();
+            let ds = m.dataset.as_ref().map(|d| d.value.as_str()).unwrap();
+            match mapping_for(&p, st, dm, Some(ds)) {
+                Ok(m) => assert_eq!(m.prefix(), format!("{ds}.")),
+                Err(o) => panic!("{dm}.{ds}: {o:?}"),
+            }
+            datasets.push(format!("{dm}.{ds}"));
+        }
+        assert_eq!(
+            datasets,
+            [
+                "Endpoint.Processes",
+                "Endpoint.Processes",
+                "Endpoint.Filesystem",
+                "Endpoint.Registry",
+                "Network_Traffic.All_Traffic"
+            ]
+        );
+        // Without a dataset: the first listed.
+        let m = mapping_for(&p, st, "Endpoint", None).expect("compiles");
+        assert_eq!(m.prefix(), "Processes.");
+        assert!(matches!(
+            mapping_for(&p, st, "Endpoint", Some("Services")),
+            Err(Outcome::Skipped(why)) if why.contains("`Endpoint.Services`")
+        ));
     }
 
     #[test]
