@@ -108,32 +108,38 @@ impl TermParser {
     fn kw(&self, k: &str) -> bool {
         self.peek().is_some_and(|t| t == k)
     }
-    fn or(&mut self) -> Result<Term, String> {
-        let mut v = vec![self.and()?];
-        while self.kw("OR") {
-            self.at += 1;
-            v.push(self.and()?);
-        }
-        Ok(if v.len() == 1 {
-            v.remove(0)
-        } else {
-            Term::Or(v)
-        })
-    }
+    /// Terms joined by `AND` or a space: the loosest binding, since the
+    /// search command evaluates OR before AND (Search Manual, "Boolean
+    /// expressions": parentheses, NOT, OR, then AND), so `a OR b c` is
+    /// `(a OR b) c`, as a macro such as ESCU's `sysmon` (`x OR y OR z`)
+    /// followed by `EventCode=1` is meant.
     fn and(&mut self) -> Result<Term, String> {
-        let mut v = vec![self.not()?];
+        let mut v = vec![self.or()?];
         loop {
             if self.kw("AND") {
                 self.at += 1;
-            } else if self.peek().is_none() || self.kw(")") || self.kw("OR") {
+            } else if self.peek().is_none() || self.kw(")") {
                 break;
             }
-            v.push(self.not()?);
+            v.push(self.or()?);
         }
         Ok(if v.len() == 1 {
             v.remove(0)
         } else {
             Term::And(v)
+        })
+    }
+    /// Terms joined by `OR`, each a NOT, a parenthesis or one term.
+    fn or(&mut self) -> Result<Term, String> {
+        let mut v = vec![self.not()?];
+        while self.kw("OR") {
+            self.at += 1;
+            v.push(self.not()?);
+        }
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Term::Or(v)
         })
     }
     fn not(&mut self) -> Result<Term, String> {
@@ -143,7 +149,7 @@ impl TermParser {
         }
         if self.kw("(") {
             self.at += 1;
-            let t = self.or()?;
+            let t = self.and()?;
             if self.next().as_deref() != Some(")") {
                 return Err("missing `)`".into());
             }
@@ -208,7 +214,7 @@ pub fn parse_terms(s: &str) -> Result<Term, String> {
         toks: search_tokens(s)?,
         at: 0,
     };
-    let t = p.or()?;
+    let t = p.and()?;
     match p.peek() {
         None => Ok(t),
         Some(x) => Err(format!("unexpected `{x}` in the where clause")),
@@ -236,6 +242,30 @@ mod tests {
         );
         assert!(parse_terms("a=").is_err());
         assert!(parse_terms("(a=1").is_err());
+    }
+
+    /// OR binds tighter than AND in search terms, explicit or implied.
+    #[test]
+    fn or_binds_before_and() {
+        let c = |f: &str, v: &str| Term::Cmp(f.into(), true, v.into());
+        assert_eq!(
+            parse_terms("a=1 OR b=2 OR c=3 d=4").unwrap(),
+            Term::And(vec![
+                Term::Or(vec![c("a", "1"), c("b", "2"), c("c", "3")]),
+                c("d", "4"),
+            ])
+        );
+        assert_eq!(
+            parse_terms("a=1 AND b=2 OR NOT c=3").unwrap(),
+            Term::And(vec![
+                c("a", "1"),
+                Term::Or(vec![c("b", "2"), Term::Not(Box::new(c("c", "3")))]),
+            ])
+        );
+        assert_eq!(
+            parse_terms("(a=1 b=2) OR c=3").unwrap(),
+            Term::Or(vec![Term::And(vec![c("a", "1"), c("b", "2")]), c("c", "3")])
+        );
     }
 
     /// ESCU's `Processes.process=*HKLM\\SAM*` searches for `HKLM\SAM`.
