@@ -10,8 +10,11 @@
 //!   case and `*` is a wildcard, as in a search; a value in CIDR notation
 //!   (`10.0.0.0/8`) matches the IP addresses inside the block. `field!=value` needs the
 //!   field; `NOT field=value` also matches rows without it. Rows missing a
-//!   `by` field are dropped (tstats without `fillnull_value`). Options
-//!   (`summariesonly=...`) are accepted and change nothing here.
+//!   `by` field are dropped, or read it as `fillnull_value=<v>` when given
+//!   (ESCU's `security_content_summariesonly` gives `null`); `by _time
+//!   span=<n><s|m|h|d>` groups `_time` into buckets of the span from the
+//!   epoch. Other options (`summariesonly=...`) are accepted and change
+//!   nothing here.
 //!   Aggregates: `count`, `earliest(_time)`, `latest(_time)`, `min(f)`,
 //!   `max(f)`, `sum(f)`, `values(f)` (sorted, distinct), `dc(f)`, each with
 //!   `as name`.
@@ -80,7 +83,7 @@ pub fn expand_macros(search: &str, macros: Macros) -> Result<String, String> {
     let e = detc_spl::expand_macros(search, macros).map_err(|e| e.to_string())?;
     match e.undefined.first() {
         Some(m) => Err(format!("the macro `{m}` is not defined")),
-        None => Ok(e.text),
+        None => Ok(detc_spl::without_comments(&e.text)),
     }
 }
 
@@ -425,15 +428,88 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     } else {
         Some(detc_spl::terms::parse_terms(&t.where_text)?)
     };
-    if t.by_options {
-        return Err("tstats `span=` is not replayed".into());
+    let mut span = None;
+    for (k, v) in &t.by_options {
+        match k.as_str() {
+            "span" => {
+                span = Some(span_seconds(v).ok_or_else(|| unsupported(&format!("span={v}")))?)
+            }
+            _ => return Err(unsupported(&format!("tstats `{k}=`"))),
+        }
     }
     let (aggs, by) = grouping(t.aggregations)?;
-    let rows: Vec<&Row> = rows
+    if span.is_some() && !by.iter().any(|b| b == "_time") {
+        return Err(unsupported("tstats `span=` without `_time` in `by`"));
+    }
+    let kept: Vec<&Row> = rows
         .iter()
         .filter(|r| filter.as_ref().is_none_or(|f| term_matches(f, r)))
         .collect();
-    Ok(group(&rows, &aggs, &by))
+    // What a row lacks reads as `fillnull_value`; `_time` falls into its
+    // span (the start of the bucket, in epoch seconds): only in the
+    // grouping, so aggregates still read each row's own values.
+    let filled: Vec<Row>;
+    let rows: Vec<&Row> = if t.fillnull_value.is_some() || span.is_some() {
+        filled = kept
+            .iter()
+            .map(|r| {
+                let mut r = (*r).clone();
+                if let Some(v) = &t.fillnull_value {
+                    for b in &by {
+                        if r.first(b).is_none() {
+                            r.set(b, v.clone());
+                        }
+                    }
+                }
+                r
+            })
+            .collect();
+        filled.iter().collect()
+    } else {
+        kept
+    };
+    match span {
+        None => Ok(group(&rows, &aggs, &by)),
+        Some(secs) => Ok(group_binned(&rows, &aggs, &by, secs)),
+    }
+}
+
+/// Seconds of a `span=` value: a number and a unit of seconds, minutes,
+/// hours or days (`30s`, `5m`, `1h`, `1d`; Search Reference, "bin");
+/// `None` for any other (months, a bare number, zero).
+fn span_seconds(v: &str) -> Option<i64> {
+    let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let n: i64 = v[..digits].parse().ok().filter(|n| *n > 0)?;
+    let unit = match v[digits..].to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+/// [`group`] with `_time` of the `by` fields read as the start of its
+/// `secs`-second bucket (UTC, from the epoch, as Splunk's spans of hours
+/// and less are); the aggregates read the rows as they are.
+fn group_binned(rows: &[&Row], aggs: &[(Agg, String)], by: &[String], secs: i64) -> Vec<Row> {
+    let mut buckets: BTreeMap<i64, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        if let Some(t) = r.first("_time").and_then(|t| t.parse::<f64>().ok()) {
+            let t = t.floor() as i64;
+            buckets.entry(t - t.rem_euclid(secs)).or_default().push(r);
+        }
+    }
+    let others: Vec<String> = by.iter().filter(|b| *b != "_time").cloned().collect();
+    let mut out = Vec::new();
+    for (start, members) in buckets {
+        for mut row in group(&members, aggs, &others) {
+            row.set("_time", start.to_string());
+            out.push(row);
+        }
+    }
+    out
 }
 
 /// Aggregates with their output names, and the `by` fields.
@@ -1660,6 +1736,61 @@ mod tests {
         assert_eq!(out[0].values("command"), ["X", "Y"]);
         assert_eq!(out[0].first("n"), Some("2"));
         assert_eq!(out[0].first("count"), Some("2"));
+        // ESCU's `security_content_summariesonly` sets fillnull_value: the
+        // row without a user is kept, its user read as the value.
+        let out = tstats(
+            "summariesonly=false allow_old_summaries=true fillnull_value=null count from datamodel=Change by All_Changes.user",
+            &rows,
+        )
+        .unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].first("All_Changes.user"), Some("null"));
+        assert_eq!(out[1].first("count"), Some("1"));
+        // span=: _time in buckets of the span (from the epoch); the
+        // aggregates still read each row's own time.
+        let rows = vec![
+            row(&[("_time", "7250"), ("All_Changes.user", "a")]),
+            row(&[("_time", "7300"), ("All_Changes.user", "a")]),
+            row(&[("_time", "3599"), ("All_Changes.user", "a")]),
+            row(&[("_time", "7400"), ("All_Changes.user", "b")]),
+        ];
+        let out = tstats(
+            "count min(_time) as firstTime from datamodel=Change by _time span=1h All_Changes.user",
+            &rows,
+        )
+        .unwrap();
+        let got: Vec<_> = out
+            .iter()
+            .map(|r| {
+                [
+                    r.first("_time").unwrap(),
+                    r.first("All_Changes.user").unwrap(),
+                    r.first("count").unwrap(),
+                    r.first("firstTime").unwrap(),
+                ]
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ["0", "a", "1", "3599"],
+                ["7200", "a", "2", "7250"],
+                ["7200", "b", "1", "7400"]
+            ]
+        );
+        assert_eq!(span_seconds("30s"), Some(30));
+        assert_eq!(span_seconds("5min"), Some(300));
+        assert_eq!(span_seconds("1d"), Some(86_400));
+        assert_eq!(span_seconds("1mon"), None);
+        assert_eq!(span_seconds("0h"), None);
+        assert_eq!(span_seconds("h"), None);
+        for bad in [
+            "count from datamodel=Change by _time span=1mon",
+            "count from datamodel=Change by All_Changes.user span=1h",
+            "count from datamodel=Change by _time span=1h limit=3",
+        ] {
+            assert!(tstats(bad, &rows).is_err(), "{bad}");
+        }
     }
 
     #[test]

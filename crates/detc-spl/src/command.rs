@@ -604,8 +604,12 @@ pub struct TstatsCall {
     /// The text of the `where` clause (search terms), empty when there is
     /// none.
     pub where_text: String,
-    /// Whether the `by` clause has an option such as `span=1h`.
-    pub by_options: bool,
+    /// The options of the `by` clause (`span=1h`), name and value, in
+    /// order.
+    pub by_options: Vec<(String, String)>,
+    /// `fillnull_value=<v>` before `from`: what a `by` field that a row
+    /// lacks reads as (without it, such rows are left out).
+    pub fillnull_value: Option<String>,
     /// The aggregations and `by` fields ([`aggregations`]).
     pub aggregations: Aggregations,
 }
@@ -637,11 +641,24 @@ pub fn tstats_call(args: &str) -> Option<TstatsCall> {
             .join(" "),
         _ => String::new(),
     };
-    let by_options = by_at.is_some_and(|b| toks[b..].iter().any(|t| t.text.contains('=')));
+    let option = |t: &Token| {
+        t.text
+            .split_once('=')
+            .map(|(k, v)| (k.to_ascii_lowercase(), unquote(v).to_string()))
+    };
+    let by_options = by_at.map_or_else(Vec::new, |b| {
+        toks[b..].iter().filter_map(option).collect::<Vec<_>>()
+    });
+    let fillnull_value = toks[..from]
+        .iter()
+        .filter_map(option)
+        .find(|(k, _)| k == "fillnull_value")
+        .map(|(_, v)| v);
     Some(TstatsCall {
         datamodel,
         where_text,
         by_options,
+        fillnull_value,
         aggregations: aggregations(args)?,
     })
 }
@@ -838,12 +855,16 @@ mod tests {
         assert_eq!(t.datamodel, "Endpoint.Processes");
         assert_eq!(t.datamodel_name(), "Endpoint");
         assert_eq!(t.where_text, "Processes.process_name=7z.exe");
-        assert!(!t.by_options);
+        assert!(t.by_options.is_empty());
+        assert_eq!(t.fillnull_value, None);
         assert_eq!(t.aggregations.by, ["Processes.dest"]);
-        assert!(
-            tstats_call("count from datamodel=Change by _time span=1h")
-                .is_some_and(|t| t.by_options)
-        );
+        let t = tstats_call(
+            "summariesonly=false fillnull_value=\"null\" count from datamodel=Change by _time span=1h All_Changes.user",
+        )
+        .expect("a tstats call");
+        assert_eq!(t.by_options, [("span".to_string(), "1h".to_string())]);
+        assert_eq!(t.fillnull_value.as_deref(), Some("null"));
+        assert_eq!(t.aggregations.by, ["_time", "All_Changes.user"]);
         assert_eq!(tstats_call("count from summary_index"), None);
     }
 

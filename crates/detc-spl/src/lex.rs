@@ -59,6 +59,11 @@ impl Quotes {
         self.in_q || self.in_tick
     }
 
+    /// Whether the last byte fed was a backslash that escapes the next.
+    pub(crate) fn esc_pending(&self) -> bool {
+        self.esc
+    }
+
     /// Feeds byte `c`; returns true when it is part of a string or macro
     /// call (opening, inside or closing it), so the caller ignores it.
     pub(crate) fn quoted(&mut self, c: u8) -> bool {

@@ -241,6 +241,31 @@ pub fn has_quadruple_backticks(search: &str) -> bool {
     search.contains("````")
 }
 
+/// `search` without its comments: each ```` ```...``` ```` outside a
+/// string (Search Manual, "Add comments to searches") becomes one space;
+/// a comment that does not end runs to the end. Splunk drops comments
+/// before it reads the commands, so a comment inside a command's
+/// arguments (`eval x=1 ```why``` `) is not part of them.
+pub fn without_comments(search: &str) -> String {
+    let b = search.as_bytes();
+    let mut out = String::with_capacity(search.len());
+    let mut q = lex::Quotes::new(false);
+    let (mut i, mut from) = (0, 0);
+    while i < b.len() {
+        if !q.inside() && !q.esc_pending() && b[i..].starts_with(b"```") {
+            out.push_str(&search[from..i]);
+            out.push(' ');
+            i = lex::find_bytes(&b[i + 3..], b"```").map_or(b.len(), |e| i + 3 + e + 3);
+            from = i;
+            continue;
+        }
+        q.quoted(b[i]);
+        i += 1;
+    }
+    out.push_str(&search[from..]);
+    out
+}
+
 /// A lookup used by a search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupRef {
@@ -304,6 +329,21 @@ fn collect_lookups(search: &str, base: usize, out: &mut Vec<LookupRef>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_are_dropped_outside_strings() {
+        assert_eq!(
+            without_comments(r#"a | eval s=replace(w,"\\","")  ```CIM alignment``` | table s"#),
+            r#"a | eval s=replace(w,"\\","")    | table s"#
+        );
+        assert_eq!(
+            without_comments(r#"eval x="```not one```""#),
+            r#"eval x="```not one```""#
+        );
+        assert_eq!(without_comments(r#"x=\" ```c``` y"#), r#"x=\"   y"#);
+        assert_eq!(without_comments("a ```open"), "a  ");
+        assert_eq!(without_comments("é ```ü``` ö"), "é   ö");
+    }
 
     #[test]
     fn pipelines_are_laid_out_one_command_a_line() {
