@@ -78,6 +78,24 @@ pub(crate) fn test_row(kv: &[(&str, &str)]) -> Row {
     r
 }
 
+/// The bytes of an attack data file, gunzipped when its name ends with
+/// `.gz`.
+///
+/// # Errors
+/// The file cannot be read, or is not gzip when named so; the message
+/// names the file.
+pub(crate) fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
+            .map_err(|e| format!("{}: not gzip-compressed: {e}", path.display()))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
 /// The text of an attack data file, gunzipped when its name ends with
 /// `.gz`.
 ///
@@ -85,13 +103,10 @@ pub(crate) fn test_row(kv: &[(&str, &str)]) -> Row {
 /// The file cannot be read, or is not UTF-8 (or gzip when named so); the
 /// message names the file.
 pub(crate) fn read_text(path: &std::path::Path) -> Result<String, String> {
-    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut s)
-            .map_err(|e| format!("{}: not gzip-compressed UTF-8: {e}", path.display()))?;
-        Ok(s)
-    } else {
-        String::from_utf8(raw).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))
-    }
+    text(path, read_bytes(path)?)
+}
+
+/// `raw` as UTF-8 text; the error names the file at `path`.
+pub(crate) fn text(path: &std::path::Path, raw: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(raw).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))
 }

@@ -30,18 +30,20 @@ use std::path::Path;
 
 /// The `<Event>...</Event>` elements of the file at `path`, each with its
 /// 1-based line; gzip-compressed when the name ends with `.gz`. An EVTX
-/// file (known by its signature) gives its records instead, each with its
-/// record number (`EventRecordID`) in place of the line.
+/// file (known by its signature, whatever its name; `.evtx.gz` too) gives
+/// its records instead, each with its record number in the file in place
+/// of the line.
 ///
 /// # Errors
 /// The file cannot be read or is not UTF-8 (or gzip when named so), or it
 /// holds no `<Event` element, or one that does not end (the message names
 /// the file and line): such a file is not of this sourcetype.
 pub fn read_events(path: &Path) -> Result<Vec<(usize, String)>, String> {
-    if is_evtx(path) {
-        return read_evtx(path);
+    let raw = crate::read_bytes(path)?;
+    if raw.starts_with(EVTX_SIGNATURE) {
+        return read_evtx(path, raw);
     }
-    let text = crate::read_text(path)?;
+    let text = crate::text(path, raw)?;
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(i) = text[at..].find("<Event") {
@@ -78,26 +80,19 @@ pub fn read_events(path: &Path) -> Result<Vec<(usize, String)>, String> {
 /// header's `Signature`).
 const EVTX_SIGNATURE: &[u8; 8] = b"ElfFile\0";
 
-/// Whether the file at `path` is a Windows event log file (EVTX), by its
-/// signature, whatever its name.
-fn is_evtx(path: &Path) -> bool {
-    let mut head = [0u8; 8];
-    std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .is_ok_and(|()| &head == EVTX_SIGNATURE)
-}
-
 /// The events of an EVTX file (a `.evtx` that Windows' Event Viewer or
 /// `wevtutil epl` saves), each rendered as the `<Event>` XML that Windows
 /// renders and the forwarder's `renderXml = true` sends, with its record
-/// number in place of a line. Read with the `evtx` crate.
+/// number in the file in place of a line (an exported log numbers its
+/// records anew; each event keeps its own `EventRecordID`). Read with the
+/// `evtx` crate.
 ///
 /// # Errors
 /// The file is not a readable EVTX file, one of its records cannot be
 /// read (the message names the record), or it holds no record: a test
 /// never runs on part of its data.
-fn read_evtx(path: &Path) -> Result<Vec<(usize, String)>, String> {
-    let mut parser = evtx::EvtxParser::from_path(path)
+fn read_evtx(path: &Path, raw: Vec<u8>) -> Result<Vec<(usize, String)>, String> {
+    let mut parser = evtx::EvtxParser::from_buffer(raw)
         .map_err(|e| format!("{}: not a readable EVTX file: {e}", path.display()))?;
     let mut out = Vec::new();
     for (i, record) in parser.records().enumerate() {
@@ -215,6 +210,54 @@ mod tests {
         assert_eq!(f("IpPort").as_deref(), Some("-"));
         assert_eq!(f("Correlation"), None, "an empty element is no field");
         assert_eq!(f("_raw").as_deref(), Some(FAILED_LOGON));
+    }
+
+    /// A real EVTX file (the attack sample of `attrib +h`, gzip-compressed
+    /// as detc's CLI tests keep it) gives its one Sysmon process creation,
+    /// the same fields as the XML rendering of it; a cut-short or
+    /// header-only file is refused, naming the file.
+    #[test]
+    fn evtx_records_are_read_as_their_xml_and_damage_is_refused() {
+        let gz = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "../detc/tests/fixtures/evtx-attack-samples/de_hiding_files_via_attrib_cmdlet.evtx.gz",
+        );
+        let events = read_events(&gz).unwrap();
+        assert_eq!(events.len(), 1);
+        let (record, xml) = &events[0];
+        let r = fields(xml).unwrap();
+        // The file's own record number (an exported log numbers its
+        // records anew; the event keeps its EventRecordID).
+        assert_eq!(*record, 1);
+        assert_eq!(r.first("EventRecordID"), Some("22013"));
+        assert_eq!(
+            r.first("Channel"),
+            Some("Microsoft-Windows-Sysmon/Operational")
+        );
+        assert_eq!(r.first("EventID"), Some("1"));
+        assert!(
+            r.first("Image")
+                .is_some_and(|i| i.ends_with("\\attrib.exe")),
+            "{xml}"
+        );
+        assert!(
+            r.first("CommandLine").is_some_and(|c| c.contains("+h")),
+            "{xml}"
+        );
+        assert!(r.first("SystemTime").is_some(), "{xml}");
+        // The same bytes, not compressed and under another name.
+        let dir = tempfile::tempdir().unwrap();
+        let raw = crate::read_bytes(&gz).unwrap();
+        let p = dir.path().join("windows-sysmon.log");
+        std::fs::write(&p, &raw).unwrap();
+        assert_eq!(read_events(&p).unwrap(), events);
+        // Cut short: the header is there, the chunk is not.
+        std::fs::write(&p, &raw[..4096 + 600]).unwrap();
+        let e = read_events(&p).unwrap_err();
+        assert!(e.starts_with(&p.display().to_string()), "{e}");
+        // Only the signature.
+        std::fs::write(&p, EVTX_SIGNATURE).unwrap();
+        let e = read_events(&p).unwrap_err();
+        assert!(e.contains("not a readable EVTX file"), "{e}");
     }
 
     #[test]

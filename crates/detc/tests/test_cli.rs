@@ -748,6 +748,123 @@ fn escus_sysmon_detection_fires_on_a_real_process_creation_and_not_on_other_even
     );
 }
 
+/// An EVTX sample of `crates/detc/tests/fixtures/evtx-attack-samples`,
+/// gunzipped: the bytes of the `.evtx` file.
+fn evtx_sample(name: &str) -> Vec<u8> {
+    let gz = repo()
+        .join("crates/detc/tests/fixtures/evtx-attack-samples")
+        .join(format!("{name}.evtx.gz"));
+    let raw = std::fs::read(&gz).unwrap();
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out).unwrap();
+    assert!(out.starts_with(b"ElfFile\0"), "{}", gz.display());
+    out
+}
+
+/// ESCU's own detections and their own tests, unchanged, on real Windows
+/// event logs recorded during the attacks (public EVTX attack samples,
+/// read with the `evtx` crate): each attack data file that the test names
+/// is, in a mirror of splunk/attack_data, the EVTX file of the technique
+/// (under the test's own `.log` name: detc knows EVTX by its signature).
+/// Each detection fires through its data model (Endpoint.Processes,
+/// Endpoint.Filesystem, Endpoint.Registry) or its raw Security and
+/// PowerShell events; then, with each file swapped for a sample of the
+/// same event log recorded during another technique, each stays quiet.
+#[test]
+fn escus_detections_fire_on_real_evtx_attack_samples_and_stay_quiet_on_others() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("content");
+    copy_dir(&release, &root);
+    let mirror = t.path().join("attack_data");
+    let techniques = "datasets/attack_techniques";
+    // (the mirror path the ESCU tests name, the technique's sample, the
+    // other technique's sample of the same event log)
+    let data = [
+        (
+            "T1548.002/atomic_red_team/windows-sysmon.log",
+            "Sysmon_UACME_33",
+            "de_hiding_files_via_attrib_cmdlet",
+        ),
+        (
+            "T1222.001/atomic_red_team/windows-sysmon.log",
+            "de_hiding_files_via_attrib_cmdlet",
+            "sysmon_10_1_memdump_comsvcs_minidump",
+        ),
+        (
+            "T1546.011/atomic_red_team/windows-sysmon.log",
+            "persistence_sysmon_11_13_1_shime_appfix",
+            "Sysmon_UACME_33",
+        ),
+        (
+            "T1003.001/atomic_red_team/windows-sysmon.log",
+            "sysmon_10_1_memdump_comsvcs_minidump",
+            "persistence_sysmon_11_13_1_shime_appfix",
+        ),
+        (
+            "T1053.005/winevent_scheduled_task_created_to_spawn_shell/windows-xml.log",
+            "temp_scheduled_task_4698_4699",
+            "CA_DCSync_4662",
+        ),
+        (
+            "../honeypots/pwsh/windows-powershell-xml.log",
+            "phish_windows_credentials_powershell_scriptblockLog_4104",
+            "Powershell_4104_MiniDumpWriteDump_Lsass",
+        ),
+    ];
+    let place = |attack: bool| {
+        for (rel, tp, other) in &data {
+            let path = mirror.join(techniques).join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, evtx_sample(if attack { tp } else { other })).unwrap();
+        }
+    };
+    let detections = [
+        // Endpoint.Processes: Sysmon's process creation.
+        "FodHelper UAC Bypass",
+        "Hiding Files And Directories With Attrib exe",
+        "Dump LSASS via comsvcs DLL",
+        // Endpoint.Filesystem (Sysmon 11) and Endpoint.Registry (Sysmon 13).
+        "Shim Database File Creation",
+        "Registry Keys for Creating SHIM Databases",
+        // Raw Security 4698 and PowerShell 4104 events.
+        "WinEvent Scheduled Task Created Within Public Path",
+        "Powershell Using memory As Backing Store",
+    ];
+    let m = mirror.to_string_lossy().into_owned();
+    let mut args = vec!["--cap-lints", "warn", "--attack-data", m.as_str()];
+    for d in &detections {
+        args.extend(["--detection", d]);
+    }
+    place(true);
+    let (code, out) = detc_test(&args, &root);
+    for d in &detections {
+        let l = out
+            .lines()
+            .find(|l| l.contains(&format!(" {d} / True Positive Test")))
+            .unwrap_or_else(|| panic!("no line for {d}: {out}"));
+        assert!(l.starts_with("passed "), "{l}\n{out}");
+    }
+    assert_eq!(code, 0, "{out}");
+    place(false);
+    let (code, out) = detc_test(&args, &root);
+    for d in &detections {
+        let l = out
+            .lines()
+            .find(|l| l.contains(&format!(" {d} / True Positive Test")))
+            .unwrap_or_else(|| panic!("no line for {d}: {out}"));
+        assert!(
+            l.starts_with("FAILED ")
+                && (l.ends_with("the search returned no results on the attack data")
+                    || l.contains("no event with a time to run the search on")),
+            "{l}\n{out}"
+        );
+    }
+    assert_eq!(code, 1, "{out}");
+}
+
 /// On the whole security_content v4.42.0, offline with nothing cached:
 /// every one of its 1,514 tests is skipped, never passed, and the report
 /// counts what detc test lacks (sourcetypes, commands); the sourcetypes
