@@ -22,6 +22,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../sourcetypes/xmlwineventlog.yml"),
     ),
     (
+        "sysmon_linux.yml",
+        include_str!("../sourcetypes/sysmon_linux.yml"),
+    ),
+    (
         "aws_cloudtrail.yml",
         include_str!("../../../sourcetypes/aws_cloudtrail.yml"),
     ),
@@ -72,6 +76,12 @@ pub(crate) fn sourcetype(name: &str) -> Option<&'static Sourcetype> {
     })
 }
 
+/// Every built-in definition, in [`FILES`] order.
+#[cfg(test)]
+pub(crate) fn all() -> &'static [Sourcetype] {
+    &builtin().defs
+}
+
 /// `file:line` of a span in a built-in definition; `None` for any other.
 pub(crate) fn location(span: Span) -> Option<String> {
     let i = span.file.0.checked_sub(BASE)? as usize;
@@ -95,5 +105,6 @@ mod tests {
         assert_eq!(super::builtin().defs.len(), super::FILES.len());
         assert!(super::sourcetype("XmlWinEventLog").is_some());
         assert!(super::sourcetype("aws:cloudtrail").is_some());
+        assert!(super::sourcetype("sysmon:linux").is_some());
     }
 }

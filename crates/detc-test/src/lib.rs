@@ -990,6 +990,16 @@ mod tests {
                 "Network_Traffic.All_Traffic"
             ]
         );
+        // Every mapping of every built-in definition.
+        for st in builtin::all() {
+            for m in &st.datamodels {
+                let dm = m.datamodel.as_ref().map(|d| d.value.as_str()).unwrap();
+                let ds = m.dataset.as_ref().map(|d| d.value.as_str()).unwrap();
+                if let Err(o) = mapping_for(&p, st, dm, Some(ds)) {
+                    panic!("{}: {dm}.{ds}: {o:?}", st.path);
+                }
+            }
+        }
         // Without a dataset: the first listed.
         let m = mapping_for(&p, st, "Endpoint", None).expect("compiles");
         assert_eq!(m.prefix(), "Processes.");

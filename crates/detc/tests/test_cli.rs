@@ -748,6 +748,57 @@ fn escus_sysmon_detection_fires_on_a_real_process_creation_and_not_on_other_even
     );
 }
 
+/// ESCU's own Sysmon for Linux detection and its own test, unchanged, on
+/// the real `sudo gdb -nx -ex !sh` process creation (the example event of
+/// `data_sources/sysmon_for_linux_eventid_1.yml`) in a syslog line, as
+/// attack_data's sysmon:linux files hold them: "Linux GDB Privilege
+/// Escalation" fires through `Endpoint.Processes` (detc's built-in
+/// sysmon:linux), and finds nothing in the same event with another command
+/// line, nor in the file creation of `sysmon_for_linux_eventid_11.yml`.
+#[test]
+fn escus_sysmon_for_linux_detection_fires_on_a_real_process_creation() {
+    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("content");
+    copy_dir(&release, &root);
+    let mirror = t.path().join("attack_data");
+    let rel = mirror.join("datasets/attack_techniques/T1548/gdb/sysmon_linux.log");
+    std::fs::create_dir_all(rel.parent().unwrap()).unwrap();
+    let attack = example_log(&release, "sysmon_for_linux_eventid_1.yml").replace('\n', " ");
+    let file = example_log(&release, "sysmon_for_linux_eventid_11.yml").replace('\n', " ");
+    let m = mirror.to_string_lossy().into_owned();
+    let args = [
+        "--detection",
+        "Linux GDB Privilege Escalation",
+        "--cap-lints",
+        "warn",
+        "--attack-data",
+        m.as_str(),
+    ];
+    let run = |events: &[&str]| {
+        let lines: Vec<String> = events
+            .iter()
+            .map(|e| format!("Aug  9 10:42:47 ar-linux sysmon: {e}"))
+            .collect();
+        std::fs::write(&rel, lines.join("\n") + "\n").unwrap();
+        detc_test(&args, &root).1
+    };
+    let out = run(&[&file, &attack]);
+    assert!(
+        out.contains("passed   Linux GDB Privilege Escalation / True Positive Test (1 results)"),
+        "{out}"
+    );
+    let benign = attack.replace("sudo gdb -nx -ex !sh -ex", "sudo ls -la");
+    assert_ne!(benign, attack);
+    let out = run(&[&file, &benign]);
+    assert!(
+        out.contains("FAILED   Linux GDB Privilege Escalation / True Positive Test: the search returned no results on the attack data"),
+        "{out}"
+    );
+}
+
 /// An EVTX sample of `crates/detc/tests/fixtures/evtx-attack-samples`,
 /// gunzipped: the bytes of the `.evtx` file.
 fn evtx_sample(name: &str) -> Vec<u8> {
@@ -868,7 +919,8 @@ fn escus_detections_fire_on_real_evtx_attack_samples_and_stay_quiet_on_others() 
 /// On the whole security_content v4.42.0, offline with nothing cached:
 /// every one of its 1,514 tests is skipped, never passed, and the report
 /// counts what detc test lacks (sourcetypes, commands); the sourcetypes
-/// detc brings (XmlWinEventLog, aws:cloudtrail) are not among them. In
+/// detc brings (XmlWinEventLog, sysmon:linux, aws:cloudtrail) are not
+/// among them. In
 /// well under the 60 s of the issue.
 #[test]
 fn the_report_on_v4_42_0_names_what_is_not_supported_yet() {
@@ -893,11 +945,13 @@ fn the_report_on_v4_42_0_names_what_is_not_supported_yet() {
     };
     let st = line("skipped for a sourcetype detc test cannot read yet (tests): ");
     assert!(
-        st.contains("sysmon:linux (98)") && st.contains("linux:audit (50)"),
+        st.contains("o365:management:activity (67)") && st.contains("linux:audit (50)"),
         "{st}"
     );
     assert!(
-        !st.to_lowercase().contains("xmlwineventlog") && !st.contains("aws:cloudtrail ("),
+        !st.to_lowercase().contains("xmlwineventlog")
+            && !st.contains("aws:cloudtrail (")
+            && !st.contains("sysmon:linux"),
         "{st}"
     );
     let cmd = line("skipped for a command outside the replay's subset (tests): ");
