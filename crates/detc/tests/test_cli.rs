@@ -964,7 +964,10 @@ fn the_report_on_v4_42_0_names_what_is_not_supported_yet() {
         &root,
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["unsupported"]["sourcetypes"]["o365:management:activity"], 67);
+    assert_eq!(
+        v["unsupported"]["sourcetypes"]["o365:management:activity"],
+        67
+    );
     assert!(v["unsupported"]["sourcetypes"]["sysmon:linux"].is_null());
     assert!(v["unsupported"]["commands"]["join"].as_u64().unwrap() > 10);
 }
