@@ -441,36 +441,16 @@ fn tstats(args: &str, rows: &[Row]) -> Result<Vec<Row>, String> {
     if span.is_some() && !by.iter().any(|b| b == "_time") {
         return Err(unsupported("tstats `span=` without `_time` in `by`"));
     }
-    let kept: Vec<&Row> = rows
+    let rows: Vec<&Row> = rows
         .iter()
         .filter(|r| filter.as_ref().is_none_or(|f| term_matches(f, r)))
         .collect();
-    // What a row lacks reads as `fillnull_value`; `_time` falls into its
-    // span (the start of the bucket, in epoch seconds): only in the
-    // grouping, so aggregates still read each row's own values.
-    let filled: Vec<Row>;
-    let rows: Vec<&Row> = if t.fillnull_value.is_some() || span.is_some() {
-        filled = kept
-            .iter()
-            .map(|r| {
-                let mut r = (*r).clone();
-                if let Some(v) = &t.fillnull_value {
-                    for b in &by {
-                        if r.first(b).is_none() {
-                            r.set(b, v.clone());
-                        }
-                    }
-                }
-                r
-            })
-            .collect();
-        filled.iter().collect()
-    } else {
-        kept
-    };
+    // What a row lacks reads as `fillnull_value` in the grouping; `_time`
+    // falls into its span (the start of the bucket, in epoch seconds).
+    let fill = t.fillnull_value.as_deref();
     match span {
-        None => Ok(group(&rows, &aggs, &by)),
-        Some(secs) => Ok(group_binned(&rows, &aggs, &by, secs)),
+        None => Ok(group_filled(&rows, &aggs, &by, fill)),
+        Some(secs) => Ok(group_binned(&rows, &aggs, &by, secs, fill)),
     }
 }
 
@@ -490,10 +470,16 @@ fn span_seconds(v: &str) -> Option<i64> {
     n.checked_mul(unit)
 }
 
-/// [`group`] with `_time` of the `by` fields read as the start of its
-/// `secs`-second bucket (UTC, from the epoch, as Splunk's spans of hours
-/// and less are); the aggregates read the rows as they are.
-fn group_binned(rows: &[&Row], aggs: &[(Agg, String)], by: &[String], secs: i64) -> Vec<Row> {
+/// [`group_filled`] with `_time` of the `by` fields read as the start of
+/// its `secs`-second bucket (UTC, from the epoch, as Splunk's spans of
+/// hours and less are); the aggregates read the rows as they are.
+fn group_binned(
+    rows: &[&Row],
+    aggs: &[(Agg, String)],
+    by: &[String],
+    secs: i64,
+    fill: Option<&str>,
+) -> Vec<Row> {
     let mut buckets: BTreeMap<i64, Vec<&Row>> = BTreeMap::new();
     for r in rows {
         if let Some(t) = r.first("_time").and_then(|t| t.parse::<f64>().ok()) {
@@ -504,7 +490,7 @@ fn group_binned(rows: &[&Row], aggs: &[(Agg, String)], by: &[String], secs: i64)
     let others: Vec<String> = by.iter().filter(|b| *b != "_time").cloned().collect();
     let mut out = Vec::new();
     for (start, members) in buckets {
-        for mut row in group(&members, aggs, &others) {
+        for mut row in group_filled(&members, aggs, &others, fill) {
             row.set("_time", start.to_string());
             out.push(row);
         }
@@ -576,9 +562,20 @@ fn agg_arg(a: &Agg) -> Option<&str> {
 /// Groups `rows` by the `by` fields (rows missing one are dropped) and
 /// computes the aggregates of each group.
 fn group(rows: &[&Row], aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
+    group_filled(rows, aggs, by, None)
+}
+
+/// [`group`], a missing `by` field read as `fill` when given (tstats'
+/// `fillnull_value`) instead of dropping the row.
+fn group_filled(
+    rows: &[&Row],
+    aggs: &[(Agg, String)],
+    by: &[String],
+    fill: Option<&str>,
+) -> Vec<Row> {
     let mut groups: BTreeMap<Vec<String>, Vec<&Row>> = BTreeMap::new();
     for r in rows {
-        if let Some(key) = group_key(r, by) {
+        if let Some(key) = group_key(r, by, fill) {
             groups.entry(key).or_default().push(r);
         }
     }
@@ -679,10 +676,13 @@ fn num(x: f64) -> String {
 
 // ---- rename, table, convert ----
 
-/// A row's values of the `by` fields (first values), or `None` when it
-/// lacks one: such rows are in no group, as in Splunk.
-fn group_key(r: &Row, by: &[String]) -> Option<Vec<String>> {
-    by.iter().map(|b| r.first(b).map(str::to_string)).collect()
+/// A row's values of the `by` fields (first values), a missing one read
+/// as `fill`; `None` when it lacks one and there is no `fill`: such rows
+/// are in no group, as in Splunk.
+fn group_key(r: &Row, by: &[String], fill: Option<&str>) -> Option<Vec<String>> {
+    by.iter()
+        .map(|b| r.first(b).or(fill).map(str::to_string))
+        .collect()
 }
 
 /// Each row with the fields of its entry of `added` (eventstats,
@@ -704,7 +704,7 @@ fn with_added(rows: Vec<Row>, added: Vec<Option<Row>>) -> Vec<Row> {
 fn eventstats(rows: Vec<Row>, aggs: &[(Agg, String)], by: &[String]) -> Vec<Row> {
     let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
-        if let Some(key) = group_key(r, by) {
+        if let Some(key) = group_key(r, by, None) {
             groups.entry(key).or_default().push(i);
         }
     }
@@ -737,7 +737,7 @@ fn streamstats(args: &str, rows: Vec<Row>) -> Result<Vec<Row>, String> {
     let mut seen: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
     let mut added: Vec<Option<Row>> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
-        let Some(key) = group_key(r, &by) else {
+        let Some(key) = group_key(r, &by, None) else {
             added.push(None);
             continue;
         };
