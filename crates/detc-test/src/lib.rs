@@ -199,15 +199,16 @@ fn read_events(
         .format
         .as_ref()
         .is_some_and(|f| f.value == "xmlwineventlog");
-    let extracted: Vec<Row> = match xml {
-        true => detc_replay::winxml::read_events(path)?
+    let extracted: Vec<Row> = if xml {
+        detc_replay::winxml::read_events(path)?
             .into_iter()
             .map(|(line, xml)| {
                 detc_replay::winxml::fields(&xml)
                     .map_err(|e| format!("{}:{line}: {e}", path.display()))
             })
-            .collect::<Result<_, _>>()?,
-        false => json::read_events(path)?.iter().map(json::fields).collect(),
+            .collect::<Result<_, _>>()?
+    } else {
+        json::read_events(path)?.iter().map(json::fields).collect()
     };
     Ok(extracted
         .into_iter()
@@ -299,26 +300,15 @@ fn mapping_for(
         .into_iter()
         .filter(|m| dataset.is_none_or(|d| same(&m.dataset, d)))
         .collect();
-    if chosen.is_empty() {
-        let what = match dataset {
-            Some(d) => format!("{dm}.{d}"),
-            None => dm.to_string(),
-        };
-        return Err(Outcome::Skipped(format!(
-            "{} maps no `{name}` events to the data model `{what}`: add it under `datamodels` (docs/testing.md)",
-            st.path
-        )));
-    }
-    let mut out: Option<Mapping> = None;
-    for m in chosen {
+    let compile = |m: &detc_content::model::DatamodelMapping| {
         let fields: Vec<(&str, &str)> = m
             .fields
             .iter()
             .map(|(f, e)| (f.value.as_str(), e.value.as_str()))
             .collect();
         let prefix = m.dataset.as_ref().map_or(dm, |d| d.value.as_str());
-        let arm = Mapping::compile(prefix, m.constraint.as_ref().map(|c| c.value.as_str()), &fields)
-            .map_err(|e| {
+        Mapping::compile(prefix, m.constraint.as_ref().map(|c| c.value.as_str()), &fields).map_err(
+            |e| {
                 let (span, what, why) = match e {
                     MappingError::Constraint(why) => (
                         m.constraint.as_ref().map_or(m.span, |c| c.span),
@@ -334,13 +324,21 @@ fn mapping_for(
                     "{}: {what} of the `{dm}` mapping: {why}; write it with the eval functions of docs/testing.md",
                     at(p, span)
                 ))
-            })?;
-        out = Some(match out {
-            None => arm,
-            Some(m) => m.or(arm),
-        });
-    }
-    out.ok_or_else(|| Outcome::Skipped(format!("{} maps nothing", st.path)))
+            },
+        )
+    };
+    let mut arms = chosen.into_iter().map(compile);
+    let Some(first) = arms.next() else {
+        let what = match dataset {
+            Some(d) => format!("{dm}.{d}"),
+            None => dm.to_string(),
+        };
+        return Err(Outcome::Skipped(format!(
+            "{} maps no `{name}` events to the data model `{what}`: add it under `datamodels` (docs/testing.md)",
+            st.path
+        )));
+    };
+    arms.try_fold(first?, |all, arm| Ok(all.or(arm?)))
 }
 
 /// The fields of a data model dataset that `search` names, without the
