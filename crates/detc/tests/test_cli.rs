@@ -650,6 +650,19 @@ fn attack_data_urls_are_downloaded_once_checked_and_mirrored() {
     );
 }
 
+/// security_content v4.42.0 (the shared corpus) and a copy of it in a
+/// temporary folder, with the path of a mirror of splunk/attack_data beside
+/// the copy (not created): (the folder, the corpus, the copy, the mirror);
+/// `None` without the corpus.
+fn v4_42_0_copy() -> Option<(tempfile::TempDir, PathBuf, PathBuf, PathBuf)> {
+    let release = detc_testkit::corpus("v4.42.0")?;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("content");
+    copy_dir(&release, &root);
+    let mirror = t.path().join("attack_data");
+    Some((t, release, root, mirror))
+}
+
 /// The example event (`example_log:`) of a data source of security_content
 /// v4.42.0: a real event, recorded on an attack range.
 fn example_log(root: &Path, data_source: &str) -> String {
@@ -684,13 +697,9 @@ fn example_log(root: &Path, data_source: &str) -> String {
 /// creation), nor in the same process creation with another command line.
 #[test]
 fn escus_sysmon_detection_fires_on_a_real_process_creation_and_not_on_other_events() {
-    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+    let Some((_t, release, root, mirror)) = v4_42_0_copy() else {
         return;
     };
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("content");
-    copy_dir(&release, &root);
-    let mirror = t.path().join("attack_data");
     let rel = "datasets/attack_techniques/T1003.002/atomic_red_team/windows-sysmon.log";
     std::fs::create_dir_all(mirror.join(rel).parent().unwrap()).unwrap();
     let attack = example_log(&release, "sysmon_eventid_1.yml");
@@ -757,13 +766,9 @@ fn escus_sysmon_detection_fires_on_a_real_process_creation_and_not_on_other_even
 /// line, nor in the file creation of `sysmon_for_linux_eventid_11.yml`.
 #[test]
 fn escus_sysmon_for_linux_detection_fires_on_a_real_process_creation() {
-    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+    let Some((_t, release, root, mirror)) = v4_42_0_copy() else {
         return;
     };
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("content");
-    copy_dir(&release, &root);
-    let mirror = t.path().join("attack_data");
     let rel = mirror.join("datasets/attack_techniques/T1548/gdb/sysmon_linux.log");
     std::fs::create_dir_all(rel.parent().unwrap()).unwrap();
     let attack = example_log(&release, "sysmon_for_linux_eventid_1.yml").replace('\n', " ");
@@ -823,13 +828,9 @@ fn evtx_sample(name: &str) -> Vec<u8> {
 /// same event log recorded during another technique, each stays quiet.
 #[test]
 fn escus_detections_fire_on_real_evtx_attack_samples_and_stay_quiet_on_others() {
-    let Some(release) = detc_testkit::corpus("v4.42.0") else {
+    let Some((_t, _, root, mirror)) = v4_42_0_copy() else {
         return;
     };
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("content");
-    copy_dir(&release, &root);
-    let mirror = t.path().join("attack_data");
     let techniques = "datasets/attack_techniques";
     // (the mirror path the ESCU tests name, the technique's sample, the
     // other technique's sample of the same event log)
@@ -889,23 +890,24 @@ fn escus_detections_fire_on_real_evtx_attack_samples_and_stay_quiet_on_others() 
     for d in &detections {
         args.extend(["--detection", d]);
     }
+    // The report's line of a detection's test.
+    let line_of = |out: &str, d: &str| -> String {
+        out.lines()
+            .find(|l| l.contains(&format!(" {d} / True Positive Test")))
+            .unwrap_or_else(|| panic!("no line for {d}: {out}"))
+            .to_string()
+    };
     place(true);
     let (code, out) = detc_test(&args, &root);
     for d in &detections {
-        let l = out
-            .lines()
-            .find(|l| l.contains(&format!(" {d} / True Positive Test")))
-            .unwrap_or_else(|| panic!("no line for {d}: {out}"));
+        let l = line_of(&out, d);
         assert!(l.starts_with("passed "), "{l}\n{out}");
     }
     assert_eq!(code, 0, "{out}");
     place(false);
     let (code, out) = detc_test(&args, &root);
     for d in &detections {
-        let l = out
-            .lines()
-            .find(|l| l.contains(&format!(" {d} / True Positive Test")))
-            .unwrap_or_else(|| panic!("no line for {d}: {out}"));
+        let l = line_of(&out, d);
         assert!(
             l.starts_with("FAILED ")
                 && (l.ends_with("the search returned no results on the attack data")
