@@ -40,12 +40,29 @@ pub fn key(input: &[u8]) -> Key {
 /// Give every input that changes the entries' meaning, such as detc's
 /// version and the source of the code that encodes them.
 pub fn fingerprint(parts: &[&[u8]]) -> Key {
-    let mut h = blake3::Hasher::new();
+    let mut h = Parts::default();
     for p in parts {
-        h.update(&(p.len() as u64).to_le_bytes());
-        h.update(p);
+        h.part(p);
     }
-    *h.finalize().as_bytes()
+    h.finish()
+}
+
+/// [`fingerprint`] fed one part at a time, for parts that are not all at
+/// hand at once: the same parts in the same order give the same key.
+#[derive(Default)]
+pub struct Parts(blake3::Hasher);
+
+impl Parts {
+    /// Adds one part (its length, then its bytes).
+    pub fn part(&mut self, p: &[u8]) {
+        self.0.update(&(p.len() as u64).to_le_bytes());
+        self.0.update(p);
+    }
+
+    /// The key of the parts added.
+    pub fn finish(&self) -> Key {
+        *self.0.finalize().as_bytes()
+    }
 }
 
 /// A pack read into memory: its entries by key.

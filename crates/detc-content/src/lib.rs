@@ -73,25 +73,34 @@ pub fn validate_beside<R: Send>(
         Some(pack) => load_cached(root, ParseCache::at(pack)),
         None => load(root),
     };
-    validate_project(p, opts, beside)
+    validate_project(p, opts, None, beside)
 }
 
 /// [`validate`], reading the texts of `overlay` (an editor's unsaved
-/// buffers) instead of those files' on disk, and decoding only the files
-/// that changed since `cache`'s last run ([`DecodeCache`]); the result is
-/// the same as [`validate`]'s on the same texts.
+/// buffers) instead of those files' on disk, decoding only the files that
+/// changed since `cache`'s last run ([`DecodeCache`]) and checking again
+/// only the detections whose findings may have changed
+/// ([`rules::RuleMemo`]); the result is the same as [`validate`]'s on the
+/// same texts.
 pub fn validate_with(
     root: &std::path::Path,
     opts: &Options,
     overlay: Overlay,
     cache: Option<&mut DecodeCache>,
 ) -> Project {
-    validate_project(load_with(root, overlay, cache), opts, |_| ()).0
+    match cache {
+        Some(c) => {
+            let p = load_with(root, overlay, Some(&mut *c));
+            validate_project(p, opts, Some(&mut c.rules), |_| ()).0
+        }
+        None => validate_project(load_with(root, overlay, None), opts, None, |_| ()).0,
+    }
 }
 
 fn validate_project<R: Send>(
     mut p: Project,
     opts: &Options,
+    memo: Option<&mut rules::RuleMemo>,
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> (Project, R) {
     let mut levels = lints::Levels::read(&mut p, &opts.lints);
@@ -101,7 +110,7 @@ fn validate_project<R: Send>(
     };
     reference::settle(&mut p, &given);
     levels.set_reference(p.reference.version);
-    let r = rules::run_beside(&mut p, opts, &levels, beside);
+    let r = rules::run_beside(&mut p, opts, &levels, memo, beside);
     lints::apply(&mut p, &levels);
     p.diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     p.diags.dedup();

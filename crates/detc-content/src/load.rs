@@ -683,6 +683,9 @@ pub struct DecodeCache {
     files: std::collections::HashMap<String, Decoded>,
     /// Files decoded and files taken from the cache, in the last run.
     pub last: (usize, usize),
+    /// The per-detection findings of the last run's rules, for the next
+    /// ([`crate::validate_with`]).
+    pub rules: crate::rules::RuleMemo,
     /// A pack of parse trees ([`ParseCache`]) the first run reads, never
     /// writes: an editor's first check then parses only the files changed
     /// since the last `detc validate`.

@@ -1,7 +1,8 @@
 //! The decode cache (`DecodeCache`, which `detc lsp` keeps between checks)
-//! never gives a stale result: after each change, a run with the cache
-//! reports exactly what a cold run on the same texts reports, on the real
-//! security_content v4.42.0 and on the build fixture pack.
+//! and the rule findings it keeps (`RuleMemo`) never give a stale result:
+//! after each change, a run with the cache reports exactly what a cold run
+//! on the same texts reports, on the real security_content v4.42.0 and on
+//! the build fixture pack.
 
 use detc_content::{DecodeCache, Options, Overlay, Project, validate_with};
 use std::path::Path;
@@ -43,8 +44,11 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
     let mut overlay = Overlay::default();
     let (decoded, kept) = same(root, &overlay, &mut cache, "first run");
     assert!(decoded > 2000 && kept == 0, "{decoded} {kept}");
+    let detections = cold(root, &overlay).content.detections.len();
+    assert_eq!(cache.rules.last, (detections, 0), "first run: all checked");
     let (decoded, kept) = same(root, &overlay, &mut cache, "nothing changed");
     assert_eq!(decoded, 0, "{kept}");
+    assert_eq!(cache.rules.last, (0, detections), "nothing changed");
 
     // A detection's threshold, then a key misspelled.
     let spray = root.join("detections/application/detect_password_spray_attempts.yml");
@@ -54,18 +58,35 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
         text.replace("unique_accounts > 30", "unique_accounts > 40"),
     );
     assert_eq!(same(root, &overlay, &mut cache, "a threshold").0, 1);
+    assert_eq!(cache.rules.last, (1, detections - 1), "a threshold");
     overlay.insert(
         spray.clone(),
         text.replace("\nstatus: production", "\nstatuss: production"),
     );
     assert_eq!(same(root, &overlay, &mut cache, "a misspelled key").0, 1);
+    // A risk message naming a field the search does not output, and a
+    // drilldown token likewise: this detection's R001 and D001 findings
+    // change, and only it is checked again.
+    let message = text
+        .replace("$sourcetype$", "$no_such_field$")
+        .replace("$src$", "$no_such_src$");
+    assert_ne!(message, text, "the detection has tokens to rename");
+    overlay.insert(spray.clone(), message);
+    let before = cold(root, &Overlay::default()).diags.len();
+    same(root, &overlay, &mut cache, "a token renamed");
+    assert_eq!(cache.rules.last, (1, detections - 1), "a token renamed");
+    assert!(
+        cold(root, &overlay).diags.len() > before,
+        "renaming the tokens gives findings"
+    );
 
-    // A macro's definition: the searches that use it are checked again
-    // (the rules run on the whole content every time).
+    // A macro's definition: every detection is checked again (a macro is
+    // part of what each detection's rules read).
     let ctime = root.join("macros/security_content_ctime.yml");
     let m = std::fs::read_to_string(&ctime).unwrap();
     overlay.insert(ctime.clone(), m.replace("definition:", "definitionn:"));
     same(root, &overlay, &mut cache, "a broken macro");
+    assert_eq!(cache.rules.last, (detections, 0), "a broken macro");
 
     // Broken YAML, then back to the files on disk.
     overlay.insert(spray.clone(), format!("{text}\n  bad: [unclosed\n"));

@@ -30,6 +30,7 @@ mod fixture;
 mod format;
 mod identity;
 mod lookups;
+mod memo;
 mod policy;
 mod rba;
 mod references;
@@ -37,6 +38,7 @@ mod schema;
 mod search;
 mod yaml;
 
+pub use memo::RuleMemo;
 pub use policy::PLACEHOLDER;
 pub use search::contentctl5_lookup_name;
 
@@ -49,6 +51,8 @@ use crate::model::{Content, Detection, Macro};
 use detc_diag::{Diagnostic, SourceMap, Span};
 use detc_spl::{Fields, Resolver};
 use detc_yaml::Spanned;
+use memo::Reuse;
+pub(crate) use memo::Walk;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -57,14 +61,21 @@ use std::sync::OnceLock;
 pub(crate) type DetectionRule = fn(&Cx, usize, &Detection, &mut Vec<Diagnostic>);
 
 /// Runs each rule of `rules` that is on over every detection, detection
-/// by detection (the rules of a family share the walk).
-pub(crate) fn per_detection(cx: &Cx, rules: &[(Code, DetectionRule)], out: &mut Vec<Diagnostic>) {
-    per_detection_where(cx, rules, |_| true, out);
+/// by detection (the rules of a family share the walk, `walk`, whose
+/// findings a [`RuleMemo`] may keep for the next run).
+pub(crate) fn per_detection(
+    cx: &Cx,
+    walk: Walk,
+    rules: &[(Code, DetectionRule)],
+    out: &mut Vec<Diagnostic>,
+) {
+    per_detection_where(cx, walk, rules, |_| true, out);
 }
 
 /// [`per_detection`] over the detections `keep` accepts.
 pub(crate) fn per_detection_where(
     cx: &Cx,
+    walk: Walk,
     rules: &[(Code, DetectionRule)],
     keep: impl Fn(&Detection) -> bool,
     out: &mut Vec<Diagnostic>,
@@ -77,14 +88,14 @@ pub(crate) fn per_detection_where(
     if on.is_empty() {
         return;
     }
-    for (i, d) in cx.content.detections.iter().enumerate() {
-        if !keep(d) {
-            continue;
-        }
-        for f in &on {
-            f(cx, i, d, out);
-        }
-    }
+    cx.reuse
+        .each(walk, &cx.content.detections, out, |i, d, out| {
+            if keep(d) {
+                for f in &on {
+                    f(cx, i, d, out);
+                }
+            }
+        });
 }
 
 /// What every rule may read.
@@ -110,6 +121,9 @@ pub struct Cx<'a> {
     outputs: Vec<OnceLock<Option<Fields>>>,
     /// The levels of this run: a rule set to `allow` does not run.
     pub levels: &'a Levels,
+    /// The per-detection findings of the last run that this one reuses,
+    /// and those it records ([`RuleMemo`]).
+    pub(crate) reuse: Reuse<'a>,
 }
 
 /// The definition a macro has when the content does not define it:
@@ -293,17 +307,21 @@ pub fn tokens(text: &str) -> Vec<(usize, &str)> {
 
 /// Runs every rule on `p`, appending to `p.diags`.
 pub fn run(p: &mut Project, opts: &Options, levels: &Levels) {
-    run_beside(p, opts, levels, |_| ());
+    run_beside(p, opts, levels, None, |_| ());
 }
 
 /// [`run`], with `beside` run on a thread of its own while the rules run
 /// (once the lookup files are read): work that needs the decoded content
 /// but not the findings, such as the documentation pages, then costs no
 /// wall time on cores the rules leave idle. Returns what `beside` returns.
+/// With `memo`, the per-detection findings of unchanged detections are
+/// taken from the last run's, and this run's are kept for the next
+/// ([`RuleMemo`]); the findings are the same either way.
 pub fn run_beside<R: Send>(
     p: &mut Project,
     opts: &Options,
     levels: &Levels,
+    memo: Option<&mut RuleMemo>,
     beside: impl FnOnce(&Project) -> R + Send,
 ) -> R {
     let mut out: Vec<Diagnostic> = Vec::new();
@@ -334,6 +352,14 @@ pub fn run_beside<R: Send>(
             lookup_columns.insert(name, c);
         }
     }
+    let mut memo = memo;
+    let start = memo
+        .as_deref_mut()
+        .map(|m| m.start(whole, opts, levels, &lookup_columns));
+    let reuse = match &start {
+        Some(s) => s.reuse(whole),
+        None => Reuse::none(),
+    };
     let cx = Cx {
         content,
         sources: &p.sources,
@@ -344,6 +370,7 @@ pub fn run_beside<R: Send>(
         lookup_names,
         outputs: content.detections.iter().map(|_| OnceLock::new()).collect(),
         levels,
+        reuse,
     };
     // The rule families are independent: each runs on its own thread and
     // their findings are appended in this fixed order, so the report does
@@ -364,10 +391,13 @@ pub fn run_beside<R: Send>(
         // The lookups' rows (a few MiB of csv) are read meanwhile.
         let rows = s.spawn(|| lookups::check_rows(&row_checks));
         // What each search outputs: per detection, on all cores, when a
-        // rule that reads every one is on (R004 reads a few, on demand).
+        // rule that reads every one is on (R004 reads a few, on demand);
+        // not for the detections whose findings are reused.
         let readers = [code::R001, code::R002, code::R003, code::D001];
         if readers.iter().any(|c| cx.enabled(*c)) {
-            let indexes: Vec<usize> = (0..content.detections.len()).collect();
+            let indexes: Vec<usize> = (0..content.detections.len())
+                .filter(|&i| !cx.reuse.is_kept(i))
+                .collect();
             let cx = &cx;
             crate::par::parallel_map(&indexes, |&i| {
                 cx.output(i);
@@ -392,6 +422,10 @@ pub fn run_beside<R: Send>(
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
+    let found = cx.reuse.into_found();
+    if let (Some(m), Some(start)) = (memo, start) {
+        m.record(p, start, found);
+    }
     p.diags.append(&mut out);
     result
 }

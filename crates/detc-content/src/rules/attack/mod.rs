@@ -37,5 +37,5 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         (a007_unknown_analytic::CODE, a007_unknown_analytic::check),
         (a008_analytic_mismatch::CODE, a008_analytic_mismatch::check),
     ];
-    super::per_detection(cx, rules, out);
+    super::per_detection(cx, super::Walk::Attack, rules, out);
 }

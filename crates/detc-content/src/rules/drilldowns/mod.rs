@@ -24,6 +24,7 @@ fn is_splunk_token(tok: &str) -> bool {
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     super::per_detection(
         cx,
+        super::Walk::Drilldowns,
         &[
             (d001_drilldown_field::CODE, d001_drilldown_field::check),
             (d002_drilldown_count::CODE, d002_drilldown_count::check),

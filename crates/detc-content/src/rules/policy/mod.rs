@@ -23,6 +23,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
     super::per_detection(
         cx,
+        super::Walk::Policy,
         &[
             (
                 p001_enabled_by_default::CODE,

@@ -89,7 +89,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             r006_duplicate_rba_field::check,
         ),
     ];
-    super::per_detection_where(cx, rules, |d| in_scope(cx, d), out);
+    super::per_detection_where(cx, super::Walk::Rba, rules, |d| in_scope(cx, d), out);
 }
 
 /// Whether a detection's risk settings are used: always in 5.x; in 4.x

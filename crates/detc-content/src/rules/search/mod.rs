@@ -154,20 +154,26 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         q011: cx.enabled(q011_undefined_lookup_table::CODE),
         q012: cx.enabled(q012_lookup_file_for_contentctl5::CODE),
     };
-    for d in &cx.content.detections {
-        let Some(search) = &d.search else { continue };
-        let stem = file_stem_for(d.common.name());
-        let filter = format!("{stem}_filter");
-        let macros = detc_spl::macros(&search.value);
-        check_uses(cx, &on, d.format, search, &macros, Some(&filter), out);
-        let uses: Vec<&detc_spl::MacroRef> = macros.iter().filter(|m| m.name == filter).collect();
-        if on.q001 {
-            q001_missing_filter_macro::check(cx, search, &uses, &filter, out);
-        }
-        if on.q002 && !uses.is_empty() {
-            q002_filter_macro_misplaced::check(cx, search, &uses, &filter, out);
-        }
-    }
+    cx.reuse.each(
+        super::Walk::Search,
+        &cx.content.detections,
+        out,
+        |_, d, out| {
+            let Some(search) = &d.search else { return };
+            let stem = file_stem_for(d.common.name());
+            let filter = format!("{stem}_filter");
+            let macros = detc_spl::macros(&search.value);
+            check_uses(cx, &on, d.format, search, &macros, Some(&filter), out);
+            let uses: Vec<&detc_spl::MacroRef> =
+                macros.iter().filter(|m| m.name == filter).collect();
+            if on.q001 {
+                q001_missing_filter_macro::check(cx, search, &uses, &filter, out);
+            }
+            if on.q002 && !uses.is_empty() {
+                q002_filter_macro_misplaced::check(cx, search, &uses, &filter, out);
+            }
+        },
+    );
     if cx.enabled(q013_macro_cycle::CODE) {
         q013_macro_cycle::check(cx, out);
     }
