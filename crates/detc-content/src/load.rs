@@ -412,6 +412,10 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
             let mut out: Vec<Option<(Option<Object>, Vec<Diagnostic>)>> =
                 Vec::with_capacity(files.len());
             let mut fresh: Vec<(usize, DecodeFn, FileId)> = Vec::new();
+            // Which files are unchanged since the last run, and the hash of
+            // each file's text, for the rules' memo (by FileId).
+            let mut same = vec![false; sources.len()];
+            let mut keys = vec![None; sources.len()];
             for (i, &(decode, id)) in files.iter().enumerate() {
                 let src = sources.get(id);
                 let kept = old.remove(&src.path).filter(|d| {
@@ -419,6 +423,12 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                 });
                 match kept {
                     Some(d) => {
+                        if let Some(s) = same.get_mut(id.0 as usize) {
+                            *s = true;
+                        }
+                        if let Some(k) = keys.get_mut(id.0 as usize) {
+                            *k = Some(d.key);
+                        }
                         out.push(Some(d.result.clone()));
                         next.insert(src.path.clone(), d);
                     }
@@ -438,10 +448,15 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
             cache.last = (fresh.len(), files.len() - fresh.len());
             for (&(i, decode, id), result) in fresh.iter().zip(decoded) {
                 let src = sources.get(id);
+                let key = detc_cache::key(src.text.as_bytes());
+                if let Some(k) = keys.get_mut(id.0 as usize) {
+                    *k = Some(key);
+                }
                 next.insert(
                     src.path.clone(),
                     Decoded {
                         text: src.text.clone(),
+                        key,
                         id,
                         decode,
                         result: result.clone(),
@@ -452,6 +467,7 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                 }
             }
             cache.files = next;
+            cache.rules.files(same, keys);
             out.into_iter().map(Option::unwrap_or_default).collect()
         }
     };
@@ -707,6 +723,8 @@ impl DecodeCache {
 
 struct Decoded {
     text: String,
+    /// The hash of `text`, for the rules' memo.
+    key: detc_cache::Key,
     id: FileId,
     decode: DecodeFn,
     result: (Option<Object>, Vec<Diagnostic>),

@@ -112,4 +112,21 @@ fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly()
     assert!(decoded > 1, "{decoded}");
     std::fs::remove_file(&early).unwrap();
     same(root, &overlay, &mut cache, "the file removed");
+    // A lookup's csv gains a ragged row, then a column: L002's reading of
+    // the rows and every search's view of the lookup's fields follow.
+    let csv = root.join("lookups/aws_service_accounts.csv");
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, format!("{rows}a,b,c,d,e,f,g\n")).unwrap();
+    let ragged = same(root, &overlay, &mut cache, "a ragged csv row");
+    assert!(
+        cold(root, &overlay).diags.iter().any(|d| d.code == "L002"),
+        "the ragged row is reported"
+    );
+    let (first, rest) = rows.split_once('\n').unwrap();
+    std::fs::write(&csv, format!("{first},extra\n{rest}")).unwrap();
+    same(root, &overlay, &mut cache, "a csv column added");
+    assert_eq!(
+        cache.rules.last.1, 0,
+        "new lookup fields: every detection is checked ({ragged:?})"
+    );
 }

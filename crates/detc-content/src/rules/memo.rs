@@ -11,9 +11,16 @@
 //! be decoded), each with its place in the run ([`FileId`], on which every
 //! span depends), the lookups' columns, the rule levels, the reference
 //! contentctl and "today". A detection's kept findings are reused only when
-//! the context's hash and the detection's own file (text, path and place)
-//! are those of the run that found them; anything else runs the rules
-//! again. A run whose ATT&CK data is not the embedded bundle keeps nothing.
+//! the context's hash is that of the last run and the detection's file is
+//! unchanged since the last run (same path, text and place: the decode
+//! cache compares them whole, and tells the memo, see [`RuleMemo::same`]);
+//! anything else runs the rules again. Each file enters the context's hash
+//! by the hash of its text, which the decode cache computes once per text.
+//! A run whose ATT&CK data is not the embedded bundle keeps nothing.
+//!
+//! The L002 check of the lookups' csv rows, most of the rules' work once
+//! the walks are kept, is kept too: by the hash of the file's bytes and the
+//! header's width ([`RowsMemo`]).
 
 use crate::load::Project;
 use crate::model::Detection;
@@ -51,6 +58,13 @@ pub struct RuleMemo {
     context: Option<Key>,
     /// By detection file path.
     kept: HashMap<String, Kept>,
+    /// Per [`FileId`] of the coming run: whether the file is unchanged
+    /// since the last run, and the hash of its text when the loader knows
+    /// it (set by the loader, [`RuleMemo::files`]).
+    same: Vec<bool>,
+    keys: Vec<Option<Key>>,
+    /// The ragged rows of the lookups' csv files, for L002.
+    pub(crate) rows: RowsMemo,
     /// Detections checked again and detections whose findings were reused,
     /// in the last run.
     pub last: (usize, usize),
@@ -58,10 +72,14 @@ pub struct RuleMemo {
 
 /// One detection's findings, per walk, and the file they were found in.
 struct Kept {
-    text: Key,
     file: FileId,
     found: [Vec<Diagnostic>; WALKS],
 }
+
+/// L002's reading of csv files kept between runs: by (BLAKE3 of the
+/// file's bytes, the header's width), the ragged rows (`(line, fields)`)
+/// or why the file could not be read as csv.
+pub type RowsMemo = HashMap<(Key, usize), Result<Vec<(usize, usize)>, String>>;
 
 /// What one run reads from and records for a [`RuleMemo`].
 pub(crate) struct Reuse<'m> {
@@ -120,10 +138,12 @@ impl<'m> Reuse<'m> {
 }
 
 /// The hash of what the per-detection walks of `p` read besides each
-/// detection; `None` when nothing may be kept (ATT&CK data other than the
-/// embedded bundle, whose identity the hash cannot hold).
+/// detection, taking each file's text hash from `keys` (by [`FileId`])
+/// where it is known; `None` when nothing may be kept (ATT&CK data other
+/// than the embedded bundle, whose identity the hash cannot hold).
 fn context_of(
     p: &Project,
+    keys: &[Option<Key>],
     opts: &crate::Options,
     levels: &crate::lints::Levels,
     lookup_columns: &HashMap<String, Vec<String>>,
@@ -149,7 +169,10 @@ fn context_of(
         let f = p.sources.get(id);
         part(&id.0.to_le_bytes());
         part(f.path.as_bytes());
-        part(f.text.as_bytes());
+        match keys.get(i).copied().flatten() {
+            Some(k) => part(&k),
+            None => part(&detc_cache::key(f.text.as_bytes())),
+        }
     }
     let mut columns: Vec<_> = lookup_columns.iter().collect();
     columns.sort();
@@ -162,16 +185,19 @@ fn context_of(
     Some(h.finish())
 }
 
-/// The hash of detection `d`'s file (path and text).
-fn file_key(p: &Project, d: &Detection) -> Key {
-    let f = p.sources.get(d.common.file);
-    detc_cache::fingerprint(&[f.path.as_bytes(), f.text.as_bytes()])
-}
-
 impl RuleMemo {
+    /// Tells the memo which files of the coming run are unchanged since
+    /// the last run, and the hashes of their texts, by [`FileId`]: the
+    /// loader's decode cache, which compares each file's path, text and
+    /// place whole, and hashes a text once, when it changes.
+    pub(crate) fn files(&mut self, same: Vec<bool>, keys: Vec<Option<Key>>) {
+        self.same = same;
+        self.keys = keys;
+    }
+
     /// What a run of `p` may reuse from this memo, and the context hash
     /// to record afterwards ([`RuleMemo::record`]). The old findings move
-    /// out into `old` for the run to borrow.
+    /// out into the [`Start`] for the run to borrow.
     pub(crate) fn start(
         &mut self,
         p: &Project,
@@ -179,27 +205,23 @@ impl RuleMemo {
         levels: &crate::lints::Levels,
         lookup_columns: &HashMap<String, Vec<String>>,
     ) -> Start {
-        let context = context_of(p, opts, levels, lookup_columns);
+        let same = std::mem::take(&mut self.same);
+        let keys = std::mem::take(&mut self.keys);
+        let context = context_of(p, &keys, opts, levels, lookup_columns);
         let mut old = std::mem::take(&mut self.kept);
         if context.is_none() || context != self.context {
             old.clear();
         }
-        let keys = p
-            .content
-            .detections
-            .iter()
-            .map(|d| file_key(p, d))
-            .collect();
-        Start { context, old, keys }
+        Start { context, old, same }
     }
 
-    /// Keeps this run's findings: those reused, moved from `start.old`,
-    /// and those `reuse` recorded.
-    pub(crate) fn record(&mut self, p: &Project, start: Start, reuse_found: Found) {
+    /// Keeps this run's findings: those reused, moved from `start`'s, and
+    /// those the run recorded (`found`).
+    pub(crate) fn record(&mut self, p: &Project, start: Start, found: Found) {
         let Start {
             context,
             mut old,
-            keys,
+            same,
         } = start;
         self.context = context;
         if context.is_none() {
@@ -213,23 +235,22 @@ impl RuleMemo {
             .iter()
             .map(|_| Default::default())
             .collect();
-        for (w, found) in reuse_found.into_iter().enumerate() {
+        for (w, found) in found.into_iter().enumerate() {
             for (i, diags) in found {
                 if let Some(slot) = fresh.get_mut(i) {
                     slot[w] = diags;
                 }
             }
         }
-        let mut kept = HashMap::with_capacity(keys.len());
+        let mut kept = HashMap::with_capacity(fresh.len());
         let mut reused = 0;
-        for ((d, key), found) in p.content.detections.iter().zip(keys).zip(fresh) {
+        for (d, found) in p.content.detections.iter().zip(fresh) {
             let entry = match old.remove(&d.common.path) {
-                Some(k) if k.text == key && k.file == d.common.file => {
+                Some(k) if Start::unchanged(&same, &k, d) => {
                     reused += 1;
                     k
                 }
                 _ => Kept {
-                    text: key,
                     file: d.common.file,
                     found,
                 },
@@ -246,33 +267,38 @@ impl RuleMemo {
 pub(crate) struct Start {
     context: Option<Key>,
     old: HashMap<String, Kept>,
-    keys: Vec<Key>,
+    same: Vec<bool>,
 }
 
 /// The findings a run recorded, per walk ([`Reuse::into_found`]).
 pub(crate) type Found = [Findings; WALKS];
 
 impl Start {
+    /// Whether `k`, kept for detection `d`'s path, was found in the file
+    /// `d` comes from, unchanged since.
+    fn unchanged(same: &[bool], k: &Kept, d: &Detection) -> bool {
+        k.file == d.common.file && same.get(k.file.0 as usize).copied().unwrap_or(false)
+    }
+
     /// The reuse of this run: detection `i`'s kept findings when its file
-    /// is the one they were found in.
+    /// is unchanged since they were found.
     pub(crate) fn reuse(&self, p: &Project) -> Reuse<'_> {
-        let recording = self.context.is_some();
-        let kept = p
-            .content
-            .detections
-            .iter()
-            .zip(&self.keys)
-            .map(|(d, key)| {
-                self.old
-                    .get(&d.common.path)
-                    .filter(|k| k.text == *key && k.file == d.common.file)
-                    .map(|k| &k.found)
-            })
-            .collect::<Vec<_>>();
+        if self.context.is_none() {
+            return Reuse::none();
+        }
         Reuse {
-            // An empty list records nothing: give one entry per detection
-            // when recording, even if nothing is kept.
-            kept: if recording { kept } else { Vec::new() },
+            // One entry per detection: a list this long also says to record.
+            kept: p
+                .content
+                .detections
+                .iter()
+                .map(|d| {
+                    self.old
+                        .get(&d.common.path)
+                        .filter(|k| Self::unchanged(&self.same, k, d))
+                        .map(|k| &k.found)
+                })
+                .collect(),
             found: Default::default(),
         }
     }

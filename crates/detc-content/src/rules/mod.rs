@@ -356,6 +356,12 @@ pub fn run_beside<R: Send>(
     let start = memo
         .as_deref_mut()
         .map(|m| m.start(whole, opts, levels, &lookup_columns));
+    // The csv rows' readings move to the thread that checks the rows, and
+    // come back with this run's.
+    let mut rows_memo = memo
+        .as_deref_mut()
+        .map(|m| std::mem::take(&mut m.rows))
+        .unwrap_or_default();
     let reuse = match &start {
         Some(s) => s.reuse(whole),
         None => Reuse::none(),
@@ -389,7 +395,10 @@ pub fn run_beside<R: Send>(
     let result = std::thread::scope(|s| {
         let beside = s.spawn(move || beside(whole));
         // The lookups' rows (a few MiB of csv) are read meanwhile.
-        let rows = s.spawn(|| lookups::check_rows(&row_checks));
+        let rows = s.spawn(move || {
+            let r = lookups::check_rows(&row_checks, &mut rows_memo);
+            (r, rows_memo)
+        });
         // What each search outputs: per detection, on all cores, when a
         // rule that reads every one is on (R004 reads a few, on demand);
         // not for the detections whose findings are reused.
@@ -417,13 +426,17 @@ pub fn run_beside<R: Send>(
         for h in handles {
             out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
-        out.extend(rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        beside
+        let (row_diags, rows_memo) = rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        out.extend(row_diags);
+        let r = beside
             .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (r, rows_memo)
     });
+    let (result, rows_memo) = result;
     let found = cx.reuse.into_found();
     if let (Some(m), Some(start)) = (memo, start) {
+        m.rows = rows_memo;
         m.record(p, start, found);
     }
     p.diags.append(&mut out);

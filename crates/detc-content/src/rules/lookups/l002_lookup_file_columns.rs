@@ -20,7 +20,8 @@
 //! ## Source
 //! contentctl 5.6 (`CSVLookup.ensure_correct_csv_structure`).
 
-use super::{RowCheck, open_csv};
+use super::{RowCheck, csv_reader};
+use crate::rules::memo::RowsMemo;
 use crate::codes::{Code, code, diag};
 use detc_diag::{Diagnostic, Span};
 use std::path::Path;
@@ -38,10 +39,11 @@ pub(super) fn unreadable(rel: &Path, e: &str, at: Span, out: &mut Vec<Diagnostic
 
 /// Every row whose field count differs from its header's (the first five
 /// per file), or a file that stops being readable csv.
-pub(super) fn check_rows(files: &[RowCheck]) -> Vec<Diagnostic> {
+pub(super) fn check_rows(files: &[RowCheck], memo: &mut RowsMemo) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut next = RowsMemo::new();
     for f in files {
-        match ragged_rows(&f.path, f.columns) {
+        match ragged_rows(&f.path, f.columns, memo, &mut next) {
             Ok(ragged) => {
                 for (line, n) in ragged.iter().take(5) {
                     out.push(
@@ -54,13 +56,33 @@ pub(super) fn check_rows(files: &[RowCheck]) -> Vec<Diagnostic> {
             Err(e) => unreadable(Path::new(&f.rel), &e, f.at, &mut out),
         }
     }
+    // Only this run's files are kept: the memo never outgrows the content.
+    *memo = next;
     out
 }
 
 /// `(line, fields)` of each row after the header whose field count is not
-/// `columns`.
-fn ragged_rows(path: &Path, columns: usize) -> Result<Vec<(usize, usize)>, String> {
-    let mut r = open_csv(path)?;
+/// `columns`, or why the file is not csv; taken from `memo` when the
+/// file's bytes are those of an entry, and kept in `next`.
+fn ragged_rows(
+    path: &Path,
+    columns: usize,
+    memo: &RowsMemo,
+    next: &mut RowsMemo,
+) -> Result<Vec<(usize, usize)>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let key = (detc_cache::key(&bytes), columns);
+    let result = match memo.get(&key) {
+        Some(r) => r.clone(),
+        None => read_ragged(&bytes, columns),
+    };
+    next.insert(key, result.clone());
+    result
+}
+
+/// [`ragged_rows`] of a file's bytes.
+fn read_ragged(bytes: &[u8], columns: usize) -> Result<Vec<(usize, usize)>, String> {
+    let mut r = csv_reader(bytes);
     let mut ragged = Vec::new();
     // One record, reused: lookups run to tens of thousands of rows.
     let mut rec = csv::StringRecord::new();

@@ -20,11 +20,19 @@ rule_files! {
 /// the row check open it: a header row, rows of any length (a ragged row
 /// is `L002`'s to report, not a read error).
 fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, String> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_path(path)
-        .map_err(|e| e.to_string())
+    csv_builder().from_path(path).map_err(|e| e.to_string())
+}
+
+/// [`open_csv`] on a file's bytes, already read.
+fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv_builder().from_reader(bytes)
+}
+
+/// How lookup files are read as csv (see [`open_csv`]).
+fn csv_builder() -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.flexible(true).has_headers(true);
+    b
 }
 
 /// The header of the csv file at `path`.
@@ -48,9 +56,11 @@ pub struct RowCheck {
     columns: usize,
 }
 
-/// `L002` for the rows of `files` (see [`RowCheck`]).
-pub fn check_rows(files: &[RowCheck]) -> Vec<Diagnostic> {
-    l002_lookup_file_columns::check_rows(files)
+/// `L002` for the rows of `files` (see [`RowCheck`]), reusing the
+/// readings of `memo` for files whose bytes are unchanged; `memo` is left
+/// holding this run's files' readings.
+pub fn check_rows(files: &[RowCheck], memo: &mut super::memo::RowsMemo) -> Vec<Diagnostic> {
+    l002_lookup_file_columns::check_rows(files, memo)
 }
 
 /// Checks the lookups and their files but for the rows; returns each csv
