@@ -381,13 +381,35 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
     // Read on this thread: the texts stay together in one heap arena and
     // are handed back whole when the build frees them.
     let mut files: Vec<(DecodeFn, FileId)> = Vec::new();
+    // With a cache, a file on disk whose size and modification time are
+    // those it had when the last run read it is not read again
+    // ([`Stamp`]); the stamps of this run's reads, by file.
+    let mut stamps: std::collections::HashMap<FileId, Stamp> = std::collections::HashMap::new();
+    let mut reads = 0;
     for &(dir, decode) in FOLDERS {
         let base = p.root.join(dir);
         if !base.is_dir() {
             continue;
         }
         for path in yml_files(&base) {
+            let stamp = match &cache {
+                Some(_) if !p.overlay.contains_key(&path) => Stamp::of(&path),
+                _ => None,
+            };
+            if let (Some(c), Some(st)) = (&cache, stamp) {
+                let shown = rel(&p.root, &path);
+                if let Some(d) = c.files.get(&shown).filter(|d| d.stamp == Some(st)) {
+                    let id = p.sources.add(shown, d.text.clone());
+                    stamps.insert(id, st);
+                    files.push((decode, id));
+                    continue;
+                }
+            }
+            reads += usize::from(!p.overlay.contains_key(&path));
             if let Some(id) = read_file(&mut p.sources, &mut p.diags, &p.root, &path, &p.overlay) {
+                if let Some(st) = stamp {
+                    stamps.insert(id, st);
+                }
                 files.push((decode, id));
             }
         }
@@ -422,7 +444,8 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                     d.id == id && std::ptr::fn_addr_eq(d.decode, decode) && d.text == src.text
                 });
                 match kept {
-                    Some(d) => {
+                    Some(mut d) => {
+                        d.stamp = stamps.get(&id).copied();
                         if let Some(s) = same.get_mut(id.0 as usize) {
                             *s = true;
                         }
@@ -457,6 +480,7 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                     Decoded {
                         text: src.text.clone(),
                         key,
+                        stamp: stamps.get(&id).copied(),
                         id,
                         decode,
                         result: result.clone(),
@@ -467,6 +491,7 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                 }
             }
             cache.files = next;
+            cache.reads = reads;
             cache.rules.files(same, keys);
             out.into_iter().map(Option::unwrap_or_default).collect()
         }
@@ -692,13 +717,17 @@ pub fn load(root: &Path) -> Project {
 /// content root again after each edit): a file whose text, folder and
 /// place in the run (its [`FileId`], on which every span depends) are
 /// those of the last run is not parsed and decoded again. The texts are
-/// compared whole, so a kept result is never stale; files are read again
-/// every run.
+/// compared whole, so a kept result is never stale; a file on disk is read
+/// again unless its size and modification time are those it had, settled,
+/// when it was last read ([`Stamp`]).
 #[derive(Default)]
 pub struct DecodeCache {
     files: std::collections::HashMap<String, Decoded>,
     /// Files decoded and files taken from the cache, in the last run.
     pub last: (usize, usize),
+    /// Content files read from disk in the last run (the others were the
+    /// editor's buffers, or unchanged since they were read: [`Stamp`]).
+    pub reads: usize,
     /// The per-detection findings of the last run's rules, for the next
     /// ([`crate::validate_with`]).
     pub rules: crate::rules::RuleMemo,
@@ -723,11 +752,43 @@ impl DecodeCache {
 
 struct Decoded {
     text: String,
+    /// The file's size and modification time when it was read, if it had
+    /// settled then ([`Stamp`]).
+    stamp: Option<Stamp>,
     /// The hash of `text`, for the rules' memo.
     key: detc_cache::Key,
     id: FileId,
     decode: DecodeFn,
     result: (Option<Object>, Vec<Diagnostic>),
+}
+
+/// A file's size (bytes) and modification time, taken before it is read,
+/// by which a [`DecodeCache`] knows an unchanged file without reading it,
+/// as git's index does. Only a *settled* file gets one: modified more than
+/// [`Stamp::SETTLED`] before it was looked at, so that a change written in
+/// the same tick of the file system's clock as the read cannot hide
+/// behind an unchanged time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Stamp {
+    len: u64,
+    modified: std::time::SystemTime,
+}
+
+impl Stamp {
+    /// How long before the look a file must have been last modified.
+    const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+    /// The stamp of the file at `path`, when it has settled.
+    fn of(path: &Path) -> Option<Stamp> {
+        let now = std::time::SystemTime::now();
+        let m = std::fs::metadata(path).ok()?;
+        let modified = m.modified().ok()?;
+        let age = now.duration_since(modified).ok()?;
+        (m.is_file() && age > Self::SETTLED).then_some(Stamp {
+            len: m.len(),
+            modified,
+        })
+    }
 }
 
 /// [`load`], reading the texts of `overlay` instead of those files' on

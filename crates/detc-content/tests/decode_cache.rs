@@ -130,3 +130,71 @@ fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly()
         "new lookup fields: every detection is checked ({ragged:?})"
     );
 }
+
+#[test]
+fn a_file_changed_on_disk_is_read_again_and_settled_files_are_not() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
+    detc_testkit::copy_dir(&src, t.path());
+    let root = t.path();
+    // Every file last written an hour ago: settled.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let set_time = |p: &Path, at: std::time::SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(at)
+            .unwrap();
+    };
+    fn yml_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                yml_under(&p, out);
+            } else if p.extension().is_some_and(|e| e == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    yml_under(root, &mut files);
+    files.sort();
+    for f in &files {
+        set_time(f, hour_ago);
+    }
+    let mut cache = DecodeCache::default();
+    let overlay = Overlay::default();
+    same(root, &overlay, &mut cache, "first run");
+    // Every content file (contentctl.yml is read apart, every run).
+    assert_eq!(cache.reads, files.len() - 1, "first run");
+    same(root, &overlay, &mut cache, "nothing changed");
+    assert_eq!(
+        cache.reads, 0,
+        "settled, unchanged files are not read again"
+    );
+
+    // An edit on disk (its time is now): read, and reported as a cold run
+    // reports it.
+    let detection = files
+        .iter()
+        .find(|p| p.starts_with(root.join("detections")))
+        .unwrap();
+    let text = std::fs::read_to_string(detection).unwrap();
+    std::fs::write(detection, text.replace("\nstatus: ", "\nstatuss: ")).unwrap();
+    same(root, &overlay, &mut cache, "an edit on disk");
+    assert_eq!(cache.reads, 1);
+    assert!(
+        cold(root, &overlay).diags.iter().any(|d| d.code == "S002"),
+        "the misspelled key is reported"
+    );
+    // The same size, a time set back by an hour but not to the one read:
+    // still a change.
+    std::fs::write(detection, &text).unwrap();
+    set_time(detection, hour_ago - std::time::Duration::from_secs(60));
+    same(root, &overlay, &mut cache, "an edit with an old time");
+    assert!(
+        !cold(root, &overlay).diags.iter().any(|d| d.code == "S002"),
+        "the key is right again"
+    );
+}
