@@ -464,14 +464,17 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
             // The first run may take trees from `detc validate`'s packs
             // (read only, then let go: later edits are not in them).
             let packs = cache.pack.take().map(|path| Packs::open(&path).0);
+            // The cache's copy and the text's hash are made on the decoding
+            // threads too: on a first check they are most of the work.
             let decoded = crate::par::parallel_map(&fresh, |&(_, decode, id)| {
                 let src = sources.get(id);
-                decode_from(packs.as_ref(), &src.text, id, &src.path, decode)
+                let result = decode_from(packs.as_ref(), &src.text, id, &src.path, decode);
+                let kept = result.clone();
+                (result, kept, detc_cache::key(src.text.as_bytes()))
             });
             cache.last = (fresh.len(), files.len() - fresh.len());
-            for (&(i, decode, id), result) in fresh.iter().zip(decoded) {
+            for (&(i, decode, id), (result, kept, key)) in fresh.iter().zip(decoded) {
                 let src = sources.get(id);
-                let key = detc_cache::key(src.text.as_bytes());
                 if let Some(k) = keys.get_mut(id.0 as usize) {
                     *k = Some(key);
                 }
@@ -483,7 +486,7 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
                         stamp: stamps.get(&id).copied(),
                         id,
                         decode,
-                        result: result.clone(),
+                        result: kept,
                     },
                 );
                 if let Some(slot) = out.get_mut(i) {

@@ -269,19 +269,26 @@ impl State {
                 .or_default()
                 .push(diagnostic(&p, &root, d, range));
         }
-        // Only what changed is sent: a file whose diagnostics are gone gets
-        // an empty list, one whose diagnostics differ gets them.
-        for gone in self.published.keys().filter(|u| !by_file.contains_key(*u)) {
-            publish(conn, gone, Vec::new());
+        // The files opened or edited since the last check go first, always
+        // (the editor shows them, and knows the edit was seen); of the
+        // others, only what changed is sent: a file whose diagnostics are
+        // gone gets an empty list, one whose diagnostics differ gets them.
+        // The client reads the messages one by one: on the first check of
+        // v4.42.0 (about 1,400 findings in 700 files) the open file would
+        // otherwise wait for every file before it in path order.
+        let mut touched: Vec<&String> = self.touched.iter().collect();
+        touched.sort();
+        for uri in touched {
+            publish(conn, uri, by_file.get(uri).cloned().unwrap_or_default());
         }
-        for (uri, diags) in &by_file {
-            if self.published.get(uri) != Some(diags) || self.touched.contains(uri) {
-                publish(conn, uri, diags.clone());
+        for gone in self.published.keys().filter(|u| !by_file.contains_key(*u)) {
+            if !self.touched.contains(gone) {
+                publish(conn, gone, Vec::new());
             }
         }
-        for uri in &self.touched {
-            if !by_file.contains_key(uri) && !self.published.contains_key(uri) {
-                publish(conn, uri, Vec::new());
+        for (uri, diags) in &by_file {
+            if self.published.get(uri) != Some(diags) && !self.touched.contains(uri) {
+                publish(conn, uri, diags.clone());
             }
         }
         self.touched.clear();

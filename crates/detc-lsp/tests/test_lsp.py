@@ -74,15 +74,18 @@ async def diagnostics_of(client: LanguageClient, u: str, after: int = 0, timeout
 
 
 class Published(dict):
-    """client.diagnostics that also counts each file's publications."""
+    """client.diagnostics that also counts each file's publications and
+    keeps their order."""
 
     def __init__(self):
         super().__init__()
         self.count = {}
+        self.order = []
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
         self.count[key] = self.count.get(key, 0) + 1
+        self.order.append(key)
 
 
 def count_publications(client: LanguageClient):
@@ -122,6 +125,9 @@ async def test_diagnostics_follow_every_edit_and_the_content_is_never_written(cl
     text = SPRAY.read_text()
     open_file(client, SPRAY)
     diags = await diagnostics_of(client, uri(SPRAY))
+    # The open file's diagnostics come first, before the 700 other files'
+    # of the first check (which sort before it by path).
+    assert client.diagnostics.order[0] == uri(SPRAY), client.diagnostics.order[:3]
     a004 = [d for d in diags if d.code == "A004"]
     assert a004, [(d.code, d.message) for d in diags]
     # The rule's span: `T1110` in the mitre_attack_id list (line 37 of the file).
