@@ -294,10 +294,11 @@ impl State {
         self.touched.clear();
         self.published = by_file;
         // The last check's project (tens of MiB of small allocations) is
-        // freed on a thread of its own: the next edit need not wait.
-        if let Some(old) = self.project.replace(p) {
-            std::thread::spawn(move || drop(old));
-        }
+        // freed here, after the diagnostics are sent, on the thread that
+        // allocated it: freed on a thread of its own, mimalloc kept its
+        // pages longer (141-147 MiB after 1,000 edits of v4.42.0 instead
+        // of 120-126, no faster).
+        drop(self.project.replace(p));
     }
 
     /// Answers a request.

@@ -6,15 +6,10 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// mimalloc (Microsoft's allocator, from crates.io) instead of glibc's
-/// malloc: detc allocates and frees a project of tens of thousands of small
-/// objects per run, and `detc lsp` one per edit. On v4.42.0 it took
-/// didChange-to-publishDiagnostics for one detection from 107 to 43-51 ms
-/// (scripts/bench-lsp.py, same run) and a repeat `detc validate` from 163
-/// to 149 ms.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod alloc;
 mod cmd;
 mod flags;
 mod session;
@@ -191,8 +186,9 @@ enum Command {
 
 fn main() -> ExitCode {
     session::quiet_on_closed_pipe();
-    session::keep_big_allocations_apart();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    alloc::tune(matches!(cli.command, Command::Lsp(_)));
+    match cli.command {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Build(a) => cmd::build::run(a),
         Command::Docs(a) => cmd::docs::run(a),

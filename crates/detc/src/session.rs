@@ -154,20 +154,10 @@ pub fn leave_to_exit<T>(x: T) {
     std::mem::forget(x);
 }
 
-/// Hands the heap memory freed so far back to the operating system.
-///
-/// glibc keeps freed memory in its arenas (one per thread that allocated:
-/// the loader's threads have their own), where later allocations on other
-/// threads cannot reuse it, so without this the file texts freed after
-/// validation stay in the process's resident memory for the whole build
-/// (8 MiB of 60 at 1,300 detections). Elsewhere this does nothing.
+/// Hands the heap memory freed so far back to the operating system
+/// ([`crate::alloc::release`]).
 pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes no pointer and only walks glibc's own
-    // arenas, under their locks; it is safe to call at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::alloc::release();
 }
 
 /// Ends the process quietly, as other Unix tools do, when the reader of
@@ -180,24 +170,5 @@ pub fn quiet_on_closed_pipe() {
     // thread is started; no handler of ours is involved.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-/// Serves every allocation of 128 KiB or more with its own mapping, given
-/// back to the operating system when freed.
-///
-/// glibc starts with that threshold but raises it to the size of each such
-/// block freed, after which the big blocks come from the heap arenas and
-/// leave holes there. The build allocates and frees one deflate state
-/// (about 300 KiB) per 256 KiB block of the tarball on each worker, so
-/// with the moving threshold its peak memory grew by 4 MiB (1,300
-/// detections: 47 -> 51 MiB); with it fixed, it does not. Elsewhere this
-/// does nothing.
-pub fn keep_big_allocations_apart() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt takes two integers and only sets a glibc tunable,
-    // before any thread is started.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
