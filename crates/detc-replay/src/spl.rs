@@ -142,6 +142,7 @@ pub const COMMANDS: &[&str] = &[
     "firstseen",
     "spath",
     "rex",
+    "regex",
     "bin",
     "bucket",
     "mvexpand",
@@ -221,6 +222,7 @@ pub fn run(search: &str, rows: &[Row], cx: &Context) -> Result<Vec<Row>, RunErro
             }
             "spath" => crate::extract::spath(args, cur).map_err(err)?,
             "rex" => crate::extract::rex(args, cur).map_err(err)?,
+            "regex" => crate::extract::regex(args, cur).map_err(err)?,
             "bin" | "bucket" => crate::extract::bin(args, cur).map_err(err)?,
             "mvexpand" => crate::extract::mvexpand(args, cur).map_err(err)?,
             "lookup" => crate::lookup::lookup(args, cur, cx.lookups).map_err(err)?,
@@ -1843,6 +1845,7 @@ mod tests {
             "stats" | "streamstats" | "eventstats" => "count",
             "convert" => "ctime(x)",
             "rex" => r#"field=x "(?<y>.)""#,
+            "regex" => r#"x="1""#,
             "bin" | "bucket" => "_time span=1h",
             "lookup" => "l x",
             "firstseen" => "key=x",

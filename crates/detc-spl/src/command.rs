@@ -372,6 +372,57 @@ pub fn rex_call(args: &str) -> Option<RexCall> {
     Some(call)
 }
 
+/// `regex <field>="<regex>"`, `regex <field>!="<regex>"` or `regex
+/// "<regex>"` (Splunk's Search Reference, regex command: keeps the
+/// results whose field matches, or with `!=` does not match, the
+/// unanchored PCRE; the field is `_raw` by default; the quotes are
+/// required).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexCall {
+    /// The field matched, `_raw` by default.
+    pub field: String,
+    /// `true` for `=` (keep what matches), `false` for `!=`.
+    pub keep_matches: bool,
+    /// The regular expression, unquoted (`\"` read as `"`, as in `rex`).
+    pub pattern: String,
+}
+
+/// Reads `regex` arguments; `None` for anything but one field (or none),
+/// `=` or `!=`, and one double-quoted pattern.
+pub fn regex_call(args: &str) -> Option<RegexCall> {
+    let a = args.trim();
+    let (field, keep_matches, quoted) = if a.starts_with('"') {
+        ("_raw", true, a)
+    } else {
+        let eq = a.find('=')?;
+        let (name, keep) = match a[..eq].strip_suffix('!') {
+            Some(n) => (n, false),
+            None => (&a[..eq], true),
+        };
+        let name = name.trim();
+        let plain = |c: char| c.is_alphanumeric() || "_.-:".contains(c);
+        if name.is_empty() || !name.chars().all(plain) {
+            return None;
+        }
+        (name, keep, a[eq + 1..].trim())
+    };
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    // One string: no quote inside but an escaped one.
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            '\\' => escaped = !escaped,
+            '"' if !escaped => return None,
+            _ => escaped = false,
+        }
+    }
+    Some(RegexCall {
+        field: field.to_string(),
+        keep_matches,
+        pattern: inner.replace("\\\"", "\""),
+    })
+}
+
 /// `spath [input=<f>] [output=<f>] [path=<p> | <p>]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpathCall {
@@ -786,6 +837,31 @@ mod tests {
         assert_eq!(r.groups(), ["acct", "role"]);
         assert!(rex_call("mode=sed \"s/a/b/\"").unwrap().sed);
         assert!(rex_call("field=x").is_none());
+        // regex, in the forms ESCU writes (v4.42.0's detections).
+        let call = |f: &str, k: bool, p: &str| {
+            Some(RegexCall {
+                field: f.into(),
+                keep_matches: k,
+                pattern: p.into(),
+            })
+        };
+        assert_eq!(
+            regex_call(r#"process="(?i)(rundll32\.exe.{0,4}$)""#),
+            call("process", true, r"(?i)(rundll32\.exe.{0,4}$)")
+        );
+        assert_eq!(
+            regex_call(r#"file_name =  "\\x{202E}" "#),
+            call("file_name", true, r"\\x{202E}")
+        );
+        assert_eq!(
+            regex_call(r#"Path!="a|b\"c""#),
+            call("Path", false, r#"a|b"c"#)
+        );
+        assert_eq!(regex_call(r#""^GET ""#), call("_raw", true, "^GET "));
+        assert_eq!(regex_call(r#"x="a" "b""#), None);
+        assert_eq!(regex_call("x=unquoted"), None);
+        assert_eq!(regex_call(r#"NOT x="a""#), None);
+        assert_eq!(regex_call(""), None);
         let sp = spath_call("input=doc output=o a.b{}.c").unwrap();
         assert_eq!(
             (sp.input.as_str(), sp.output.as_deref(), sp.path.as_deref()),
