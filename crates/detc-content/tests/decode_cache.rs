@@ -97,9 +97,7 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
 
 #[test]
 fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    detc_testkit::copy_dir(&src, t.path());
+    let t = detc_testkit::pack_copy("build");
     let root = t.path();
     let mut cache = DecodeCache::default();
     let overlay = Overlay::default();
@@ -133,9 +131,7 @@ fn a_file_added_or_removed_shifts_every_later_file_and_nothing_is_kept_wrongly()
 
 #[test]
 fn a_file_changed_on_disk_is_read_again_and_settled_files_are_not() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    detc_testkit::copy_dir(&src, t.path());
+    let t = detc_testkit::pack_copy("build");
     let root = t.path();
     // Every file last written an hour ago: settled.
     let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);

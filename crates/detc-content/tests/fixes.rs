@@ -98,9 +98,7 @@ fn the_fixes_fix_v4_42_0_and_bring_nothing_new() {
 
 #[test]
 fn a_misspelled_key_and_an_enum_value_are_fixed_in_5x_content() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    detc_testkit::copy_dir(&src, t.path());
+    let t = detc_testkit::pack_copy("build");
     let det = t
         .path()
         .join("detections/endpoint/anomalous_usage_of_7zip.yml");

@@ -176,9 +176,7 @@ fn a_cached_run_reports_what_a_cold_run_does_after_every_change() {
 /// checked as well; only the pack is missing.
 #[test]
 fn a_pack_that_cannot_be_written_changes_nothing_but_speed() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    detc_testkit::copy_dir(&src, t.path());
+    let t = detc_testkit::pack_copy("build");
     // Other tests build the fixture where it is, which leaves a cache.
     let _ = std::fs::remove_dir_all(ParseCache::folder_of(t.path()));
     // The cache's folder taken by a file: the pack cannot be written.
@@ -203,9 +201,7 @@ fn a_pack_that_cannot_be_written_changes_nothing_but_speed() {
 /// used, and the result is the same.
 #[test]
 fn the_language_servers_first_check_reads_the_pack_and_leaves_it() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/packs/build");
-    detc_testkit::copy_dir(&src, t.path());
+    let t = detc_testkit::pack_copy("build");
     let _ = std::fs::remove_dir_all(ParseCache::folder_of(t.path()));
     let pack = ParseCache::pack_of(t.path());
     let opts = Options {

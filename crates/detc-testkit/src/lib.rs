@@ -137,6 +137,15 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// A copy of the fixture pack `tests/fixtures/packs/<name>` in a new
+/// temporary folder (removed when the value is dropped), for a test that
+/// edits the pack's files. Panics on an I/O error: a test's set-up.
+pub fn pack_copy(name: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary folder: {e}"));
+    copy_dir(&repo().join("tests/fixtures/packs").join(name), t.path());
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
