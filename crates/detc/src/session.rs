@@ -121,7 +121,7 @@ pub fn validated_beside<R: Send>(
             eprint!("{}", render_human(&sources, &diags, color));
         }
         drop((sources, diags));
-        release_freed_memory();
+        crate::alloc::release();
     };
     if summary.errors > 0 {
         print();
@@ -152,12 +152,6 @@ pub fn warn_discarded_cache(p: &detc_content::Project) {
 /// hold nothing but memory (no file to flush, no thread to join).
 pub fn leave_to_exit<T>(x: T) {
     std::mem::forget(x);
-}
-
-/// Hands the heap memory freed so far back to the operating system
-/// ([`crate::alloc::release`]).
-pub fn release_freed_memory() {
-    crate::alloc::release();
 }
 
 /// Ends the process quietly, as other Unix tools do, when the reader of

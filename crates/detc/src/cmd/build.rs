@@ -1,7 +1,7 @@
 //! `detc build`: validate, then write the Splunk app, its tarball and docs.
 
 use crate::flags::{CacheArg, Color, ColorArg, LintArgs};
-use crate::session::{dist_of, leave_to_exit, release_freed_memory, validated};
+use crate::session::{dist_of, leave_to_exit, validated};
 use detc_attack::Attack;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,7 +85,7 @@ pub fn run(a: Args) -> ExitCode {
         }
     };
     // The template context is freed: give it back before packing.
-    release_freed_memory();
+    crate::alloc::release();
     // Only an app whose searches call firstseen ships (and needs) its binary.
     let added = match &firstseen {
         _ if !app.needs_firstseen => Ok(()),
