@@ -440,8 +440,13 @@ fn load_content(p: &mut Project, c: &mut Content, cache: Option<&mut DecodeCache
             let mut keys = vec![None; sources.len()];
             for (i, &(decode, id)) in files.iter().enumerate() {
                 let src = sources.get(id);
+                // A text taken from this entry by its stamp (the same stamp
+                // again) is its text: only a text read from disk is compared.
                 let kept = old.remove(&src.path).filter(|d| {
-                    d.id == id && std::ptr::fn_addr_eq(d.decode, decode) && d.text == src.text
+                    let stamped = d.stamp.is_some() && d.stamp == stamps.get(&id).copied();
+                    d.id == id
+                        && std::ptr::fn_addr_eq(d.decode, decode)
+                        && (stamped || d.text == src.text)
                 });
                 match kept {
                     Some(mut d) => {
@@ -722,14 +727,14 @@ pub fn load(root: &Path) -> Project {
 /// those of the last run is not parsed and decoded again. The texts are
 /// compared whole, so a kept result is never stale; a file on disk is read
 /// again unless its size and modification time are those it had, settled,
-/// when it was last read ([`Stamp`]).
+/// when it was last read (`Stamp`).
 #[derive(Default)]
 pub struct DecodeCache {
     files: std::collections::HashMap<String, Decoded>,
     /// Files decoded and files taken from the cache, in the last run.
     pub last: (usize, usize),
     /// Content files read from disk in the last run (the others were the
-    /// editor's buffers, or unchanged since they were read: [`Stamp`]).
+    /// editor's buffers, or unchanged since they were read: `Stamp`).
     pub reads: usize,
     /// The per-detection findings of the last run's rules, for the next
     /// ([`crate::validate_with`]).

@@ -13,7 +13,7 @@
 //! contentctl and "today". A detection's kept findings are reused only when
 //! the context's hash is that of the last run and the detection's file is
 //! unchanged since the last run (same path, text and place: the decode
-//! cache compares them whole, and tells the memo, see [`RuleMemo::same`]);
+//! cache compares them whole, and tells the memo, see [`RuleMemo::files`]);
 //! anything else runs the rules again. Each file enters the context's hash
 //! by the hash of its text, which the decode cache computes once per text.
 //! A run whose ATT&CK data is not the embedded bundle keeps nothing.
